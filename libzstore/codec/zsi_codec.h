@@ -1,0 +1,124 @@
+/*
+ * zsi_codec.h - codec layer: a registry of codec classes and chains of
+ * codec instances.  Includes only util.
+ *
+ * A codec class is a function table registered under its metadata id
+ * ("blosc", "zstd", "delta", ...).  A codec instance is created from the
+ * class with its parameters (a zsi_kv parsed from metadata by the layer
+ * above) and with the element type and chunk shape it will see.
+ *
+ * Every codec is bytes -> bytes from the chain's point of view: encode
+ * takes the decoded representation (array elements in the array's stored
+ * byte order) and produces the encoded one; decode does the reverse.
+ * Filters that change the element type (fixedscaleoffset, delta with
+ * astype) report the element type of their encoded side through
+ * zsi_codec_encoded_info() so the next codec in the chain is created with
+ * the right type.
+ *
+ * Instances are immutable after creation: encode and decode may be called
+ * from several threads at once on the same instance.
+ */
+#ifndef ZSI_CODEC_H
+#define ZSI_CODEC_H
+
+#include "util/zsi_util.h"
+
+/* What a codec sees: the elements on its decoded side. */
+typedef struct zsi_codec_info {
+    zs_dtype dtype;       /* element type (ZS_DT_STRING for vlen) */
+    size_t itemsize;      /* bytes per element (8 for vlen offsets) */
+    bool big_endian;      /* byte order of the elements */
+    int ndim;             /* chunk dimensions (0 for scalars) */
+    uint64_t shape[ZS_MAX_DIMS]; /* chunk shape */
+} zsi_codec_info;
+
+/* Kinds, used for validation and for describing chains. */
+enum {
+    ZSI_CODEC_FILTER = 1,     /* v2 "filters" entry / v3 array->array */
+    ZSI_CODEC_COMPRESSOR = 2, /* v2 "compressor" / v3 bytes->bytes */
+    ZSI_CODEC_ARRAY_BYTES = 3 /* v3 array->bytes ("bytes", "vlen-utf8") */
+};
+
+typedef struct zsi_codec_class {
+    const char *id;   /* metadata id, e.g. "blosc" */
+    int kind;
+    /* Validate cfg and build the state.  ctx receives the message on
+     * failure (ZS_ERR_FORMAT for bad parameters, ZS_ERR_UNSUPPORTED for
+     * valid but unsupported ones).  info->... describes the decoded side;
+     * the codec may set *enc_info to describe its encoded side (it is
+     * pre-filled with a copy of *info). */
+    zs_status (*create)(zs_ctx *ctx, const zsi_kv *cfg,
+                        const zsi_codec_info *info, zsi_codec_info *enc_info,
+                        void **state);
+    /* in/n: decoded bytes.  Appends nothing: out is resized to exactly the
+     * encoded length. */
+    zs_status (*encode)(const void *state, zs_ctx *ctx, const uint8_t *in,
+                        size_t n, zsi_buf *out);
+    /* in/n: encoded bytes.  expect: the decoded size if the caller knows
+     * it (0 if not); a codec whose frame disagrees with a non-zero expect
+     * must fail with ZS_ERR_CORRUPT rather than return other data. out is
+     * resized to exactly the decoded length.  Never reads past in+n and
+     * never trusts a size in the frame beyond expect or a sane bound. */
+    zs_status (*decode)(const void *state, zs_ctx *ctx, const uint8_t *in,
+                        size_t n, zsi_buf *out, size_t expect);
+    /* The parameters to write back to metadata (including defaults). */
+    zs_status (*config)(const void *state, zsi_kv *out);
+    /* Short description for humans: "lz4,5,shuffle". */
+    void (*describe)(const void *state, char *buf, size_t size);
+    void (*destroy)(void *state);
+} zsi_codec_class;
+
+/* Find a codec class by id; NULL if unknown. */
+const zsi_codec_class *zsi_codec_lookup(const char *id);
+
+/* A codec instance. */
+typedef struct zsi_codec {
+    const zsi_codec_class *cls;
+    void *state;
+    zsi_codec_info dec_info;   /* decoded side */
+    zsi_codec_info enc_info;   /* encoded side */
+} zsi_codec;
+
+/* Create an instance of the codec called id.  Unknown ids and codecs that
+ * zstore cannot handle (bz2, pickle, msgpack, ...) fail with
+ * ZS_ERR_UNSUPPORTED and the message "unsupported codec 'ID'". */
+zs_status zsi_codec_new(zs_ctx *ctx, const char *id, const zsi_kv *cfg,
+                        const zsi_codec_info *info, zsi_codec **out);
+void zsi_codec_free(zsi_codec *c);
+
+/* A chain: codecs applied in order by encode, in reverse by decode. */
+typedef struct zsi_chain {
+    zsi_codec **codecs;
+    size_t n;
+    char *desc;  /* "delta(<i2)|blosc(lz4,5,shuffle)" or "none" */
+} zsi_chain;
+
+void zsi_chain_init(zsi_chain *ch);
+void zsi_chain_free(zsi_chain *ch);
+/* Append a codec created from id/cfg; its decoded side is the previous
+ * codec's encoded side (or *first for the first codec). */
+zs_status zsi_chain_add(zs_ctx *ctx, zsi_chain *ch, const char *id,
+                        const zsi_kv *cfg, const zsi_codec_info *first);
+/* Encode n decoded bytes through the chain into out. */
+zs_status zsi_chain_encode(const zsi_chain *ch, zs_ctx *ctx,
+                           const uint8_t *in, size_t n, zsi_buf *out);
+/* Decode through the chain; expect is the decoded chunk size in bytes
+ * (checked exactly). */
+zs_status zsi_chain_decode(const zsi_chain *ch, zs_ctx *ctx,
+                           const uint8_t *in, size_t n, zsi_buf *out,
+                           size_t expect);
+
+/* Parse a compressor specification as given on the command line:
+ * "blosc:lz4:5:shuffle", "blosc:zstd:3:bitshuffle:blocksize=0", "zstd:3",
+ * "lz4", "zlib:1", "gzip:5", "none".  Fills *id (static string, NULL for
+ * none) and cfg with the numcodecs parameters. */
+zs_status zsi_compressor_parse(zs_ctx *ctx, const char *spec,
+                               const char **id, zsi_kv *cfg);
+
+/* Variable-length strings (ZS_DT_STRING) in decoded form: a buffer that
+ * starts with one uint64 offset per element (native order), each pointing
+ * at a NUL-terminated UTF-8 string stored after the offset table. */
+bool zsi_vlen_build(zsi_buf *out, const char *const *strs, size_t n);
+const char *zsi_vlen_get(const uint8_t *buf, size_t i);
+
+#endif /* ZSI_CODEC_H */

@@ -1,0 +1,220 @@
+/* ctx.c - the context, status strings and error recording. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/zsi_util.h"
+
+static const char *const status_text[] = {
+    [ZS_OK] = "success",
+    [ZS_ERR_NOMEM] = "out of memory",
+    [ZS_ERR_INVALID] = "invalid argument",
+    [ZS_ERR_IO] = "input/output error",
+    [ZS_ERR_NOTFOUND] = "not found",
+    [ZS_ERR_FORMAT] = "malformed data or metadata",
+    [ZS_ERR_UNSUPPORTED] = "unsupported feature",
+    [ZS_ERR_CORRUPT] = "corrupt data",
+    [ZS_ERR_OVERFLOW] = "size overflow",
+    [ZS_ERR_EXISTS] = "already exists",
+    [ZS_ERR_NETCDF] = "netCDF library error",
+    [ZS_ERR_RANGE] = "out of range",
+    [ZS_ERR_NETWORK] = "network error",
+    [ZS_ERR_AUTH] = "authentication or permission refused",
+    [ZS_ERR_NOSPACE] = "no space left on device",
+    [ZS_ERR_MISMATCH] = "inputs do not agree",
+    [ZS_ERR_INTERRUPTED] = "interrupted",
+    [ZS_ERR_CHILD] = "worker process failed",
+    [ZS_ERR_READONLY] = "store is read-only",
+};
+
+const char *zs_strerror(zs_status code)
+{
+    if ((unsigned)code < sizeof status_text / sizeof status_text[0] &&
+        status_text[code])
+        return status_text[code];
+    return "unknown status";
+}
+
+const char *zs_version(void)
+{
+    return PACKAGE_VERSION;
+}
+
+void zs_free(void *p)
+{
+    free(p);
+}
+
+zs_status zs_ctx_new(zs_ctx **out)
+{
+    zs_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return ZS_ERR_NOMEM;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return ZS_ERR_NOMEM;
+    }
+    c->cache_bytes = (size_t)256 << 20;
+    *out = c;
+    return ZS_OK;
+}
+
+void zs_ctx_free(zs_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->pool)
+        zsi_pool_free(ctx->pool);
+    if (ctx->cache && ctx->cache_free)
+        ctx->cache_free(ctx->cache);
+    if (ctx->mem_stores && ctx->mem_stores_free)
+        ctx->mem_stores_free(ctx->mem_stores);
+    pthread_mutex_destroy(&ctx->lock);
+    free(ctx);
+}
+
+const char *zs_ctx_message(const zs_ctx *ctx)
+{
+    return ctx ? ctx->msg : "";
+}
+
+zs_status zs_ctx_set_threads(zs_ctx *ctx, int n)
+{
+    if (n < 0 || n > 1024)
+        return zsi_err(ctx, ZS_ERR_INVALID,
+                       "thread count %d out of range 0..1024", n);
+    if (ctx->pool) {
+        zsi_pool_free(ctx->pool);
+        ctx->pool = NULL;
+    }
+    ctx->threads = n;
+    return ZS_OK;
+}
+
+int zs_ctx_threads(const zs_ctx *ctx)
+{
+    return ctx->threads > 0 ? ctx->threads : zsi_ncpu();
+}
+
+zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes)
+{
+    ctx->cache_bytes = bytes;
+    return ZS_OK;
+}
+
+void zs_ctx_set_log(zs_ctx *ctx, zs_log_fn fn, void *user)
+{
+    ctx->log_fn = fn;
+    ctx->log_user = user;
+}
+
+void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user)
+{
+    ctx->progress_fn = fn;
+    ctx->progress_user = user;
+}
+
+zs_status zsi_verr(zs_ctx *ctx, zs_status code, const char *fmt, va_list ap)
+{
+    if (!ctx)
+        return code;
+    pthread_mutex_lock(&ctx->lock);
+    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    pthread_mutex_unlock(&ctx->lock);
+    return code;
+}
+
+zs_status zsi_err(zs_ctx *ctx, zs_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    zsi_verr(ctx, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
+{
+    char pre[ZSI_MSG_MAX], old[ZSI_MSG_MAX];
+    size_t n;
+    va_list ap;
+    if (!ctx)
+        return code;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&ctx->lock);
+    snprintf(old, sizeof old, "%s", ctx->msg[0] ? ctx->msg : zs_strerror(code));
+    /* "pre: old", truncated to the buffer */
+    n = strlen(pre);
+    if (n > sizeof ctx->msg - 3)
+        n = sizeof ctx->msg - 3;
+    memcpy(ctx->msg, pre, n);
+    memcpy(ctx->msg + n, ": ", 2);
+    n += 2;
+    size_t m = strlen(old);
+    if (m > sizeof ctx->msg - 1 - n)
+        m = sizeof ctx->msg - 1 - n;
+    memcpy(ctx->msg + n, old, m);
+    ctx->msg[n + m] = 0;
+    pthread_mutex_unlock(&ctx->lock);
+    return code;
+}
+
+zs_status zsi_nomem(zs_ctx *ctx)
+{
+    return zsi_err(ctx, ZS_ERR_NOMEM, "out of memory");
+}
+
+zs_status zsi_errno(zs_ctx *ctx, int err, const char *fmt, ...)
+{
+    char what[ZSI_MSG_MAX / 2];
+    zs_status code = ZS_ERR_IO;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    switch (err) {
+    case ENOENT: case ENOTDIR: code = ZS_ERR_NOTFOUND; break;
+    case ENOSPC: case EDQUOT: case EFBIG: code = ZS_ERR_NOSPACE; break;
+    case EACCES: case EPERM: code = ZS_ERR_AUTH; break;
+    case EROFS: code = ZS_ERR_READONLY; break;
+    case EEXIST: case ENOTEMPTY: code = ZS_ERR_EXISTS; break;
+    case ENOMEM: code = ZS_ERR_NOMEM; break;
+    default: break;
+    }
+    return zsi_err(ctx, code, "%s: %s", what, strerror(err));
+}
+
+void zsi_log(zs_ctx *ctx, int level, const char *fmt, ...)
+{
+    char buf[ZSI_MSG_MAX];
+    va_list ap;
+    if (!ctx || !ctx->log_fn)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ctx->log_fn(ctx->log_user, level, buf);
+}
+
+zs_status zsi_progress(zs_ctx *ctx, uint64_t done, uint64_t total)
+{
+    if (ctx && ctx->progress_fn &&
+        ctx->progress_fn(ctx->progress_user, done, total))
+        return zsi_err(ctx, ZS_ERR_INTERRUPTED, "interrupted");
+    return ZS_OK;
+}
+
+bool zsi_prod_ok(const uint64_t *v, int n, uint64_t *r)
+{
+    uint64_t p = 1;
+    for (int i = 0; i < n; i++)
+        if (!zsi_mul_ok(p, v[i], &p))
+            return false;
+    *r = p;
+    return true;
+}

@@ -1,0 +1,265 @@
+/*
+ * zsi_util.h - util layer: context internals, errors, buffers, strings,
+ * key/value configs, typed attributes, dtypes, thread pool, digests.
+ * Every other layer may include this header; it includes only zstore.h
+ * and the C library.
+ */
+#ifndef ZSI_UTIL_H
+#define ZSI_UTIL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zstore.h"
+
+#define ZSI_MSG_MAX 1024
+
+#if defined(__GNUC__)
+#define ZSI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define ZSI_PRINTF(a, b)
+#endif
+
+struct zsi_pool;
+struct zsi_cache;
+
+/* The context.  Layers above util keep their per-context state in the
+ * "slots" below so that util does not need to know their types. */
+struct zs_ctx {
+    pthread_mutex_t lock;       /* guards msg, and lazy creation below */
+    char msg[ZSI_MSG_MAX];
+    int threads;                /* 0 = one per core */
+    size_t cache_bytes;
+    zs_log_fn log_fn;
+    void *log_user;
+    zs_progress_fn progress_fn;
+    void *progress_user;
+    struct zsi_pool *pool;      /* created on first use */
+    struct zsi_cache *cache;    /* decoded-chunk cache, array layer */
+    void (*cache_free)(struct zsi_cache *);
+    void *mem_stores;           /* memory-store registry, store layer */
+    void (*mem_stores_free)(void *);
+};
+
+/* ---- errors and logging ------------------------------------------- */
+
+/* Record a detailed message in ctx and return code.  Thread-safe. */
+zs_status zsi_err(zs_ctx *ctx, zs_status code, const char *fmt, ...)
+    ZSI_PRINTF(3, 4);
+zs_status zsi_verr(zs_ctx *ctx, zs_status code, const char *fmt, va_list ap);
+/* Prefix the current message with "prefix: " (keeps code). */
+zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
+    ZSI_PRINTF(3, 4);
+/* Out of memory: records a fixed message. */
+zs_status zsi_nomem(zs_ctx *ctx);
+/* errno-based I/O error "what: strerror" mapped to a status. */
+zs_status zsi_errno(zs_ctx *ctx, int err, const char *fmt, ...)
+    ZSI_PRINTF(3, 4);
+void zsi_log(zs_ctx *ctx, int level, const char *fmt, ...) ZSI_PRINTF(3, 4);
+/* Call the progress callback; returns ZS_ERR_INTERRUPTED if it asks. */
+zs_status zsi_progress(zs_ctx *ctx, uint64_t done, uint64_t total);
+
+/* ---- checked arithmetic -------------------------------------------- */
+
+static inline bool zsi_mul_ok(uint64_t a, uint64_t b, uint64_t *r)
+{
+    return !__builtin_mul_overflow(a, b, r);
+}
+static inline bool zsi_add_ok(uint64_t a, uint64_t b, uint64_t *r)
+{
+    return !__builtin_add_overflow(a, b, r);
+}
+/* Product of n values; false on overflow.  Empty product is 1. */
+bool zsi_prod_ok(const uint64_t *v, int n, uint64_t *r);
+
+/* ---- growable byte buffer ------------------------------------------ */
+
+typedef struct zsi_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} zsi_buf;
+
+#define ZSI_BUF_INIT {NULL, 0, 0}
+void zsi_buf_init(zsi_buf *b);
+void zsi_buf_free(zsi_buf *b);
+/* Ensure capacity for at least n bytes in total; false on no memory. */
+bool zsi_buf_reserve(zsi_buf *b, size_t n);
+/* Set length to n (growing as needed; new bytes are not initialised). */
+bool zsi_buf_resize(zsi_buf *b, size_t n);
+bool zsi_buf_append(zsi_buf *b, const void *p, size_t n);
+bool zsi_buf_append_str(zsi_buf *b, const char *s);
+bool zsi_buf_printf(zsi_buf *b, const char *fmt, ...) ZSI_PRINTF(2, 3);
+/* NUL-terminate (not counted in len); returns data as char *. */
+char *zsi_buf_cstr(zsi_buf *b);
+/* Hand the data over: returns it and empties b. */
+uint8_t *zsi_buf_take(zsi_buf *b);
+void zsi_buf_swap(zsi_buf *a, zsi_buf *b);
+
+/* ---- strings ------------------------------------------------------- */
+
+char *zsi_strdup(const char *s);
+char *zsi_strndup(const char *s, size_t n);
+char *zsi_asprintf(const char *fmt, ...) ZSI_PRINTF(1, 2);
+bool zsi_str_starts(const char *s, const char *prefix);
+bool zsi_str_ends(const char *s, const char *suffix);
+/* Join a and b with "/" (either may be ""). */
+char *zsi_path_join(const char *a, const char *b);
+
+/* A growable list of owned strings. */
+typedef struct zsi_strv {
+    char **v;
+    size_t n;
+    size_t cap;
+} zsi_strv;
+void zsi_strv_free(zsi_strv *s);
+bool zsi_strv_push(zsi_strv *s, const char *str);
+bool zsi_strv_push_take(zsi_strv *s, char *str);
+bool zsi_strv_contains(const zsi_strv *s, const char *str);
+void zsi_strv_sort(zsi_strv *s);
+/* Split "a,b,c" on sep into s (empty items skipped). */
+bool zsi_strv_split(zsi_strv *s, const char *text, char sep);
+
+/* Parse a decimal integer/float occupying the whole string. */
+bool zsi_parse_i64(const char *s, int64_t *out);
+bool zsi_parse_u64(const char *s, uint64_t *out);
+bool zsi_parse_double(const char *s, double *out);
+/* Parse a size like "512M", "2G", "4096" (binary units). */
+bool zsi_parse_size(const char *s, uint64_t *out);
+
+/* Store keys: relative, "/"-separated, no "." or ".." component, no "\",
+ * no NUL or control characters, no leading or doubled "/". */
+bool zsi_key_ok(const char *key);
+
+/* Shortest text that reads back as exactly d ("%.17g" at most); always
+ * has a "." or exponent so that JSON readers keep it a float.  NaN and
+ * infinities are written "NaN", "Infinity", "-Infinity". */
+void zsi_fmt_double(double d, char *buf, size_t size);
+/* Same for a float32 value (shortest text that reads back as the float). */
+void zsi_fmt_float(float f, char *buf, size_t size);
+
+/* ---- key/value configuration (codec parameters) -------------------- */
+
+enum { ZSI_KV_INT = 1, ZSI_KV_DOUBLE = 2, ZSI_KV_STRING = 3, ZSI_KV_BOOL = 4,
+       ZSI_KV_NULL = 5, ZSI_KV_INTS = 6, ZSI_KV_JSON = 7 };
+
+typedef struct zsi_kv_item {
+    char *key;
+    int type;
+    int64_t i;        /* INT, BOOL */
+    double d;         /* DOUBLE (also set for INT) */
+    char *s;          /* STRING, JSON (raw JSON text of a nested value) */
+    int64_t *ints;    /* INTS */
+    size_t nints;
+} zsi_kv_item;
+
+typedef struct zsi_kv {
+    zsi_kv_item *items;
+    size_t n;
+} zsi_kv;
+
+void zsi_kv_free(zsi_kv *kv);
+bool zsi_kv_copy(zsi_kv *dst, const zsi_kv *src);
+const zsi_kv_item *zsi_kv_find(const zsi_kv *kv, const char *key);
+bool zsi_kv_set_int(zsi_kv *kv, const char *key, int64_t v);
+bool zsi_kv_set_bool(zsi_kv *kv, const char *key, bool v);
+bool zsi_kv_set_double(zsi_kv *kv, const char *key, double v);
+bool zsi_kv_set_string(zsi_kv *kv, const char *key, const char *v);
+bool zsi_kv_set_null(zsi_kv *kv, const char *key);
+bool zsi_kv_set_ints(zsi_kv *kv, const char *key, const int64_t *v,
+                     size_t n);
+bool zsi_kv_set_json(zsi_kv *kv, const char *key, const char *json);
+/* Typed lookups: return 1 found, 0 absent, -1 wrong type. */
+int zsi_kv_get_int(const zsi_kv *kv, const char *key, int64_t *out);
+int zsi_kv_get_double(const zsi_kv *kv, const char *key, double *out);
+int zsi_kv_get_string(const zsi_kv *kv, const char *key, const char **out);
+
+/* ---- data types ---------------------------------------------------- */
+
+/* Bytes per element of a fixed-size numeric type (0 for string types). */
+size_t zsi_dtype_size(zs_dtype t);
+bool zsi_dtype_is_int(zs_dtype t);     /* signed or unsigned integer */
+bool zsi_dtype_is_signed(zs_dtype t);
+bool zsi_dtype_is_float(zs_dtype t);
+bool zsi_dtype_is_numeric(zs_dtype t); /* bool, integers and floats */
+/* Read element i of a native-order buffer of type t as double/int64. */
+double zsi_load_double(zs_dtype t, const void *p, size_t i);
+bool zsi_load_i64(zs_dtype t, const void *p, size_t i, int64_t *out);
+/* Store v (converted) as element i of type t; false if out of range or
+ * not exactly representable for integer types. */
+bool zsi_store_double(zs_dtype t, void *p, size_t i, double v);
+/* Reverse the byte order of n elements of size w in place. */
+void zsi_byteswap(void *p, size_t n, size_t w);
+/* IEEE half precision. */
+float zsi_half_to_float(uint16_t h);
+uint16_t zsi_float_to_half(float f);
+
+/* ---- typed attributes (zs_attrs) ----------------------------------- */
+
+zs_status zsi_attrs_new(zs_attrs **out);
+void zsi_attrs_free(zs_attrs *a);
+zs_status zsi_attrs_copy(const zs_attrs *src, zs_attrs **out);
+/* Set (replace or append) an attribute.  values: n elements of type t in
+ * native order; for ZS_DT_STRING and ZS_DT_NONE, values is the text and
+ * n its length in bytes. */
+bool zsi_attrs_set(zs_attrs *a, const char *name, zs_dtype t,
+                   const void *values, size_t n);
+bool zsi_attrs_remove(zs_attrs *a, const char *name);
+/* Raw value pointer of attribute i (native order). */
+const void *zsi_attrs_values(const zs_attrs *a, size_t i);
+/* Convenience lookups by name: return 1 found, 0 absent. */
+int zsi_attrs_double(const zs_attrs *a, const char *name, double *out);
+const char *zsi_attrs_text(const zs_attrs *a, const char *name);
+/* True if two attribute values are identical (type and bits). */
+bool zsi_attrs_value_equal(const zs_attrs *a, size_t i, const zs_attrs *b,
+                           size_t j);
+
+/* ---- thread pool ---------------------------------------------------- */
+
+/* Run fn(arg, i) for i in [0, n) on the context's pool (the calling
+ * thread takes part).  Tasks are handed out in order.  The first error
+ * stops handing out further tasks and is returned. */
+typedef zs_status (*zsi_task_fn)(void *arg, size_t i);
+zs_status zsi_parallel_for(zs_ctx *ctx, size_t n, zsi_task_fn fn, void *arg);
+/* Same with at most max_workers threads (0 = pool size). */
+zs_status zsi_parallel_for_n(zs_ctx *ctx, size_t n, int max_workers,
+                             zsi_task_fn fn, void *arg);
+/* Number of online CPUs (at least 1). */
+int zsi_ncpu(void);
+void zsi_pool_free(struct zsi_pool *p);
+
+/* ---- SHA-256 -------------------------------------------------------- */
+
+typedef struct zsi_sha256 zsi_sha256;
+zs_status zsi_sha256_new(zs_ctx *ctx, zsi_sha256 **out);
+void zsi_sha256_update(zsi_sha256 *h, const void *p, size_t n);
+/* Finish and write 64 hex digits and a NUL; frees h. */
+void zsi_sha256_final(zsi_sha256 *h, char hex[65]);
+void zsi_sha256_free(zsi_sha256 *h);
+
+/* ---- little binary helpers ------------------------------------------ */
+
+static inline uint32_t zsi_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+static inline uint64_t zsi_le64(const uint8_t *p)
+{
+    return (uint64_t)zsi_le32(p) | (uint64_t)zsi_le32(p + 4) << 32;
+}
+static inline void zsi_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void zsi_put_le64(uint8_t *p, uint64_t v)
+{
+    zsi_put_le32(p, (uint32_t)v);
+    zsi_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+#endif /* ZSI_UTIL_H */

@@ -1,0 +1,499 @@
+/*
+ * zstore.h - the public interface of libzstore.
+ *
+ * libzstore reads NetCDF files and Zarr stores and writes Zarr stores.
+ * It is layered (see libzstore(3)): util, store, codec, metadata, array,
+ * dataset, netcdf import and operations.  This header is the only one a
+ * program needs; no third-party header appears here.
+ *
+ * Conventions used throughout:
+ *  - every fallible function returns a zs_status; ZS_OK is 0.  Results go
+ *    through trailing out-parameters, which are left untouched on error
+ *    unless documented otherwise;
+ *  - zs_strerror() gives static text for a code; the context passed to (or
+ *    owning) the failing object keeps a detailed message, read with
+ *    zs_ctx_message();
+ *  - arguments are borrowed for the duration of the call; anything returned
+ *    through a pointer-to-pointer belongs to the caller and is released by
+ *    the function named in its documentation;
+ *  - every _free and _close function accepts NULL;
+ *  - a key or attribute that is absent is not an error: the function
+ *    succeeds and reports "not found" through its out-parameters;
+ *  - the library never prints, never exits and never aborts on bad data.
+ *
+ * Copyright (c) 2026 the zstore developers.  BSD-3-Clause, see COPYING.
+ */
+#ifndef ZSTORE_H
+#define ZSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZS_VERSION_MAJOR 0
+#define ZS_VERSION_MINOR 1
+#define ZS_VERSION_PATCH 0
+
+/** Largest number of dimensions an array may have. */
+#define ZS_MAX_DIMS 32
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Status codes.  A value never changes meaning and is never reused;
+ * new codes are added at the end.
+ */
+typedef enum zs_status {
+    ZS_OK = 0,
+    ZS_ERR_NOMEM = 1,        /**< out of memory */
+    ZS_ERR_INVALID = 2,      /**< invalid argument or option */
+    ZS_ERR_IO = 3,           /**< operating-system I/O error */
+    ZS_ERR_NOTFOUND = 4,     /**< a file, store, group or variable is absent */
+    ZS_ERR_FORMAT = 5,       /**< malformed metadata or file */
+    ZS_ERR_UNSUPPORTED = 6,  /**< valid but unsupported feature */
+    ZS_ERR_CORRUPT = 7,      /**< a chunk or frame failed to decode */
+    ZS_ERR_OVERFLOW = 8,     /**< a size or shape overflows */
+    ZS_ERR_EXISTS = 9,       /**< the output exists already */
+    ZS_ERR_NETCDF = 10,      /**< the netCDF library reported an error */
+    ZS_ERR_RANGE = 11,       /**< an index or value is out of range */
+    ZS_ERR_NETWORK = 12,     /**< a network transfer failed */
+    ZS_ERR_AUTH = 13,        /**< authentication or permission refused */
+    ZS_ERR_NOSPACE = 14,     /**< no space left on the output device */
+    ZS_ERR_MISMATCH = 15,    /**< inputs that must agree do not */
+    ZS_ERR_INTERRUPTED = 16, /**< stopped by a signal or a callback */
+    ZS_ERR_CHILD = 17,       /**< a worker process failed */
+    ZS_ERR_READONLY = 18     /**< the store cannot be written */
+} zs_status;
+
+/** Static, one-line description of a status code; never NULL. */
+const char *zs_strerror(zs_status code);
+
+/** Library version as "MAJOR.MINOR.PATCH". */
+const char *zs_version(void);
+
+/** Release memory the library handed to the caller (buffers, strings). */
+void zs_free(void *p);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A context holds settings (threads, memory budget, logging) and the
+ * detailed message of the last error of the objects created in it.  A
+ * context may be used from one thread at a time; the library's own worker
+ * threads report errors through it safely.
+ */
+typedef struct zs_ctx zs_ctx;
+
+/** Log levels passed to a zs_log_fn. */
+enum { ZS_LOG_ERROR = 0, ZS_LOG_WARN = 1, ZS_LOG_INFO = 2, ZS_LOG_DEBUG = 3 };
+
+/** Receives warnings and notes (for example "skipped compound variable"). */
+typedef void (*zs_log_fn)(void *user, int level, const char *message);
+
+/**
+ * Progress callback: done and total are in bytes of raw (decoded) data.
+ * Return non-zero to ask the running operation to stop; it then fails with
+ * ZS_ERR_INTERRUPTED.
+ */
+typedef int (*zs_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+/** Create a context with default settings (all cores, 256 MiB cache). */
+zs_status zs_ctx_new(zs_ctx **out);
+/** Free a context; every object created in it must be closed first. */
+void zs_ctx_free(zs_ctx *ctx);
+/** Detailed message of the last error, or "" if none. Owned by ctx. */
+const char *zs_ctx_message(const zs_ctx *ctx);
+/** Number of worker threads or processes; 0 means one per core. */
+zs_status zs_ctx_set_threads(zs_ctx *ctx, int n);
+/** Effective number of workers (resolves 0 to the number of cores). */
+int zs_ctx_threads(const zs_ctx *ctx);
+/** Byte budget of the decoded-chunk cache shared by arrays (0 disables). */
+zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes);
+/** Install a log callback (NULL to drop messages). */
+void zs_ctx_set_log(zs_ctx *ctx, zs_log_fn fn, void *user);
+/** Install a progress callback (NULL to remove). */
+void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user);
+
+/* ------------------------------------------------------------------ */
+/* Data types                                                          */
+/* ------------------------------------------------------------------ */
+
+/** Element types.  Values never change meaning. */
+typedef enum zs_dtype {
+    ZS_DT_NONE = 0,
+    ZS_DT_BOOL = 1,
+    ZS_DT_INT8 = 2,
+    ZS_DT_INT16 = 3,
+    ZS_DT_INT32 = 4,
+    ZS_DT_INT64 = 5,
+    ZS_DT_UINT8 = 6,
+    ZS_DT_UINT16 = 7,
+    ZS_DT_UINT32 = 8,
+    ZS_DT_UINT64 = 9,
+    ZS_DT_FLOAT16 = 10,
+    ZS_DT_FLOAT32 = 11,
+    ZS_DT_FLOAT64 = 12,
+    ZS_DT_BYTES = 13,   /**< fixed-width byte string, Zarr "|S<n>" */
+    ZS_DT_UNICODE = 14, /**< fixed-width UCS-4 string, Zarr "<U<n>" */
+    ZS_DT_STRING = 15   /**< variable-length UTF-8 ("vlen-utf8") */
+} zs_dtype;
+
+/** Short name ("int16", "float32", "string", ...); never NULL. */
+const char *zs_dtype_name(zs_dtype t);
+
+/* ------------------------------------------------------------------ */
+/* Stores                                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A store maps keys ("t2m/0.0.0", ".zmetadata") to byte values.  Keys are
+ * relative, use "/" as separator and never contain "..", "\" or a leading
+ * "/"; the library refuses such keys with ZS_ERR_INVALID.
+ */
+typedef struct zs_store zs_store;
+
+/** Flags for zs_store_open(). */
+enum {
+    ZS_STORE_READ = 0,      /**< open an existing store read-only */
+    ZS_STORE_CREATE = 1,    /**< create a new store; fail if it exists */
+    ZS_STORE_OVERWRITE = 2, /**< with CREATE: replace an existing store */
+    ZS_STORE_PARTIAL = 4    /**< with CREATE: write NAME.partial, renamed
+                                 into place by zs_store_commit() */
+};
+
+/**
+ * Open a store by name: a directory path (or "file://PATH"), or the
+ * memory store "mem://NAME" (private to the context).
+ * @return ZS_ERR_NOTFOUND if a store opened for reading is absent,
+ *         ZS_ERR_EXISTS if a store to create exists without OVERWRITE.
+ */
+zs_status zs_store_open(zs_ctx *ctx, const char *name, unsigned flags,
+                        zs_store **out);
+
+/**
+ * Read a whole value.  On success *data (free with zs_free()) and *len are
+ * set and *found is 1; for an absent key *found is 0, *data NULL and the
+ * call succeeds.
+ */
+zs_status zs_store_get(zs_store *s, const char *key, void **data,
+                       size_t *len, int *found);
+
+/** Read len bytes at offset of a value (short at the end of the value). */
+zs_status zs_store_get_range(zs_store *s, const char *key, uint64_t offset,
+                             uint64_t len, void **data, size_t *out_len,
+                             int *found);
+
+/** Write a value, replacing any previous one atomically. */
+zs_status zs_store_set(zs_store *s, const char *key, const void *data,
+                       size_t len);
+
+/** Remove a key; removing an absent key succeeds. */
+zs_status zs_store_erase(zs_store *s, const char *key);
+
+/** Called once per key by zs_store_list(); non-zero return stops. */
+typedef int (*zs_key_fn)(void *user, const char *key);
+
+/**
+ * List every key under prefix ("" for all, "t2m/" for one array) in no
+ * particular order.
+ */
+zs_status zs_store_list(zs_store *s, const char *prefix, zs_key_fn fn,
+                        void *user);
+
+/**
+ * Finish a store opened for writing: flush, and for ZS_STORE_PARTIAL
+ * rename NAME.partial to NAME.  A store closed without a commit keeps its
+ * ".partial" name.
+ */
+zs_status zs_store_commit(zs_store *s);
+
+/** Remove everything a store opened for writing has written so far. */
+zs_status zs_store_discard(zs_store *s);
+
+/** Close a store and release its resources. */
+void zs_store_close(zs_store *s);
+
+/** The name the store was opened with. */
+const char *zs_store_name(const zs_store *s);
+
+/* ------------------------------------------------------------------ */
+/* Attributes                                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * An ordered list of named, typed attribute values.  Numbers keep their
+ * type: integers stay integers (ZS_DT_INT64 when read from JSON), and a
+ * double survives a round trip bit for bit.  Text is ZS_DT_STRING.  JSON
+ * values with no array-of-scalars form (null, objects, mixed lists) have
+ * type ZS_DT_NONE and are kept as JSON text.
+ */
+typedef struct zs_attrs zs_attrs;
+
+size_t zs_attrs_count(const zs_attrs *a);
+/** Name of attribute i (i < count), or NULL. */
+const char *zs_attrs_name(const zs_attrs *a, size_t i);
+/** Index of the attribute called name; returns 1 if found, else 0. */
+int zs_attrs_find(const zs_attrs *a, const char *name, size_t *index);
+zs_dtype zs_attrs_type(const zs_attrs *a, size_t i);
+/** Number of values (string length in bytes for text). */
+size_t zs_attrs_length(const zs_attrs *a, size_t i);
+/** Value k of a numeric attribute converted to double. */
+zs_status zs_attrs_get_double(const zs_attrs *a, size_t i, size_t k,
+                              double *out);
+/** Value k of an integer attribute (ZS_ERR_RANGE if it does not fit). */
+zs_status zs_attrs_get_int64(const zs_attrs *a, size_t i, size_t k,
+                             int64_t *out);
+/** Text of a string attribute (or JSON text for ZS_DT_NONE), else NULL. */
+const char *zs_attrs_get_string(const zs_attrs *a, size_t i);
+/** JSON text of the value; free with zs_free(). */
+zs_status zs_attrs_to_json(const zs_attrs *a, size_t i, char **out);
+
+/* ------------------------------------------------------------------ */
+/* Arrays                                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A Zarr array: metadata plus chunked I/O.  Values passed in or out are in
+ * C order and in the machine's native byte order; ZS_DT_STRING elements
+ * are "char *" pointers to NUL-terminated UTF-8 that zs_array_read()
+ * allocates (free each with zs_free()).
+ */
+typedef struct zs_array zs_array;
+
+/** Open the array at path ("" for the root) by reading its metadata. */
+zs_status zs_array_open(zs_store *s, const char *path, zs_array **out);
+void zs_array_close(zs_array *a);
+
+int zs_array_ndim(const zs_array *a);
+/** Shape and chunk shape: arrays of zs_array_ndim() values. */
+const uint64_t *zs_array_shape(const zs_array *a);
+const uint64_t *zs_array_chunks(const zs_array *a);
+zs_dtype zs_array_dtype(const zs_array *a);
+/** Size in bytes of one element as returned by zs_array_read(). */
+size_t zs_array_itemsize(const zs_array *a);
+/** 1 and the fill value (itemsize bytes) in *item if set, 0 if null. */
+int zs_array_fill(const zs_array *a, void *item);
+/** Attributes of the array (owned by the array). */
+const zs_attrs *zs_array_attrs(const zs_array *a);
+/** Human description of the codec chain, e.g. "blosc(lz4,5,shuffle)". */
+const char *zs_array_codecs(const zs_array *a);
+
+/** Read the region [start, start+count) into out (C order). */
+zs_status zs_array_read(zs_array *a, const uint64_t *start,
+                        const uint64_t *count, void *out);
+
+/** Write the region [start, start+count) from in (C order). */
+zs_status zs_array_write(zs_array *a, const uint64_t *start,
+                         const uint64_t *count, const void *in);
+
+/* ------------------------------------------------------------------ */
+/* Datasets: groups, variables, dimensions                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A dataset is a tree of groups read from a Zarr store (consolidated
+ * metadata when present) or from a NetCDF file.  Each group has
+ * dimensions, variables and attributes.  Variables are arrays with
+ * dimension names.
+ */
+typedef struct zs_dataset zs_dataset;
+typedef struct zs_group zs_group;
+typedef struct zs_var zs_var;
+
+/** Kind of source a dataset was read from. */
+enum { ZS_SRC_ZARR = 1, ZS_SRC_NETCDF = 2 };
+
+/**
+ * Open a Zarr store (any store name) or a NetCDF file as a dataset.  A
+ * name is taken as NetCDF when it is a regular file whose first bytes are
+ * a NetCDF-3 or HDF5 signature.
+ */
+zs_status zs_dataset_open(zs_ctx *ctx, const char *name, zs_dataset **out);
+void zs_dataset_close(zs_dataset *ds);
+int zs_dataset_source(const zs_dataset *ds);
+/** Root group (owned by the dataset). */
+zs_group *zs_dataset_root(zs_dataset *ds);
+/** Format description: "zarr v2 (consolidated)", "netCDF-4", ... */
+const char *zs_dataset_format(const zs_dataset *ds);
+
+const char *zs_group_name(const zs_group *g);
+/** Path from the root ("" for the root, "g1/g2" below). */
+const char *zs_group_path(const zs_group *g);
+size_t zs_group_ngroups(const zs_group *g);
+zs_group *zs_group_child(zs_group *g, size_t i);
+size_t zs_group_ndims(const zs_group *g);
+const char *zs_group_dim_name(const zs_group *g, size_t i);
+uint64_t zs_group_dim_size(const zs_group *g, size_t i);
+/** 1 if dimension i is unlimited (NetCDF record dimension). */
+int zs_group_dim_unlimited(const zs_group *g, size_t i);
+size_t zs_group_nvars(const zs_group *g);
+zs_var *zs_group_var(zs_group *g, size_t i);
+/** Variable by name; *out NULL if absent. */
+zs_var *zs_group_find_var(zs_group *g, const char *name);
+const zs_attrs *zs_group_attrs(const zs_group *g);
+
+const char *zs_var_name(const zs_var *v);
+/** Path from the root, e.g. "g1/var". */
+const char *zs_var_path(const zs_var *v);
+int zs_var_ndim(const zs_var *v);
+const char *zs_var_dim_name(const zs_var *v, int i);
+const uint64_t *zs_var_shape(const zs_var *v);
+/** Storage chunk shape (NetCDF chunking, or the shape if contiguous). */
+const uint64_t *zs_var_chunks(const zs_var *v);
+zs_dtype zs_var_dtype(const zs_var *v);
+size_t zs_var_itemsize(const zs_var *v);
+const zs_attrs *zs_var_attrs(const zs_var *v);
+/** 1 and the fill value (itemsize bytes) in *item if one is set. */
+int zs_var_fill(const zs_var *v, void *item);
+/** 1 if the variable is a coordinate (1-D, named like its dimension). */
+int zs_var_is_coord(const zs_var *v);
+/** Codec description ("blosc(lz4,5,shuffle)", "zlib(1)", "none"). */
+const char *zs_var_codecs(const zs_var *v);
+/** Underlying Zarr array, or NULL for NetCDF datasets. */
+zs_array *zs_var_array(zs_var *v);
+
+/** Read a region of the stored (raw, packed) values, C order. */
+zs_status zs_var_read(zs_var *v, const uint64_t *start,
+                      const uint64_t *count, void *out);
+
+/**
+ * Storage statistics: bytes stored, number of chunk objects present and
+ * expected.  For NetCDF variables stored is the on-disk size when known.
+ */
+zs_status zs_var_storage(zs_var *v, uint64_t *stored_bytes,
+                         uint64_t *chunks_present, uint64_t *chunks_expected);
+
+/**
+ * SHA-256 of the values in C order, as little-endian bytes of the stored
+ * dtype, with missing chunks as the fill value.  Strings: fixed-width ones
+ * as their stored bytes; variable-length ones as a 4-byte little-endian
+ * length followed by the UTF-8 bytes of each element.  hex receives 64
+ * hex digits and a NUL.  Memory is bounded by the context's cache budget.
+ */
+zs_status zs_var_checksum(zs_var *v, char hex[65]);
+
+/** One problem found by zs_var_check(). */
+typedef void (*zs_problem_fn)(void *user, const char *var_path,
+                              const char *key, zs_status code,
+                              const char *message);
+
+/**
+ * Decode every chunk of a Zarr variable; report each missing (when the
+ * fill value is null) or undecodable chunk through fn.  *nbad receives the
+ * number of problems.  The call itself fails only on errors that stop the
+ * check (I/O on the store, out of memory).
+ */
+zs_status zs_var_check(zs_var *v, zs_problem_fn fn, void *user,
+                       uint64_t *nbad);
+
+/* ------------------------------------------------------------------ */
+/* CF conventions                                                      */
+/* ------------------------------------------------------------------ */
+
+/** CF calendars. */
+typedef enum zs_calendar {
+    ZS_CAL_STANDARD = 0,   /**< "standard"/"gregorian": Julian before 1582-10-15 */
+    ZS_CAL_PROLEPTIC = 1,  /**< "proleptic_gregorian" */
+    ZS_CAL_NOLEAP = 2,     /**< "noleap"/"365_day" */
+    ZS_CAL_ALL_LEAP = 3,   /**< "all_leap"/"366_day" */
+    ZS_CAL_360_DAY = 4,    /**< "360_day" */
+    ZS_CAL_JULIAN = 5      /**< "julian" */
+} zs_calendar;
+
+/** A broken-down date and time in some calendar. */
+typedef struct zs_datetime {
+    int64_t year;
+    int month, day, hour, minute;
+    double second;
+} zs_datetime;
+
+/** Parsed CF time units: "UNIT since EPOCH" and the calendar. */
+typedef struct zs_time_units zs_time_units;
+
+/**
+ * Parse CF units ("hours since 1900-01-01 00:00:0.0") and a calendar
+ * name (NULL or "" for standard).  Free with zs_time_units_free().
+ */
+zs_status zs_time_units_parse(zs_ctx *ctx, const char *units,
+                              const char *calendar, zs_time_units **out);
+void zs_time_units_free(zs_time_units *u);
+zs_calendar zs_time_units_calendar(const zs_time_units *u);
+/** Convert a numeric time value to a date in the units' calendar. */
+zs_status zs_time_decode(const zs_time_units *u, double value,
+                         zs_datetime *out);
+/** Convert a date to a numeric value in the given units. */
+zs_status zs_time_encode(const zs_time_units *u, const zs_datetime *dt,
+                         double *out);
+/**
+ * Format a date as ISO 8601 ("1995-07-14T12:00:00"; fractional seconds
+ * only when present) into buf.
+ */
+zs_status zs_datetime_format(const zs_datetime *dt, char *buf, size_t size);
+/** Parse an ISO 8601 date or date-time prefix ("2023-11-01T06"). */
+zs_status zs_datetime_parse(const char *text, zs_datetime *out);
+
+/* ------------------------------------------------------------------ */
+/* Conversion: NetCDF files to a Zarr store (nc2zarr)                   */
+/* ------------------------------------------------------------------ */
+
+/** Options of a conversion; create, set, pass to zs_convert(), free. */
+typedef struct zs_convert_opts zs_convert_opts;
+
+zs_status zs_convert_opts_new(zs_convert_opts **out);
+void zs_convert_opts_free(zs_convert_opts *o);
+/** "time=24,latitude=-1,longitude=-1": per-dimension chunk lengths. */
+zs_status zs_convert_opts_set_chunks(zs_convert_opts *o, const char *spec);
+/** "blosc:lz4:5:shuffle", "zstd:3", "lz4", "zlib:1", "gzip:5", "none". */
+zs_status zs_convert_opts_set_compressor(zs_convert_opts *o,
+                                         const char *spec);
+/** Comma-separated variables to keep, or to drop. */
+zs_status zs_convert_opts_set_vars(zs_convert_opts *o, const char *list);
+zs_status zs_convert_opts_set_exclude(zs_convert_opts *o, const char *list);
+/** Write packed variables as float32 decoded values (NaN for missing). */
+zs_status zs_convert_opts_set_unpack(zs_convert_opts *o, int on);
+/** Duplicate times: 0 error (default), 1 keep first, 2 keep last. */
+enum { ZS_OVERLAP_ERROR = 0, ZS_OVERLAP_FIRST = 1, ZS_OVERLAP_LAST = 2 };
+zs_status zs_convert_opts_set_overlap(zs_convert_opts *o, int policy);
+/** Replace an existing output. */
+zs_status zs_convert_opts_set_overwrite(zs_convert_opts *o, int on);
+/** Work on part k (0-based) of n, for cluster job arrays. */
+zs_status zs_convert_opts_set_part(zs_convert_opts *o, int k, int n);
+
+/** A planned conversion: schema, chunking and cost, before writing. */
+typedef struct zs_convert zs_convert;
+
+/**
+ * Read the headers of the inputs (in parallel), order files by time,
+ * check that they agree, and plan the output.  Gaps in time are reported
+ * through the context's log callback.
+ */
+zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
+                          size_t ninputs, const zs_convert_opts *opts,
+                          zs_convert **out);
+void zs_convert_free(zs_convert *c);
+
+/** Callback receiving the plan as text lines (for --dry-run). */
+typedef void (*zs_line_fn)(void *user, const char *line);
+/** Describe the plan: variables, chunks, objects, bytes, memory. */
+zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn,
+                              void *user);
+/** Raw bytes the conversion will write (for progress totals). */
+uint64_t zs_convert_raw_bytes(const zs_convert *c);
+
+/**
+ * Write the store named out.  Writes go to OUT.partial, which is renamed
+ * to OUT after the consolidated metadata has been written last.
+ */
+zs_status zs_convert_run(zs_convert *c, const char *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZSTORE_H */
