@@ -1,1 +1,18 @@
-# tests
+# tests: unit (C), cli, interop, man-page examples.  All print TAP.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)'; \
+	top_builddir='$(abs_top_builddir)'; \
+	export srcdir top_builddir;
+EXTRA_DIST += tests/lib/tap.sh tests/unit/tap.h
+
+# Unit tests link the library's objects statically, so that they can test
+# internal (zsi_) functions.
+ZS_UNIT_CPPFLAGS = $(libzstore_libzscore_la_CPPFLAGS) -I$(top_srcdir)/tests/unit
+ZS_UNIT_LIBS = libzstore/libzscore.la $(ZS_DEP_LIBS)
+
+include tests/unit/local.mk
+include tests/cli/local.mk
+include tests/interop/local.mk
+include tests/man/local.mk

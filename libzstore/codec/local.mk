@@ -1,3 +1,3 @@
 # codec: registry, chain and one file per codec
-libzstore_libzstore_la_SOURCES += \
+libzstore_libzscore_la_SOURCES += \
 	libzstore/codec/zsi_codec.h

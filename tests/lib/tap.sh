@@ -1,0 +1,67 @@
+# tap.sh - helpers for shell tests printing Test Anything Protocol.
+# Source it from a test script:   . "$srcdir/tests/lib/tap.sh"
+#
+# Environment: srcdir and top_builddir are set by the test harness
+# (tests/local.mk); tools are run from $top_builddir/tools.
+
+: "${srcdir:=.}"
+: "${top_builddir:=.}"
+TAP_N=0
+TAP_FAILED=0
+PY=/usr/bin/python3
+export LC_ALL=C
+PATH="$top_builddir/tools:$PATH"
+export PATH
+
+# Shared data written by other people (may be absent: tests then skip).
+SHARED="${ZS_SHARED_DATA:-$srcdir/../shared/data}"
+[ -d "$SHARED" ] || SHARED=""
+
+# A private scratch directory, removed on exit.
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/zstest.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+ok() {      # ok DESCRIPTION  (always passes)
+    TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"
+}
+not_ok() {  # not_ok DESCRIPTION [details...]
+    TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1))
+    echo "not ok $TAP_N - $1"; shift
+    for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+}
+skip() {    # skip REASON
+    TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"
+}
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+
+# check DESCRIPTION COMMAND...: passes if the command exits 0.
+check() {
+    d=$1; shift
+    if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
+}
+
+# check_fail DESCRIPTION EXPECTED_STATUS STDERR_REGEX COMMAND...:
+# passes if the command exits with that status (or any non-zero status
+# for "!") and its stderr matches the extended regex.
+check_fail() {
+    d=$1 want=$2 re=$3; shift 3
+    "$@" >"$TMP/.out" 2>"$TMP/.err"; rc=$?
+    if [ "$want" = "!" ] && [ $rc -ne 0 ] && [ $rc -lt 128 ] ||
+       [ "$want" = "$rc" ]; then
+        if grep -Eq -- "$re" "$TMP/.err"; then ok "$d"; return; fi
+        not_ok "$d" "stderr does not match /$re/:" "$(head -c 2000 "$TMP/.err")"
+        return
+    fi
+    not_ok "$d" "exit status $rc, wanted $want" "$(head -c 2000 "$TMP/.err")"
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else
+        not_ok "$1" "expected: $2" "actual:   $3"; fi
+}
+
+done_testing() {
+    echo "1..$TAP_N"
+    [ $TAP_FAILED -eq 0 ]
+}
