@@ -37,3 +37,4 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/store/store_mem.c
 
 include libzstore/codec/local.mk
+include libzstore/dataset/local.mk

@@ -191,6 +191,18 @@ bool zsi_load_i64(zs_dtype t, const void *p, size_t i, int64_t *out);
 /* Store v (converted) as element i of type t; false if out of range or
  * not exactly representable for integer types. */
 bool zsi_store_double(zs_dtype t, void *p, size_t i, double v);
+/* NumPy-style type strings as used by Zarr v2 ("<i2", ">f8", "|b1",
+ * "|S7", "<U13", "|u1"; also "|O" reported as ZS_DT_STRING with
+ * itemsize 8) and v3 names ("int16", "float32", "bool", "string").
+ * Implemented in util/npdtype.c.  itemsize is bytes per element in the
+ * stored form (4*n for "<Un"). */
+bool zsi_dtype_from_numpy(const char *s, zs_dtype *t, size_t *itemsize,
+                          bool *big_endian);
+/* Write the NumPy form of t (little-endian "<" unless big_endian) */
+bool zsi_dtype_to_numpy(zs_dtype t, size_t itemsize, bool big_endian,
+                        char *buf, size_t size);
+bool zsi_dtype_from_v3(const char *s, zs_dtype *t, size_t *itemsize);
+const char *zsi_dtype_to_v3(zs_dtype t);
 /* Reverse the byte order of n elements of size w in place. */
 void zsi_byteswap(void *p, size_t n, size_t w);
 /* IEEE half precision. */

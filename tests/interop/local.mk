@@ -1,1 +1,4 @@
-# tests/interop
+# tests/interop: against independent readers and writers.
+include tests/interop/codec.mk
+include tests/interop/cftime.mk
+include tests/interop/core.mk
