@@ -1,0 +1,271 @@
+/* blosc.c - the "blosc" compressor (c-blosc 1.x frames), configured the
+ * numcodecs way ({"cname","clevel","shuffle":0|1|2|-1,"blocksize"}) or
+ * the Zarr v3 way ({"cname","clevel","shuffle":"shuffle",...,
+ * "typesize"}).  Only the thread-safe _ctx entry points are used, with
+ * one internal thread: parallelism comes from the chunks. */
+#include "config.h"
+
+#include <blosc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/codec_impl.h"
+
+enum { SHUF_AUTO = -1, SHUF_NONE = 0, SHUF_BYTE = 1, SHUF_BIT = 2 };
+
+typedef struct blosc_state {
+    char cname[16];
+    int clevel;
+    int shuffle;       /* as configured, SHUF_AUTO allowed */
+    int eff_shuffle;   /* what is passed to blosc */
+    size_t typesize;
+    size_t blocksize;  /* 0: automatic */
+    bool v3;           /* shuffle given by name, the Zarr v3 way */
+    bool typesize_given;
+} blosc_state;
+
+static const char *const v3_shuffle[] = {"noshuffle", "shuffle",
+                                         "bitshuffle"};
+
+static zs_status check_cname(zs_ctx *ctx, const char *s)
+{
+    static const char *const ok[] = {"lz4", "lz4hc", "blosclz", "zstd",
+                                     "zlib", NULL};
+    int i = 0;
+    while (ok[i] && strcmp(ok[i], s) != 0)
+        i++;
+    if (!ok[i] && strcmp(s, "snappy") != 0)
+        return zsi_err(ctx, ZS_ERR_FORMAT, "blosc: unknown cname '%s'", s);
+    if (!ok[i] || blosc_compname_to_compcode(s) < 0)
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
+                       "unsupported codec '%s' (blosc cname)", s);
+    return ZS_OK;
+}
+
+/* "shuffle" is an integer (numcodecs) or a name (Zarr v3). */
+static zs_status parse_shuffle(zs_ctx *ctx, const zsi_kv *cfg,
+                               blosc_state *s)
+{
+    const zsi_kv_item *it = zsi_kv_find(cfg, "shuffle");
+    int64_t v = SHUF_BYTE;
+    if (it && it->type == ZSI_KV_STRING) {
+        for (int i = 0; i < 3; i++)
+            if (strcmp(it->s, v3_shuffle[i]) == 0) {
+                s->shuffle = i;
+                s->v3 = true;
+                return ZS_OK;
+            }
+        return zsi_err(ctx, ZS_ERR_FORMAT, "blosc: unknown shuffle '%s'",
+                       it->s);
+    }
+    zs_status st = zsi_cfg_int(ctx, "blosc", cfg, "shuffle", -1, 2, &v);
+    s->shuffle = (int)v;
+    return st;
+}
+
+static zs_status parse(zs_ctx *ctx, const zsi_kv *cfg,
+                       const zsi_codec_info *info, blosc_state *s)
+{
+    static const char *const keys[] = {"cname", "clevel", "shuffle",
+                                       "blocksize", "typesize", NULL};
+    const char *cname = "lz4";
+    int64_t clevel = 5, blocksize = 0, typesize = (int64_t)info->itemsize;
+    zs_status st = zsi_cfg_keys(ctx, "blosc", cfg, keys);
+    if (st == ZS_OK)
+        st = zsi_cfg_str(ctx, "blosc", cfg, "cname", &cname);
+    if (st == ZS_OK)
+        st = check_cname(ctx, cname);
+    if (st == ZS_OK)
+        st = zsi_cfg_int(ctx, "blosc", cfg, "clevel", 0, 9, &clevel);
+    if (st == ZS_OK)
+        st = zsi_cfg_int(ctx, "blosc", cfg, "blocksize", 0,
+                         BLOSC_MAX_BUFFERSIZE, &blocksize);
+    if (st == ZS_OK)
+        st = parse_shuffle(ctx, cfg, s);
+    if (st == ZS_OK && zsi_kv_find(cfg, "typesize")) {
+        s->typesize_given = true;
+        st = zsi_cfg_int(ctx, "blosc", cfg, "typesize", 1, INT32_MAX,
+                         &typesize);
+    }
+    if (st != ZS_OK)
+        return st;
+    snprintf(s->cname, sizeof s->cname, "%s", cname);
+    s->clevel = (int)clevel;
+    s->blocksize = (size_t)blocksize;
+    s->typesize = typesize > 0 ? (size_t)typesize : 1;
+    /* numcodecs' AUTOSHUFFLE: bit shuffle for 1-byte items */
+    s->eff_shuffle = s->shuffle != SHUF_AUTO ? s->shuffle :
+                     s->typesize == 1 ? SHUF_BIT : SHUF_BYTE;
+    return ZS_OK;
+}
+
+static zs_status create(zs_ctx *ctx, const zsi_kv *cfg,
+                        const zsi_codec_info *info, zsi_codec_info *enc,
+                        void **state)
+{
+    blosc_state *s = calloc(1, sizeof *s);
+    zs_status st;
+    if (!s)
+        return zsi_nomem(ctx);
+    st = parse(ctx, cfg, info, s);
+    if (st != ZS_OK) {
+        free(s);
+        return st;
+    }
+    /* the encoded side is opaque bytes of unknown length */
+    enc->dtype = ZS_DT_UINT8;
+    enc->itemsize = 1;
+    enc->big_endian = false;
+    enc->ndim = 1;
+    enc->shape[0] = 0;
+    *state = s;
+    return ZS_OK;
+}
+
+static zs_status encode(const void *state, zs_ctx *ctx, const uint8_t *in,
+                        size_t n, zsi_buf *out)
+{
+    const blosc_state *s = state;
+    static const uint8_t none[1];
+    int r;
+    if (n > BLOSC_MAX_BUFFERSIZE)
+        return zsi_err(ctx, ZS_ERR_OVERFLOW,
+                       "blosc: chunk of %zu bytes exceeds blosc's limit of "
+                       "%d bytes", n, BLOSC_MAX_BUFFERSIZE);
+    if (!zsi_buf_resize(out, n + BLOSC_MAX_OVERHEAD))
+        return zsi_nomem(ctx);
+    r = blosc_compress_ctx(s->clevel, s->eff_shuffle, s->typesize, n,
+                           n ? (const void *)in : none, out->data,
+                           n + BLOSC_MAX_OVERHEAD, s->cname, s->blocksize,
+                           1);
+    if (r <= 0)
+        return zsi_err(ctx, ZS_ERR_INVALID,
+                       "blosc: compression failed (code %d)", r);
+    out->len = (size_t)r;
+    return ZS_OK;
+}
+
+/* Name of the compressor library coded in the header flags. */
+static const char *format_name(unsigned flags)
+{
+    static const char *const names[] = {"blosclz", "lz4", "snappy", "zlib",
+                                        "zstd"};
+    unsigned f = flags >> 5;
+    return f < sizeof names / sizeof names[0] ? names[f] : NULL;
+}
+
+/* Check everything in the 16-byte header and the block table that
+ * c-blosc relies on before it reads the frame. */
+static zs_status check_header(zs_ctx *ctx, const uint8_t *in, size_t n,
+                              size_t expect, size_t *nbytes_out)
+{
+    uint32_t nbytes, blocksize, cbytes;
+    const char *fmt;
+    if (n < BLOSC_MIN_HEADER_LENGTH)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: frame of %zu bytes is shorter than its "
+                       "header", n);
+    nbytes = zsi_le32(in + 4);
+    blocksize = zsi_le32(in + 8);
+    cbytes = zsi_le32(in + 12);
+    if (in[0] == 0 || in[0] > BLOSC_VERSION_FORMAT)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: unknown format version %u", in[0]);
+    if (cbytes > n || cbytes < BLOSC_MIN_HEADER_LENGTH)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: header claims %lu compressed bytes, frame "
+                       "has %zu", (unsigned long)cbytes, n);
+    if (nbytes > BLOSC_MAX_BUFFERSIZE ||
+        (expect == 0 && nbytes > ZSI_CODEC_MAX_UNKNOWN))
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: header claims an absurd size of %lu bytes",
+                       (unsigned long)nbytes);
+    if (expect && nbytes != expect)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: header claims %lu bytes, expected %zu",
+                       (unsigned long)nbytes, expect);
+    *nbytes_out = nbytes;
+    if (in[2] & BLOSC_MEMCPYED) {
+        if ((uint64_t)nbytes + BLOSC_MAX_OVERHEAD > cbytes)
+            return zsi_err(ctx, ZS_ERR_CORRUPT,
+                           "blosc: stored frame is truncated");
+        return ZS_OK;
+    }
+    if (nbytes == 0)
+        return ZS_OK;
+    if ((uint64_t)nbytes > (uint64_t)cbytes * ZSI_CODEC_MAX_RATIO)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: header claims %lu bytes from %lu",
+                       (unsigned long)nbytes, (unsigned long)cbytes);
+    if (blocksize == 0 || blocksize > nbytes ||
+        BLOSC_MIN_HEADER_LENGTH + 4 * ((uint64_t)nbytes / blocksize +
+                                       (nbytes % blocksize != 0)) > cbytes)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: bad block size %lu for %lu bytes",
+                       (unsigned long)blocksize, (unsigned long)nbytes);
+    fmt = format_name(in[2]);
+    if (!fmt)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: unknown compressor format %u", in[2] >> 5);
+    if (blosc_compname_to_compcode(fmt) < 0)
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
+                       "unsupported codec '%s' (in a blosc frame)", fmt);
+    return ZS_OK;
+}
+
+static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
+                        size_t n, zsi_buf *out, size_t expect)
+{
+    size_t nbytes = 0, vbytes = 0;
+    zs_status st = check_header(ctx, in, n, expect, &nbytes);
+    int r;
+    (void)state;
+    if (st != ZS_OK)
+        return st;
+    if (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != nbytes)
+        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
+    if (!zsi_buf_resize(out, nbytes))
+        return zsi_nomem(ctx);
+    if (nbytes == 0)
+        return ZS_OK;
+    r = blosc_decompress_ctx(in, out->data, nbytes, 1);
+    if (r < 0 || (size_t)r != nbytes)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: corrupt frame (error %d)", r);
+    return ZS_OK;
+}
+
+static zs_status config(const void *state, zsi_kv *out)
+{
+    const blosc_state *s = state;
+    bool ok = zsi_kv_set_string(out, "cname", s->cname) &&
+              zsi_kv_set_int(out, "clevel", s->clevel);
+    if (s->v3)
+        ok = ok && zsi_kv_set_string(out, "shuffle",
+                                     v3_shuffle[s->shuffle]);
+    else
+        ok = ok && zsi_kv_set_int(out, "shuffle", s->shuffle);
+    /* Zarr v3 requires the typesize; numcodecs does not know it */
+    if (s->v3 || s->typesize_given)
+        ok = ok && zsi_kv_set_int(out, "typesize", (int64_t)s->typesize);
+    ok = ok && zsi_kv_set_int(out, "blocksize", (int64_t)s->blocksize);
+    return ok ? ZS_OK : ZS_ERR_NOMEM;
+}
+
+static void describe(const void *state, char *buf, size_t size)
+{
+    const blosc_state *s = state;
+    const char *sh = s->shuffle == SHUF_AUTO ? "auto" :
+                     v3_shuffle[s->shuffle];
+    if (s->blocksize)
+        snprintf(buf, size, "%s,%d,%s,blocksize=%zu", s->cname, s->clevel,
+                 sh, s->blocksize);
+    else
+        snprintf(buf, size, "%s,%d,%s", s->cname, s->clevel, sh);
+}
+
+const zsi_codec_class zsi_codec_blosc = {
+    "blosc", ZSI_CODEC_COMPRESSOR, create, encode, decode, config,
+    describe, free,
+};

@@ -1,0 +1,717 @@
+/*
+ * test_codec.c - codec layer: registry, round trips of every codec over
+ * every element width, chains, compressor specifications, configs,
+ * NumPy dtype strings, and fixed vectors computed with numcodecs 0.11 /
+ * NumPy 1.24 (quoted in the comments) for the arithmetic filters.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/codec_impl.h"
+#include "codec_test.h"
+#include "tap.h"
+
+static zs_ctx *ctx;
+
+static const zs_dtype all_types[] = {
+    ZS_DT_BOOL, ZS_DT_INT8, ZS_DT_UINT8, ZS_DT_INT16, ZS_DT_UINT16,
+    ZS_DT_FLOAT16, ZS_DT_INT32, ZS_DT_UINT32, ZS_DT_FLOAT32, ZS_DT_INT64,
+    ZS_DT_UINT64, ZS_DT_FLOAT64,
+};
+#define NTYPES (sizeof all_types / sizeof all_types[0])
+
+/* Encode then decode (with the size known, then unknown); true if both
+ * give the input back.  why receives the reason otherwise. */
+static bool roundtrip(const char *spec, const zsi_codec_info *info,
+                      const uint8_t *data, size_t n, char *why, size_t wsz)
+{
+    zsi_chain ch;
+    zsi_buf enc = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
+    zs_status st = ct_chain(ctx, &ch, spec, info);
+    bool ok = false;
+    if (st == ZS_OK)
+        st = zsi_chain_encode(&ch, ctx, data, n, &enc);
+    if (st == ZS_OK)
+        st = zsi_chain_decode(&ch, ctx, enc.data, enc.len, &dec, n);
+    if (st == ZS_OK && dec.len == n && (!n || !memcmp(dec.data, data, n))) {
+        st = zsi_chain_decode(&ch, ctx, enc.data, enc.len, &dec, 0);
+        ok = st == ZS_OK && dec.len == n &&
+             (!n || !memcmp(dec.data, data, n));
+    }
+    if (!ok)
+        snprintf(why, wsz, "%s, n=%zu: %s (%s)", spec, n, zs_strerror(st),
+                 zs_ctx_message(ctx));
+    zsi_buf_free(&enc);
+    zsi_buf_free(&dec);
+    zsi_chain_free(&ch);  /* ct_chain leaves an empty chain on failure */
+    return ok;
+}
+
+/* Round trips of spec over every type and several sizes. */
+static void roundtrip_all_types(const char *spec)
+{
+    static const size_t sizes[] = {0, 1, 3, 127, 1000, 30001};
+    for (size_t t = 0; t < NTYPES; t++) {
+        size_t w = zsi_dtype_size(all_types[t]);
+        bool ok = true;
+        char why[512] = "";
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0] && ok; k++) {
+            uint8_t *p = malloc(sizes[k] * w + 1);
+            zsi_codec_info info = ct_info(all_types[t], sizes[k]);
+            ct_fill(all_types[t], p, sizes[k]);
+            ok = roundtrip(spec, &info, p, sizes[k] * w, why, sizeof why);
+            free(p);
+        }
+        TAP_OK(ok, "round trip %s on %s", spec,
+               zs_dtype_name(all_types[t]));
+        if (!ok)
+            TAP_DIAG("%s", why);
+    }
+}
+
+static void test_compressors(void)
+{
+    static const char *const specs[] = {
+        "blosc",
+        "blosc cname=lz4 clevel=5 shuffle=0",
+        "blosc cname=lz4hc clevel=9 shuffle=2",
+        "blosc cname=blosclz clevel=1 shuffle=-1",
+        "blosc cname=zstd clevel=3 shuffle=1 blocksize=256",
+        "blosc cname=zlib clevel=0 shuffle=1",
+        "blosc cname=zstd clevel=5 shuffle=bitshuffle typesize=4",
+        "zstd", "zstd level=19", "zstd level=-5 checksum=true",
+        "lz4", "lz4 acceleration=50", "zlib level=0", "zlib level=9",
+        "gzip", "gzip level=9", "crc32c",
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        roundtrip_all_types(specs[i]);
+}
+
+/* Round trips of filters on the types they accept. */
+static void test_filter_roundtrips(void)
+{
+    static const struct { zs_dtype t; const char *spec; } cases[] = {
+        {ZS_DT_INT8, "delta dtype=|i1"},
+        {ZS_DT_UINT8, "delta dtype=|u1"},
+        {ZS_DT_INT16, "delta dtype=<i2"},
+        {ZS_DT_UINT16, "delta dtype=uint16"},
+        {ZS_DT_INT32, "delta dtype=<i4 astype=<i8"},
+        {ZS_DT_UINT32, "delta dtype=<u4"},
+        {ZS_DT_INT64, "delta dtype=<i8"},
+        {ZS_DT_UINT64, "numcodecs.delta dtype=uint64"},
+        {ZS_DT_INT64, "delta dtype=int64 astype=<f8"},
+        {ZS_DT_INT16, "shuffle elementsize=2"},
+        {ZS_DT_INT32, "shuffle"},
+        {ZS_DT_FLOAT64, "shuffle elementsize=8"},
+        {ZS_DT_UINT8, "shuffle elementsize=1"},
+        {ZS_DT_FLOAT32, "bitround keepbits=23"},
+        {ZS_DT_FLOAT64, "bitround keepbits=52"},
+        {ZS_DT_INT16, "bytes endian=little"},
+        {ZS_DT_FLOAT64, "bytes endian=big"},
+        {ZS_DT_UINT8, "bytes"},
+        {ZS_DT_INT32, "delta dtype=<i4 | shuffle elementsize=4 | zlib"},
+        {ZS_DT_FLOAT32, "bytes endian=big | crc32c | zstd level=3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = 5000, w = zsi_dtype_size(cases[i].t);
+        uint8_t *p = malloc(n * w);
+        zsi_codec_info info = ct_info(cases[i].t, n);
+        char why[512] = "";
+        bool ok;
+        ct_fill(cases[i].t, p, n);
+        ok = roundtrip(cases[i].spec, &info, p, n * w, why, sizeof why);
+        TAP_OK(ok, "round trip %s on %s", cases[i].spec,
+               zs_dtype_name(cases[i].t));
+        if (!ok)
+            TAP_DIAG("%s", why);
+        free(p);
+    }
+}
+
+/* Encode with one codec and compare with expected bytes. */
+static bool encodes_to(const char *spec, const zsi_codec_info *info,
+                       const void *in, size_t n, const void *want,
+                       size_t wn)
+{
+    zsi_chain ch;
+    zsi_buf out = ZSI_BUF_INIT;
+    bool ok = ct_chain(ctx, &ch, spec, info) == ZS_OK &&
+              zsi_chain_encode(&ch, ctx, in, n, &out) == ZS_OK &&
+              out.len == wn && memcmp(out.data, want, wn) == 0;
+    if (!ok)
+        TAP_DIAG("%s: %s", spec, zs_ctx_message(ctx));
+    zsi_buf_free(&out);
+    zsi_chain_free(&ch);
+    return ok;
+}
+
+static bool decodes_to(const char *spec, const zsi_codec_info *info,
+                       const void *in, size_t n, const void *want,
+                       size_t wn)
+{
+    zsi_chain ch;
+    zsi_buf out = ZSI_BUF_INIT;
+    bool ok = ct_chain(ctx, &ch, spec, info) == ZS_OK &&
+              zsi_chain_decode(&ch, ctx, in, n, &out, wn) == ZS_OK &&
+              out.len == wn && memcmp(out.data, want, wn) == 0;
+    if (!ok)
+        TAP_DIAG("%s: %s", spec, zs_ctx_message(ctx));
+    zsi_buf_free(&out);
+    zsi_chain_free(&ch);
+    return ok;
+}
+
+/* Vectors printed by numcodecs 0.11 with NumPy 1.24. */
+static void test_numcodecs_vectors(void)
+{
+    zsi_codec_info i2 = ct_info(ZS_DT_INT16, 3);
+    zsi_codec_info f4 = ct_info(ZS_DT_FLOAT32, 5);
+    zsi_codec_info u2 = ct_info(ZS_DT_UINT16, 4);
+    /* Delta(dtype='<i2', astype='<i1').decode([100,100,100]) ->
+     * [100, 200, 300]: the sum is kept in int16 */
+    int8_t d1[] = {100, 100, 100};
+    int16_t d1w[] = {100, 200, 300};
+    /* Delta('<f4', astype='<i2').decode([30000, 30000]) -> [30000,60000] */
+    int16_t d2[] = {30000, 30000};
+    float d2w[] = {30000, 60000};
+    /* Delta('<u2', astype='<f4').decode([1.7,-2.2,1e6,nan]) ->
+     * [1, 0, 16959, 0]: float32 sums cast to uint16 */
+    float d3[] = {1.7f, -2.2f, 1e6f, NAN};
+    uint16_t d3w[] = {1, 0, 16959, 0};
+    /* FixedScaleOffset(offset=1000.1, scale=10, dtype='<f4',
+     * astype='<i2').encode([1000.15, 1000.25, 1000.35, 999.95, 1003.3])
+     * -> [1, 2, 2, -1, 32], computed in float32 */
+    float f1[] = {1000.15f, 1000.25f, 1000.35f, 999.95f, 1003.3f};
+    int16_t f1w[] = {1, 2, 2, -1, 32};
+    /* FixedScaleOffset(offset=10, scale=10, dtype='<i2', astype='<i1')
+     * .encode([10, 11, 12, 30000]) -> [0, 10, 20, 124] (int16 wraps) */
+    int16_t f2[] = {10, 11, 12, 30000};
+    int8_t f2w[] = {0, 10, 20, 124};
+    zsi_codec_info f2i = ct_info(ZS_DT_INT16, 4);
+    zsi_codec_info d2i = ct_info(ZS_DT_FLOAT32, 2);
+    TAP_OK(decodes_to("delta dtype=<i2 astype=<i1", &i2, d1, 3, d1w, 6),
+           "delta int16<-int8 accumulates in int16 (numcodecs)");
+    TAP_OK(decodes_to("delta dtype=<f4 astype=<i2", &d2i, d2, 4, d2w, 8),
+           "delta float32<-int16 accumulates in float32 (numcodecs)");
+    TAP_OK(decodes_to("delta dtype=<u2 astype=<f4", &u2, d3, 16, d3w, 8),
+           "delta uint16<-float32 casts like NumPy (numcodecs)");
+    TAP_OK(encodes_to("fixedscaleoffset offset=1000.1 scale=10 dtype=<f4 "
+                      "astype=<i2", &f4, f1, 20, f1w, 10),
+           "fixedscaleoffset float32 arithmetic (numcodecs)");
+    TAP_OK(encodes_to("fixedscaleoffset offset=10 scale=10 dtype=<i2 "
+                      "astype=<i1", &f2i, f2, 8, f2w, 4),
+           "fixedscaleoffset int16 wraps (numcodecs)");
+}
+
+static void test_fixedscaleoffset(void)
+{
+    /* FixedScaleOffset(offset=1000, scale=10, dtype='f8', astype='u1'),
+     * the numcodecs documentation example */
+    double x[10];
+    uint8_t want[] = {0, 1, 2, 3, 4, 6, 7, 8, 9, 10};
+    double back[10];
+    zsi_codec_info info = ct_info(ZS_DT_FLOAT64, 10);
+    const char *spec = "fixedscaleoffset offset=1000 scale=10 dtype=<f8 "
+                       "astype=|u1";
+    for (int i = 0; i < 10; i++)
+        x[i] = 1000 + i / 9.0;
+    for (int i = 0; i < 10; i++)
+        back[i] = 1000 + want[i] / 10.0;
+    TAP_OK(encodes_to(spec, &info, x, 80, want, 10),
+           "fixedscaleoffset encodes the numcodecs example");
+    TAP_OK(decodes_to(spec, &info, want, 10, back, 80),
+           "fixedscaleoffset decodes the numcodecs example");
+}
+
+static void test_bitround(void)
+{
+    /* numcodecs BitRound(keepbits=3).encode(): steps of 1/8 between 1
+     * and 2, ties (1.0625, 1.1875) to even */
+    float in[] = {1.0f, 1.33333337f, -3.1415927f, 1.0625f, 1.1875f};
+    uint32_t want[] = {0x3f800000, 0x3fb00000, 0xc0500000, 0x3f800000,
+                       0x3fa00000};
+    zsi_codec_info info = ct_info(ZS_DT_FLOAT32, 5);
+    zsi_codec_info be = info;
+    uint32_t bwant[5];
+    float bin[5];
+    be.big_endian = !zsi_native_big_endian();
+    TAP_OK(encodes_to("bitround keepbits=3", &info, in, 20, want, 20),
+           "bitround keepbits=3 on float32");
+    memcpy(bin, in, sizeof in);
+    memcpy(bwant, want, sizeof want);
+    zsi_byteswap(bin, 5, 4);
+    zsi_byteswap(bwant, 5, 4);
+    TAP_OK(encodes_to("bitround keepbits=3", &be, bin, 20, bwant, 20),
+           "bitround on byte-swapped float32");
+    TAP_OK(decodes_to("bitround keepbits=3", &info, want, 20, want, 20),
+           "bitround decode is the identity");
+}
+
+static void test_bytes_transpose(void)
+{
+    uint32_t v = 0x01020304;
+    uint8_t big[] = {1, 2, 3, 4}, little[] = {4, 3, 2, 1};
+    zsi_codec_info i4 = ct_info(ZS_DT_UINT32, 1);
+    uint64_t shp[3] = {2, 3, 4};
+    zsi_codec_info s234 = ct_info_nd(ZS_DT_INT16, 3, shp);
+    int16_t a[24], t[24];
+    TAP_OK(encodes_to("bytes endian=big", &i4, &v, 4, big, 4),
+           "bytes endian=big writes big-endian");
+    TAP_OK(encodes_to("bytes endian=little", &i4, &v, 4, little, 4),
+           "bytes endian=little writes little-endian");
+    TAP_OK(decodes_to("bytes endian=big", &i4, big, 4, &v, 4),
+           "bytes endian=big reads into native order");
+    /* numpy.transpose(a, (2, 0, 1)): t[k][i][j] = a[i][j][k] */
+    for (int i = 0; i < 24; i++)
+        a[i] = (int16_t)i;
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 3; j++)
+                t[k * 6 + i * 3 + j] = a[i * 12 + j * 4 + k];
+    TAP_OK(encodes_to("transpose order=[2,0,1]", &s234, a, 48, t, 48),
+           "transpose order=[2,0,1] is numpy.transpose");
+    TAP_OK(decodes_to("transpose order=[2,0,1]", &s234, t, 48, a, 48),
+           "transpose decode inverts it");
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++)
+            for (int k = 0; k < 4; k++)
+                t[k * 6 + j * 2 + i] = a[i * 12 + j * 4 + k];
+    TAP_OK(encodes_to("transpose order=F", &s234, a, 48, t, 48),
+           "transpose order=F reverses the dimensions");
+}
+
+/* Strings come back equal, though not necessarily laid out alike. */
+static bool strings_roundtrip(const char *spec, const zsi_codec_info *info,
+                              const zsi_buf *dec, size_t count)
+{
+    zsi_chain ch;
+    zsi_buf enc = ZSI_BUF_INIT, back = ZSI_BUF_INIT;
+    bool ok = ct_chain(ctx, &ch, spec, info) == ZS_OK &&
+              zsi_chain_encode(&ch, ctx, dec->data, dec->len, &enc) ==
+                  ZS_OK &&
+              zsi_chain_decode(&ch, ctx, enc.data, enc.len, &back, 0) ==
+                  ZS_OK;
+    for (size_t i = 0; ok && i < count; i++)
+        ok = strcmp(zsi_vlen_get(back.data, i),
+                    zsi_vlen_get(dec->data, i)) == 0;
+    zsi_chain_free(&ch);
+    zsi_buf_free(&enc);
+    zsi_buf_free(&back);
+    return ok;
+}
+
+static void test_vlen(void)
+{
+    const char *strs[] = {"", "a", "h\xc3\xa9llo", "\xe2\x82\xac", "x y",
+                          "z"};
+    zsi_buf dec = ZSI_BUF_INIT, dec6 = ZSI_BUF_INIT;
+    zsi_codec_info info = ct_info(ZS_DT_STRING, 5);
+    /* numcodecs VLenUTF8().encode(['','a','héllo','€','x y']) */
+    static const uint8_t frame[] = {
+        5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 'a', 6, 0, 0, 0, 'h', 0xc3,
+        0xa9, 'l', 'l', 'o', 3, 0, 0, 0, 0xe2, 0x82, 0xac, 3, 0, 0, 0, 'x',
+        ' ', 'y'};
+    char why[512];
+    bool ok = zsi_vlen_build(&dec, strs, 5);
+    TAP_OK(ok && strcmp(zsi_vlen_get(dec.data, 2), strs[2]) == 0 &&
+           strcmp(zsi_vlen_get(dec.data, 0), "") == 0,
+           "zsi_vlen_build / zsi_vlen_get");
+    TAP_OK(encodes_to("vlen-utf8", &info, dec.data, dec.len, frame,
+                      sizeof frame), "vlen-utf8 frame as numcodecs");
+    TAP_OK(decodes_to("vlen-utf8", &info, frame, sizeof frame, dec.data,
+                      dec.len), "vlen-utf8 decodes the numcodecs frame");
+    TAP_OK(roundtrip("vlen-utf8 | zstd", &info, dec.data, dec.len, why,
+                     sizeof why), "vlen-utf8|zstd round trip");
+    TAP_OK(roundtrip("vlen-bytes | blosc", &info, dec.data, dec.len, why,
+                     sizeof why), "vlen-bytes|blosc round trip");
+    {
+        uint64_t shp[2] = {2, 3};
+        zsi_codec_info i2 = ct_info_nd(ZS_DT_STRING, 2, shp);
+        zsi_chain ch;
+        zsi_buf t = ZSI_BUF_INIT;
+        ok = zsi_vlen_build(&dec6, strs, 6) &&
+             strings_roundtrip("transpose order=[1,0] | vlen-utf8", &i2,
+                               &dec6, 6);
+        TAP_OK(ok, "transpose of strings round trip");
+        ok = ct_chain(ctx, &ch, "transpose order=[1,0]", &i2) == ZS_OK &&
+             zsi_chain_encode(&ch, ctx, dec6.data, dec6.len, &t) == ZS_OK &&
+             strcmp(zsi_vlen_get(t.data, 1), strs[3]) == 0 &&
+             strcmp(zsi_vlen_get(t.data, 5), strs[5]) == 0;
+        TAP_OK(ok, "transpose moves string offsets");
+        zsi_chain_free(&ch);
+        zsi_buf_free(&t);
+    }
+    zsi_buf_free(&dec);
+    zsi_buf_free(&dec6);
+}
+
+static void test_crc32c(void)
+{
+    /* the standard check value of CRC-32C */
+    static const uint8_t want[] = {'1', '2', '3', '4', '5', '6', '7', '8',
+                                   '9', 0x83, 0x92, 0x06, 0xe3};
+    zsi_codec_info info = ct_info(ZS_DT_UINT8, 9);
+    TAP_OK(zsi_crc32c(0, "123456789", 9) == 0xe3069283u,
+           "CRC-32C of \"123456789\" is e3069283");
+    TAP_OK(zsi_crc32c(zsi_crc32c(0, "12345", 5), "6789", 4) == 0xe3069283u,
+           "CRC-32C can continue");
+    TAP_OK(encodes_to("crc32c", &info, "123456789", 9, want, sizeof want),
+           "crc32c appends the checksum little-endian");
+}
+
+static void expect_unsupported(const char *id)
+{
+    zsi_codec *c = NULL;
+    char msg[128];
+    zsi_codec_info info = ct_info(ZS_DT_INT16, 10);
+    zs_status st = zsi_codec_new(ctx, id, NULL, &info, &c);
+    snprintf(msg, sizeof msg, "unsupported codec '%s'", id);
+    TAP_OK(st == ZS_ERR_UNSUPPORTED &&
+           strcmp(zs_ctx_message(ctx), msg) == 0,
+           "codec '%s' is unsupported with a clear message", id);
+    zsi_codec_free(c);
+}
+
+static void test_registry(void)
+{
+    static const char *const ids[] = {
+        "blosc", "zstd", "lz4", "zlib", "gzip", "delta", "shuffle",
+        "fixedscaleoffset", "bitround", "vlen-utf8", "vlen-bytes", "bytes",
+        "transpose", "crc32c"};
+    static const char *const bad[] = {
+        "bz2", "lzma", "pickle", "msgpack2", "json2", "categorize",
+        "packbits", "astype", "quantize", "zfpy", "adler32", "vlen-array",
+        "sharding_indexed", "no-such-codec", ""};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        ok = ok && zsi_codec_lookup(ids[i]) &&
+             strcmp(zsi_codec_lookup(ids[i])->id, ids[i]) == 0;
+    TAP_OK(ok, "all codec classes are registered");
+    TAP_OK(zsi_codec_lookup("numcodecs.delta") == &zsi_codec_delta &&
+           zsi_codec_lookup("numcodecs.fixedscaleoffset") ==
+               &zsi_codec_fixedscaleoffset,
+           "numcodecs.* v3 names map to the same classes");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_unsupported(bad[i]);
+}
+
+/* Creation must fail with code and a message containing text. */
+static void expect_create_fails(const char *spec, zs_dtype t,
+                                zs_status code, const char *text)
+{
+    zsi_chain ch;
+    zsi_codec_info info = ct_info(t, 10);
+    zs_status st = ct_chain(ctx, &ch, spec, &info);
+    TAP_OK(st == code && strstr(zs_ctx_message(ctx), text),
+           "'%s' refused: %s", spec, zs_ctx_message(ctx));
+    zsi_chain_free(&ch);
+}
+
+static void test_bad_configs(void)
+{
+    expect_create_fails("blosc cname=snappy", ZS_DT_INT16,
+                        ZS_ERR_UNSUPPORTED, "unsupported codec 'snappy'");
+    expect_create_fails("blosc cname=brotli", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "brotli");
+    expect_create_fails("blosc clevel=10", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "clevel");
+    expect_create_fails("blosc shuffle=3", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "shuffle");
+    expect_create_fails("blosc shuffle=sideways", ZS_DT_INT16,
+                        ZS_ERR_FORMAT, "sideways");
+    expect_create_fails("zlib level=10", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "level");
+    expect_create_fails("zstd level=fast", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "integer");
+    expect_create_fails("zstd checksum=1", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "true or false");
+    expect_create_fails("zstd speed=3", ZS_DT_INT16, ZS_ERR_UNSUPPORTED,
+                        "unknown parameter 'speed'");
+    expect_create_fails("delta", ZS_DT_INT16, ZS_ERR_FORMAT, "dtype");
+    expect_create_fails("delta dtype=<i3", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "<i3");
+    expect_create_fails("delta dtype=<i4", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "does not match");
+    expect_create_fails("fixedscaleoffset scale=0 offset=1 dtype=<i2",
+                        ZS_DT_INT16, ZS_ERR_FORMAT, "scale");
+    expect_create_fails("bitround keepbits=24", ZS_DT_FLOAT32,
+                        ZS_ERR_FORMAT, "keepbits");
+    expect_create_fails("bytes", ZS_DT_INT16, ZS_ERR_FORMAT, "endian");
+    expect_create_fails("bytes endian=middle", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "middle");
+    expect_create_fails("transpose order=[0,0]", ZS_DT_INT16,
+                        ZS_ERR_FORMAT, "order");
+    expect_create_fails("vlen-utf8", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "not variable-length");
+    expect_create_fails("zlib | delta dtype=<i2", ZS_DT_INT16,
+                        ZS_ERR_FORMAT, "cannot follow");
+    expect_create_fails("bytes endian=little | bytes endian=big",
+                        ZS_DT_INT16, ZS_ERR_FORMAT, "cannot follow");
+}
+
+static void test_chain(void)
+{
+    zsi_chain ch;
+    zsi_codec_info info = ct_info(ZS_DT_INT16, 100);
+    zsi_buf out = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
+    int16_t data[100];
+    zs_status st;
+    ct_fill(ZS_DT_INT16, data, 100);
+    st = ct_chain(ctx, &ch, "delta dtype=<i2 | blosc cname=lz4 clevel=5 "
+                  "shuffle=1", &info);
+    TAP_OK(st == ZS_OK && strcmp(ch.desc, "delta(<i2)|blosc(lz4,5,shuffle)")
+           == 0, "chain description: %s", st == ZS_OK ? ch.desc : "-");
+    st = zsi_chain_encode(&ch, ctx, (uint8_t *)data, 200, &out);
+    TAP_OK(st == ZS_OK && zsi_chain_decode(&ch, ctx, out.data, out.len,
+                                           &dec, 199) == ZS_ERR_CORRUPT,
+           "decode checks the expected size: %s", zs_ctx_message(ctx));
+    zsi_chain_free(&ch);
+    zsi_chain_free(&ch);  /* a freed chain is empty and can be freed */
+    zsi_chain_init(&ch);
+    TAP_OK(zsi_chain_encode(&ch, ctx, (uint8_t *)data, 200, &out) == ZS_OK
+           && out.len == 200 && memcmp(out.data, data, 200) == 0,
+           "an empty chain copies");
+    TAP_OK(zsi_chain_decode(&ch, ctx, out.data, 200, &dec, 100) ==
+           ZS_ERR_CORRUPT, "an empty chain checks the size");
+    st = ct_chain(ctx, &ch, "fixedscaleoffset scale=100 offset=0 "
+                  "dtype=<f8 astype=<i4 | zlib", &info);
+    TAP_OK(st == ZS_ERR_FORMAT, "chain info flows: f8 filter on int16");
+    info = ct_info(ZS_DT_FLOAT64, 100);
+    st = ct_chain(ctx, &ch, "fixedscaleoffset scale=100 offset=0 "
+                  "dtype=<f8 astype=<i4 | delta dtype=<i4 | zlib", &info);
+    TAP_OK(st == ZS_OK && ch.codecs[0]->enc_info.dtype == ZS_DT_INT32 &&
+           ch.codecs[2]->dec_info.dtype == ZS_DT_INT32,
+           "fixedscaleoffset tells the next codec about int32");
+    if (st == ZS_OK)
+        zsi_chain_free(&ch);
+    zsi_buf_free(&out);
+    zsi_buf_free(&dec);
+}
+
+/* Parse spec; the config must hold want ("k=v k=v", same rules). */
+static void parse_ok(const char *spec, const char *id, const char *want)
+{
+    zsi_kv cfg = {NULL, 0}, exp = {NULL, 0};
+    const char *got = "x";
+    zs_status st = zsi_compressor_parse(ctx, spec, &got, &cfg);
+    bool ok = st == ZS_OK && codec_kv_parse(&exp, want) &&
+              (id ? got && strcmp(got, id) == 0 : got == NULL) &&
+              exp.n == cfg.n;
+    for (size_t i = 0; ok && i < exp.n; i++) {
+        const zsi_kv_item *e = &exp.items[i];
+        const zsi_kv_item *g = zsi_kv_find(&cfg, e->key);
+        ok = g && g->type == e->type &&
+             (e->type == ZSI_KV_STRING ? strcmp(g->s, e->s) == 0
+                                       : g->i == e->i);
+    }
+    TAP_OK(ok, "compressor '%s' -> %s {%s}", spec, id ? id : "none",
+           want);
+    if (st != ZS_OK)
+        TAP_DIAG("%s", zs_ctx_message(ctx));
+    zsi_kv_free(&cfg);
+    zsi_kv_free(&exp);
+}
+
+static void parse_bad(const char *spec, zs_status code, const char *text)
+{
+    zsi_kv cfg = {NULL, 0};
+    const char *id = NULL;
+    zs_status st = zsi_compressor_parse(ctx, spec, &id, &cfg);
+    TAP_OK(st == code && strstr(zs_ctx_message(ctx), text),
+           "compressor '%s' refused: %s", spec, zs_ctx_message(ctx));
+    zsi_kv_free(&cfg);
+}
+
+static void test_parse(void)
+{
+    parse_ok("blosc", "blosc", "cname=lz4 clevel=5 shuffle=1 blocksize=0");
+    parse_ok("blosc:zstd:3:bitshuffle", "blosc",
+             "cname=zstd clevel=3 shuffle=2 blocksize=0");
+    parse_ok("blosc:lz4hc:9:noshuffle:blocksize=65536", "blosc",
+             "cname=lz4hc clevel=9 shuffle=0 blocksize=65536");
+    parse_ok("blosc:zlib:1:auto", "blosc",
+             "cname=zlib clevel=1 shuffle=-1 blocksize=0");
+    parse_ok("blosc:blosclz:0:bit", "blosc",
+             "cname=blosclz clevel=0 shuffle=2 blocksize=0");
+    parse_ok("blosc:lz4:5:byte", "blosc",
+             "cname=lz4 clevel=5 shuffle=1 blocksize=0");
+    parse_ok("blosc:lz4:5:none", "blosc",
+             "cname=lz4 clevel=5 shuffle=0 blocksize=0");
+    parse_ok("zstd", "zstd", "level=1");
+    parse_ok("zstd:22", "zstd", "level=22");
+    parse_ok("lz4", "lz4", "acceleration=1");
+    parse_ok("lz4:10", "lz4", "acceleration=10");
+    parse_ok("zlib", "zlib", "level=1");
+    parse_ok("zlib:9", "zlib", "level=9");
+    parse_ok("gzip:0", "gzip", "level=0");
+    parse_ok("none", NULL, "");
+    parse_bad("zlib:10", ZS_ERR_INVALID, "zlib level '10' out of range 0..9");
+    parse_bad("zlib:-1", ZS_ERR_INVALID, "out of range");
+    parse_bad("gzip:", ZS_ERR_INVALID, "not an integer");
+    parse_bad("blosc:lz4:10", ZS_ERR_INVALID,
+              "blosc clevel '10' out of range 0..9");
+    parse_bad("blosc:lz4:-1", ZS_ERR_INVALID, "out of range");
+    parse_bad("blosc:snappy", ZS_ERR_UNSUPPORTED,
+              "unsupported codec 'snappy'");
+    parse_bad("blosc:brotli:5", ZS_ERR_INVALID, "brotli");
+    parse_bad("blosc:lz4:5:sideways", ZS_ERR_INVALID, "sideways");
+    parse_bad("blosc:lz4:5:shuffle:blocks=3", ZS_ERR_INVALID, "blocks=3");
+    parse_bad("blosc:lz4:5:shuffle:blocksize=-1", ZS_ERR_INVALID,
+              "blocksize");
+    parse_bad("blosc:lz4:5:shuffle:blocksize=1:x", ZS_ERR_INVALID,
+              "too many");
+    parse_bad("zstd:0", ZS_ERR_INVALID, "1..22");
+    parse_bad("zstd:23", ZS_ERR_INVALID, "1..22");
+    parse_bad("zstd:abc", ZS_ERR_INVALID, "not an integer");
+    parse_bad("zstd:1:2", ZS_ERR_INVALID, "too many");
+    parse_bad("lz4:0", ZS_ERR_INVALID, "out of range");
+    parse_bad("none:1", ZS_ERR_INVALID, "none");
+    parse_bad("", ZS_ERR_INVALID, "empty");
+    parse_bad("brotli", ZS_ERR_INVALID, "unknown compressor 'brotli'");
+    parse_bad("bz2", ZS_ERR_UNSUPPORTED, "unsupported codec 'bz2'");
+    parse_bad("delta", ZS_ERR_INVALID, "unknown compressor");
+}
+
+/* config() of a codec made from spec gives back want. */
+static void config_is(const char *spec, zs_dtype t, const char *want)
+{
+    zsi_chain ch;
+    zsi_kv got = {NULL, 0}, exp = {NULL, 0};
+    zsi_codec_info info = ct_info(t, 10);
+    bool ok = ct_chain(ctx, &ch, spec, &info) == ZS_OK &&
+              ch.codecs[0]->cls->config(ch.codecs[0]->state, &got) ==
+                  ZS_OK && codec_kv_parse(&exp, want) && got.n == exp.n;
+    for (size_t i = 0; ok && i < exp.n; i++) {
+        const zsi_kv_item *e = &exp.items[i];
+        const zsi_kv_item *g = zsi_kv_find(&got, e->key);
+        ok = g && g->type == e->type;
+        if (ok && (e->type == ZSI_KV_STRING))
+            ok = strcmp(g->s, e->s) == 0;
+        else if (ok && e->type == ZSI_KV_DOUBLE)
+            ok = g->d == e->d;
+        else if (ok && e->type == ZSI_KV_INTS)
+            ok = g->nints == e->nints &&
+                 !memcmp(g->ints, e->ints, e->nints * sizeof *e->ints);
+        else if (ok)
+            ok = g->i == e->i;
+    }
+    TAP_OK(ok, "config of '%s' is {%s}", spec, want);
+    zsi_kv_free(&got);
+    zsi_kv_free(&exp);
+    zsi_chain_free(&ch);
+}
+
+static void test_config(void)
+{
+    config_is("blosc", ZS_DT_INT16,
+              "cname=lz4 clevel=5 shuffle=1 blocksize=0");
+    config_is("blosc shuffle=-1", ZS_DT_INT16,
+              "cname=lz4 clevel=5 shuffle=-1 blocksize=0");
+    config_is("blosc cname=zstd clevel=3 shuffle=bitshuffle", ZS_DT_INT32,
+              "cname=zstd clevel=3 shuffle=bitshuffle typesize=4 "
+              "blocksize=0");
+    config_is("blosc shuffle=-1 typesize=2", ZS_DT_INT32,
+              "cname=lz4 clevel=5 shuffle=-1 typesize=2 blocksize=0");
+    config_is("zstd", ZS_DT_INT16, "level=1");
+    config_is("zstd level=3 checksum=false", ZS_DT_INT16,
+              "level=3 checksum=false");
+    config_is("zstd checksum=true", ZS_DT_INT16, "level=1 checksum=true");
+    config_is("lz4", ZS_DT_INT16, "acceleration=1");
+    config_is("gzip level=5", ZS_DT_INT16, "level=5");
+    config_is("delta dtype=<i2", ZS_DT_INT16, "dtype=<i2 astype=<i2");
+    config_is("numcodecs.delta dtype=int16", ZS_DT_INT16,
+              "dtype=int16 astype=int16");
+    config_is("fixedscaleoffset scale=10 offset=1000.5 dtype=<f4 "
+              "astype=<i2", ZS_DT_FLOAT32,
+              "scale=10 offset=1000.5 dtype=<f4 astype=<i2");
+    config_is("shuffle", ZS_DT_INT32, "elementsize=4");
+    config_is("bitround keepbits=7", ZS_DT_FLOAT32, "keepbits=7");
+    config_is("bytes endian=big", ZS_DT_INT32, "endian=big");
+    config_is("bytes", ZS_DT_UINT8, "");
+    config_is("transpose order=[0]", ZS_DT_INT32, "order=[0]");
+    config_is("transpose order=C", ZS_DT_INT32, "order=C");
+}
+
+static void test_npdtype(void)
+{
+    static const struct {
+        const char *s;
+        zs_dtype t;
+        size_t size;
+        bool be;
+    } good[] = {
+        {"<i2", ZS_DT_INT16, 2, false}, {">f8", ZS_DT_FLOAT64, 8, true},
+        {"|b1", ZS_DT_BOOL, 1, false}, {"|i1", ZS_DT_INT8, 1, false},
+        {"|u1", ZS_DT_UINT8, 1, false}, {"<f2", ZS_DT_FLOAT16, 2, false},
+        {"|S7", ZS_DT_BYTES, 7, false}, {"<U13", ZS_DT_UNICODE, 52, false},
+        {">U13", ZS_DT_UNICODE, 52, true}, {"|O", ZS_DT_STRING, 8, false},
+        {"<u8", ZS_DT_UINT64, 8, false}, {">i4", ZS_DT_INT32, 4, true},
+        {"<f4", ZS_DT_FLOAT32, 4, false}, {">u2", ZS_DT_UINT16, 2, true},
+    };
+    static const char *const bad[] = {
+        "", "i2", "<i3", "<f1", "<S0", "<S", "<U", "|V8", "<M8[ns]", "<c8",
+        "<i2 ", "<i02", "<S99999999999", "?b1", "<b2", "<f16"};
+    char buf[16];
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        zs_dtype t = ZS_DT_NONE;
+        size_t size = 0;
+        bool be = !good[i].be;
+        bool ok = zsi_dtype_from_numpy(good[i].s, &t, &size, &be) &&
+                  t == good[i].t && size == good[i].size &&
+                  be == good[i].be &&
+                  zsi_dtype_to_numpy(t, size, be, buf, sizeof buf) &&
+                  strcmp(buf, good[i].s) == 0;
+        TAP_OK(ok, "NumPy dtype '%s'", good[i].s);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        zs_dtype t;
+        size_t size;
+        bool be;
+        TAP_OK(!zsi_dtype_from_numpy(bad[i], &t, &size, &be),
+               "NumPy dtype '%s' refused", bad[i]);
+    }
+    {
+        bool ok = true;
+        zs_dtype t;
+        size_t size;
+        for (int i = ZS_DT_BOOL; i <= ZS_DT_FLOAT64; i++)
+            ok = ok && zsi_dtype_from_v3(zsi_dtype_to_v3((zs_dtype)i), &t,
+                                         &size) &&
+                 t == (zs_dtype)i && size == zsi_dtype_size(t);
+        ok = ok && zsi_dtype_from_v3("string", &t, &size) &&
+             t == ZS_DT_STRING && size == 8 &&
+             strcmp(zsi_dtype_to_v3(ZS_DT_STRING), "string") == 0 &&
+             !zsi_dtype_from_v3("int3", &t, &size) &&
+             zsi_dtype_to_v3(ZS_DT_BYTES) == NULL &&
+             strcmp(zsi_dtype_to_v3(ZS_DT_FLOAT16), "float16") == 0;
+        TAP_OK(ok, "Zarr v3 data type names");
+        TAP_OK(!zsi_dtype_to_numpy(ZS_DT_INT16, 2, false, buf, 3),
+               "zsi_dtype_to_numpy refuses a short buffer");
+    }
+}
+
+int main(void)
+{
+    if (zs_ctx_new(&ctx) != ZS_OK)
+        return 99;
+    test_npdtype();
+    test_registry();
+    test_bad_configs();
+    test_parse();
+    test_config();
+    test_chain();
+    test_numcodecs_vectors();
+    test_fixedscaleoffset();
+    test_bitround();
+    test_bytes_transpose();
+    test_vlen();
+    test_crc32c();
+    test_filter_roundtrips();
+    test_compressors();
+    zs_ctx_free(ctx);
+    return TAP_DONE();
+}
