@@ -393,6 +393,32 @@ typedef void (*zs_problem_fn)(void *user, const char *var_path,
 zs_status zs_var_check(zs_var *v, zs_problem_fn fn, void *user,
                        uint64_t *nbad);
 
+/** Receives text output one line at a time (no newline). */
+typedef void (*zs_line_fn)(void *user, const char *line);
+
+/** Flags for zs_dataset_describe() and zs_dataset_describe_json(). */
+enum {
+    ZS_DESCRIBE_ATTRS = 1,   /**< attributes of every variable */
+    ZS_DESCRIBE_STORAGE = 2  /**< stored bytes and chunk objects (lists
+                                  the store) */
+};
+
+/**
+ * Summary of a dataset like xarray's repr: dimensions, coordinates with
+ * first and last values (times decoded to ISO 8601), data variables with
+ * dtype, shape, chunks, codecs, packing and fill, storage, attributes.
+ * Each line goes to fn.
+ */
+zs_status zs_dataset_describe(zs_dataset *ds, unsigned flags, zs_line_fn fn,
+                              void *user);
+
+/**
+ * The same as one JSON document (schema in zinfo(1)); *json is freed
+ * with zs_free().
+ */
+zs_status zs_dataset_describe_json(zs_dataset *ds, unsigned flags,
+                                   char **json);
+
 /* ------------------------------------------------------------------ */
 /* CF conventions                                                      */
 /* ------------------------------------------------------------------ */
@@ -431,6 +457,8 @@ zs_status zs_time_decode(const zs_time_units *u, double value,
 /** Convert a date to a numeric value in the given units. */
 zs_status zs_time_encode(const zs_time_units *u, const zs_datetime *dt,
                          double *out);
+/** Buffer size that always suffices for zs_datetime_format(). */
+#define ZS_DATETIME_MAX 48
 /**
  * Format a date as ISO 8601 ("1995-07-14T12:00:00"; fractional seconds
  * only when present) into buf.
@@ -463,8 +491,6 @@ enum { ZS_OVERLAP_ERROR = 0, ZS_OVERLAP_FIRST = 1, ZS_OVERLAP_LAST = 2 };
 zs_status zs_convert_opts_set_overlap(zs_convert_opts *o, int policy);
 /** Replace an existing output. */
 zs_status zs_convert_opts_set_overwrite(zs_convert_opts *o, int on);
-/** Work on part k (0-based) of n, for cluster job arrays. */
-zs_status zs_convert_opts_set_part(zs_convert_opts *o, int k, int n);
 
 /** A planned conversion: schema, chunking and cost, before writing. */
 typedef struct zs_convert zs_convert;
@@ -479,8 +505,6 @@ zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
                           zs_convert **out);
 void zs_convert_free(zs_convert *c);
 
-/** Callback receiving the plan as text lines (for --dry-run). */
-typedef void (*zs_line_fn)(void *user, const char *line);
 /** Describe the plan: variables, chunks, objects, bytes, memory. */
 zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn,
                               void *user);

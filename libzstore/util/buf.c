@@ -315,17 +315,56 @@ bool zsi_key_ok(const char *key)
     }
 }
 
-static void fmt_finish(char *buf, size_t size)
+/* Render the digits of an "%.*e" text the way Python's repr does:
+ * positional notation for exponents -4..15, else "d.ddde+XX". */
+static void repr_style(const char *e, char *buf, size_t size)
 {
-    if (!strpbrk(buf, ".eEn")) {   /* n: nan/inf handled before */
-        size_t n = strlen(buf);
-        if (n + 3 <= size)
-            memcpy(buf + n, ".0", 3);
+    char digits[40];
+    size_t nd = 0;
+    int exp;
+    bool neg = *e == '-';
+    const char *p = e + (neg ? 1 : 0);
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.' && nd < sizeof digits - 1)
+            digits[nd++] = *p;
+    digits[nd] = 0;
+    exp = *p == 'e' ? atoi(p + 1) : 0;
+    while (nd > 1 && digits[nd - 1] == '0')
+        digits[--nd] = 0;
+    if (exp >= -4 && exp < 16) {
+        char out[64];
+        size_t k = 0;
+        if (neg)
+            out[k++] = '-';
+        if (exp < 0) {
+            out[k++] = '0';
+            out[k++] = '.';
+            for (int z = 0; z < -exp - 1; z++)
+                out[k++] = '0';
+            for (size_t i = 0; i < nd; i++)
+                out[k++] = digits[i];
+        } else {
+            for (int i = 0; i <= exp; i++)
+                out[k++] = (size_t)i < nd ? digits[i] : '0';
+            out[k++] = '.';
+            if ((size_t)exp + 1 < nd)
+                for (size_t i = (size_t)exp + 1; i < nd; i++)
+                    out[k++] = digits[i];
+            else
+                out[k++] = '0';
+        }
+        out[k] = 0;
+        snprintf(buf, size, "%s", out);
+    } else {
+        snprintf(buf, size, "%s%c%s%s%se%c%02d", neg ? "-" : "", digits[0],
+                 nd > 1 ? "." : "", nd > 1 ? digits + 1 : "",
+                 "", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
     }
 }
 
 void zsi_fmt_double(double d, char *buf, size_t size)
 {
+    char e[48];
     if (isnan(d)) {
         snprintf(buf, size, "NaN");
         return;
@@ -335,23 +374,70 @@ void zsi_fmt_double(double d, char *buf, size_t size)
         return;
     }
     for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
+        snprintf(e, sizeof e, "%.*e", prec - 1, d);
+        if (strtod(e, NULL) == d)
             break;
     }
-    fmt_finish(buf, size);
+    repr_style(e, buf, size);
 }
 
 void zsi_fmt_float(float f, char *buf, size_t size)
 {
+    char e[48];
     if (isnan(f) || isinf(f)) {
         zsi_fmt_double(f, buf, size);
         return;
     }
     for (int prec = 1; prec <= 9; prec++) {
-        snprintf(buf, size, "%.*g", prec, (double)f);
-        if (strtof(buf, NULL) == f)
+        snprintf(e, sizeof e, "%.*e", prec - 1, (double)f);
+        if (strtof(e, NULL) == f)
             break;
     }
-    fmt_finish(buf, size);
+    repr_style(e, buf, size);
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0; *sub receives the length
+ * of the maximal subpart of an invalid one (at least 1). */
+static size_t utf8_seq(const unsigned char *p, size_t n, size_t *sub)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;
+    *sub = 1;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) len = 2;
+    else if (c >= 0xe0 && c <= 0xef) len = 3;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4;
+    else return 0;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+    for (size_t i = 1; i < len; i++) {
+        unsigned char b = i < n ? p[i] : 0;
+        if (i >= n || b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf)) {
+            *sub = i;
+            return 0;
+        }
+    }
+    return len;
+}
+
+bool zsi_utf8_sanitize(const char *s, size_t n, zsi_buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t sub, l = utf8_seq(p + i, n - i, &sub);
+        if (l) {
+            if (!zsi_buf_append(out, p + i, l))
+                return false;
+            i += l;
+        } else {
+            if (!zsi_buf_append(out, "\xef\xbf\xbd", 3))
+                return false;
+            i += sub;
+        }
+    }
+    return true;
 }

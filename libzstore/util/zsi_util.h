@@ -123,6 +123,10 @@ void zsi_strv_sort(zsi_strv *s);
 /* Split "a,b,c" on sep into s (empty items skipped). */
 bool zsi_strv_split(zsi_strv *s, const char *text, char sep);
 
+/* Append text to out as valid UTF-8: each maximal invalid subsequence
+ * becomes U+FFFD, as Python's bytes.decode("utf-8", "replace") does. */
+bool zsi_utf8_sanitize(const char *s, size_t n, zsi_buf *out);
+
 /* Parse a decimal integer/float occupying the whole string. */
 bool zsi_parse_i64(const char *s, int64_t *out);
 bool zsi_parse_u64(const char *s, uint64_t *out);
