@@ -38,3 +38,47 @@ libzstore_libzscore_la_SOURCES += \
 
 include libzstore/codec/local.mk
 include libzstore/dataset/local.mk
+
+# meta: Zarr v2/v3 JSON (the only code that includes cJSON)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/meta/zsi_meta.h \
+	libzstore/meta/zsi_meta_json.h \
+	libzstore/meta/zsi_meta_common.h \
+	libzstore/meta/json.c \
+	libzstore/meta/attrs_json.c \
+	libzstore/meta/meta_common.c \
+	libzstore/meta/meta_v2.c \
+	libzstore/meta/meta_v3.c
+
+# array: chunk grid, region I/O, cache, sharding
+libzstore_libzscore_la_SOURCES += \
+	libzstore/array/zsi_array.h \
+	libzstore/array/nd.c \
+	libzstore/array/cache.c \
+	libzstore/array/array.c \
+	libzstore/array/region.c \
+	libzstore/array/shard.c
+
+# dataset: groups, variables, Zarr datasets, checksums (CF time files are
+# listed in dataset/local.mk)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/dataset/zsi_dataset.h \
+	libzstore/dataset/dataset.c \
+	libzstore/dataset/zarr_ds.c \
+	libzstore/dataset/checksum.c
+
+# netcdf: NetCDF import (the only code that includes netcdf.h)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/netcdf/zsi_nc.h \
+	libzstore/netcdf/nc_dataset.c \
+	libzstore/netcdf/dataset_open.c
+
+# ops: conversion (nc2zarr) and other operations
+libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_convert.h \
+	libzstore/ops/procs.c \
+	libzstore/ops/convert_opts.c \
+	libzstore/ops/convert_scan.c \
+	libzstore/ops/convert_plan.c \
+	libzstore/ops/convert_run.c \
+	libzstore/ops/describe.c

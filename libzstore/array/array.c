@@ -1,0 +1,482 @@
+/* array.c - opening and creating arrays, chunk keys, loading and storing
+ * single chunks. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array/zsi_array.h"
+
+static bool host_big_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 0;
+}
+
+/* Width used to byte-swap elements: UCS-4 strings swap per code unit. */
+static size_t swap_width(const zs_array *a)
+{
+    return a->meta.dtype == ZS_DT_UNICODE ? 4 : a->itemsize;
+}
+
+static zsi_codec_info first_info(const zs_array *a, bool big_endian)
+{
+    zsi_codec_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.dtype = a->meta.dtype;
+    ci.itemsize = a->itemsize;
+    ci.big_endian = big_endian;
+    ci.ndim = a->meta.ndim;
+    memcpy(ci.shape, a->cshape, sizeof ci.shape);
+    return ci;
+}
+
+static zs_status chain_v2(zs_array *a)
+{
+    zsi_codec_info ci = first_info(a, a->meta.big_endian);
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < a->meta.nfilters; i++)
+        st = zsi_chain_add(a->ctx, &a->chain, a->meta.filters[i].id,
+                           &a->meta.filters[i].cfg, &ci);
+    if (st == ZS_OK && a->meta.compressor)
+        st = zsi_chain_add(a->ctx, &a->chain, a->meta.compressor->id,
+                           &a->meta.compressor->cfg, &ci);
+    a->swap = a->meta.big_endian != host_big_endian() &&
+              a->meta.dtype != ZS_DT_STRING && swap_width(a) > 1;
+    a->fortran = a->meta.order == 'F' && a->meta.ndim > 1;
+    return st;
+}
+
+static zs_status chain_v3(zs_array *a)
+{
+    zsi_codec_info ci;
+    zs_status st = ZS_OK;
+    size_t i = 0;
+    if (a->meta.ncodecs &&
+        strcmp(a->meta.codecs[0].id, "sharding_indexed") == 0) {
+        st = zsi_shard_setup(a, &a->meta.codecs[0]);
+        if (st != ZS_OK)
+            return st;
+        if (a->meta.ncodecs > 1)
+            return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED,
+                           "%s: codecs after sharding_indexed are not "
+                           "supported", a->path);
+        return ZS_OK;   /* the shard set-up built the inner chain */
+    }
+    ci = first_info(a, host_big_endian());
+    for (; st == ZS_OK && i < a->meta.ncodecs; i++) {
+        if (strcmp(a->meta.codecs[i].id, "sharding_indexed") == 0)
+            return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED,
+                           "%s: sharding_indexed must be the first codec",
+                           a->path);
+        st = zsi_chain_add(a->ctx, &a->chain, a->meta.codecs[i].id,
+                           &a->meta.codecs[i].cfg, &ci);
+    }
+    return st;
+}
+
+/* Derived sizes of the chunk grid. */
+static zs_status setup_grid(zs_array *a)
+{
+    uint64_t n = 1;
+    for (int d = 0; d < a->meta.ndim; d++) {
+        a->grid[d] = a->meta.shape[d] == 0
+                         ? 0 : (a->meta.shape[d] - 1) / a->cshape[d] + 1;
+        n *= a->grid[d];
+    }
+    a->nchunks = n;
+    if (!zsi_prod_ok(a->cshape, a->meta.ndim, &a->chunk_elems))
+        return zsi_err(a->ctx, ZS_ERR_OVERFLOW, "%s: chunk too large",
+                       a->path);
+    a->chunk_bytes = a->meta.dtype == ZS_DT_STRING
+                         ? 0 : (size_t)(a->chunk_elems * a->itemsize);
+    return ZS_OK;
+}
+
+void zs_array_close(zs_array *a)
+{
+    if (!a)
+        return;
+    zsi_cache_drop_all(a->ctx->cache, a->cache_id);
+    zsi_chain_free(&a->chain);
+    zsi_shard_free(a->shard);
+    free(a->broken_msg);
+    zsi_array_meta_free(&a->meta);
+    free(a->path);
+    free(a);
+}
+
+static zs_status array_new(zs_store *s, const char *path,
+                           const zsi_array_meta *m, zs_array **out)
+{
+    zs_array *a = calloc(1, sizeof *a);
+    zs_status st;
+    if (!a || !(a->path = zsi_strdup(path ? path : ""))) {
+        free(a);
+        return zsi_nomem(s->ctx);
+    }
+    a->ctx = s->ctx;
+    a->store = s;
+    zsi_chain_init(&a->chain);
+    st = zsi_array_meta_copy(s->ctx, m, &a->meta);
+    if (st != ZS_OK) {
+        free(a->path);
+        free(a);
+        return st;
+    }
+    a->itemsize = m->dtype == ZS_DT_STRING ? 8 : m->itemsize;
+    memcpy(a->cshape, m->chunks, sizeof a->cshape);
+    a->cache_id = zsi_cache_new_id(zsi_cache_of(s->ctx));
+    *out = a;
+    return ZS_OK;
+}
+
+zs_status zsi_array_from_meta(zs_store *s, const char *path,
+                              const zsi_array_meta *m, zs_array **out)
+{
+    zs_array *a;
+    zs_status st = array_new(s, path, m, &a);
+    if (st != ZS_OK)
+        return st;
+    st = m->zarr_format == 3 ? chain_v3(a) : chain_v2(a);
+    if (st == ZS_ERR_UNSUPPORTED) {
+        /* keep the array visible; reading it reports why it cannot be */
+        a->broken = st;
+        a->broken_msg = *a->path
+                             ? zsi_asprintf("%s: %s", a->path,
+                                            zs_ctx_message(s->ctx))
+                             : zsi_strdup(zs_ctx_message(s->ctx));
+        zsi_chain_free(&a->chain);
+        zsi_chain_init(&a->chain);
+        a->chain.desc = zsi_strdup("unsupported");
+        st = a->broken_msg && a->chain.desc ? ZS_OK : zsi_nomem(s->ctx);
+    }
+    if (st == ZS_OK)
+        st = setup_grid(a);
+    if (st != ZS_OK) {
+        if (*a->path)
+            zsi_err_prefix(s->ctx, st, "%s", a->path);
+        zs_array_close(a);
+        return st;
+    }
+    *out = a;
+    return ZS_OK;
+}
+
+/* Replace the codec specs of the metadata by the codecs' own full
+ * configurations, so that what we write names every parameter. */
+static zs_status specs_from_chain(zs_array *a)
+{
+    size_t nf = a->meta.nfilters;
+    for (size_t i = 0; i < a->chain.n; i++) {
+        zsi_codec *c = a->chain.codecs[i];
+        zsi_codec_spec *sp = i < nf ? &a->meta.filters[i]
+                                    : a->meta.compressor;
+        zsi_kv kv = {NULL, 0};
+        if (!sp || !c->cls->config)
+            continue;
+        if (c->cls->config(c->state, &kv) != ZS_OK)
+            return zsi_nomem(a->ctx);
+        zsi_kv_free(&sp->cfg);
+        sp->cfg = kv;
+    }
+    return ZS_OK;
+}
+
+zs_status zsi_array_create(zs_store *s, const char *path,
+                           const zsi_array_meta *m, zs_array **out)
+{
+    zs_array *a;
+    zs_status st;
+    if (m->zarr_format != 2 || m->order != 'C')
+        return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: only Zarr v2 arrays in C order can be written",
+                       path);
+    st = array_new(s, path, m, &a);
+    if (st == ZS_OK)
+        st = chain_v2(a);
+    if (st == ZS_OK)
+        st = setup_grid(a);
+    if (st == ZS_OK)
+        st = specs_from_chain(a);
+    if (st != ZS_OK) {
+        zs_array_close(a);
+        return st;
+    }
+    *out = a;
+    return ZS_OK;
+}
+
+zs_status zsi_array_format_zarray(zs_array *a, int lvl, zsi_buf *out)
+{
+    return zsi_meta_v2_format_array(a->ctx, &a->meta, lvl, out);
+}
+
+zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out)
+{
+    return zsi_meta_format_attrs(a->ctx, a->meta.attrs,
+                                 (const char *const *)a->meta.dim_names,
+                                 a->meta.ndim, lvl, out);
+}
+
+/* ---- opening from a store ------------------------------------------- */
+
+static zs_status get_doc(zs_store *s, const char *key, zsi_meta_doc **doc,
+                         int *found)
+{
+    zsi_buf b = ZSI_BUF_INIT;
+    zs_status st = zsi_store_get(s, key, &b, found);
+    *doc = NULL;
+    if (st == ZS_OK && *found) {
+        char *where = zsi_asprintf("%s/%s", s->name, key);
+        st = where ? zsi_meta_doc_parse(s->ctx, where, (char *)b.data,
+                                        b.len, doc)
+                   : zsi_nomem(s->ctx);
+        free(where);
+    }
+    zsi_buf_free(&b);
+    return st;
+}
+
+zs_status zs_array_open(zs_store *s, const char *path, zs_array **out)
+{
+    char *k2 = zsi_path_join(path, ".zarray");
+    char *ka = zsi_path_join(path, ".zattrs");
+    char *k3 = zsi_path_join(path, "zarr.json");
+    zsi_meta_doc *d = NULL, *attrs = NULL;
+    zsi_array_meta m;
+    zs_status st;
+    int found = 0, fa = 0;
+    zsi_array_meta_init(&m);
+    if (!k2 || !ka || !k3) {
+        st = zsi_nomem(s->ctx);
+        goto done;
+    }
+    st = get_doc(s, k2, &d, &found);
+    if (st == ZS_OK && found) {
+        st = get_doc(s, ka, &attrs, &fa);
+        if (st == ZS_OK)
+            st = zsi_meta_v2_array(s->ctx, k2, d, attrs, &m);
+    } else if (st == ZS_OK) {
+        st = get_doc(s, k3, &d, &found);
+        if (st == ZS_OK && found)
+            st = zsi_meta_v3_array(s->ctx, k3, d, NULL, &m);
+        else if (st == ZS_OK)
+            st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: no array at '%s'",
+                         s->name, path);
+    }
+    if (st == ZS_OK)
+        st = zsi_array_from_meta(s, path, &m, out);
+done:
+    zsi_array_meta_free(&m);
+    zsi_meta_doc_free(d);
+    zsi_meta_doc_free(attrs);
+    free(k2);
+    free(ka);
+    free(k3);
+    return st;
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+int zs_array_ndim(const zs_array *a) { return a->meta.ndim; }
+const uint64_t *zs_array_shape(const zs_array *a) { return a->meta.shape; }
+const uint64_t *zs_array_chunks(const zs_array *a) { return a->meta.chunks; }
+zs_dtype zs_array_dtype(const zs_array *a) { return a->meta.dtype; }
+const zs_attrs *zs_array_attrs(const zs_array *a) { return a->meta.attrs; }
+const char *zs_array_codecs(const zs_array *a) { return a->chain.desc; }
+
+size_t zs_array_itemsize(const zs_array *a)
+{
+    return a->meta.dtype == ZS_DT_STRING ? sizeof(char *) : a->itemsize;
+}
+
+int zs_array_fill(const zs_array *a, void *item)
+{
+    if (!a->meta.has_fill)
+        return 0;
+    if (item && a->meta.dtype == ZS_DT_STRING)
+        *(char **)item = zsi_strdup((const char *)a->meta.fill);
+    else if (item)
+        memcpy(item, a->meta.fill, a->itemsize);
+    return 1;
+}
+
+/* ---- chunks ----------------------------------------------------------- */
+
+void zsi_array_unravel(const zs_array *a, uint64_t idx, uint64_t *cidx)
+{
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        cidx[d] = a->grid[d] ? idx % a->grid[d] : 0;
+        idx = a->grid[d] ? idx / a->grid[d] : 0;
+    }
+}
+
+uint64_t zsi_array_ravel(const zs_array *a, const uint64_t *cidx)
+{
+    uint64_t idx = 0;
+    for (int d = 0; d < a->meta.ndim; d++)
+        idx = idx * a->grid[d] + cidx[d];
+    return idx;
+}
+
+void zsi_array_chunk_extent(const zs_array *a, const uint64_t *cidx,
+                            uint64_t *start, uint64_t *count)
+{
+    for (int d = 0; d < a->meta.ndim; d++) {
+        start[d] = cidx[d] * a->cshape[d];
+        count[d] = a->meta.shape[d] - start[d] < a->cshape[d]
+                       ? a->meta.shape[d] - start[d] : a->cshape[d];
+    }
+}
+
+zs_status zsi_array_chunk_key(const zs_array *a, const uint64_t *cidx,
+                              zsi_buf *key)
+{
+    bool ok = true;
+    key->len = 0;
+    if (*a->path)
+        ok = zsi_buf_printf(key, "%s/", a->path);
+    if (a->meta.zarr_format == 3 && a->meta.v3_default_keys) {
+        ok = ok && zsi_buf_append(key, "c", 1);
+        for (int d = 0; ok && d < a->meta.ndim; d++)
+            ok = zsi_buf_printf(key, "%c%llu", a->meta.sep,
+                                (unsigned long long)cidx[d]);
+    } else if (a->meta.ndim == 0) {
+        ok = ok && zsi_buf_append(key, "0", 1);
+    } else {
+        for (int d = 0; ok && d < a->meta.ndim; d++) {
+            if (d)
+                ok = zsi_buf_append(key, &a->meta.sep, 1);
+            ok = ok && zsi_buf_printf(key, "%llu",
+                                      (unsigned long long)cidx[d]);
+        }
+    }
+    return ok && zsi_buf_cstr(key) ? ZS_OK : zsi_nomem(a->ctx);
+}
+
+void zsi_array_fill_elems(const zs_array *a, void *p, uint64_t n)
+{
+    uint64_t one = n;
+    if (!a->meta.has_fill || a->meta.dtype == ZS_DT_STRING) {
+        memset(p, 0, (size_t)(n * a->itemsize));
+        return;
+    }
+    zsi_nd_fill(1, a->itemsize, p, &one, (const uint64_t[]){0}, &one,
+                a->meta.fill);
+}
+
+/* Put an F-order decoded chunk into C order. */
+static zs_status to_c_order(zs_array *a, zsi_buf *dec)
+{
+    zsi_buf t = ZSI_BUF_INIT;
+    size_t n = (size_t)a->chunk_elems * a->itemsize;
+    if (a->meta.dtype == ZS_DT_STRING) {
+        /* transpose the offset table, keep the string area */
+        if (!zsi_buf_append(&t, dec->data, dec->len))
+            return zsi_nomem(a->ctx);
+        zsi_nd_f_to_c(a->meta.ndim, 8, dec->data, a->cshape, t.data);
+    } else {
+        if (!zsi_buf_resize(&t, n))
+            return zsi_nomem(a->ctx);
+        zsi_nd_f_to_c(a->meta.ndim, a->itemsize, dec->data, a->cshape,
+                      t.data);
+    }
+    zsi_buf_swap(&t, dec);
+    zsi_buf_free(&t);
+    return ZS_OK;
+}
+
+zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
+                               zsi_buf *out, int *found)
+{
+    zsi_buf key = ZSI_BUF_INIT, raw = ZSI_BUF_INIT;
+    zs_status st;
+    if (a->broken)
+        return zsi_err(a->ctx, a->broken, "%s", a->broken_msg);
+    st = zsi_array_chunk_key(a, cidx, &key);
+    if (st != ZS_OK)
+        return st;
+    if (a->shard)
+        st = zsi_shard_get(a, cidx, &raw, found);
+    else
+        st = zsi_store_get(a->store, (char *)key.data, &raw, found);
+    if (st == ZS_OK && *found) {
+        st = zsi_chain_decode(&a->chain, a->ctx, raw.data, raw.len, out,
+                              a->chunk_bytes);
+        if (st == ZS_OK && a->meta.dtype == ZS_DT_STRING &&
+            out->len < a->chunk_elems * 8)
+            st = zsi_err(a->ctx, ZS_ERR_CORRUPT, "wrong number of strings");
+        if (st == ZS_OK && a->swap)
+            zsi_byteswap(out->data, out->len / swap_width(a),
+                         swap_width(a));
+        if (st == ZS_OK && a->fortran)
+            st = to_c_order(a, out);
+        if (st != ZS_OK)
+            zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
+    }
+    zsi_buf_free(&raw);
+    zsi_buf_free(&key);
+    return st;
+}
+
+/* True if every element of a decoded chunk equals the fill value. */
+static bool all_fill(const zs_array *a, const uint8_t *p)
+{
+    size_t w = a->itemsize;
+    if (!a->meta.has_fill || a->meta.dtype == ZS_DT_STRING)
+        return false;
+    for (uint64_t i = 0; i < a->chunk_elems; i++)
+        if (memcmp(p + i * w, a->meta.fill, w) != 0)
+            return false;
+    return true;
+}
+
+zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
+                                const void *data)
+{
+    zsi_buf key = ZSI_BUF_INIT, enc = ZSI_BUF_INIT, tmp = ZSI_BUF_INIT;
+    const uint8_t *src = data;
+    size_t n = a->chunk_bytes;
+    zs_status st = zsi_array_chunk_key(a, cidx, &key);
+    if (st != ZS_OK)
+        return st;
+    if (a->meta.dtype == ZS_DT_STRING)
+        n = 0;   /* the vlen layout knows its own size */
+    if (a->skip_fill_chunks && all_fill(a, src)) {
+        st = zs_store_erase(a->store, (char *)key.data);
+        goto done;
+    }
+    if (a->swap) {
+        if (!zsi_buf_append(&tmp, src, n)) {
+            st = zsi_nomem(a->ctx);
+            goto done;
+        }
+        zsi_byteswap(tmp.data, n / swap_width(a), swap_width(a));
+        src = tmp.data;
+    }
+    if (a->meta.dtype == ZS_DT_STRING) {
+        /* the vlen layout: offsets then strings, ending at the last NUL */
+        const uint8_t *p = src;
+        uint64_t end = a->chunk_elems * 8, off;
+        for (uint64_t i = 0; i < a->chunk_elems; i++) {
+            memcpy(&off, p + i * 8, 8);
+            size_t l = strlen((const char *)p + off) + 1;
+            if (off + l > end)
+                end = off + l;
+        }
+        n = (size_t)end;
+    }
+    st = zsi_chain_encode(&a->chain, a->ctx, src, n, &enc);
+    if (st == ZS_OK)
+        st = zs_store_set(a->store, (char *)key.data, enc.data, enc.len);
+    if (st != ZS_OK)
+        zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
+done:
+    zsi_cache_drop(a->ctx->cache, a->cache_id, zsi_array_ravel(a, cidx));
+    zsi_buf_free(&key);
+    zsi_buf_free(&enc);
+    zsi_buf_free(&tmp);
+    return st;
+}

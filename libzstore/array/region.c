@@ -1,0 +1,282 @@
+/* region.c - reading and writing boxes of an array, one task per chunk
+ * on the context's thread pool. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "array/zsi_array.h"
+
+typedef struct region {
+    zs_array *a;
+    const uint64_t *start, *count;
+    uint8_t *out;             /* read */
+    const uint8_t *in;        /* write */
+    uint64_t lo[ZS_MAX_DIMS]; /* first chunk of the box per dim */
+    uint64_t n[ZS_MAX_DIMS];  /* chunks of the box per dim */
+} region;
+
+/* The part of chunk task i inside the box: chunk coordinates, offset in
+ * the chunk, offset in the box and extent. */
+typedef struct piece {
+    uint64_t cidx[ZS_MAX_DIMS];
+    uint64_t soff[ZS_MAX_DIMS], doff[ZS_MAX_DIMS], cnt[ZS_MAX_DIMS];
+    bool whole;               /* covers the chunk's in-bounds part */
+} piece;
+
+static void locate(const region *r, size_t i, piece *p)
+{
+    const zs_array *a = r->a;
+    uint64_t k = i;
+    p->whole = true;
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        p->cidx[d] = r->lo[d] + k % r->n[d];
+        k /= r->n[d];
+    }
+    for (int d = 0; d < a->meta.ndim; d++) {
+        uint64_t c0 = p->cidx[d] * a->cshape[d];
+        uint64_t c1 = c0 + a->cshape[d];
+        uint64_t b0 = r->start[d], b1 = r->start[d] + r->count[d];
+        uint64_t s = b0 > c0 ? b0 : c0, e = b1 < c1 ? b1 : c1;
+        uint64_t in_end = a->meta.shape[d] < c1 ? a->meta.shape[d] : c1;
+        p->soff[d] = s - c0;
+        p->doff[d] = s - b0;
+        p->cnt[d] = e - s;
+        if (s != c0 || e < in_end)
+            p->whole = false;
+    }
+}
+
+static zs_status check_box(zs_array *a, const uint64_t *start,
+                           const uint64_t *count, region *r, size_t *ntasks,
+                           bool *empty)
+{
+    uint64_t total = 1;
+    *empty = false;
+    memset(r, 0, sizeof *r);
+    r->a = a;
+    r->start = start;
+    r->count = count;
+    for (int d = 0; d < a->meta.ndim; d++) {
+        uint64_t end;
+        if (!zsi_add_ok(start[d], count[d], &end) || end > a->meta.shape[d])
+            return zsi_err(a->ctx, ZS_ERR_RANGE,
+                           "%s: region [%llu, %llu) outside dimension %d of "
+                           "length %llu", a->path,
+                           (unsigned long long)start[d],
+                           (unsigned long long)(start[d] + count[d]), d,
+                           (unsigned long long)a->meta.shape[d]);
+        if (count[d] == 0) {
+            *empty = true;
+            return ZS_OK;
+        }
+        r->lo[d] = start[d] / a->cshape[d];
+        r->n[d] = (end - 1) / a->cshape[d] - r->lo[d] + 1;
+        total *= r->n[d];
+    }
+    *ntasks = (size_t)total;
+    return ZS_OK;
+}
+
+/* Pointers to the strings of a decoded vlen chunk (or to the fill). */
+static zs_status string_ptrs(zs_array *a, const zsi_buf *dec, int found,
+                             const char ***out)
+{
+    const char **p = malloc((size_t)(a->chunk_elems ? a->chunk_elems : 1) *
+                            sizeof *p);
+    const char *fill = a->meta.has_fill ? (const char *)a->meta.fill : "";
+    if (!p)
+        return zsi_nomem(a->ctx);
+    for (uint64_t i = 0; i < a->chunk_elems; i++)
+        p[i] = found ? zsi_vlen_get(dec->data, (size_t)i) : fill;
+    *out = p;
+    return ZS_OK;
+}
+
+/* Copy the strings of a piece into the output as new allocations. */
+static zs_status read_strings(region *r, const piece *p, const zsi_buf *dec,
+                              int found)
+{
+    zs_array *a = r->a;
+    const char **ptrs, **tmp;
+    uint64_t n = 1, zero[ZS_MAX_DIMS] = {0};
+    zs_status st = string_ptrs(a, dec, found, &ptrs);
+    if (st != ZS_OK)
+        return st;
+    for (int d = 0; d < a->meta.ndim; d++)
+        n *= p->cnt[d];
+    tmp = malloc((size_t)n * sizeof *tmp);
+    if (!tmp) {
+        free(ptrs);
+        return zsi_nomem(a->ctx);
+    }
+    zsi_nd_copy(a->meta.ndim, sizeof *tmp, ptrs, a->cshape, p->soff, tmp,
+                p->cnt, zero, p->cnt);
+    for (uint64_t i = 0; i < n; i++)
+        if (!(tmp[i] = zsi_strdup(tmp[i])))
+            st = zsi_nomem(a->ctx);
+    zsi_nd_copy(a->meta.ndim, sizeof *tmp, tmp, p->cnt, zero, r->out,
+                r->count, p->doff, p->cnt);
+    free(tmp);
+    free(ptrs);
+    return st;
+}
+
+/* A decoded chunk from the cache, or loaded and cached. */
+static zs_status chunk_entry(zs_array *a, const uint64_t *cidx,
+                             zsi_centry **out)
+{
+    struct zsi_cache *c = a->ctx->cache;
+    uint64_t idx = zsi_array_ravel(a, cidx);
+    zsi_buf dec = ZSI_BUF_INIT;
+    int found = 0;
+    zs_status st;
+    *out = zsi_cache_get(c, a->cache_id, idx);
+    if (*out)
+        return ZS_OK;
+    st = zsi_array_load_chunk(a, cidx, &dec, &found);
+    if (st == ZS_OK) {
+        *out = zsi_cache_put(c, a->cache_id, idx, &dec, found);
+        if (!*out)
+            st = zsi_nomem(a->ctx);
+    }
+    zsi_buf_free(&dec);
+    return st;
+}
+
+static zs_status read_task(void *arg, size_t i)
+{
+    region *r = arg;
+    zs_array *a = r->a;
+    zsi_centry *e;
+    piece p;
+    zs_status st;
+    locate(r, i, &p);
+    st = chunk_entry(a, p.cidx, &e);
+    if (st != ZS_OK)
+        return st;
+    if (a->meta.dtype == ZS_DT_STRING) {
+        st = read_strings(r, &p, &e->data, e->found);
+    } else if (e->found) {
+        zsi_nd_copy(a->meta.ndim, a->itemsize, e->data.data, a->cshape,
+                    p.soff, r->out, r->count, p.doff, p.cnt);
+    } else {
+        uint8_t zero[64] = {0};
+        const void *item = a->meta.has_fill ? a->meta.fill : zero;
+        if (a->itemsize > sizeof zero && !a->meta.has_fill) {
+            uint8_t *z = calloc(1, a->itemsize);
+            if (!z)
+                st = zsi_nomem(a->ctx);
+            else
+                zsi_nd_fill(a->meta.ndim, a->itemsize, r->out, r->count,
+                            p.doff, p.cnt, z);
+            free(z);
+        } else {
+            zsi_nd_fill(a->meta.ndim, a->itemsize, r->out, r->count, p.doff,
+                        p.cnt, item);
+        }
+    }
+    zsi_cache_release(a->ctx->cache, e);
+    return st;
+}
+
+zs_status zs_array_read(zs_array *a, const uint64_t *start,
+                        const uint64_t *count, void *out)
+{
+    region r;
+    size_t n;
+    bool empty;
+    zs_status st = check_box(a, start, count, &r, &n, &empty);
+    if (st != ZS_OK || empty)
+        return st;
+    r.out = out;
+    if (a->meta.dtype == ZS_DT_STRING) {
+        uint64_t total;
+        zsi_prod_ok(count, a->meta.ndim, &total);
+        memset(out, 0, (size_t)total * sizeof(char *));
+    }
+    st = zsi_parallel_for(a->ctx, n, read_task, &r);
+    if (st != ZS_OK && a->meta.dtype == ZS_DT_STRING) {
+        uint64_t total;
+        zsi_prod_ok(count, a->meta.ndim, &total);
+        for (uint64_t i = 0; i < total; i++) {
+            free(((char **)out)[i]);
+            ((char **)out)[i] = NULL;
+        }
+    }
+    return st;
+}
+
+/* Build the decoded chunk for piece p of a write: the old chunk (or fill)
+ * overlaid with the input. */
+static zs_status compose(region *r, const piece *p, zsi_buf *chunk)
+{
+    zs_array *a = r->a;
+    int found = 0;
+    zs_status st = ZS_OK;
+    if (!p->whole)
+        st = zsi_array_load_chunk(a, p->cidx, chunk, &found);
+    if (st != ZS_OK)
+        return st;
+    if (a->meta.dtype == ZS_DT_STRING) {
+        const char **ptrs;
+        zsi_buf vl = ZSI_BUF_INIT;
+        st = string_ptrs(a, chunk, found, &ptrs);
+        if (st != ZS_OK)
+            return st;
+        zsi_nd_copy(a->meta.ndim, sizeof *ptrs, r->in, r->count, p->doff,
+                    ptrs, a->cshape, p->soff, p->cnt);
+        for (uint64_t i = 0; i < a->chunk_elems; i++)
+            if (!ptrs[i])
+                ptrs[i] = "";
+        if (!zsi_vlen_build(&vl, ptrs, (size_t)a->chunk_elems))
+            st = zsi_nomem(a->ctx);
+        free(ptrs);
+        zsi_buf_swap(&vl, chunk);
+        zsi_buf_free(&vl);
+        return st;
+    }
+    if (!found) {
+        if (!zsi_buf_resize(chunk, a->chunk_bytes))
+            return zsi_nomem(a->ctx);
+        zsi_array_fill_elems(a, chunk->data, a->chunk_elems);
+    }
+    zsi_nd_copy(a->meta.ndim, a->itemsize, r->in, r->count, p->doff,
+                chunk->data, a->cshape, p->soff, p->cnt);
+    return ZS_OK;
+}
+
+static zs_status write_task(void *arg, size_t i)
+{
+    region *r = arg;
+    zsi_buf chunk = ZSI_BUF_INIT;
+    piece p;
+    zs_status st;
+    locate(r, i, &p);
+    st = compose(r, &p, &chunk);
+    if (st == ZS_OK)
+        st = zsi_array_store_chunk(r->a, p.cidx, chunk.data);
+    zsi_buf_free(&chunk);
+    return st;
+}
+
+zs_status zs_array_write(zs_array *a, const uint64_t *start,
+                         const uint64_t *count, const void *in)
+{
+    region r;
+    size_t n;
+    bool empty;
+    zs_status st;
+    if (!(a->store->caps & ZSI_STORE_CAN_WRITE))
+        return zsi_err(a->ctx, ZS_ERR_READONLY, "%s: store is read-only",
+                       a->store->name);
+    if (a->shard)
+        return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: writing sharded arrays is not supported",
+                       a->path);
+    st = check_box(a, start, count, &r, &n, &empty);
+    if (st != ZS_OK || empty)
+        return st;
+    r.in = in;
+    return zsi_parallel_for(a->ctx, n, write_task, &r);
+}

@@ -1,0 +1,126 @@
+/*
+ * zsi_array.h - array layer: chunk grid, region reads and writes mapped
+ * onto chunks, decoded-chunk cache with a byte budget, sharding.
+ * Includes util, store, codec and meta.
+ *
+ * Chunk buffers handed around inside the library are "decoded chunks":
+ * C order, native byte order, the full chunk shape (edge chunks padded),
+ * itemsize bytes per element; for ZS_DT_STRING the vlen layout of
+ * zsi_codec.h.
+ */
+#ifndef ZSI_ARRAY_H
+#define ZSI_ARRAY_H
+
+#include "codec/zsi_codec.h"
+#include "meta/zsi_meta.h"
+#include "store/zsi_store.h"
+#include "util/zsi_util.h"
+
+struct zsi_shard;
+
+struct zs_array {
+    zs_ctx *ctx;
+    zs_store *store;
+    char *path;                      /* "" for a root array */
+    zsi_array_meta meta;
+    zsi_chain chain;                 /* chunk codecs (inner for shards) */
+    uint64_t cshape[ZS_MAX_DIMS];    /* unit of I/O: the chunk shape, or
+                                        the inner chunk shape of shards */
+    size_t itemsize;                 /* bytes per element in chunks */
+    uint64_t chunk_elems;
+    size_t chunk_bytes;              /* 0 for ZS_DT_STRING */
+    uint64_t grid[ZS_MAX_DIMS];      /* chunks (inner chunks) per dim */
+    uint64_t nchunks;                /* product of grid */
+    bool swap;                       /* decoded elements not native */
+    bool fortran;                    /* chunks stored in F order */
+    bool skip_fill_chunks;           /* writer: drop all-fill chunks */
+    uint64_t cache_id;
+    struct zsi_shard *shard;         /* v3 sharding, or NULL */
+    zs_status broken;                /* codecs we cannot run: reads fail */
+    char *broken_msg;                /* with this message */
+};
+
+/* Open with metadata already parsed (copied). */
+zs_status zsi_array_from_meta(zs_store *s, const char *path,
+                              const zsi_array_meta *m, zs_array **out);
+/* Create a new array for writing: builds the codec chain from the specs
+ * in m (v2 filters + compressor) and writes nothing.  The codecs' full
+ * configurations (with defaults) replace the specs in a->meta. */
+zs_status zsi_array_create(zs_store *s, const char *path,
+                           const zsi_array_meta *m, zs_array **out);
+/* Metadata texts of a v2 array (.zarray / .zattrs) into out. */
+zs_status zsi_array_format_zarray(zs_array *a, int lvl, zsi_buf *out);
+zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out);
+
+/* Store key of chunk cidx (grid coordinates). */
+zs_status zsi_array_chunk_key(const zs_array *a, const uint64_t *cidx,
+                              zsi_buf *key);
+/* Load and decode one chunk.  *found 0: absent (out not touched). */
+zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
+                               zsi_buf *out, int *found);
+/* Encode and store one decoded chunk (chunk_bytes, C order, native). */
+zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
+                                const void *data);
+/* Linear index <-> grid coordinates (C order over the grid). */
+void zsi_array_unravel(const zs_array *a, uint64_t idx, uint64_t *cidx);
+uint64_t zsi_array_ravel(const zs_array *a, const uint64_t *cidx);
+/* Shape of chunk cidx clipped to the array (edge chunks are smaller). */
+void zsi_array_chunk_extent(const zs_array *a, const uint64_t *cidx,
+                            uint64_t *start, uint64_t *count);
+/* Fill n elements at p with the fill value (zeros if null). */
+void zsi_array_fill_elems(const zs_array *a, void *p, uint64_t n);
+
+/* ---- n-dimensional copies (nd.c) ----------------------------------- */
+
+/* Copy the box count[] from src (shape sshape, box origin soff) to dst
+ * (shape dshape, origin doff), elements of size w, C order. */
+void zsi_nd_copy(int ndim, size_t w, const void *src, const uint64_t *sshape,
+                 const uint64_t *soff, void *dst, const uint64_t *dshape,
+                 const uint64_t *doff, const uint64_t *count);
+/* Fill the box with copies of item (w bytes). */
+void zsi_nd_fill(int ndim, size_t w, void *dst, const uint64_t *dshape,
+                 const uint64_t *doff, const uint64_t *count,
+                 const void *item);
+/* Transpose an F-order buffer of shape into C order (out must not alias). */
+void zsi_nd_f_to_c(int ndim, size_t w, const void *in, const uint64_t *shape,
+                   void *out);
+void zsi_nd_c_to_f(int ndim, size_t w, const void *in, const uint64_t *shape,
+                   void *out);
+
+/* ---- decoded-chunk cache (cache.c) ---------------------------------- */
+
+typedef struct zsi_centry {
+    uint64_t id, idx;
+    zsi_buf data;
+    int found;
+    int refs;
+    bool cached;                     /* in the table (else temporary) */
+    struct zsi_centry *prev, *next;  /* LRU list, most recent first */
+    struct zsi_centry *hnext;        /* hash chain */
+} zsi_centry;
+
+struct zsi_cache;
+/* The context's cache (created on first use). */
+struct zsi_cache *zsi_cache_of(zs_ctx *ctx);
+uint64_t zsi_cache_new_id(struct zsi_cache *c);
+/* A referenced entry, or NULL. */
+zsi_centry *zsi_cache_get(struct zsi_cache *c, uint64_t id, uint64_t idx);
+/* Insert (taking data); returns a referenced entry (an existing one if
+ * another thread was first).  NULL only on no memory. */
+zsi_centry *zsi_cache_put(struct zsi_cache *c, uint64_t id, uint64_t idx,
+                          zsi_buf *data, int found);
+void zsi_cache_release(struct zsi_cache *c, zsi_centry *e);
+/* Forget one chunk / all chunks of an array. */
+void zsi_cache_drop(struct zsi_cache *c, uint64_t id, uint64_t idx);
+void zsi_cache_drop_all(struct zsi_cache *c, uint64_t id);
+
+/* ---- sharding (shard.c) --------------------------------------------- */
+
+/* Set up sharding from the "sharding_indexed" codec of a v3 array. */
+zs_status zsi_shard_setup(zs_array *a, const zsi_codec_spec *spec);
+void zsi_shard_free(struct zsi_shard *sh);
+/* Raw (encoded) bytes of inner chunk cidx; *found 0 when absent. */
+zs_status zsi_shard_get(zs_array *a, const uint64_t *cidx, zsi_buf *out,
+                        int *found);
+
+#endif /* ZSI_ARRAY_H */

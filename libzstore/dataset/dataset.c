@@ -1,0 +1,411 @@
+/* dataset.c - the group/variable tree and its public accessors. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset/zsi_dataset.h"
+
+static bool grow(void **v, size_t *cap, size_t n, size_t w)
+{
+    void *p;
+    size_t c;
+    if (n < *cap)
+        return true;
+    c = *cap ? *cap * 2 : 8;
+    p = realloc(*v, c * w);
+    if (!p)
+        return false;
+    *v = p;
+    *cap = c;
+    return true;
+}
+
+zs_status zsi_ds_new(zs_ctx *ctx, const zsi_ds_ops *ops, const char *name,
+                     int source, const char *format, zs_dataset **out)
+{
+    zs_dataset *ds = calloc(1, sizeof *ds);
+    zs_status st;
+    if (!ds)
+        return zsi_nomem(ctx);
+    ds->ctx = ctx;
+    ds->ops = ops;
+    ds->source = source;
+    ds->name = zsi_strdup(name);
+    ds->format = zsi_strdup(format);
+    if (!ds->name || !ds->format) {
+        zs_dataset_close(ds);
+        return zsi_nomem(ctx);
+    }
+    st = zsi_group_new(ds, NULL, "", &ds->root);
+    if (st != ZS_OK) {
+        zs_dataset_close(ds);
+        return st;
+    }
+    *out = ds;
+    return ZS_OK;
+}
+
+static void var_free(zs_var *v)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < v->ndim && v->dims; i++)
+        free(v->dims[i]);
+    free(v->dims);
+    free(v->name);
+    free(v->path);
+    free(v->fill);
+    free(v->codecs);
+    zsi_attrs_free(v->attrs);
+    zs_array_close(v->array);
+    free(v);
+}
+
+static void group_free(zs_group *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->ngroups; i++)
+        group_free(g->groups[i]);
+    for (size_t i = 0; i < g->nvars; i++)
+        var_free(g->vars[i]);
+    for (size_t i = 0; i < g->ndims; i++)
+        free(g->dim_names[i]);
+    free(g->groups);
+    free(g->vars);
+    free(g->dim_names);
+    free(g->dim_sizes);
+    free(g->dim_unlim);
+    free(g->name);
+    free(g->path);
+    zsi_attrs_free(g->attrs);
+    free(g);
+}
+
+void zs_dataset_close(zs_dataset *ds)
+{
+    if (!ds)
+        return;
+    group_free(ds->root);   /* variables first: they use the back-end */
+    if (ds->ops && ds->ops->close)
+        ds->ops->close(ds);
+    free(ds->name);
+    free(ds->format);
+    free(ds);
+}
+
+zs_status zsi_group_new(zs_dataset *ds, zs_group *parent, const char *name,
+                        zs_group **out)
+{
+    zs_group *g = calloc(1, sizeof *g);
+    if (!g)
+        return zsi_nomem(ds->ctx);
+    g->ds = ds;
+    g->parent = parent;
+    g->name = zsi_strdup(name);
+    g->path = parent ? zsi_path_join(parent->path, name) : zsi_strdup("");
+    if (!g->name || !g->path || zsi_attrs_new(&g->attrs) != ZS_OK ||
+        (parent && !grow((void **)&parent->groups, &parent->gcap,
+                         parent->ngroups, sizeof *parent->groups))) {
+        group_free(g);
+        return zsi_nomem(ds->ctx);
+    }
+    if (parent)
+        parent->groups[parent->ngroups++] = g;
+    *out = g;
+    return ZS_OK;
+}
+
+zs_status zsi_group_at(zs_dataset *ds, const char *path, bool create,
+                       zs_group **out)
+{
+    zs_group *g = ds->root;
+    zsi_strv parts = {0};
+    zs_status st = ZS_OK;
+    if (!zsi_strv_split(&parts, path, '/'))
+        return zsi_nomem(ds->ctx);
+    for (size_t i = 0; i < parts.n && st == ZS_OK; i++) {
+        zs_group *c = NULL;
+        for (size_t k = 0; k < g->ngroups; k++)
+            if (strcmp(g->groups[k]->name, parts.v[i]) == 0)
+                c = g->groups[k];
+        if (!c && create)
+            st = zsi_group_new(ds, g, parts.v[i], &c);
+        else if (!c)
+            st = zsi_err(ds->ctx, ZS_ERR_NOTFOUND, "%s: no group '%s'",
+                         ds->name, path);
+        g = c;
+    }
+    zsi_strv_free(&parts);
+    if (st == ZS_OK)
+        *out = g;
+    return st;
+}
+
+int zsi_group_find_dim(const zs_group *g, const char *name,
+                       const zs_group **owner, size_t *index)
+{
+    for (; g; g = g->parent)
+        for (size_t i = 0; i < g->ndims; i++)
+            if (strcmp(g->dim_names[i], name) == 0) {
+                if (owner)
+                    *owner = g;
+                if (index)
+                    *index = i;
+                return 1;
+            }
+    return 0;
+}
+
+zs_status zsi_group_add_dim(zs_group *g, const char *name, uint64_t size,
+                            bool unlimited)
+{
+    size_t cap = g->dcap;
+    for (size_t i = 0; i < g->ndims; i++)
+        if (strcmp(g->dim_names[i], name) == 0) {
+            if (g->dim_sizes[i] == size)
+                return ZS_OK;
+            return zsi_err(g->ds->ctx, ZS_ERR_FORMAT,
+                           "%s: dimension '%s' has lengths %llu and %llu",
+                           g->ds->name, name,
+                           (unsigned long long)g->dim_sizes[i],
+                           (unsigned long long)size);
+        }
+    if (!grow((void **)&g->dim_names, &cap, g->ndims, sizeof(char *)) ||
+        (cap = g->dcap, !grow((void **)&g->dim_sizes, &cap, g->ndims,
+                              sizeof(uint64_t))) ||
+        (cap = g->dcap, !grow((void **)&g->dim_unlim, &cap, g->ndims,
+                              sizeof(bool))))
+        return zsi_nomem(g->ds->ctx);
+    g->dcap = cap;
+    if (!(g->dim_names[g->ndims] = zsi_strdup(name)))
+        return zsi_nomem(g->ds->ctx);
+    g->dim_sizes[g->ndims] = size;
+    g->dim_unlim[g->ndims] = unlimited;
+    g->ndims++;
+    return ZS_OK;
+}
+
+zs_status zsi_var_new(zs_group *g, const char *name, zs_dtype dtype,
+                      size_t stored_itemsize, int ndim,
+                      const char *const *dims, const uint64_t *shape,
+                      zs_var **out)
+{
+    zs_var *v = calloc(1, sizeof *v);
+    zs_ctx *ctx = g->ds->ctx;
+    if (!v)
+        return zsi_nomem(ctx);
+    v->g = g;
+    v->ndim = ndim;
+    v->dtype = dtype;
+    v->stored_itemsize = stored_itemsize;
+    v->itemsize = dtype == ZS_DT_STRING ? sizeof(char *) : stored_itemsize;
+    v->name = zsi_strdup(name);
+    v->path = zsi_path_join(g->path, name);
+    v->dims = calloc((size_t)(ndim ? ndim : 1), sizeof *v->dims);
+    if (!v->name || !v->path || !v->dims ||
+        zsi_attrs_new(&v->attrs) != ZS_OK)
+        goto nomem;
+    for (int i = 0; i < ndim; i++) {
+        v->shape[i] = v->chunks[i] = shape[i];
+        v->dims[i] = dims && dims[i]
+                         ? zsi_strdup(dims[i])
+                         : zsi_asprintf("dim_%llu",
+                                        (unsigned long long)shape[i]);
+        if (!v->dims[i])
+            goto nomem;
+    }
+    if (!grow((void **)&g->vars, &g->vcap, g->nvars, sizeof *g->vars))
+        goto nomem;
+    g->vars[g->nvars++] = v;
+    *out = v;
+    return ZS_OK;
+nomem:
+    var_free(v);
+    return zsi_nomem(ctx);
+}
+
+bool zsi_var_set_fill(zs_var *v, const void *item)
+{
+    free(v->fill);
+    v->fill = NULL;
+    v->has_fill = item != NULL;
+    if (!item)
+        return true;
+    if (v->dtype == ZS_DT_STRING) {
+        v->fill = (uint8_t *)zsi_strdup(item);
+    } else if ((v->fill = malloc(v->itemsize))) {
+        memcpy(v->fill, item, v->itemsize);
+    }
+    return v->fill != NULL;
+}
+
+bool zsi_var_set_codecs(zs_var *v, const char *desc)
+{
+    free(v->codecs);
+    v->codecs = zsi_strdup(desc ? desc : "none");
+    return v->codecs != NULL;
+}
+
+static zs_status each_var(zs_group *g, zsi_var_fn fn, void *user)
+{
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < g->nvars; i++)
+        st = fn(user, g->vars[i]);
+    for (size_t i = 0; st == ZS_OK && i < g->ngroups; i++)
+        st = each_var(g->groups[i], fn, user);
+    return st;
+}
+
+zs_status zsi_dataset_each_var(zs_dataset *ds, zsi_var_fn fn, void *user)
+{
+    return each_var(ds->root, fn, user);
+}
+
+/* ---- public accessors ------------------------------------------------ */
+
+int zs_dataset_source(const zs_dataset *ds) { return ds->source; }
+zs_group *zs_dataset_root(zs_dataset *ds) { return ds->root; }
+const char *zs_dataset_format(const zs_dataset *ds) { return ds->format; }
+
+const char *zs_group_name(const zs_group *g) { return g->name; }
+const char *zs_group_path(const zs_group *g) { return g->path; }
+size_t zs_group_ngroups(const zs_group *g) { return g->ngroups; }
+size_t zs_group_ndims(const zs_group *g) { return g->ndims; }
+size_t zs_group_nvars(const zs_group *g) { return g->nvars; }
+const zs_attrs *zs_group_attrs(const zs_group *g) { return g->attrs; }
+
+zs_group *zs_group_child(zs_group *g, size_t i)
+{
+    return i < g->ngroups ? g->groups[i] : NULL;
+}
+
+const char *zs_group_dim_name(const zs_group *g, size_t i)
+{
+    return i < g->ndims ? g->dim_names[i] : NULL;
+}
+
+uint64_t zs_group_dim_size(const zs_group *g, size_t i)
+{
+    return i < g->ndims ? g->dim_sizes[i] : 0;
+}
+
+int zs_group_dim_unlimited(const zs_group *g, size_t i)
+{
+    return i < g->ndims && g->dim_unlim[i];
+}
+
+zs_var *zs_group_var(zs_group *g, size_t i)
+{
+    return i < g->nvars ? g->vars[i] : NULL;
+}
+
+zs_var *zs_group_find_var(zs_group *g, const char *name)
+{
+    for (size_t i = 0; i < g->nvars; i++)
+        if (strcmp(g->vars[i]->name, name) == 0)
+            return g->vars[i];
+    return NULL;
+}
+
+const char *zs_var_name(const zs_var *v) { return v->name; }
+const char *zs_var_path(const zs_var *v) { return v->path; }
+int zs_var_ndim(const zs_var *v) { return v->ndim; }
+const uint64_t *zs_var_shape(const zs_var *v) { return v->shape; }
+const uint64_t *zs_var_chunks(const zs_var *v) { return v->chunks; }
+zs_dtype zs_var_dtype(const zs_var *v) { return v->dtype; }
+size_t zs_var_itemsize(const zs_var *v) { return v->itemsize; }
+const zs_attrs *zs_var_attrs(const zs_var *v) { return v->attrs; }
+zs_array *zs_var_array(zs_var *v) { return v->array; }
+
+const char *zs_var_dim_name(const zs_var *v, int i)
+{
+    return i >= 0 && i < v->ndim ? v->dims[i] : NULL;
+}
+
+const char *zs_var_codecs(const zs_var *v)
+{
+    return v->codecs ? v->codecs : "none";
+}
+
+int zs_var_fill(const zs_var *v, void *item)
+{
+    if (!v->has_fill)
+        return 0;
+    if (item && v->dtype == ZS_DT_STRING)
+        *(char **)item = zsi_strdup((const char *)v->fill);
+    else if (item)
+        memcpy(item, v->fill, v->itemsize);
+    return 1;
+}
+
+int zs_var_is_coord(const zs_var *v)
+{
+    return v->ndim == 1 && strcmp(v->dims[0], v->name) == 0;
+}
+
+zs_status zs_var_read(zs_var *v, const uint64_t *start,
+                      const uint64_t *count, void *out)
+{
+    return v->g->ds->ops->read(v, start, count, out);
+}
+
+zs_status zs_var_storage(zs_var *v, uint64_t *stored, uint64_t *present,
+                         uint64_t *expected)
+{
+    const zsi_ds_ops *ops = v->g->ds->ops;
+    if (!ops->storage)
+        return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: storage statistics not available", v->path);
+    return ops->storage(v, stored, present, expected);
+}
+
+zs_status zs_var_check(zs_var *v, zs_problem_fn fn, void *user,
+                       uint64_t *nbad)
+{
+    const zsi_ds_ops *ops = v->g->ds->ops;
+    *nbad = 0;
+    if (!ops->check)
+        return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: --check works on Zarr stores only", v->path);
+    return ops->check(v, fn, user, nbad);
+}
+
+void zsi_block_plan(int ndim, const uint64_t *shape, const uint64_t *chunks,
+                    size_t itemsize, size_t budget, int *k, uint64_t *step)
+{
+    uint64_t row = itemsize ? itemsize : 1;   /* bytes of dims > d */
+    int d;
+    if (ndim == 0) {
+        *k = 0;
+        *step = 1;
+        return;
+    }
+    /* rows[d]: bytes of one index of dim d with all later dims full */
+    uint64_t rows[ZS_MAX_DIMS] = {0};
+    for (d = ndim - 1; d >= 0; d--) {
+        rows[d] = row;
+        if (row > UINT64_MAX / (shape[d] ? shape[d] : 1))
+            row = UINT64_MAX;
+        else
+            row *= shape[d] ? shape[d] : 1;
+    }
+    for (d = 0; d < ndim; d++) {
+        uint64_t c = chunks[d] < shape[d] ? chunks[d] : shape[d];
+        if (c == 0)
+            c = 1;
+        if (rows[d] <= budget / c || d == ndim - 1)
+            break;
+    }
+    *k = d;
+    uint64_t c = chunks[d] < shape[d] ? chunks[d] : shape[d];
+    uint64_t n = rows[d] ? budget / rows[d] : 1;
+    if (c == 0)
+        c = 1;
+    if (n >= c)
+        n -= n % c;     /* whole chunks */
+    if (n == 0)
+        n = 1;
+    *step = n < shape[d] ? n : (shape[d] ? shape[d] : 1);
+}

@@ -1,0 +1,116 @@
+/*
+ * zsi_dataset.h - dataset layer: groups, dimensions, variables and their
+ * attributes, over a back-end that reads values (Zarr arrays here; the
+ * NetCDF import layer above plugs in its own).  CF helpers live in
+ * zsi_cftime.h and zsi_cf.h.
+ */
+#ifndef ZSI_DATASET_H
+#define ZSI_DATASET_H
+
+#include "array/zsi_array.h"
+#include "util/zsi_util.h"
+
+typedef struct zsi_ds_ops {
+    /* Read a box of raw values (C order, native, itemsize per element). */
+    zs_status (*read)(zs_var *v, const uint64_t *start,
+                      const uint64_t *count, void *out);
+    /* Optional: storage statistics. */
+    zs_status (*storage)(zs_var *v, uint64_t *stored, uint64_t *present,
+                         uint64_t *expected);
+    /* Optional: decode-everything check. */
+    zs_status (*check)(zs_var *v, zs_problem_fn fn, void *user,
+                       uint64_t *nbad);
+    /* Free the back-end state (variables' bk fields included). */
+    void (*close)(zs_dataset *ds);
+} zsi_ds_ops;
+
+struct zs_dataset {
+    zs_ctx *ctx;
+    const zsi_ds_ops *ops;
+    void *impl;            /* back-end state */
+    zs_group *root;
+    char *name;
+    char *format;
+    int source;            /* ZS_SRC_* */
+};
+
+struct zs_group {
+    zs_dataset *ds;
+    zs_group *parent;
+    char *name, *path;
+    zs_attrs *attrs;
+    size_t ndims, dcap;
+    char **dim_names;
+    uint64_t *dim_sizes;
+    bool *dim_unlim;
+    size_t nvars, vcap;
+    zs_var **vars;
+    size_t ngroups, gcap;
+    zs_group **groups;
+};
+
+struct zs_var {
+    zs_group *g;
+    char *name, *path;
+    int ndim;
+    char **dims;
+    uint64_t shape[ZS_MAX_DIMS];
+    uint64_t chunks[ZS_MAX_DIMS];
+    zs_dtype dtype;
+    size_t itemsize;       /* bytes per element as read (sizeof(char *)
+                              for ZS_DT_STRING) */
+    size_t stored_itemsize;/* bytes per element as stored/hashed */
+    zs_attrs *attrs;
+    bool has_fill;
+    uint8_t *fill;         /* itemsize bytes; text for ZS_DT_STRING */
+    char *codecs;
+    zs_array *array;       /* Zarr back-end */
+    int bk_id;             /* other back-ends: e.g. netCDF ids */
+    int bk_id2;
+    void *bk;
+};
+
+/* ---- construction (for back-ends) ---------------------------------- */
+
+zs_status zsi_ds_new(zs_ctx *ctx, const zsi_ds_ops *ops, const char *name,
+                     int source, const char *format, zs_dataset **out);
+/* New child group of parent (NULL for the root). */
+zs_status zsi_group_new(zs_dataset *ds, zs_group *parent, const char *name,
+                        zs_group **out);
+/* Add a dimension; a second one with the same name is an error unless
+ * the size agrees. */
+zs_status zsi_group_add_dim(zs_group *g, const char *name, uint64_t size,
+                            bool unlimited);
+/* Find a group by path ("a/b"); create missing groups if create. */
+zs_status zsi_group_at(zs_dataset *ds, const char *path, bool create,
+                       zs_group **out);
+/* New variable; dims may be NULL (then named "dim_<size>"...). */
+zs_status zsi_var_new(zs_group *g, const char *name, zs_dtype dtype,
+                      size_t stored_itemsize, int ndim,
+                      const char *const *dims, const uint64_t *shape,
+                      zs_var **out);
+bool zsi_var_set_fill(zs_var *v, const void *item);
+bool zsi_var_set_codecs(zs_var *v, const char *desc);
+/* Find a dimension by name looking in g and its ancestors. */
+int zsi_group_find_dim(const zs_group *g, const char *name,
+                       const zs_group **owner, size_t *index);
+
+/* Zarr back-end: open a store as a dataset (v2 consolidated, v2 by
+ * listing, v3). */
+zs_status zsi_dataset_open_zarr(zs_ctx *ctx, const char *name,
+                                zs_dataset **out);
+/* The store of a Zarr dataset. */
+zs_store *zsi_dataset_store(zs_dataset *ds);
+
+/* Visit every variable of the tree (depth first, groups in order). */
+typedef zs_status (*zsi_var_fn)(void *user, zs_var *v);
+zs_status zsi_dataset_each_var(zs_dataset *ds, zsi_var_fn fn, void *user);
+
+/* Plan C-order blocks of at most budget bytes for streaming a variable:
+ * blocks fix the indices of dims < *k, take [a, a + *step) of dim *k and
+ * all of the dims after.  step is a multiple of the chunk length of dim k
+ * when possible. */
+void zsi_block_plan(int ndim, const uint64_t *shape, const uint64_t *chunks,
+                    size_t itemsize, size_t budget, int *k, uint64_t *step);
+
+#endif /* ZSI_DATASET_H */

@@ -1,0 +1,598 @@
+/* convert_plan.c - the output schema of a conversion: variables, chunk
+ * shapes, codecs, and the units of work. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/zsi_convert.h"
+
+/* ---- which variables ------------------------------------------------- */
+
+typedef struct sel {
+    zs_var **v;
+    bool *keep;
+    size_t n, cap;
+} sel;
+
+static zs_status collect(void *user, zs_var *v)
+{
+    sel *s = user;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        zs_var **nv = realloc(s->v, cap * sizeof *nv);
+        bool *nk = nv ? realloc(s->keep, cap * sizeof *nk) : NULL;
+        if (nv)
+            s->v = nv;
+        if (!nk)
+            return zsi_nomem(v->g->ds->ctx);
+        s->keep = nk;
+        s->cap = cap;
+    }
+    s->v[s->n] = v;
+    s->keep[s->n++] = true;
+    return ZS_OK;
+}
+
+static bool names_var(const zs_var *v, const char *name)
+{
+    return !strcmp(v->name, name) || !strcmp(v->path, name);
+}
+
+/* Mark variable name (looked up from group g outwards) as kept. */
+static void keep_near(sel *s, const zs_group *g, const char *name)
+{
+    for (; g; g = g->parent)
+        for (size_t i = 0; i < s->n; i++)
+            if (s->v[i]->g == g && !strcmp(s->v[i]->name, name)) {
+                s->keep[i] = true;
+                return;
+            }
+}
+
+/* Keep what the kept variables need: coordinates of their dimensions,
+ * their "coordinates" and the "bounds" of kept coordinates. */
+static void close_over(sel *s)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < s->n; i++) {
+            zs_var *v = s->v[i];
+            const char *co, *b;
+            if (!s->keep[i])
+                continue;
+            for (int d = 0; d < v->ndim; d++)
+                keep_near(s, v->g, v->dims[d]);
+            if ((co = zsi_attrs_text(v->attrs, "coordinates"))) {
+                zsi_strv t = {0};
+                zsi_strv_split(&t, co, ' ');
+                for (size_t k = 0; k < t.n; k++)
+                    keep_near(s, v->g, t.v[k]);
+                zsi_strv_free(&t);
+            }
+            if ((b = zsi_attrs_text(v->attrs, "bounds")))
+                keep_near(s, v->g, b);
+        }
+}
+
+static zs_status select_vars(zs_convert *c, zs_dataset *ds, sel *s)
+{
+    zs_status st = zsi_dataset_each_var(ds, collect, s);
+    if (st != ZS_OK)
+        return st;
+    if (c->o.vars.n) {
+        for (size_t i = 0; i < s->n; i++)
+            s->keep[i] = false;
+        for (size_t k = 0; k < c->o.vars.n; k++) {
+            bool hit = false;
+            for (size_t i = 0; i < s->n; i++)
+                if (names_var(s->v[i], c->o.vars.v[k]))
+                    hit = s->keep[i] = true;
+            if (!hit)
+                return zsi_err(c->ctx, ZS_ERR_NOTFOUND,
+                               "%s: no variable '%s' (--vars)", ds->name,
+                               c->o.vars.v[k]);
+        }
+        close_over(s);
+    }
+    for (size_t k = 0; k < c->o.exclude.n; k++) {
+        bool hit = false;
+        for (size_t i = 0; i < s->n; i++)
+            if (names_var(s->v[i], c->o.exclude.v[k])) {
+                hit = true;
+                s->keep[i] = false;
+            }
+        if (!hit)
+            return zsi_err(c->ctx, ZS_ERR_NOTFOUND,
+                           "%s: no variable '%s' (--exclude)", ds->name,
+                           c->o.exclude.v[k]);
+    }
+    return ZS_OK;
+}
+
+/* ---- one output variable ------------------------------------------------ */
+
+static bool is_packed(const zs_var *v)
+{
+    return zsi_dtype_is_numeric(v->dtype) &&
+           (zs_attrs_find(v->attrs, "scale_factor", NULL) ||
+            zs_attrs_find(v->attrs, "add_offset", NULL));
+}
+
+/* valid_min/valid_max/valid_range given in packed units: decode them. */
+static bool unpack_valid(zs_attrs *a, zs_dtype packed, double scale,
+                         double offset)
+{
+    static const char *const names[] = {"valid_min", "valid_max",
+                                        "valid_range", NULL};
+    for (int k = 0; names[k]; k++) {
+        size_t i, n;
+        float v[2];
+        if (!zs_attrs_find(a, names[k], &i) || zs_attrs_type(a, i) != packed)
+            continue;
+        n = zs_attrs_length(a, i);
+        if (n > 2)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            v[j] = (float)(zsi_load_double(packed, zsi_attrs_values(a, i),
+                                           j) * scale + offset);
+        if (!zsi_attrs_set(a, names[k], ZS_DT_FLOAT32, v, n))
+            return false;
+    }
+    return true;
+}
+
+/* Remove one name from a space-separated "coordinates" attribute. */
+static bool drop_coord(zs_attrs *a, const char *name)
+{
+    const char *co = zsi_attrs_text(a, "coordinates");
+    zsi_strv t = {0};
+    zsi_buf b = ZSI_BUF_INIT;
+    bool ok = true;
+    if (!co)
+        return true;
+    ok = zsi_strv_split(&t, co, ' ');
+    for (size_t i = 0; ok && i < t.n; i++)
+        if (strcmp(t.v[i], name))
+            ok = (!b.len || zsi_buf_append(&b, " ", 1)) &&
+                 zsi_buf_append_str(&b, t.v[i]);
+    if (ok && b.len)
+        ok = zsi_attrs_set(a, "coordinates", ZS_DT_STRING, b.data, b.len);
+    else if (ok)
+        zsi_attrs_remove(a, "coordinates");
+    zsi_strv_free(&t);
+    zsi_buf_free(&b);
+    return ok;
+}
+
+static zs_status out_attrs(zs_convert *c, const zs_var *tv, zsi_cvar *v)
+{
+    zs_ctx *ctx = c->ctx;
+    if (zsi_attrs_copy(tv->attrs, &v->attrs) != ZS_OK)
+        return zsi_nomem(ctx);
+    if (v->unpack) {
+        double scale = 1, offset = 0;
+        zsi_attrs_double(tv->attrs, "scale_factor", &scale);
+        zsi_attrs_double(tv->attrs, "add_offset", &offset);
+        if (!unpack_valid(v->attrs, tv->dtype, scale, offset))
+            return zsi_nomem(ctx);
+        zsi_attrs_remove(v->attrs, "scale_factor");
+        zsi_attrs_remove(v->attrs, "add_offset");
+        zsi_attrs_remove(v->attrs, "missing_value");
+        zsi_attrs_remove(v->attrs, "_Unsigned");
+    }
+    if (v->is_time && !zsi_attrs_set(v->attrs, "units", ZS_DT_STRING,
+                                     c->units, strlen(c->units)))
+        return zsi_nomem(ctx);
+    if (c->stack && c->time_var && !drop_coord(v->attrs, c->time_var))
+        return zsi_nomem(ctx);
+    return ZS_OK;
+}
+
+static zs_status out_fill(zsi_cvar *v, const zs_var *tv, zs_ctx *ctx)
+{
+    if (v->unpack) {
+        float nan = NAN;
+        v->has_fill = true;
+        memcpy(v->fill, &nan, sizeof nan);
+        return ZS_OK;
+    }
+    v->has_fill = tv->has_fill;
+    if (!tv->has_fill)
+        return ZS_OK;
+    if (tv->dtype == ZS_DT_STRING)
+        return (v->fill_text = zsi_strdup((const char *)tv->fill))
+                   ? ZS_OK : zsi_nomem(ctx);
+    memcpy(v->fill, tv->fill, tv->itemsize <= 16 ? tv->itemsize : 16);
+    return ZS_OK;
+}
+
+static zs_status add_var(zs_convert *c, const zs_var *tv, uint64_t nrec,
+                         zsi_cvar *v)
+{
+    bool stack_dim = c->stack && !zs_var_is_coord(tv);
+    int nd = tv->ndim + (stack_dim ? 1 : 0), o = stack_dim ? 1 : 0;
+    if (nd > ZS_MAX_DIMS)
+        return zsi_err(c->ctx, ZS_ERR_UNSUPPORTED, "%s: too many dimensions",
+                       tv->path);
+    v->path = zsi_strdup(tv->path);
+    v->name = zsi_strdup(tv->name);
+    v->group = zsi_strdup(tv->g->path);
+    v->dims = calloc((size_t)(nd ? nd : 1), sizeof *v->dims);
+    if (!v->path || !v->name || !v->group || !v->dims)
+        return zsi_nomem(c->ctx);
+    v->ndim = nd;
+    v->rec = -1;
+    v->stacked = stack_dim;
+    if (stack_dim) {
+        v->dims[0] = zsi_strdup(c->rec_dim);
+        v->shape[0] = nrec;
+        v->rec = 0;
+    }
+    for (int d = 0; d < tv->ndim; d++) {
+        v->dims[d + o] = zsi_strdup(tv->dims[d]);
+        v->shape[d + o] = tv->shape[d];
+        if (!c->stack && c->rec_dim && !strcmp(tv->dims[d], c->rec_dim)) {
+            v->rec = d + o;
+            v->shape[d + o] = nrec;
+        }
+    }
+    for (int d = 0; d < nd; d++)
+        if (!v->dims[d])
+            return zsi_nomem(c->ctx);
+    v->in_dtype = tv->dtype;
+    v->in_size = tv->dtype == ZS_DT_STRING ? sizeof(char *) : tv->itemsize;
+    v->unpack = c->o.unpack && is_packed(tv);
+    v->out_dtype = v->unpack ? ZS_DT_FLOAT32 : tv->dtype;
+    v->out_size = v->unpack ? 4 : v->in_size;
+    v->is_time = c->time_var && c->units && !strcmp(tv->path, c->time_var);
+    zs_status st = out_attrs(c, tv, v);
+    if (st == ZS_OK)
+        st = out_fill(v, tv, c->ctx);
+    return st;
+}
+
+/* ---- chunks ---------------------------------------------------------------- */
+
+static uint64_t chunk_bytes(const zsi_cvar *v)
+{
+    uint64_t n = v->out_dtype == ZS_DT_STRING ? 64 : v->out_size;
+    for (int d = 0; d < v->ndim; d++)
+        n *= v->chunks[d];
+    return n;
+}
+
+/* Halve the longest chunk dimension (other than skip) until the chunk is
+ * at most max bytes. */
+static void shrink_to(zsi_cvar *v, uint64_t max, int skip)
+{
+    while (chunk_bytes(v) > max) {
+        int best = -1;
+        for (int d = 0; d < v->ndim; d++)
+            if (d != skip && v->chunks[d] > 1 &&
+                (best < 0 || v->chunks[d] > v->chunks[best]))
+                best = d;
+        if (best < 0)
+            return;
+        v->chunks[best] = (v->chunks[best] + 1) / 2;
+    }
+}
+
+/* Default: whole non-record dimensions, as many records as make about
+ * ZSI_CHUNK_TARGET bytes; split the largest dimensions when one record
+ * alone exceeds ZSI_CHUNK_MAX. */
+static void default_chunks(zsi_cvar *v)
+{
+    for (int d = 0; d < v->ndim; d++)
+        v->chunks[d] = v->shape[d] ? v->shape[d] : 1;
+    if (v->rec >= 0) {
+        uint64_t one, n;
+        v->chunks[v->rec] = 1;
+        one = chunk_bytes(v);
+        if (one <= ZSI_CHUNK_MAX) {
+            n = one ? ZSI_CHUNK_TARGET / one : 1;
+            if (n < 1)
+                n = 1;
+            if (n > v->shape[v->rec])
+                n = v->shape[v->rec] ? v->shape[v->rec] : 1;
+            v->chunks[v->rec] = n;
+        } else {
+            shrink_to(v, ZSI_CHUNK_MAX, v->rec);
+        }
+    } else {
+        shrink_to(v, ZSI_CHUNK_MAX, -1);
+    }
+}
+
+static zs_status chunks_for(zs_convert *c, zsi_cvar *v)
+{
+    default_chunks(v);
+    for (size_t k = 0; k < c->o.chunk_dims.n; k++)
+        for (int d = 0; d < v->ndim; d++) {
+            int64_t n = c->o.chunk_lens[k];
+            if (strcmp(v->dims[d], c->o.chunk_dims.v[k]))
+                continue;
+            if (n < 0 || (uint64_t)n > v->shape[d])
+                n = (int64_t)v->shape[d];
+            v->chunks[d] = n > 0 ? (uint64_t)n : 1;
+        }
+    uint64_t bytes = chunk_bytes(v);
+    if (bytes > ZSI_MAX_CHUNK_BYTES)
+        return zsi_err(c->ctx, ZS_ERR_INVALID,
+                       "%s: chunks of %llu bytes are too large (limit %llu)",
+                       v->path, (unsigned long long)bytes,
+                       (unsigned long long)ZSI_MAX_CHUNK_BYTES);
+    return ZS_OK;
+}
+
+/* Every --chunks dimension must exist somewhere. */
+static zs_status check_chunk_dims(zs_convert *c)
+{
+    for (size_t k = 0; k < c->o.chunk_dims.n; k++) {
+        bool hit = false;
+        for (size_t i = 0; i < c->nvars && !hit; i++)
+            for (int d = 0; d < c->vars[i].ndim; d++)
+                hit = hit || !strcmp(c->vars[i].dims[d],
+                                     c->o.chunk_dims.v[k]);
+        if (!hit)
+            return zsi_err(c->ctx, ZS_ERR_INVALID,
+                           "--chunks: no dimension '%s' in the output",
+                           c->o.chunk_dims.v[k]);
+    }
+    return ZS_OK;
+}
+
+/* ---- units of work --------------------------------------------------------- */
+
+static uint64_t grid(const zsi_cvar *v, int d)
+{
+    return v->shape[d] ? (v->shape[d] - 1) / v->chunks[d] + 1 : 0;
+}
+
+/* Slab: one chunk along dims < k, kstep chunks along k, all of dims > k;
+ * k is the smallest for which a slab fits ZSI_SLAB_BUDGET. */
+static void plan_units(zsi_cvar *v)
+{
+    uint64_t w = v->out_size, n = 1;
+    int k;
+    if (v->ndim == 0) {
+        v->k = 0;
+        v->kstep = 1;
+        v->nunits = 1;
+        return;
+    }
+    for (k = 0; k < v->ndim; k++) {
+        uint64_t b = w;
+        for (int d = 0; d < v->ndim; d++)
+            b *= d <= k ? v->chunks[d] : v->shape[d];
+        if (b <= ZSI_SLAB_BUDGET)
+            break;
+    }
+    if (k == v->ndim)
+        k = v->ndim - 1;
+    uint64_t one = w;
+    for (int d = 0; d < v->ndim; d++)
+        one *= d <= k ? v->chunks[d] : v->shape[d];
+    v->k = k;
+    v->kstep = one && one < ZSI_SLAB_BUDGET ? ZSI_SLAB_BUDGET / one : 1;
+    if (v->kstep > grid(v, k))
+        v->kstep = grid(v, k) ? grid(v, k) : 1;
+    for (int d = 0; d < k; d++)
+        n *= grid(v, d);
+    n *= (grid(v, k) + v->kstep - 1) / v->kstep;
+    v->nunits = n;
+}
+
+void zsi_convert_unit_box(const zsi_cvar *v, uint64_t u, uint64_t *start,
+                          uint64_t *count)
+{
+    uint64_t nk;
+    for (int d = 0; d < v->ndim; d++) {
+        start[d] = 0;
+        count[d] = v->shape[d];
+    }
+    if (v->ndim == 0)
+        return;
+    nk = (grid(v, v->k) + v->kstep - 1) / v->kstep;
+    uint64_t ik = u % nk, rest = u / nk;
+    uint64_t len = v->kstep * v->chunks[v->k];
+    start[v->k] = ik * len;
+    count[v->k] = v->shape[v->k] - start[v->k] < len
+                      ? v->shape[v->k] - start[v->k] : len;
+    for (int d = v->k - 1; d >= 0; d--) {
+        uint64_t g = grid(v, d), i = rest % g;
+        rest /= g;
+        start[d] = i * v->chunks[d];
+        count[d] = v->shape[d] - start[d] < v->chunks[d]
+                       ? v->shape[d] - start[d] : v->chunks[d];
+    }
+}
+
+/* ---- putting it together ----------------------------------------------------- */
+
+static zs_status copy_groups(zs_convert *c, zs_group *g)
+{
+    zsi_cgroup *ng = realloc(c->groups, (c->ngroups + 1) * sizeof *ng);
+    if (!ng)
+        return zsi_nomem(c->ctx);
+    c->groups = ng;
+    ng = &c->groups[c->ngroups++];
+    memset(ng, 0, sizeof *ng);
+    if (!(ng->path = zsi_strdup(g->path)) ||
+        zsi_attrs_copy(g->attrs, &ng->attrs) != ZS_OK)
+        return zsi_nomem(c->ctx);
+    for (size_t i = 0; i < g->ngroups; i++) {
+        zs_status st = copy_groups(c, g->groups[i]);
+        if (st != ZS_OK)
+            return st;
+    }
+    return ZS_OK;
+}
+
+static zs_status build_vars(zs_convert *c, zs_dataset *ds)
+{
+    sel s = {0};
+    uint64_t nrec = 0;
+    zs_status st = select_vars(c, ds, &s);
+    for (size_t i = 0; i < c->nfiles; i++)
+        nrec += c->files[i].nkeep;
+    if (st == ZS_OK) {
+        c->vars = calloc(s.n ? s.n : 1, sizeof *c->vars);
+        if (!c->vars)
+            st = zsi_nomem(c->ctx);
+    }
+    for (size_t i = 0; st == ZS_OK && i < s.n; i++) {
+        if (!s.keep[i])
+            continue;
+        st = add_var(c, s.v[i], nrec, &c->vars[c->nvars++]);
+    }
+    free(s.v);
+    free(s.keep);
+    return st;
+}
+
+static zs_status finish_plan(zs_convert *c)
+{
+    const char *spec = c->o.compressor ? c->o.compressor
+                                       : "blosc:lz4:5:shuffle";
+    const char *id = NULL;
+    zs_status st = zsi_compressor_parse(c->ctx, spec, &id, &c->compressor_cfg);
+    if (st != ZS_OK)
+        return st;
+    if (id && !(c->compressor_id = zsi_strdup(id)))
+        return zsi_nomem(c->ctx);
+    st = check_chunk_dims(c);
+    c->nobjects = 1 + 2 * c->ngroups;
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
+        zsi_cvar *v = &c->vars[i];
+        uint64_t n = 1, g = 1;
+        st = chunks_for(c, v);
+        if (st != ZS_OK)
+            break;
+        plan_units(v);
+        if (v->is_time)
+            v->nunits = 0;
+        v->unit0 = c->nunits;
+        c->nunits += v->nunits;
+        for (int d = 0; d < v->ndim; d++) {
+            n *= v->shape[d];
+            g *= grid(v, d);
+        }
+        c->raw_bytes += n * (v->out_dtype == ZS_DT_STRING ? 0 : v->out_size);
+        c->nobjects += g + 2;
+    }
+    return st;
+}
+
+zs_status zsi_convert_schema(zs_convert *c)
+{
+    zsi_cfile *tf = &c->files[0];
+    zs_dataset *ds = NULL;
+    bool stack = false;
+    zs_status st;
+    for (size_t i = 0; i < c->nfiles; i++)
+        if (c->files[i].nkeep) {
+            tf = &c->files[i];
+            break;
+        }
+    st = zs_dataset_open(c->ctx, tf->path, &ds);
+    if (st == ZS_OK)
+        st = zsi_convert_find_time(ds, &c->rec_dim, &c->time_var, &stack);
+    c->stack = stack && c->nfiles > 1;
+    if (st == ZS_OK && tf->units && c->nfiles > 1 &&
+        (!(c->units = zsi_strdup(tf->units)) ||
+         !(c->calendar = zsi_strdup(tf->calendar))))
+        st = zsi_nomem(c->ctx);
+    if (!c->stack && stack) {   /* one snapshot: nothing to stack */
+        free(c->rec_dim);
+        c->rec_dim = NULL;
+        free(c->units);
+        c->units = NULL;
+    }
+    if (st == ZS_OK)
+        st = copy_groups(c, ds->root);
+    if (st == ZS_OK)
+        st = build_vars(c, ds);
+    if (st == ZS_OK)
+        st = finish_plan(c);
+    zs_dataset_close(ds);
+    return st;
+}
+
+/* ---- describing the plan ---------------------------------------------------- */
+
+static void human(uint64_t b, char *buf, size_t n)
+{
+    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)b;
+    int i = 0;
+    while (v >= 1024 && i < 4) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+static void dims_text(const zsi_cvar *v, const uint64_t *x, zsi_buf *b)
+{
+    zsi_buf_append(b, "(", 1);
+    for (int d = 0; d < v->ndim; d++)
+        zsi_buf_printf(b, "%s%llu", d ? ", " : "", (unsigned long long)x[d]);
+    zsi_buf_append(b, ")", 1);
+}
+
+zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
+{
+    zsi_buf b = ZSI_BUF_INIT;
+    char h1[32], h2[32];
+    uint64_t recs = 0, slab = 0;
+    int workers = zs_ctx_threads(c->ctx);
+    for (size_t i = 0; i < c->nfiles; i++)
+        recs += c->files[i].nkeep;
+    zsi_buf_printf(&b, "inputs: %zu file%s", c->nfiles,
+                   c->nfiles == 1 ? "" : "s");
+    if (c->rec_dim)
+        zsi_buf_printf(&b, ", %llu records along '%s'",
+                       (unsigned long long)recs, c->rec_dim);
+    fn(user, zsi_buf_cstr(&b));
+    for (size_t i = 0; i < c->nvars; i++) {
+        const zsi_cvar *v = &c->vars[i];
+        uint64_t s = v->out_size;
+        b.len = 0;
+        zsi_buf_printf(&b, "variable %s: %s ", v->path,
+                       zs_dtype_name(v->out_dtype));
+        dims_text(v, v->shape, &b);
+        zsi_buf_append_str(&b, " chunks ");
+        dims_text(v, v->chunks, &b);
+        zsi_buf_printf(&b, " %s%s", c->compressor_id ? c->compressor_id
+                                                     : "uncompressed",
+                       v->unpack ? " (unpacked to float32)" : "");
+        fn(user, zsi_buf_cstr(&b));
+        for (int d = 0; d < v->ndim; d++)
+            s *= d < v->k ? v->chunks[d]
+                 : d == v->k ? v->kstep * v->chunks[d] : v->shape[d];
+        if (s > slab)
+            slab = s;
+    }
+    if ((uint64_t)workers > c->nunits)
+        workers = c->nunits ? (int)c->nunits : 1;
+    b.len = 0;
+    human(c->raw_bytes, h1, sizeof h1);
+    zsi_buf_printf(&b, "objects: %llu; raw bytes: %llu (%s)",
+                   (unsigned long long)c->nobjects,
+                   (unsigned long long)c->raw_bytes, h1);
+    fn(user, zsi_buf_cstr(&b));
+    b.len = 0;
+    human((uint64_t)workers * (2 * slab + (16u << 20)), h2, sizeof h2);
+    zsi_buf_printf(&b, "memory: about %s (%d worker process%s)", h2,
+                   workers, workers == 1 ? "" : "es");
+    fn(user, zsi_buf_cstr(&b));
+    zsi_buf_free(&b);
+    return ZS_OK;
+}
+
+uint64_t zs_convert_raw_bytes(const zs_convert *c)
+{
+    return c->raw_bytes;
+}

@@ -1,0 +1,590 @@
+/* convert_run.c - planning entry point and the run: worker processes
+ * write units; the parent writes the time coordinate and the metadata,
+ * .zmetadata last, then renames OUT.partial to OUT. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/zsi_convert.h"
+
+zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
+                          size_t ninputs, const zs_convert_opts *opts,
+                          zs_convert **out)
+{
+    zs_convert *c;
+    zs_status st;
+    if (ninputs == 0)
+        return zsi_err(ctx, ZS_ERR_INVALID, "no input files");
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return zsi_nomem(ctx);
+    c->ctx = ctx;
+    st = zsi_convert_opts_copy(ctx, opts, &c->o);
+    if (st == ZS_OK)
+        st = zsi_convert_scan(c, inputs, ninputs);
+    if (st == ZS_OK)
+        st = zsi_convert_schema(c);
+    if (st != ZS_OK) {
+        zs_convert_free(c);
+        return st;
+    }
+    *out = c;
+    return ZS_OK;
+}
+
+void zs_convert_free(zs_convert *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nfiles; i++) {
+        zsi_cfile *f = &c->files[i];
+        free(f->path);
+        free(f->err);
+        free(f->times);
+        free(f->units);
+        free(f->calendar);
+        zsi_strv_free(&f->fp);
+    }
+    for (size_t i = 0; i < c->nvars; i++) {
+        zsi_cvar *v = &c->vars[i];
+        for (int d = 0; d < v->ndim && v->dims; d++)
+            free(v->dims[d]);
+        free(v->dims);
+        free(v->path);
+        free(v->name);
+        free(v->group);
+        free(v->fill_text);
+        zsi_attrs_free(v->attrs);
+        zs_array_close(v->arr);
+    }
+    for (size_t i = 0; i < c->ngroups; i++) {
+        free(c->groups[i].path);
+        zsi_attrs_free(c->groups[i].attrs);
+    }
+    free(c->files);
+    free(c->vars);
+    free(c->groups);
+    free(c->rec_dim);
+    free(c->time_var);
+    free(c->units);
+    free(c->calendar);
+    free(c->compressor_id);
+    zsi_kv_free(&c->compressor_cfg);
+    zsi_convert_opts_clear(&c->o);
+    free(c);
+}
+
+/* ---- input files held open by a worker ----------------------------------- */
+
+#define SRC_SLOTS 4
+
+struct zsi_src_cache {
+    zs_dataset *ds[SRC_SLOTS];
+    size_t file[SRC_SLOTS];
+    uint64_t used[SRC_SLOTS];
+    uint64_t clock;
+};
+
+static void src_close_all(struct zsi_src_cache *sc)
+{
+    for (int i = 0; i < SRC_SLOTS; i++) {
+        zs_dataset_close(sc->ds[i]);
+        sc->ds[i] = NULL;
+    }
+}
+
+static zs_status src_var(zs_convert *c, zs_ctx *ctx,
+                         struct zsi_src_cache *sc, size_t file,
+                         const char *path, zs_var **out)
+{
+    int slot = -1, lru = 0;
+    zs_group *g;
+    const char *slash = strrchr(path, '/');
+    for (int i = 0; i < SRC_SLOTS; i++) {
+        if (sc->ds[i] && sc->file[i] == file)
+            slot = i;
+        if (sc->used[i] < sc->used[lru])
+            lru = i;
+    }
+    if (slot < 0) {
+        slot = lru;
+        zs_dataset_close(sc->ds[slot]);
+        sc->ds[slot] = NULL;
+        zs_status st = zs_dataset_open(ctx, c->files[file].path,
+                                       &sc->ds[slot]);
+        if (st != ZS_OK)
+            return st;
+        sc->file[slot] = file;
+    }
+    sc->used[slot] = ++sc->clock;
+    g = sc->ds[slot]->root;
+    if (slash) {
+        char *gp = zsi_strndup(path, (size_t)(slash - path));
+        zs_status st = gp ? zsi_group_at(sc->ds[slot], gp, false, &g)
+                          : zsi_nomem(ctx);
+        free(gp);
+        if (st != ZS_OK)
+            return st;
+    }
+    *out = zs_group_find_var(g, slash ? slash + 1 : path);
+    if (!*out)
+        return zsi_err(ctx, ZS_ERR_MISMATCH, "%s: no variable '%s'",
+                       c->files[file].path, path);
+    return ZS_OK;
+}
+
+/* ---- decoding packed values ----------------------------------------------- */
+
+typedef struct packing {
+    double scale, offset;
+    bool has_fill, has_missing, is_unsigned;
+    double fill;
+    double missing[8];
+    size_t nmissing;
+} packing;
+
+static void read_packing(const zs_var *v, packing *p)
+{
+    size_t i;
+    const char *u = zsi_attrs_text(v->attrs, "_Unsigned");
+    memset(p, 0, sizeof *p);
+    p->scale = 1;
+    zsi_attrs_double(v->attrs, "scale_factor", &p->scale);
+    zsi_attrs_double(v->attrs, "add_offset", &p->offset);
+    p->is_unsigned = u && !strcmp(u, "true") && zsi_dtype_is_signed(v->dtype)
+                     && zsi_dtype_is_int(v->dtype);
+    if (v->has_fill) {
+        p->has_fill = true;
+        p->fill = zsi_load_double(v->dtype, v->fill, 0);
+    }
+    if (zs_attrs_find(v->attrs, "missing_value", &i) &&
+        zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i))) {
+        size_t n = zs_attrs_length(v->attrs, i);
+        for (size_t k = 0; k < n && k < 8; k++)
+            zs_attrs_get_double(v->attrs, i, k, &p->missing[p->nmissing++]);
+        p->has_missing = true;
+    }
+}
+
+static double as_unsigned(zs_dtype t, double x)
+{
+    double span = t == ZS_DT_INT8 ? 256.0 : t == ZS_DT_INT16 ? 65536.0
+                  : t == ZS_DT_INT32 ? 4294967296.0 : 18446744073709551616.0;
+    return x < 0 ? x + span : x;
+}
+
+/* Decode n packed values into float32, masking fill and missing values
+ * (compared in the packed type, as xarray does). */
+static void unpack(const packing *p, zs_dtype t, const void *in, float *out,
+                   uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        double x = zsi_load_double(t, in, (size_t)i);
+        bool miss = (p->has_fill && x == p->fill) ||
+                    (p->has_fill && isnan(p->fill) && isnan(x));
+        for (size_t k = 0; !miss && k < p->nmissing; k++)
+            miss = x == p->missing[k];
+        if (p->is_unsigned)
+            x = as_unsigned(t, x);
+        out[i] = miss ? NAN : (float)(x * p->scale + p->offset);
+    }
+}
+
+/* ---- one unit --------------------------------------------------------------- */
+
+/* Read box (input coordinates) of a variable of file f into dst, which is
+ * a block of the slab (or the whole slab); convert when unpacking. */
+static zs_status read_piece(zs_convert *c, zs_ctx *ctx,
+                            struct zsi_src_cache *sc, const zsi_cvar *v,
+                            size_t f, const uint64_t *start,
+                            const uint64_t *count, void *dst)
+{
+    zs_var *iv;
+    zs_status st = src_var(c, ctx, sc, f, v->path, &iv);
+    uint64_t n = 1;
+    void *tmp;
+    packing p;
+    if (st != ZS_OK)
+        return st;
+    if (iv->dtype != v->in_dtype)
+        return zsi_err(ctx, ZS_ERR_MISMATCH, "%s: %s changed type",
+                       c->files[f].path, v->path);
+    if (!v->unpack)
+        return zs_var_read(iv, start, count, dst);
+    for (int d = 0; d < iv->ndim; d++)
+        n *= count[d];
+    tmp = malloc((size_t)(n ? n : 1) * iv->itemsize);
+    if (!tmp)
+        return zsi_nomem(ctx);
+    st = zs_var_read(iv, start, count, tmp);
+    if (st == ZS_OK) {
+        read_packing(iv, &p);
+        unpack(&p, iv->dtype, tmp, dst, n);
+    }
+    free(tmp);
+    return st;
+}
+
+/* Fill the slab of a variable with a record dimension from the files
+ * holding records [start[rec], start[rec] + count[rec]). */
+static zs_status read_records(zs_convert *c, zs_ctx *ctx,
+                              struct zsi_src_cache *sc, const zsi_cvar *v,
+                              const uint64_t *start, const uint64_t *count,
+                              uint8_t *slab)
+{
+    uint64_t r0 = start[v->rec], r1 = r0 + count[v->rec], o = 0;
+    uint64_t in_s[ZS_MAX_DIMS], in_c[ZS_MAX_DIMS], zero[ZS_MAX_DIMS] = {0};
+    uint64_t doff[ZS_MAX_DIMS] = {0};
+    zs_status st = ZS_OK;
+    for (size_t f = 0; st == ZS_OK && f < c->nfiles && o < r1; f++) {
+        const zsi_cfile *cf = &c->files[f];
+        uint64_t a = r0 > o ? r0 : o, b = r1 < o + cf->nkeep ? r1
+                                                             : o + cf->nkeep;
+        if (a < b) {
+            int nd = 0;
+            for (int d = 0; d < v->ndim; d++) {
+                if (d == v->rec && v->stacked)
+                    continue;   /* the file has no such dimension */
+                in_s[nd] = d == v->rec ? cf->keep0 + (a - o) : start[d];
+                in_c[nd] = d == v->rec ? b - a : count[d];
+                nd++;
+            }
+            if (v->rec == 0) {  /* a contiguous block of the slab */
+                uint64_t per = v->out_size;
+                for (int d = 1; d < v->ndim; d++)
+                    per *= count[d];
+                st = read_piece(c, ctx, sc, v, f, in_s, in_c,
+                                slab + (a - r0) * per);
+            } else {
+                uint64_t n = v->out_size, bc[ZS_MAX_DIMS];
+                uint8_t *tmp;
+                for (int d = 0; d < v->ndim; d++) {
+                    bc[d] = d == v->rec ? b - a : count[d];
+                    n *= bc[d];
+                }
+                tmp = malloc((size_t)n);
+                if (!tmp)
+                    return zsi_nomem(ctx);
+                st = read_piece(c, ctx, sc, v, f, in_s, in_c, tmp);
+                doff[v->rec] = a - r0;
+                if (st == ZS_OK)
+                    zsi_nd_copy(v->ndim, v->out_size, tmp, bc, zero, slab,
+                                count, doff, bc);
+                free(tmp);
+            }
+        }
+        o += cf->nkeep;
+    }
+    return st;
+}
+
+static size_t first_file(const zs_convert *c)
+{
+    for (size_t i = 0; i < c->nfiles; i++)
+        if (c->files[i].nkeep)
+            return i;
+    return 0;
+}
+
+zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
+                                 struct zsi_src_cache *sc)
+{
+    size_t lo = 0, hi = c->nvars;
+    zsi_cvar *v;
+    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS], n = 1;
+    uint8_t *slab;
+    zs_status st;
+    while (lo + 1 < hi) {   /* the variable owning unit u */
+        size_t mid = (lo + hi) / 2;
+        if (c->vars[mid].unit0 <= u)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    while (lo < c->nvars && c->vars[lo].unit0 + c->vars[lo].nunits <= u)
+        lo++;
+    v = &c->vars[lo];
+    zsi_convert_unit_box(v, u - v->unit0, start, count);
+    for (int d = 0; d < v->ndim; d++)
+        n *= count[d];
+    slab = calloc((size_t)(n ? n : 1), v->out_size);
+    if (!slab)
+        return zsi_nomem(ctx);
+    if (v->rec >= 0)
+        st = read_records(c, ctx, sc, v, start, count, slab);
+    else
+        st = read_piece(c, ctx, sc, v, first_file(c), start, count, slab);
+    if (st == ZS_OK)
+        st = zs_array_write(v->arr, start, count, slab);
+    if (v->out_dtype == ZS_DT_STRING)
+        for (uint64_t i = 0; i < n; i++)
+            free(((char **)(void *)slab)[i]);
+    free(slab);
+    return st;
+}
+
+/* ---- the time coordinate ------------------------------------------------------ */
+
+static zs_status write_times(zs_convert *c, zsi_cvar *v)
+{
+    zs_time_units *to = NULL, *from = NULL;
+    uint64_t n = v->shape[0], k = 0, start = 0;
+    uint8_t *buf = calloc((size_t)(n ? n : 1), v->out_size);
+    zs_status st = buf ? zs_time_units_parse(c->ctx, c->units, c->calendar,
+                                             &to)
+                       : zsi_nomem(c->ctx);
+    for (size_t f = 0; st == ZS_OK && f < c->nfiles; f++) {
+        zsi_cfile *cf = &c->files[f];
+        st = zs_time_units_parse(c->ctx, cf->units, cf->calendar, &from);
+        for (uint64_t r = 0; st == ZS_OK && r < cf->nkeep; r++, k++) {
+            double x = cf->times[cf->keep0 + r];
+            if (zsi_time_units_equal(from, to)) {
+                zsi_store_double(v->out_dtype, buf, (size_t)k, x);
+            } else if (zsi_dtype_is_int(v->out_dtype)) {
+                int64_t iv;
+                st = zsi_time_convert_int(from, to, x, v->out_dtype, &iv);
+                if (st == ZS_OK && !zsi_store_double(v->out_dtype, buf,
+                                                     (size_t)k, (double)iv))
+                    st = zsi_err(c->ctx, ZS_ERR_RANGE, "time out of range");
+            } else {
+                double y;
+                st = zsi_time_convert(from, to, x, &y);
+                if (st == ZS_OK)
+                    zsi_store_double(v->out_dtype, buf, (size_t)k, y);
+            }
+            if (st != ZS_OK)
+                zsi_err_prefix(c->ctx, st, "%s: time %.17g in '%s'",
+                               cf->path, x, cf->units);
+        }
+        zs_time_units_free(from);
+        from = NULL;
+    }
+    if (st == ZS_OK)
+        st = zs_array_write(v->arr, &start, &n, buf);
+    zs_time_units_free(to);
+    free(buf);
+    return st;
+}
+
+/* ---- workers ---------------------------------------------------------------- */
+
+typedef struct run_job {
+    zs_convert *c;
+    zsi_shm *shm;
+} run_job;
+
+/* Take units until none are left or someone failed. */
+static zs_status run_units(run_job *j, zs_ctx *ctx)
+{
+    struct zsi_src_cache sc;
+    zs_status st = ZS_OK;
+    memset(&sc, 0, sizeof sc);
+    for (;;) {
+        uint64_t u = __atomic_fetch_add(&j->shm->next, 1, __ATOMIC_SEQ_CST);
+        if (u >= j->c->nunits || __atomic_load_n(&j->shm->failed,
+                                                 __ATOMIC_SEQ_CST))
+            break;
+        st = zsi_convert_write_unit(j->c, ctx, u, &sc);
+        if (st != ZS_OK) {
+            zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
+            break;
+        }
+        size_t lo = 0;
+        while (lo + 1 < j->c->nvars && j->c->vars[lo + 1].unit0 <= u)
+            lo++;
+        uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], b;
+        zsi_convert_unit_box(&j->c->vars[lo], u - j->c->vars[lo].unit0, s, n);
+        b = j->c->vars[lo].out_size;
+        for (int d = 0; d < j->c->vars[lo].ndim; d++)
+            b *= n[d];
+        __atomic_add_fetch(&j->shm->done_bytes, b, __ATOMIC_SEQ_CST);
+    }
+    src_close_all(&sc);
+    return st;
+}
+
+static int run_child(void *arg, int k, int n, int fd)
+{
+    run_job *j = arg;
+    zs_ctx *ctx = j->c->ctx;
+    (void)k;
+    (void)n;
+    (void)fd;
+    /* the parent's pool (if any) has no threads in this process */
+    ctx->pool = NULL;
+    ctx->threads = 1;
+    return run_units(j, ctx) == ZS_OK ? 0 : 1;
+}
+
+static zs_status run_tick(void *arg)
+{
+    run_job *j = arg;
+    return zsi_progress(j->c->ctx, j->shm->done_bytes, j->c->raw_bytes);
+}
+
+/* ---- creating arrays and metadata ------------------------------------------- */
+
+static zs_status make_meta(zs_convert *c, const zsi_cvar *v,
+                           zsi_array_meta *m)
+{
+    zsi_array_meta_init(m);
+    m->zarr_format = 2;
+    m->ndim = v->ndim;
+    memcpy(m->shape, v->shape, sizeof m->shape);
+    memcpy(m->chunks, v->chunks, sizeof m->chunks);
+    m->dtype = v->out_dtype;
+    m->itemsize = v->out_dtype == ZS_DT_STRING ? 8 : v->out_size;
+    if (!zsi_array_meta_set_fill(m, !v->has_fill ? NULL
+                                    : v->out_dtype == ZS_DT_STRING
+                                        ? (const void *)v->fill_text
+                                        : (const void *)v->fill) ||
+        !zsi_array_meta_set_dims(m, (const char *const *)v->dims) ||
+        zsi_attrs_copy(v->attrs, &m->attrs) != ZS_OK)
+        return zsi_nomem(c->ctx);
+    if (v->out_dtype == ZS_DT_STRING) {
+        m->filters = calloc(1, sizeof *m->filters);
+        if (!m->filters || !zsi_codec_spec_set(m->filters, "vlen-utf8",
+                                               NULL))
+            return zsi_nomem(c->ctx);
+        m->nfilters = 1;
+    }
+    if (c->compressor_id) {
+        m->compressor = calloc(1, sizeof *m->compressor);
+        if (!m->compressor ||
+            !zsi_codec_spec_set(m->compressor, c->compressor_id,
+                                &c->compressor_cfg))
+            return zsi_nomem(c->ctx);
+    }
+    return ZS_OK;
+}
+
+static zs_status create_arrays(zs_convert *c, zs_store *s)
+{
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
+        zsi_array_meta m;
+        st = make_meta(c, &c->vars[i], &m);
+        if (st == ZS_OK)
+            st = zsi_array_create(s, c->vars[i].path, &m, &c->vars[i].arr);
+        if (st == ZS_OK)
+            c->vars[i].arr->skip_fill_chunks = c->vars[i].has_fill;
+        zsi_array_meta_free(&m);
+    }
+    return st;
+}
+
+/* Write key = text and remember it for .zmetadata. */
+static zs_status put_meta(zs_convert *c, zs_store *s, zsi_meta_cons *cons,
+                          const char *key, zsi_buf *text)
+{
+    zs_status st;
+    if (!zsi_buf_cstr(text))
+        return zsi_nomem(c->ctx);
+    st = zs_store_set(s, key, text->data, text->len);
+    if (st == ZS_OK)
+        st = zsi_meta_cons_add(c->ctx, cons, key, (char *)text->data);
+    text->len = 0;
+    return st;
+}
+
+static zs_status write_metadata(zs_convert *c, zs_store *s)
+{
+    zsi_meta_cons cons = {{0}, {0}};
+    zsi_buf b = ZSI_BUF_INIT;
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < c->ngroups; i++) {
+        char *kg = zsi_path_join(c->groups[i].path, ".zgroup");
+        char *ka = zsi_path_join(c->groups[i].path, ".zattrs");
+        st = kg && ka ? zsi_meta_v2_format_group(c->ctx, 0, &b)
+                      : zsi_nomem(c->ctx);
+        if (st == ZS_OK)
+            st = put_meta(c, s, &cons, kg, &b);
+        if (st == ZS_OK)
+            st = zsi_meta_format_attrs(c->ctx, c->groups[i].attrs, NULL, 0, 0,
+                                       &b);
+        if (st == ZS_OK)
+            st = put_meta(c, s, &cons, ka, &b);
+        free(kg);
+        free(ka);
+    }
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
+        zs_array *a = c->vars[i].arr;
+        char *kz = zsi_path_join(a->path, ".zarray");
+        char *ka = zsi_path_join(a->path, ".zattrs");
+        st = kz && ka ? zsi_array_format_zarray(a, 0, &b) : zsi_nomem(c->ctx);
+        if (st == ZS_OK)
+            st = put_meta(c, s, &cons, kz, &b);
+        if (st == ZS_OK)
+            st = zsi_array_format_zattrs(a, 0, &b);
+        if (st == ZS_OK)
+            st = put_meta(c, s, &cons, ka, &b);
+        free(kz);
+        free(ka);
+    }
+    if (st == ZS_OK)
+        st = zsi_meta_cons_format(c->ctx, &cons, &b);
+    if (st == ZS_OK)   /* last: its presence marks a complete store */
+        st = zs_store_set(s, ".zmetadata", b.data, b.len);
+    zsi_buf_free(&b);
+    zsi_meta_cons_free(&cons);
+    return st;
+}
+
+static zs_status write_data(zs_convert *c)
+{
+    run_job j = {c, zsi_shm_new()};
+    int n = zs_ctx_threads(c->ctx);
+    zs_status st;
+    if (!j.shm)
+        return zsi_err(c->ctx, ZS_ERR_NOMEM, "cannot map shared memory");
+    if ((uint64_t)n > c->nunits)
+        n = c->nunits ? (int)c->nunits : 1;
+    if (n <= 1) {
+        st = run_units(&j, c->ctx);
+        if (st == ZS_OK)
+            st = run_tick(&j);
+    } else {
+        st = zsi_procs_run(c->ctx, n, run_child, &j, NULL, NULL, run_tick,
+                           &j, j.shm);
+    }
+    if (st == ZS_OK)
+        st = zsi_progress(c->ctx, c->raw_bytes, c->raw_bytes);
+    zsi_shm_free(j.shm);
+    return st;
+}
+
+zs_status zs_convert_run(zs_convert *c, const char *out)
+{
+    zs_store *s = NULL;
+    unsigned flags = ZS_STORE_CREATE | ZS_STORE_PARTIAL |
+                     (c->o.overwrite ? ZS_STORE_OVERWRITE : 0);
+    zs_status st = zs_store_open(c->ctx, out, flags, &s);
+    if (st != ZS_OK)
+        return st;
+    st = create_arrays(c, s);
+    if (st == ZS_OK)
+        st = write_data(c);
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
+        if (c->vars[i].is_time)
+            st = write_times(c, &c->vars[i]);
+    if (st == ZS_OK)
+        st = write_metadata(c, s);
+    if (st == ZS_OK)
+        st = zs_store_commit(s);
+    if (st != ZS_OK) {
+        /* keep the message of the failure, not of the clean-up */
+        char msg[ZSI_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", zs_ctx_message(c->ctx));
+        zs_store_discard(s);
+        zsi_err(c->ctx, st, "%s", msg);
+    }
+    for (size_t i = 0; i < c->nvars; i++) {
+        zs_array_close(c->vars[i].arr);
+        c->vars[i].arr = NULL;
+    }
+    zs_store_close(s);
+    return st;
+}

@@ -1,0 +1,628 @@
+/* convert_scan.c - read every input's header once (in worker processes),
+ * order the files by time, check that they agree, apply the overlap
+ * policy and report gaps. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ops/zsi_convert.h"
+
+/* ---- finding the record dimension and the time variable -------------- */
+
+static bool is_time_units(const zs_var *v)
+{
+    const char *u = zsi_attrs_text(v->attrs, "units");
+    return u && strstr(u, " since ");
+}
+
+zs_status zsi_convert_find_time(zs_dataset *ds, char **rec_dim,
+                                char **time_var, bool *stack)
+{
+    zs_group *g = ds->root;
+    const char *rec = NULL, *tv = NULL;
+    *rec_dim = *time_var = NULL;
+    *stack = false;
+    for (size_t i = 0; i < g->ndims && !rec; i++)
+        if (g->dim_unlim[i])
+            rec = g->dim_names[i];
+    for (size_t i = 0; i < g->ndims && !rec; i++)
+        if (!strcmp(g->dim_names[i], "time") ||
+            !strcmp(g->dim_names[i], "valid_time"))
+            rec = g->dim_names[i];
+    for (size_t i = 0; i < g->nvars && !rec; i++)
+        if (g->vars[i]->ndim == 1 && is_time_units(g->vars[i]))
+            rec = g->vars[i]->dims[0];
+    if (rec) {
+        zs_var *v = zs_group_find_var(g, rec);
+        if (v && v->ndim == 1 && !strcmp(v->dims[0], rec))
+            tv = rec;
+        for (size_t i = 0; i < g->nvars && !tv; i++)
+            if (g->vars[i]->ndim == 1 && !strcmp(g->vars[i]->dims[0], rec)
+                && is_time_units(g->vars[i]))
+                tv = g->vars[i]->name;
+    } else {
+        /* a scalar time (one snapshot per file): stack along it */
+        for (size_t i = 0; i < g->nvars && !tv; i++)
+            if (g->vars[i]->ndim == 0 && is_time_units(g->vars[i]))
+                tv = rec = g->vars[i]->name;
+        *stack = tv != NULL;
+    }
+    if ((rec && !(*rec_dim = zsi_strdup(rec))) ||
+        (tv && !(*time_var = zsi_strdup(tv)))) {
+        free(*rec_dim);
+        *rec_dim = NULL;
+        return zsi_nomem(ds->ctx);
+    }
+    return ZS_OK;
+}
+
+/* ---- fingerprints ------------------------------------------------------ */
+
+typedef struct fp_ctx {
+    zsi_strv *lines;
+    const char *rec;
+    const char *tv;
+    bool unpack;
+    bool nomem;
+} fp_ctx;
+
+static void fp_add(fp_ctx *f, char *line)
+{
+    if (!line || !zsi_strv_push_take(f->lines, line))
+        f->nomem = true;
+}
+
+static const char *const fp_attrs[] = {
+    "scale_factor", "add_offset", "missing_value", "_Unsigned", "units",
+    "calendar", NULL
+};
+
+static char *fill_text(const zs_var *v)
+{
+    char num[40];
+    if (v->dtype == ZS_DT_STRING)
+        return zsi_strdup((const char *)v->fill);
+    if (v->dtype == ZS_DT_BYTES || v->dtype == ZS_DT_UNICODE)
+        return zsi_asprintf("byte %u", v->fill[0]);
+    zsi_fmt_double(zsi_load_double(v->dtype, v->fill, 0), num, sizeof num);
+    return zsi_strdup(num);
+}
+
+static zs_status fp_var(void *user, zs_var *v)
+{
+    fp_ctx *f = user;
+    zsi_buf b = ZSI_BUF_INIT;
+    bool is_tv = f->tv && !strcmp(v->path, f->tv);
+    bool ok = zsi_buf_printf(&b, "var %s: %s (", v->path,
+                             v->g->ds->source == ZS_SRC_NETCDF
+                                 ? zsi_nc_type_name(v)
+                                 : zs_dtype_name(v->dtype));
+    for (int i = 0; ok && i < v->ndim; i++) {
+        bool r = f->rec && !strcmp(v->dims[i], f->rec);
+        if (r)
+            ok = zsi_buf_printf(&b, "%s%s=*", i ? ", " : "", v->dims[i]);
+        else
+            ok = zsi_buf_printf(&b, "%s%s=%llu", i ? ", " : "", v->dims[i],
+                                (unsigned long long)v->shape[i]);
+    }
+    ok = ok && zsi_buf_append(&b, ")", 1) && zsi_buf_cstr(&b);
+    fp_add(f, ok ? (char *)zsi_buf_take(&b) : NULL);
+    zsi_buf_free(&b);
+    if (v->has_fill && !(f->unpack && zs_attrs_find(v->attrs,
+                                                    "scale_factor", NULL))) {
+        char *t = fill_text(v);
+        fp_add(f, t ? zsi_asprintf("var %s: _FillValue = %s", v->path, t)
+                    : NULL);
+        free(t);
+    }
+    for (int k = 0; fp_attrs[k]; k++) {
+        size_t i;
+        char *j = NULL;
+        if ((is_tv && k >= 4) || !zs_attrs_find(v->attrs, fp_attrs[k], &i))
+            continue;
+        if (f->unpack && (k <= 2))
+            continue;   /* each file is decoded with its own packing */
+        if (zs_attrs_to_json(v->attrs, i, &j) != ZS_OK) {
+            f->nomem = true;
+            continue;
+        }
+        fp_add(f, zsi_asprintf("var %s: %s = %s", v->path, fp_attrs[k], j));
+        free(j);
+    }
+    /* the grid itself: values of dimension coordinates */
+    if (zs_var_is_coord(v) && !is_tv && !(f->rec && !strcmp(v->dims[0],
+                                                           f->rec))) {
+        char hex[65];
+        zs_status st = zs_var_checksum(v, hex);
+        if (st != ZS_OK)
+            return st;
+        fp_add(f, zsi_asprintf("var %s: values sha256 %s", v->path, hex));
+    }
+    return f->nomem ? zsi_nomem(v->g->ds->ctx) : ZS_OK;
+}
+
+static zs_status fingerprint(zs_dataset *ds, const char *rec, const char *tv,
+                             bool stack, bool unpack, zsi_strv *lines)
+{
+    fp_ctx f = {lines, rec, tv, unpack, false};
+    fp_add(&f, zsi_asprintf("record dimension: %s", rec ? rec : "(none)"));
+    fp_add(&f, zsi_asprintf("time variable: %s%s", tv ? tv : "(none)",
+                            stack ? " (scalar)" : ""));
+    if (f.nomem)
+        return zsi_nomem(ds->ctx);
+    return zsi_dataset_each_var(ds, fp_var, &f);
+}
+
+/* ---- scanning one file -------------------------------------------------- */
+
+static zs_status read_times(zs_dataset *ds, const char *tv, uint64_t n,
+                            double **out, char **units, char **cal)
+{
+    zs_var *v = zs_group_find_var(ds->root, tv);
+    uint64_t start = 0, count = n;
+    uint8_t *raw;
+    const char *u, *c;
+    if (!v || !zsi_dtype_is_numeric(v->dtype))
+        return zsi_err(ds->ctx, ZS_ERR_FORMAT,
+                       "%s: time variable '%s' is not numeric", ds->name, tv);
+    raw = malloc((size_t)(n ? n : 1) * v->itemsize);
+    *out = malloc((size_t)(n ? n : 1) * sizeof **out);
+    if (!raw || !*out) {
+        free(raw);
+        return zsi_nomem(ds->ctx);
+    }
+    zs_status st = zs_var_read(v, &start, &count, raw);
+    for (uint64_t i = 0; st == ZS_OK && i < n; i++)
+        (*out)[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+    free(raw);
+    u = zsi_attrs_text(v->attrs, "units");
+    c = zsi_attrs_text(v->attrs, "calendar");
+    *units = zsi_strdup(u ? u : "");
+    *cal = zsi_strdup(c ? c : "standard");
+    if (st == ZS_OK && (!*units || !*cal))
+        st = zsi_nomem(ds->ctx);
+    return st;
+}
+
+/* Scan one file into f (errors go to f->err). */
+static void scan_file(zs_ctx *ctx, zsi_cfile *f, bool unpack)
+{
+    zs_dataset *ds = NULL;
+    char *rec = NULL, *tv = NULL;
+    bool stack = false;
+    zs_status st = zs_dataset_open(ctx, f->path, &ds);
+    if (st == ZS_OK)
+        st = zsi_convert_find_time(ds, &rec, &tv, &stack);
+    if (st == ZS_OK && rec && !stack) {
+        size_t k;
+        const zs_group *o;
+        if (zsi_group_find_dim(ds->root, rec, &o, &k))
+            f->nrec = o->dim_sizes[k];
+    } else if (st == ZS_OK && stack) {
+        f->nrec = 1;
+    }
+    if (st == ZS_OK && tv)
+        st = read_times(ds, tv, f->nrec, &f->times, &f->units, &f->calendar);
+    if (st == ZS_OK)
+        st = fingerprint(ds, rec, tv, stack, unpack, &f->fp);
+    if (st != ZS_OK)
+        f->err = zsi_strdup(zs_ctx_message(ctx));
+    free(rec);
+    free(tv);
+    zs_dataset_close(ds);
+}
+
+/* ---- passing scans from workers to the parent ----------------------------- */
+
+static bool put_line(zsi_buf *b, char tag, const char *text)
+{
+    if (!zsi_buf_printf(b, "%c ", tag))
+        return false;
+    for (const char *p = text; *p; p++)  /* one record per line */
+        if (!zsi_buf_append(b, *p == '\n' ? " " : p, 1))
+            return false;
+    return zsi_buf_append(b, "\n", 1);
+}
+
+static bool serialize(const zsi_cfile *f, size_t idx, zsi_buf *b)
+{
+    char num[40];
+    bool ok = zsi_buf_printf(b, "F %zu\n", idx);
+    if (f->err)
+        return ok && put_line(b, 'E', f->err) && zsi_buf_append_str(b, ".\n");
+    ok = ok && zsi_buf_printf(b, "N %llu\n", (unsigned long long)f->nrec);
+    if (f->units)
+        ok = ok && put_line(b, 'U', f->units) && put_line(b, 'C', f->calendar);
+    for (uint64_t i = 0; ok && f->times && i < f->nrec; i++) {
+        snprintf(num, sizeof num, "%.17g", f->times[i]);
+        ok = put_line(b, 'T', num);
+    }
+    for (size_t i = 0; ok && i < f->fp.n; i++)
+        ok = put_line(b, 'P', f->fp.v[i]);
+    return ok && zsi_buf_append_str(b, ".\n");
+}
+
+typedef struct scan_job {
+    zs_convert *c;
+    zsi_buf in[64];      /* partial lines per child */
+    zsi_cfile *cur[64];  /* record being filled per child */
+    uint64_t nt[64];     /* times read so far */
+} scan_job;
+
+static int scan_child(void *arg, int k, int n, int fd)
+{
+    scan_job *j = arg;
+    zs_convert *c = j->c;
+    zs_ctx *ctx = c->ctx;
+    for (size_t i = (size_t)k; i < c->nfiles; i += (size_t)n) {
+        zsi_buf b = ZSI_BUF_INIT;
+        scan_file(ctx, &c->files[i], c->o.unpack);
+        if (!serialize(&c->files[i], i, &b))
+            return 1;
+        for (size_t off = 0; off < b.len;) {
+            ssize_t w = write(fd, b.data + off, b.len - off);
+            if (w <= 0)
+                return 1;
+            off += (size_t)w;
+        }
+        zsi_buf_free(&b);
+    }
+    return 0;
+}
+
+/* Parse one line from a child. */
+static zs_status take_line(scan_job *j, int k, char *line)
+{
+    zs_convert *c = j->c;
+    zsi_cfile *f = j->cur[k];
+    char tag = line[0];
+    const char *val = line[0] && line[1] ? line + 2 : "";
+    if (tag == 'F') {
+        size_t idx = (size_t)strtoull(val, NULL, 10);
+        if (idx >= c->nfiles)
+            return zsi_err(c->ctx, ZS_ERR_CHILD, "scan: bad file index");
+        j->cur[k] = &c->files[idx];
+        j->nt[k] = 0;
+        return ZS_OK;
+    }
+    if (!f || tag == '.')
+        return ZS_OK;
+    bool ok = true;
+    switch (tag) {
+    case 'E': ok = (f->err = zsi_strdup(val)) != NULL; break;
+    case 'N':
+        f->nrec = strtoull(val, NULL, 10);
+        free(f->times);
+        f->times = calloc((size_t)(f->nrec ? f->nrec : 1), sizeof(double));
+        ok = f->times != NULL;
+        break;
+    case 'U': ok = (f->units = zsi_strdup(val)) != NULL; break;
+    case 'C': ok = (f->calendar = zsi_strdup(val)) != NULL; break;
+    case 'T':
+        if (j->nt[k] < f->nrec)
+            f->times[j->nt[k]++] = strtod(val, NULL);
+        break;
+    case 'P': ok = zsi_strv_push(&f->fp, val); break;
+    default: break;
+    }
+    return ok ? ZS_OK : zsi_nomem(c->ctx);
+}
+
+static zs_status scan_sink(void *arg, int k, const char *data, size_t len)
+{
+    scan_job *j = arg;
+    zsi_buf *in = &j->in[k];
+    size_t start = 0;
+    if (!zsi_buf_append(in, data, len))
+        return zsi_nomem(j->c->ctx);
+    for (size_t i = 0; i < in->len; i++) {
+        if (in->data[i] != '\n')
+            continue;
+        in->data[i] = 0;
+        zs_status st = take_line(j, k, (char *)in->data + start);
+        if (st != ZS_OK)
+            return st;
+        start = i + 1;
+    }
+    memmove(in->data, in->data + start, in->len - start);
+    in->len -= start;
+    return ZS_OK;
+}
+
+static zs_status scan_all(zs_convert *c)
+{
+    int n = zs_ctx_threads(c->ctx);
+    scan_job *j;
+    zs_status st;
+    if ((size_t)n > c->nfiles)
+        n = (int)c->nfiles;
+    if (n > 64)
+        n = 64;
+    if (n <= 1) {
+        for (size_t i = 0; i < c->nfiles; i++)
+            scan_file(c->ctx, &c->files[i], c->o.unpack);
+        return ZS_OK;
+    }
+    j = calloc(1, sizeof *j);
+    if (!j)
+        return zsi_nomem(c->ctx);
+    j->c = c;
+    st = zsi_procs_run(c->ctx, n, scan_child, j, scan_sink, j, NULL, NULL,
+                       NULL);
+    for (int k = 0; k < 64; k++)
+        zsi_buf_free(&j->in[k]);
+    free(j);
+    return st;
+}
+
+/* ---- agreement, order, overlap and gaps ---------------------------------- */
+
+/* The first fingerprint line where f differs from ref, as a message. */
+static zs_status compare(zs_convert *c, const zsi_cfile *ref,
+                         const zsi_cfile *f)
+{
+    size_t n = ref->fp.n > f->fp.n ? ref->fp.n : f->fp.n;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = i < ref->fp.n ? ref->fp.v[i] : "(nothing)";
+        const char *b = i < f->fp.n ? f->fp.v[i] : "(nothing)";
+        if (strcmp(a, b) == 0)
+            continue;
+        return zsi_err(c->ctx, ZS_ERR_MISMATCH,
+                       "%s: differs from %s: %s (%s has: %s)%s", f->path,
+                       ref->path, b, ref->path, a,
+                       strstr(a, "scale_factor") || strstr(a, "add_offset")
+                           ? "; --unpack decodes each file with its own "
+                             "packing"
+                           : "");
+    }
+    return ZS_OK;
+}
+
+static zs_status file_units(zs_convert *c, zsi_cfile *f, zs_time_units **u)
+{
+    zs_status st = zs_time_units_parse(c->ctx, f->units, f->calendar, u);
+    if (st != ZS_OK)
+        zsi_err_prefix(c->ctx, st, "%s: time units", f->path);
+    return st;
+}
+
+static void iso(const zs_time_units *u, double v, char *buf, size_t n)
+{
+    zs_datetime dt;
+    if (zs_time_decode(u, v, &dt) != ZS_OK ||
+        zs_datetime_format(&dt, buf, n) != ZS_OK)
+        snprintf(buf, n, "%.17g", v);
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+    const zsi_cfile *x = a, *y = b;
+    if (x->first < y->first)
+        return -1;
+    if (x->first > y->first)
+        return 1;
+    return strcmp(x->path, y->path);
+}
+
+/* Instants of all records of f; strictly increasing or an error. */
+static zs_status instants(zs_convert *c, zsi_cfile *f, zs_time_units *u,
+                          zsi_usec **out)
+{
+    zsi_usec *t = malloc((size_t)(f->nrec ? f->nrec : 1) * sizeof *t);
+    if (!t)
+        return zsi_nomem(c->ctx);
+    for (uint64_t i = 0; i < f->nrec; i++) {
+        zs_status st = zsi_time_to_usec(u, f->times[i], &t[i]);
+        if (st != ZS_OK) {
+            free(t);
+            return zsi_err(c->ctx, st, "%s: time value %.17g cannot be "
+                           "decoded with units '%s'", f->path, f->times[i],
+                           f->units);
+        }
+        if (i > 0 && t[i] <= t[i - 1]) {
+            free(t);
+            return zsi_err(c->ctx, ZS_ERR_FORMAT,
+                           "%s: time values are not increasing (record "
+                           "%llu)", f->path, (unsigned long long)i);
+        }
+    }
+    *out = t;
+    return ZS_OK;
+}
+
+/* Overlap between consecutive files (sorted by first time). */
+static zs_status overlaps(zs_convert *c, zsi_usec **t, zs_time_units **u)
+{
+    for (size_t i = 1; i < c->nfiles; i++) {
+        zsi_cfile *p = NULL, *f = &c->files[i];
+        zsi_usec *pt = NULL;
+        for (size_t k = i; k-- > 0;)  /* last earlier file with records */
+            if (c->files[k].nkeep) {
+                p = &c->files[k];
+                pt = t[k];
+                break;
+            }
+        if (!p || !f->nkeep)
+            continue;
+        zsi_usec plast = pt[p->keep0 + p->nkeep - 1];
+        if (t[i][f->keep0] > plast)
+            continue;
+        if (c->o.overlap == ZS_OVERLAP_ERROR) {
+            char a[64], b[64];
+            size_t pi = (size_t)(p - c->files);
+            iso(u[i], f->times[f->keep0], a, sizeof a);
+            iso(u[pi], p->times[p->keep0 + p->nkeep - 1], b, sizeof b);
+            return zsi_err(c->ctx, ZS_ERR_MISMATCH,
+                           "%s: overlaps %s in time (starts %s, %s ends %s; "
+                           "use --on-overlap first|last)", f->path, p->path,
+                           a, p->path, b);
+        }
+        if (c->o.overlap == ZS_OVERLAP_FIRST) {
+            while (f->nkeep && t[i][f->keep0] <= plast) {
+                f->keep0++;
+                f->nkeep--;
+            }
+        } else {
+            zsi_usec first = t[i][f->keep0];
+            while (p->nkeep && pt[p->keep0 + p->nkeep - 1] >= first)
+                p->nkeep--;
+        }
+    }
+    return ZS_OK;
+}
+
+static int cmp_usec(const void *a, const void *b)
+{
+    zsi_usec x = *(const zsi_usec *)a, y = *(const zsi_usec *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Report gaps larger than 1.5 times the usual step. */
+static void gaps(zs_convert *c, zsi_usec **t, zs_time_units **u)
+{
+    size_t n = 0, m = 0;
+    zsi_usec *d, step;
+    for (size_t i = 0; i < c->nfiles; i++)
+        n += (size_t)c->files[i].nkeep;
+    if (n < 3 || !(d = malloc(n * sizeof *d)))
+        return;
+    for (size_t i = 0; i < c->nfiles; i++)
+        for (uint64_t r = 1; r < c->files[i].nkeep; r++)
+            d[m++] = t[i][c->files[i].keep0 + r] -
+                     t[i][c->files[i].keep0 + r - 1];
+    if (m == 0) {
+        free(d);
+        return;
+    }
+    qsort(d, m, sizeof *d, cmp_usec);
+    step = d[m / 2];
+    free(d);
+    const zsi_cfile *p = NULL;
+    size_t pi = 0;
+    for (size_t i = 0; i < c->nfiles; i++) {
+        const zsi_cfile *f = &c->files[i];
+        if (!f->nkeep)
+            continue;
+        if (p) {
+            zsi_usec a = t[pi][p->keep0 + p->nkeep - 1];
+            zsi_usec b = t[i][f->keep0];
+            if (b - a > step + step / 2) {
+                char x[64], y[64];
+                iso(u[pi], p->times[p->keep0 + p->nkeep - 1], x, sizeof x);
+                iso(u[i], f->times[f->keep0], y, sizeof y);
+                zsi_log(c->ctx, ZS_LOG_WARN,
+                        "gap in time: about %lld missing steps between %s "
+                        "(%s) and %s (%s)",
+                        (long long)((b - a) / step - 1), x, p->path, y,
+                        f->path);
+            }
+        }
+        p = f;
+        pi = i;
+    }
+}
+
+/* Order files by time and apply the overlap policy. */
+static zs_status order_files(zs_convert *c)
+{
+    zs_time_units **u = calloc(c->nfiles, sizeof *u);
+    zsi_usec **t = calloc(c->nfiles, sizeof *t);
+    zs_status st = u && t ? ZS_OK : zsi_nomem(c->ctx);
+    for (size_t i = 0; st == ZS_OK && i < c->nfiles; i++) {
+        zsi_cfile *f = &c->files[i];
+        st = file_units(c, f, &u[i]);
+        if (st == ZS_OK)
+            st = instants(c, f, u[i], &t[i]);
+        if (st == ZS_OK && i > 0 && !zsi_time_comparable(u[0], u[i]))
+            st = zsi_err(c->ctx, ZS_ERR_MISMATCH,
+                         "%s: calendar '%s' cannot be compared with '%s' "
+                         "of %s", f->path, f->calendar, c->files[0].calendar,
+                         c->files[0].path);
+        if (st == ZS_OK)
+            f->first = f->nrec ? t[i][0] : 0;
+    }
+    if (st == ZS_OK) {
+        /* sort files, keeping units and instants in step */
+        zsi_cfile *sorted = malloc(c->nfiles * sizeof *sorted);
+        zs_time_units **su = malloc(c->nfiles * sizeof *su);
+        zsi_usec **stt = malloc(c->nfiles * sizeof *stt);
+        if (!sorted || !su || !stt) {
+            st = zsi_nomem(c->ctx);
+        } else {
+            memcpy(sorted, c->files, c->nfiles * sizeof *sorted);
+            for (size_t i = 0; i < c->nfiles; i++)
+                sorted[i].keep0 = i;   /* remember the old index */
+            qsort(sorted, c->nfiles, sizeof *sorted, cmp_first);
+            for (size_t i = 0; i < c->nfiles; i++) {
+                su[i] = u[sorted[i].keep0];
+                stt[i] = t[sorted[i].keep0];
+                sorted[i].keep0 = 0;
+            }
+            memcpy(c->files, sorted, c->nfiles * sizeof *sorted);
+            memcpy(u, su, c->nfiles * sizeof *su);
+            memcpy(t, stt, c->nfiles * sizeof *stt);
+        }
+        free(sorted);
+        free(su);
+        free(stt);
+    }
+    if (st == ZS_OK)
+        st = overlaps(c, t, u);
+    if (st == ZS_OK)
+        gaps(c, t, u);
+    for (size_t i = 0; i < c->nfiles; i++) {
+        if (u)
+            zs_time_units_free(u[i]);
+        if (t)
+            free(t[i]);
+    }
+    free(u);
+    free(t);
+    return st;
+}
+
+zs_status zsi_convert_scan(zs_convert *c, const char *const *inputs,
+                           size_t n)
+{
+    zs_status st;
+    bool timed;
+    c->files = calloc(n, sizeof *c->files);
+    if (!c->files)
+        return zsi_nomem(c->ctx);
+    c->nfiles = n;
+    for (size_t i = 0; i < n; i++)
+        if (!(c->files[i].path = zsi_strdup(inputs[i])))
+            return zsi_nomem(c->ctx);
+    st = scan_all(c);
+    for (size_t i = 0; st == ZS_OK && i < n; i++)
+        if (c->files[i].err)
+            return zsi_err(c->ctx, ZS_ERR_FORMAT, "%s", c->files[i].err);
+    for (size_t i = 1; st == ZS_OK && i < n; i++)
+        st = compare(c, &c->files[0], &c->files[i]);
+    if (st != ZS_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        c->files[i].keep0 = 0;
+        c->files[i].nkeep = c->files[i].nrec;
+    }
+    if (n == 1)
+        return ZS_OK;   /* one file: nothing to order, times stay as is */
+    timed = c->files[0].units != NULL;
+    if (!timed) {
+        /* no time to order by: the record dimension, in the given order */
+        bool has_rec = strncmp(c->files[0].fp.v[0], "record dimension: (",
+                               19) != 0;
+        if (!has_rec)
+            return zsi_err(c->ctx, ZS_ERR_FORMAT,
+                           "%s: no record or time dimension to concatenate "
+                           "the inputs along", c->files[0].path);
+        zsi_log(c->ctx, ZS_LOG_WARN, "no time variable: concatenating along "
+                "the record dimension in the order given");
+        return ZS_OK;
+    }
+    return order_files(c);
+}

@@ -1,0 +1,146 @@
+/*
+ * zsi_convert.h - private to the conversion (ops/convert_*.c): NetCDF
+ * files (or any datasets) to a consolidated Zarr v2 store.
+ *
+ * Plan: read every input's header once (in parallel worker processes),
+ * order the files by time, check that they agree (a fingerprint of lines
+ * per file), then define the output variables and cut each into "units":
+ * chunk-aligned slabs that a worker reads from the inputs and writes as
+ * whole chunks.  Run: worker processes take units from a shared counter;
+ * the parent writes the time coordinate and the metadata, .zmetadata last,
+ * and renames OUT.partial to OUT.
+ */
+#ifndef ZSI_CONVERT_H
+#define ZSI_CONVERT_H
+
+#include "dataset/zsi_cftime.h"
+#include "netcdf/zsi_nc.h"
+
+/* Memory for one unit's slab (a unit is never smaller than one chunk). */
+#define ZSI_SLAB_BUDGET ((size_t)32 << 20)
+/* Default chunks: aim for this many raw bytes, never above the max. */
+#define ZSI_CHUNK_TARGET ((uint64_t)8 << 20)
+#define ZSI_CHUNK_MAX ((uint64_t)16 << 20)
+
+struct zs_convert_opts {
+    zsi_strv chunk_dims;    /* --chunks names */
+    int64_t *chunk_lens;    /* and lengths (-1 = whole) */
+    char *compressor;       /* spec, NULL = default */
+    zsi_strv vars, exclude;
+    int unpack;
+    int overlap;
+    int overwrite;
+};
+
+typedef struct zsi_cfile {
+    char *path;
+    char *err;              /* scan failure */
+    uint64_t nrec;          /* records in the file along the record dim */
+    double *times;          /* nrec raw time values */
+    char *units, *calendar;
+    zsi_strv fp;            /* fingerprint lines */
+    uint64_t keep0, nkeep;  /* records kept after the overlap policy */
+    zsi_usec first;         /* first kept time on the common axis */
+} zsi_cfile;
+
+typedef struct zsi_cvar {
+    char *path;             /* "g/name" */
+    char *name;
+    char *group;            /* group path */
+    int ndim;
+    char **dims;
+    uint64_t shape[ZS_MAX_DIMS];
+    uint64_t chunks[ZS_MAX_DIMS];
+    int rec;                /* index of the record dim, -1 if none */
+    bool stacked;           /* record dim added (scalar-time inputs) */
+    zs_dtype in_dtype, out_dtype;
+    size_t in_size, out_size;
+    bool unpack;
+    bool is_time;           /* written by the parent from the times */
+    zs_attrs *attrs;        /* output attributes */
+    bool has_fill;
+    uint8_t fill[16];       /* output fill (numeric types) */
+    char *fill_text;        /* output fill for strings */
+    zs_array *arr;
+    uint64_t unit0, nunits; /* global numbering of this var's units */
+    int k;                  /* slab: chunk extent in dims < k, */
+    uint64_t kstep;         /* kstep along dim k, all of dims > k */
+} zsi_cvar;
+
+typedef struct zsi_cgroup {
+    char *path;
+    zs_attrs *attrs;
+} zsi_cgroup;
+
+struct zs_convert {
+    zs_ctx *ctx;
+    struct zs_convert_opts o;
+    zsi_cfile *files;
+    size_t nfiles;
+    char *rec_dim;          /* record dimension name, NULL if none */
+    char *time_var;         /* time coordinate name, NULL if none */
+    bool stack;             /* scalar time in every file: add a dim */
+    char *units, *calendar; /* output time units */
+    zsi_cgroup *groups;
+    size_t ngroups;
+    zsi_cvar *vars;
+    size_t nvars;
+    uint64_t nunits;
+    uint64_t raw_bytes;
+    uint64_t nobjects;
+    char *compressor_id;
+    zsi_kv compressor_cfg;
+};
+
+/* convert_opts.c */
+zs_status zsi_convert_opts_copy(zs_ctx *ctx, const zs_convert_opts *src,
+                                struct zs_convert_opts *dst);
+void zsi_convert_opts_clear(struct zs_convert_opts *o);
+
+/* convert_scan.c: read headers, order files, apply the overlap policy. */
+zs_status zsi_convert_scan(zs_convert *c, const char *const *inputs,
+                           size_t n);
+/* Identify record dimension and time variable of a dataset. */
+zs_status zsi_convert_find_time(zs_dataset *ds, char **rec_dim,
+                                char **time_var, bool *stack);
+
+/* convert_plan.c: output variables, chunks, units. */
+zs_status zsi_convert_schema(zs_convert *c);
+/* Box of unit u of variable v (output coordinates). */
+void zsi_convert_unit_box(const zsi_cvar *v, uint64_t u, uint64_t *start,
+                          uint64_t *count);
+
+struct zsi_src_cache;
+/* convert_run.c */
+zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
+                                 struct zsi_src_cache *cache);
+
+/* procs.c: run fn(arg, k, n, fd) in n forked processes (k = 0..n-1), each
+ * with a pipe to the parent; the parent passes each child's output to
+ * sink.  Shared state for the children goes in zsi_shm. */
+typedef struct zsi_shm {
+    uint64_t next;          /* next unit to take */
+    uint64_t done_bytes;    /* progress */
+    int failed;             /* a child failed: stop taking units */
+    int fail_code;
+    char msg[1024];         /* the first failure's message */
+} zsi_shm;
+
+zsi_shm *zsi_shm_new(void);
+void zsi_shm_free(zsi_shm *s);
+/* Record a failure in the shared block (first one wins). */
+void zsi_shm_fail(zsi_shm *s, zs_status code, const char *msg);
+
+typedef int (*zsi_child_fn)(void *arg, int k, int n, int fd);
+typedef zs_status (*zsi_sink_fn)(void *arg, int k, const char *data,
+                                 size_t len);
+/* Fork n children; poll their pipes, feeding sink; call tick (if not
+ * NULL) about every 100 ms, stopping everything if it fails.  Returns the
+ * first error: a child's non-zero exit (ZS_ERR_CHILD, with shm's message
+ * when set), a signal, or sink/tick failures. */
+typedef zs_status (*zsi_tick_fn)(void *arg);
+zs_status zsi_procs_run(zs_ctx *ctx, int n, zsi_child_fn fn, void *arg,
+                        zsi_sink_fn sink, void *sink_arg, zsi_tick_fn tick,
+                        void *tick_arg, zsi_shm *shm);
+
+#endif
