@@ -16,3 +16,4 @@ include tests/unit/local.mk
 include tests/cli/local.mk
 include tests/interop/local.mk
 include tests/man/local.mk
+check_DATA += $(ZS_SAMPLES_STAMP)

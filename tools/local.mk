@@ -1,1 +1,9 @@
-# tools
+# tools: thin command-line programs over <zstore.h>
+bin_PROGRAMS += tools/nc2zarr tools/zinfo
+noinst_HEADERS += tools/tool.h
+
+ZS_TOOL_LIBS = libzstore/libzstore.la
+tools_nc2zarr_SOURCES = tools/nc2zarr.c tools/tool.c
+tools_nc2zarr_LDADD = $(ZS_TOOL_LIBS)
+tools_zinfo_SOURCES = tools/zinfo.c tools/tool.c
+tools_zinfo_LDADD = $(ZS_TOOL_LIBS)

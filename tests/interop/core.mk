@@ -1,1 +1,7 @@
-# tests/interop/core.mk
+# tests/interop: the core library and tools against other implementations
+TESTS += tests/interop/zarr-fixtures.sh
+EXTRA_DIST += tests/interop/zarr-fixtures.sh tests/interop/expected_digest.py
+TESTS += tests/interop/nc-convert.sh
+EXTRA_DIST += tests/interop/nc-convert.sh tests/interop/compare_nc_zarr.py
+TESTS += tests/interop/multifile.sh
+EXTRA_DIST += tests/interop/multifile.sh

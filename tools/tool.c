@@ -1,0 +1,149 @@
+/* tool.c - shared parts of the command-line tools. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void log_cb(void *user, int level, const char *msg)
+{
+    tool *t = user;
+    if (t->quiet && level > ZS_LOG_ERROR)
+        return;
+    if (t->drawn) {
+        fputs("\r\033[K", stderr);
+        t->drawn = 0;
+    }
+    fprintf(stderr, "%s: %s%s\n", t->prog,
+            level == ZS_LOG_WARN ? "warning: " : "", msg);
+}
+
+void tool_init(tool *t, const char *prog, zs_ctx *ctx)
+{
+    memset(t, 0, sizeof *t);
+    t->prog = prog;
+    if (ctx)
+        zs_ctx_set_log(ctx, log_cb, t);
+}
+
+void tool_msg(const tool *t, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", t->prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void tool_err(const tool *t, zs_ctx *ctx, const char *path, zs_status st)
+{
+    const char *m = ctx ? zs_ctx_message(ctx) : "";
+    if (!*m)
+        m = zs_strerror(st);
+    /* the library names the path itself in most messages */
+    if (path && strncmp(m, path, strlen(path)) != 0)
+        fprintf(stderr, "%s: %s: %s\n", t->prog, path, m);
+    else
+        fprintf(stderr, "%s: %s\n", t->prog, m);
+}
+
+void tool_usage_error(const tool *t, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", t->prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", t->prog);
+    exit(TOOL_USAGE);
+}
+
+int tool_close_stdout(const tool *t)
+{
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        fprintf(stderr, "%s: write error: %s\n", t->prog,
+                errno ? strerror(errno) : "unknown");
+        return TOOL_FAIL;
+    }
+    return TOOL_OK;
+}
+
+int tool_int_arg(const tool *t, const char *opt, const char *val, int min,
+                 int max)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(val, &end, 10);
+    if (errno || *end || end == val || v < min || v > max)
+        tool_usage_error(t, "invalid value '%s' for %s (%d..%d)", val, opt,
+                         min, max);
+    return (int)v;
+}
+
+static void human(double b, char *buf, size_t n)
+{
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+    int i = 0;
+    while (b >= 1000 && i < 4) {
+        b /= 1000;
+        i++;
+    }
+    snprintf(buf, n, "%.1f %s", b, u[i]);
+}
+
+int tool_progress(void *user, uint64_t done, uint64_t total)
+{
+    tool *t = user;
+    double tn = now(), el, rate, eta;
+    char d[16], tt[16], r[16];
+    int w = 30, fill;
+    if (!t->progress)
+        return 0;
+    if (t->t0 == 0)
+        t->t0 = tn;
+    if (tn - t->last_draw < 0.2 && done < total)
+        return 0;
+    t->last_draw = tn;
+    el = tn - t->t0;
+    rate = el > 0 ? (double)done / el : 0;
+    eta = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+    fill = total ? (int)((double)w * (double)done / (double)total) : w;
+    if (fill > w)
+        fill = w;
+    human((double)done, d, sizeof d);
+    human((double)total, tt, sizeof tt);
+    human(rate, r, sizeof r);
+    fprintf(stderr, "\r[%.*s%*s] %3.0f%% %s/%s %s/s ETA %.0fs\033[K", fill,
+            "##############################", w - fill, "",
+            total ? 100.0 * (double)done / (double)total : 100.0, d, tt, r,
+            eta);
+    t->drawn = 1;
+    return 0;
+}
+
+void tool_progress_end(tool *t)
+{
+    if (t->drawn)
+        fputc('\n', stderr);
+    t->drawn = 0;
+}
+
+void tool_version(const tool *t)
+{
+    printf("%s (zstore) %s\n", t->prog, zs_version());
+    exit(tool_close_stdout(t));
+}

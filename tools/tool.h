@@ -1,0 +1,49 @@
+/*
+ * tool.h - what every zstore tool shares: messages in the form
+ * "prog: path: message", usage errors (exit 2), the progress bar, and
+ * checking that standard output was written.  Tools include only
+ * <zstore.h> and this header.
+ */
+#ifndef ZS_TOOL_H
+#define ZS_TOOL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <zstore.h>
+
+/* Exit statuses shared by the tools. */
+enum { TOOL_OK = 0, TOOL_FAIL = 1, TOOL_USAGE = 2 };
+
+typedef struct tool {
+    const char *prog;
+    int quiet;
+    int progress;        /* draw the progress bar */
+    double t0;           /* start time of the progress */
+    double last_draw;
+    int drawn;
+} tool;
+
+void tool_init(tool *t, const char *prog, zs_ctx *ctx);
+/* "prog: message" to stderr. */
+void tool_msg(const tool *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "prog: path: <context message or strerror>". */
+void tool_err(const tool *t, zs_ctx *ctx, const char *path, zs_status st);
+/* Usage error: message, the "Try --help" hint, exit 2. */
+void tool_usage_error(const tool *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Flush and close stdout; report a write error.  Returns TOOL_OK or
+ * TOOL_FAIL. */
+int tool_close_stdout(const tool *t);
+/* Parse a positive int option value or die with a usage error. */
+int tool_int_arg(const tool *t, const char *opt, const char *val, int min,
+                 int max);
+/* Progress callback (pass the tool as user). */
+int tool_progress(void *user, uint64_t done, uint64_t total);
+/* Finish the progress line. */
+void tool_progress_end(tool *t);
+/* Print "--version" text and exit 0. */
+void tool_version(const tool *t) __attribute__((noreturn));
+
+#endif

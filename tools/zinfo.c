@@ -1,0 +1,209 @@
+/* zinfo - describe, checksum or check Zarr stores and NetCDF files. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+static void usage(void)
+{
+    puts("Usage: zinfo [OPTIONS] STORE_OR_NETCDF...\n"
+"Describe Zarr stores and NetCDF files: dimensions, coordinates with their\n"
+"first and last values, variables with dtype, shape, chunks, codecs,\n"
+"packing and fill value, storage, attributes.\n"
+"\n"
+"Options:\n"
+"  -v, --verbose    also list every variable's attributes\n"
+"      --json       print a JSON document instead (schema in zinfo(1))\n"
+"      --checksum   print 'SHA256  PATH' for every array, sorted by path:\n"
+"                   SHA-256 of the values in C order as little-endian\n"
+"                   bytes of the stored dtype\n"
+"      --check      decode every chunk; list missing and corrupt chunks;\n"
+"                   exit status 1 if there are any\n"
+"  -j, --jobs N     threads (default: all cores)\n"
+"  -h, --help       show this help and exit\n"
+"  -V, --version    show the version and exit\n"
+"\n"
+"Exit status: 0 on success, 1 on failure (or problems found by --check),\n"
+"2 on usage errors.");
+}
+
+enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK };
+
+static const struct option longopts[] = {
+    {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"checksum", no_argument, NULL, OPT_CHECKSUM},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"jobs", required_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void print_line(void *user, const char *line)
+{
+    (void)user;
+    puts(line);
+}
+
+/* Variables of the whole tree, for --checksum and --check. */
+typedef struct vars {
+    zs_var **v;
+    size_t n, cap;
+} vars;
+
+static void collect(vars *vs, zs_group *g)
+{
+    for (size_t i = 0; i < zs_group_nvars(g); i++) {
+        if (vs->n == vs->cap) {
+            vs->cap = vs->cap ? vs->cap * 2 : 32;
+            vs->v = realloc(vs->v, vs->cap * sizeof *vs->v);
+            if (!vs->v)
+                abort();
+        }
+        vs->v[vs->n++] = zs_group_var(g, i);
+    }
+    for (size_t i = 0; i < zs_group_ngroups(g); i++)
+        collect(vs, zs_group_child(g, i));
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(zs_var_path(*(zs_var *const *)a),
+                  zs_var_path(*(zs_var *const *)b));
+}
+
+static int checksum(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
+{
+    vars vs = {0};
+    int rc = TOOL_OK;
+    collect(&vs, zs_dataset_root(ds));
+    qsort(vs.v, vs.n, sizeof *vs.v, cmp_path);
+    for (size_t i = 0; i < vs.n; i++) {
+        char hex[65];
+        zs_status st = zs_var_checksum(vs.v[i], hex);
+        if (st != ZS_OK) {
+            tool_err(t, ctx, name, st);
+            rc = TOOL_FAIL;
+            continue;
+        }
+        printf("%s  %s\n", hex, zs_var_path(vs.v[i]));
+    }
+    free(vs.v);
+    return rc;
+}
+
+typedef struct check_out {
+    uint64_t problems;
+} check_out;
+
+static void problem(void *user, const char *var, const char *key,
+                    zs_status code, const char *message)
+{
+    check_out *c = user;
+    (void)var;
+    (void)code;
+    c->problems++;
+    printf("%s: %s\n", key, message);
+}
+
+static int check(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
+{
+    vars vs = {0};
+    check_out c = {0};
+    int rc = TOOL_OK;
+    collect(&vs, zs_dataset_root(ds));
+    qsort(vs.v, vs.n, sizeof *vs.v, cmp_path);
+    for (size_t i = 0; i < vs.n; i++) {
+        uint64_t bad = 0;
+        zs_status st = zs_var_check(vs.v[i], problem, &c, &bad);
+        if (st != ZS_OK) {
+            tool_err(t, ctx, name, st);
+            rc = TOOL_FAIL;
+        }
+    }
+    if (c.problems) {
+        tool_msg(t, "%s: %llu missing or corrupt chunk%s", name,
+                 (unsigned long long)c.problems, c.problems == 1 ? "" : "s");
+        rc = TOOL_FAIL;
+    } else if (rc == TOOL_OK) {
+        printf("%s: OK (%zu arrays)\n", name, vs.n);
+    }
+    free(vs.v);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    tool t;
+    zs_ctx *ctx;
+    int c, verbose = 0, json = 0, sums = 0, chk = 0, rc = TOOL_OK;
+    if (zs_ctx_new(&ctx) != ZS_OK) {
+        fputs("zinfo: out of memory\n", stderr);
+        return TOOL_FAIL;
+    }
+    tool_init(&t, "zinfo", ctx);
+    while ((c = getopt_long(argc, argv, "vj:hV", longopts, NULL)) != -1)
+        switch (c) {
+        case 'v': verbose = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_CHECKSUM: sums = 1; break;
+        case OPT_CHECK: chk = 1; break;
+        case 'j':
+            zs_ctx_set_threads(ctx, tool_int_arg(&t, "--jobs", optarg, 1,
+                                                 1024));
+            break;
+        case 'h': usage(); zs_ctx_free(ctx); return tool_close_stdout(&t);
+        case 'V': zs_ctx_free(ctx); tool_version(&t);
+        default:
+            fprintf(stderr, "Try 'zinfo --help' for more information.\n");
+            zs_ctx_free(ctx);
+            return TOOL_USAGE;
+        }
+    if (optind >= argc)
+        tool_usage_error(&t, "no store or file given");
+    if (json + sums + chk > 1)
+        tool_usage_error(&t, "--json, --checksum and --check exclude each "
+                         "other");
+    for (int i = optind; i < argc; i++) {
+        const char *name = argv[i];
+        zs_dataset *ds;
+        zs_status st = zs_dataset_open(ctx, name, &ds);
+        if (st != ZS_OK) {
+            tool_err(&t, ctx, name, st);
+            rc = TOOL_FAIL;
+            continue;
+        }
+        if (argc - optind > 1 && (sums || chk))
+            printf("# %s\n", name);
+        if (sums) {
+            if (checksum(&t, ctx, ds, name) != TOOL_OK)
+                rc = TOOL_FAIL;
+        } else if (chk) {
+            if (check(&t, ctx, ds, name) != TOOL_OK)
+                rc = TOOL_FAIL;
+        } else if (json) {
+            char *text = NULL;
+            st = zs_dataset_describe_json(ds, ZS_DESCRIBE_STORAGE, &text);
+            if (st == ZS_OK)
+                fputs(text, stdout);
+            zs_free(text);
+        } else {
+            st = zs_dataset_describe(ds, ZS_DESCRIBE_STORAGE |
+                                     (verbose ? ZS_DESCRIBE_ATTRS : 0),
+                                     print_line, NULL);
+        }
+        if (st != ZS_OK) {
+            tool_err(&t, ctx, name, st);
+            rc = TOOL_FAIL;
+        }
+        zs_dataset_close(ds);
+    }
+    zs_ctx_free(ctx);
+    if (tool_close_stdout(&t) != TOOL_OK)
+        rc = TOOL_FAIL;
+    return rc;
+}
