@@ -71,6 +71,7 @@ libzstore_libzscore_la_SOURCES += \
 libzstore_libzscore_la_SOURCES += \
 	libzstore/netcdf/zsi_nc.h \
 	libzstore/netcdf/nc_dataset.c \
+	libzstore/netcdf/nc3_size.c \
 	libzstore/netcdf/dataset_open.c
 
 # ops: conversion (nc2zarr) and other operations

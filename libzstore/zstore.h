@@ -356,6 +356,9 @@ int zs_var_fill(const zs_var *v, void *item);
 int zs_var_is_coord(const zs_var *v);
 /** Codec description ("blosc(lz4,5,shuffle)", "zlib(1)", "none"). */
 const char *zs_var_codecs(const zs_var *v);
+/** Why the variable cannot be read (unsupported dtype, codec, ...), or
+ *  NULL when it can.  Reads of such a variable fail with that message. */
+const char *zs_var_problem(const zs_var *v);
 /** Underlying Zarr array, or NULL for NetCDF datasets. */
 zs_array *zs_var_array(zs_var *v);
 

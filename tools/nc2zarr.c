@@ -306,6 +306,9 @@ int main(int argc, char **argv)
         zs_ctx_set_threads(ctx, a.jobs);
     zs_ctx_set_progress(ctx, tool_progress, &t);
     signal(SIGPIPE, SIG_IGN);
+    /* past a file size limit, let write() fail with EFBIG and report it
+     * rather than be killed */
+    signal(SIGXFSZ, SIG_IGN);
     st = zs_convert_opts_new(&o);
     if (st == ZS_OK)
         st = set_options(&t, o, &a);
@@ -320,10 +323,12 @@ int main(int argc, char **argv)
         rc = tool_close_stdout(&t);
         goto done;
     }
+    tool_catch_signals();
     st = zs_convert_run(cv, a.out);
     tool_progress_end(&t);
     if (st != ZS_OK) {
         tool_err(&t, ctx, a.out, st);
+        rc = tool_fail_status(st);
         goto done;
     }
     rc = tool_close_stdout(&t);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,31 @@
 #include <unistd.h>
 
 #include "tool.h"
+
+/* Set from the signal handler; read by the progress callback. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void tool_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int tool_fail_status(zs_status st)
+{
+    return st == ZS_ERR_INTERRUPTED ? 130 : TOOL_FAIL;
+}
 
 static double now(void)
 {
@@ -111,6 +137,8 @@ int tool_progress(void *user, uint64_t done, uint64_t total)
     double tn = now(), el, rate, eta;
     char d[16], tt[16], r[16];
     int w = 30, fill;
+    if (stop_requested)
+        return 1;
     if (!t->progress)
         return 0;
     if (t->t0 == 0)

@@ -39,7 +39,12 @@ int tool_close_stdout(const tool *t);
 /* Parse a positive int option value or die with a usage error. */
 int tool_int_arg(const tool *t, const char *opt, const char *val, int min,
                  int max);
-/* Progress callback (pass the tool as user). */
+/* Catch SIGINT, SIGTERM and SIGHUP: the progress callback then asks the
+ * library to stop (it cleans up and fails with ZS_ERR_INTERRUPTED). */
+void tool_catch_signals(void);
+/* Exit status for a failure: 130 after an interruption, else 1. */
+int tool_fail_status(zs_status st);
+/* Progress callback (pass the tool as user); draws only if t->progress. */
 int tool_progress(void *user, uint64_t done, uint64_t total);
 /* Finish the progress line. */
 void tool_progress_end(tool *t);

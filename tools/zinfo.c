@@ -107,7 +107,10 @@ static void problem(void *user, const char *var, const char *key,
     (void)var;
     (void)code;
     c->problems++;
-    printf("%s: %s\n", key, message);
+    if (strncmp(message, key, strlen(key)) == 0)
+        printf("%s\n", message);   /* the message names the key already */
+    else
+        printf("%s: %s\n", key, message);
 }
 
 static int check(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)

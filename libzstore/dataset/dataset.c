@@ -57,6 +57,7 @@ static void var_free(zs_var *v)
     free(v->path);
     free(v->fill);
     free(v->codecs);
+    free(v->broken);
     zsi_attrs_free(v->attrs);
     zs_array_close(v->array);
     free(v);
@@ -329,6 +330,11 @@ const char *zs_var_codecs(const zs_var *v)
     return v->codecs ? v->codecs : "none";
 }
 
+const char *zs_var_problem(const zs_var *v)
+{
+    return v->broken;
+}
+
 int zs_var_fill(const zs_var *v, void *item)
 {
     if (!v->has_fill)
@@ -348,6 +354,8 @@ int zs_var_is_coord(const zs_var *v)
 zs_status zs_var_read(zs_var *v, const uint64_t *start,
                       const uint64_t *count, void *out)
 {
+    if (v->broken)
+        return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED, "%s", v->broken);
     return v->g->ds->ops->read(v, start, count, out);
 }
 
@@ -366,6 +374,12 @@ zs_status zs_var_check(zs_var *v, zs_problem_fn fn, void *user,
 {
     const zsi_ds_ops *ops = v->g->ds->ops;
     *nbad = 0;
+    if (v->broken) {
+        *nbad = 1;
+        if (fn)
+            fn(user, v->path, v->path, ZS_ERR_UNSUPPORTED, v->broken);
+        return ZS_OK;
+    }
     if (!ops->check)
         return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED,
                        "%s: --check works on Zarr stores only", v->path);

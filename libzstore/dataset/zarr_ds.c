@@ -260,15 +260,28 @@ static zs_status add_array_var(zs_dataset *ds, const char *path,
     return st;
 }
 
-/* An array whose metadata we cannot use (unsupported dtype, grid...) is
- * left out with a warning rather than failing the whole store. */
-static zs_status skip_unsupported(zs_dataset *ds, zs_status st)
+/* An array whose metadata we cannot use (unsupported dtype, grid...)
+ * stays listed as a variable that cannot be read, with the reason,
+ * rather than failing the whole store or vanishing from it. */
+static zs_status keep_unsupported(zs_dataset *ds, const char *path,
+                                  zs_status st)
 {
+    char *parent = NULL, *name = NULL;
+    zs_group *g;
+    zs_var *v;
     if (st != ZS_ERR_UNSUPPORTED)
         return st;
-    zsi_log(ds->ctx, ZS_LOG_WARN, "%s: skipped: %s", ds->name,
-            zs_ctx_message(ds->ctx));
-    return ZS_OK;
+    st = split_path(ds->ctx, *path ? path : "array", &parent, &name);
+    if (st == ZS_OK)
+        st = zsi_group_at(ds, parent, true, &g);
+    if (st == ZS_OK)
+        st = zsi_var_new(g, name, ZS_DT_NONE, 0, 0, NULL, NULL, &v);
+    if (st == ZS_OK && (!(v->broken = zsi_strdup(zs_ctx_message(ds->ctx)))
+                        || !zsi_var_set_codecs(v, "unsupported")))
+        st = zsi_nomem(ds->ctx);
+    free(parent);
+    free(name);
+    return st;
 }
 
 static zs_status open_array_meta(zs_dataset *ds, const char *path,
@@ -299,6 +312,10 @@ static zs_status from_v2_consolidated(zs_dataset *ds, zsi_meta_doc *cons)
     zsi_strv keys = {0};
     zs_status st = zsi_meta_doc_consolidated_keys(ds->ctx, cons,
                                                   ".zmetadata", &keys);
+    for (size_t i = 0; st == ZS_OK && i < keys.n; i++)
+        if (!zsi_key_ok(keys.v[i]))
+            st = zsi_err(ds->ctx, ZS_ERR_FORMAT,
+                         ".zmetadata: invalid key '%s'", keys.v[i]);
     for (size_t i = 0; st == ZS_OK && i < keys.n; i++) {
         char *p;
         if ((p = strip_suffix(keys.v[i], ".zgroup"))) {
@@ -318,7 +335,7 @@ static zs_status from_v2_consolidated(zs_dataset *ds, zsi_meta_doc *cons)
             st = zsi_meta_v2_array_from(ds->ctx, cons, p, &m);
             if (st == ZS_OK)
                 st = open_array_meta(ds, p, &m);
-            st = skip_unsupported(ds, st);
+            st = keep_unsupported(ds, p, st);
         }
         free(p);
     }
@@ -375,7 +392,7 @@ static zs_status from_v2_listing(zs_dataset *ds)
                 st = zsi_meta_v2_array(ds->ctx, keys.v[i], d, at, &m);
             if (st == ZS_OK)
                 st = open_array_meta(ds, p, &m);
-            st = skip_unsupported(ds, st);
+            st = keep_unsupported(ds, p, st);
             free(ak);
         }
         zsi_meta_doc_free(d);
@@ -412,7 +429,7 @@ static zs_status v3_node(zs_dataset *ds, const char *path,
     st = zsi_meta_v3_array(ds->ctx, *path ? path : "zarr.json", d, key, &m);
     if (st == ZS_OK)
         st = open_array_meta(ds, path, &m);
-    return skip_unsupported(ds, st);
+    return keep_unsupported(ds, path, st);
 }
 
 static zs_status from_v3(zs_dataset *ds, zsi_meta_doc *root)
@@ -426,6 +443,11 @@ static zs_status from_v3(zs_dataset *ds, zsi_meta_doc *root)
         ds->format = zsi_strdup("zarr v3 (consolidated)");
         st = zsi_meta_doc_consolidated_keys(ds->ctx, root, "zarr.json",
                                             &keys);
+        for (size_t i = 0; st == ZS_OK && i < keys.n; i++)
+            if (!zsi_key_ok(keys.v[i]))
+                st = zsi_err(ds->ctx, ZS_ERR_FORMAT,
+                             "zarr.json: invalid consolidated key '%s'",
+                             keys.v[i]);
         for (size_t i = 0; st == ZS_OK && i < keys.n; i++)
             st = v3_node(ds, keys.v[i], root, keys.v[i]);
         zsi_strv_free(&keys);

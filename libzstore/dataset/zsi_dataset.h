@@ -65,6 +65,7 @@ struct zs_var {
     uint8_t *fill;         /* itemsize bytes; text for ZS_DT_STRING */
     char *codecs;
     zs_array *array;       /* Zarr back-end */
+    char *broken;          /* why the variable cannot be read, or NULL */
     int bk_id;             /* other back-ends: e.g. netCDF ids */
     int bk_id2;
     void *bk;

@@ -494,11 +494,21 @@ zs_status zsi_nc_open(zs_ctx *ctx, const char *path, zs_dataset **out)
             nc_close(f->ncid);
         pthread_mutex_unlock(&nc_lock);
         free(f);
-        if (rc == NC_ENOTNC || rc == NC_EHDFERR)
-            return zsi_err(ctx, ZS_ERR_FORMAT,
-                           "%s: not a NetCDF file, or truncated (%s)", path,
-                           nc_strerror(rc));
-        return nc_fail(ctx, rc, path, NULL);
+        if (rc > 0 || rc == NC_ENOMEM)   /* system errors */
+            return nc_fail(ctx, rc, path, NULL);
+        return zsi_err(ctx, ZS_ERR_FORMAT,
+                       "%s: not a valid NetCDF file, truncated or corrupt "
+                       "(%s)", path, nc_strerror(rc));
+    }
+    if (f->format == NC_FORMAT_CLASSIC || f->format == NC_FORMAT_64BIT_OFFSET
+        || f->format == NC_FORMAT_CDF5) {
+        st = zsi_nc3_check_length(ctx, path);
+        if (st != ZS_OK) {
+            nc_close(f->ncid);
+            pthread_mutex_unlock(&nc_lock);
+            free(f);
+            return st;
+        }
     }
     st = zsi_ds_new(ctx, &nc_ops, path, ZS_SRC_NETCDF,
                     format_name(f->format), &ds);

@@ -22,6 +22,10 @@ int zsi_nc_sniff(const char *path);
  * naming them. */
 zs_status zsi_nc_open(zs_ctx *ctx, const char *path, zs_dataset **out);
 
+/* Check that a NetCDF-3 file is as long as its header says (netCDF-C
+ * returns zeros for data past the end of a truncated file). */
+zs_status zsi_nc3_check_length(zs_ctx *ctx, const char *path);
+
 /* netCDF's own type name of a variable ("short", "ubyte", ...). */
 const char *zsi_nc_type_name(const zs_var *v);
 

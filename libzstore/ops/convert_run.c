@@ -374,7 +374,10 @@ static zs_status write_times(zs_convert *c, zsi_cvar *v)
 typedef struct run_job {
     zs_convert *c;
     zsi_shm *shm;
+    bool in_parent;     /* -j 1: report progress (and interrupts) here */
 } run_job;
+
+static zs_status run_tick(void *arg);
 
 /* Take units until none are left or someone failed. */
 static zs_status run_units(run_job *j, zs_ctx *ctx)
@@ -401,6 +404,8 @@ static zs_status run_units(run_job *j, zs_ctx *ctx)
         for (int d = 0; d < j->c->vars[lo].ndim; d++)
             b *= n[d];
         __atomic_add_fetch(&j->shm->done_bytes, b, __ATOMIC_SEQ_CST);
+        if (j->in_parent && (st = run_tick(j)) != ZS_OK)
+            break;
     }
     src_close_all(&sc);
     return st;
@@ -535,7 +540,7 @@ static zs_status write_metadata(zs_convert *c, zs_store *s)
 
 static zs_status write_data(zs_convert *c)
 {
-    run_job j = {c, zsi_shm_new()};
+    run_job j = {c, zsi_shm_new(), false};
     int n = zs_ctx_threads(c->ctx);
     zs_status st;
     if (!j.shm)
@@ -543,6 +548,7 @@ static zs_status write_data(zs_convert *c)
     if ((uint64_t)n > c->nunits)
         n = c->nunits ? (int)c->nunits : 1;
     if (n <= 1) {
+        j.in_parent = true;
         st = run_units(&j, c->ctx);
         if (st == ZS_OK)
             st = run_tick(&j);

@@ -184,6 +184,10 @@ static zs_status var_line(out *o, zs_var *v, bool coord)
     zsi_buf_append_str(b, "(");
     for (int d = 0; d < v->ndim; d++)
         zsi_buf_printf(b, "%s%s", d ? ", " : "", v->dims[d]);
+    if (v->broken) {
+        zsi_buf_printf(b, ") unsupported: %s", v->broken);
+        return emit(o);
+    }
     zsi_buf_printf(b, ") %s", zs_dtype_name(v->dtype));
     if (v->dtype == ZS_DT_BYTES || v->dtype == ZS_DT_UNICODE)
         zsi_buf_printf(b, "[%zu]", v->dtype == ZS_DT_UNICODE
@@ -376,7 +380,9 @@ static zs_status json_var(zsi_json *j, zs_var *v, unsigned flags)
     } else if (ok) {
         ok = zsi_json_null(j);
     }
-    if (ok && nelems(v) > 0 && is_coordinate(v)) {
+    if (ok && v->broken)
+        ok = zsi_json_key(j, "problem") && zsi_json_str(j, v->broken);
+    if (ok && !v->broken && nelems(v) > 0 && is_coordinate(v)) {
         ok = zsi_json_key(j, "first");
         if (ok)
             st = json_value(j, v, 0);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,12 @@ static zs_status spawn(zs_ctx *ctx, child *c, int k, int n, zsi_child_fn fn,
     if (c->pid == 0) {
         close(p[0]);
         signal(SIGPIPE, SIG_IGN);
+        /* the parent decides when to stop (it catches interrupts and
+         * cleans up); die with it if it dies */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGTERM, SIG_DFL);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int rc = fn(arg, k, n, p[1]);
         close(p[1]);
         _exit(rc);

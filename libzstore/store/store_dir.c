@@ -288,7 +288,7 @@ static int rm_tree(const char *path)
     struct dirent *e;
     int rc = 0;
     if (lstat(path, &stt) != 0)
-        return errno == ENOENT ? 0 : -1;
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
     if (!S_ISDIR(stt.st_mode))
         return unlink(path);
     if (!(dh = opendir(path)))
@@ -396,7 +396,7 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
         return zsi_errno(ctx, errno, "%s", d->final);
     }
     if (mkdir(d->root, 0777) != 0)
-        return zsi_errno(ctx, errno, "%s", d->root);
+        return zsi_errno(ctx, errno, "%s: cannot create", d->root);
     return ZS_OK;
 }
 
