@@ -5,3 +5,5 @@ TESTS += tests/interop/nc-convert.sh
 EXTRA_DIST += tests/interop/nc-convert.sh tests/interop/compare_nc_zarr.py
 TESTS += tests/interop/multifile.sh
 EXTRA_DIST += tests/interop/multifile.sh
+TESTS += tests/interop/ncdump.sh
+EXTRA_DIST += tests/interop/ncdump.sh tests/interop/ncdump_blocks.awk
