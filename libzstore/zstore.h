@@ -278,7 +278,10 @@ const uint64_t *zs_array_chunks(const zs_array *a);
 zs_dtype zs_array_dtype(const zs_array *a);
 /** Size in bytes of one element as returned by zs_array_read(). */
 size_t zs_array_itemsize(const zs_array *a);
-/** 1 and the fill value (itemsize bytes) in *item if set, 0 if null. */
+/**
+ * 1 and the fill value (itemsize bytes) in *item if set, 0 if null.  For
+ * ZS_DT_STRING, *item receives a char * copy to free with zs_free().
+ */
 int zs_array_fill(const zs_array *a, void *item);
 /** Attributes of the array (owned by the array). */
 const zs_attrs *zs_array_attrs(const zs_array *a);
@@ -350,7 +353,10 @@ const uint64_t *zs_var_chunks(const zs_var *v);
 zs_dtype zs_var_dtype(const zs_var *v);
 size_t zs_var_itemsize(const zs_var *v);
 const zs_attrs *zs_var_attrs(const zs_var *v);
-/** 1 and the fill value (itemsize bytes) in *item if one is set. */
+/**
+ * 1 and the fill value (itemsize bytes) in *item if one is set.  For
+ * ZS_DT_STRING, *item receives a char * copy to free with zs_free().
+ */
 int zs_var_fill(const zs_var *v, void *item);
 /** 1 if the variable is a coordinate (1-D, named like its dimension). */
 int zs_var_is_coord(const zs_var *v);

@@ -110,7 +110,13 @@ static inputs *walk_in;
 static int walk_cb(const char *path, const struct stat *st, int type,
                    struct FTW *f)
 {
+    struct stat target;
     (void)st;
+    /* symbolic links to files count as files (links to directories are
+     * not followed, so that a loop of links cannot trap the walk) */
+    if (type == FTW_SL && stat(path, &target) == 0 &&
+        S_ISREG(target.st_mode))
+        type = FTW_F;
     if (type == FTW_F &&
         fnmatch(walk_in->pattern, path + f->base, 0) == 0)
         add(walk_in, path);
@@ -131,8 +137,10 @@ static void expand(inputs *in, const char *arg)
     struct stat st;
     if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
         size_t before = in->n;
+        char *real = realpath(arg, NULL);   /* the named directory may be a
+                                               link itself */
         walk_in = in;
-        if (nftw(arg, walk_cb, 32, FTW_PHYS) != 0) {
+        if (!real || nftw(real, walk_cb, 32, FTW_PHYS) != 0) {
             tool_msg(in->t, "%s: %s", arg, strerror(errno));
             in->failed = 1;
         }
@@ -140,6 +148,7 @@ static void expand(inputs *in, const char *arg)
             tool_msg(in->t, "%s: no files matching '%s'", arg, in->pattern);
             in->failed = 1;
         }
+        free(real);
         qsort(in->v + before, in->n - before, sizeof *in->v, cmp_str);
         return;
     }

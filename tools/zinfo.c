@@ -171,6 +171,9 @@ int main(int argc, char **argv)
     if (json + sums + chk > 1)
         tool_usage_error(&t, "--json, --checksum and --check exclude each "
                          "other");
+    /* several JSON documents make one JSON list */
+    if (json && argc - optind > 1)
+        fputs("[\n", stdout);
     for (int i = optind; i < argc; i++) {
         const char *name = argv[i];
         zs_dataset *ds;
@@ -191,8 +194,11 @@ int main(int argc, char **argv)
         } else if (json) {
             char *text = NULL;
             st = zs_dataset_describe_json(ds, ZS_DESCRIBE_STORAGE, &text);
-            if (st == ZS_OK)
+            if (st == ZS_OK) {
+                if (argc - optind > 1 && i > optind)
+                    fputs(",\n", stdout);
                 fputs(text, stdout);
+            }
             zs_free(text);
         } else {
             st = zs_dataset_describe(ds, ZS_DESCRIBE_STORAGE |
@@ -205,6 +211,8 @@ int main(int argc, char **argv)
         }
         zs_dataset_close(ds);
     }
+    if (json && argc - optind > 1)
+        fputs("]\n", stdout);
     zs_ctx_free(ctx);
     if (tool_close_stdout(&t) != TOOL_OK)
         rc = TOOL_FAIL;

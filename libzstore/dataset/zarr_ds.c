@@ -64,8 +64,12 @@ static zs_status zarr_storage(zs_var *v, uint64_t *stored, uint64_t *present,
 {
     zs_array *a = v->array;
     struct count_keys c = {a, 0, {0}};
-    char *prefix = *a->path ? zsi_asprintf("%s/", a->path) : zsi_strdup("");
+    char *prefix;
     zs_status st;
+    if (!a)
+        return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED, "%s: %s", v->path,
+                       v->broken ? v->broken : "no array");
+    prefix = *a->path ? zsi_asprintf("%s/", a->path) : zsi_strdup("");
     *stored = *present = 0;
     *expected = a->nchunks;
     if (!prefix)
@@ -176,7 +180,8 @@ static zs_status zarr_check(zs_var *v, zs_problem_fn fn, void *user,
                           check_task, &j);
     if (st == ZS_OK && j.nomem)
         st = zsi_nomem(v->array->ctx);
-    qsort(j.p, j.n, sizeof *j.p, cmp_problem);
+    if (j.n > 1)
+        qsort(j.p, j.n, sizeof *j.p, cmp_problem);
     for (size_t i = 0; i < j.n; i++) {
         if (st == ZS_OK && fn)
             fn(user, v->path, j.p[i].key, j.p[i].code,

@@ -433,10 +433,8 @@ static zs_status copy_groups(zs_convert *c, zs_group *g)
 static zs_status build_vars(zs_convert *c, zs_dataset *ds)
 {
     sel s = {0};
-    uint64_t nrec = 0;
+    uint64_t nrec = c->nrec;
     zs_status st = select_vars(c, ds, &s);
-    for (size_t i = 0; i < c->nfiles; i++)
-        nrec += c->files[i].nkeep;
     if (st == ZS_OK) {
         c->vars = calloc(s.n ? s.n : 1, sizeof *c->vars);
         if (!c->vars)
@@ -487,15 +485,10 @@ static zs_status finish_plan(zs_convert *c)
 
 zs_status zsi_convert_schema(zs_convert *c)
 {
-    zsi_cfile *tf = &c->files[0];
+    zsi_cfile *tf = &c->files[c->nsegs ? c->segs[0].file : 0];
     zs_dataset *ds = NULL;
     bool stack = false;
     zs_status st;
-    for (size_t i = 0; i < c->nfiles; i++)
-        if (c->files[i].nkeep) {
-            tf = &c->files[i];
-            break;
-        }
     st = zs_dataset_open(c->ctx, tf->path, &ds);
     if (st == ZS_OK)
         st = zsi_convert_find_time(ds, &c->rec_dim, &c->time_var, &stack);
@@ -546,10 +539,8 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
 {
     zsi_buf b = ZSI_BUF_INIT;
     char h1[32], h2[32];
-    uint64_t recs = 0, slab = 0;
+    uint64_t recs = c->nrec, slab = 0;
     int workers = zs_ctx_threads(c->ctx);
-    for (size_t i = 0; i < c->nfiles; i++)
-        recs += c->files[i].nkeep;
     zsi_buf_printf(&b, "inputs: %zu file%s", c->nfiles,
                    c->nfiles == 1 ? "" : "s");
     if (c->rec_dim)

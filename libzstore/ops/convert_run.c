@@ -65,6 +65,7 @@ void zs_convert_free(zs_convert *c)
         zsi_attrs_free(c->groups[i].attrs);
     }
     free(c->files);
+    free(c->segs);
     free(c->vars);
     free(c->groups);
     free(c->rec_dim);
@@ -239,16 +240,17 @@ static zs_status read_records(zs_convert *c, zs_ctx *ctx,
     uint64_t in_s[ZS_MAX_DIMS], in_c[ZS_MAX_DIMS], zero[ZS_MAX_DIMS] = {0};
     uint64_t doff[ZS_MAX_DIMS] = {0};
     zs_status st = ZS_OK;
-    for (size_t f = 0; st == ZS_OK && f < c->nfiles && o < r1; f++) {
-        const zsi_cfile *cf = &c->files[f];
-        uint64_t a = r0 > o ? r0 : o, b = r1 < o + cf->nkeep ? r1
-                                                             : o + cf->nkeep;
+    for (size_t i = 0; st == ZS_OK && i < c->nsegs && o < r1; i++) {
+        const zsi_cseg *sg = &c->segs[i];
+        size_t f = sg->file;
+        uint64_t a = r0 > o ? r0 : o, b = r1 < o + sg->count ? r1
+                                                             : o + sg->count;
         if (a < b) {
             int nd = 0;
             for (int d = 0; d < v->ndim; d++) {
                 if (d == v->rec && v->stacked)
                     continue;   /* the file has no such dimension */
-                in_s[nd] = d == v->rec ? cf->keep0 + (a - o) : start[d];
+                in_s[nd] = d == v->rec ? sg->start + (a - o) : start[d];
                 in_c[nd] = d == v->rec ? b - a : count[d];
                 nd++;
             }
@@ -276,17 +278,14 @@ static zs_status read_records(zs_convert *c, zs_ctx *ctx,
                 free(tmp);
             }
         }
-        o += cf->nkeep;
+        o += sg->count;
     }
     return st;
 }
 
 static size_t first_file(const zs_convert *c)
 {
-    for (size_t i = 0; i < c->nfiles; i++)
-        if (c->files[i].nkeep)
-            return i;
-    return 0;
+    return c->nsegs ? c->segs[0].file : 0;
 }
 
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
@@ -336,11 +335,11 @@ static zs_status write_times(zs_convert *c, zsi_cvar *v)
     zs_status st = buf ? zs_time_units_parse(c->ctx, c->units, c->calendar,
                                              &to)
                        : zsi_nomem(c->ctx);
-    for (size_t f = 0; st == ZS_OK && f < c->nfiles; f++) {
-        zsi_cfile *cf = &c->files[f];
+    for (size_t i = 0; st == ZS_OK && i < c->nsegs; i++) {
+        zsi_cfile *cf = &c->files[c->segs[i].file];
         st = zs_time_units_parse(c->ctx, cf->units, cf->calendar, &from);
-        for (uint64_t r = 0; st == ZS_OK && r < cf->nkeep; r++, k++) {
-            double x = cf->times[cf->keep0 + r];
+        for (uint64_t r = 0; st == ZS_OK && r < c->segs[i].count; r++, k++) {
+            double x = cf->times[c->segs[i].start + r];
             if (zsi_time_units_equal(from, to)) {
                 zsi_store_double(v->out_dtype, buf, (size_t)k, x);
             } else if (zsi_dtype_is_int(v->out_dtype)) {

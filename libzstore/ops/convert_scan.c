@@ -434,45 +434,121 @@ static zs_status instants(zs_convert *c, zsi_cfile *f, zs_time_units *u,
     return ZS_OK;
 }
 
-/* Overlap between consecutive files (sorted by first time). */
-static zs_status overlaps(zs_convert *c, zsi_usec **t, zs_time_units **u)
+static zs_status add_seg(zs_convert *c, size_t file, uint64_t start,
+                         uint64_t count)
 {
-    for (size_t i = 1; i < c->nfiles; i++) {
-        zsi_cfile *p = NULL, *f = &c->files[i];
-        zsi_usec *pt = NULL;
-        for (size_t k = i; k-- > 0;)  /* last earlier file with records */
-            if (c->files[k].nkeep) {
-                p = &c->files[k];
-                pt = t[k];
-                break;
-            }
-        if (!p || !f->nkeep)
-            continue;
-        zsi_usec plast = pt[p->keep0 + p->nkeep - 1];
-        if (t[i][f->keep0] > plast)
-            continue;
-        if (c->o.overlap == ZS_OVERLAP_ERROR) {
-            char a[64], b[64];
-            size_t pi = (size_t)(p - c->files);
-            iso(u[i], f->times[f->keep0], a, sizeof a);
-            iso(u[pi], p->times[p->keep0 + p->nkeep - 1], b, sizeof b);
-            return zsi_err(c->ctx, ZS_ERR_MISMATCH,
-                           "%s: overlaps %s in time (starts %s, %s ends %s; "
-                           "use --on-overlap first|last)", f->path, p->path,
-                           a, p->path, b);
-        }
-        if (c->o.overlap == ZS_OVERLAP_FIRST) {
-            while (f->nkeep && t[i][f->keep0] <= plast) {
-                f->keep0++;
-                f->nkeep--;
-            }
-        } else {
-            zsi_usec first = t[i][f->keep0];
-            while (p->nkeep && pt[p->keep0 + p->nkeep - 1] >= first)
-                p->nkeep--;
-        }
-    }
+    zsi_cseg *v;
+    if (count == 0)
+        return ZS_OK;
+    v = realloc(c->segs, (c->nsegs + 1) * sizeof *v);
+    if (!v)
+        return zsi_nomem(c->ctx);
+    c->segs = v;
+    v[c->nsegs].file = file;
+    v[c->nsegs].start = start;
+    v[c->nsegs].count = count;
+    c->nsegs++;
+    c->nrec += count;
     return ZS_OK;
+}
+
+/* Instant of record r of segment s. */
+static zsi_usec seg_t(zsi_usec **t, const zsi_cseg *s, uint64_t r)
+{
+    return t[s->file][s->start + r];
+}
+
+/* --on-overlap last: remove the records of every kept segment that fall
+ * in [a, b], splitting a segment in two when the new file lies inside
+ * it. */
+static zs_status cut_segments(zs_convert *c, zsi_usec **t, zsi_usec a,
+                              zsi_usec b)
+{
+    size_t n = c->nsegs;
+    for (size_t i = 0; i < n; i++) {
+        zsi_cseg s = c->segs[i];
+        uint64_t lo = 0, hi;
+        while (lo < s.count && seg_t(t, &s, lo) < a)
+            lo++;
+        hi = lo;
+        while (hi < s.count && seg_t(t, &s, hi) <= b)
+            hi++;
+        if (hi == lo)
+            continue;
+        c->nrec -= s.count - lo;
+        c->segs[i].count = lo;   /* the part before [a, b] ... */
+        zs_status st = add_seg(c, s.file, s.start + hi, s.count - hi);
+        if (st != ZS_OK)         /* ... and the part after it */
+            return st;
+    }
+    /* drop emptied segments */
+    size_t k = 0;
+    for (size_t i = 0; i < c->nsegs; i++)
+        if (c->segs[i].count)
+            c->segs[k++] = c->segs[i];
+    c->nsegs = k;
+    return ZS_OK;
+}
+
+static zs_status overlap_error(zs_convert *c, zsi_usec **t,
+                               zs_time_units **u, size_t f)
+{
+    const zsi_cfile *cf = &c->files[f];
+    for (size_t i = 0; i < c->nsegs; i++) {
+        const zsi_cseg *s = &c->segs[i];
+        const zsi_cfile *p = &c->files[s->file];
+        char a[64], b[64];
+        if (seg_t(t, s, s->count - 1) < t[f][0])
+            continue;
+        iso(u[f], cf->times[0], a, sizeof a);
+        iso(u[s->file], p->times[s->start + s->count - 1], b, sizeof b);
+        return zsi_err(c->ctx, ZS_ERR_MISMATCH,
+                       "%s: overlaps %s in time (starts %s, %s ends %s; "
+                       "use --on-overlap first|last)", cf->path, p->path,
+                       a, p->path, b);
+    }
+    return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: overlaps in time",
+                   cf->path);
+}
+
+static int cmp_seg(const void *x, const void *y, void *arg)
+{
+    zsi_usec **t = arg;
+    zsi_usec a = seg_t(t, x, 0), b = seg_t(t, y, 0);
+    return a < b ? -1 : a > b;
+}
+
+/* Build the output timeline from the files (sorted by first time) with
+ * the overlap policy. */
+static zs_status timeline(zs_convert *c, zsi_usec **t, zs_time_units **u)
+{
+    zs_status st = ZS_OK;
+    for (size_t f = 0; st == ZS_OK && f < c->nfiles; f++) {
+        uint64_t n = c->files[f].nrec, start = 0;
+        bool over = false;
+        zsi_usec last = 0;
+        if (n == 0)
+            continue;
+        for (size_t i = 0; i < c->nsegs; i++) {
+            zsi_usec l = seg_t(t, &c->segs[i], c->segs[i].count - 1);
+            if (!over || l > last)
+                last = l;
+            over = true;
+        }
+        over = over && t[f][0] <= last;
+        if (over && c->o.overlap == ZS_OVERLAP_ERROR)
+            return overlap_error(c, t, u, f);
+        if (over && c->o.overlap == ZS_OVERLAP_FIRST)
+            while (start < n && t[f][start] <= last)
+                start++;
+        if (over && c->o.overlap == ZS_OVERLAP_LAST)
+            st = cut_segments(c, t, t[f][0], t[f][n - 1]);
+        if (st == ZS_OK)
+            st = add_seg(c, f, start, n - start);
+    }
+    if (st == ZS_OK && c->nsegs > 1)
+        qsort_r(c->segs, c->nsegs, sizeof *c->segs, cmp_seg, t);
+    return st;
 }
 
 static int cmp_usec(const void *a, const void *b)
@@ -481,52 +557,55 @@ static int cmp_usec(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Report gaps larger than 1.5 times the usual step. */
+/* Report gaps larger than 1.5 times the usual step of the timeline. */
 static void gaps(zs_convert *c, zsi_usec **t, zs_time_units **u)
 {
-    size_t n = 0, m = 0;
-    zsi_usec *d, step;
-    for (size_t i = 0; i < c->nfiles; i++)
-        n += (size_t)c->files[i].nkeep;
-    if (n < 3 || !(d = malloc(n * sizeof *d)))
+    size_t m = 0, reported = 0, more = 0;
+    zsi_usec *d, step, prev = 0;
+    const zsi_cseg *ps = NULL;
+    uint64_t pr = 0;
+    if (c->nrec < 3 || !(d = malloc((size_t)c->nrec * sizeof *d)))
         return;
-    for (size_t i = 0; i < c->nfiles; i++)
-        for (uint64_t r = 1; r < c->files[i].nkeep; r++)
-            d[m++] = t[i][c->files[i].keep0 + r] -
-                     t[i][c->files[i].keep0 + r - 1];
-    if (m == 0) {
-        free(d);
-        return;
-    }
-    qsort(d, m, sizeof *d, cmp_usec);
-    step = d[m / 2];
-    free(d);
-    const zsi_cfile *p = NULL;
-    size_t pi = 0;
-    for (size_t i = 0; i < c->nfiles; i++) {
-        const zsi_cfile *f = &c->files[i];
-        if (!f->nkeep)
-            continue;
-        if (p) {
-            zsi_usec a = t[pi][p->keep0 + p->nkeep - 1];
-            zsi_usec b = t[i][f->keep0];
-            if (b - a > step + step / 2) {
-                char x[64], y[64];
-                iso(u[pi], p->times[p->keep0 + p->nkeep - 1], x, sizeof x);
-                iso(u[i], f->times[f->keep0], y, sizeof y);
-                zsi_log(c->ctx, ZS_LOG_WARN,
-                        "gap in time: about %lld missing steps between %s "
-                        "(%s) and %s (%s)",
-                        (long long)((b - a) / step - 1), x, p->path, y,
-                        f->path);
-            }
+    for (size_t i = 0; i < c->nsegs; i++)
+        for (uint64_t r = 0; r < c->segs[i].count; r++) {
+            zsi_usec x = seg_t(t, &c->segs[i], r);
+            if (i || r)
+                d[m++] = x - prev;
+            prev = x;
         }
-        p = f;
-        pi = i;
-    }
+    qsort(d, m, sizeof *d, cmp_usec);
+    step = d[(m - 1) / 2];   /* the lower median: most steps are regular */
+    free(d);
+    for (size_t i = 0; i < c->nsegs; i++)
+        for (uint64_t r = 0; r < c->segs[i].count; r++) {
+            const zsi_cseg *s = &c->segs[i];
+            if (ps) {
+                zsi_usec a = seg_t(t, ps, pr), b = seg_t(t, s, r);
+                if (b - a > step + step / 2 && reported < 10) {
+                    char x[64], y[64];
+                    iso(u[ps->file], c->files[ps->file].times[ps->start + pr],
+                        x, sizeof x);
+                    iso(u[s->file], c->files[s->file].times[s->start + r],
+                        y, sizeof y);
+                    zsi_log(c->ctx, ZS_LOG_WARN,
+                            "gap in time: about %lld missing steps between "
+                            "%s (%s) and %s (%s)",
+                            (long long)((b - a) / step - 1), x,
+                            c->files[ps->file].path, y,
+                            c->files[s->file].path);
+                    reported++;
+                } else if (b - a > step + step / 2) {
+                    more++;
+                }
+            }
+            ps = s;
+            pr = r;
+        }
+    if (more)
+        zsi_log(c->ctx, ZS_LOG_WARN, "and %zu more gaps in time", more);
 }
 
-/* Order files by time and apply the overlap policy. */
+/* Order files by time and build the timeline. */
 static zs_status order_files(zs_convert *c)
 {
     zs_time_units **u = calloc(c->nfiles, sizeof *u);
@@ -544,6 +623,7 @@ static zs_status order_files(zs_convert *c)
                          c->files[0].path);
         if (st == ZS_OK)
             f->first = f->nrec ? t[i][0] : 0;
+        f->order = i;
     }
     if (st == ZS_OK) {
         /* sort files, keeping units and instants in step */
@@ -554,13 +634,10 @@ static zs_status order_files(zs_convert *c)
             st = zsi_nomem(c->ctx);
         } else {
             memcpy(sorted, c->files, c->nfiles * sizeof *sorted);
-            for (size_t i = 0; i < c->nfiles; i++)
-                sorted[i].keep0 = i;   /* remember the old index */
             qsort(sorted, c->nfiles, sizeof *sorted, cmp_first);
             for (size_t i = 0; i < c->nfiles; i++) {
-                su[i] = u[sorted[i].keep0];
-                stt[i] = t[sorted[i].keep0];
-                sorted[i].keep0 = 0;
+                su[i] = u[sorted[i].order];
+                stt[i] = t[sorted[i].order];
             }
             memcpy(c->files, sorted, c->nfiles * sizeof *sorted);
             memcpy(u, su, c->nfiles * sizeof *su);
@@ -571,7 +648,7 @@ static zs_status order_files(zs_convert *c)
         free(stt);
     }
     if (st == ZS_OK)
-        st = overlaps(c, t, u);
+        st = timeline(c, t, u);
     if (st == ZS_OK)
         gaps(c, t, u);
     for (size_t i = 0; i < c->nfiles; i++) {
@@ -605,12 +682,8 @@ zs_status zsi_convert_scan(zs_convert *c, const char *const *inputs,
         st = compare(c, &c->files[0], &c->files[i]);
     if (st != ZS_OK)
         return st;
-    for (size_t i = 0; i < n; i++) {
-        c->files[i].keep0 = 0;
-        c->files[i].nkeep = c->files[i].nrec;
-    }
-    if (n == 1)
-        return ZS_OK;   /* one file: nothing to order, times stay as is */
+    if (n == 1)   /* one file: nothing to order, times stay as they are */
+        return add_seg(c, 0, 0, c->files[0].nrec);
     timed = c->files[0].units != NULL;
     if (!timed) {
         /* no time to order by: the record dimension, in the given order */
@@ -622,7 +695,9 @@ zs_status zsi_convert_scan(zs_convert *c, const char *const *inputs,
                            "the inputs along", c->files[0].path);
         zsi_log(c->ctx, ZS_LOG_WARN, "no time variable: concatenating along "
                 "the record dimension in the order given");
-        return ZS_OK;
+        for (size_t i = 0; st == ZS_OK && i < n; i++)
+            st = add_seg(c, i, 0, c->files[i].nrec);
+        return st;
     }
     return order_files(c);
 }

@@ -39,9 +39,15 @@ typedef struct zsi_cfile {
     double *times;          /* nrec raw time values */
     char *units, *calendar;
     zsi_strv fp;            /* fingerprint lines */
-    uint64_t keep0, nkeep;  /* records kept after the overlap policy */
-    zsi_usec first;         /* first kept time on the common axis */
+    zsi_usec first;         /* first time on the common axis */
+    size_t order;           /* position in the input list */
 } zsi_cfile;
+
+/* A run of records of one file in the output, in output order. */
+typedef struct zsi_cseg {
+    size_t file;
+    uint64_t start, count;
+} zsi_cseg;
 
 typedef struct zsi_cvar {
     char *path;             /* "g/name" */
@@ -77,6 +83,9 @@ struct zs_convert {
     struct zs_convert_opts o;
     zsi_cfile *files;
     size_t nfiles;
+    zsi_cseg *segs;         /* the output's records, in time order */
+    size_t nsegs;
+    uint64_t nrec;          /* records in the output */
     char *rec_dim;          /* record dimension name, NULL if none */
     char *time_var;         /* time coordinate name, NULL if none */
     bool stack;             /* scalar time in every file: add a dim */

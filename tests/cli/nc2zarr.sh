@@ -49,6 +49,10 @@ check_eq "a directory with --pattern gives the same store" "$ref" \
     "$(zinfo --checksum "$TMP/dir.zarr")"
 check_eq "--files-from - gives the same store" "$ref" \
     "$(zinfo --checksum "$TMP/list.zarr")"
+ln -s "$S/era5" "$TMP/era5-link"
+nc2zarr -q "$TMP/era5-link" -o "$TMP/link.zarr"
+check_eq "a directory given as a symbolic link" "$ref" \
+    "$(zinfo --checksum "$TMP/link.zarr")"
 check_fail "a glob matching nothing" 1 "no files match" \
     nc2zarr "$S/era5/*.nothing" -o "$TMP/none.zarr"
 check_fail "a directory without matching files" 1 "no files matching" \

@@ -43,6 +43,13 @@ assert t["chunks_present"] == t["chunks_expected"] == 1
 assert t["attrs"]["units"] == "K"
 ' "$TMP/j"
 
+zinfo --json "$TMP/e.zarr" "$S/era5/era5_sfc_2019-07-01.nc" > "$TMP/j2"
+check "--json with several inputs prints one JSON list" $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d, list) and len(d) == 2 and d[1]["format"] == "netCDF-4"
+' "$TMP/j2"
+
 zinfo --checksum "$TMP/e.zarr" "$S/era5-single/era5_t2m_msl_2018-12_2019-03.nc" > "$TMP/two"
 check "several inputs: one block each" test "$(grep -c '^# ' "$TMP/two")" = 2
 check "checksum lines are sorted by path" sh -c \

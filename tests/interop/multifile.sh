@@ -60,6 +60,33 @@ for p in first last; do
         "$(zinfo --checksum "$TMP/ov-$p.zarr")"
 done
 
+# a file lying inside another one's span: "last" splices it in and keeps
+# the records on both sides (same values here, so the store is day 1's)
+$PY - "$S/era5/era5_sfc_2019-07-01.nc" "$TMP/inside.nc" <<'PYEOF'
+import sys, netCDF4
+src = netCDF4.Dataset(sys.argv[1])
+out = netCDF4.Dataset(sys.argv[2], "w")
+for n, d in src.dimensions.items():
+    out.createDimension(n, None if d.isunlimited() or n == "time" else len(d))
+for n, v in src.variables.items():
+    v.set_auto_maskandscale(False)
+    x = out.createVariable(n, v.dtype, v.dimensions,
+                           fill_value=getattr(v, "_FillValue", None))
+    x.setncatts({k: v.getncattr(k) for k in v.ncattrs() if k != "_FillValue"})
+    x.set_auto_maskandscale(False)
+    x[...] = v[5:11] if "time" in v.dimensions else v[...]
+out.close()
+PYEOF
+nc2zarr -q "$S/era5/era5_sfc_2019-07-01.nc" -o "$TMP/day1.zarr"
+nc2zarr -q --on-overlap last "$S/era5/era5_sfc_2019-07-01.nc" "$TMP/inside.nc" \
+    -o "$TMP/spliced.zarr"
+check_eq "--on-overlap last keeps the records around a file inside another" \
+    "$(zinfo --checksum "$TMP/day1.zarr")" "$(zinfo --checksum "$TMP/spliced.zarr")"
+nc2zarr -q --on-overlap first "$S/era5/era5_sfc_2019-07-01.nc" "$TMP/inside.nc" \
+    -o "$TMP/first.zarr"
+check_eq "--on-overlap first ignores a file inside another" \
+    "$(zinfo --checksum "$TMP/day1.zarr")" "$(zinfo --checksum "$TMP/first.zarr")"
+
 # schema mismatches name the file and the attribute or shape
 check_fail "different packing is refused, naming file and attribute" 1 \
     "bad-packing.*differs from .*t2m: scale_factor" \
@@ -81,6 +108,11 @@ nc2zarr "$S"/era5/era5_sfc_2019-07-01.nc "$S"/era5/era5_sfc_2019-07-03.nc \
     -o "$TMP/gap.zarr" 2>"$TMP/gap.err"
 check "a gap in time is reported" grep -q "gap in time: about 24 missing" \
     "$TMP/gap.err"
+
+nc2zarr "$S"/sst/oisst-like_20200101.nc "$S"/sst/oisst-like_20200102.nc \
+    "$S"/sst/oisst-like_20200104.nc -o "$TMP/sstgap.zarr" 2>"$TMP/gap2.err"
+check "a gap between one-record files is reported" \
+    grep -q "gap in time: about 1 missing steps between 2020-01-02" "$TMP/gap2.err"
 
 # the same instants in other units are converted exactly
 cp "$S"/era5/era5_sfc_2019-07-02.nc "$TMP/minutes.nc"
