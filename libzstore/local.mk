@@ -76,10 +76,16 @@ libzstore_libzscore_la_SOURCES += \
 
 # ops: conversion (nc2zarr) and other operations
 libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_ops.h \
+	libzstore/ops/ops_common.c \
 	libzstore/ops/zsi_convert.h \
 	libzstore/ops/procs.c \
 	libzstore/ops/convert_opts.c \
 	libzstore/ops/convert_scan.c \
 	libzstore/ops/convert_plan.c \
 	libzstore/ops/convert_run.c \
-	libzstore/ops/describe.c
+	libzstore/ops/describe.c \
+	libzstore/ops/zsi_select.h \
+	libzstore/ops/select_opts.c \
+	libzstore/ops/select_plan.c \
+	libzstore/ops/select_write.c

@@ -526,6 +526,79 @@ uint64_t zs_convert_raw_bytes(const zs_convert *c);
  */
 zs_status zs_convert_run(zs_convert *c, const char *out);
 
+/* ------------------------------------------------------------------ */
+/* Selection: subsets by label or index (zsel)                         */
+/* ------------------------------------------------------------------ */
+
+/** Options of a selection. */
+typedef struct zs_select_opts zs_select_opts;
+
+zs_status zs_select_opts_new(zs_select_opts **out);
+void zs_select_opts_free(zs_select_opts *o);
+/**
+ * Add a selection by coordinate label: "DIM=A:B" keeps the labels between
+ * A and B inclusive whatever the coordinate's direction ("A:" and ":B"
+ * leave one end open); "DIM=V" keeps the label nearest V and drops the
+ * dimension (its coordinate becomes a scalar).  Time coordinates take ISO
+ * 8601 dates decoded in their calendar; an end bound covers its whole
+ * period ("2023-11-07" ends at 2023-11-07T23:59:59.999999).  Longitudes
+ * (a dimension named longitude or lon, or with units degrees_east) are
+ * selected modulo 360 and labelled from A: "-130:-60" and "350:10" give
+ * contiguous boxes across the seam of a 0..360 grid.
+ * @return ZS_ERR_INVALID for malformed text (checked again on use).
+ */
+zs_status zs_select_opts_add_sel(zs_select_opts *o, const char *spec);
+/**
+ * Add a selection by index, Python style: "DIM=I:J[:STEP]" (J excluded,
+ * negative indices count from the end, parts may be empty) or "DIM=I"
+ * (one index; the dimension is dropped).
+ */
+zs_status zs_select_opts_add_isel(zs_select_opts *o, const char *spec);
+/** Largest distance allowed for "DIM=V" picks: a number in the
+ *  coordinate's units, or a duration ("90min", "1h", "2D") for times. */
+zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t);
+/** Data variables to keep ("a,b"); their coordinates come along. */
+zs_status zs_select_opts_set_vars(zs_select_opts *o, const char *list);
+/** Relabel longitudes into [-180, 180) (180) or [0, 360) (360); 0 none. */
+zs_status zs_select_opts_set_lon(zs_select_opts *o, int convention);
+/** Output chunks per dimension ("time=24,latitude=-1"); the default is
+ *  the input's chunks clipped to the selection. */
+zs_status zs_select_opts_set_chunks(zs_select_opts *o, const char *spec);
+/** Text added to the history attribute (the command line). */
+zs_status zs_select_opts_set_history(zs_select_opts *o, const char *text);
+zs_status zs_select_opts_set_overwrite(zs_select_opts *o, int on);
+
+/** A selection resolved against a dataset. */
+typedef struct zs_selection zs_selection;
+
+/**
+ * Resolve the options against ds (which must stay open while the
+ * selection is used).  Fails with a clear message for an unknown
+ * dimension or variable, a missing or non-monotonic coordinate, an empty
+ * selection, or a time outside the data.
+ */
+zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
+                         zs_selection **out);
+void zs_selection_free(zs_selection *s);
+/** One line per selected dimension: "DIM: N of M (first .. last)". */
+zs_status zs_select_describe(const zs_selection *s, zs_line_fn fn,
+                             void *user);
+/**
+ * Write the selection as a consolidated Zarr v2 store (OUT.partial,
+ * renamed when complete).  Dtypes, packing, codecs and attributes are
+ * kept; only chunks that intersect the selection are read.
+ */
+zs_status zs_select_write(zs_selection *s, const char *out);
+/**
+ * The selection as CSV lines: a header, then one row per point with the
+ * coordinates (times in ISO 8601) and the variables decoded (packing
+ * applied, missing values as empty fields).  Refuses selections of more
+ * than 2^27 points.
+ */
+zs_status zs_select_csv(zs_selection *s, zs_line_fn fn, void *user);
+/** The same rows as an aligned table for people. */
+zs_status zs_select_print(zs_selection *s, zs_line_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

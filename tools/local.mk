@@ -1,5 +1,5 @@
 # tools: thin command-line programs over <zstore.h>
-bin_PROGRAMS += tools/nc2zarr tools/zinfo
+bin_PROGRAMS += tools/nc2zarr tools/zinfo tools/zsel
 noinst_HEADERS += tools/tool.h
 
 ZS_TOOL_LIBS = libzstore/libzstore.la
@@ -7,3 +7,5 @@ tools_nc2zarr_SOURCES = tools/nc2zarr.c tools/tool.c
 tools_nc2zarr_LDADD = $(ZS_TOOL_LIBS)
 tools_zinfo_SOURCES = tools/zinfo.c tools/tool.c
 tools_zinfo_LDADD = $(ZS_TOOL_LIBS)
+tools_zsel_SOURCES = tools/zsel.c tools/tool.c
+tools_zsel_LDADD = $(ZS_TOOL_LIBS)

@@ -350,63 +350,17 @@ static uint64_t grid(const zsi_cvar *v, int d)
     return v->shape[d] ? (v->shape[d] - 1) / v->chunks[d] + 1 : 0;
 }
 
-/* Slab: one chunk along dims < k, kstep chunks along k, all of dims > k;
- * k is the smallest for which a slab fits ZSI_SLAB_BUDGET. */
 static void plan_units(zsi_cvar *v)
 {
-    uint64_t w = v->out_size, n = 1;
-    int k;
-    if (v->ndim == 0) {
-        v->k = 0;
-        v->kstep = 1;
-        v->nunits = 1;
-        return;
-    }
-    for (k = 0; k < v->ndim; k++) {
-        uint64_t b = w;
-        for (int d = 0; d < v->ndim; d++)
-            b *= d <= k ? v->chunks[d] : v->shape[d];
-        if (b <= ZSI_SLAB_BUDGET)
-            break;
-    }
-    if (k == v->ndim)
-        k = v->ndim - 1;
-    uint64_t one = w;
-    for (int d = 0; d < v->ndim; d++)
-        one *= d <= k ? v->chunks[d] : v->shape[d];
-    v->k = k;
-    v->kstep = one && one < ZSI_SLAB_BUDGET ? ZSI_SLAB_BUDGET / one : 1;
-    if (v->kstep > grid(v, k))
-        v->kstep = grid(v, k) ? grid(v, k) : 1;
-    for (int d = 0; d < k; d++)
-        n *= grid(v, d);
-    n *= (grid(v, k) + v->kstep - 1) / v->kstep;
-    v->nunits = n;
+    zsi_slabs_plan(&v->slabs, v->ndim, v->shape, v->chunks, v->out_size,
+                   ZSI_SLAB_BUDGET);
+    v->nunits = v->slabs.n;
 }
 
 void zsi_convert_unit_box(const zsi_cvar *v, uint64_t u, uint64_t *start,
                           uint64_t *count)
 {
-    uint64_t nk;
-    for (int d = 0; d < v->ndim; d++) {
-        start[d] = 0;
-        count[d] = v->shape[d];
-    }
-    if (v->ndim == 0)
-        return;
-    nk = (grid(v, v->k) + v->kstep - 1) / v->kstep;
-    uint64_t ik = u % nk, rest = u / nk;
-    uint64_t len = v->kstep * v->chunks[v->k];
-    start[v->k] = ik * len;
-    count[v->k] = v->shape[v->k] - start[v->k] < len
-                      ? v->shape[v->k] - start[v->k] : len;
-    for (int d = v->k - 1; d >= 0; d--) {
-        uint64_t g = grid(v, d), i = rest % g;
-        rest /= g;
-        start[d] = i * v->chunks[d];
-        count[d] = v->shape[d] - start[d] < v->chunks[d]
-                       ? v->shape[d] - start[d] : v->chunks[d];
-    }
+    zsi_slabs_box(&v->slabs, u, start, count);
 }
 
 /* ---- putting it together ----------------------------------------------------- */
@@ -560,9 +514,7 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
                                                      : "uncompressed",
                        v->unpack ? " (unpacked to float32)" : "");
         fn(user, zsi_buf_cstr(&b));
-        for (int d = 0; d < v->ndim; d++)
-            s *= d < v->k ? v->chunks[d]
-                 : d == v->k ? v->kstep * v->chunks[d] : v->shape[d];
+        s *= zsi_slabs_max_elems(&v->slabs);
         if (s > slab)
             slab = s;
     }

@@ -139,61 +139,6 @@ static zs_status src_var(zs_convert *c, zs_ctx *ctx,
 
 /* ---- decoding packed values ----------------------------------------------- */
 
-typedef struct packing {
-    double scale, offset;
-    bool has_fill, has_missing, is_unsigned;
-    double fill;
-    double missing[8];
-    size_t nmissing;
-} packing;
-
-static void read_packing(const zs_var *v, packing *p)
-{
-    size_t i;
-    const char *u = zsi_attrs_text(v->attrs, "_Unsigned");
-    memset(p, 0, sizeof *p);
-    p->scale = 1;
-    zsi_attrs_double(v->attrs, "scale_factor", &p->scale);
-    zsi_attrs_double(v->attrs, "add_offset", &p->offset);
-    p->is_unsigned = u && !strcmp(u, "true") && zsi_dtype_is_signed(v->dtype)
-                     && zsi_dtype_is_int(v->dtype);
-    if (v->has_fill) {
-        p->has_fill = true;
-        p->fill = zsi_load_double(v->dtype, v->fill, 0);
-    }
-    if (zs_attrs_find(v->attrs, "missing_value", &i) &&
-        zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i))) {
-        size_t n = zs_attrs_length(v->attrs, i);
-        for (size_t k = 0; k < n && k < 8; k++)
-            zs_attrs_get_double(v->attrs, i, k, &p->missing[p->nmissing++]);
-        p->has_missing = true;
-    }
-}
-
-static double as_unsigned(zs_dtype t, double x)
-{
-    double span = t == ZS_DT_INT8 ? 256.0 : t == ZS_DT_INT16 ? 65536.0
-                  : t == ZS_DT_INT32 ? 4294967296.0 : 18446744073709551616.0;
-    return x < 0 ? x + span : x;
-}
-
-/* Decode n packed values into float32, masking fill and missing values
- * (compared in the packed type, as xarray does). */
-static void unpack(const packing *p, zs_dtype t, const void *in, float *out,
-                   uint64_t n)
-{
-    for (uint64_t i = 0; i < n; i++) {
-        double x = zsi_load_double(t, in, (size_t)i);
-        bool miss = (p->has_fill && x == p->fill) ||
-                    (p->has_fill && isnan(p->fill) && isnan(x));
-        for (size_t k = 0; !miss && k < p->nmissing; k++)
-            miss = x == p->missing[k];
-        if (p->is_unsigned)
-            x = as_unsigned(t, x);
-        out[i] = miss ? NAN : (float)(x * p->scale + p->offset);
-    }
-}
-
 /* ---- one unit --------------------------------------------------------------- */
 
 /* Read box (input coordinates) of a variable of file f into dst, which is
@@ -207,7 +152,7 @@ static zs_status read_piece(zs_convert *c, zs_ctx *ctx,
     zs_status st = src_var(c, ctx, sc, f, v->path, &iv);
     uint64_t n = 1;
     void *tmp;
-    packing p;
+    zsi_cfdecode p;
     if (st != ZS_OK)
         return st;
     if (iv->dtype != v->in_dtype)
@@ -222,8 +167,9 @@ static zs_status read_piece(zs_convert *c, zs_ctx *ctx,
         return zsi_nomem(ctx);
     st = zs_var_read(iv, start, count, tmp);
     if (st == ZS_OK) {
-        read_packing(iv, &p);
-        unpack(&p, iv->dtype, tmp, dst, n);
+        zsi_cfdecode_init(&p, iv);
+        for (uint64_t k = 0; k < n; k++)
+            ((float *)dst)[k] = (float)zsi_cfdecode_value(&p, tmp, (size_t)k);
     }
     free(tmp);
     return st;
@@ -480,60 +426,24 @@ static zs_status create_arrays(zs_convert *c, zs_store *s)
     return st;
 }
 
-/* Write key = text and remember it for .zmetadata. */
-static zs_status put_meta(zs_convert *c, zs_store *s, zsi_meta_cons *cons,
-                          const char *key, zsi_buf *text)
-{
-    zs_status st;
-    if (!zsi_buf_cstr(text))
-        return zsi_nomem(c->ctx);
-    st = zs_store_set(s, key, text->data, text->len);
-    if (st == ZS_OK)
-        st = zsi_meta_cons_add(c->ctx, cons, key, (char *)text->data);
-    text->len = 0;
-    return st;
-}
-
 static zs_status write_metadata(zs_convert *c, zs_store *s)
 {
-    zsi_meta_cons cons = {{0}, {0}};
-    zsi_buf b = ZSI_BUF_INIT;
-    zs_status st = ZS_OK;
+    const char **paths = calloc(c->ngroups + 1, sizeof *paths);
+    const zs_attrs **attrs = calloc(c->ngroups + 1, sizeof *attrs);
+    zs_array **arrays = calloc(c->nvars + 1, sizeof *arrays);
+    zs_status st = paths && attrs && arrays ? ZS_OK : zsi_nomem(c->ctx);
     for (size_t i = 0; st == ZS_OK && i < c->ngroups; i++) {
-        char *kg = zsi_path_join(c->groups[i].path, ".zgroup");
-        char *ka = zsi_path_join(c->groups[i].path, ".zattrs");
-        st = kg && ka ? zsi_meta_v2_format_group(c->ctx, 0, &b)
-                      : zsi_nomem(c->ctx);
-        if (st == ZS_OK)
-            st = put_meta(c, s, &cons, kg, &b);
-        if (st == ZS_OK)
-            st = zsi_meta_format_attrs(c->ctx, c->groups[i].attrs, NULL, 0, 0,
-                                       &b);
-        if (st == ZS_OK)
-            st = put_meta(c, s, &cons, ka, &b);
-        free(kg);
-        free(ka);
+        paths[i] = c->groups[i].path;
+        attrs[i] = c->groups[i].attrs;
     }
-    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
-        zs_array *a = c->vars[i].arr;
-        char *kz = zsi_path_join(a->path, ".zarray");
-        char *ka = zsi_path_join(a->path, ".zattrs");
-        st = kz && ka ? zsi_array_format_zarray(a, 0, &b) : zsi_nomem(c->ctx);
-        if (st == ZS_OK)
-            st = put_meta(c, s, &cons, kz, &b);
-        if (st == ZS_OK)
-            st = zsi_array_format_zattrs(a, 0, &b);
-        if (st == ZS_OK)
-            st = put_meta(c, s, &cons, ka, &b);
-        free(kz);
-        free(ka);
-    }
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
+        arrays[i] = c->vars[i].arr;
     if (st == ZS_OK)
-        st = zsi_meta_cons_format(c->ctx, &cons, &b);
-    if (st == ZS_OK)   /* last: its presence marks a complete store */
-        st = zs_store_set(s, ".zmetadata", b.data, b.len);
-    zsi_buf_free(&b);
-    zsi_meta_cons_free(&cons);
+        st = zsi_write_metadata(c->ctx, s, c->ngroups, paths, attrs,
+                                c->nvars, arrays);
+    free(paths);
+    free(attrs);
+    free(arrays);
     return st;
 }
 

@@ -13,8 +13,8 @@
 #ifndef ZSI_CONVERT_H
 #define ZSI_CONVERT_H
 
-#include "dataset/zsi_cftime.h"
 #include "netcdf/zsi_nc.h"
+#include "ops/zsi_ops.h"
 
 /* Memory for one unit's slab (a unit is never smaller than one chunk). */
 #define ZSI_SLAB_BUDGET ((size_t)32 << 20)
@@ -69,8 +69,7 @@ typedef struct zsi_cvar {
     char *fill_text;        /* output fill for strings */
     zs_array *arr;
     uint64_t unit0, nunits; /* global numbering of this var's units */
-    int k;                  /* slab: chunk extent in dims < k, */
-    uint64_t kstep;         /* kstep along dim k, all of dims > k */
+    zsi_slabs slabs;        /* the units: chunk-aligned slabs */
 } zsi_cvar;
 
 typedef struct zsi_cgroup {

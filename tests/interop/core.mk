@@ -7,3 +7,5 @@ TESTS += tests/interop/multifile.sh
 EXTRA_DIST += tests/interop/multifile.sh
 TESTS += tests/interop/ncdump.sh
 EXTRA_DIST += tests/interop/ncdump.sh tests/interop/ncdump_blocks.awk
+TESTS += tests/interop/zsel.sh
+EXTRA_DIST += tests/interop/zsel.sh tests/interop/compare_sel.py

@@ -1,0 +1,604 @@
+/* select_write.c - reading the selected boxes of a variable, and writing
+ * a selection as a store, as CSV or as a table. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meta/zsi_meta.h"
+#include "ops/zsi_select.h"
+
+/* Selections with steps read bounding boxes: keep those bounded. */
+#define SEL_SLAB_BUDGET ((size_t)32 << 20)
+#define SEL_MAX_ROWS ((uint64_t)1 << 27)
+
+/* ---- reading ------------------------------------------------------- */
+
+/* A piece of one input dimension inside an output range. */
+typedef struct piece {
+    uint64_t src, n, step, out;
+} piece;
+
+/* Pieces of input dim d for output range [a, a + n) (one for dropped
+ * dims and for dims read whole). */
+static size_t pieces(const osel *o, int d, uint64_t a, uint64_t n,
+                     piece *p)
+{
+    const dsel *ds = o->ds[d];
+    uint64_t acc = 0;
+    size_t k = 0;
+    if (!ds) {
+        p[0] = (piece){a, n, 1, 0};
+        return 1;
+    }
+    if (ds->drop) {
+        p[0] = (piece){ds->run[0].start, 1, 1, 0};
+        return 1;
+    }
+    for (size_t r = 0; r < ds->nrun; r++) {
+        const sel_run *run = &ds->run[r];
+        uint64_t lo = a > acc ? a : acc;
+        uint64_t hi = a + n < acc + run->count ? a + n : acc + run->count;
+        if (lo < hi)
+            p[k++] = (piece){run->start + (lo - acc) * run->step, hi - lo,
+                             run->step, lo - a};
+        acc += run->count;
+    }
+    return k;
+}
+
+/* Copy with per-dimension steps in the source (bounding box). */
+static void gather(int nd, size_t w, const uint8_t *src, const uint64_t *sh,
+                   const uint64_t *step, uint8_t *dst, const uint64_t *dsh,
+                   const uint64_t *doff, const uint64_t *cnt)
+{
+    uint64_t idx[ZS_MAX_DIMS] = {0}, ss[ZS_MAX_DIMS], ds[ZS_MAX_DIMS];
+    uint64_t a = 1, b = 1, total = 1;
+    for (int d = nd - 1; d >= 0; d--) {
+        ss[d] = a;
+        ds[d] = b;
+        a *= sh[d];
+        b *= dsh[d];
+        total *= cnt[d];
+    }
+    for (uint64_t e = 0; e < total; e++) {
+        uint64_t so = 0, dof = 0;
+        for (int d = 0; d < nd; d++) {
+            so += idx[d] * step[d] * ss[d];
+            dof += (doff[d] + idx[d]) * ds[d];
+        }
+        memcpy(dst + dof * w, src + so * w, w);
+        for (int d = nd - 1; d >= 0; d--) {
+            if (++idx[d] < cnt[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Free the strings of a bounding box that a strided gather left out
+ * (those not on the grid of the steps). */
+static void free_unpicked(int nd, char **box, const uint64_t *sh,
+                          const uint64_t *step)
+{
+    uint64_t idx[ZS_MAX_DIMS] = {0}, n = 1;
+    for (int d = 0; d < nd; d++)
+        n *= sh[d];
+    for (uint64_t e = 0; e < n; e++) {
+        bool picked = true;
+        for (int d = 0; d < nd; d++)
+            picked = picked && idx[d] % step[d] == 0;
+        if (!picked)
+            free(box[e]);
+        for (int d = nd - 1; d >= 0; d--) {
+            if (++idx[d] < sh[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Relabel longitudes in place: lo + ((x - lo) mod 360). */
+static void relabel(const osel *o, void *buf, uint64_t n)
+{
+    const dsel *ds = o->ds[0];
+    for (uint64_t i = 0; i < n; i++) {
+        double x = zsi_load_double(o->v->dtype, buf, (size_t)i);
+        double m = fmod(x - ds->lo, 360.0);
+        if (m < 0)
+            m += 360.0;
+        zsi_store_double(o->v->dtype, buf, (size_t)i, ds->lo + m);
+    }
+}
+
+zs_status zsi_select_read(zs_selection *s, const osel *o,
+                          const uint64_t *start, const uint64_t *count,
+                          void *out)
+{
+    zs_var *v = o->v;
+    int nd = v->ndim, j = 0;
+    piece p[ZS_MAX_DIMS][2];
+    size_t np[ZS_MAX_DIMS], idx[ZS_MAX_DIMS] = {0};
+    uint64_t total = 1;
+    uint8_t *tmp = NULL;
+    zs_status st = ZS_OK;
+    for (int d = 0; d < nd; d++) {
+        bool kept = !(o->ds[d] && o->ds[d]->drop);
+        np[d] = pieces(o, d, kept ? start[j] : 0, kept ? count[j] : 1, p[d]);
+        if (kept)
+            total *= count[j++];
+    }
+    if (total == 0)
+        return ZS_OK;
+    for (;;) {
+        uint64_t bs[ZS_MAX_DIMS], bc[ZS_MAX_DIMS], step[ZS_MAX_DIMS];
+        uint64_t cnt[ZS_MAX_DIMS], doff[ZS_MAX_DIMS], dsh[ZS_MAX_DIMS];
+        uint64_t n = 1;
+        bool strided = false;
+        j = 0;
+        for (int d = 0; d < nd; d++) {
+            const piece *q = &p[d][idx[d]];
+            bool kept = !(o->ds[d] && o->ds[d]->drop);
+            bs[d] = q->src;
+            bc[d] = (q->n - 1) * q->step + 1;
+            step[d] = q->step;
+            cnt[d] = q->n;
+            doff[d] = kept ? q->out : 0;
+            dsh[d] = kept ? count[j++] : 1;
+            strided = strided || q->step > 1;
+            n *= bc[d];
+        }
+        free(tmp);
+        tmp = malloc((size_t)(n ? n : 1) * v->itemsize);
+        if (!tmp) {
+            st = zsi_nomem(s->ctx);
+            break;
+        }
+        st = zs_var_read(v, bs, bc, tmp);
+        if (st != ZS_OK)
+            break;
+        if (strided) {
+            gather(nd, v->itemsize, tmp, bc, step, out, dsh, doff, cnt);
+            if (v->dtype == ZS_DT_STRING)
+                free_unpicked(nd, (char **)(void *)tmp, bc, step);
+        } else {
+            uint64_t zero[ZS_MAX_DIMS] = {0};
+            zsi_nd_copy(nd, v->itemsize, tmp, bc, zero, out, dsh, doff, cnt);
+        }
+        int d = nd - 1;
+        for (; d >= 0; d--) {
+            if (++idx[d] < np[d])
+                break;
+            idx[d] = 0;
+        }
+        if (d < 0)
+            break;
+    }
+    free(tmp);
+    if (st == ZS_OK && o->ndim == 1 && o->ds[0] && o->ds[0]->relabel &&
+        o->ds[0]->coord == v)
+        relabel(o, out, total);
+    return st;
+}
+
+/* ---- writing a store ------------------------------------------------- */
+
+static zs_status out_attrs(zs_selection *s, const osel *o, zs_attrs **a)
+{
+    (void)s;
+    if (zsi_attrs_copy(o->v->attrs, a) != ZS_OK ||
+        (o->coords && !zsi_attrs_set(*a, "coordinates", ZS_DT_STRING,
+                                     o->coords, strlen(o->coords))))
+        return ZS_ERR_NOMEM;
+    return ZS_OK;
+}
+
+static zs_status make_array(zs_selection *s, zs_store *st_, const osel *o,
+                            zs_array **out)
+{
+    const char *dims[ZS_MAX_DIMS];
+    zs_attrs *attrs = NULL;
+    zsi_array_meta m;
+    zs_status st;
+    for (int j = 0; j < o->ndim; j++)
+        dims[j] = o->v->dims[o->src_dim[j]];
+    st = out_attrs(s, o, &attrs);
+    if (st != ZS_OK)
+        return zsi_nomem(s->ctx);
+    st = zsi_meta_like(s->ctx, o->v, o->ndim, o->shape, o->chunks, dims,
+                       attrs, &m);
+    zsi_attrs_free(attrs);
+    if (st == ZS_OK)
+        st = zsi_array_create(st_, o->v->path, &m, out);
+    zsi_array_meta_free(&m);
+    return st;
+}
+
+static uint64_t step_product(const osel *o)
+{
+    uint64_t p = 1;
+    for (int d = 0; d < o->v->ndim; d++)
+        for (size_t r = 0; o->ds[d] && r < o->ds[d]->nrun; r++)
+            if (o->ds[d]->run[r].step > 1)
+                p *= o->ds[d]->run[r].step;
+    return p;
+}
+
+static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
+{
+    zsi_slabs sl;
+    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
+    size_t w = o->v->itemsize;
+    uint8_t *buf;
+    zs_status st = ZS_OK;
+    size_t budget = SEL_SLAB_BUDGET / (size_t)step_product(o);
+    zsi_slabs_plan(&sl, o->ndim, o->shape, o->chunks, w,
+                   budget ? budget : 1);
+    buf = malloc((size_t)zsi_slabs_max_elems(&sl) * w + 1);
+    if (!buf)
+        return zsi_nomem(s->ctx);
+    for (uint64_t u = 0; st == ZS_OK && u < sl.n; u++) {
+        uint64_t n = 1;
+        zsi_slabs_box(&sl, u, start, count);
+        for (int d = 0; d < o->ndim; d++)
+            n *= count[d];
+        if (o->v->dtype == ZS_DT_STRING)
+            memset(buf, 0, (size_t)n * w);
+        st = zsi_select_read(s, o, start, count, buf);
+        if (st == ZS_OK)
+            st = zs_array_write(a, start, count, buf);
+        if (o->v->dtype == ZS_DT_STRING)
+            for (uint64_t i = 0; i < n; i++)
+                free(((char **)(void *)buf)[i]);
+        if (st == ZS_OK)
+            st = zsi_progress(s->ctx, u + 1, sl.n);
+    }
+    free(buf);
+    return st;
+}
+
+/* Groups of the input, with their attributes (history added at the
+ * root). */
+typedef struct groups {
+    const char **paths;
+    zs_attrs **attrs;
+    size_t n;
+} groups;
+
+static zs_status add_groups(zs_selection *s, zs_group *g, groups *gs)
+{
+    const char **p = realloc(gs->paths, (gs->n + 1) * sizeof *p);
+    zs_attrs **a = p ? realloc(gs->attrs, (gs->n + 1) * sizeof *a) : NULL;
+    if (p)
+        gs->paths = p;
+    if (!a)
+        return zsi_nomem(s->ctx);
+    gs->attrs = a;
+    gs->paths[gs->n] = g->path;
+    if (zsi_attrs_copy(g->attrs, &gs->attrs[gs->n]) != ZS_OK)
+        return zsi_nomem(s->ctx);
+    gs->n++;
+    for (size_t i = 0; i < g->ngroups; i++) {
+        zs_status st = add_groups(s, g->groups[i], gs);
+        if (st != ZS_OK)
+            return st;
+    }
+    return ZS_OK;
+}
+
+zs_status zs_select_write(zs_selection *s, const char *out)
+{
+    zs_store *st_ = NULL;
+    zs_array **arrays = calloc(s->nvars + 1, sizeof *arrays);
+    groups gs = {0};
+    zs_status st = arrays ? ZS_OK : zsi_nomem(s->ctx);
+    if (st == ZS_OK)
+        st = zs_store_open(s->ctx, out, ZS_STORE_CREATE | ZS_STORE_PARTIAL |
+                           (s->o.overwrite ? ZS_STORE_OVERWRITE : 0), &st_);
+    if (st == ZS_OK)
+        st = add_groups(s, s->ds->root, &gs);
+    if (st == ZS_OK && s->o.history && !zsi_history_add(gs.attrs[0],
+                                                        s->o.history))
+        st = zsi_nomem(s->ctx);
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
+        st = make_array(s, st_, &s->vars[i], &arrays[i]);
+        if (st == ZS_OK)
+            st = copy_var(s, &s->vars[i], arrays[i]);
+    }
+    if (st == ZS_OK)
+        st = zsi_write_metadata(s->ctx, st_, gs.n, gs.paths,
+                                (const zs_attrs *const *)gs.attrs, s->nvars,
+                                arrays);
+    if (st == ZS_OK)
+        st = zs_store_commit(st_);
+    if (st != ZS_OK && st_) {
+        char msg[ZSI_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", zs_ctx_message(s->ctx));
+        zs_store_discard(st_);
+        zsi_err(s->ctx, st, "%s", msg);
+    }
+    for (size_t i = 0; arrays && i < s->nvars; i++)
+        zs_array_close(arrays[i]);
+    for (size_t i = 0; i < gs.n; i++)
+        zsi_attrs_free(gs.attrs[i]);
+    free(gs.paths);
+    free(gs.attrs);
+    free(arrays);
+    zs_store_close(st_);
+    return st;
+}
+
+/* ---- rows: CSV and tables ---------------------------------------------- */
+
+typedef struct col {
+    const osel *o;        /* the variable (NULL: index of a dimension) */
+    char *name;
+    uint8_t *data;        /* its selected raw values */
+    uint64_t n;
+    int dim[ZS_MAX_DIMS]; /* row dims it depends on, in its order */
+    int nd;
+    zsi_cfdecode dec;
+    zs_time_units *tu;    /* time coordinate */
+    bool f32;             /* print as float32 */
+} col;
+
+typedef struct rows {
+    zs_selection *s;
+    const char *dims[ZS_MAX_DIMS];
+    uint64_t len[ZS_MAX_DIMS];
+    int nd;
+    col *cols;
+    size_t ncols;
+} rows;
+
+static bool referenced(const zs_selection *s, const zs_var *v,
+                       const char *attr)
+{
+    for (size_t i = 0; i < s->nvars; i++) {
+        const char *t = zsi_attrs_text(s->vars[i].v->attrs, attr);
+        zsi_strv w = {0};
+        bool hit;
+        if (!t || s->vars[i].v->g != v->g)
+            continue;
+        zsi_strv_split(&w, t, ' ');
+        hit = zsi_strv_contains(&w, v->name);
+        zsi_strv_free(&w);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+static int row_dim(rows *r, const char *name, uint64_t len)
+{
+    for (int i = 0; i < r->nd; i++)
+        if (!strcmp(r->dims[i], name))
+            return i;
+    if (r->nd == ZS_MAX_DIMS)
+        return -1;
+    r->dims[r->nd] = name;
+    r->len[r->nd] = len;
+    return r->nd++;
+}
+
+static zs_status add_col(rows *r, const osel *o, bool data)
+{
+    col *c;
+    col *v = realloc(r->cols, (r->ncols + 1) * sizeof *v);
+    uint64_t start[ZS_MAX_DIMS] = {0}, n = 1;
+    const char *u;
+    if (!v)
+        return zsi_nomem(r->s->ctx);
+    r->cols = v;
+    c = &r->cols[r->ncols++];
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    c->name = zsi_strdup(o->v->path);
+    for (int j = 0; j < o->ndim; j++) {
+        int d = row_dim(r, o->v->dims[o->src_dim[j]], o->shape[j]);
+        if (d < 0)
+            return zsi_err(r->s->ctx, ZS_ERR_UNSUPPORTED, "too many "
+                           "dimensions");
+        c->dim[c->nd++] = d;
+        n *= o->shape[j];
+    }
+    c->n = n;
+    c->data = calloc((size_t)(n ? n : 1), o->v->itemsize);
+    if (!c->name || !c->data)
+        return zsi_nomem(r->s->ctx);
+    zsi_cfdecode_init(&c->dec, o->v);
+    c->f32 = o->v->dtype == ZS_DT_FLOAT32 && !c->dec.packed;
+    u = zsi_attrs_text(o->v->attrs, "units");
+    if (!data && u && strstr(u, " since ") &&
+        zs_time_units_parse(r->s->ctx, u,
+                            zsi_attrs_text(o->v->attrs, "calendar"),
+                            &c->tu) != ZS_OK)
+        c->tu = NULL;
+    return zsi_select_read(r->s, o, start, o->shape, c->data);
+}
+
+static void rows_free(rows *r)
+{
+    for (size_t i = 0; i < r->ncols; i++) {
+        if (r->cols[i].o && r->cols[i].o->v->dtype == ZS_DT_STRING)
+            for (uint64_t k = 0; k < r->cols[i].n; k++)
+                free(((char **)(void *)r->cols[i].data)[k]);
+        free(r->cols[i].data);
+        free(r->cols[i].name);
+        zs_time_units_free(r->cols[i].tu);
+    }
+    free(r->cols);
+}
+
+/* Coordinates first (dimension coordinates, then scalar ones), then the
+ * data variables. */
+static zs_status build_rows(zs_selection *s, rows *r)
+{
+    zs_status st = ZS_OK;
+    uint64_t total = 1;
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    /* the row dimensions come from the data variables */
+    for (size_t i = 0; i < s->nvars; i++) {
+        const osel *o = &s->vars[i];
+        if (zs_var_is_coord(o->v) || o->scalar_coord ||
+            referenced(s, o->v, "coordinates") ||
+            referenced(s, o->v, "bounds"))
+            continue;
+        for (int j = 0; j < o->ndim; j++)
+            row_dim(r, o->v->dims[o->src_dim[j]], o->shape[j]);
+    }
+    for (int d = 0; st == ZS_OK && d < r->nd; d++) {
+        bool found = false;
+        for (size_t i = 0; !found && i < s->nvars; i++)
+            if (zs_var_is_coord(s->vars[i].v) &&
+                !strcmp(s->vars[i].v->name, r->dims[d]) &&
+                s->vars[i].v->g == s->ds->root) {
+                st = add_col(r, &s->vars[i], false);
+                found = true;
+            }
+        total *= r->len[d];
+    }
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
+        if (s->vars[i].scalar_coord)
+            st = add_col(r, &s->vars[i], false);
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
+        const osel *o = &s->vars[i];
+        if (!(zs_var_is_coord(o->v) || o->scalar_coord ||
+              referenced(s, o->v, "coordinates") ||
+              referenced(s, o->v, "bounds")))
+            st = add_col(r, o, true);
+    }
+    if (st == ZS_OK && total > SEL_MAX_ROWS)
+        st = zsi_err(s->ctx, ZS_ERR_RANGE, "the selection has %llu points, "
+                     "too many to print: write a store instead",
+                     (unsigned long long)total);
+    return st;
+}
+
+/* Text of column c at row index idx (row dims). */
+static void cell(const col *c, const uint64_t *idx, const uint64_t *len,
+                 char *buf, size_t size)
+{
+    uint64_t k = 0;
+    zs_dtype t = c->o->v->dtype;
+    double x;
+    for (int j = 0; j < c->nd; j++)
+        k = k * len[c->dim[j]] + idx[c->dim[j]];
+    if (t == ZS_DT_STRING) {
+        const char *s = ((char **)(void *)c->data)[k];
+        snprintf(buf, size, "%s", s ? s : "");
+        return;
+    }
+    if (t == ZS_DT_BYTES || t == ZS_DT_UNICODE) {
+        snprintf(buf, size, "%.*s", (int)c->o->v->stored_itemsize,
+                 (const char *)c->data + k * c->o->v->itemsize);
+        return;
+    }
+    x = zsi_cfdecode_value(&c->dec, c->data, (size_t)k);
+    if (isnan(x)) {
+        buf[0] = 0;
+        return;
+    }
+    if (c->tu) {
+        zs_datetime dt;
+        if (zs_time_decode(c->tu, zsi_load_double(t, c->data, (size_t)k),
+                           &dt) == ZS_OK &&
+            zs_datetime_format(&dt, buf, size) == ZS_OK)
+            return;
+    }
+    if (!c->dec.packed && zsi_dtype_is_int(t)) {
+        int64_t iv;
+        if (zsi_load_i64(t, c->data, (size_t)k, &iv)) {
+            snprintf(buf, size, "%lld", (long long)iv);
+            return;
+        }
+    }
+    if (c->f32)
+        zsi_fmt_float((float)x, buf, size);
+    else
+        zsi_fmt_double(x, buf, size);
+}
+
+/* CSV quoting where needed. */
+static bool put_csv(zsi_buf *b, const char *s)
+{
+    bool q = strpbrk(s, ",\"\n\r") != NULL;
+    if (!q)
+        return zsi_buf_append_str(b, s);
+    if (!zsi_buf_append(b, "\"", 1))
+        return false;
+    for (; *s; s++)
+        if (!zsi_buf_append(b, s, 1) || (*s == '"' &&
+                                          !zsi_buf_append(b, "\"", 1)))
+            return false;
+    return zsi_buf_append(b, "\"", 1);
+}
+
+static zs_status emit_rows(zs_selection *s, bool csv, zs_line_fn fn,
+                           void *user)
+{
+    rows r;
+    zsi_buf line = ZSI_BUF_INIT;
+    uint64_t idx[ZS_MAX_DIMS] = {0};
+    char text[128];
+    int *width = NULL;
+    zs_status st = build_rows(s, &r);
+    if (st == ZS_OK && !(width = calloc(r.ncols + 1, sizeof *width)))
+        st = zsi_nomem(s->ctx);
+    for (size_t i = 0; st == ZS_OK && i < r.ncols; i++) {
+        int w = (int)strlen(r.cols[i].name);
+        width[i] = w < 12 ? 12 : w;
+        if (csv ? !((i == 0 || zsi_buf_append(&line, ",", 1)) &&
+                    put_csv(&line, r.cols[i].name))
+                : !zsi_buf_printf(&line, "%s%*s", i ? "  " : "", width[i],
+                                  r.cols[i].name))
+            st = zsi_nomem(s->ctx);
+    }
+    if (st == ZS_OK && zsi_buf_cstr(&line))
+        fn(user, (char *)line.data);
+    for (bool more = st == ZS_OK; more;) {
+        line.len = 0;
+        for (size_t i = 0; i < r.ncols; i++) {
+            cell(&r.cols[i], idx, r.len, text, sizeof text);
+            if (csv) {
+                if (i)
+                    zsi_buf_append(&line, ",", 1);
+                put_csv(&line, text);
+            } else {
+                zsi_buf_printf(&line, "%s%*s", i ? "  " : "", width[i], text);
+            }
+        }
+        if (!zsi_buf_cstr(&line)) {
+            st = zsi_nomem(s->ctx);
+            break;
+        }
+        fn(user, (char *)line.data);
+        int d = r.nd - 1;
+        for (; d >= 0; d--) {
+            if (++idx[d] < r.len[d])
+                break;
+            idx[d] = 0;
+        }
+        more = d >= 0;
+        for (int k = 0; k < r.nd; k++)
+            if (r.len[k] == 0)
+                more = false;
+    }
+    free(width);
+    zsi_buf_free(&line);
+    rows_free(&r);
+    return st;
+}
+
+zs_status zs_select_csv(zs_selection *s, zs_line_fn fn, void *user)
+{
+    return emit_rows(s, true, fn, user);
+}
+
+zs_status zs_select_print(zs_selection *s, zs_line_fn fn, void *user)
+{
+    return emit_rows(s, false, fn, user);
+}
