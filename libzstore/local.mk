@@ -88,4 +88,7 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/zsi_select.h \
 	libzstore/ops/select_opts.c \
 	libzstore/ops/select_plan.c \
-	libzstore/ops/select_write.c
+	libzstore/ops/select_write.c \
+	libzstore/ops/zsi_reduce.h \
+	libzstore/ops/reduce_plan.c \
+	libzstore/ops/reduce_run.c

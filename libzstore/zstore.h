@@ -599,6 +599,49 @@ zs_status zs_select_csv(zs_selection *s, zs_line_fn fn, void *user);
 /** The same rows as an aligned table for people. */
 zs_status zs_select_print(zs_selection *s, zs_line_fn fn, void *user);
 
+/* ------------------------------------------------------------------ */
+/* Reductions, climatologies, anomalies (zmean)                        */
+/* ------------------------------------------------------------------ */
+
+/** Options of a reduction. */
+typedef struct zs_reduce_opts zs_reduce_opts;
+
+zs_status zs_reduce_opts_new(zs_reduce_opts **out);
+void zs_reduce_opts_free(zs_reduce_opts *o);
+/** Dimensions to reduce, "time" (the default) or "latitude,longitude". */
+zs_status zs_reduce_opts_set_dims(zs_reduce_opts *o, const char *list);
+/** mean (default), sum, min, max, std, var (ddof 0) or count. */
+zs_status zs_reduce_opts_set_op(zs_reduce_opts *o, const char *op);
+/** "coslat": weight by the cosine of the latitude (area means). */
+zs_status zs_reduce_opts_set_weights(zs_reduce_opts *o, const char *w);
+/** Group the reduced time: "time.month", "time.dayofyear", "time.season"
+ *  or "time.hour" (climatologies). */
+zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key);
+/** Reduce time in bins: "time=1D", "time=6h", "time=1MS", ... */
+zs_status zs_reduce_opts_set_resample(zs_reduce_opts *o, const char *spec);
+/** With a groupby: write values minus their group's mean (same shape). */
+zs_status zs_reduce_opts_set_anomaly(zs_reduce_opts *o, int on);
+/** Keep reduced dimensions with length 1. */
+zs_status zs_reduce_opts_set_keepdims(zs_reduce_opts *o, int on);
+/** ZS_DT_FLOAT32 (default) or ZS_DT_FLOAT64 for the results. */
+zs_status zs_reduce_opts_set_dtype(zs_reduce_opts *o, zs_dtype t);
+/** Data variables to reduce ("a,b"); default: all that have the dims. */
+zs_status zs_reduce_opts_set_vars(zs_reduce_opts *o, const char *list);
+/** Bytes for accumulators before the work is cut into tiles. */
+zs_status zs_reduce_opts_set_memory(zs_reduce_opts *o, uint64_t bytes);
+zs_status zs_reduce_opts_set_history(zs_reduce_opts *o, const char *text);
+zs_status zs_reduce_opts_set_overwrite(zs_reduce_opts *o, int on);
+
+/**
+ * Reduce the dataset and write a consolidated Zarr v2 store.  Missing
+ * values (NaN, _FillValue, missing_value) are skipped and counted per
+ * cell; packed values are decoded first; sums are compensated (Kahan)
+ * and variances use Welford's method, in double precision.  Memory
+ * depends on the output, not on the length of the reduced dimensions.
+ */
+zs_status zs_reduce(zs_dataset *ds, const zs_reduce_opts *o,
+                    const char *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,5 @@
 # tools: thin command-line programs over <zstore.h>
-bin_PROGRAMS += tools/nc2zarr tools/zinfo tools/zsel
+bin_PROGRAMS += tools/nc2zarr tools/zinfo tools/zsel tools/zmean
 noinst_HEADERS += tools/tool.h
 
 ZS_TOOL_LIBS = libzstore/libzstore.la
@@ -9,3 +9,5 @@ tools_zinfo_SOURCES = tools/zinfo.c tools/tool.c
 tools_zinfo_LDADD = $(ZS_TOOL_LIBS)
 tools_zsel_SOURCES = tools/zsel.c tools/tool.c
 tools_zsel_LDADD = $(ZS_TOOL_LIBS)
+tools_zmean_SOURCES = tools/zmean.c tools/tool.c
+tools_zmean_LDADD = $(ZS_TOOL_LIBS)

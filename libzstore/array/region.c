@@ -122,16 +122,19 @@ static zs_status read_strings(region *r, const piece *p, const zsi_buf *dec,
     return st;
 }
 
-/* A decoded chunk from the cache, or loaded and cached. */
-static zs_status chunk_entry(zs_array *a, const uint64_t *cidx,
+/* A decoded chunk from the cache, or loaded (and cached when only part of
+ * it is read now: the rest will likely be asked for next, while a chunk
+ * read whole is done with, and caching it would only grow memory with
+ * the length of a stream). */
+static zs_status chunk_entry(zs_array *a, const uint64_t *cidx, bool whole,
                              zsi_centry **out)
 {
-    struct zsi_cache *c = a->ctx->cache;
+    struct zsi_cache *c = whole ? NULL : a->ctx->cache;
     uint64_t idx = zsi_array_ravel(a, cidx);
     zsi_buf dec = ZSI_BUF_INIT;
     int found = 0;
     zs_status st;
-    *out = zsi_cache_get(c, a->cache_id, idx);
+    *out = zsi_cache_get(a->ctx->cache, a->cache_id, idx);
     if (*out)
         return ZS_OK;
     st = zsi_array_load_chunk(a, cidx, &dec, &found);
@@ -152,7 +155,7 @@ static zs_status read_task(void *arg, size_t i)
     piece p;
     zs_status st;
     locate(r, i, &p);
-    st = chunk_entry(a, p.cidx, &e);
+    st = chunk_entry(a, p.cidx, p.whole, &e);
     if (st != ZS_OK)
         return st;
     if (a->meta.dtype == ZS_DT_STRING) {
@@ -176,7 +179,7 @@ static zs_status read_task(void *arg, size_t i)
                         p.cnt, item);
         }
     }
-    zsi_cache_release(a->ctx->cache, e);
+    zsi_cache_release(e->cached ? a->ctx->cache : NULL, e);
     return st;
 }
 

@@ -9,3 +9,5 @@ TESTS += tests/interop/ncdump.sh
 EXTRA_DIST += tests/interop/ncdump.sh tests/interop/ncdump_blocks.awk
 TESTS += tests/interop/zsel.sh
 EXTRA_DIST += tests/interop/zsel.sh tests/interop/compare_sel.py
+TESTS += tests/interop/zmean.sh
+EXTRA_DIST += tests/interop/zmean.sh tests/interop/compare_reduce.py

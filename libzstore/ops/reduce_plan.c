@@ -1,0 +1,563 @@
+/* reduce_plan.c - options of a reduction, which variables it reduces
+ * and how, and the groups or bins of the time axis. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/zsi_reduce.h"
+
+/* ---- options ---------------------------------------------------------- */
+
+zs_status zs_reduce_opts_new(zs_reduce_opts **out)
+{
+    zs_reduce_opts *o = calloc(1, sizeof *o);
+    if (!o || !zsi_strv_push(&o->dims, "time")) {
+        free(o);
+        return ZS_ERR_NOMEM;
+    }
+    o->dtype = ZS_DT_FLOAT32;
+    o->memory = (uint64_t)1 << 30;
+    *out = o;
+    return ZS_OK;
+}
+
+void zs_reduce_opts_free(zs_reduce_opts *o)
+{
+    if (!o)
+        return;
+    zsi_strv_free(&o->dims);
+    zsi_strv_free(&o->vars);
+    free(o->resample);
+    free(o->resample_dim);
+    free(o->history);
+    free(o);
+}
+
+zs_status zs_reduce_opts_set_dims(zs_reduce_opts *o, const char *list)
+{
+    zsi_strv v = {0};
+    if (!list || !zsi_strv_split(&v, list, ',') || v.n == 0 ||
+        v.n > ZS_MAX_DIMS) {
+        zsi_strv_free(&v);
+        return ZS_ERR_INVALID;
+    }
+    zsi_strv_free(&o->dims);
+    o->dims = v;
+    return ZS_OK;
+}
+
+zs_status zs_reduce_opts_set_op(zs_reduce_opts *o, const char *op)
+{
+    static const char *const names[] = {"mean", "sum", "min", "max", "std",
+                                        "var", "count"};
+    for (int i = 0; i < 7; i++)
+        if (op && !strcmp(op, names[i])) {
+            o->op = i;
+            return ZS_OK;
+        }
+    return ZS_ERR_INVALID;
+}
+
+zs_status zs_reduce_opts_set_weights(zs_reduce_opts *o, const char *w)
+{
+    if (w && strcmp(w, "coslat"))
+        return ZS_ERR_INVALID;
+    o->coslat = w != NULL;
+    return ZS_OK;
+}
+
+zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key)
+{
+    static const char *const keys[] = {NULL, "time.month", "time.dayofyear",
+                                       "time.season", "time.hour"};
+    if (!key) {
+        o->groupby = GB_NONE;
+        return ZS_OK;
+    }
+    for (int i = 1; i < 5; i++)
+        if (!strcmp(key, keys[i])) {
+            o->groupby = i;
+            return ZS_OK;
+        }
+    return ZS_ERR_INVALID;
+}
+
+zs_status zs_reduce_opts_set_resample(zs_reduce_opts *o, const char *spec)
+{
+    const char *eq = spec ? strchr(spec, '=') : NULL;
+    zsi_time_step step;
+    if (!eq || eq == spec || !eq[1] ||
+        zsi_time_step_parse(NULL, eq + 1, &step) != ZS_OK)
+        return ZS_ERR_INVALID;
+    free(o->resample);
+    free(o->resample_dim);
+    o->resample = zsi_strdup(eq + 1);
+    o->resample_dim = zsi_strndup(spec, (size_t)(eq - spec));
+    return o->resample && o->resample_dim ? ZS_OK : ZS_ERR_NOMEM;
+}
+
+zs_status zs_reduce_opts_set_anomaly(zs_reduce_opts *o, int on)
+{
+    o->anomaly = on != 0;
+    return ZS_OK;
+}
+
+zs_status zs_reduce_opts_set_keepdims(zs_reduce_opts *o, int on)
+{
+    o->keepdims = on != 0;
+    return ZS_OK;
+}
+
+zs_status zs_reduce_opts_set_dtype(zs_reduce_opts *o, zs_dtype t)
+{
+    if (t != ZS_DT_FLOAT32 && t != ZS_DT_FLOAT64)
+        return ZS_ERR_INVALID;
+    o->dtype = t;
+    return ZS_OK;
+}
+
+zs_status zs_reduce_opts_set_vars(zs_reduce_opts *o, const char *list)
+{
+    zsi_strv_free(&o->vars);
+    return !list || zsi_strv_split(&o->vars, list, ',') ? ZS_OK
+                                                        : ZS_ERR_NOMEM;
+}
+
+zs_status zs_reduce_opts_set_memory(zs_reduce_opts *o, uint64_t bytes)
+{
+    if (bytes < ((uint64_t)1 << 20))
+        return ZS_ERR_INVALID;
+    o->memory = bytes;
+    return ZS_OK;
+}
+
+zs_status zs_reduce_opts_set_history(zs_reduce_opts *o, const char *text)
+{
+    free(o->history);
+    o->history = zsi_strdup(text);
+    return !text || o->history ? ZS_OK : ZS_ERR_NOMEM;
+}
+
+zs_status zs_reduce_opts_set_overwrite(zs_reduce_opts *o, int on)
+{
+    o->overwrite = on != 0;
+    return ZS_OK;
+}
+
+/* ---- time groups ------------------------------------------------------- */
+
+static zs_status add_label(zsi_reduce *r, int64_t key, const int64_t *keys,
+                           size_t nkeys, int64_t *idx)
+{
+    (void)r;
+    for (size_t i = 0; i < nkeys; i++)
+        if (keys[i] == key) {
+            *idx = (int64_t)i;
+            return ZS_OK;
+        }
+    *idx = -1;
+    return ZS_OK;
+}
+
+/* Group key of one time: month, day of year, season (0..3) or hour. */
+static int64_t time_key(int gb, zs_calendar cal, const zs_datetime *dt)
+{
+    switch (gb) {
+    case GB_MONTH: return dt->month;
+    case GB_DOY: return zsi_datetime_day_of_year(cal, dt);
+    case GB_SEASON: return zsi_month_season(dt->month);
+    default: return dt->hour;
+    }
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* xarray orders season groups by name: DJF, JJA, MAM, SON. */
+static int64_t season_order(int64_t s)
+{
+    static const int64_t rank[4] = {0, 2, 1, 3};
+    return rank[s];
+}
+
+static zs_status groups_by_key(zsi_reduce *r, zs_calendar cal,
+                               const zsi_usec *t, uint64_t n)
+{
+    int64_t *keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
+    int64_t *uniq = malloc((size_t)(n ? n : 1) * sizeof *uniq);
+    size_t nu = 0;
+    zs_status st = keys && uniq ? ZS_OK : zsi_nomem(r->ctx);
+    r->tg.g = malloc((size_t)(n ? n : 1) * sizeof *r->tg.g);
+    if (!r->tg.g)
+        st = zsi_nomem(r->ctx);
+    for (uint64_t i = 0; st == ZS_OK && i < n; i++) {
+        zs_datetime dt;
+        st = zsi_datetime_from_usec(cal, t[i], &dt);
+        keys[i] = time_key(r->o.groupby, cal, &dt);
+        if (r->o.groupby == GB_SEASON)
+            keys[i] = season_order(keys[i]);
+        uniq[i] = keys[i];
+    }
+    if (st == ZS_OK && n) {
+        qsort(uniq, (size_t)n, sizeof *uniq, cmp_i64);
+        for (uint64_t i = 0; i < n; i++)
+            if (nu == 0 || uniq[nu - 1] != uniq[i])
+                uniq[nu++] = uniq[i];
+    }
+    for (uint64_t i = 0; st == ZS_OK && i < n; i++) {
+        int64_t idx;
+        add_label(r, keys[i], uniq, nu, &idx);
+        r->tg.g[i] = (uint32_t)idx;
+    }
+    if (st == ZS_OK) {
+        static const char *const names[4] = {"DJF", "JJA", "MAM", "SON"};
+        r->tg.n = nu;
+        r->tg.ilabel = uniq;
+        uniq = NULL;
+        if (r->o.groupby == GB_SEASON) {
+            r->tg.slabel = calloc(nu + 1, sizeof *r->tg.slabel);
+            if (!r->tg.slabel)
+                st = zsi_nomem(r->ctx);
+            for (size_t i = 0; st == ZS_OK && i < nu; i++)
+                r->tg.slabel[i] = names[r->tg.ilabel[i]];
+        }
+    }
+    free(keys);
+    free(uniq);
+    return st;
+}
+
+/* Bins of a resampling: from the bin of the first time to that of the
+ * last, empty ones included, as xarray's resample. */
+static zs_status bins(zsi_reduce *r, zs_time_units *u, const zsi_usec *t,
+                      uint64_t n)
+{
+    zsi_time_step step;
+    zs_calendar cal = zs_time_units_calendar(u);
+    zsi_usec origin, b, last, *edges = NULL;
+    size_t nb = 0, cap = 0;
+    zs_status st = zsi_time_step_parse(r->ctx, r->o.resample, &step);
+    if (st != ZS_OK || n == 0)
+        return st;
+    /* xarray's default origin: midnight of the first day */
+    origin = t[0] - ((t[0] % ZSI_USEC_PER_DAY) + ZSI_USEC_PER_DAY) %
+                        ZSI_USEC_PER_DAY;
+    st = zsi_time_floor(cal, t[0], &step, origin, &b);
+    if (st == ZS_OK)
+        st = zsi_time_floor(cal, t[n - 1], &step, origin, &last);
+    while (st == ZS_OK && b <= last) {
+        if (nb == cap) {
+            zsi_usec *e = realloc(edges, (cap = cap ? cap * 2 : 64) *
+                                             sizeof *e);
+            if (!e) {
+                st = zsi_nomem(r->ctx);
+                break;
+            }
+            edges = e;
+        }
+        edges[nb++] = b;
+        st = zsi_time_add(cal, b, &step, 1, &b);
+        if (nb > ((size_t)1 << 26))
+            st = zsi_err(r->ctx, ZS_ERR_RANGE, "--resample %s: too many "
+                         "bins", r->o.resample);
+    }
+    r->tg.g = malloc((size_t)n * sizeof *r->tg.g);
+    r->tg.tlabel = malloc((nb ? nb : 1) * sizeof *r->tg.tlabel);
+    if (st == ZS_OK && (!r->tg.g || !r->tg.tlabel))
+        st = zsi_nomem(r->ctx);
+    for (uint64_t i = 0, k = 0; st == ZS_OK && i < n; i++) {
+        while (k + 1 < nb && edges[k + 1] <= t[i])
+            k++;
+        r->tg.g[i] = (uint32_t)k;
+    }
+    r->tg.tlabel_int = true;
+    for (size_t k = 0; st == ZS_OK && k < nb; k++) {
+        zsi_usec lab = edges[k];
+        if (step.end_label) {   /* pandas labels "M" bins with their end */
+            zsi_time_step day = {ZSI_USEC_PER_DAY, 0, 1, false};
+            st = zsi_time_add(cal, edges[k], &step, 1, &lab);
+            if (st == ZS_OK)
+                st = zsi_time_add(cal, lab, &day, -1, &lab);
+        }
+        if (st == ZS_OK)
+            st = zsi_time_from_usec(u, lab, &r->tg.tlabel[k]);
+        if (r->tg.tlabel[k] != floor(r->tg.tlabel[k]))
+            r->tg.tlabel_int = false;
+    }
+    r->tg.n = nb;
+    free(edges);
+    return st;
+}
+
+static zs_status time_groups(zsi_reduce *r)
+{
+    zs_time_units *u = NULL;
+    zsi_usec *t = NULL;
+    uint64_t n;
+    const char *name = r->o.resample ? r->o.resample_dim : "time";
+    zs_status st;
+    r->time = zs_group_find_var(r->ds->root, name);
+    if (!r->time || r->time->ndim != 1)
+        return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no time coordinate "
+                       "'%s' to group by", r->ds->name, name);
+    st = zsi_time_coord(r->time, &u, &t, &n);
+    if (st != ZS_OK)
+        return st;
+    r->tg.ntime = n;
+    st = r->o.resample ? bins(r, u, t, n)
+                       : groups_by_key(r, zs_time_units_calendar(u), t, n);
+    free(t);
+    zs_time_units_free(u);
+    return st;
+}
+
+/* ---- variables ----------------------------------------------------------- */
+
+static bool reduced(const zsi_reduce *r, const char *dim)
+{
+    return zsi_strv_contains(&r->o.dims, dim);
+}
+
+static bool is_latitude(const zs_var *v)
+{
+    const char *u = zsi_attrs_text(v->attrs, "units");
+    return !strcmp(v->name, "latitude") || !strcmp(v->name, "lat") ||
+           (u && (!strcmp(u, "degrees_north") || !strcmp(u, "degree_north")));
+}
+
+static zs_status weights(zsi_reduce *r)
+{
+    uint64_t start = 0, n;
+    double *raw;
+    zs_status st;
+    for (size_t i = 0; i < r->ds->root->nvars && !r->lat; i++)
+        if (zs_var_is_coord(r->ds->root->vars[i]) &&
+            is_latitude(r->ds->root->vars[i]) &&
+            reduced(r, r->ds->root->vars[i]->name))
+            r->lat = r->ds->root->vars[i];
+    if (!r->lat)
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "--weights coslat: no "
+                       "latitude among the reduced dimensions");
+    n = r->lat->shape[0];
+    raw = malloc((size_t)(n ? n : 1) * r->lat->itemsize);
+    r->weights = malloc((size_t)(n ? n : 1) * sizeof *r->weights);
+    if (!raw || !r->weights) {
+        free(raw);
+        return zsi_nomem(r->ctx);
+    }
+    st = zs_var_read(r->lat, &start, &n, raw);
+    for (uint64_t i = 0; st == ZS_OK && i < n; i++)
+        r->weights[i] = cos(zsi_load_double(r->lat->dtype, raw, (size_t)i) *
+                            M_PI / 180.0);
+    free(raw);
+    return st;
+}
+
+/* A dimension that the output no longer has (anomalies keep them all). */
+static bool goes_away(const zsi_reduce *r, const char *dim)
+{
+    return reduced(r, dim) && !r->o.anomaly;
+}
+
+/* Bounds of a coordinate that goes away (time_bnds of time). */
+static bool is_dropped_bounds(const zsi_reduce *r, const zs_var *v)
+{
+    for (size_t i = 0; i < v->g->nvars; i++) {
+        const zs_var *c = v->g->vars[i];
+        const char *b = zsi_attrs_text(c->attrs, "bounds");
+        if (b && !strcmp(b, v->name) && zs_var_is_coord(c) &&
+            goes_away(r, c->name))
+            return true;
+    }
+    return false;
+}
+
+static zs_status plan_var(zsi_reduce *r, zs_var *v)
+{
+    rvar *rv = &r->vars[r->nvars];
+    bool any = false;
+    memset(rv, 0, sizeof *rv);
+    rv->v = v;
+    rv->nd = v->ndim;
+    rv->tdim = rv->latdim = -1;
+    for (int d = 0; d < v->ndim; d++) {
+        rv->red[d] = reduced(r, v->dims[d]);
+        any = any || rv->red[d];
+        if (rv->red[d] && r->tg.n && r->time &&
+            !strcmp(v->dims[d], r->time->name))
+            rv->tdim = d;
+        if (rv->red[d] && r->lat && !strcmp(v->dims[d], r->lat->name))
+            rv->latdim = d;
+    }
+    if (!any)
+        return ZS_OK;
+    for (int d = 0; d < v->ndim; d++) {
+        if (r->o.anomaly) {
+            rv->omap[rv->ond] = d;
+            rv->oshape[rv->ond] = v->shape[d];
+            rv->odims[rv->ond++] = v->dims[d];
+        } else if (d == rv->tdim) {
+            rv->omap[rv->ond] = d;
+            rv->oshape[rv->ond] = r->tg.n;
+            rv->odims[rv->ond++] = r->gdim;
+        } else if (!rv->red[d] || r->o.keepdims) {
+            rv->omap[rv->ond] = d;
+            rv->oshape[rv->ond] = rv->red[d] ? 1 : v->shape[d];
+            rv->odims[rv->ond++] = v->dims[d];
+        }
+    }
+    for (int j = 0; j < rv->ond; j++) {
+        int d = rv->omap[j];
+        uint64_t c = d == rv->tdim && !r->o.anomaly ? rv->oshape[j]
+                                                    : v->chunks[d];
+        rv->ochunks[j] = c < rv->oshape[j] ? c : rv->oshape[j];
+        if (rv->ochunks[j] == 0)
+            rv->ochunks[j] = 1;
+    }
+    r->nvars++;
+    return ZS_OK;
+}
+
+static bool wanted(const zsi_reduce *r, const zs_var *v)
+{
+    return !r->o.vars.n || zsi_strv_contains(&r->o.vars, v->name) ||
+           zsi_strv_contains(&r->o.vars, v->path);
+}
+
+/* Listed in some variable's "coordinates" attribute. */
+static bool is_aux_coord(const zs_var *v)
+{
+    for (size_t i = 0; i < v->g->nvars; i++) {
+        const char *co = zsi_attrs_text(v->g->vars[i]->attrs, "coordinates");
+        zsi_strv t = {0};
+        bool hit;
+        if (!co)
+            continue;
+        zsi_strv_split(&t, co, ' ');
+        hit = zsi_strv_contains(&t, v->name);
+        zsi_strv_free(&t);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+/* Reduce, copy unchanged, or leave out. */
+static zs_status classify(void *user, zs_var *v)
+{
+    zsi_reduce *r = user;
+    bool has = false, coord = zs_var_is_coord(v) || is_aux_coord(v);
+    zs_var **c;
+    for (int d = 0; d < v->ndim; d++)
+        has = has || reduced(r, v->dims[d]);
+    if (is_dropped_bounds(r, v))
+        return ZS_OK;
+    if (has && coord && r->o.anomaly)
+        has = false;        /* anomalies keep every coordinate */
+    if (has) {
+        if (coord || !wanted(r, v))
+            return ZS_OK;   /* goes with its dimension, or not asked for */
+        if (!zsi_dtype_is_numeric(v->dtype)) {
+            zsi_log(r->ctx, ZS_LOG_WARN, "%s: not numeric, left out",
+                    v->path);
+            return ZS_OK;
+        }
+        return plan_var(r, v);
+    }
+    if (!coord && !wanted(r, v))
+        return ZS_OK;
+    c = realloc(r->copy, (r->ncopy + 1) * sizeof *c);
+    if (!c)
+        return zsi_nomem(r->ctx);
+    r->copy = c;
+    r->copy[r->ncopy++] = v;
+    return ZS_OK;
+}
+
+static zs_status count_vars(void *user, zs_var *v)
+{
+    (*(size_t *)user)++;
+    (void)v;
+    return ZS_OK;
+}
+
+static zs_status check(zsi_reduce *r)
+{
+    const zs_group *o;
+    size_t i;
+    for (size_t k = 0; k < r->o.dims.n; k++)
+        if (!zsi_group_find_dim(r->ds->root, r->o.dims.v[k], &o, &i))
+            return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no dimension '%s'",
+                           r->ds->name, r->o.dims.v[k]);
+    for (size_t k = 0; k < r->o.vars.n; k++) {
+        bool hit = false;
+        for (size_t g = 0; g < r->ds->root->nvars; g++)
+            hit = hit || !strcmp(r->ds->root->vars[g]->name, r->o.vars.v[k]);
+        if (!hit)
+            return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable '%s'",
+                           r->ds->name, r->o.vars.v[k]);
+    }
+    if ((r->o.groupby || r->o.resample) &&
+        (r->o.dims.n != 1 ||
+         strcmp(r->o.dims.v[0], r->o.resample ? r->o.resample_dim : "time")))
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "--groupby and --resample "
+                       "reduce the time dimension only (--dim %s)",
+                       r->o.resample ? r->o.resample_dim : "time");
+    if (r->o.groupby && r->o.resample)
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "--groupby and --resample "
+                       "exclude each other");
+    if (r->o.anomaly && !r->o.groupby)
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "--anomaly needs --groupby");
+    if (r->o.anomaly && r->o.op != RD_MEAN)
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "--anomaly subtracts means "
+                       "(--op mean)");
+    return ZS_OK;
+}
+
+zs_status zsi_reduce_plan(zsi_reduce *r)
+{
+    static const char *const gnames[] = {NULL, "month", "dayofyear",
+                                         "season", "hour"};
+    size_t n = 0;
+    zs_status st = check(r);
+    if (st == ZS_OK && (r->o.groupby || r->o.resample)) {
+        r->gdim = r->o.resample ? r->o.resample_dim : gnames[r->o.groupby];
+        st = time_groups(r);
+    }
+    if (st == ZS_OK && r->o.coslat)
+        st = weights(r);
+    if (st == ZS_OK)
+        st = zsi_dataset_each_var(r->ds, count_vars, &n);
+    if (st == ZS_OK && !(r->vars = calloc(n + 1, sizeof *r->vars)))
+        st = zsi_nomem(r->ctx);
+    if (st == ZS_OK)
+        st = zsi_dataset_each_var(r->ds, classify, r);
+    if (st == ZS_OK && r->nvars == 0)
+        st = zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable has the "
+                     "dimension%s to reduce", r->ds->name,
+                     r->o.dims.n > 1 ? "s" : "");
+    return st;
+}
+
+void zsi_reduce_clear(zsi_reduce *r)
+{
+    for (size_t i = 0; i < r->nvars; i++)
+        zs_array_close(r->vars[i].out);
+    free(r->vars);
+    free(r->copy);
+    free(r->tg.g);
+    free(r->tg.ilabel);
+    free(r->tg.slabel);
+    free(r->tg.tlabel);
+    free(r->weights);
+    zsi_strv_free(&r->o.dims);
+    zsi_strv_free(&r->o.vars);
+    free(r->o.resample);
+    free(r->o.resample_dim);
+    free(r->o.history);
+}
