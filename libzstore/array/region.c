@@ -240,22 +240,56 @@ static zs_status compose(region *r, const piece *p, zsi_buf *chunk)
         return st;
     }
     if (!found) {
+        bool interior = p->whole;
         if (!zsi_buf_resize(chunk, a->chunk_bytes))
             return zsi_nomem(a->ctx);
-        zsi_array_fill_elems(a, chunk->data, a->chunk_elems);
+        for (int d = 0; interior && d < a->meta.ndim; d++)
+            interior = p->cnt[d] == a->cshape[d];
+        if (!interior)   /* padding of edge chunks and unwritten parts */
+            zsi_array_fill_elems(a, chunk->data, a->chunk_elems);
     }
     zsi_nd_copy(a->meta.ndim, a->itemsize, r->in, r->count, p->doff,
                 chunk->data, a->cshape, p->soff, p->cnt);
     return ZS_OK;
 }
 
+/* The elements of an interior chunk lie contiguously in the input when
+ * the chunk spans the input box in every dimension after the first one
+ * it does not (and single indices before): then they are encoded from
+ * the caller's buffer without a copy. */
+static const uint8_t *in_place(const region *r, const piece *p)
+{
+    const zs_array *a = r->a;
+    uint64_t off = 0, stride = 1;
+    int k = -1;
+    if (!p->whole || a->meta.dtype == ZS_DT_STRING)
+        return NULL;
+    for (int d = 0; d < a->meta.ndim; d++)
+        if (p->cnt[d] != a->cshape[d])
+            return NULL;   /* an edge chunk: padding needed */
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        if (k < 0 && p->cnt[d] != r->count[d])
+            k = d;
+        else if (k >= 0 && p->cnt[d] != 1)
+            return NULL;
+    }
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        off += p->doff[d] * stride;
+        stride *= r->count[d];
+    }
+    return r->in + off * a->itemsize;
+}
+
 static zs_status write_task(void *arg, size_t i)
 {
     region *r = arg;
     zsi_buf chunk = ZSI_BUF_INIT;
+    const uint8_t *direct;
     piece p;
     zs_status st;
     locate(r, i, &p);
+    if ((direct = in_place(r, &p)))
+        return zsi_array_store_chunk(r->a, p.cidx, direct);
     st = compose(r, &p, &chunk);
     if (st == ZS_OK)
         st = zsi_array_store_chunk(r->a, p.cidx, chunk.data);

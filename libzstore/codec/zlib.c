@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "codec/codec_impl.h"
@@ -181,6 +182,33 @@ static zs_status inflate_loop(z_stream *zs, zs_ctx *ctx, const zlib_state *s,
     }
 }
 
+/* When the decoded size is known, libdeflate decodes the same bytes about
+ * twice as fast as zlib.  Anything it does not take whole (an error, a
+ * second gzip member) goes through zlib, which also words the errors. */
+static bool fast_decode(const zlib_state *s, const uint8_t *in, size_t n,
+                        zsi_buf *out, size_t expect)
+{
+    struct libdeflate_decompressor *d;
+    enum libdeflate_result r;
+    size_t used = 0, got = 0;
+    if (!expect || !zsi_buf_reserve(out, expect))
+        return false;
+    d = libdeflate_alloc_decompressor();
+    if (!d)
+        return false;
+    if (s->gzip)
+        r = libdeflate_gzip_decompress_ex(d, in, n, out->data, expect, &used,
+                                          &got);
+    else
+        r = libdeflate_zlib_decompress_ex(d, in, n, out->data, expect, &used,
+                                          &got);
+    libdeflate_free_decompressor(d);
+    if (r != LIBDEFLATE_SUCCESS || got != expect || (s->gzip && used != n))
+        return false;
+    out->len = got;
+    return true;
+}
+
 static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
                         size_t n, zsi_buf *out, size_t expect)
 {
@@ -188,6 +216,9 @@ static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
     const char *name = s->gzip ? "gzip" : "zlib";
     z_stream zs;
     zs_status st;
+    out->len = 0;
+    if (n && fast_decode(s, in, n, out, expect))
+        return ZS_OK;
     out->len = 0;
     if (n == 0 && s->gzip)  /* Python reads an empty gzip file as "" */
         st = ZS_OK;

@@ -13,14 +13,19 @@
 
 #include "netcdf/zsi_nc.h"
 
-/* The one piece of process-wide state: netCDF-C is not thread-safe, so
- * all calls into it take this lock. */
+/* The one piece of process-wide state: netCDF-C (and HDF5 under it) is
+ * not thread-safe, so all calls into either take this lock. */
 static pthread_mutex_t nc_lock = PTHREAD_MUTEX_INITIALIZER;
 
-typedef struct nc_file {
-    int ncid;
-    int format;
-} nc_file;
+void zsi_nc_lock(void)
+{
+    pthread_mutex_lock(&nc_lock);
+}
+
+void zsi_nc_unlock(void)
+{
+    pthread_mutex_unlock(&nc_lock);
+}
 
 static zs_status nc_fail(zs_ctx *ctx, int rc, const char *path,
                          const char *what)
@@ -107,7 +112,8 @@ static const char *nc_type_text(nc_type t)
 
 const char *zsi_nc_type_name(const zs_var *v)
 {
-    return nc_type_text((nc_type)(v->bk ? (intptr_t)v->bk : 0));
+    const zsi_nc_var *vi = v->bk;
+    return nc_type_text(vi ? vi->type : NC_NAT);
 }
 
 /* User-defined type class name for warnings. */
@@ -353,7 +359,11 @@ static int add_var(zs_ctx *ctx, zs_group *g, int ncid, int varid,
         return rc;
     v->bk_id = varid;
     v->bk_id2 = ncid;
-    v->bk = (void *)(intptr_t)t;
+    v->bk = calloc(1, sizeof(zsi_nc_var));
+    if (!v->bk || !zsi_nc_remember(g->ds->impl, v->bk))
+        return NC_ENOMEM;
+    ((zsi_nc_var *)v->bk)->type = t;
+    ((zsi_nc_var *)v->bk)->dset = -1;
     rc = read_atts(ctx, ncid, varid, v->attrs, v->path);
     if (rc == NC_NOERR && !take_fill(v))
         rc = NC_ENOMEM;
@@ -425,6 +435,8 @@ static zs_status nc_read(zs_var *v, const uint64_t *start,
     }
     if (n == 0)
         return ZS_OK;
+    if (zsi_nc_direct_usable(v))
+        return zsi_nc_direct_read(v, start, count, out);
     pthread_mutex_lock(&nc_lock);
     if (v->dtype == ZS_DT_STRING) {
         rc = nc_get_vara_string(v->bk_id2, v->bk_id, st, ct, out);
@@ -453,9 +465,13 @@ static void nc_close_ds(zs_dataset *ds)
     nc_file *f = ds->impl;
     if (!f)
         return;
+    zsi_nc_direct_close(f);
     pthread_mutex_lock(&nc_lock);
     nc_close(f->ncid);
     pthread_mutex_unlock(&nc_lock);
+    for (size_t i = 0; i < f->nvars; i++)
+        free(f->vars[i]);
+    free(f->vars);
     free(f);
     ds->impl = NULL;
 }
@@ -510,6 +526,7 @@ zs_status zsi_nc_open(zs_ctx *ctx, const char *path, zs_dataset **out)
             return st;
         }
     }
+    f->h5 = -1;
     st = zsi_ds_new(ctx, &nc_ops, path, ZS_SRC_NETCDF,
                     format_name(f->format), &ds);
     if (st == ZS_OK) {

@@ -12,6 +12,42 @@
 
 #include "dataset/zsi_dataset.h"
 
+/* The process-wide lock around netCDF-C and HDF5 calls. */
+void zsi_nc_lock(void);
+void zsi_nc_unlock(void);
+
+/* Per-variable state of the NetCDF back-end (zs_var.bk). */
+typedef struct zsi_nc_var {
+    int type;                 /* nc_type */
+    int probed;               /* direct reading examined */
+    int64_t dset;             /* HDF5 dataset (hid_t), < 0 if unusable */
+    uint64_t chunk[ZS_MAX_DIMS];
+    size_t itemsize;
+    bool swap;                /* stored big-endian */
+    int nfilters;
+    struct zsi_codec *codec[4];   /* HDF5 filter pipeline, in order */
+    uint8_t fill[16];
+} zsi_nc_var;
+
+/* The back-end's file state (zs_dataset.impl). */
+typedef struct nc_file {
+    int ncid;
+    int format;
+    int64_t h5;               /* HDF5 file for direct reads, < 0 if none */
+    bool h5_failed;
+    zsi_nc_var **vars;
+    size_t nvars, cap;
+} nc_file;
+
+bool zsi_nc_remember(nc_file *f, zsi_nc_var *v);
+/* Direct chunk reads of NetCDF-4 variables through HDF5 (nc_direct.c):
+ * the compressed chunks are read under the lock and decoded by our codecs
+ * (libdeflate for deflate) outside it, in parallel. */
+bool zsi_nc_direct_usable(zs_var *v);
+zs_status zsi_nc_direct_read(zs_var *v, const uint64_t *start,
+                             const uint64_t *count, void *out);
+void zsi_nc_direct_close(nc_file *f);
+
 /* 1 if path is a regular file starting with a NetCDF-3 ("CDF\1", "CDF\2",
  * "CDF\5") or HDF5 signature, 0 if not, -1 if it cannot be read (errno
  * set). */

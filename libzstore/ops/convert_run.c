@@ -255,7 +255,10 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
     zsi_convert_unit_box(v, u - v->unit0, start, count);
     for (int d = 0; d < v->ndim; d++)
         n *= count[d];
-    slab = calloc((size_t)(n ? n : 1), v->out_size);
+    /* every element is read into the slab; strings need NULLs to free */
+    slab = v->out_dtype == ZS_DT_STRING
+               ? calloc((size_t)(n ? n : 1), v->out_size)
+               : malloc((size_t)(n ? n : 1) * v->out_size);
     if (!slab)
         return zsi_nomem(ctx);
     if (v->rec >= 0)

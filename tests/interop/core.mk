@@ -11,3 +11,5 @@ TESTS += tests/interop/zsel.sh
 EXTRA_DIST += tests/interop/zsel.sh tests/interop/compare_sel.py
 TESTS += tests/interop/zmean.sh
 EXTRA_DIST += tests/interop/zmean.sh tests/interop/compare_reduce.py
+TESTS += tests/interop/nc-direct.sh
+EXTRA_DIST += tests/interop/nc-direct.sh
