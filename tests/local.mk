@@ -16,4 +16,5 @@ include tests/unit/local.mk
 include tests/cli/local.mk
 include tests/interop/local.mk
 include tests/man/local.mk
+include tests/fuzz/local.mk
 check_DATA += $(ZS_SAMPLES_STAMP)

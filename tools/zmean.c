@@ -171,7 +171,7 @@ int main(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
-        case 'h': usage(); return tool_close_stdout(&t);
+        case 'h': usage(); rc = tool_close_stdout(&t); goto done;
         case 'V': tool_version(&t);
         default:
             fprintf(stderr, "Try 'zmean --help' for more information.\n");

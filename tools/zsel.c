@@ -143,7 +143,7 @@ int main(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
-        case 'h': usage(); return tool_close_stdout(&t);
+        case 'h': usage(); rc = tool_close_stdout(&t); goto done;
         case 'V': tool_version(&t);
         default:
             fprintf(stderr, "Try 'zsel --help' for more information.\n");
@@ -159,7 +159,6 @@ int main(int argc, char **argv)
     zs_select_opts_set_lon(o, lon);
     zs_select_opts_set_overwrite(o, overwrite);
     zs_select_opts_set_history(o, history);
-    free(history);
     zs_ctx_set_progress(ctx, tool_progress, &t);
     tool_catch_signals();
     st = zs_dataset_open(ctx, argv[optind], &ds);
@@ -183,6 +182,7 @@ int main(int argc, char **argv)
     }
     rc = tool_close_stdout(&t);
 done:
+    free(history);
     zs_selection_free(sel);
     zs_dataset_close(ds);
     zs_select_opts_free(o);

@@ -285,7 +285,10 @@ const uint64_t *zs_array_shape(const zs_array *a) { return a->meta.shape; }
 const uint64_t *zs_array_chunks(const zs_array *a) { return a->meta.chunks; }
 zs_dtype zs_array_dtype(const zs_array *a) { return a->meta.dtype; }
 const zs_attrs *zs_array_attrs(const zs_array *a) { return a->meta.attrs; }
-const char *zs_array_codecs(const zs_array *a) { return a->chain.desc; }
+const char *zs_array_codecs(const zs_array *a)
+{
+    return a->chain.desc ? a->chain.desc : "none";
+}
 
 size_t zs_array_itemsize(const zs_array *a)
 {

@@ -129,12 +129,13 @@ static zs_status read_strings(region *r, const piece *p, const zsi_buf *dec,
 static zs_status chunk_entry(zs_array *a, const uint64_t *cidx, bool whole,
                              zsi_centry **out)
 {
-    struct zsi_cache *c = whole ? NULL : a->ctx->cache;
+    struct zsi_cache *all = zsi_cache_of(a->ctx);   /* budget up to date */
+    struct zsi_cache *c = whole ? NULL : all;
     uint64_t idx = zsi_array_ravel(a, cidx);
     zsi_buf dec = ZSI_BUF_INIT;
     int found = 0;
     zs_status st;
-    *out = zsi_cache_get(a->ctx->cache, a->cache_id, idx);
+    *out = zsi_cache_get(all, a->cache_id, idx);
     if (*out)
         return ZS_OK;
     st = zsi_array_load_chunk(a, cidx, &dec, &found);
@@ -179,7 +180,7 @@ static zs_status read_task(void *arg, size_t i)
                         p.cnt, item);
         }
     }
-    zsi_cache_release(e->cached ? a->ctx->cache : NULL, e);
+    zsi_cache_release(a->ctx->cache, e);
     return st;
 }
 

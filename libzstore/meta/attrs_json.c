@@ -115,8 +115,8 @@ static bool set_value(zs_attrs *a, const char *name, const cJSON *v)
     } else {
         int kind = scalar_kind(v);
         if (kind == K_TEXT)
-            return zsi_attrs_set(a, name, ZS_DT_STRING, v->valuestring,
-                                 strlen(v->valuestring));
+            return zsi_attrs_set(a, name, ZS_DT_STRING, zsi_jv_text(v),
+                                 strlen(zsi_jv_text(v)));
         if (kind != K_OTHER)
             return set_numbers(a, name, v, kind, 1);
     }
@@ -178,7 +178,7 @@ zs_status zsi_kv_from_json(zs_ctx *ctx, const char *where, const cJSON *obj,
         else if (zsi_jv_double(c, &d))
             ok = zsi_kv_set_double(&kv, c->string, d);
         else if (zsi_jv_is_text(c))
-            ok = zsi_kv_set_string(&kv, c->string, c->valuestring);
+            ok = zsi_kv_set_string(&kv, c->string, zsi_jv_text(c));
         else if (cJSON_IsBool(c))
             ok = zsi_kv_set_bool(&kv, c->string, cJSON_IsTrue(c));
         else if (cJSON_IsNull(c))

@@ -18,8 +18,10 @@
  * text stays plain ASCII around them. */
 #define TAG_INT_ESC "\\uE000"
 #define TAG_NUM_ESC "\\uE001"
+#define TAG_LIT_ESC "\\uE002"
 #define TAG_INT "\xEE\x80\x80"
 #define TAG_NUM "\xEE\x80\x81"
+#define TAG_LIT "\xEE\x80\x82"
 
 static bool is_digit(char c)
 {
@@ -61,13 +63,28 @@ static bool word_at(const char *p, const char *end, const char *w)
     return (size_t)(end - p) >= n && memcmp(p, w, n) == 0;
 }
 
+/* Does the JSON string whose contents start at p begin with one of our
+ * tag characters U+E000..U+E002, raw or escaped? */
+static bool starts_with_tag(const char *p, const char *end)
+{
+    if (end - p >= 3 && memcmp(p, "\xEE\x80", 2) == 0 &&
+        (unsigned char)p[2] >= 0x80 && (unsigned char)p[2] <= 0x82)
+        return true;
+    return end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+           (p[2] == 'e' || p[2] == 'E') && p[3] == '0' && p[4] == '0' &&
+           p[5] >= '0' && p[5] <= '2';
+}
+
 /* Rewrite integer literals and NaN/Infinity outside strings as tagged
- * strings.  Returns a NUL-terminated copy or NULL on no memory. */
+ * strings, and put the literal tag in front of string values that
+ * themselves start with a tag character, so that no text can pass for
+ * a number.  Keys are left alone: they are never interpreted.  Returns
+ * a NUL-terminated copy or NULL on no memory. */
 static char *prelex(const char *text, size_t len)
 {
-    zsi_buf b = ZSI_BUF_INIT;
+    zsi_buf b = ZSI_BUF_INIT, stack = ZSI_BUF_INIT;
     const char *p = text, *end = text + len;
-    bool in_str = false;
+    bool in_str = false, expect_key = false;
     if (!zsi_buf_reserve(&b, len + len / 4 + 16))
         return NULL;
     while (p < end) {
@@ -90,6 +107,25 @@ static char *prelex(const char *text, size_t len)
         }
         if (c == '"') {
             in_str = true;
+            if (!zsi_buf_append(&b, p, 1))
+                goto nomem;
+            p++;
+            if (!expect_key && starts_with_tag(p, end) &&
+                !zsi_buf_append_str(&b, TAG_LIT_ESC))
+                goto nomem;
+            continue;
+        } else if (c == '{' || c == '[') {
+            if (!zsi_buf_append(&stack, &c, 1))
+                goto nomem;
+            expect_key = c == '{';
+        } else if (c == '}' || c == ']') {
+            if (stack.len)
+                stack.len--;
+            expect_key = false;
+        } else if (c == ',') {
+            expect_key = stack.len && ((char *)stack.data)[stack.len - 1] == '{';
+        } else if (c == ':') {
+            expect_key = false;
         } else if (c == '-' || is_digit(c)) {
             bool is_int;
             size_t n = number_len(p, end, &is_int);
@@ -124,10 +160,12 @@ static char *prelex(const char *text, size_t len)
             goto nomem;
         p++;
     }
+    zsi_buf_free(&stack);
     if (!zsi_buf_cstr(&b))
         goto nomem;
     return (char *)zsi_buf_take(&b);
 nomem:
+    zsi_buf_free(&stack);
     zsi_buf_free(&b);
     return NULL;
 }
@@ -143,9 +181,14 @@ zs_status zsi_meta_doc_parse(zs_ctx *ctx, const char *where,
     zsi_meta_doc *d;
     const char *err_at = NULL;
     char *lexed;
+    size_t bad;
     if (memchr(text, 0, len))
         return zsi_err(ctx, ZS_ERR_FORMAT, "%s: invalid JSON (NUL byte)",
                        where);
+    bad = zsi_utf8_check(text, len);
+    if (bad < len)
+        return zsi_err(ctx, ZS_ERR_FORMAT,
+                       "%s: invalid JSON (not UTF-8 at byte %zu)", where, bad);
     lexed = prelex(text, len);
     if (!lexed)
         return zsi_nomem(ctx);
@@ -230,7 +273,10 @@ bool zsi_jv_double(const cJSON *v, double *out)
 
 const char *zsi_jv_text(const cJSON *v)
 {
-    return zsi_jv_is_text(v) ? v->valuestring : NULL;
+    if (!zsi_jv_is_text(v))
+        return NULL;
+    return zsi_str_starts(v->valuestring, TAG_LIT) ? v->valuestring + 3
+                                                   : v->valuestring;
 }
 
 /* ---- writing ------------------------------------------------------- */
@@ -475,7 +521,7 @@ bool zsi_json_node(zsi_json *j, const cJSON *v)
     if (zsi_jv_double(v, &d))
         return zsi_json_f64(j, d);
     if (cJSON_IsString(v))
-        return zsi_json_str(j, v->valuestring);
+        return zsi_json_str(j, zsi_jv_text(v));
     if (cJSON_IsBool(v))
         return zsi_json_bool(j, cJSON_IsTrue(v));
     return zsi_json_null(j);

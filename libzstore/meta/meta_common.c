@@ -270,7 +270,7 @@ static bool ucs4_from_utf8(const char *s, uint8_t *out, size_t n)
                 return false;
             cp = cp << 6 | (*p & 0x3f);
         }
-        if (k >= n)
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || k >= n)
             return false;
         zsi_put_le32(out + 4 * k++, cp);
     }
@@ -301,8 +301,10 @@ zs_status zsi_fill_from_json(zs_ctx *ctx, const char *where,
         ok = int_fill(v, m->dtype, item);
     } else if (m->dtype == ZS_DT_BYTES) {
         const char *s = zsi_jv_text(v);
-        if (s && zsi_base64_decode(s, &b) && b.len <= m->itemsize)
-            memcpy(item, b.data, b.len);
+        if (s && zsi_base64_decode(s, &b) && b.len <= m->itemsize) {
+            if (b.len)
+                memcpy(item, b.data, b.len);
+        }
         else if (!(zsi_jv_is_int(v) || (s && !*s)))
             ok = false;   /* only 0 and "" mean all-zero besides base64 */
         zsi_buf_free(&b);
@@ -386,9 +388,11 @@ zs_status zsi_dims_from_json(zs_ctx *ctx, const char *where,
     if (!cJSON_IsArray(names))
         return zsi_err(ctx, ZS_ERR_FORMAT,
                        "%s: dimension names are not a list", where);
+    if (cJSON_GetArraySize(names) != m->ndim)
+        return zsi_err(ctx, ZS_ERR_FORMAT,
+                       "%s: %d dimension names for %d dimensions", where,
+                       cJSON_GetArraySize(names), m->ndim);
     for (const cJSON *c = names->child; c; c = c->next, n++) {
-        if (n >= m->ndim)
-            break;
         v[n] = zsi_jv_text(c);
         if (!v[n])
             return ZS_OK;  /* null names: treat as absent */

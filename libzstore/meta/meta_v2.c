@@ -275,6 +275,8 @@ bool zsi_json_fill(zsi_json *j, const zsi_array_meta *m)
             size_t n = 0;
             if (cp == 0)
                 break;
+            if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                cp = 0xfffd;    /* not a character: never emit bad UTF-8 */
             if (cp < 0x80) { u[n++] = (char)cp; }
             else if (cp < 0x800) {
                 u[n++] = (char)(0xc0 | cp >> 6);
@@ -289,8 +291,10 @@ bool zsi_json_fill(zsi_json *j, const zsi_array_meta *m)
                 u[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
                 u[n++] = (char)(0x80 | (cp & 0x3f));
             }
-            if (!zsi_buf_append(&b, u, n))
+            if (!zsi_buf_append(&b, u, n)) {
+                zsi_buf_free(&b);
                 return false;
+            }
         }
         ok = zsi_json_strn(j, b.data ? (char *)b.data : "", b.len);
         zsi_buf_free(&b);

@@ -35,7 +35,7 @@ zs_status zsi_meta_v3_node(zs_ctx *ctx, const char *where,
 static zs_status spec_from_json(zs_ctx *ctx, const char *where,
                                 const cJSON *obj, zsi_codec_spec *s)
 {
-    const char *name = zsi_jv_is_text(obj) ? obj->valuestring
+    const char *name = zsi_jv_is_text(obj) ? zsi_jv_text(obj)
                                            : zsi_jv_text(member(obj, "name"));
     const cJSON *cfg = cJSON_IsObject(obj) ? member(obj, "configuration")
                                            : NULL;

@@ -15,7 +15,9 @@
 
 #include "store/zsi_store.h"
 
-#define TMP_MARK ".zstmp."
+/* Temporary files carry a control character, which no valid key holds,
+ * so that listing can never mistake one for a key or hide a key. */
+#define TMP_MARK "\x01zstmp."
 
 typedef struct dir_store {
     char *final;    /* the store's name */
@@ -205,7 +207,9 @@ static zs_status dir_erase(zs_store *s, const char *key)
     zs_status st = ZS_OK;
     if (!path)
         return zsi_nomem(s->ctx);
-    if (unlink(path) != 0 && errno != ENOENT)
+    /* a directory is not a value: erasing it is erasing an absent key */
+    if (unlink(path) != 0 && errno != ENOENT && errno != EISDIR &&
+        errno != ENOTDIR)
         st = zsi_errno(s->ctx, errno, "%s", path);
     free(path);
     return st;
@@ -271,6 +275,14 @@ static zs_status dir_list(zs_store *s, const char *prefix, zs_key_fn fn,
     struct list_filter f = {prefix, fn, user};
     zs_status st = ZS_OK;
     bool stop = false;
+    /* the directory part of the prefix must itself be a valid key, or
+     * the walk could leave the store ("../") */
+    if (reldir && *reldir && !zsi_key_ok(reldir)) {
+        free(dir);
+        free(reldir);
+        return zsi_err(s->ctx, ZS_ERR_INVALID, "%s: invalid prefix '%s'",
+                       s->name, prefix);
+    }
     if (!dir)
         st = zsi_nomem(s->ctx);
     else

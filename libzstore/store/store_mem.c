@@ -198,6 +198,10 @@ static zs_status mem_list(zs_store *s, const char *prefix, zs_key_fn fn,
 static zs_status mem_discard(zs_store *s)
 {
     mem_table *t = s->impl;
+    if (!(s->flags & ZS_STORE_CREATE))
+        return zsi_err(s->ctx, ZS_ERR_INVALID,
+                       "%s: refusing to discard a store opened for reading",
+                       s->name);
     pthread_mutex_lock(&t->lock);
     for (size_t i = 0; i < t->n; i++) {
         free(t->e[i].key);
@@ -273,7 +277,8 @@ zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
     if (st != ZS_OK)
         return st;
     s->impl = t;
-    s->caps = ZSI_STORE_CAN_LIST | ZSI_STORE_CAN_WRITE;
+    s->caps = ZSI_STORE_CAN_LIST |
+              ((flags & ZS_STORE_CREATE) ? ZSI_STORE_CAN_WRITE : 0);
     *out = s;
     return ZS_OK;
 }

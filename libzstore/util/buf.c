@@ -222,11 +222,20 @@ bool zsi_strv_split(zsi_strv *s, const char *text, char sep)
     return true;
 }
 
+/* strtol and friends skip leading white space and take a sign where we
+ * want neither. */
+static bool starts_number(const char *s, bool sign)
+{
+    return s && ((*s >= '0' && *s <= '9') ||
+                 (sign && (*s == '-' || *s == '+') && s[1] >= '0' &&
+                  s[1] <= '9'));
+}
+
 bool zsi_parse_i64(const char *s, int64_t *out)
 {
     char *end;
     long long v;
-    if (!s || !*s)
+    if (!starts_number(s, true))
         return false;
     errno = 0;
     v = strtoll(s, &end, 10);
@@ -240,7 +249,7 @@ bool zsi_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     unsigned long long v;
-    if (!s || !*s || *s == '-')
+    if (!starts_number(s, false))
         return false;
     errno = 0;
     v = strtoull(s, &end, 10);
@@ -254,7 +263,9 @@ bool zsi_parse_double(const char *s, double *out)
 {
     char *end;
     double v;
-    if (!s || !*s)
+    if (!s || !*s || (*s != '-' && *s != '+' && *s != '.' &&
+                      !(*s >= '0' && *s <= '9') && *s != 'i' &&
+                      *s != 'I' && *s != 'n' && *s != 'N'))
         return false;
     errno = 0;
     v = strtod(s, &end);
@@ -269,7 +280,7 @@ bool zsi_parse_size(const char *s, uint64_t *out)
     char *end;
     unsigned long long v;
     uint64_t mul = 1;
-    if (!s || !*s || *s == '-')
+    if (!starts_number(s, false))
         return false;
     errno = 0;
     v = strtoull(s, &end, 10);
@@ -362,6 +373,55 @@ static void repr_style(const char *e, char *buf, size_t size)
     }
 }
 
+/* Change the last digit of an "%.*e" text by delta (carrying), so that a
+ * neighbour of the correctly rounded N-digit text can be tried: the
+ * shortest text that reads back is not always the nearest one (2^-24). */
+static bool bump(char *e, int delta)
+{
+    char *p = strchr(e, 'e');
+    if (!p)
+        return false;
+    for (--p; p >= e; p--) {
+        if (*p == '.')
+            continue;
+        if (*p < '0' || *p > '9')
+            return false;
+        if (delta > 0 && *p < '9') {
+            (*p)++;
+            return true;
+        }
+        if (delta < 0 && *p > '0') {
+            (*p)--;
+            return true;
+        }
+        if (delta > 0)
+            *p = '0';
+        else
+            *p = '9';
+    }
+    return false;   /* ran out of digits: no neighbour of this length */
+}
+
+/* The shortest "%.*e" text that strtod (or strtof) reads back as x. */
+static void shortest(double x, bool f32, int maxd, char *e, size_t n)
+{
+    for (int prec = 1; prec <= maxd; prec++) {
+        char c[48];
+        snprintf(e, n, "%.*e", prec - 1, x);
+        if (f32 ? strtof(e, NULL) == (float)x : strtod(e, NULL) == x)
+            return;
+        for (int delta = 1; delta >= -1; delta -= 2) {
+            snprintf(c, sizeof c, "%s", e);
+            if (bump(c, delta) &&
+                (f32 ? strtof(c, NULL) == (float)x : strtod(c, NULL) == x)) {
+                snprintf(e, n, "%s", c);
+                return;
+            }
+        }
+    }
+    snprintf(e, n, "%.*e", maxd - 1, x);
+}
+
 void zsi_fmt_double(double d, char *buf, size_t size)
 {
     char e[48];
@@ -373,11 +433,7 @@ void zsi_fmt_double(double d, char *buf, size_t size)
         snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, d);
-        if (strtod(e, NULL) == d)
-            break;
-    }
+    shortest(d, false, 17, e, sizeof e);
     repr_style(e, buf, size);
 }
 
@@ -388,11 +444,7 @@ void zsi_fmt_float(float f, char *buf, size_t size)
         zsi_fmt_double(f, buf, size);
         return;
     }
-    for (int prec = 1; prec <= 9; prec++) {
-        snprintf(e, sizeof e, "%.*e", prec - 1, (double)f);
-        if (strtof(e, NULL) == f)
-            break;
-    }
+    shortest((double)f, true, 9, e, sizeof e);
     repr_style(e, buf, size);
 }
 
@@ -422,6 +474,19 @@ static size_t utf8_seq(const unsigned char *p, size_t n, size_t *sub)
         }
     }
     return len;
+}
+
+size_t zsi_utf8_check(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t sub, l = utf8_seq(p + i, n - i, &sub);
+        if (!l)
+            return i;
+        i += l;
+    }
+    return n;
 }
 
 bool zsi_utf8_sanitize(const char *s, size_t n, zsi_buf *out)

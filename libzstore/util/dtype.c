@@ -184,8 +184,9 @@ uint16_t zsi_float_to_half(float f)
     memcpy(&x, &f, sizeof x);
     uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
     uint32_t exp = (x >> 23) & 0xff, man = x & 0x7fffff;
-    if (exp == 0xff)
-        return (uint16_t)(sign | 0x7c00 | (man ? 0x200 : 0));
+    if (exp == 0xff)   /* infinity, or NaN keeping its payload's top bits */
+        return (uint16_t)(sign | 0x7c00 |
+                          (man ? ((man >> 13) ? man >> 13 : 0x200) : 0));
     int e = (int)exp - 127 + 15;
     if (e >= 31)
         return (uint16_t)(sign | 0x7c00);

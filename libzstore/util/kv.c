@@ -171,8 +171,9 @@ int zsi_kv_get_int(const zsi_kv *kv, const char *key, int64_t *out)
         *out = it->i;
         return 1;
     }
-    if (it->type == ZSI_KV_DOUBLE && it->d == (double)(int64_t)it->d &&
-        it->d >= -9.2e18 && it->d <= 9.2e18) {
+    /* range first: converting an out-of-range double is undefined */
+    if (it->type == ZSI_KV_DOUBLE && it->d >= -9.2e18 && it->d <= 9.2e18 &&
+        it->d == (double)(int64_t)it->d) {
         *out = (int64_t)it->d;
         return 1;
     }

@@ -126,6 +126,8 @@ bool zsi_strv_split(zsi_strv *s, const char *text, char sep);
 /* Append text to out as valid UTF-8: each maximal invalid subsequence
  * becomes U+FFFD, as Python's bytes.decode("utf-8", "replace") does. */
 bool zsi_utf8_sanitize(const char *s, size_t n, zsi_buf *out);
+/* Offset of the first invalid UTF-8 byte in s, or n if all valid. */
+size_t zsi_utf8_check(const char *s, size_t n);
 
 /* Parse a decimal integer/float occupying the whole string. */
 bool zsi_parse_i64(const char *s, int64_t *out);
