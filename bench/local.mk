@@ -3,5 +3,6 @@ noinst_PROGRAMS += bench/cpulimit
 bench_cpulimit_SOURCES = bench/cpulimit.c
 bench_cpulimit_CPPFLAGS = $(NETCDF_CFLAGS) $(BLOSC_CFLAGS)
 bench_cpulimit_LDADD = $(NETCDF_LIBS) $(BLOSC_LIBS)
-EXTRA_DIST += bench/nc2zarr.sh bench/peakrss.py bench/to_zarr_xarray.py \
+EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/peakrss.py \
+	bench/to_zarr_xarray.py bench/xarray_ops.py \
 	bench/RESULTS.md

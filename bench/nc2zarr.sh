@@ -19,6 +19,14 @@ W=${2:-/tmp/zstore-bench}
 REPEAT=${REPEAT:-2}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
+# the programs themselves, not libtool's wrapper scripts around them
+if [ -x "$B/tools/.libs/zinfo" ]; then
+    T=$B/tools/.libs
+    LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    export LD_LIBRARY_PATH
+else
+    T=$B/tools
+fi
 cores=$(nproc)
 mkdir -p "$W/out"
 if [ ! -f "$W/data/.done" ]; then
@@ -52,11 +60,11 @@ raw=$(awk '$1=="raw"{print $2}' "$W/limit.txt")
 
 echo "== timing (best of $REPEAT)"
 # shellcheck disable=SC2086
-r_j2=$(best nc2zarr-j$cores "$B/tools/nc2zarr" -q --overwrite -j "$cores" \
+r_j2=$(best nc2zarr-j$cores "$T/nc2zarr" -q --overwrite -j "$cores" \
        $files -o "$W/out/nc2zarr.zarr")
 echo "$r_j2"
 # shellcheck disable=SC2086
-r_j1=$(best nc2zarr-j1 "$B/tools/nc2zarr" -q --overwrite -j 1 $files \
+r_j1=$(best nc2zarr-j1 "$T/nc2zarr" -q --overwrite -j 1 $files \
        -o "$W/out/nc2zarr1.zarr")
 echo "$r_j1"
 # shellcheck disable=SC2086
@@ -75,9 +83,9 @@ r_nc=$(REPEAT=1 best nccopy sh "$W/nccopy-all.sh")
 echo "$r_nc"
 
 echo "== correctness"
-"$B/tools/zinfo" --checksum "$W/out/nc2zarr.zarr" > "$W/sum-j2"
-"$B/tools/zinfo" --checksum "$W/out/nc2zarr1.zarr" > "$W/sum-j1"
-"$B/tools/zinfo" --checksum "$W/out/xarray.zarr" > "$W/sum-xr"
+"$T/zinfo" --checksum "$W/out/nc2zarr.zarr" > "$W/sum-j2"
+"$T/zinfo" --checksum "$W/out/nc2zarr1.zarr" > "$W/sum-j1"
+"$T/zinfo" --checksum "$W/out/xarray.zarr" > "$W/sum-xr"
 same_j=$(cmp -s "$W/sum-j2" "$W/sum-j1" && echo yes || echo NO)
 same_x=$(cmp -s "$W/sum-j2" "$W/sum-xr" && echo yes || echo NO)
 echo "nc2zarr -j$cores and -j1 outputs identical: $same_j"

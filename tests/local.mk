@@ -2,9 +2,16 @@
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
+if ZS_SANITIZE
+ZS_TEST_SANITIZED = yes
+else
+ZS_TEST_SANITIZED = no
+endif
+# ZS_SANITIZED=yes: memory figures mean nothing (ASan keeps freed memory)
 AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)'; \
 	top_builddir='$(abs_top_builddir)'; \
-	export srcdir top_builddir;
+	ZS_SANITIZED=$(ZS_TEST_SANITIZED); \
+	export srcdir top_builddir ZS_SANITIZED;
 EXTRA_DIST += tests/lib/tap.sh tests/unit/tap.h
 
 # Unit tests link the library's objects statically, so that they can test

@@ -391,20 +391,26 @@ static zs_status to_c_order(zs_array *a, zsi_buf *dec)
     return ZS_OK;
 }
 
+/* The stored bytes of a chunk (its key in key, for messages). */
+static zs_status fetch_chunk(zs_array *a, const uint64_t *cidx, zsi_buf *key,
+                             zsi_buf *raw, int *found)
+{
+    zs_status st;
+    if (a->broken)
+        return zsi_err(a->ctx, a->broken, "%s", a->broken_msg);
+    st = zsi_array_chunk_key(a, cidx, key);
+    if (st != ZS_OK)
+        return st;
+    if (a->shard)
+        return zsi_shard_get(a, cidx, raw, found);
+    return zsi_store_get(a->store, (char *)key->data, raw, found);
+}
+
 zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
                                zsi_buf *out, int *found)
 {
     zsi_buf key = ZSI_BUF_INIT, raw = ZSI_BUF_INIT;
-    zs_status st;
-    if (a->broken)
-        return zsi_err(a->ctx, a->broken, "%s", a->broken_msg);
-    st = zsi_array_chunk_key(a, cidx, &key);
-    if (st != ZS_OK)
-        return st;
-    if (a->shard)
-        st = zsi_shard_get(a, cidx, &raw, found);
-    else
-        st = zsi_store_get(a->store, (char *)key.data, &raw, found);
+    zs_status st = fetch_chunk(a, cidx, &key, &raw, found);
     if (st == ZS_OK && *found) {
         st = zsi_chain_decode(&a->chain, a->ctx, raw.data, raw.len, out,
                               a->chunk_bytes);
@@ -419,6 +425,38 @@ zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
         if (st != ZS_OK)
             zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
     }
+    zsi_buf_free(&raw);
+    zsi_buf_free(&key);
+    return st;
+}
+
+zs_status zsi_array_load_chunk_into(zs_array *a, const uint64_t *cidx,
+                                    void *dst, int *found)
+{
+    zsi_buf key = ZSI_BUF_INIT, raw = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
+    zs_status st;
+    if (a->fortran || a->meta.dtype == ZS_DT_STRING) {
+        st = zsi_array_load_chunk(a, cidx, &dec, found);
+        if (st == ZS_OK && *found)
+            memcpy(dst, dec.data, a->chunk_bytes);
+        zsi_buf_free(&dec);
+        return st;
+    }
+    st = fetch_chunk(a, cidx, &key, &raw, found);
+    if (st == ZS_OK && *found) {
+        if (!zsi_chain_decode_into(&a->chain, a->ctx, raw.data, raw.len, dst,
+                                   a->chunk_bytes, &st)) {
+            st = zsi_chain_decode(&a->chain, a->ctx, raw.data, raw.len, &dec,
+                                  a->chunk_bytes);
+            if (st == ZS_OK)
+                memcpy(dst, dec.data, a->chunk_bytes);
+        }
+        if (st == ZS_OK && a->swap)
+            zsi_byteswap(dst, a->chunk_bytes / swap_width(a), swap_width(a));
+        if (st != ZS_OK)
+            zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
+    }
+    zsi_buf_free(&dec);
     zsi_buf_free(&raw);
     zsi_buf_free(&key);
     return st;

@@ -148,15 +148,77 @@ static zs_status chunk_entry(zs_array *a, const uint64_t *cidx, bool whole,
     return st;
 }
 
+/* The elements of an interior chunk lie contiguously in the caller's
+ * buffer when the chunk spans the box in every dimension after the first
+ * one it does not (and single indices before): then they are encoded
+ * from, or decoded into, that buffer without a copy.  Returns the
+ * element offset, or -1. */
+static int64_t in_place(const region *r, const piece *p)
+{
+    const zs_array *a = r->a;
+    uint64_t off = 0, stride = 1;
+    int k = -1;
+    if (!p->whole || a->meta.dtype == ZS_DT_STRING)
+        return -1;
+    for (int d = 0; d < a->meta.ndim; d++)
+        if (p->cnt[d] != a->cshape[d])
+            return -1;   /* an edge chunk: padding needed */
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        if (k < 0 && p->cnt[d] != r->count[d])
+            k = d;
+        else if (k >= 0 && p->cnt[d] != 1)
+            return -1;
+    }
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        off += p->doff[d] * stride;
+        stride *= r->count[d];
+    }
+    return (int64_t)off;
+}
+
+/* The fill value (or zeros) into piece p of a read. */
+static void fill_piece(zs_array *a, region *r, const piece *p,
+                       zs_status *st)
+{
+    uint8_t zero[64] = {0};
+    const void *item = a->meta.has_fill ? a->meta.fill : zero;
+    if (a->itemsize > sizeof zero && !a->meta.has_fill) {
+        uint8_t *z = calloc(1, a->itemsize);
+        if (!z)
+            *st = zsi_nomem(a->ctx);
+        else
+            zsi_nd_fill(a->meta.ndim, a->itemsize, r->out, r->count,
+                        p->doff, p->cnt, z);
+        free(z);
+    } else {
+        zsi_nd_fill(a->meta.ndim, a->itemsize, r->out, r->count, p->doff,
+                    p->cnt, item);
+    }
+}
+
 static zs_status read_task(void *arg, size_t i)
 {
     region *r = arg;
     zs_array *a = r->a;
-    zsi_centry *e;
+    zsi_centry *e = NULL;
+    int64_t off;
     piece p;
     zs_status st;
     locate(r, i, &p);
-    st = chunk_entry(a, p.cidx, p.whole, &e);
+    if ((off = in_place(r, &p)) >= 0 &&
+        !(e = zsi_cache_get(zsi_cache_of(a->ctx), a->cache_id,
+                            zsi_array_ravel(a, p.cidx)))) {
+        /* a whole chunk read for the first time: decode it in place */
+        int found = 0;
+        st = zsi_array_load_chunk_into(a, p.cidx,
+                                       r->out + (size_t)off * a->itemsize,
+                                       &found);
+        if (st == ZS_OK && !found)
+            fill_piece(a, r, &p, &st);
+        return st;
+    }
+    st = off >= 0 ? ZS_OK : chunk_entry(a, p.cidx, p.whole || a->streaming,
+                                        &e);
     if (st != ZS_OK)
         return st;
     if (a->meta.dtype == ZS_DT_STRING) {
@@ -165,20 +227,7 @@ static zs_status read_task(void *arg, size_t i)
         zsi_nd_copy(a->meta.ndim, a->itemsize, e->data.data, a->cshape,
                     p.soff, r->out, r->count, p.doff, p.cnt);
     } else {
-        uint8_t zero[64] = {0};
-        const void *item = a->meta.has_fill ? a->meta.fill : zero;
-        if (a->itemsize > sizeof zero && !a->meta.has_fill) {
-            uint8_t *z = calloc(1, a->itemsize);
-            if (!z)
-                st = zsi_nomem(a->ctx);
-            else
-                zsi_nd_fill(a->meta.ndim, a->itemsize, r->out, r->count,
-                            p.doff, p.cnt, z);
-            free(z);
-        } else {
-            zsi_nd_fill(a->meta.ndim, a->itemsize, r->out, r->count, p.doff,
-                        p.cnt, item);
-        }
+        fill_piece(a, r, &p, &st);
     }
     zsi_cache_release(a->ctx->cache, e);
     return st;
@@ -254,43 +303,17 @@ static zs_status compose(region *r, const piece *p, zsi_buf *chunk)
     return ZS_OK;
 }
 
-/* The elements of an interior chunk lie contiguously in the input when
- * the chunk spans the input box in every dimension after the first one
- * it does not (and single indices before): then they are encoded from
- * the caller's buffer without a copy. */
-static const uint8_t *in_place(const region *r, const piece *p)
-{
-    const zs_array *a = r->a;
-    uint64_t off = 0, stride = 1;
-    int k = -1;
-    if (!p->whole || a->meta.dtype == ZS_DT_STRING)
-        return NULL;
-    for (int d = 0; d < a->meta.ndim; d++)
-        if (p->cnt[d] != a->cshape[d])
-            return NULL;   /* an edge chunk: padding needed */
-    for (int d = a->meta.ndim - 1; d >= 0; d--) {
-        if (k < 0 && p->cnt[d] != r->count[d])
-            k = d;
-        else if (k >= 0 && p->cnt[d] != 1)
-            return NULL;
-    }
-    for (int d = a->meta.ndim - 1; d >= 0; d--) {
-        off += p->doff[d] * stride;
-        stride *= r->count[d];
-    }
-    return r->in + off * a->itemsize;
-}
-
 static zs_status write_task(void *arg, size_t i)
 {
     region *r = arg;
     zsi_buf chunk = ZSI_BUF_INIT;
-    const uint8_t *direct;
+    int64_t off;
     piece p;
     zs_status st;
     locate(r, i, &p);
-    if ((direct = in_place(r, &p)))
-        return zsi_array_store_chunk(r->a, p.cidx, direct);
+    if ((off = in_place(r, &p)) >= 0)
+        return zsi_array_store_chunk(r->a, p.cidx,
+                                     r->in + (size_t)off * r->a->itemsize);
     st = compose(r, &p, &chunk);
     if (st == ZS_OK)
         st = zsi_array_store_chunk(r->a, p.cidx, chunk.data);

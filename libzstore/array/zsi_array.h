@@ -34,6 +34,8 @@ struct zs_array {
     bool swap;                       /* decoded elements not native */
     bool fortran;                    /* chunks stored in F order */
     bool skip_fill_chunks;           /* writer: drop all-fill chunks */
+    bool streaming;                  /* reader: each chunk is wanted once,
+                                        so partly read ones are not cached */
     uint64_t cache_id;
     struct zsi_shard *shard;         /* v3 sharding, or NULL */
     zs_status broken;                /* codecs we cannot run: reads fail */
@@ -58,6 +60,10 @@ zs_status zsi_array_chunk_key(const zs_array *a, const uint64_t *cidx,
 /* Load and decode one chunk.  *found 0: absent (out not touched). */
 zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
                                zsi_buf *out, int *found);
+/* The same, decoded straight into dst (chunk_bytes bytes, C order) when
+ * the codecs allow it; dst is untouched when the chunk is missing. */
+zs_status zsi_array_load_chunk_into(zs_array *a, const uint64_t *cidx,
+                                    void *dst, int *found);
 /* Encode and store one decoded chunk (chunk_bytes, C order, native). */
 zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
                                 const void *data);

@@ -294,6 +294,21 @@ zs_status zsi_chain_decode(const zsi_chain *ch, zs_ctx *ctx,
     return st;
 }
 
+bool zsi_chain_decode_into(const zsi_chain *ch, zs_ctx *ctx,
+                           const uint8_t *in, size_t n, void *dst,
+                           size_t size, zs_status *st)
+{
+    zsi_buf out;
+    if (active_count(ch, true) > 1)
+        return false;   /* intermediate sizes are not size */
+    zsi_buf_borrow(&out, dst, size);
+    *st = zsi_chain_decode(ch, ctx, in, n, &out, size);
+    if (*st == ZS_OK && (out.data != dst || out.len != size))
+        *st = zsi_err(ctx, ZS_ERR_CORRUPT, "decoded %zu bytes, expected %zu",
+                      out.len, size);
+    return true;
+}
+
 /* ---- compressor specifications ---------------------------------------- */
 
 /* Split spec on ':' keeping empty fields; at most max fields. */

@@ -108,6 +108,13 @@ zs_status zsi_chain_decode(const zsi_chain *ch, zs_ctx *ctx,
                            const uint8_t *in, size_t n, zsi_buf *out,
                            size_t expect);
 
+/* Decode straight into dst, which holds exactly size bytes, when the
+ * chain allows it (at most one active codec): returns true and the
+ * outcome in *st.  False: use zsi_chain_decode. */
+bool zsi_chain_decode_into(const zsi_chain *ch, zs_ctx *ctx,
+                           const uint8_t *in, size_t n, void *dst,
+                           size_t size, zs_status *st);
+
 /* Parse a compressor specification as given on the command line:
  * "blosc:lz4:5:shuffle", "blosc:zstd:3:bitshuffle:blocksize=0", "zstd:3",
  * "lz4", "zlib:1", "gzip:5", "none".  Fills *id (static string, NULL for

@@ -107,8 +107,59 @@ void zsi_cfdecode_init(zsi_cfdecode *d, const zs_var *v)
     }
     if (zs_attrs_find(v->attrs, "missing_value", &i) &&
         zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i)))
-        for (size_t k = 0; k < zs_attrs_length(v->attrs, i) && k < 8; k++)
-            zs_attrs_get_double(v->attrs, i, k, &d->missing[d->nmissing++]);
+        for (size_t k = 0; k < zs_attrs_length(v->attrs, i) && k < 8; k++) {
+            double m;
+            zs_attrs_get_double(v->attrs, i, k, &m);
+            if (!(d->has_fill && m == d->fill))   /* ERA5: both -32767 */
+                d->missing[d->nmissing++] = m;
+        }
+}
+
+/* Rows of one raw type: the common cases in tight loops, the rest
+ * through zsi_cfdecode_value. */
+#define DECODE_ROW(T)                                                       \
+    do {                                                                    \
+        const T *q = (const T *)raw;                                        \
+        double f = d->fill, sc = d->scale, of = d->offset;                  \
+        if (d->is_unsigned || d->nmissing)                                  \
+            goto general;                                                   \
+        if (d->packed && d->has_fill)                                       \
+            for (size_t i = 0; i < n; i++) {                                \
+                double x = (double)q[i];                                    \
+                out[i] = x == f ? NAN : x * sc + of;                        \
+            }                                                               \
+        else if (d->packed)                                                 \
+            for (size_t i = 0; i < n; i++)                                  \
+                out[i] = (double)q[i] * sc + of;                            \
+        else if (d->has_fill)                                               \
+            for (size_t i = 0; i < n; i++) {                                \
+                double x = (double)q[i];                                    \
+                out[i] = x == f ? NAN : x;                                  \
+            }                                                               \
+        else                                                                \
+            for (size_t i = 0; i < n; i++)                                  \
+                out[i] = (double)q[i];                                      \
+        return;                                                             \
+    } while (0)
+
+void zsi_cfdecode_row(const zsi_cfdecode *d, const void *raw, size_t n,
+                      double *out)
+{
+    /* a NaN fill needs no test: NaN stays NaN through x * sc + of */
+    switch (d->dtype) {
+    case ZS_DT_INT8: DECODE_ROW(int8_t);
+    case ZS_DT_INT16: DECODE_ROW(int16_t);
+    case ZS_DT_INT32: DECODE_ROW(int32_t);
+    case ZS_DT_UINT8: DECODE_ROW(uint8_t);
+    case ZS_DT_UINT16: DECODE_ROW(uint16_t);
+    case ZS_DT_UINT32: DECODE_ROW(uint32_t);
+    case ZS_DT_FLOAT32: DECODE_ROW(float);
+    case ZS_DT_FLOAT64: DECODE_ROW(double);
+    default: break;
+    }
+general:
+    for (size_t i = 0; i < n; i++)
+        out[i] = zsi_cfdecode_value(d, raw, i);
 }
 
 double zsi_cfdecode_value(const zsi_cfdecode *d, const void *raw, size_t i)

@@ -20,6 +20,10 @@ typedef struct acc {
     double *a;      /* sum (mean, sum) | running mean (var, std) | extreme */
     double *b;      /* Kahan compensation (mean, sum) | M2 (var, std) */
     double *w;      /* sum of weights (weighted mean, var, std) */
+    /* Exact sums of raw integers (unweighted mean and sum of integer
+     * data up to 32 bits, packed or not), decoded when finished. */
+    int64_t *is;
+    double scale, offset;
 } acc;
 
 static bool weighted_op(const zsi_reduce *r)
@@ -35,6 +39,7 @@ static size_t acc_bytes(const zsi_reduce *r)
 
 static void acc_free(acc *a)
 {
+    free(a->is);
     free(a->cnt);
     free(a->a);
     free(a->b);
@@ -42,11 +47,34 @@ static void acc_free(acc *a)
     memset(a, 0, sizeof *a);
 }
 
-static zs_status acc_new(zsi_reduce *r, uint64_t n, acc *a)
+/* Integer sums apply: raw integers of at most 32 bits, summed without
+ * weights; the raw values must decode as x * scale + offset with no
+ * other missing values than the fill value. */
+static bool int_sums(const zsi_reduce *r, const zsi_cfdecode *d)
+{
+    return (r->o.op == RD_MEAN || r->o.op == RD_SUM) && !weighted_op(r) &&
+           !d->nmissing && !d->is_unsigned &&
+           (d->dtype == ZS_DT_INT8 || d->dtype == ZS_DT_INT16 ||
+            d->dtype == ZS_DT_INT32 || d->dtype == ZS_DT_UINT8 ||
+            d->dtype == ZS_DT_UINT16 || d->dtype == ZS_DT_UINT32);
+}
+
+static zs_status acc_new(zsi_reduce *r, const zsi_cfdecode *d, uint64_t n,
+                         acc *a)
 {
     memset(a, 0, sizeof *a);
     a->n = n;
     a->cnt = calloc((size_t)(n ? n : 1), sizeof *a->cnt);
+    if (int_sums(r, d)) {
+        a->is = calloc((size_t)(n ? n : 1), sizeof *a->is);
+        a->scale = d->packed ? d->scale : 1.0;
+        a->offset = d->packed ? d->offset : 0.0;
+        if (!a->cnt || !a->is) {
+            acc_free(a);
+            return zsi_nomem(r->ctx);
+        }
+        return ZS_OK;
+    }
     if (r->o.op != RD_COUNT) {
         a->a = calloc((size_t)(n ? n : 1), sizeof *a->a);
         a->b = calloc((size_t)(n ? n : 1), sizeof *a->b);
@@ -160,6 +188,13 @@ static double finish(const zsi_reduce *r, const acc *a, uint64_t o)
 {
     uint64_t n = a->cnt[o];
     double W = a->w ? a->w[o] : (double)n;
+    if (a->is) {
+        /* exact until here: sum < 2^32 * n */
+        double sum = (double)a->is[o];
+        if (r->o.op == RD_SUM)
+            return n ? sum * a->scale + (double)n * a->offset : 0.0;
+        return n ? sum / (double)n * a->scale + a->offset : NAN;
+    }
     switch (r->o.op) {
     case RD_COUNT: return (double)n;
     case RD_SUM: return n ? a->a[o] : 0.0;   /* skipna: an empty sum is 0 */
@@ -170,25 +205,49 @@ static double finish(const zsi_reduce *r, const acc *a, uint64_t o)
     }
 }
 
-/* ---- one block ----------------------------------------------------------- */
+/* ---- blocks ------------------------------------------------------------ */
 
-typedef struct blockjob {
+/* The input is read in blocks (whole chunks, up to BLOCK_BYTES when
+ * chunks are small) gathered into batches of at most BATCH_BYTES per
+ * thread (a larger block is a batch alone).  While
+ * the threads decode the blocks of one batch, they add up the blocks of
+ * the previous one: one parallel loop does both, so reading and adding
+ * overlap.  The adding is split into parts along one kept dimension, in
+ * absolute indices, so that no two tasks touch the same accumulator. */
+#define BLOCK_BYTES ((size_t)4 << 20)
+#define BATCH_BYTES ((size_t)8 << 20)   /* per thread, at least 2 */
+#define MAX_PARTS 64
+
+typedef struct block {
+    uint64_t bs[ZS_MAX_DIMS], bc[ZS_MAX_DIMS];  /* block box (input) */
+    uint64_t bst[ZS_MAX_DIMS];                 /* block strides */
+    int run_from;                              /* first dim of a run */
+    bool run_kept;                             /* kept (else reduced) */
+    size_t off;                                /* in the batch buffers */
+} block;
+
+typedef struct batch {
+    block *b;
+    size_t n, cap;
+    uint8_t *raw, *anom;
+    size_t bytes, raw_cap;
+} batch;
+
+typedef struct streamjob {
     zsi_reduce *r;
     const rvar *rv;
     acc *a;
-    const uint8_t *raw;
-    uint64_t bs[ZS_MAX_DIMS], bc[ZS_MAX_DIMS];  /* block box (input) */
-    uint64_t ts[ZS_MAX_DIMS];                  /* tile origin (input) */
-    uint64_t coef[ZS_MAX_DIMS];                /* output stride per dim */
-    uint64_t bst[ZS_MAX_DIMS];                 /* block strides */
-    int split;                                 /* -1: one task */
-    uint64_t ntasks;
-    int run_from;                              /* first dim of a run */
-    bool run_kept;                             /* kept (else reduced) */
     zsi_cfdecode dec;
-    uint8_t *anom;                             /* anomaly output block */
-    zs_dtype anom_t;
-} blockjob;
+    uint64_t ts[ZS_MAX_DIMS];                  /* tile origin (input) */
+    uint64_t tc[ZS_MAX_DIMS];                  /* tile counts (input) */
+    uint64_t coef[ZS_MAX_DIMS];                /* output stride per dim */
+    int split;                                 /* -1: one part */
+    uint64_t nparts;
+    batch *cur, *next;                         /* add cur, read next */
+    zs_dtype anom_t;                           /* anomalies: output type */
+    bool anomaly;
+    size_t batch_bytes;
+} streamjob;
 
 /* Kinds of dimensions: kept, reduced, or the grouped time. */
 enum { K_KEPT, K_RED, K_TIME };
@@ -198,115 +257,325 @@ static int kind(const rvar *rv, int d)
     return d == rv->tdim ? K_TIME : rv->red[d] ? K_RED : K_KEPT;
 }
 
-/* Decide the task split and the runs of a block. */
-static void plan_block(blockjob *j, const uint64_t *tc_in)
+/* The split of a tile: the outermost kept dimension long enough to
+ * share among the threads, so that each part's runs are long and its
+ * accumulators contiguous; else the longest kept one. */
+static void plan_parts(streamjob *j)
 {
     const rvar *rv = j->rv;
-    int nd = rv->nd, last = nd - 1, k;
-    uint64_t s = 1;
+    int big = -1;
     j->split = -1;
-    for (int d = 0; d < nd; d++)
-        if (kind(rv, d) == K_KEPT && j->bc[d] > 1 &&
-            (j->split < 0 || j->bc[d] > j->bc[j->split]))
+    for (int d = 0; d < rv->nd && j->split < 0; d++)
+        if (kind(rv, d) == K_KEPT && j->tc[d] >= 16)
             j->split = d;
-    j->ntasks = j->split < 0 ? 1 : j->bc[j->split] < 64 ? j->bc[j->split]
-                                                         : 64;
+    for (int d = 0; d < rv->nd && j->split < 0; d++)
+        if (kind(rv, d) == K_KEPT && j->tc[d] > 1 &&
+            (big < 0 || j->tc[d] > j->tc[big]))
+            big = d;
+    if (j->split < 0)
+        j->split = big;
+    j->nparts = j->split < 0 ? 1 : j->tc[j->split] < MAX_PARTS
+                                       ? j->tc[j->split] : MAX_PARTS;
+}
+
+/* The runs of a block: the longest trailing set of dimensions of one
+ * kind, contiguous in the block and in the accumulators. */
+static void plan_block(const streamjob *j, block *b)
+{
+    const rvar *rv = j->rv;
+    int nd = rv->nd, last = nd - 1;
+    uint64_t s = 1;
     for (int d = nd - 1; d >= 0; d--) {
-        j->bst[d] = s;
-        s *= j->bc[d];
+        b->bst[d] = s;
+        s *= b->bc[d];
     }
-    j->run_from = nd;
+    b->run_from = nd;
+    b->run_kept = false;
     if (nd == 0)
         return;
-    j->run_kept = kind(rv, last) == K_KEPT;
+    b->run_kept = kind(rv, last) == K_KEPT;
     if (kind(rv, last) == K_TIME)
         return;
-    for (k = last; k >= 0; k--) {
+    for (int k = last; k >= 0; k--) {
         if (kind(rv, k) != kind(rv, last))
             break;
-        if (!j->run_kept && k == rv->latdim && j->r->weights)
+        if (!b->run_kept && k == rv->latdim && j->r->weights)
             break;   /* weights vary along it */
-        if (k < last && j->run_kept && j->bc[k + 1] != tc_in[k + 1])
+        if (k < last && b->run_kept && b->bc[k + 1] != j->tc[k + 1])
             break;   /* not contiguous in the output */
         if (k < j->split)
-            break;   /* the task's range must stay outside the run */
-        j->run_from = k;
+            break;   /* the part's range must stay outside the run */
+        b->run_from = k;
         if (k == j->split)
             break;
     }
 }
 
-/* Decode n raw values at p into doubles (NaN where missing). */
-static void decode(const zsi_cfdecode *dec, const uint8_t *p, size_t w,
-                   size_t n, double *out)
+/* Integer sums of a run of raw values, T the raw type: into n elements
+ * from o (kept) or into element o (reduced). */
+#define INT_KEPT(T)                                                         \
+    do {                                                                    \
+        const T *q = (const T *)p;                                          \
+        int64_t *restrict s = a->is + o;                                    \
+        uint64_t *restrict c = a->cnt + o;                                  \
+        for (size_t i = 0; i < n; i++) {                                    \
+            int64_t v = q[i];                                               \
+            int64_t ok = v != fill;                                         \
+            s[i] += ok ? v : 0;                                             \
+            c[i] += (uint64_t)ok;                                           \
+        }                                                                   \
+    } while (0)
+#define INT_RED(T)                                                          \
+    do {                                                                    \
+        const T *q = (const T *)p;                                          \
+        int64_t sum = 0;                                                    \
+        uint64_t cnt = 0;                                                   \
+        for (size_t i = 0; i < n; i++) {                                    \
+            int64_t v = q[i];                                               \
+            int64_t ok = v != fill;                                         \
+            sum += ok ? v : 0;                                              \
+            cnt += (uint64_t)ok;                                            \
+        }                                                                   \
+        a->is[o] += sum;                                                    \
+        a->cnt[o] += cnt;                                                   \
+    } while (0)
+
+static void int_run(const zsi_cfdecode *d, acc *a, uint64_t o,
+                    const void *p, size_t n, bool kept)
 {
-    if (!dec->packed && !dec->has_fill && !dec->nmissing &&
-        dec->dtype == ZS_DT_FLOAT64) {
-        memcpy(out, p, n * sizeof *out);
-        return;
+    /* a fill value outside the type's range never matches */
+    int64_t fill = d->has_fill && d->fill >= -2147483648.0 &&
+                   d->fill <= 4294967295.0 ? (int64_t)d->fill : INT64_MIN;
+    switch (d->dtype) {
+    case ZS_DT_INT8: if (kept) INT_KEPT(int8_t); else INT_RED(int8_t); break;
+    case ZS_DT_INT16: if (kept) INT_KEPT(int16_t); else INT_RED(int16_t);
+        break;
+    case ZS_DT_INT32: if (kept) INT_KEPT(int32_t); else INT_RED(int32_t);
+        break;
+    case ZS_DT_UINT8: if (kept) INT_KEPT(uint8_t); else INT_RED(uint8_t);
+        break;
+    case ZS_DT_UINT16: if (kept) INT_KEPT(uint16_t); else INT_RED(uint16_t);
+        break;
+    case ZS_DT_UINT32: if (kept) INT_KEPT(uint32_t); else INT_RED(uint32_t);
+        break;
+    default: break;
     }
-    (void)w;
-    for (size_t i = 0; i < n; i++)
-        out[i] = zsi_cfdecode_value(dec, p, i);
 }
 
-static zs_status block_task(void *arg, size_t task)
+/* Integer sums of nt rows of n raw values, stride apart, that all add
+ * to the same n elements: summed first in 32-bit integers over at most
+ * 32767 rows (they cannot overflow), with vector instructions (GCC and
+ * Clang vector extensions, lowered to SSE2 on any x86-64), then added
+ * to the 64-bit accumulators once.  8- and 16-bit types only. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_convertvector)
+#define HAVE_FOLD 1
+#endif
+#endif
+
+#ifdef HAVE_FOLD
+#define FOLD_PIECE 1024
+#define FOLD_ROWS 32767
+#define FOLD_FN(NAME, T, S, NL)                                             \
+    static void NAME(const T *p, size_t nt, size_t stride, size_t n, T fv, \
+                     int64_t *restrict is, uint64_t *restrict cn)          \
+    {                                                                       \
+        typedef T vt __attribute__((vector_size(sizeof(T) * NL)));         \
+        typedef S vs __attribute__((vector_size(sizeof(S) * NL)));         \
+        typedef int32_t va __attribute__((vector_size(4 * NL)));           \
+        va sum[FOLD_PIECE / NL];                                            \
+        vs cnt[FOLD_PIECE / NL];                                            \
+        vt fill = (vt){0} + fv;                                             \
+        for (size_t i0 = 0; i0 < n; i0 += FOLD_PIECE) {                     \
+            size_t m = n - i0 < FOLD_PIECE ? n - i0 : FOLD_PIECE;           \
+            size_t mv = m / NL;                                             \
+            for (size_t t0 = 0; t0 < nt; t0 += FOLD_ROWS) {                 \
+                size_t t1 = nt - t0 < FOLD_ROWS ? nt : t0 + FOLD_ROWS;      \
+                memset(sum, 0, sizeof sum);                                 \
+                memset(cnt, 0, sizeof cnt);                                 \
+                for (size_t t = t0; t < t1; t++) {                          \
+                    const T *q = p + t * stride + i0;                       \
+                    for (size_t k = 0; k < mv; k++) {                       \
+                        vt v;                                               \
+                        vs ok;                                              \
+                        memcpy(&v, q + k * NL, sizeof v);                   \
+                        ok = (vs)(v != fill);                               \
+                        sum[k] += __builtin_convertvector(v & (vt)ok, va);  \
+                        cnt[k] -= ok;                                       \
+                    }                                                       \
+                }                                                           \
+                for (size_t k = 0; k < mv; k++)                             \
+                    for (size_t l = 0; l < NL; l++) {                       \
+                        is[i0 + k * NL + l] += sum[k][l];                   \
+                        cn[i0 + k * NL + l] += (uint16_t)cnt[k][l];         \
+                    }                                                       \
+                for (size_t i = mv * NL; i < m; i++)   /* the tail */       \
+                    for (size_t t = t0; t < t1; t++) {                      \
+                        T v = p[t * stride + i0 + i];                       \
+                        if (v != fv) {                                      \
+                            is[i0 + i] += v;                                \
+                            cn[i0 + i]++;                                   \
+                        }                                                   \
+                    }                                                       \
+            }                                                               \
+        }                                                                   \
+    }
+
+FOLD_FN(fold_i8, int8_t, int8_t, 16)
+FOLD_FN(fold_u8, uint8_t, int8_t, 16)
+FOLD_FN(fold_i16, int16_t, int16_t, 8)
+FOLD_FN(fold_u16, uint16_t, int16_t, 8)
+#endif
+
+/* The fill value of d as a raw T in *fv, if it is one (else false). */
+#define FILL_AS(T, LO, HI)                                                  \
+    (d->has_fill && d->fill >= (LO) && d->fill <= (HI) &&                   \
+     (double)(T)d->fill == d->fill && ((fv = (T)d->fill), true))
+
+/* True if the fold applies (done then). */
+static bool int_fold(const zsi_cfdecode *d, acc *a, uint64_t o,
+                     const void *p, size_t nt, size_t stride, size_t n)
 {
-    blockjob *j = arg;
+#ifdef HAVE_FOLD
+    /* without a fill value every value counts: the fold needs one */
+    switch (d->dtype) {
+    case ZS_DT_INT8: {
+        int8_t fv;
+        if (!FILL_AS(int8_t, -128, 127))
+            return false;
+        fold_i8(p, nt, stride, n, fv, a->is + o, a->cnt + o);
+        return true;
+    }
+    case ZS_DT_UINT8: {
+        uint8_t fv;
+        if (!FILL_AS(uint8_t, 0, 255))
+            return false;
+        fold_u8(p, nt, stride, n, fv, a->is + o, a->cnt + o);
+        return true;
+    }
+    case ZS_DT_INT16: {
+        int16_t fv;
+        if (!FILL_AS(int16_t, -32768, 32767))
+            return false;
+        fold_i16(p, nt, stride, n, fv, a->is + o, a->cnt + o);
+        return true;
+    }
+    case ZS_DT_UINT16: {
+        uint16_t fv;
+        if (!FILL_AS(uint16_t, 0, 65535))
+            return false;
+        fold_u16(p, nt, stride, n, fv, a->is + o, a->cnt + o);
+        return true;
+    }
+    default:
+        return false;
+    }
+#else
+    (void)d; (void)a; (void)o; (void)p; (void)nt; (void)stride; (void)n;
+    return false;
+#endif
+}
+
+/* Add the values x[0..n-1] (NaN: missing) to elements o.. (kept) with
+ * one loop per operation, so that the operation is not tested per
+ * value. */
+#define KEPT_LOOP(OP)                                                       \
+    for (size_t i = 0; i < n; i++)                                          \
+        if (!isnan(x[i]))                                                   \
+            add_one(OP, a, o + (step ? i : 0), x[i], w)
+
+static void add_kept(int op, acc *a, uint64_t o, const double *x, size_t n,
+                     double w, bool step)
+{
+    switch (op) {
+    case RD_MEAN: KEPT_LOOP(RD_MEAN); break;
+    case RD_SUM: KEPT_LOOP(RD_SUM); break;
+    case RD_VAR: KEPT_LOOP(RD_VAR); break;
+    case RD_STD: KEPT_LOOP(RD_STD); break;
+    case RD_MIN: KEPT_LOOP(RD_MIN); break;
+    case RD_MAX: KEPT_LOOP(RD_MAX); break;
+    default: KEPT_LOOP(RD_COUNT); break;
+    }
+}
+
+/* Integer sums of nt rows one by one (when the fold does not apply). */
+static void int_run_rows(const streamjob *j, const block *b, uint64_t o,
+                         const uint8_t *p, uint64_t nt, uint64_t run)
+{
+    size_t w = j->rv->v->itemsize;
+    for (uint64_t t = 0; t < nt; t++)
+        int_run(&j->dec, j->a, o, p + t * b->bst[0] * w, (size_t)run, true);
+}
+
+/* Add (or, for anomalies, subtract) the part [lo, hi) of the split
+ * dimension (block indices) of block b; x holds a run of doubles. */
+static void process_block(const streamjob *j, const block *b, uint64_t plo,
+                          uint64_t phi, double *x)
+{
     const rvar *rv = j->rv;
     const zsi_reduce *r = j->r;
+    const batch *bt = j->cur;
     int nd = rv->nd, op = r->o.op;
     uint64_t lo[ZS_MAX_DIMS], hi[ZS_MAX_DIMS], idx[ZS_MAX_DIMS];
     uint64_t run = 1;
     size_t w = rv->v->itemsize;
-    double *x;
+    const uint8_t *raw = bt->raw + b->off * w;
+    uint8_t *anom = j->anomaly ? bt->anom + b->off * zsi_dtype_size(j->anom_t)
+                               : NULL;
     for (int d = 0; d < nd; d++) {
         lo[d] = 0;
-        hi[d] = j->bc[d];
+        hi[d] = b->bc[d];
     }
     if (j->split >= 0) {
-        uint64_t n = j->bc[j->split];
-        lo[j->split] = n * task / j->ntasks;
-        hi[j->split] = n * (task + 1) / j->ntasks;
-        if (lo[j->split] == hi[j->split])
-            return ZS_OK;
+        lo[j->split] = plo;
+        hi[j->split] = phi;
     }
-    for (int d = j->run_from; d < nd; d++)
+    for (int d = b->run_from; d < nd; d++)
         run *= hi[d] - lo[d];
-    x = malloc((size_t)(run ? run : 1) * sizeof *x);
-    if (!x)
-        return zsi_nomem(r->ctx);
     for (int d = 0; d < nd; d++)
         idx[d] = lo[d];
+    /* integer sums over the outermost dimension, reduced, with a run of
+     * kept ones after it: all its rows at once */
+    bool fold = j->a->is && !anom && b->run_from == 1 && b->run_kept &&
+                kind(rv, 0) == K_RED;
     for (;;) {
         uint64_t so = 0, oo = 0;
         double wt = 1.0;
         for (int d = 0; d < nd; d++) {
-            so += idx[d] * j->bst[d];
+            so += idx[d] * b->bst[d];
             if (kind(rv, d) == K_KEPT)
-                oo += (j->bs[d] + idx[d] - j->ts[d]) * j->coef[d];
+                oo += (b->bs[d] + idx[d] - j->ts[d]) * j->coef[d];
             else if (kind(rv, d) == K_TIME)
-                oo += (uint64_t)r->tg.g[j->bs[d] + idx[d]] * j->coef[d];
+                oo += (uint64_t)r->tg.g[b->bs[d] + idx[d]] * j->coef[d];
         }
-        if (rv->latdim >= 0 && rv->latdim < j->run_from && r->weights)
-            wt = r->weights[j->bs[rv->latdim] + idx[rv->latdim]];
-        decode(&j->dec, j->raw + so * w, w, (size_t)run, x);
-        if (j->anom) {
-            /* x minus the mean of its group, into the output block */
-            for (uint64_t i = 0; i < run; i++) {
-                uint64_t o = oo + (j->run_kept ? i : 0);
-                double m = finish(r, j->a, o);
-                zsi_store_double(j->anom_t, j->anom, (size_t)(so + i),
-                                 x[i] - m);
-            }
-        } else if (j->run_kept || j->run_from == nd) {
-            for (uint64_t i = 0; i < run; i++)
-                if (!isnan(x[i]))
-                    add_one(op, j->a, oo + (j->run_kept ? i : 0), x[i], wt);
+        if (rv->latdim >= 0 && rv->latdim < b->run_from && r->weights)
+            wt = r->weights[b->bs[rv->latdim] + idx[rv->latdim]];
+        if (fold) {
+            if (!int_fold(&j->dec, j->a, oo, raw + so * w,
+                          (size_t)(hi[0] - lo[0]), (size_t)b->bst[0],
+                          (size_t)run))
+                int_run_rows(j, b, oo, raw + so * w, hi[0] - lo[0], run);
+            break;
+        }
+        if (j->a->is && !anom) {
+            int_run(&j->dec, j->a, oo, raw + so * w, (size_t)run,
+                    b->run_kept || b->run_from == nd);
         } else {
-            add_run(op, j->a, oo, x, (size_t)run, wt);
+            zsi_cfdecode_row(&j->dec, raw + so * w, (size_t)run, x);
+            if (anom) {
+                /* x minus the mean of its group, into the output block */
+                for (uint64_t i = 0; i < run; i++) {
+                    uint64_t o = oo + (b->run_kept ? i : 0);
+                    zsi_store_double(j->anom_t, anom, (size_t)(so + i),
+                                     x[i] - finish(r, j->a, o));
+                }
+            } else if (b->run_kept || b->run_from == nd) {
+                add_kept(op, j->a, oo, x, (size_t)run, wt, b->run_kept);
+            } else {
+                add_run(op, j->a, oo, x, (size_t)run, wt);
+            }
         }
-        int d = j->run_from - 1;
+        int d = b->run_from - 1;
         for (; d >= 0; d--) {
             if (++idx[d] < hi[d])
                 break;
@@ -315,6 +584,62 @@ static zs_status block_task(void *arg, size_t task)
         if (d < 0)
             break;
     }
+}
+
+/* The range of part p in block b (block indices); false if empty. */
+static bool part_range(const streamjob *j, const block *b, uint64_t p,
+                       uint64_t *lo, uint64_t *hi)
+{
+    uint64_t n, a, e;
+    if (j->split < 0) {
+        *lo = 0;
+        *hi = 1;
+        return p == 0;
+    }
+    n = j->tc[j->split];
+    a = j->ts[j->split] + n * p / j->nparts;
+    e = j->ts[j->split] + n * (p + 1) / j->nparts;
+    if (a < b->bs[j->split])
+        a = b->bs[j->split];
+    if (e > b->bs[j->split] + b->bc[j->split])
+        e = b->bs[j->split] + b->bc[j->split];
+    if (e <= a)
+        return false;
+    *lo = a - b->bs[j->split];
+    *hi = e - b->bs[j->split];
+    return true;
+}
+
+static zs_status stream_task(void *arg, size_t task)
+{
+    streamjob *j = arg;
+    const rvar *rv = j->rv;
+    size_t nread = j->next ? j->next->n : 0, maxrun = 1;
+    uint64_t p = task - nread, lo, hi;
+    double *x = NULL;
+    if (task < nread) {
+        block *b = &j->next->b[task];
+        return zs_var_read(rv->v, b->bs, b->bc,
+                           j->next->raw + b->off * rv->v->itemsize);
+    }
+    for (size_t k = 0; k < j->cur->n; k++) {
+        const block *b = &j->cur->b[k];
+        uint64_t run = 1;
+        if (!part_range(j, b, p, &lo, &hi))
+            continue;
+        for (int d = b->run_from; d < rv->nd; d++)
+            run *= d == j->split ? hi - lo : b->bc[d];
+        if (run > maxrun)
+            maxrun = (size_t)run;
+    }
+    if (!j->a->is || j->anomaly) {
+        x = malloc(maxrun * sizeof *x);
+        if (!x)
+            return zsi_nomem(j->r->ctx);
+    }
+    for (size_t k = 0; k < j->cur->n; k++)
+        if (part_range(j, &j->cur->b[k], p, &lo, &hi))
+            process_block(j, &j->cur->b[k], lo, hi, x);
     free(x);
     return ZS_OK;
 }
@@ -351,57 +676,117 @@ static void tile_boxes(const zsi_reduce *r, const rvar *rv, tile *t)
     }
 }
 
+static void batch_free(batch *bt)
+{
+    free(bt->b);
+    free(bt->raw);
+    free(bt->anom);
+    memset(bt, 0, sizeof *bt);
+}
+
+/* Gather the next blocks of the tile from slab *u on into bt. */
+static zs_status batch_fill(streamjob *j, const zsi_slabs *sl, uint64_t *u,
+                            batch *bt)
+{
+    size_t w = j->rv->v->itemsize, elems = 0;
+    bt->n = 0;
+    while (*u < sl->n) {
+        uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS], n = 1;
+        block b;
+        bool empty = false;
+        zsi_slabs_box(sl, (*u)++, s, c);
+        for (int d = 0; d < j->rv->nd; d++) {   /* intersect with the tile */
+            uint64_t lo = s[d] > j->ts[d] ? s[d] : j->ts[d];
+            uint64_t hi = s[d] + c[d] < j->ts[d] + j->tc[d]
+                              ? s[d] + c[d] : j->ts[d] + j->tc[d];
+            if (hi <= lo)
+                empty = true;
+            b.bs[d] = lo;
+            b.bc[d] = hi > lo ? hi - lo : 0;
+            n *= b.bc[d];
+        }
+        if (empty)
+            continue;
+        if (bt->n && (elems + n) * w > j->batch_bytes) {
+            (*u)--;   /* for the next batch */
+            break;
+        }
+        if (bt->n == bt->cap) {
+            size_t cap = bt->cap ? 2 * bt->cap : 16;
+            block *nb = realloc(bt->b, cap * sizeof *nb);
+            if (!nb)
+                return zsi_nomem(j->r->ctx);
+            bt->b = nb;
+            bt->cap = cap;
+        }
+        plan_block(j, &b);
+        b.off = elems;
+        bt->b[bt->n++] = b;
+        elems += (size_t)n;
+    }
+    if (elems * w + 1 > bt->raw_cap) {
+        size_t ab = j->anomaly ? zsi_dtype_size(j->anom_t) : 0;
+        free(bt->raw);
+        free(bt->anom);
+        bt->raw = malloc(elems * w + 1);
+        bt->anom = ab ? malloc(elems * ab + 1) : NULL;
+        bt->raw_cap = bt->raw && (!ab || bt->anom) ? elems * w + 1 : 0;
+        if (!bt->raw_cap)
+            return zsi_nomem(j->r->ctx);
+    }
+    return ZS_OK;
+}
+
 /* Stream the input box of a tile; add (or, for anomalies, subtract). */
 static zs_status stream(zsi_reduce *r, rvar *rv, tile *t, acc *a,
                         bool anomaly, const zs_array *out)
 {
     zsi_slabs sl;
-    uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-    uint8_t *raw = NULL, *ob = NULL;
-    zs_status st = ZS_OK;
-    blockjob j;
+    batch bt[2];
+    uint64_t u = 0;
+    int cur = 0;
+    zs_status st;
+    streamjob j;
     zsi_slabs_plan(&sl, rv->nd, rv->v->shape, rv->v->chunks,
-                   rv->v->itemsize, BLOCK_BUDGET);
+                   rv->v->itemsize, BLOCK_BYTES);
     memset(&j, 0, sizeof j);
+    memset(bt, 0, sizeof bt);
     j.r = r;
     j.rv = rv;
     j.a = a;
+    j.anomaly = anomaly;
+    j.anom_t = r->o.dtype;
+    j.batch_bytes = BATCH_BYTES * (size_t)(zs_ctx_threads(r->ctx) > 2
+                                               ? zs_ctx_threads(r->ctx) : 2);
     zsi_cfdecode_init(&j.dec, rv->v);
     memcpy(j.ts, t->is, sizeof j.ts);
+    memcpy(j.tc, t->ic, sizeof j.tc);
     memcpy(j.coef, t->coef, sizeof j.coef);
-    raw = malloc((size_t)zsi_slabs_max_elems(&sl) * rv->v->itemsize + 1);
-    if (anomaly)
-        ob = malloc((size_t)zsi_slabs_max_elems(&sl) *
-                    zsi_dtype_size(r->o.dtype) + 1);
-    if (!raw || (anomaly && !ob))
-        st = zsi_nomem(r->ctx);
-    for (uint64_t u = 0; st == ZS_OK && u < sl.n; u++) {
-        bool empty = false;
-        zsi_slabs_box(&sl, u, s, c);
-        for (int d = 0; d < rv->nd; d++) {   /* intersect with the tile */
-            uint64_t lo = s[d] > t->is[d] ? s[d] : t->is[d];
-            uint64_t hi = s[d] + c[d] < t->is[d] + t->ic[d]
-                              ? s[d] + c[d] : t->is[d] + t->ic[d];
-            if (hi <= lo)
-                empty = true;
-            j.bs[d] = lo;
-            j.bc[d] = hi > lo ? hi - lo : 0;
-        }
-        if (empty)
-            continue;
-        st = zs_var_read(rv->v, j.bs, j.bc, raw);
+    plan_parts(&j);
+    st = batch_fill(&j, &sl, &u, &bt[0]);
+    if (st == ZS_OK) {   /* read the first batch */
+        j.next = &bt[0];
+        j.cur = &bt[1];
+        st = zsi_parallel_for(r->ctx, bt[0].n, stream_task, &j);
+    }
+    while (st == ZS_OK && bt[cur].n > 0) {
+        st = batch_fill(&j, &sl, &u, &bt[1 - cur]);
         if (st != ZS_OK)
             break;
-        j.raw = raw;
-        j.anom = ob;
-        j.anom_t = r->o.dtype;
-        plan_block(&j, t->ic);
-        st = zsi_parallel_for(r->ctx, (size_t)j.ntasks, block_task, &j);
-        if (st == ZS_OK && anomaly)
-            st = zs_array_write((zs_array *)out, j.bs, j.bc, ob);
+        j.cur = &bt[cur];
+        j.next = &bt[1 - cur];
+        st = zsi_parallel_for(r->ctx, j.next->n + (size_t)j.nparts,
+                              stream_task, &j);
+        for (size_t k = 0; st == ZS_OK && anomaly && k < j.cur->n; k++) {
+            const block *b = &j.cur->b[k];
+            st = zs_array_write((zs_array *)out, b->bs, b->bc,
+                                j.cur->anom +
+                                    b->off * zsi_dtype_size(j.anom_t));
+        }
+        cur = 1 - cur;
     }
-    free(raw);
-    free(ob);
+    batch_free(&bt[0]);
+    batch_free(&bt[1]);
     return st;
 }
 
@@ -436,6 +821,8 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
             gd = j;
     }
     (void)gd;
+    zsi_cfdecode dec;
+    zsi_cfdecode_init(&dec, rv->v);
     zsi_slabs_plan(&tiles, rv->ond, gshape, gchunks, acc_bytes(r),
                    (size_t)r->o.memory);
     for (uint64_t u = 0; st == ZS_OK && u < tiles.n; u++) {
@@ -443,7 +830,7 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
         acc a;
         zsi_slabs_box(&tiles, u, t.os, t.oc);
         tile_boxes(r, rv, &t);
-        st = acc_new(r, t.n, &a);
+        st = acc_new(r, &dec, t.n, &a);
         if (st != ZS_OK)
             break;
         st = stream(r, rv, &t, &a, false, NULL);

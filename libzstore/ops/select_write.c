@@ -11,7 +11,7 @@
 #include "ops/zsi_select.h"
 
 /* Selections with steps read bounding boxes: keep those bounded. */
-#define SEL_SLAB_BUDGET ((size_t)32 << 20)
+#define SEL_SLAB_BUDGET ((size_t)8 << 20)
 #define SEL_MAX_ROWS ((uint64_t)1 << 27)
 
 /* ---- reading ------------------------------------------------------- */
@@ -226,6 +226,30 @@ static uint64_t step_product(const osel *o)
     return p;
 }
 
+/* True if no input chunk meets two slabs of sl: along every output
+ * dimension the slabs split, the selection is one run of consecutive
+ * indices starting on an input chunk boundary, and output chunks are
+ * whole multiples of input chunks.  Then chunks read in part need not be
+ * cached for the next slab. */
+static bool single_touch(const osel *o, const zsi_slabs *sl)
+{
+    for (int j = 0; j < o->ndim && j <= sl->k; j++) {
+        int d = o->src_dim[j];
+        uint64_t in = o->v->chunks[d] ? o->v->chunks[d] : 1, start = 0;
+        const dsel *ds = o->ds[d];
+        if (j == sl->k && sl->kstep * o->chunks[j] >= o->shape[j])
+            break;   /* one slab along it */
+        if (ds) {
+            if (ds->nrun != 1 || ds->run[0].step != 1)
+                return false;
+            start = ds->run[0].start;
+        }
+        if (start % in || o->chunks[j] % in)
+            return false;
+    }
+    return true;
+}
+
 static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
 {
     zsi_slabs sl;
@@ -239,6 +263,8 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
     buf = malloc((size_t)zsi_slabs_max_elems(&sl) * w + 1);
     if (!buf)
         return zsi_nomem(s->ctx);
+    if (o->v->array)
+        o->v->array->streaming = single_touch(o, &sl);
     for (uint64_t u = 0; st == ZS_OK && u < sl.n; u++) {
         uint64_t n = 1;
         zsi_slabs_box(&sl, u, start, count);
@@ -255,6 +281,8 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
         if (st == ZS_OK)
             st = zsi_progress(s->ctx, u + 1, sl.n);
     }
+    if (o->v->array)
+        o->v->array->streaming = false;
     free(buf);
     return st;
 }

@@ -13,11 +13,21 @@ void zsi_buf_init(zsi_buf *b)
 {
     b->data = NULL;
     b->len = b->cap = 0;
+    b->borrowed = false;
+}
+
+void zsi_buf_borrow(zsi_buf *b, void *mem, size_t cap)
+{
+    b->data = mem;
+    b->len = 0;
+    b->cap = cap;
+    b->borrowed = true;
 }
 
 void zsi_buf_free(zsi_buf *b)
 {
-    free(b->data);
+    if (!b->borrowed)
+        free(b->data);
     zsi_buf_init(b);
 }
 
@@ -27,7 +37,10 @@ bool zsi_buf_reserve(zsi_buf *b, size_t n)
     uint8_t *p;
     if (n <= b->cap)
         return true;
-    cap = b->cap ? b->cap : 64;
+    if (b->borrowed)
+        return false;
+    /* the first allocation is exact (most buffers are filled once) */
+    cap = b->cap ? b->cap : n > 64 ? n : 64;
     while (cap < n) {
         if (cap > SIZE_MAX / 2) {
             cap = n;
@@ -94,6 +107,11 @@ char *zsi_buf_cstr(zsi_buf *b)
 uint8_t *zsi_buf_take(zsi_buf *b)
 {
     uint8_t *p = b->data;
+    if (b->borrowed) {
+        p = malloc(b->len ? b->len : 1);
+        if (p && b->len)
+            memcpy(p, b->data, b->len);
+    }
     zsi_buf_init(b);
     return p;
 }

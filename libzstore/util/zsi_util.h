@@ -81,10 +81,15 @@ typedef struct zsi_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
+    bool borrowed;   /* data is the caller's: never grown nor freed */
 } zsi_buf;
 
-#define ZSI_BUF_INIT {NULL, 0, 0}
+#define ZSI_BUF_INIT {NULL, 0, 0, false}
 void zsi_buf_init(zsi_buf *b);
+/* A buffer over the caller's memory mem of cap bytes: appends and
+ * resizes within cap work, beyond it they fail (as out of memory);
+ * zsi_buf_free forgets it, zsi_buf_take returns a copy. */
+void zsi_buf_borrow(zsi_buf *b, void *mem, size_t cap);
 void zsi_buf_free(zsi_buf *b);
 /* Ensure capacity for at least n bytes in total; false on no memory. */
 bool zsi_buf_reserve(zsi_buf *b, size_t n);

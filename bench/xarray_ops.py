@@ -1,0 +1,41 @@
+"""The xarray workflows zmean and zsel replace, on a Zarr store:
+  xarray_ops.py mean STORE OUT   open_zarr(STORE).mean('time').to_zarr(OUT)
+  xarray_ops.py box STORE OUT    .sel(latitude 20..60, longitude 230..300)
+                                 .to_zarr(OUT), keeping the encoding
+  xarray_ops.py compare A B      largest difference between the data
+                                 variables of two stores, relative to the
+                                 variable's largest magnitude (prints it)"""
+import sys
+
+import numpy as np
+import xarray as xr
+
+what, a, b = sys.argv[1:4]
+if what == "mean":
+    ds = xr.open_zarr(a, consolidated=True)
+    ds.mean("time").to_zarr(b, mode="w", consolidated=True)
+elif what == "box":
+    ds = xr.open_zarr(a, consolidated=True)
+    lat = ds["latitude"].values
+    sl = slice(60, 20) if lat[0] > lat[-1] else slice(20, 60)
+    ds.sel(latitude=sl, longitude=slice(230, 300)).to_zarr(
+        b, mode="w", consolidated=True)
+elif what == "compare":
+    x = xr.open_zarr(a, consolidated=True)
+    y = xr.open_zarr(b, consolidated=True)
+    worst = 0.0
+    for v in x.data_vars:
+        p = x[v].values.astype("f8")
+        q = y[v].values.astype("f8")
+        if p.shape != q.shape:
+            print("shape differs for %s: %s %s" % (v, p.shape, q.shape))
+            sys.exit(1)
+        if not np.array_equal(np.isnan(p), np.isnan(q)):
+            print("missing values differ for %s" % v)
+            sys.exit(1)
+        scale = np.nanmax(np.abs(q))
+        d = np.nanmax(np.abs(p - q)) / (scale if scale > 0 else 1.0)
+        worst = max(worst, float(d))
+    print("%.3g" % worst)
+else:
+    sys.exit("unknown operation " + what)
