@@ -22,8 +22,8 @@ libcurl4-openssl-dev libarchive-dev zlib1g-dev libssl-dev libdeflate-dev
 netcdf-bin"
 # independent programs the tests check against
 test_pkgs="python3 python3-numpy python3-xarray python3-zarr python3-netcdf4
-python3-dask python3-numcodecs python3-cftime nco cdo mandoc procps
-util-linux"
+python3-dask python3-numcodecs python3-cftime python3-fsspec python3-aiohttp
+nco cdo mandoc procps util-linux nginx-light tar zip unzip"
 [ "$mode" = check ] && pkgs="$pkgs $test_pkgs"
 
 missing=""
@@ -53,6 +53,24 @@ build() {  # build DIR [configure options...]
 
 [ -x configure ] || ./bootstrap || exit 1
 
+# JavaScript oracles from the npm registry: zarrita (reads our zips) and
+# s3rver (an S3 server that checks signatures).  Tests skip without them.
+npm_oracles() {
+    export ZS_NPM_DIR="$top/build/npm/node_modules"
+    [ -d "$ZS_NPM_DIR/@20minutes/s3rver" ] && [ -d "$ZS_NPM_DIR/zarrita" ] &&
+        return 0
+    if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm \
+            >/dev/null 2>&1
+    fi
+    command -v npm >/dev/null 2>&1 || { echo "npm missing: the zarrita and S3 tests will skip"; return 0; }
+    mkdir -p build/npm
+    npm install --prefix build/npm --no-audit --no-fund --loglevel=error \
+        zarrita@0.7.5 @zarrita/storage@0.2.0 @20minutes/s3rver@4.0.4 \
+        >build/npm.log 2>&1 ||
+        echo "npm install failed (see build/npm.log): the zarrita and S3 tests will skip"
+}
+
 case $mode in
 demo)
     build build/release
@@ -65,6 +83,7 @@ demo)
     build/release/tools/zinfo "$out"
     ;;
 check)
+    npm_oracles
     passed=0 failed=0
     for cfg in release:--enable-werror sanitize:--enable-werror,--enable-sanitizers; do
         name=${cfg%%:*}

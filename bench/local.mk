@@ -3,6 +3,7 @@ noinst_PROGRAMS += bench/cpulimit
 bench_cpulimit_SOURCES = bench/cpulimit.c
 bench_cpulimit_CPPFLAGS = $(NETCDF_CFLAGS) $(BLOSC_CFLAGS)
 bench_cpulimit_LDADD = $(NETCDF_LIBS) $(BLOSC_LIBS)
-EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/peakrss.py \
+EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/zip.sh bench/peakrss.py \
 	bench/to_zarr_xarray.py bench/xarray_ops.py \
 	bench/RESULTS.md
+EXTRA_DIST += bench/stream.sh

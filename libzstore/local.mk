@@ -35,7 +35,12 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/store/zsi_store.h \
 	libzstore/store/store.c \
 	libzstore/store/store_dir.c \
-	libzstore/store/store_mem.c
+	libzstore/store/store_mem.c \
+	libzstore/store/store_zip.c \
+	libzstore/store/store_tar.c \
+	libzstore/store/store_http.c \
+	libzstore/store/store_s3.c
+libzstore_libzscore_la_SOURCES += libzstore/store/store_pipe.c
 
 include libzstore/codec/local.mk
 include libzstore/dataset/local.mk

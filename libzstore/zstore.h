@@ -120,6 +120,26 @@ zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes);
 void zs_ctx_set_log(zs_ctx *ctx, zs_log_fn fn, void *user);
 /** Install a progress callback (NULL to remove). */
 void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user);
+/**
+ * Set a named option (value NULL: back to the default).  The library
+ * reads no environment variables: programs pass them on here.
+ *   http.retries N          retries of a failed request (default 5)
+ *   http.timeout S          seconds to connect, and without progress (30)
+ *   http.insecure 0|1       1: do not verify TLS certificates (unsafe)
+ *   http.bearer_token T     "Authorization: Bearer T" on every request
+ *   http.netrc_file PATH    credentials in .netrc format
+ *   http.max_connections N  parallel transfers per store (16)
+ *   s3.endpoint URL         S3-compatible server (default: AWS)
+ *   s3.region R             signing region (default us-east-1)
+ *   s3.access_key_id, s3.secret_access_key, s3.session_token
+ *   s3.credentials_file PATH, s3.profile P   ~/.aws/credentials style
+ *   tmpdir PATH             where streams spill (default /tmp)
+ *   stream.memory SIZE      memory a stream may hold before spilling
+ *   zip.compression C       zips written: stored (default), deflate,
+ *                           deflate:1..9
+ * @return ZS_ERR_INVALID for an unknown name or a malformed value.
+ */
+zs_status zs_ctx_set_option(zs_ctx *ctx, const char *name, const char *value);
 
 /* ------------------------------------------------------------------ */
 /* Data types                                                          */
@@ -371,6 +391,12 @@ zs_array *zs_var_array(zs_var *v);
 /** Read a region of the stored (raw, packed) values, C order. */
 zs_status zs_var_read(zs_var *v, const uint64_t *start,
                       const uint64_t *count, void *out);
+
+/**
+ * Requests made and bytes read so far by the store under a Zarr dataset
+ * (zeros for NetCDF files): for remote stores, what was transferred.
+ */
+void zs_dataset_io_stats(zs_dataset *ds, uint64_t *requests, uint64_t *bytes);
 
 /**
  * Storage statistics: bytes stored, number of chunk objects present and

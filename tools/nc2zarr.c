@@ -45,8 +45,13 @@ static void usage(void)
 "      --overwrite          replace an existing STORE\n"
 "      --progress           always show the progress bar\n"
 "  -q, --quiet              no progress bar, no warnings\n"
+TOOL_NET_HELP
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
+"\n"
+"Stores: a directory, a .zip file, http:// or https:// (reading),\n"
+"s3://BUCKET/PREFIX, or - for a tar stream on standard input or output;\n"
+"see zstore(5).\n"
 "\n"
 "The store is written to STORE.partial and renamed to STORE when\n"
 "complete; .zmetadata is written last.  Exit status: 0 on success, 1 on\n"
@@ -71,6 +76,7 @@ static const struct option longopts[] = {
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
+    TOOL_NET_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -210,6 +216,7 @@ static void print_line(void *user, const char *line)
 }
 
 typedef struct args {
+    zs_ctx *ctx;
     const char *out;
     const char *chunks, *compressor, *vars, *exclude, *files_from;
     int unpack, overlap, dry, jobs, overwrite, progress, quiet;
@@ -244,6 +251,9 @@ static void parse(tool *t, args *a, inputs *in, int argc, char **argv)
         case OPT_OVERWRITE: a->overwrite = 1; break;
         case OPT_PROGRESS: a->progress = 1; break;
         case 'q': a->quiet = 1; break;
+        case TOOL_OPT_RETRIES: case TOOL_OPT_TIMEOUT: case TOOL_OPT_INSECURE:
+            tool_net_option(t, a->ctx, c, optarg);
+            break;
         case 'h': usage(); exit(tool_close_stdout(t));
         case 'V': tool_version(t);
         default:
@@ -295,6 +305,7 @@ int main(int argc, char **argv)
     }
     tool_init(&t, "nc2zarr", ctx);
     memset(&a, 0, sizeof a);
+    a.ctx = ctx;
     memset(&in, 0, sizeof in);
     in.pattern = "*.nc";
     in.t = &t;

@@ -56,12 +56,92 @@ static void log_cb(void *user, int level, const char *msg)
             level == ZS_LOG_WARN ? "warning: " : "", msg);
 }
 
+/* An environment variable that is set and not empty, or NULL. */
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* value, or the file HOME/rel when it exists (NULL otherwise). */
+static char *home_file(const char *value, const char *rel)
+{
+    const char *home = env("HOME");
+    char *p;
+    if (value)
+        return strdup(value);
+    if (!home || !(p = malloc(strlen(home) + strlen(rel) + 2)))
+        return NULL;
+    sprintf(p, "%s/%s", home, rel);
+    if (access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* The environment, passed on as context options (the library reads no
+ * environment variables). */
+static void env_options(const char *prog, zs_ctx *ctx)
+{
+    static const char *const map[][2] = {
+        {"ZSTORE_TOKEN", "http.bearer_token"},
+        {"AWS_ACCESS_KEY_ID", "s3.access_key_id"},
+        {"AWS_SECRET_ACCESS_KEY", "s3.secret_access_key"},
+        {"AWS_SESSION_TOKEN", "s3.session_token"},
+        {"AWS_DEFAULT_REGION", "s3.region"},
+        {"AWS_REGION", "s3.region"},             /* wins over the above */
+        {"AWS_ENDPOINT_URL", "s3.endpoint"},
+        {"AWS_ENDPOINT_URL_S3", "s3.endpoint"},  /* wins over the above */
+        {"AWS_PROFILE", "s3.profile"},
+        {"TMPDIR", "tmpdir"},
+        {"ZSTORE_STREAM_MEMORY", "stream.memory"},
+        {"ZSTORE_ZIP_COMPRESSION", "zip.compression"},
+    };
+    char *f;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (env(map[i][0]) &&
+            zs_ctx_set_option(ctx, map[i][1], env(map[i][0])) != ZS_OK)
+            fprintf(stderr, "%s: ignoring %s: %s\n", prog, map[i][0],
+                    zs_ctx_message(ctx));
+    if ((f = home_file(env("NETRC"), ".netrc")))
+        zs_ctx_set_option(ctx, "http.netrc_file", f);
+    free(f);
+    if ((f = home_file(env("AWS_SHARED_CREDENTIALS_FILE"),
+                       ".aws/credentials")))
+        zs_ctx_set_option(ctx, "s3.credentials_file", f);
+    free(f);
+}
+
 void tool_init(tool *t, const char *prog, zs_ctx *ctx)
 {
     memset(t, 0, sizeof *t);
     t->prog = prog;
-    if (ctx)
+    if (ctx) {
         zs_ctx_set_log(ctx, log_cb, t);
+        env_options(prog, ctx);
+    }
+}
+
+bool tool_net_option(tool *t, zs_ctx *ctx, int c, const char *arg)
+{
+    char buf[32];
+    switch (c) {
+    case TOOL_OPT_RETRIES:
+        snprintf(buf, sizeof buf, "%d",
+                 tool_int_arg(t, "--retries", arg, 0, 100));
+        zs_ctx_set_option(ctx, "http.retries", buf);
+        return true;
+    case TOOL_OPT_TIMEOUT:
+        snprintf(buf, sizeof buf, "%d",
+                 tool_int_arg(t, "--timeout", arg, 1, 86400));
+        zs_ctx_set_option(ctx, "http.timeout", buf);
+        return true;
+    case TOOL_OPT_INSECURE:
+        zs_ctx_set_option(ctx, "http.insecure", "1");
+        return true;
+    default:
+        return false;
+    }
 }
 
 void tool_msg(const tool *t, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #ifndef ZS_TOOL_H
 #define ZS_TOOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,7 +25,29 @@ typedef struct tool {
     int drawn;
 } tool;
 
+/* Also passes the environment on as context options: ZSTORE_TOKEN,
+ * NETRC (or ~/.netrc), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN, AWS_REGION (AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_S3
+ * (AWS_ENDPOINT_URL), AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (or
+ * ~/.aws/credentials), TMPDIR. */
 void tool_init(tool *t, const char *prog, zs_ctx *ctx);
+
+/* Options every tool that reads or writes stores takes, for its
+ * getopt_long table; tool_net_option() handles them. */
+enum { TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE };
+#define TOOL_NET_LONGOPTS                                                   \
+    {"retries", required_argument, NULL, TOOL_OPT_RETRIES},                 \
+    {"timeout", required_argument, NULL, TOOL_OPT_TIMEOUT},                 \
+    {"insecure", no_argument, NULL, TOOL_OPT_INSECURE}
+/* Their lines for --help. */
+#define TOOL_NET_HELP                                                       \
+    "      --retries N          retry failed network requests N times\n"    \
+    "                           (default 5)\n"                              \
+    "      --timeout SEC        network timeout: to connect, and without\n" \
+    "                           progress (default 30)\n"                    \
+    "      --insecure           do not verify TLS certificates (unsafe)\n"
+/* True if c was one of them (and it is now set in ctx). */
+bool tool_net_option(tool *t, zs_ctx *ctx, int c, const char *arg);
 /* "prog: message" to stderr. */
 void tool_msg(const tool *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

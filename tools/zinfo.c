@@ -22,22 +22,35 @@ static void usage(void)
 "                   bytes of the stored dtype\n"
 "      --check      decode every chunk; list missing and corrupt chunks;\n"
 "                   exit status 1 if there are any\n"
+"      --stats      print the requests made and bytes read for each\n"
+"                   store to standard error (-v: in the summary)\n"
 "  -j, --jobs N     threads (default: all cores)\n"
+"      --retries N  retry failed network requests N times (default 5)\n"
+"      --timeout SEC\n"
+"                   network timeout: to connect, and without progress\n"
+"                   (default 30)\n"
+"      --insecure   do not verify TLS certificates (unsafe)\n"
 "  -h, --help       show this help and exit\n"
 "  -V, --version    show the version and exit\n"
+"\n"
+"Stores: a directory, a .zip file, http:// or https:// (reading),\n"
+"s3://BUCKET/PREFIX, or - for a tar stream on standard input or output;\n"
+"see zstore(5).\n"
 "\n"
 "Exit status: 0 on success, 1 on failure (or problems found by --check),\n"
 "2 on usage errors.");
 }
 
-enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK };
+enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK, OPT_STATS };
 
 static const struct option longopts[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"json", no_argument, NULL, OPT_JSON},
     {"checksum", no_argument, NULL, OPT_CHECKSUM},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"stats", no_argument, NULL, OPT_STATS},
     {"jobs", required_argument, NULL, 'j'},
+    TOOL_NET_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -143,7 +156,8 @@ int main(int argc, char **argv)
 {
     tool t;
     zs_ctx *ctx;
-    int c, verbose = 0, json = 0, sums = 0, chk = 0, rc = TOOL_OK;
+    int c, verbose = 0, json = 0, sums = 0, chk = 0, stats = 0;
+    int rc = TOOL_OK;
     if (zs_ctx_new(&ctx) != ZS_OK) {
         fputs("zinfo: out of memory\n", stderr);
         return TOOL_FAIL;
@@ -155,9 +169,13 @@ int main(int argc, char **argv)
         case OPT_JSON: json = 1; break;
         case OPT_CHECKSUM: sums = 1; break;
         case OPT_CHECK: chk = 1; break;
+        case OPT_STATS: stats = 1; break;
         case 'j':
             zs_ctx_set_threads(ctx, tool_int_arg(&t, "--jobs", optarg, 1,
                                                  1024));
+            break;
+        case TOOL_OPT_RETRIES: case TOOL_OPT_TIMEOUT: case TOOL_OPT_INSECURE:
+            tool_net_option(&t, ctx, c, optarg);
             break;
         case 'h': usage(); zs_ctx_free(ctx); return tool_close_stdout(&t);
         case 'V': zs_ctx_free(ctx); tool_version(&t);
@@ -208,6 +226,17 @@ int main(int argc, char **argv)
         if (st != ZS_OK) {
             tool_err(&t, ctx, name, st);
             rc = TOOL_FAIL;
+        }
+        if (stats || (verbose && !json && !sums && !chk)) {
+            uint64_t req, bytes;
+            zs_dataset_io_stats(ds, &req, &bytes);
+            if (stats)
+                fprintf(stderr, "zinfo: %s: %llu requests, %llu bytes "
+                        "read\n", name, (unsigned long long)req,
+                        (unsigned long long)bytes);
+            else if (req)
+                printf("Transfers: %llu requests, %llu bytes read\n",
+                       (unsigned long long)req, (unsigned long long)bytes);
         }
         zs_dataset_close(ds);
     }

@@ -39,8 +39,13 @@ static void usage(void)
 "  -j, --jobs N             threads (default: all cores)\n"
 "  -q, --quiet              no progress bar, no warnings\n"
 "      --progress           always show the progress bar\n"
+TOOL_NET_HELP
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
+"\n"
+"Stores: a directory, a .zip file, http:// or https:// (reading),\n"
+"s3://BUCKET/PREFIX, or - for a tar stream on standard input or output;\n"
+"see zstore(5).\n"
 "\n"
 "Exit status: 0 on success, 1 on failure, 2 on usage errors.");
 }
@@ -63,6 +68,7 @@ static const struct option longopts[] = {
     {"jobs", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},
     {"progress", no_argument, NULL, OPT_PROGRESS},
+    TOOL_NET_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -143,6 +149,9 @@ int main(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case OPT_PROGRESS: progress = 1; break;
+        case TOOL_OPT_RETRIES: case TOOL_OPT_TIMEOUT: case TOOL_OPT_INSECURE:
+            tool_net_option(&t, ctx, c, optarg);
+            break;
         case 'h': usage(); rc = tool_close_stdout(&t); goto done;
         case 'V': tool_version(&t);
         default:

@@ -403,7 +403,55 @@ static zs_status fetch_chunk(zs_array *a, const uint64_t *cidx, zsi_buf *key,
         return st;
     if (a->shard)
         return zsi_shard_get(a, cidx, raw, found);
-    return zsi_store_get(a->store, (char *)key->data, raw, found);
+    st = zsi_store_get(a->store, (char *)key->data, raw, found);
+    /* each chunk is wanted once: a stream need not keep it */
+    if (st == ZS_OK && *found && a->streaming)
+        st = zsi_store_forget(a->store, (char *)key->data);
+    return st;
+}
+
+zs_status zsi_array_decode_raw(zs_array *a, const char *key,
+                               const uint8_t *raw, size_t n, zsi_buf *out)
+{
+    zs_status st = zsi_chain_decode(&a->chain, a->ctx, raw, n, out,
+                                    a->chunk_bytes);
+    if (st == ZS_OK && a->meta.dtype == ZS_DT_STRING &&
+        out->len < a->chunk_elems * 8)
+        st = zsi_err(a->ctx, ZS_ERR_CORRUPT, "wrong number of strings");
+    if (st == ZS_OK && a->swap)
+        zsi_byteswap(out->data, out->len / swap_width(a), swap_width(a));
+    if (st == ZS_OK && a->fortran)
+        st = to_c_order(a, out);
+    if (st != ZS_OK)
+        zsi_err_prefix(a->ctx, st, "%s", key);
+    return st;
+}
+
+zs_status zsi_array_decode_raw_into(zs_array *a, const char *key,
+                                    const uint8_t *raw, size_t n, void *dst)
+{
+    zsi_buf dec = ZSI_BUF_INIT;
+    zs_status st;
+    if (a->fortran || a->meta.dtype == ZS_DT_STRING) {
+        st = zsi_array_decode_raw(a, key, raw, n, &dec);
+        if (st == ZS_OK)
+            memcpy(dst, dec.data, a->chunk_bytes);
+        zsi_buf_free(&dec);
+        return st;
+    }
+    if (!zsi_chain_decode_into(&a->chain, a->ctx, raw, n, dst,
+                               a->chunk_bytes, &st)) {
+        st = zsi_chain_decode(&a->chain, a->ctx, raw, n, &dec,
+                              a->chunk_bytes);
+        if (st == ZS_OK)
+            memcpy(dst, dec.data, a->chunk_bytes);
+    }
+    if (st == ZS_OK && a->swap)
+        zsi_byteswap(dst, a->chunk_bytes / swap_width(a), swap_width(a));
+    if (st != ZS_OK)
+        zsi_err_prefix(a->ctx, st, "%s", key);
+    zsi_buf_free(&dec);
+    return st;
 }
 
 zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
@@ -411,20 +459,9 @@ zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
 {
     zsi_buf key = ZSI_BUF_INIT, raw = ZSI_BUF_INIT;
     zs_status st = fetch_chunk(a, cidx, &key, &raw, found);
-    if (st == ZS_OK && *found) {
-        st = zsi_chain_decode(&a->chain, a->ctx, raw.data, raw.len, out,
-                              a->chunk_bytes);
-        if (st == ZS_OK && a->meta.dtype == ZS_DT_STRING &&
-            out->len < a->chunk_elems * 8)
-            st = zsi_err(a->ctx, ZS_ERR_CORRUPT, "wrong number of strings");
-        if (st == ZS_OK && a->swap)
-            zsi_byteswap(out->data, out->len / swap_width(a),
-                         swap_width(a));
-        if (st == ZS_OK && a->fortran)
-            st = to_c_order(a, out);
-        if (st != ZS_OK)
-            zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
-    }
+    if (st == ZS_OK && *found)
+        st = zsi_array_decode_raw(a, (char *)key.data, raw.data, raw.len,
+                                  out);
     zsi_buf_free(&raw);
     zsi_buf_free(&key);
     return st;
@@ -433,30 +470,11 @@ zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
 zs_status zsi_array_load_chunk_into(zs_array *a, const uint64_t *cidx,
                                     void *dst, int *found)
 {
-    zsi_buf key = ZSI_BUF_INIT, raw = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
-    zs_status st;
-    if (a->fortran || a->meta.dtype == ZS_DT_STRING) {
-        st = zsi_array_load_chunk(a, cidx, &dec, found);
-        if (st == ZS_OK && *found)
-            memcpy(dst, dec.data, a->chunk_bytes);
-        zsi_buf_free(&dec);
-        return st;
-    }
-    st = fetch_chunk(a, cidx, &key, &raw, found);
-    if (st == ZS_OK && *found) {
-        if (!zsi_chain_decode_into(&a->chain, a->ctx, raw.data, raw.len, dst,
-                                   a->chunk_bytes, &st)) {
-            st = zsi_chain_decode(&a->chain, a->ctx, raw.data, raw.len, &dec,
-                                  a->chunk_bytes);
-            if (st == ZS_OK)
-                memcpy(dst, dec.data, a->chunk_bytes);
-        }
-        if (st == ZS_OK && a->swap)
-            zsi_byteswap(dst, a->chunk_bytes / swap_width(a), swap_width(a));
-        if (st != ZS_OK)
-            zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
-    }
-    zsi_buf_free(&dec);
+    zsi_buf key = ZSI_BUF_INIT, raw = ZSI_BUF_INIT;
+    zs_status st = fetch_chunk(a, cidx, &key, &raw, found);
+    if (st == ZS_OK && *found)
+        st = zsi_array_decode_raw_into(a, (char *)key.data, raw.data,
+                                       raw.len, dst);
     zsi_buf_free(&raw);
     zsi_buf_free(&key);
     return st;
@@ -474,8 +492,26 @@ static bool all_fill(const zs_array *a, const uint8_t *p)
     return true;
 }
 
+void zsi_turn_wait(zsi_turn *t, size_t i)
+{
+    pthread_mutex_lock(&t->lock);
+    while (t->next != i)
+        pthread_cond_wait(&t->cond, &t->lock);
+    pthread_mutex_unlock(&t->lock);
+}
+
+void zsi_turn_pass(zsi_turn *t, size_t i)
+{
+    pthread_mutex_lock(&t->lock);
+    while (t->next != i)
+        pthread_cond_wait(&t->cond, &t->lock);
+    t->next = i + 1;
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+}
+
 zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
-                                const void *data)
+                                const void *data, zsi_turn *turn, size_t task)
 {
     zsi_buf key = ZSI_BUF_INIT, enc = ZSI_BUF_INIT, tmp = ZSI_BUF_INIT;
     const uint8_t *src = data;
@@ -486,6 +522,8 @@ zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
     if (a->meta.dtype == ZS_DT_STRING)
         n = 0;   /* the vlen layout knows its own size */
     if (a->skip_fill_chunks && all_fill(a, src)) {
+        if (turn)
+            zsi_turn_wait(turn, task);
         st = zs_store_erase(a->store, (char *)key.data);
         goto done;
     }
@@ -501,8 +539,8 @@ zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
         /* the vlen layout: offsets then strings, ending at the last NUL */
         const uint8_t *p = src;
         uint64_t end = a->chunk_elems * 8, off;
-        for (uint64_t i = 0; i < a->chunk_elems; i++) {
-            memcpy(&off, p + i * 8, 8);
+        for (uint64_t e = 0; e < a->chunk_elems; e++) {
+            memcpy(&off, p + e * 8, 8);
             size_t l = strlen((const char *)p + off) + 1;
             if (off + l > end)
                 end = off + l;
@@ -510,6 +548,8 @@ zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
         n = (size_t)end;
     }
     st = zsi_chain_encode(&a->chain, a->ctx, src, n, &enc);
+    if (st == ZS_OK && turn)
+        zsi_turn_wait(turn, task);
     if (st == ZS_OK)
         st = zs_store_set(a->store, (char *)key.data, enc.data, enc.len);
     if (st != ZS_OK)

@@ -7,6 +7,13 @@
 
 #include "array/zsi_array.h"
 
+/* The stored bytes of a chunk, fetched ahead (remote stores). */
+typedef struct fetched {
+    char *key;                /* NULL: not fetched (in the cache) */
+    zsi_buf raw;
+    int found;
+} fetched;
+
 typedef struct region {
     zs_array *a;
     const uint64_t *start, *count;
@@ -14,6 +21,8 @@ typedef struct region {
     const uint8_t *in;        /* write */
     uint64_t lo[ZS_MAX_DIMS]; /* first chunk of the box per dim */
     uint64_t n[ZS_MAX_DIMS];  /* chunks of the box per dim */
+    fetched *pre;             /* read: per task, or NULL */
+    zsi_turn *turn;           /* write to a stream: in task order */
 } region;
 
 /* The part of chunk task i inside the box: chunk coordinates, offset in
@@ -127,7 +136,7 @@ static zs_status read_strings(region *r, const piece *p, const zsi_buf *dec,
  * read whole is done with, and caching it would only grow memory with
  * the length of a stream). */
 static zs_status chunk_entry(zs_array *a, const uint64_t *cidx, bool whole,
-                             zsi_centry **out)
+                             fetched *f, zsi_centry **out)
 {
     struct zsi_cache *all = zsi_cache_of(a->ctx);   /* budget up to date */
     struct zsi_cache *c = whole ? NULL : all;
@@ -138,7 +147,14 @@ static zs_status chunk_entry(zs_array *a, const uint64_t *cidx, bool whole,
     *out = zsi_cache_get(all, a->cache_id, idx);
     if (*out)
         return ZS_OK;
-    st = zsi_array_load_chunk(a, cidx, &dec, &found);
+    if (f && f->key) {
+        found = f->found;
+        st = found ? zsi_array_decode_raw(a, f->key, f->raw.data, f->raw.len,
+                                          &dec)
+                   : ZS_OK;
+    } else {
+        st = zsi_array_load_chunk(a, cidx, &dec, &found);
+    }
     if (st == ZS_OK) {
         *out = zsi_cache_put(c, a->cache_id, idx, &dec, found);
         if (!*out)
@@ -204,21 +220,28 @@ static zs_status read_task(void *arg, size_t i)
     int64_t off;
     piece p;
     zs_status st;
+    fetched *f = r->pre ? &r->pre[i] : NULL;
     locate(r, i, &p);
     if ((off = in_place(r, &p)) >= 0 &&
         !(e = zsi_cache_get(zsi_cache_of(a->ctx), a->cache_id,
                             zsi_array_ravel(a, p.cidx)))) {
         /* a whole chunk read for the first time: decode it in place */
+        uint8_t *dst = r->out + (size_t)off * a->itemsize;
         int found = 0;
-        st = zsi_array_load_chunk_into(a, p.cidx,
-                                       r->out + (size_t)off * a->itemsize,
-                                       &found);
+        if (f && f->key) {
+            found = f->found;
+            st = found ? zsi_array_decode_raw_into(a, f->key, f->raw.data,
+                                                   f->raw.len, dst)
+                       : ZS_OK;
+        } else {
+            st = zsi_array_load_chunk_into(a, p.cidx, dst, &found);
+        }
         if (st == ZS_OK && !found)
             fill_piece(a, r, &p, &st);
         return st;
     }
     st = off >= 0 ? ZS_OK : chunk_entry(a, p.cidx, p.whole || a->streaming,
-                                        &e);
+                                        f, &e);
     if (st != ZS_OK)
         return st;
     if (a->meta.dtype == ZS_DT_STRING) {
@@ -230,6 +253,59 @@ static zs_status read_task(void *arg, size_t i)
         fill_piece(a, r, &p, &st);
     }
     zsi_cache_release(a->ctx->cache, e);
+    return st;
+}
+
+/* Remote stores: fetch the stored bytes of every chunk of the box not in
+ * the cache at once (the store transfers them in parallel), before the
+ * threads decode them. */
+static zs_status prefetch(region *r, size_t n)
+{
+    zs_array *a = r->a;
+    struct zsi_cache *c = zsi_cache_of(a->ctx);
+    const char **keys = NULL;
+    zsi_buf *bufs = NULL;
+    int *found = NULL;
+    size_t m = 0;
+    zs_status st = ZS_OK;
+    r->pre = calloc(n, sizeof *r->pre);
+    keys = calloc(n, sizeof *keys);
+    bufs = calloc(n, sizeof *bufs);
+    found = calloc(n, sizeof *found);
+    if (!r->pre || !keys || !bufs || !found)
+        st = zsi_nomem(a->ctx);
+    for (size_t i = 0; st == ZS_OK && i < n; i++) {
+        piece p;
+        zsi_centry *e;
+        zsi_buf key = ZSI_BUF_INIT;
+        locate(r, i, &p);
+        e = zsi_cache_get(c, a->cache_id, zsi_array_ravel(a, p.cidx));
+        if (e) {
+            zsi_cache_release(c, e);
+            continue;
+        }
+        st = zsi_array_chunk_key(a, p.cidx, &key);
+        if (st == ZS_OK)
+            r->pre[i].key = (char *)zsi_buf_take(&key);
+        zsi_buf_free(&key);
+        if (st == ZS_OK && !r->pre[i].key)
+            st = zsi_nomem(a->ctx);
+        if (st == ZS_OK)
+            keys[m++] = r->pre[i].key;
+    }
+    if (st == ZS_OK && m)
+        st = zsi_store_get_many(a->store, m, keys, bufs, found);
+    for (size_t i = 0, k = 0; st == ZS_OK && i < n; i++)
+        if (r->pre[i].key) {
+            r->pre[i].raw = bufs[k];
+            r->pre[i].found = found[k];
+            bufs[k++] = (zsi_buf)ZSI_BUF_INIT;
+        }
+    for (size_t k = 0; bufs && k < m; k++)
+        zsi_buf_free(&bufs[k]);
+    free(keys);
+    free(bufs);
+    free(found);
     return st;
 }
 
@@ -248,7 +324,17 @@ zs_status zs_array_read(zs_array *a, const uint64_t *start,
         zsi_prod_ok(count, a->meta.ndim, &total);
         memset(out, 0, (size_t)total * sizeof(char *));
     }
-    st = zsi_parallel_for(a->ctx, n, read_task, &r);
+    if ((a->store->caps & ZSI_STORE_REMOTE) && !a->shard && !a->broken)
+        st = prefetch(&r, n);
+    if (st == ZS_OK)
+        st = zsi_parallel_for(a->ctx, n, read_task, &r);
+    if (r.pre) {
+        for (size_t i = 0; i < n; i++) {
+            free(r.pre[i].key);
+            zsi_buf_free(&r.pre[i].raw);
+        }
+        free(r.pre);
+    }
     if (st != ZS_OK && a->meta.dtype == ZS_DT_STRING) {
         uint64_t total;
         zsi_prod_ok(count, a->meta.ndim, &total);
@@ -311,13 +397,18 @@ static zs_status write_task(void *arg, size_t i)
     piece p;
     zs_status st;
     locate(r, i, &p);
-    if ((off = in_place(r, &p)) >= 0)
-        return zsi_array_store_chunk(r->a, p.cidx,
-                                     r->in + (size_t)off * r->a->itemsize);
-    st = compose(r, &p, &chunk);
-    if (st == ZS_OK)
-        st = zsi_array_store_chunk(r->a, p.cidx, chunk.data);
-    zsi_buf_free(&chunk);
+    if ((off = in_place(r, &p)) >= 0) {
+        st = zsi_array_store_chunk(r->a, p.cidx,
+                                   r->in + (size_t)off * r->a->itemsize,
+                                   r->turn, i);
+    } else {
+        st = compose(r, &p, &chunk);
+        if (st == ZS_OK)
+            st = zsi_array_store_chunk(r->a, p.cidx, chunk.data, r->turn, i);
+        zsi_buf_free(&chunk);
+    }
+    if (r->turn)   /* also after a failure: later tasks wait for it */
+        zsi_turn_pass(r->turn, i);
     return st;
 }
 
@@ -339,5 +430,14 @@ zs_status zs_array_write(zs_array *a, const uint64_t *start,
     if (st != ZS_OK || empty)
         return st;
     r.in = in;
+    r.turn = NULL;
+    if (a->store->caps & ZSI_STORE_STREAM) {
+        zsi_turn t = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+        r.turn = &t;
+        st = zsi_parallel_for(a->ctx, n, write_task, &r);
+        pthread_mutex_destroy(&t.lock);
+        pthread_cond_destroy(&t.cond);
+        return st;
+    }
     return zsi_parallel_for(a->ctx, n, write_task, &r);
 }

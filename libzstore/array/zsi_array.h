@@ -64,9 +64,25 @@ zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
  * the codecs allow it; dst is untouched when the chunk is missing. */
 zs_status zsi_array_load_chunk_into(zs_array *a, const uint64_t *cidx,
                                     void *dst, int *found);
-/* Encode and store one decoded chunk (chunk_bytes, C order, native). */
+/* Decode stored bytes of a chunk (key for messages) as the two above. */
+zs_status zsi_array_decode_raw(zs_array *a, const char *key,
+                               const uint8_t *raw, size_t n, zsi_buf *out);
+zs_status zsi_array_decode_raw_into(zs_array *a, const char *key,
+                                    const uint8_t *raw, size_t n, void *dst);
+/* Writes to a stream store go in chunk order: the write of task i
+ * waits for its turn (tasks are handed out in increasing order). */
+typedef struct zsi_turn {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    size_t next;
+} zsi_turn;
+void zsi_turn_wait(zsi_turn *t, size_t i);
+void zsi_turn_pass(zsi_turn *t, size_t i);   /* waits, then i + 1's turn */
+
+/* Encode and store one decoded chunk (chunk_bytes, C order, native);
+ * with turn (or NULL), the store is written in task i's turn. */
 zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
-                                const void *data);
+                                const void *data, zsi_turn *turn, size_t i);
 /* Linear index <-> grid coordinates (C order over the grid). */
 void zsi_array_unravel(const zs_array *a, uint64_t idx, uint64_t *cidx);
 uint64_t zsi_array_ravel(const zs_array *a, const uint64_t *cidx);

@@ -359,6 +359,13 @@ zs_status zs_var_read(zs_var *v, const uint64_t *start,
     return v->g->ds->ops->read(v, start, count, out);
 }
 
+void zs_dataset_io_stats(zs_dataset *ds, uint64_t *requests, uint64_t *bytes)
+{
+    *requests = *bytes = 0;
+    if (ds->ops->io_stats)
+        ds->ops->io_stats(ds, requests, bytes);
+}
+
 zs_status zs_var_storage(zs_var *v, uint64_t *stored, uint64_t *present,
                          uint64_t *expected)
 {

@@ -361,12 +361,26 @@ static zs_status get_doc(zs_dataset *ds, const char *key,
     return st;
 }
 
+/* Stores that cannot be listed (HTTP) are read from their consolidated
+ * metadata, or hold one array at their root. */
+static zs_status cannot_list(zs_dataset *ds, const char *what)
+{
+    return zsi_err(ds->ctx, ZS_ERR_UNSUPPORTED,
+                   "%s without consolidated metadata, and this store "
+                   "cannot be listed to find its arrays: consolidate it "
+                   "(zarr.consolidate_metadata) or name one array", what);
+}
+
 /* v2 without consolidated metadata: list the store. */
 static zs_status from_v2_listing(zs_dataset *ds)
 {
     zs_store *s = zsi_dataset_store(ds);
     zsi_strv keys = {0};
-    zs_status st = zsi_store_list_all(s, "", &keys);
+    zs_status st = ZS_OK;
+    if (s->caps & ZSI_STORE_CAN_LIST)
+        st = zsi_store_list_all(s, "", &keys);
+    else if (!zsi_strv_push(&keys, ".zarray"))
+        st = zsi_nomem(ds->ctx);
     for (size_t i = 0; st == ZS_OK && i < keys.n; i++) {
         char *p;
         zsi_meta_doc *d = NULL, *at = NULL;
@@ -458,6 +472,10 @@ static zs_status from_v3(zs_dataset *ds, zsi_meta_doc *root)
         zsi_strv_free(&keys);
         return st;
     }
+    if (!(zsi_dataset_store(ds)->caps & ZSI_STORE_CAN_LIST)) {
+        const zs_group *g = ds->root;   /* an array at the root, or not */
+        return g->nvars ? ZS_OK : cannot_list(ds, "a Zarr v3 group");
+    }
     st = zsi_store_list_all(zsi_dataset_store(ds), "", &keys);
     for (size_t i = 0; st == ZS_OK && i < keys.n; i++) {
         char *p = strip_suffix(keys.v[i], "zarr.json");
@@ -498,6 +516,22 @@ static zs_status collect_dims(void *user, zs_var *v)
     return ZS_OK;
 }
 
+/* A stream read in one pass forgets chunks once read, but coordinates
+ * (and other arrays of at most one dimension) are read again. */
+static zs_status pin_small(void *user, zs_var *v)
+{
+    zs_store *s = user;
+    char *prefix;
+    zs_status st;
+    if (v->ndim > 1)
+        return ZS_OK;
+    if (!(prefix = zsi_asprintf("%s/", v->path)))
+        return zsi_nomem(v->g->ds->ctx);
+    st = zsi_store_pin(s, prefix);
+    free(prefix);
+    return st;
+}
+
 static zs_status build(zs_dataset *ds)
 {
     zsi_meta_doc *d = NULL;
@@ -523,6 +557,9 @@ static zs_status build(zs_dataset *ds)
                 st = zsi_err(ds->ctx, ZS_ERR_FORMAT,
                              "not a Zarr store (no .zmetadata, .zgroup, "
                              ".zarray or zarr.json)");
+            if (st == ZS_OK && fg &&
+                !(zsi_dataset_store(ds)->caps & ZSI_STORE_CAN_LIST))
+                st = cannot_list(ds, "a Zarr v2 group");
             if (st == ZS_OK)
                 st = from_v2_listing(ds);
             zsi_meta_doc_free(g);
@@ -532,6 +569,8 @@ static zs_status build(zs_dataset *ds)
     zsi_meta_doc_free(d);
     if (st == ZS_OK)
         st = zsi_dataset_each_var(ds, collect_dims, NULL);
+    if (st == ZS_OK && (zsi_dataset_store(ds)->caps & ZSI_STORE_STREAM))
+        st = zsi_dataset_each_var(ds, pin_small, zsi_dataset_store(ds));
     return st;
 }
 
@@ -541,11 +580,20 @@ static void close_store(zs_dataset *ds)
     ds->impl = NULL;
 }
 
+static void zarr_io_stats(zs_dataset *ds, uint64_t *requests,
+                          uint64_t *bytes)
+{
+    zs_store *s = zsi_dataset_store(ds);
+    *requests = __atomic_load_n(&s->n_requests, __ATOMIC_RELAXED);
+    *bytes = __atomic_load_n(&s->n_bytes_in, __ATOMIC_RELAXED);
+}
+
 static const zsi_ds_ops zarr_ops_owning = {
     .read = zarr_read,
     .storage = zarr_storage,
     .check = zarr_check,
     .close = close_store,
+    .io_stats = zarr_io_stats,
 };
 
 zs_status zsi_dataset_open_zarr(zs_ctx *ctx, const char *name,

@@ -22,6 +22,8 @@ typedef struct zsi_ds_ops {
                        uint64_t *nbad);
     /* Free the back-end state (variables' bk fields included). */
     void (*close)(zs_dataset *ds);
+    /* Optional: requests made and bytes read so far. */
+    void (*io_stats)(zs_dataset *ds, uint64_t *requests, uint64_t *bytes);
 } zsi_ds_ops;
 
 struct zs_dataset {

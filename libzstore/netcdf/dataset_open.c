@@ -20,6 +20,8 @@ zs_status zs_dataset_open(zs_ctx *ctx, const char *name, zs_dataset **out)
         return zsi_errno(ctx, errno, "%s", name);
     if (kind == 1)
         return zsi_nc_open(ctx, name, out);
+    if (zsi_str_ends_ci(name, ".zip") || zsi_str_ends_ci(name, ".tar"))
+        return zsi_dataset_open_zarr(ctx, name, out);   /* zip, tar file */
     return zsi_err(ctx, ZS_ERR_FORMAT,
                    "%s: not a NetCDF file or a Zarr store", name);
 }

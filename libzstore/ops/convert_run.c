@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ops/zsi_convert.h"
 
@@ -319,16 +320,48 @@ static zs_status write_times(zs_convert *c, zsi_cvar *v)
 
 /* ---- workers ---------------------------------------------------------------- */
 
+typedef struct pending {
+    uint64_t tag;
+    char op;
+    char *key;
+    uint8_t *data;
+    size_t len;
+} pending;
+
 typedef struct run_job {
     zs_convert *c;
     zsi_shm *shm;
     bool in_parent;     /* -j 1: report progress (and interrupts) here */
+    /* Forwarding: the output store is not process-safe (zip, tar stream,
+     * memory), so the workers send what they write to the parent, which
+     * writes it; for streams in unit order. */
+    zs_store *out;
+    bool forward, ordered;
+    int window;         /* units a worker may run ahead of the parent */
+    zsi_frames *fr;     /* one per worker */
+    pending *pend;      /* frames of units that cannot be written yet */
+    size_t npend, cappend;
+    uint64_t *ended;    /* units finished but not yet written */
+    size_t nended, capended;
+    uint64_t next;      /* the next unit to write */
 } run_job;
 
 static zs_status run_tick(void *arg);
 
-/* Take units until none are left or someone failed. */
-static zs_status run_units(run_job *j, zs_ctx *ctx)
+/* A worker forwarding to an ordered stream waits while it is too far
+ * ahead of what the parent has written (memory stays bounded). */
+static void wait_turn(run_job *j, uint64_t u)
+{
+    struct timespec ts = {0, 1000000L};
+    while (u >= __atomic_load_n(&j->shm->emitted, __ATOMIC_SEQ_CST) +
+                    (uint64_t)j->window &&
+           !__atomic_load_n(&j->shm->failed, __ATOMIC_SEQ_CST))
+        nanosleep(&ts, NULL);
+}
+
+/* Take units until none are left or someone failed; with pipe (a pipe
+ * store), tag what is written with the unit. */
+static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
 {
     struct zsi_src_cache sc;
     zs_status st = ZS_OK;
@@ -338,7 +371,14 @@ static zs_status run_units(run_job *j, zs_ctx *ctx)
         if (u >= j->c->nunits || __atomic_load_n(&j->shm->failed,
                                                  __ATOMIC_SEQ_CST))
             break;
+        if (pipe) {
+            if (j->ordered)
+                wait_turn(j, u);
+            zsi_store_pipe_set_tag(pipe, u);
+        }
         st = zsi_convert_write_unit(j->c, ctx, u, &sc);
+        if (st == ZS_OK && pipe)
+            st = zsi_store_pipe_end_tag(pipe, u);
         if (st != ZS_OK) {
             zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
             break;
@@ -363,13 +403,125 @@ static int run_child(void *arg, int k, int n, int fd)
 {
     run_job *j = arg;
     zs_ctx *ctx = j->c->ctx;
+    zs_store *pipe = NULL;
+    zs_status st = ZS_OK;
     (void)k;
     (void)n;
-    (void)fd;
     /* the parent's pool (if any) has no threads in this process */
     ctx->pool = NULL;
     ctx->threads = 1;
-    return run_units(j, ctx) == ZS_OK ? 0 : 1;
+    if (j->forward) {
+        st = zsi_store_pipe_open(ctx, zs_store_name(j->out), fd, &pipe);
+        for (size_t i = 0; st == ZS_OK && i < j->c->nvars; i++)
+            j->c->vars[i].arr->store = pipe;
+        if (st != ZS_OK)
+            zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
+    }
+    if (st == ZS_OK)
+        st = run_units(j, ctx, pipe);
+    return st == ZS_OK ? 0 : 1;
+}
+
+/* ---- the parent's end of forwarding ---------------------------------------- */
+
+static zs_status apply(run_job *j, char op, const char *key, const void *data,
+                       size_t len)
+{
+    if (op == 'S')
+        return zs_store_set(j->out, key, data, len);
+    if (op == 'E')
+        return zs_store_erase(j->out, key);
+    return ZS_OK;
+}
+
+static bool ended(run_job *j, uint64_t u, bool take)
+{
+    for (size_t i = 0; i < j->nended; i++)
+        if (j->ended[i] == u) {
+            if (take)
+                j->ended[i] = j->ended[--j->nended];
+            return true;
+        }
+    return false;
+}
+
+/* Write the held frames of the next units while they are complete. */
+static zs_status flush_ready(run_job *j)
+{
+    zs_status st = ZS_OK;
+    for (;;) {
+        size_t w = 0;
+        for (size_t i = 0; i < j->npend; i++) {
+            pending *p = &j->pend[i];
+            if (st == ZS_OK && p->tag == j->next) {
+                st = apply(j, p->op, p->key, p->data, p->len);
+                free(p->key);
+                free(p->data);
+            } else {
+                j->pend[w++] = *p;
+            }
+        }
+        j->npend = w;
+        if (st != ZS_OK || !ended(j, j->next, true))
+            break;
+        j->next++;
+        __atomic_store_n(&j->shm->emitted, j->next, __ATOMIC_SEQ_CST);
+    }
+    return st;
+}
+
+static zs_status on_frame(void *user, char op, uint64_t tag, const char *key,
+                          const void *data, size_t len)
+{
+    run_job *j = user;
+    pending *p;
+    if (!j->ordered || (tag == j->next && op != 'T'))
+        return apply(j, op, key, data, len);
+    if (op == 'T') {
+        if (tag == j->next) {
+            j->next++;
+            __atomic_store_n(&j->shm->emitted, j->next, __ATOMIC_SEQ_CST);
+            return flush_ready(j);
+        }
+        if (j->nended == j->capended) {
+            size_t cap = j->capended ? 2 * j->capended : 16;
+            uint64_t *e = realloc(j->ended, cap * sizeof *e);
+            if (!e)
+                return zsi_nomem(j->c->ctx);
+            j->ended = e;
+            j->capended = cap;
+        }
+        j->ended[j->nended++] = tag;
+        return ZS_OK;
+    }
+    if (j->npend == j->cappend) {
+        size_t cap = j->cappend ? 2 * j->cappend : 64;
+        pending *e = realloc(j->pend, cap * sizeof *e);
+        if (!e)
+            return zsi_nomem(j->c->ctx);
+        j->pend = e;
+        j->cappend = cap;
+    }
+    p = &j->pend[j->npend];
+    p->tag = tag;
+    p->op = op;
+    p->len = len;
+    p->key = zsi_strdup(key);
+    p->data = malloc(len ? len : 1);
+    if (!p->key || !p->data) {
+        free(p->key);
+        free(p->data);
+        return zsi_nomem(j->c->ctx);
+    }
+    memcpy(p->data, data, len);
+    j->npend++;
+    return ZS_OK;
+}
+
+static zs_status run_sink(void *arg, int k, const char *data, size_t len)
+{
+    run_job *j = arg;
+    return zsi_frames_feed(j->c->ctx, &j->fr[k], data, len, on_frame, j);
 }
 
 static zs_status run_tick(void *arg)
@@ -450,9 +602,10 @@ static zs_status write_metadata(zs_convert *c, zs_store *s)
     return st;
 }
 
-static zs_status write_data(zs_convert *c)
+static zs_status write_data(zs_convert *c, zs_store *out)
 {
-    run_job j = {c, zsi_shm_new(), false};
+    run_job j = {c, zsi_shm_new(), false, out, false, false, 0, NULL, NULL,
+                 0, 0, NULL, 0, 0, 0};
     int n = zs_ctx_threads(c->ctx);
     zs_status st;
     if (!j.shm)
@@ -461,12 +614,31 @@ static zs_status write_data(zs_convert *c)
         n = c->nunits ? (int)c->nunits : 1;
     if (n <= 1) {
         j.in_parent = true;
-        st = run_units(&j, c->ctx);
+        st = run_units(&j, c->ctx, NULL);
         if (st == ZS_OK)
             st = run_tick(&j);
     } else {
-        st = zsi_procs_run(c->ctx, n, run_child, &j, NULL, NULL, run_tick,
-                           &j, j.shm);
+        j.forward = !(out->caps & ZSI_STORE_CONCURRENT_WRITES);
+        j.ordered = (out->caps & ZSI_STORE_STREAM) != 0;
+        j.window = 2 * n;
+        j.fr = calloc((size_t)n, sizeof *j.fr);
+        st = j.fr ? zsi_procs_run(c->ctx, n, run_child, &j,
+                                  j.forward ? run_sink : NULL, &j, run_tick,
+                                  &j, j.shm)
+                  : zsi_nomem(c->ctx);
+        if (st == ZS_OK && j.forward && (j.npend || j.nended ||
+                                         (j.ordered && j.next != c->nunits)))
+            st = zsi_err(c->ctx, ZS_ERR_CHILD, "worker processes stopped "
+                         "before sending every unit");
+        for (int i = 0; j.fr && i < n; i++)
+            zsi_frames_free(&j.fr[i]);
+        for (size_t i = 0; i < j.npend; i++) {
+            free(j.pend[i].key);
+            free(j.pend[i].data);
+        }
+        free(j.fr);
+        free(j.pend);
+        free(j.ended);
     }
     if (st == ZS_OK)
         st = zsi_progress(c->ctx, c->raw_bytes, c->raw_bytes);
@@ -483,12 +655,17 @@ zs_status zs_convert_run(zs_convert *c, const char *out)
     if (st != ZS_OK)
         return st;
     st = create_arrays(c, s);
-    if (st == ZS_OK)
-        st = write_data(c);
+    /* a stream is read in one pass: metadata first, then the time
+     * coordinate, then the data; elsewhere .zmetadata comes last so that
+     * an unfinished store is never consolidated */
+    if (st == ZS_OK && (s->caps & ZSI_STORE_STREAM))
+        st = write_metadata(c, s);
     for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
         if (c->vars[i].is_time)
             st = write_times(c, &c->vars[i]);
     if (st == ZS_OK)
+        st = write_data(c, s);
+    if (st == ZS_OK && !(s->caps & ZSI_STORE_STREAM))
         st = write_metadata(c, s);
     if (st == ZS_OK)
         st = zs_store_commit(s);

@@ -224,6 +224,12 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
     return ZS_OK;
 }
 
+bool zsi_var_is_coord(const zs_var *v)
+{
+    return v->ndim == 1 && v->dims && v->dims[0] &&
+           !strcmp(v->dims[0], v->name);
+}
+
 bool zsi_history_add(zs_attrs *a, const char *text)
 {
     char stamp[32];

@@ -825,6 +825,10 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
     zsi_cfdecode_init(&dec, rv->v);
     zsi_slabs_plan(&tiles, rv->ond, gshape, gchunks, acc_bytes(r),
                    (size_t)r->o.memory);
+    /* one tile and no second pass: each input chunk is read once (a
+     * stream may forget it) */
+    if (rv->v->array)
+        rv->v->array->streaming = tiles.n == 1 && !anom;
     for (uint64_t u = 0; st == ZS_OK && u < tiles.n; u++) {
         tile t;
         acc a;
@@ -844,6 +848,8 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
         if (st == ZS_OK)
             st = zsi_progress(r->ctx, u + 1, tiles.n);
     }
+    if (rv->v->array)
+        rv->v->array->streaming = false;
     return st;
 }
 
@@ -932,21 +938,25 @@ static zs_status create_result(zsi_reduce *r, zs_store *s, rvar *rv)
     return st;
 }
 
-/* A variable written unchanged. */
-static zs_status copy_var(zsi_reduce *r, zs_store *s, zs_var *v,
-                          zs_array **out)
+/* A variable written unchanged: its array, then its values. */
+static zs_status copy_var_create(zsi_reduce *r, zs_store *s, zs_var *v,
+                                 zs_array **out)
 {
     zsi_array_meta m;
-    zsi_slabs sl;
-    uint64_t st_[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-    uint8_t *buf;
     zs_status st = zsi_meta_like(r->ctx, v, v->ndim, v->shape, v->chunks,
                                  (const char *const *)v->dims, v->attrs, &m);
     if (st == ZS_OK)
         st = zsi_array_create(s, v->path, &m, out);
     zsi_array_meta_free(&m);
-    if (st != ZS_OK)
-        return st;
+    return st;
+}
+
+static zs_status copy_var_data(zsi_reduce *r, zs_var *v, zs_array *out)
+{
+    zsi_slabs sl;
+    uint64_t st_[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
+    uint8_t *buf;
+    zs_status st = ZS_OK;
     zsi_slabs_plan(&sl, v->ndim, v->shape, v->chunks, v->itemsize,
                    BLOCK_BUDGET);
     buf = malloc((size_t)zsi_slabs_max_elems(&sl) * v->itemsize + 1);
@@ -959,7 +969,7 @@ static zs_status copy_var(zsi_reduce *r, zs_store *s, zs_var *v,
             n *= c[d];
         st = zs_var_read(v, st_, c, buf);
         if (st == ZS_OK)
-            st = zs_array_write(*out, st_, c, buf);
+            st = zs_array_write(out, st_, c, buf);
         if (v->dtype == ZS_DT_STRING)
             for (uint64_t i = 0; i < n; i++)
                 free(((char **)(void *)buf)[i]);
@@ -969,14 +979,14 @@ static zs_status copy_var(zsi_reduce *r, zs_store *s, zs_var *v,
 }
 
 /* The coordinate of the groups: months, days of year, seasons, hours,
- * or the resampled times. */
-static zs_status group_coord(zsi_reduce *r, zs_store *s, zs_array **out)
+ * or the resampled times: its array, then its values. */
+static zs_status group_coord_create(zsi_reduce *r, zs_store *s,
+                                    zs_array **out)
 {
     zsi_array_meta m;
     zs_attrs *attrs = NULL;
-    uint64_t n = r->tg.n, start = 0;
+    uint64_t n = r->tg.n;
     zs_dtype dt = r->o.groupby == GB_SEASON ? ZS_DT_STRING : ZS_DT_INT64;
-    void *buf;
     zs_status st;
     const char *dims[1] = {r->gdim};
     if (r->o.resample) {
@@ -1010,9 +1020,15 @@ static zs_status group_coord(zsi_reduce *r, zs_store *s, zs_array **out)
     if (st == ZS_OK)
         st = zsi_array_create(s, r->gdim, &m, out);
     zsi_array_meta_free(&m);
-    if (st != ZS_OK)
-        return st;
-    buf = calloc((size_t)(n ? n : 1), 8);
+    return st;
+}
+
+static zs_status group_coord_data(zsi_reduce *r, zs_array *out)
+{
+    uint64_t n = r->tg.n, start = 0;
+    zs_dtype dt = out->meta.dtype;
+    zs_status st;
+    void *buf = calloc((size_t)(n ? n : 1), 8);
     if (!buf)
         return zsi_nomem(r->ctx);
     for (uint64_t i = 0; i < n; i++) {
@@ -1023,7 +1039,7 @@ static zs_status group_coord(zsi_reduce *r, zs_store *s, zs_array **out)
         else
             ((int64_t *)buf)[i] = r->tg.ilabel[i];
     }
-    st = zs_array_write(*out, &start, &n, buf);
+    st = zs_array_write(out, &start, &n, buf);
     free(buf);
     return st;
 }
@@ -1058,9 +1074,10 @@ static zs_status add_groups(zsi_reduce *r, zs_group *g, outgroups *gs)
 zs_status zsi_reduce_run(zsi_reduce *r, const char *out)
 {
     zs_store *s = NULL;
-    size_t na = 0, cap = r->nvars + r->ncopy + 1;
+    size_t na = 0, cap = r->nvars + r->ncopy + 1, gcoord, nres;
     zs_array **arrays = calloc(cap, sizeof *arrays);
     outgroups gs = {0};
+    bool stream;
     zs_status st = arrays ? ZS_OK : zsi_nomem(r->ctx);
     if (st == ZS_OK)
         st = zs_store_open(r->ctx, out, ZS_STORE_CREATE | ZS_STORE_PARTIAL |
@@ -1070,27 +1087,45 @@ zs_status zsi_reduce_run(zsi_reduce *r, const char *out)
     if (st == ZS_OK && r->o.history && !zsi_history_add(gs.attrs[0],
                                                         r->o.history))
         st = zsi_nomem(r->ctx);
+    /* every array first; a stream is read in one pass: metadata, then
+     * coordinates and copied variables, then the results; elsewhere
+     * .zmetadata comes last so that an unfinished store is never
+     * consolidated */
     for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++) {
-        st = copy_var(r, s, r->copy[i], &arrays[na]);
+        st = copy_var_create(r, s, r->copy[i], &arrays[na]);
         if (arrays[na])
             na++;
     }
+    gcoord = na;
     if (st == ZS_OK && r->tg.n && !r->o.anomaly) {
-        st = group_coord(r, s, &arrays[na]);
+        st = group_coord_create(r, s, &arrays[na]);
         if (arrays[na])
             na++;
     }
+    nres = na;
     for (size_t i = 0; st == ZS_OK && i < r->nvars; i++) {
         st = create_result(r, s, &r->vars[i]);
-        if (st == ZS_OK)
-            st = reduce_var(r, &r->vars[i],
-                            r->o.anomaly ? r->vars[i].out : NULL);
-        if (st == ZS_OK) {
+        if (st == ZS_OK) {   /* the arrays own them from here */
             arrays[na++] = r->vars[i].out;
             r->vars[i].out = NULL;
         }
     }
-    if (st == ZS_OK)
+    stream = st == ZS_OK && (s->caps & ZSI_STORE_STREAM);
+    if (stream)
+        st = zsi_write_metadata(r->ctx, s, gs.n, gs.paths,
+                                (const zs_attrs *const *)gs.attrs, na,
+                                arrays);
+    for (size_t i = 0; st == ZS_OK && i < gcoord; i++)
+        st = copy_var_data(r, r->copy[i], arrays[i]);
+    if (st == ZS_OK && gcoord < nres)
+        st = group_coord_data(r, arrays[gcoord]);
+    for (size_t i = 0; st == ZS_OK && i < r->nvars; i++) {
+        rvar *rv = &r->vars[i];
+        rv->out = arrays[nres + i];
+        st = reduce_var(r, rv, r->o.anomaly ? rv->out : NULL);
+        rv->out = NULL;
+    }
+    if (st == ZS_OK && !stream)
         st = zsi_write_metadata(r->ctx, s, gs.n, gs.paths,
                                 (const zs_attrs *const *)gs.attrs, na,
                                 arrays);

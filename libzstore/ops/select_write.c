@@ -233,17 +233,20 @@ static uint64_t step_product(const osel *o)
  * cached for the next slab. */
 static bool single_touch(const osel *o, const zsi_slabs *sl)
 {
+    /* several runs or strides read a chunk once per run, even inside one
+     * slab */
+    for (int j = 0; j < o->ndim; j++) {
+        const dsel *ds = o->ds[o->src_dim[j]];
+        if (ds && (ds->nrun != 1 || ds->run[0].step != 1))
+            return false;
+    }
     for (int j = 0; j < o->ndim && j <= sl->k; j++) {
         int d = o->src_dim[j];
-        uint64_t in = o->v->chunks[d] ? o->v->chunks[d] : 1, start = 0;
+        uint64_t in = o->v->chunks[d] ? o->v->chunks[d] : 1;
         const dsel *ds = o->ds[d];
+        uint64_t start = ds ? ds->run[0].start : 0;
         if (j == sl->k && sl->kstep * o->chunks[j] >= o->shape[j])
             break;   /* one slab along it */
-        if (ds) {
-            if (ds->nrun != 1 || ds->run[0].step != 1)
-                return false;
-            start = ds->run[0].start;
-        }
         if (start % in || o->chunks[j] % in)
             return false;
     }
@@ -321,6 +324,7 @@ zs_status zs_select_write(zs_selection *s, const char *out)
     zs_store *st_ = NULL;
     zs_array **arrays = calloc(s->nvars + 1, sizeof *arrays);
     groups gs = {0};
+    bool stream;
     zs_status st = arrays ? ZS_OK : zsi_nomem(s->ctx);
     if (st == ZS_OK)
         st = zs_store_open(s->ctx, out, ZS_STORE_CREATE | ZS_STORE_PARTIAL |
@@ -330,12 +334,21 @@ zs_status zs_select_write(zs_selection *s, const char *out)
     if (st == ZS_OK && s->o.history && !zsi_history_add(gs.attrs[0],
                                                         s->o.history))
         st = zsi_nomem(s->ctx);
-    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
         st = make_array(s, st_, &s->vars[i], &arrays[i]);
-        if (st == ZS_OK)
-            st = copy_var(s, &s->vars[i], arrays[i]);
-    }
-    if (st == ZS_OK)
+    /* a stream is read in one pass: metadata first, coordinates before
+     * the variables; elsewhere .zmetadata comes last so that an unfinished
+     * store is never consolidated */
+    stream = st == ZS_OK && (st_->caps & ZSI_STORE_STREAM);
+    if (stream)
+        st = zsi_write_metadata(s->ctx, st_, gs.n, gs.paths,
+                                (const zs_attrs *const *)gs.attrs, s->nvars,
+                                arrays);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
+            if (zsi_var_is_coord(s->vars[i].v) == (pass == 0))
+                st = copy_var(s, &s->vars[i], arrays[i]);
+    if (st == ZS_OK && !stream)
         st = zsi_write_metadata(s->ctx, st_, gs.n, gs.paths,
                                 (const zs_attrs *const *)gs.attrs, s->nvars,
                                 arrays);

@@ -129,6 +129,7 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
 typedef struct zsi_shm {
     uint64_t next;          /* next unit to take */
     uint64_t done_bytes;    /* progress */
+    uint64_t emitted;       /* units the parent has written (forwarding) */
     int failed;             /* a child failed: stop taking units */
     int fail_code;
     char msg[1024];         /* the first failure's message */

@@ -53,6 +53,8 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
 
 /* Prepend "TIME: text" to a history attribute (CF, as NCO and CDO do). */
 bool zsi_history_add(zs_attrs *a, const char *text);
+/* A coordinate variable: one dimension of its own name. */
+bool zsi_var_is_coord(const zs_var *v);
 
 /* Write the metadata of a new store: .zgroup and .zattrs of each group
  * (paths and attributes), .zarray and .zattrs of each array, and

@@ -1,8 +1,10 @@
 /* store.c - generic store calls: name parsing, key checks, dispatch. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store/zsi_store.h"
 
@@ -14,6 +16,11 @@ zs_status zsi_store_alloc(zs_ctx *ctx, const char *name, unsigned flags,
         free(s);
         return zsi_nomem(ctx);
     }
+    if (pthread_mutex_init(&s->wlock, NULL) != 0) {
+        free(s->name);
+        free(s);
+        return zsi_nomem(ctx);
+    }
     s->ctx = ctx;
     s->ops = ops;
     s->flags = flags;
@@ -21,19 +28,106 @@ zs_status zsi_store_alloc(zs_ctx *ctx, const char *name, unsigned flags,
     return ZS_OK;
 }
 
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Printable ASCII without blanks: what a URL may hold. */
+static bool url_chars_ok(const char *u)
+{
+    for (; *u; u++)
+        if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f)
+            return false;
+    return true;
+}
+
+/* A path (after file:// or bare): zip and tar files by their suffix,
+ * else a directory. */
+static zs_status open_path(zs_ctx *ctx, const char *name, const char *path,
+                           unsigned flags, zs_store **out)
+{
+    if (!*path)
+        return zsi_err(ctx, ZS_ERR_INVALID, "%s: empty path", name);
+    if (zsi_str_ends_ci(path, ".zip") && !is_dir(path))
+        return zsi_store_zip_open(ctx, name, path, flags, out);
+    if (zsi_str_ends_ci(path, ".tar") && !is_dir(path))
+        return zsi_store_tar_open(ctx, name, path, flags, out);
+    return zsi_store_dir_open(ctx, path, flags, out);
+}
+
+static zs_status open_s3(zs_ctx *ctx, const char *name, unsigned flags,
+                         zs_store **out)
+{
+    const char *b = name + 5, *slash = strchr(b, '/');
+    size_t bl = slash ? (size_t)(slash - b) : strlen(b);
+    char *bucket, *prefix;
+    zs_status st;
+    for (size_t i = 0; i < bl; i++)
+        if (!isalnum((unsigned char)b[i]) && !strchr(".-_", b[i]))
+            bl = 0;
+    if (bl == 0 || bl > 255)
+        return zsi_err(ctx, ZS_ERR_INVALID, "%s: malformed S3 name (want "
+                       "s3://BUCKET/PREFIX)", name);
+    bucket = zsi_strndup(b, bl);
+    prefix = zsi_strdup(slash ? slash + 1 : "");
+    if (!bucket || !prefix) {
+        free(bucket);
+        free(prefix);
+        return zsi_nomem(ctx);
+    }
+    while (*prefix && prefix[strlen(prefix) - 1] == '/')
+        prefix[strlen(prefix) - 1] = 0;
+    if (*prefix && !zsi_key_ok(prefix))
+        st = zsi_err(ctx, ZS_ERR_INVALID, "%s: malformed S3 prefix '%s'",
+                     name, prefix);
+    else
+        st = zsi_store_s3_open(ctx, name, bucket, prefix, flags, out);
+    free(bucket);
+    free(prefix);
+    return st;
+}
+
 zs_status zs_store_open(zs_ctx *ctx, const char *name, unsigned flags,
                         zs_store **out)
 {
+    const char *sep;
+    *out = NULL;
     if (!name || !*name)
         return zsi_err(ctx, ZS_ERR_INVALID, "empty store name");
+    if (!strcmp(name, "-"))
+        return zsi_store_tar_open(ctx, name, NULL, flags, out);
     if (zsi_str_starts(name, "mem://"))
         return zsi_store_mem_open(ctx, name + 6, flags, out);
     if (zsi_str_starts(name, "file://"))
-        return zsi_store_dir_open(ctx, name + 7, flags, out);
-    if (strstr(name, "://"))
-        return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
-                       "%s: unsupported store scheme", name);
-    return zsi_store_dir_open(ctx, name, flags, out);
+        return open_path(ctx, name, name + 7, flags, out);
+    if (zsi_str_starts(name, "zip://")) {
+        if (!name[6])
+            return zsi_err(ctx, ZS_ERR_INVALID, "%s: empty path", name);
+        return zsi_store_zip_open(ctx, name, name + 6, flags, out);
+    }
+    if (zsi_str_starts(name, "http://") || zsi_str_starts(name, "https://")) {
+        const char *host = strstr(name, "://") + 3;
+        if (!url_chars_ok(name) || !*host || *host == '/' || *host == ':' ||
+            *host == '?' || *host == '#')
+            return zsi_err(ctx, ZS_ERR_INVALID, "%s: malformed URL", name);
+        return zsi_store_http_open(ctx, name, flags, out);
+    }
+    if (zsi_str_starts(name, "s3://"))
+        return open_s3(ctx, name, flags, out);
+    if ((sep = strstr(name, "://"))) {
+        bool scheme = sep > name;
+        for (const char *p = name; p < sep; p++)
+            if (!isalnum((unsigned char)*p) && !strchr("+.-", *p))
+                scheme = false;
+        if (scheme)
+            return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
+                           "%s: unknown store scheme '%.*s' (want a path, "
+                           "file://, zip://, http://, https://, s3:// or -)",
+                           name, (int)(sep - name), name);
+    }
+    return open_path(ctx, name, name, flags, out);
 }
 
 const char *zs_store_name(const zs_store *s)
@@ -135,22 +229,37 @@ zs_status zsi_store_size(zs_store *s, const char *key, uint64_t *size,
 zs_status zs_store_set(zs_store *s, const char *key, const void *data,
                        size_t len)
 {
+    zs_status st;
     if (!zsi_key_ok(key))
         return bad_key(s, key);
     if (!s->ops->set || !(s->caps & ZSI_STORE_CAN_WRITE))
         return zsi_err(s->ctx, ZS_ERR_READONLY, "%s: store is read-only",
                        s->name);
-    return s->ops->set(s, key, data, len);
+    if (s->caps & ZSI_STORE_CONCURRENT_WRITES)
+        return s->ops->set(s, key, data, len);
+    pthread_mutex_lock(&s->wlock);
+    st = s->ops->set(s, key, data, len);
+    pthread_mutex_unlock(&s->wlock);
+    return st;
 }
 
 zs_status zs_store_erase(zs_store *s, const char *key)
 {
+    zs_status st;
     if (!zsi_key_ok(key))
         return bad_key(s, key);
-    if (!s->ops->erase || !(s->caps & ZSI_STORE_CAN_WRITE))
+    if (!(s->caps & ZSI_STORE_CAN_WRITE))
         return zsi_err(s->ctx, ZS_ERR_READONLY, "%s: store is read-only",
                        s->name);
-    return s->ops->erase(s, key);
+    if (!s->ops->erase)
+        return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: keys cannot be erased from this store", s->name);
+    if (s->caps & ZSI_STORE_CONCURRENT_WRITES)
+        return s->ops->erase(s, key);
+    pthread_mutex_lock(&s->wlock);
+    st = s->ops->erase(s, key);
+    pthread_mutex_unlock(&s->wlock);
+    return st;
 }
 
 zs_status zs_store_list(zs_store *s, const char *prefix, zs_key_fn fn,
@@ -174,6 +283,33 @@ static int collect(void *user, const char *key)
         return 0;
     c->nomem = true;
     return 1;
+}
+
+zs_status zsi_store_get_many(zs_store *s, size_t n, const char *const *keys,
+                             zsi_buf *out, int *found)
+{
+    zs_status st = ZS_OK;
+    for (size_t i = 0; i < n; i++) {
+        found[i] = 0;
+        out[i].len = 0;
+        if (!zsi_key_ok(keys[i]))
+            return bad_key(s, keys[i]);
+    }
+    if (s->ops->get_many)
+        return s->ops->get_many(s, n, keys, out, found);
+    for (size_t i = 0; st == ZS_OK && i < n; i++)
+        st = s->ops->get(s, keys[i], &out[i], &found[i]);
+    return st;
+}
+
+zs_status zsi_store_pin(zs_store *s, const char *prefix)
+{
+    return s->ops->pin ? s->ops->pin(s, prefix) : ZS_OK;
+}
+
+zs_status zsi_store_forget(zs_store *s, const char *key)
+{
+    return s->ops->forget ? s->ops->forget(s, key) : ZS_OK;
 }
 
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v)
@@ -204,6 +340,7 @@ void zs_store_close(zs_store *s)
         return;
     if (s->ops->close)
         s->ops->close(s);
+    pthread_mutex_destroy(&s->wlock);
     free(s->name);
     free(s);
 }

@@ -21,7 +21,11 @@ enum {
     ZSI_STORE_CAN_WRITE = 1,
     ZSI_STORE_CAN_LIST = 2,
     ZSI_STORE_CONCURRENT_WRITES = 4, /* set() is thread- and process-safe */
-    ZSI_STORE_REMOTE = 8             /* requests cost latency */
+    ZSI_STORE_REMOTE = 8,            /* requests cost latency */
+    /* A stream (tar on a pipe): written once, in order, metadata first,
+     * each key once; read in one pass (what is read ahead is kept, in
+     * memory or spilled to tmpdir, until asked for). */
+    ZSI_STORE_STREAM = 16
 };
 
 typedef struct zsi_store_ops {
@@ -41,6 +45,17 @@ typedef struct zsi_store_ops {
     zs_status (*commit)(zs_store *s);
     zs_status (*discard)(zs_store *s);
     void (*close)(zs_store *s);
+    /* Several whole values at once (optional: remote stores transfer
+     * them in parallel): out[i] and found[i] for keys[i]; returns the
+     * first error. */
+    zs_status (*get_many)(zs_store *s, size_t n, const char *const *keys,
+                          zsi_buf *out, int *found);
+    /* Keys under prefix are read more than once (a coordinate): a
+     * stream read in one pass keeps them (optional). */
+    zs_status (*pin)(zs_store *s, const char *prefix);
+    /* The value of key will not be read again (optional): a stream drops
+     * it, unless pinned; reading it again is then an error. */
+    zs_status (*forget)(zs_store *s, const char *key);
 } zsi_store_ops;
 
 struct zs_store {
@@ -50,6 +65,8 @@ struct zs_store {
     char *name;
     unsigned flags;   /* ZS_STORE_* open flags */
     unsigned caps;    /* ZSI_STORE_* capabilities */
+    pthread_mutex_t wlock;  /* serialises set/erase without
+                               ZSI_STORE_CONCURRENT_WRITES */
     /* statistics, updated atomically */
     uint64_t n_requests;
     uint64_t n_bytes_in;
@@ -65,12 +82,54 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
                              zs_store **out);
 zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
                              zs_store **out);
+/* A zip file (store_zip.c). */
+zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
+                             unsigned flags, zs_store **out);
+/* A tar stream: path NULL for stdin (reading) or stdout (writing), else
+ * a tar file (store_tar.c). */
+zs_status zsi_store_tar_open(zs_ctx *ctx, const char *name, const char *path,
+                             unsigned flags, zs_store **out);
+/* http:// and https://, read-only (store_http.c). */
+zs_status zsi_store_http_open(zs_ctx *ctx, const char *url, unsigned flags,
+                              zs_store **out);
+/* s3://BUCKET/PREFIX; prefix "" or a valid key path (store_s3.c). */
+zs_status zsi_store_s3_open(zs_ctx *ctx, const char *name, const char *bucket,
+                            const char *prefix, unsigned flags,
+                            zs_store **out);
+
+/* A write-only store sending set and erase as frames down fd, for worker
+ * processes (store_pipe.c).  Frames carry a tag (a unit of work):
+ * set_tag chooses it, end_tag sends "tag done" and moves to tag + 1. */
+zs_status zsi_store_pipe_open(zs_ctx *ctx, const char *name, int fd,
+                              zs_store **out);
+void zsi_store_pipe_set_tag(zs_store *s, uint64_t tag);
+zs_status zsi_store_pipe_end_tag(zs_store *s, uint64_t tag);
+
+/* The reading end: feed bytes as they come; fn is called once per whole
+ * frame with op 'S' (set), 'E' (erase) or 'T' (end of tag; key "").
+ * Returns the first failure of fn. */
+typedef struct zsi_frames {
+    zsi_buf pending;
+} zsi_frames;
+typedef zs_status (*zsi_frame_fn)(void *user, char op, uint64_t tag,
+                                  const char *key, const void *data,
+                                  size_t len);
+zs_status zsi_frames_feed(zs_ctx *ctx, zsi_frames *f, const char *data,
+                          size_t n, zsi_frame_fn fn, void *user);
+void zsi_frames_free(zsi_frames *f);
 
 /* Internal conveniences over the public calls, using zsi_buf. */
 zs_status zsi_store_get(zs_store *s, const char *key, zsi_buf *out,
                         int *found);
 zs_status zsi_store_size(zs_store *s, const char *key, uint64_t *size,
                          int *found);
+/* Several whole values (see zsi_store_ops.get_many). */
+zs_status zsi_store_get_many(zs_store *s, size_t n, const char *const *keys,
+                             zsi_buf *out, int *found);
+/* Keys under prefix will be read more than once (see ops.pin). */
+zs_status zsi_store_pin(zs_store *s, const char *prefix);
+/* The value of key will not be read again (see ops.forget). */
+zs_status zsi_store_forget(zs_store *s, const char *key);
 /* Collect keys under prefix into v (sorted). */
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 

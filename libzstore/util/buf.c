@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/zsi_util.h"
 
@@ -163,6 +164,12 @@ bool zsi_str_ends(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
     return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+bool zsi_str_ends_ci(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && strcasecmp(s + a - b, suffix) == 0;
 }
 
 char *zsi_path_join(const char *a, const char *b)

@@ -72,8 +72,103 @@ void zs_ctx_free(zs_ctx *ctx)
         ctx->cache_free(ctx->cache);
     if (ctx->mem_stores && ctx->mem_stores_free)
         ctx->mem_stores_free(ctx->mem_stores);
+    if (ctx->net && ctx->net_free)
+        ctx->net_free(ctx->net);
+    if (ctx->opts) {
+        zsi_kv_free(ctx->opts);
+        free(ctx->opts);
+    }
     pthread_mutex_destroy(&ctx->lock);
     free(ctx);
+}
+
+/* ---- options ------------------------------------------------------- */
+
+/* The options there are, and what their values must be. */
+enum { OPT_TEXT, OPT_UINT, OPT_BOOL, OPT_SIZE };
+static const struct {
+    const char *name;
+    int kind;
+} options[] = {
+    {"http.retries", OPT_UINT},
+    {"http.timeout", OPT_UINT},
+    {"http.insecure", OPT_BOOL},
+    {"http.bearer_token", OPT_TEXT},
+    {"http.netrc_file", OPT_TEXT},
+    {"http.max_connections", OPT_UINT},
+    {"s3.endpoint", OPT_TEXT},
+    {"s3.region", OPT_TEXT},
+    {"s3.access_key_id", OPT_TEXT},
+    {"s3.secret_access_key", OPT_TEXT},
+    {"s3.session_token", OPT_TEXT},
+    {"s3.credentials_file", OPT_TEXT},
+    {"s3.profile", OPT_TEXT},
+    {"tmpdir", OPT_TEXT},
+    {"zip.compression", OPT_TEXT},
+    {"stream.memory", OPT_SIZE},
+};
+
+zs_status zs_ctx_set_option(zs_ctx *ctx, const char *name, const char *value)
+{
+    size_t i, n = sizeof options / sizeof options[0];
+    uint64_t u;
+    bool ok;
+    for (i = 0; i < n && name && strcmp(options[i].name, name); i++)
+        ;
+    if (i == n)
+        return zsi_err(ctx, ZS_ERR_INVALID, "unknown option '%s'",
+                       name ? name : "(null)");
+    if (value) {
+        switch (options[i].kind) {
+        case OPT_UINT:
+            ok = zsi_parse_u64(value, &u) && u <= INT32_MAX;
+            break;
+        case OPT_BOOL:
+            ok = !strcmp(value, "0") || !strcmp(value, "1");
+            break;
+        case OPT_SIZE:
+            ok = zsi_parse_size(value, &u);
+            break;
+        default:
+            ok = true;
+        }
+        if (!ok)
+            return zsi_err(ctx, ZS_ERR_INVALID,
+                           "option %s: invalid value '%s'", name, value);
+    }
+    pthread_mutex_lock(&ctx->lock);
+    if (!ctx->opts)
+        ctx->opts = calloc(1, sizeof *ctx->opts);
+    ok = ctx->opts && (value ? zsi_kv_set_string(ctx->opts, name, value)
+                             : zsi_kv_set_null(ctx->opts, name));
+    pthread_mutex_unlock(&ctx->lock);
+    return ok ? ZS_OK : zsi_nomem(ctx);
+}
+
+const char *zsi_ctx_opt(zs_ctx *ctx, const char *name, char *buf,
+                        size_t size)
+{
+    const char *v = NULL;
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->opts && zsi_kv_get_string(ctx->opts, name, &v) == 1 && v &&
+        strlen(v) < size) {
+        memcpy(buf, v, strlen(v) + 1);
+        v = buf;
+    } else {
+        v = NULL;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return v;
+}
+
+int64_t zsi_ctx_opt_int(zs_ctx *ctx, const char *name, int64_t dflt)
+{
+    char buf[64];
+    const char *v = zsi_ctx_opt(ctx, name, buf, sizeof buf);
+    uint64_t u;
+    if (v && zsi_parse_size(v, &u) && u <= INT64_MAX)
+        return (int64_t)u;
+    return dflt;
 }
 
 const char *zs_ctx_message(const zs_ctx *ctx)
@@ -148,8 +243,13 @@ zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
     va_end(ap);
     pthread_mutex_lock(&ctx->lock);
     snprintf(old, sizeof old, "%s", ctx->msg[0] ? ctx->msg : zs_strerror(code));
-    /* "pre: old", truncated to the buffer */
+    /* "pre: old", truncated to the buffer; a message that begins with
+     * "pre: " already is left alone */
     n = strlen(pre);
+    if (!strncmp(old, pre, n) && old[n] == ':' && old[n + 1] == ' ') {
+        pthread_mutex_unlock(&ctx->lock);
+        return code;
+    }
     if (n > sizeof ctx->msg - 3)
         n = sizeof ctx->msg - 3;
     memcpy(ctx->msg, pre, n);

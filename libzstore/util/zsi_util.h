@@ -42,7 +42,17 @@ struct zs_ctx {
     void (*cache_free)(struct zsi_cache *);
     void *mem_stores;           /* memory-store registry, store layer */
     void (*mem_stores_free)(void *);
+    void *net;                  /* shared network state, store layer */
+    void (*net_free)(void *);
+    struct zsi_kv *opts;        /* zs_ctx_set_option(), under lock */
 };
+
+/* An option's value (NULL if unset), copied into buf of size bytes so
+ * that a concurrent zs_ctx_set_option cannot free it under the caller. */
+const char *zsi_ctx_opt(zs_ctx *ctx, const char *name, char *buf,
+                        size_t size);
+/* An integer option, or dflt when unset. */
+int64_t zsi_ctx_opt_int(zs_ctx *ctx, const char *name, int64_t dflt);
 
 /* ---- errors and logging ------------------------------------------- */
 
@@ -111,6 +121,8 @@ char *zsi_strndup(const char *s, size_t n);
 char *zsi_asprintf(const char *fmt, ...) ZSI_PRINTF(1, 2);
 bool zsi_str_starts(const char *s, const char *prefix);
 bool zsi_str_ends(const char *s, const char *suffix);
+/* Case-insensitive, and s must be longer than suffix ("x.zip"). */
+bool zsi_str_ends_ci(const char *s, const char *suffix);
 /* Join a and b with "/" (either may be ""). */
 char *zsi_path_join(const char *a, const char *b);
 

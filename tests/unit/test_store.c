@@ -35,11 +35,15 @@ enum {
     CAP_LIST = 2,        /* list */
     CAP_PARTIAL = 4,     /* ZS_STORE_PARTIAL writes NAME.partial on disk */
     CAP_FS = 8,          /* the store is a tree of files we can inspect */
-    CAP_CONCURRENT = 16  /* set() from several threads at once */
+    CAP_CONCURRENT = 16, /* set() from several threads at once */
+    CAP_STREAM = 32      /* written once, readable after commit (tar) */
 };
 
 typedef struct backend {
     const char *kind;
+    /* An environment variable the back-end needs (a server started by
+     * tests/interop/store-conformance.sh), or NULL. */
+    const char *needs;
     /* Name of a store that does not exist yet (malloc'd). */
     char *(*name)(const char *tag);
     /* Path of the store on disk for CAP_FS / CAP_PARTIAL (malloc'd). */
@@ -77,19 +81,74 @@ static char *mem_name(const char *tag)
     return zsi_asprintf("mem://%s-%d", tag, ++case_no);
 }
 
+static char *tar_name(const char *tag)
+{
+    return zsi_asprintf("%s/%s-%d.tar", tmproot, tag, ++case_no);
+}
+
+static char *zip_name(const char *tag)
+{
+    return zsi_asprintf("%s/%s-%d.zip", tmproot, tag, ++case_no);
+}
+
+/* HTTP: ZS_TEST_HTTP_URL serves the directory ZS_TEST_HTTP_ROOT. */
+static char *http_name(const char *tag)
+{
+    return zsi_asprintf("%s/%s-%d", getenv("ZS_TEST_HTTP_URL"), tag,
+                        ++case_no);
+}
+
+/* Write the pairs as files below the served directory. */
+static zs_status http_seed(const char *name, const char *const *keys,
+                           const void *const *vals, const size_t *lens,
+                           size_t n)
+{
+    const char *url = getenv("ZS_TEST_HTTP_URL");
+    char *dir = zsi_path_join(getenv("ZS_TEST_HTTP_ROOT"),
+                              name + strlen(url) + 1);
+    zs_status st = ZS_OK;
+    mkdir(dir, 0777);
+    for (size_t i = 0; st == ZS_OK && i < n; i++) {
+        char *path = zsi_path_join(dir, keys[i]);
+        FILE *f;
+        for (char *p = path + strlen(dir) + 1; *p; p++)
+            if (*p == '/') {
+                *p = 0;
+                mkdir(path, 0777);
+                *p = '/';
+            }
+        f = fopen(path, "wb");
+        if (!f || fwrite(vals[i], 1, lens[i], f) != lens[i])
+            st = ZS_ERR_IO;
+        if (f && fclose(f) != 0)
+            st = ZS_ERR_IO;
+        free(path);
+    }
+    free(dir);
+    return st;
+}
+
+/* S3: a bucket ZS_TEST_S3_BUCKET on the server ZS_TEST_S3_ENDPOINT. */
+static char *s3_name(const char *tag)
+{
+    return zsi_asprintf("s3://%s/%s-%d", getenv("ZS_TEST_S3_BUCKET"), tag,
+                        ++case_no);
+}
+
 #define FILES (CAP_WRITE | CAP_LIST | CAP_PARTIAL | CAP_FS | CAP_CONCURRENT)
 
 static const backend backends[] = {
-    {"directory", dir_name, dir_path, FILES, NULL},
-    {"file-url", file_url_name, file_url_path, FILES, NULL},
-    {"memory", mem_name, NULL, CAP_WRITE | CAP_LIST | CAP_CONCURRENT, NULL},
-    /* Future back-ends, one line each, for example:
-     * {"zip", zip_name, zip_path, CAP_WRITE | CAP_LIST | CAP_PARTIAL,
-     *  NULL},
-     * {"tar", tar_name, tar_path, CAP_WRITE | CAP_PARTIAL, NULL},
-     * {"http", http_name, NULL, CAP_LIST, 0, http_seed},
-     * {"s3", s3_name, NULL, CAP_WRITE | CAP_LIST | CAP_CONCURRENT, 0,
-     *  NULL}, */
+    {"directory", NULL, dir_name, dir_path, FILES, NULL},
+    {"file-url", NULL, file_url_name, file_url_path, FILES, NULL},
+    {"memory", NULL, mem_name, NULL, CAP_WRITE | CAP_LIST | CAP_CONCURRENT,
+     NULL},
+    {"zip", NULL, zip_name, dir_path,
+     CAP_WRITE | CAP_LIST | CAP_PARTIAL | CAP_CONCURRENT, NULL},
+    {"tar", NULL, tar_name, dir_path, CAP_WRITE | CAP_LIST | CAP_STREAM,
+     NULL},
+    {"http", "ZS_TEST_HTTP_URL", http_name, NULL, 0, http_seed},
+    {"s3", "ZS_TEST_S3_BUCKET", s3_name, NULL,
+     CAP_WRITE | CAP_LIST | CAP_CONCURRENT, NULL},
 };
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 
@@ -1147,6 +1206,107 @@ static void t_tmp_mark(const backend *b)
     drop(b, s, name);
 }
 
+/* A stream: each key written once, in order; readable after commit. */
+static void t_stream(const backend *b)
+{
+    size_t big = (8u << 20) + 5;
+    uint8_t *data = malloc(big), v[100];
+    char *name = NULL, *path;
+    zs_store *s = fresh(b, "stream", &name), *r = NULL;
+    zsi_strv want = {0}, got;
+    void *p = NULL;
+    size_t n;
+    int found = 7;
+    bool ok = true;
+    if (!s || !data) {
+        TAP_OK(0, "%s: store for a stream", b->kind);
+        free(data);
+        free(name);
+        return;
+    }
+    rnd_bytes(data, big);
+    for (int i = 0; i < 100; i++)
+        v[i] = (uint8_t)i;
+    TAP_OK(zs_store_set(s, "empty", "", 0) == ZS_OK &&
+           zs_store_set(s, "one", "\0", 1) == ZS_OK &&
+           zs_store_set(s, "big/value", data, big) == ZS_OK &&
+           zs_store_set(s, "r", v, sizeof v) == ZS_OK,
+           "%s: values written (empty, 1 byte, %zu bytes)", b->kind, big);
+    for (size_t i = 0; i < NODD; i++)
+        ok = ok && zs_store_set(s, odd_keys[i], odd_keys[i],
+                                strlen(odd_keys[i])) == ZS_OK;
+    TAP_OK(ok, "%s: unusual keys written", b->kind);
+    TAP_OK(zs_store_set(s, "one", "\0", 1) == ZS_OK,
+           "%s: the same value again is accepted", b->kind);
+    TAP_OK(zs_store_set(s, "one", "x", 1) == ZS_ERR_UNSUPPORTED,
+           "%s: a different value for a written key is refused", b->kind);
+    TAP_OK(zs_store_get(s, "one", &p, &n, &found) == ZS_ERR_UNSUPPORTED &&
+           !found, "%s: a written value cannot be read back", b->kind);
+    TAP_OK(zs_store_erase(s, "one") == ZS_ERR_UNSUPPORTED &&
+           zs_store_erase(s, "never") == ZS_OK,
+           "%s: erase: refused for a written key, a no-op otherwise",
+           b->kind);
+    TAP_OK(absent(s, "never"), "%s: a key never written is missing while "
+           "writing", b->kind);
+    TAP_OK(zs_store_commit(s) == ZS_OK, "%s: commit", b->kind);
+    zs_store_close(s);
+    if (zs_store_open(ctx, name, ZS_STORE_READ, &r) != ZS_OK) {
+        TAP_OK(0, "%s: reopen: %s", b->kind, zs_ctx_message(ctx));
+        free(data);
+        free(name);
+        return;
+    }
+    TAP_OK(value_is(r, "big/value", data, big) == 1,
+           "%s: big value read back (found after the ones before it)",
+           b->kind);
+    TAP_OK(value_is(r, "empty", "", 0) == 1 && value_is(r, "one", "\0", 1)
+           == 1, "%s: values passed over are kept (empty, NUL)", b->kind);
+    TAP_OK(range_is(r, 10, 20, 10, 20) && range_is(r, 95, 10, 95, 5) &&
+           range_is(r, 100, 5, 100, 0) && range_is(r, 1000, 5, 0, 0) &&
+           range_is(r, UINT64_MAX, UINT64_MAX, 0, 0) &&
+           range_is(r, 50, UINT64_MAX, 50, 50),
+           "%s: get_range inside, across and past the end", b->kind);
+    ok = true;
+    for (size_t i = 0; i < NODD; i++) {
+        ok = ok && holds(r, odd_keys[i], odd_keys[i]);
+        zsi_strv_push(&want, odd_keys[i]);
+    }
+    TAP_OK(ok, "%s: unusual keys read back", b->kind);
+    TAP_OK(absent(r, "never") && absent(r, "big"),
+           "%s: keys not in the stream are missing (found=0)", b->kind);
+    zsi_strv_push(&want, "big/value");
+    zsi_strv_push(&want, "empty");
+    zsi_strv_push(&want, "one");
+    zsi_strv_push(&want, "r");
+    zsi_strv_sort(&want);
+    list(r, "", &got);
+    TAP_OK(same_strv(&got, &want), "%s: list gives every key, sorted",
+           b->kind);
+    zsi_strv_free(&got);
+    TAP_OK(zsi_store_forget(r, "big/value") == ZS_OK &&
+           zs_store_get(r, "big/value", &p, &n, &found) != ZS_OK && !found,
+           "%s: a forgotten value is an error when read again, never "
+           "missing", b->kind);
+    TAP_OK(zs_store_set(r, "n", "x", 1) == ZS_ERR_READONLY,
+           "%s: a stream opened for reading is read-only", b->kind);
+    zs_store_close(r);
+    zsi_strv_free(&want);
+    /* a writer that fails: no end-of-archive, readers refuse it */
+    path = b->path(name);
+    s = NULL;
+    if (zs_store_open(ctx, name, ZS_STORE_CREATE | ZS_STORE_OVERWRITE,
+                      &s) == ZS_OK) {
+        zs_store_set(s, "a", "1", 1);
+        zs_store_set(s, "b", data, 4096);
+        zs_store_close(s);   /* without commit */
+    }
+    TAP_OK(!exists(path), "%s: closed without commit: no file left",
+           b->kind);
+    free(path);
+    free(data);
+    free(name);
+}
+
 int main(void)
 {
     char tmpl[4096];
@@ -1156,9 +1316,35 @@ int main(void)
     if (zs_ctx_new(&ctx) != ZS_OK || !(tmproot = mkdtemp(tmpl)))
         return 99;
     zs_ctx_set_threads(ctx, 4);
+    {   /* the S3 server of store-conformance.sh */
+        static const char *const opt[][2] = {
+            {"ZS_TEST_S3_ENDPOINT", "s3.endpoint"},
+            {"ZS_TEST_S3_ACCESS_KEY", "s3.access_key_id"},
+            {"ZS_TEST_S3_SECRET_KEY", "s3.secret_access_key"},
+        };
+        for (size_t i = 0; i < 3; i++)
+            if (getenv(opt[i][0]))
+                zs_ctx_set_option(ctx, opt[i][1], getenv(opt[i][0]));
+    }
     for (size_t i = 0; i < NBACKENDS; i++) {
         const backend *b = &backends[i];
+        if (b->needs && !getenv(b->needs)) {
+            char why[256];
+            snprintf(why, sizeof why, "%s: needs %s (set by "
+                     "tests/interop/store-conformance.sh)", b->kind,
+                     b->needs);
+            TAP_SKIP(why);
+            continue;
+        }
         TAP_DIAG("back-end: %s", b->kind);
+        if (b->caps & CAP_STREAM) {
+            t_readonly(b);
+            t_open_missing(b);
+            t_missing_keys(b);
+            t_list(b);
+            t_stream(b);
+            continue;
+        }
         t_readonly(b);
         if (b->caps & CAP_WRITE)
             t_erase_prefix(b);
