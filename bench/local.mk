@@ -7,3 +7,4 @@ EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/zip.sh bench/peakrss.py \
 	bench/to_zarr_xarray.py bench/xarray_ops.py \
 	bench/RESULTS.md
 EXTRA_DIST += bench/stream.sh
+EXTRA_DIST += bench/http.sh

@@ -40,7 +40,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/store/store_tar.c \
 	libzstore/store/store_http.c \
 	libzstore/store/store_s3.c
-libzstore_libzscore_la_SOURCES += libzstore/store/store_pipe.c
+libzstore_libzscore_la_SOURCES += libzstore/store/store_pipe.c \
+	libzstore/store/store_net.c libzstore/store/zsi_net.h
 
 include libzstore/codec/local.mk
 include libzstore/dataset/local.mk

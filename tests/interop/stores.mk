@@ -1,10 +1,18 @@
 # tests/interop: store back-ends (issue 4) and pipelines of tools.
 
-# tar streams and pipes of tools
-TESTS += tests/interop/tar.sh tests/interop/pipes.sh
-EXTRA_DIST += tests/interop/tar.sh tests/interop/pipes.sh
+# the conformance suite (tests/unit/test_store) with its HTTP and S3
+# servers started; tar streams and pipes of tools
+TESTS += tests/interop/store-conformance.sh tests/interop/tar.sh \
+	tests/interop/pipes.sh
+EXTRA_DIST += tests/interop/store-conformance.sh tests/interop/tar.sh \
+	tests/interop/pipes.sh
 
 # zip files
 TESTS += tests/interop/zip.sh
 EXTRA_DIST += tests/interop/zip.sh tests/interop/zip_oracle.py \
 	tests/interop/zip_zarrita.mjs
+
+# HTTP(S) and S3
+TESTS += tests/interop/http.sh tests/interop/s3.sh
+EXTRA_DIST += tests/interop/http.sh tests/interop/s3.sh \
+	tests/lib/servers.sh tests/interop/faultserver.py
