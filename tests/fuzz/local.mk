@@ -1,13 +1,13 @@
 # tests/fuzz - fuzz targets for the parsers of untrusted bytes: metadata
 # JSON (fuzz_meta), codec frames and shards (fuzz_codec), store keys
-# (fuzz_store_keys).  See tests/fuzz/README.md.
+# (fuzz_store_keys), zip files and tar streams (fuzz_archive).  See tests/fuzz/README.md.
 #
 # Every build compiles each target with driver.c into a program that runs
 # it over its corpus, tests/fuzz/corpus/TARGET/ (seeds, and every crash
 # input once fixed), as part of "make check".  With --enable-fuzz
 # (CC=clang) the libFuzzer programs tests/fuzz/TARGET_lf are built too.
 ZS_FUZZ_REGRESS = tests/fuzz/fuzz_meta tests/fuzz/fuzz_codec \
-	tests/fuzz/fuzz_store_keys
+	tests/fuzz/fuzz_store_keys tests/fuzz/fuzz_archive
 check_PROGRAMS += $(ZS_FUZZ_REGRESS)
 TESTS += $(ZS_FUZZ_REGRESS)
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/run-fuzz.sh \
@@ -30,6 +30,12 @@ tests_fuzz_fuzz_store_keys_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) \
 	-DZS_FUZZ_NAME=\"fuzz_store_keys\"
 tests_fuzz_fuzz_store_keys_LDADD = $(ZS_UNIT_LIBS)
 
+tests_fuzz_fuzz_archive_SOURCES = tests/fuzz/fuzz_archive.c \
+	tests/fuzz/driver.c
+tests_fuzz_fuzz_archive_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) \
+	-DZS_FUZZ_NAME=\"fuzz_archive\"
+tests_fuzz_fuzz_archive_LDADD = $(ZS_UNIT_LIBS)
+
 if ZS_FUZZ
 # libFuzzer programs.  For coverage-guided fuzzing the library itself
 # must be instrumented too: configure with
@@ -37,7 +43,7 @@ if ZS_FUZZ
 #   --enable-sanitizers
 ZS_FUZZ_LF_FLAGS = -fsanitize=fuzzer
 noinst_PROGRAMS += tests/fuzz/fuzz_meta_lf tests/fuzz/fuzz_codec_lf \
-	tests/fuzz/fuzz_store_keys_lf
+	tests/fuzz/fuzz_store_keys_lf tests/fuzz/fuzz_archive_lf
 
 tests_fuzz_fuzz_meta_lf_SOURCES = tests/fuzz/fuzz_meta.c
 tests_fuzz_fuzz_meta_lf_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) -DZS_LIBFUZZER
@@ -56,4 +62,10 @@ tests_fuzz_fuzz_store_keys_lf_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) -DZS_LIBFUZZER
 tests_fuzz_fuzz_store_keys_lf_CFLAGS = $(AM_CFLAGS) $(ZS_FUZZ_LF_FLAGS)
 tests_fuzz_fuzz_store_keys_lf_LDFLAGS = $(AM_LDFLAGS) $(ZS_FUZZ_LF_FLAGS)
 tests_fuzz_fuzz_store_keys_lf_LDADD = $(ZS_UNIT_LIBS)
+
+tests_fuzz_fuzz_archive_lf_SOURCES = tests/fuzz/fuzz_archive.c
+tests_fuzz_fuzz_archive_lf_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) -DZS_LIBFUZZER
+tests_fuzz_fuzz_archive_lf_CFLAGS = $(AM_CFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_archive_lf_LDFLAGS = $(AM_LDFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_archive_lf_LDADD = $(ZS_UNIT_LIBS)
 endif

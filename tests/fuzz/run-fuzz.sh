@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run-fuzz.sh BUILDDIR [SECONDS] [TARGET...]}
 secs=${2:-120}
 shift; [ $# -gt 0 ] && shift
-targets=${*:-fuzz_meta fuzz_codec fuzz_store_keys}
+targets=${*:-fuzz_meta fuzz_codec fuzz_store_keys fuzz_archive}
 status=0
 for t in $targets; do
     prog="$build/tests/fuzz/${t}_lf"
