@@ -89,22 +89,56 @@ static int cmp_path(const void *a, const void *b)
                   zs_var_path(*(zs_var *const *)b));
 }
 
+/* Coordinates (one dimension of their own name) first, then by path: the
+ * order our writers give a tar stream, so that one is read in one pass. */
+static int cmp_stream(const void *a, const void *b)
+{
+    zs_var *x = *(zs_var *const *)a, *y = *(zs_var *const *)b;
+    const char *dx = zs_var_ndim(x) == 1 ? zs_var_dim_name(x, 0) : NULL;
+    const char *dy = zs_var_ndim(y) == 1 ? zs_var_dim_name(y, 0) : NULL;
+    bool cx = dx && !strcmp(dx, zs_var_name(x));
+    bool cy = dy && !strcmp(dy, zs_var_name(y));
+    if (cx != cy)
+        return cx ? -1 : 1;
+    return cmp_path(a, b);
+}
+
 static int checksum(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
 {
     vars vs = {0};
+    char (*hex)[65];
     int rc = TOOL_OK;
     collect(&vs, zs_dataset_root(ds));
-    qsort(vs.v, vs.n, sizeof *vs.v, cmp_path);
+    /* computed in stream order, printed by path */
+    qsort(vs.v, vs.n, sizeof *vs.v, cmp_stream);
+    if (!(hex = calloc(vs.n + 1, sizeof *hex)))
+        abort();
     for (size_t i = 0; i < vs.n; i++) {
-        char hex[65];
-        zs_status st = zs_var_checksum(vs.v[i], hex);
+        zs_status st = zs_var_checksum(vs.v[i], hex[i]);
         if (st != ZS_OK) {
             tool_err(t, ctx, name, st);
             rc = TOOL_FAIL;
-            continue;
+            hex[i][0] = 0;
         }
-        printf("%s  %s\n", hex, zs_var_path(vs.v[i]));
     }
+    for (size_t i = 0; i < vs.n; i++) {   /* by path: a selection sort */
+        size_t m = i;
+        for (size_t j = i + 1; j < vs.n; j++)
+            if (strcmp(zs_var_path(vs.v[j]), zs_var_path(vs.v[m])) < 0)
+                m = j;
+        if (m != i) {
+            zs_var *tv = vs.v[i];
+            char th[65];
+            vs.v[i] = vs.v[m];
+            vs.v[m] = tv;
+            memcpy(th, hex[i], sizeof th);
+            memcpy(hex[i], hex[m], sizeof th);
+            memcpy(hex[m], th, sizeof th);
+        }
+        if (hex[i][0])
+            printf("%s  %s\n", hex[i], zs_var_path(vs.v[i]));
+    }
+    free(hex);
     free(vs.v);
     return rc;
 }

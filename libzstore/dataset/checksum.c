@@ -42,6 +42,21 @@ static zs_status hash_block(zs_var *v, zsi_sha256 *h, void *buf, uint64_t n)
     return ZS_OK;
 }
 
+/* Blocks of `step` indices along dim k (one index along the dims before
+ * it) read every chunk once: the dims before k have chunks of one index,
+ * and the blocks hold whole chunks along k. */
+static bool single_pass(const zs_var *v, int k, uint64_t step)
+{
+    uint64_t c;
+    if (v->ndim == 0)
+        return true;
+    for (int d = 0; d < k; d++)
+        if (v->chunks[d] > 1 && v->shape[d] > 1)
+            return false;
+    c = v->chunks[k] < v->shape[k] ? v->chunks[k] : v->shape[k];
+    return c == 0 || step % c == 0 || step >= v->shape[k];
+}
+
 zs_status zs_var_checksum(zs_var *v, char hex[65])
 {
     zs_ctx *ctx = v->g->ds->ctx;
@@ -60,6 +75,8 @@ zs_status zs_var_checksum(zs_var *v, char hex[65])
         if (d > k)
             per *= v->shape[d];
     }
+    if (v->array)   /* each chunk read once: a stream may forget it */
+        v->array->streaming = single_pass(v, k, step);
     st = zsi_sha256_new(ctx, &h);
     if (st != ZS_OK)
         return st;
@@ -97,6 +114,8 @@ zs_status zs_var_checksum(zs_var *v, char hex[65])
             break;
     }
     free(buf);
+    if (v->array)
+        v->array->streaming = false;
     if (st != ZS_OK) {
         zsi_sha256_free(h);
         return st;

@@ -404,6 +404,21 @@ static zs_status build_vars(zs_convert *c, zs_dataset *ds)
     return st;
 }
 
+/* Units are numbered as readers of a stream want them: coordinates
+ * (one dimension of their own name) first, then the other variables,
+ * each by path, as libzstore lists a store's arrays. */
+static int cmp_canonical(const void *a, const void *b, void *arg)
+{
+    const zs_convert *c = arg;
+    const zsi_cvar *x = &c->vars[*(const size_t *)a];
+    const zsi_cvar *y = &c->vars[*(const size_t *)b];
+    bool cx = x->ndim == 1 && !strcmp(x->dims[0], x->name);
+    bool cy = y->ndim == 1 && !strcmp(y->dims[0], y->name);
+    if (cx != cy)
+        return cx ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
 static zs_status finish_plan(zs_convert *c)
 {
     const char *spec = c->o.compressor ? c->o.compressor
@@ -416,8 +431,15 @@ static zs_status finish_plan(zs_convert *c)
         return zsi_nomem(c->ctx);
     st = check_chunk_dims(c);
     c->nobjects = 1 + 2 * c->ngroups;
+    free(c->unit_order);
+    c->unit_order = malloc((c->nvars ? c->nvars : 1) * sizeof *c->unit_order);
+    if (!c->unit_order)
+        return zsi_nomem(c->ctx);
+    for (size_t i = 0; i < c->nvars; i++)
+        c->unit_order[i] = i;
+    qsort_r(c->unit_order, c->nvars, sizeof *c->unit_order, cmp_canonical, c);
     for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
-        zsi_cvar *v = &c->vars[i];
+        zsi_cvar *v = &c->vars[c->unit_order[i]];
         uint64_t n = 1, g = 1;
         st = chunks_for(c, v);
         if (st != ZS_OK)

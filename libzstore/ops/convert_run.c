@@ -68,6 +68,7 @@ void zs_convert_free(zs_convert *c)
     free(c->files);
     free(c->segs);
     free(c->vars);
+    free(c->unit_order);
     free(c->groups);
     free(c->rec_dim);
     free(c->time_var);
@@ -235,24 +236,30 @@ static size_t first_file(const zs_convert *c)
     return c->nsegs ? c->segs[0].file : 0;
 }
 
-zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
-                                 struct zsi_src_cache *sc)
+zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u)
 {
     size_t lo = 0, hi = c->nvars;
-    zsi_cvar *v;
-    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS], n = 1;
-    uint8_t *slab;
-    zs_status st;
-    while (lo + 1 < hi) {   /* the variable owning unit u */
+    while (lo + 1 < hi) {   /* unit0 grows along unit_order */
         size_t mid = (lo + hi) / 2;
-        if (c->vars[mid].unit0 <= u)
+        if (c->vars[c->unit_order[mid]].unit0 <= u)
             lo = mid;
         else
             hi = mid;
     }
-    while (lo < c->nvars && c->vars[lo].unit0 + c->vars[lo].nunits <= u)
+    while (lo + 1 < c->nvars &&
+           c->vars[c->unit_order[lo]].unit0 +
+                   c->vars[c->unit_order[lo]].nunits <= u)
         lo++;
-    v = &c->vars[lo];
+    return &c->vars[c->unit_order[lo]];
+}
+
+zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
+                                 struct zsi_src_cache *sc)
+{
+    zsi_cvar *v = zsi_convert_unit_var(c, u);
+    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS], n = 1;
+    uint8_t *slab;
+    zs_status st;
     zsi_convert_unit_box(v, u - v->unit0, start, count);
     for (int d = 0; d < v->ndim; d++)
         n *= count[d];
@@ -383,13 +390,11 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
             zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
             break;
         }
-        size_t lo = 0;
-        while (lo + 1 < j->c->nvars && j->c->vars[lo + 1].unit0 <= u)
-            lo++;
+        const zsi_cvar *v = zsi_convert_unit_var(j->c, u);
         uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], b;
-        zsi_convert_unit_box(&j->c->vars[lo], u - j->c->vars[lo].unit0, s, n);
-        b = j->c->vars[lo].out_size;
-        for (int d = 0; d < j->c->vars[lo].ndim; d++)
+        zsi_convert_unit_box(v, u - v->unit0, s, n);
+        b = v->out_size;
+        for (int d = 0; d < v->ndim; d++)
             b *= n[d];
         __atomic_add_fetch(&j->shm->done_bytes, b, __ATOMIC_SEQ_CST);
         if (j->in_parent && (st = run_tick(j)) != ZS_OK)

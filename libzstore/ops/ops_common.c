@@ -230,6 +230,35 @@ bool zsi_var_is_coord(const zs_var *v)
            !strcmp(v->dims[0], v->name);
 }
 
+static zs_status skip_var(void *user, zs_var *v)
+{
+    struct {
+        zs_var *const *used;
+        size_t n;
+    } *u = user;
+    char *prefix;
+    zs_status st;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->used[i] == v)
+            return ZS_OK;
+    if (!v->array || v->ndim <= 1)   /* coordinates stay */
+        return ZS_OK;
+    if (!(prefix = zsi_asprintf("%s/", v->path)))
+        return zsi_nomem(v->g->ds->ctx);
+    st = zsi_store_skip(v->array->store, prefix);
+    free(prefix);
+    return st;
+}
+
+zs_status zsi_skip_unused(zs_dataset *ds, zs_var *const *used, size_t n)
+{
+    struct {
+        zs_var *const *used;
+        size_t n;
+    } u = {used, n};
+    return zsi_dataset_each_var(ds, skip_var, &u);
+}
+
 bool zsi_history_add(zs_attrs *a, const char *text)
 {
     char stamp[32];

@@ -1087,6 +1087,16 @@ zs_status zsi_reduce_run(zsi_reduce *r, const char *out)
     if (st == ZS_OK && r->o.history && !zsi_history_add(gs.attrs[0],
                                                         r->o.history))
         st = zsi_nomem(r->ctx);
+    if (st == ZS_OK) {   /* an input stream need not keep the others */
+        zs_var **used = calloc(cap, sizeof *used);
+        size_t nu = 0;
+        for (size_t i = 0; used && i < r->ncopy; i++)
+            used[nu++] = r->copy[i];
+        for (size_t i = 0; used && i < r->nvars; i++)
+            used[nu++] = r->vars[i].v;
+        st = used ? zsi_skip_unused(r->ds, used, nu) : zsi_nomem(r->ctx);
+        free(used);
+    }
     /* every array first; a stream is read in one pass: metadata, then
      * coordinates and copied variables, then the results; elsewhere
      * .zmetadata comes last so that an unfinished store is never

@@ -336,6 +336,14 @@ zs_status zs_select_write(zs_selection *s, const char *out)
         st = zsi_nomem(s->ctx);
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
         st = make_array(s, st_, &s->vars[i], &arrays[i]);
+    if (st == ZS_OK) {   /* an input stream need not keep the others */
+        zs_var **used = calloc(s->nvars + 1, sizeof *used);
+        for (size_t i = 0; used && i < s->nvars; i++)
+            used[i] = s->vars[i].v;
+        st = used ? zsi_skip_unused(s->ds, used, s->nvars)
+                  : zsi_nomem(s->ctx);
+        free(used);
+    }
     /* a stream is read in one pass: metadata first, coordinates before
      * the variables; elsewhere .zmetadata comes last so that an unfinished
      * store is never consolidated */

@@ -93,6 +93,7 @@ struct zs_convert {
     size_t ngroups;
     zsi_cvar *vars;
     size_t nvars;
+    size_t *unit_order;     /* vars in the order their units are numbered */
     uint64_t nunits;
     uint64_t raw_bytes;
     uint64_t nobjects;
@@ -120,6 +121,8 @@ void zsi_convert_unit_box(const zsi_cvar *v, uint64_t u, uint64_t *start,
 
 struct zsi_src_cache;
 /* convert_run.c */
+/* The variable owning unit u (units are numbered in c->unit_order). */
+zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u);
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
                                  struct zsi_src_cache *cache);
 

@@ -55,6 +55,9 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
 bool zsi_history_add(zs_attrs *a, const char *text);
 /* A coordinate variable: one dimension of its own name. */
 bool zsi_var_is_coord(const zs_var *v);
+/* The arrays of ds other than the n used ones will not be read: a stream
+ * need not keep their chunks. */
+zs_status zsi_skip_unused(zs_dataset *ds, zs_var *const *used, size_t n);
 
 /* Write the metadata of a new store: .zgroup and .zattrs of each group
  * (paths and attributes), .zarray and .zattrs of each array, and

@@ -312,6 +312,11 @@ zs_status zsi_store_forget(zs_store *s, const char *key)
     return s->ops->forget ? s->ops->forget(s, key) : ZS_OK;
 }
 
+zs_status zsi_store_skip(zs_store *s, const char *prefix)
+{
+    return s->ops->skip ? s->ops->skip(s, prefix) : ZS_OK;
+}
+
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v)
 {
     struct collect c = {v, false};

@@ -60,7 +60,9 @@ typedef struct tar_store {
     char *root;         /* "dir/" when the archive holds the store's folder */
     bool first;
     zsi_strv pinned;    /* prefixes never forgotten */
+    zsi_strv skipped;   /* prefixes no one will read: not kept */
     uint64_t mem_used, mem_max;
+    size_t evict_from;  /* entries before it are not in memory */
     int spill_fd;
     uint64_t spill_end;
     char *tmpdir;
@@ -156,6 +158,29 @@ static bool keep(const tar_store *t, const char *key)
     return false;
 }
 
+static void forget(tar_store *t, tar_entry *e);
+
+static bool skipped(const tar_store *t, const char *key)
+{
+    for (size_t i = 0; i < t->skipped.n; i++)
+        if (zsi_str_starts(key, t->skipped.v[i]))
+            return !keep(t, key);
+    return false;
+}
+
+static zs_status tar_skip(zs_store *s, const char *prefix)
+{
+    tar_store *t = s->impl;
+    bool ok;
+    pthread_mutex_lock(&t->lock);
+    ok = zsi_strv_push(&t->skipped, prefix);
+    for (size_t i = 0; ok && i < t->n; i++)
+        if (t->e[i].where != AT_DROPPED && skipped(t, t->e[i].key))
+            forget(t, &t->e[i]);
+    pthread_mutex_unlock(&t->lock);
+    return ok ? ZS_OK : zsi_nomem(s->ctx);
+}
+
 static zs_status tar_pin(zs_store *s, const char *prefix)
 {
     tar_store *t = s->impl;
@@ -223,14 +248,40 @@ static zs_status spill_write(zs_store *s, const void *p, size_t n)
     return ZS_OK;
 }
 
-/* Read the data of the current archive entry into e. */
-static zs_status read_data(zs_store *s, tar_entry *e)
+/* Move entries kept in memory to the spill file, oldest first, until
+ * what stays fits in stream.memory. */
+static zs_status evict(zs_store *s)
+{
+    tar_store *t = s->impl;
+    zs_status st;
+    for (; t->mem_used > t->mem_max && t->evict_from < t->n;
+         t->evict_from++) {
+        tar_entry *e = &t->e[t->evict_from];
+        if (e->where != AT_MEM)
+            continue;
+        if (t->spill_fd < 0 && (st = open_spill(s)) != ZS_OK)
+            return st;
+        e->off = t->spill_end;
+        if ((st = spill_write(s, e->data, (size_t)e->size)) != ZS_OK)
+            return st;
+        free(e->data);
+        e->data = NULL;
+        e->where = AT_SPILL;
+        t->mem_used -= e->size;
+    }
+    return ZS_OK;
+}
+
+/* Read the data of the current archive entry into e: in memory if it
+ * fits, or if it is the entry asked for (wanted: about to be used, and
+ * usually forgotten at once), else in the spill file. */
+static zs_status read_data(zs_store *s, tar_entry *e, bool wanted)
 {
     tar_store *t = s->impl;
     uint8_t block[65536];
     uint64_t got = 0;
     zs_status st;
-    bool mem = t->mem_used + e->size <= t->mem_max;
+    bool mem = wanted || t->mem_used + e->size <= t->mem_max;
     if (mem) {
         e->where = AT_MEM;
         e->data = malloc(e->size ? (size_t)e->size : 1);
@@ -278,8 +329,9 @@ static const char *clean_name(const char *n)
     return *n ? n : NULL;
 }
 
-/* Read the next entry of the stream into the table (or set eof). */
-static zs_status read_next(zs_store *s)
+/* Read the next entry of the stream into the table (or set eof); want
+ * is the key being looked for, or NULL. */
+static zs_status read_next(zs_store *s, const char *want)
 {
     tar_store *t = s->impl;
     struct archive_entry *ae;
@@ -287,6 +339,7 @@ static zs_status read_next(zs_store *s)
     char *key;
     tar_entry *e;
     bool first = t->first;
+    zs_status st;
     int r;
     if (t->sticky)
         return zsi_err(s->ctx, t->sticky, "%s", t->sticky_msg ?
@@ -357,13 +410,25 @@ static zs_status read_next(zs_store *s)
     if (lookup(t, name))
         return fail(s, ZS_ERR_FORMAT, "%s: key '%s' appears twice in the "
                     "stream", s->name, name);
+    /* what was read ahead and kept must fit in memory before more is
+     * read (the entry handed out last may have been over the budget) */
+    if ((st = evict(s)) != ZS_OK)
+        return st;
     key = zsi_strdup(name);
     if (!key || !(e = add(t, key))) {
         free(key);
         return fail(s, ZS_ERR_NOMEM, "out of memory");
     }
     e->size = (uint64_t)archive_entry_size(ae);
-    return read_data(s, e);
+    if (skipped(t, name) && !(want && !strcmp(want, name))) {
+        e->where = AT_DROPPED;   /* passed over, never kept */
+        if (archive_read_data_skip(t->ar) != ARCHIVE_OK)
+            return fail(s, ZS_ERR_FORMAT, "%s: %s: damaged or truncated "
+                        "tar stream: %s", s->name, e->key,
+                        archive_error_string(t->ar));
+        return ZS_OK;
+    }
+    return read_data(s, e, want && !strcmp(want, name));
 }
 
 /* Find key, reading the stream forward as needed; NULL if it is not in
@@ -397,7 +462,7 @@ static zs_status find(zs_store *s, const char *key, tar_entry **out)
         }
         if (t->eof)
             return ZS_OK;
-        if ((st = read_next(s)) != ZS_OK)
+        if ((st = read_next(s, key)) != ZS_OK)
             return st;
     }
 }
@@ -508,7 +573,7 @@ static zs_status tar_list(zs_store *s, const char *prefix, zs_key_fn fn,
     size_t n = 0, lp = strlen(prefix);
     pthread_mutex_lock(&t->lock);
     while (st == ZS_OK && !t->eof)
-        st = read_next(s);
+        st = read_next(s, NULL);
     if (st == ZS_OK && !(keys = malloc((t->n ? t->n : 1) * sizeof *keys)))
         st = zsi_nomem(s->ctx);
     for (size_t i = 0; st == ZS_OK && i < t->n; i++)
@@ -696,6 +761,7 @@ static void tar_close(zs_store *s)
     free(t->slot);
     free(t->sticky_msg);
     zsi_strv_free(&t->pinned);
+    zsi_strv_free(&t->skipped);
     free(t->root);
     free(t->tmpdir);
     free(t->path);
@@ -718,6 +784,7 @@ static const zsi_store_ops tar_ops = {
     .close = tar_close,
     .pin = tar_pin,
     .forget = tar_forget,
+    .skip = tar_skip,
 };
 
 static zs_status open_write(zs_store *s, const char *path)
@@ -793,7 +860,7 @@ static zs_status open_read(zs_store *s, const char *path)
     s->caps = ZSI_STORE_CAN_LIST | ZSI_STORE_STREAM;
     /* read the first entry now: a stream that is no tar fails at open */
     t->first = true;
-    return read_next(s);
+    return read_next(s, NULL);
 }
 
 zs_status zsi_store_tar_open(zs_ctx *ctx, const char *name, const char *path,

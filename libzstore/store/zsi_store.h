@@ -56,6 +56,9 @@ typedef struct zsi_store_ops {
     /* The value of key will not be read again (optional): a stream drops
      * it, unless pinned; reading it again is then an error. */
     zs_status (*forget)(zs_store *s, const char *key);
+    /* No key under prefix will be read (optional): a stream does not
+     * keep them; reading one is then an error. */
+    zs_status (*skip)(zs_store *s, const char *prefix);
 } zsi_store_ops;
 
 struct zs_store {
@@ -130,6 +133,8 @@ zs_status zsi_store_get_many(zs_store *s, size_t n, const char *const *keys,
 zs_status zsi_store_pin(zs_store *s, const char *prefix);
 /* The value of key will not be read again (see ops.forget). */
 zs_status zsi_store_forget(zs_store *s, const char *key);
+/* No key under prefix will be read (see ops.skip). */
+zs_status zsi_store_skip(zs_store *s, const char *prefix);
 /* Collect keys under prefix into v (sorted). */
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 

@@ -72,6 +72,36 @@ for args in "--isel time=3:50:7 --sel longitude=350:20" \
         "$(zsel - $args -o - < w1.tar 2>&1 | zinfo --checksum - 2>&1)"
 done
 
+# one pass: with 64 KiB of memory and no TMPDIR to spill to, a stream in
+# our order is still read whole by the consumers that read each chunk
+# once (zinfo --checksum, zmean, zsel of whole variables): nothing kept
+onepass() { TMPDIR=/nonexistent ZSTORE_STREAM_MEMORY=64k "$@"; }
+check_eq "one pass, no spill: zinfo --checksum -" \
+    "$(zinfo --checksum f1.zarr)" \
+    "$(onepass zinfo --checksum - < w1.tar 2>&1)"
+zmean f1.zarr -o ref.zarr --overwrite
+check_eq "one pass, no spill: zmean -" "$(zinfo --checksum ref.zarr)" \
+    "$(onepass zmean - -o - < w1.tar 2>&1 | zinfo --checksum - 2>&1)"
+zsel f1.zarr --vars t2m,u10 -o - | zmean - -o ref2.zarr
+check_eq "one pass, no spill: zsel --vars t2m,u10 - | zmean -" \
+    "$(zinfo --checksum ref2.zarr)" \
+    "$(onepass zsel - --vars t2m,u10 -o - < w1.tar 2>&1 |
+       onepass zmean - -o - 2>&1 | zinfo --checksum - 2>&1)"
+# ... while a stream out of order needs the spill file, and says so
+$PY - w1.tar rev.tar <<'EOF'
+import sys, tarfile
+src = tarfile.open(sys.argv[1])
+ms = src.getmembers()
+meta = [m for m in ms if m.name.split("/")[-1].startswith(".z")]
+rest = [m for m in ms if m not in meta]
+with tarfile.open(sys.argv[2], "w", format=tarfile.PAX_FORMAT) as out:
+    for m in meta + rest[::-1]:
+        out.addfile(m, src.extractfile(m))
+EOF
+check_fail "out of order with nowhere to spill: a clear error" 1 \
+    "cannot create a spill file in /nonexistent" \
+    sh -c 'TMPDIR=/nonexistent ZSTORE_STREAM_MEMORY=64k zinfo --checksum - < rev.tar'
+
 # a stage that fails: the next fails too and writes nothing
 { nc2zarr -q "$S"/era5/*.nc -o - | head -c 20000; } |
     { zmean - -o broken.zarr 2> broken.err; echo $? > broken.rc; }

@@ -1290,6 +1290,16 @@ static void t_stream(const backend *b)
     TAP_OK(zs_store_set(r, "n", "x", 1) == ZS_ERR_READONLY,
            "%s: a stream opened for reading is read-only", b->kind);
     zs_store_close(r);
+    /* keys under a skipped prefix are passed over, not kept */
+    if (zs_store_open(ctx, name, ZS_STORE_READ, &r) == ZS_OK) {
+        TAP_OK(zsi_store_skip(r, "big/") == ZS_OK &&
+               range_is(r, 10, 20, 10, 20) &&
+               value_is(r, "one", "\0", 1) == 1 &&
+               zs_store_get(r, "big/value", &p, &n, &found) != ZS_OK &&
+               !found, "%s: a skipped key is passed over; reading it is an "
+               "error, never missing", b->kind);
+        zs_store_close(r);
+    }
     zsi_strv_free(&want);
     /* a writer that fails: no end-of-archive, readers refuse it */
     path = b->path(name);
