@@ -29,7 +29,20 @@ not_ok() {  # not_ok DESCRIPTION [details...]
     echo "not ok $TAP_N - $1"; shift
     for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
 }
+# Two kinds of skip.  skip: something the test needs is absent (an oracle,
+# ../shared/data, a server); under ZS_REQUIRE_ALL=1 (set by CI) that is a
+# failure, so a green run never hides a test that did not run.
+# skip_env: the test means nothing in this build or environment (memory
+# figures under ASan, a case the data excludes); always a skip.
 skip() {    # skip REASON
+    if [ "${ZS_REQUIRE_ALL:-0}" = 1 ]; then
+        not_ok "required, but would skip: $*" \
+            "ZS_REQUIRE_ALL=1: every oracle and data set must be present"
+        return
+    fi
+    TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"
+}
+skip_env() {    # skip_env REASON
     TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
@@ -46,6 +59,15 @@ check() {
 check_fail() {
     d=$1 want=$2 re=$3; shift 3
     "$@" >"$TMP/.out" 2>"$TMP/.err"; rc=$?
+    # a sanitizer report is a crash, never a clean refusal (tests/local.mk
+    # sets their exit code to 86)
+    if [ $rc -eq 86 ] ||
+       grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/.err"
+    then
+        not_ok "$d" "sanitizer report (exit status $rc):" \
+            "$(head -c 3000 "$TMP/.err")"
+        return
+    fi
     if [ "$want" = "!" ] && [ $rc -ne 0 ] && [ $rc -lt 128 ] ||
        [ "$want" = "$rc" ]; then
         if grep -Eq -- "$re" "$TMP/.err"; then ok "$d"; return; fi
