@@ -126,6 +126,8 @@ void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user);
  *   http.retries N          retries of a failed request (default 5)
  *   http.timeout S          seconds to connect, and without progress (30)
  *   http.insecure 0|1       1: do not verify TLS certificates (unsafe)
+ *   http.ca_bundle PATH     verify TLS certificates against the CA
+ *                           certificates (PEM) in PATH, not the system's
  *   http.bearer_token T     "Authorization: Bearer T" on every request
  *   http.netrc_file PATH    credentials in .netrc format
  *   http.max_connections N  parallel transfers per store (16)

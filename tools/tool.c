@@ -85,6 +85,7 @@ static void env_options(const char *prog, zs_ctx *ctx)
 {
     static const char *const map[][2] = {
         {"ZSTORE_TOKEN", "http.bearer_token"},
+        {"ZSTORE_CA_BUNDLE", "http.ca_bundle"},
         {"AWS_ACCESS_KEY_ID", "s3.access_key_id"},
         {"AWS_SECRET_ACCESS_KEY", "s3.secret_access_key"},
         {"AWS_SESSION_TOKEN", "s3.session_token"},

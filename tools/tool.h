@@ -26,7 +26,7 @@ typedef struct tool {
 } tool;
 
 /* Also passes the environment on as context options: ZSTORE_TOKEN,
- * NETRC (or ~/.netrc), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * ZSTORE_CA_BUNDLE, NETRC (or ~/.netrc), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN, AWS_REGION (AWS_DEFAULT_REGION), AWS_ENDPOINT_URL_S3
  * (AWS_ENDPOINT_URL), AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (or
  * ~/.aws/credentials), TMPDIR. */

@@ -134,6 +134,7 @@ struct zsi_net {
     int retries;
     long timeout;
     bool insecure;
+    char *cainfo;          /* http.ca_bundle: CA certificates (PEM) */
     int maxconn;           /* transfers at once, all threads together */
     int inflight;          /* atomic */
     char *bearer;          /* http: Authorization: Bearer */
@@ -244,6 +245,7 @@ zs_status zsi_net_new(zs_store *s, const zsi_net_ops *ops,
     n->retries = (int)zsi_ctx_opt_int(ctx, "http.retries", 5);
     n->timeout = (long)zsi_ctx_opt_int(ctx, "http.timeout", 30);
     n->insecure = zsi_ctx_opt_int(ctx, "http.insecure", 0) == 1;
+    n->cainfo = opt_dup(ctx, "http.ca_bundle");
     n->maxconn = (int)zsi_ctx_opt_int(ctx, "http.max_connections", 16);
     if (n->retries > 100)
         n->retries = 100;
@@ -288,6 +290,7 @@ void zsi_net_free(zsi_net *n)
     pthread_mutex_destroy(&n->lock);
     free(n->bearer);
     free(n->netrc);
+    free(n->cainfo);
     free(n->sigv4);
     free(n->user);
     if (n->secret)
@@ -431,10 +434,10 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *user)
 
 /* What every request of the store shares, set once per handle (never
  * reset: libcurl 7.88 leaks the cookie file list of a reset handle):
- * protocols, timeouts, TLS, callbacks; SigV4 for S3, else a bearer token
- * or .netrc, sent to the original host only (CURLOPT_UNRESTRICTED_AUTH
- * stays off) while redirects are followed with cookies kept (login
- * services). */
+ * protocols, timeouts, TLS (verified against http.ca_bundle when set),
+ * callbacks; SigV4 for S3, else a bearer token or .netrc, sent to the
+ * original host only (CURLOPT_UNRESTRICTED_AUTH stays off) while
+ * redirects are followed with cookies kept (login services). */
 static bool setup_handle(zsi_net *n, CURL *h)
 {
     bool ok = true;
@@ -456,6 +459,8 @@ static bool setup_handle(zsi_net *n, CURL *h)
     }
     SET(CURLOPT_SSL_VERIFYPEER, n->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, n->insecure ? 0L : 2L);
+    if (n->cainfo)      /* instead of the system's CA certificates */
+        SET(CURLOPT_CAINFO, n->cainfo);
     SET(CURLOPT_BUFFERSIZE, 131072L);
     SET(CURLOPT_WRITEFUNCTION, write_cb);
     SET(CURLOPT_HEADERFUNCTION, header_cb);

@@ -781,6 +781,31 @@ static zs_status check_crc(zs_store *s, const zip_entry *e,
     return ZS_OK;
 }
 
+/* A whole STORED value: read it in pieces, each summed while it is still
+ * in the cache, rather than read all and then sum it from memory in a
+ * second pass. */
+#define CRC_PIECE ((size_t)256 << 10)
+
+static zs_status read_stored_whole(zs_store *s, zip_store *z,
+                                   const zip_entry *e, uint64_t data,
+                                   zsi_buf *out)
+{
+    uint32_t crc = 0;
+    zs_status st = ZS_OK;
+    for (size_t done = 0; st == ZS_OK && done < out->len;) {
+        size_t k = out->len - done < CRC_PIECE ? out->len - done : CRC_PIECE;
+        st = pread_full(s, z->fd, out->data + done, k, data + done);
+        if (st == ZS_OK)
+            crc = (uint32_t)libdeflate_crc32(crc, out->data + done, k);
+        done += k;
+    }
+    if (st == ZS_OK && crc != e->crc)
+        return zsi_err(s->ctx, ZS_ERR_CORRUPT, "%s: zip entry '%s': CRC-32 "
+                       "mismatch (%08lx, header says %08lx)", s->name,
+                       e->key, (unsigned long)crc, (unsigned long)e->crc);
+    return st;
+}
+
 /* Bytes [off, off + len) of entry e (whole: also check the CRC). */
 static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
                             uint64_t off, uint64_t len, zsi_buf *out)
@@ -802,6 +827,8 @@ static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
     if (e->method == METHOD_STORED) {
         if (n > SIZE_MAX - 1 || !zsi_buf_resize(out, (size_t)n))
             return zsi_nomem(s->ctx);
+        if (whole)      /* summed as it is read */
+            return read_stored_whole(s, z, e, data, out);
         st = pread_full(s, z->fd, out->data, (size_t)n, data + start);
     } else if (whole && e->usize <= FAST_INFLATE_MAX) {
         st = inflate_whole(s, z, e, data, out);

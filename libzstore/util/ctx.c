@@ -93,6 +93,7 @@ static const struct {
     {"http.retries", OPT_UINT},
     {"http.timeout", OPT_UINT},
     {"http.insecure", OPT_BOOL},
+    {"http.ca_bundle", OPT_TEXT},
     {"http.bearer_token", OPT_TEXT},
     {"http.netrc_file", OPT_TEXT},
     {"http.max_connections", OPT_UINT},

@@ -6,7 +6,7 @@ store (tests/interop/http.sh).
 It listens on 127.0.0.1, port 0, and prints the port on the first line of
 its output.  The first path component chooses the behaviour, the rest is
 the file: GET /MODE/store.zarr/.zmetadata.  "Once" modes misbehave on the
-first request for each path, then serve it properly:
+first request for each path and Range, then serve it properly:
 
   ok          serve (Range requests answered with 206 or 416)
   flaky       503 once, with Retry-After: 0
@@ -18,6 +18,8 @@ first request for each path, then serve it properly:
   badrange    once: a 206 whose Content-Range is not the range asked
   norange     always: Range ignored, 200 with the whole file
   slowall     always: nothing for 3 seconds, then the answer
+  dropall     always: as drop (the client can only give up)
+  truncall    always: as trunc
   403         always 403
   500         always 500
   bearer      401 unless "Authorization: Bearer sekrit"
@@ -99,7 +101,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, b"reset")
         with LOCK:
             COUNT[0] += 1
-        once = first_time(self.path)
+        # once per path and range: each range of a sharded array's shard
+        # meets the fault once
+        once = first_time(self.path + " " + self.headers.get("Range", ""))
         only = [q[5:] for q in query.split("&") if q.startswith("only=")]
         if only and only[0] not in rest:
             mode = "ok"
@@ -158,6 +162,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        if mode in ("dropall", "truncall"):
+            mode, once = mode[:-3], True
         if once and mode in ("drop", "trunc", "stall") and len(body) > 1:
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()

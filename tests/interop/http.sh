@@ -10,12 +10,22 @@
 #    plus one for .zmetadata, GETs only; a missing chunk (404) reads as
 #    the fill value, exactly as in the folder; https verifies the
 #    certificate unless --insecure.
+#    zinfo -v reports the requests and bytes the server logged; https
+#    with a certificate of a test CA verifies with ZSTORE_CA_BUNDLE, and
+#    fails without it or for another host name.
 #  - tests/interop/faultserver.py misbehaving: every case ends with the
-#    folder's exact checksums (after retries) or with a clear error naming
-#    the URL and exit status 1, within a bounded time; never fill values
-#    or partial data.
+#    folder's exact checksums (after retries the server counted) or with
+#    a clear error naming the URL (of the chunk, for a chunk that fails)
+#    and exit status 1, within a bounded time and number of requests;
+#    never fill values or partial data.
+#  - Credentials: a bearer token, .netrc from NETRC or ~/.netrc.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/servers.sh"
+. "$srcdir/tests/lib/fixtures.sh"
+# nothing of the user's: no ~/.netrc but the test's own
+HOME=$TMP/home; export HOME
+mkdir -p "$HOME"
+unset NETRC ZSTORE_TOKEN ZSTORE_CA_BUNDLE
 
 # zinfo with a bound on its run time (a hang fails the test, not make)
 zi() { timeout 60 zinfo "$@"; }
@@ -29,15 +39,39 @@ for n in "http://" "http:///x" "http://:80/x" "https://?q" \
         "^zinfo: .*(malformed|unknown store scheme|empty path)" \
         zi --retries 0 "$n"
 done
+# ... the same in every tool, as input and as output, creating nothing
+S=$(cd "$top_builddir/data-samples/out" && pwd)
+mkdir "$TMP/cwd"
+for n in "http://:80/x" "foo://bar"; do
+    case $n in foo*) msg="unknown store scheme 'foo'" ;; *) msg="malformed" ;;
+    esac
+    check_fail "nc2zarr -o '$n': clear error, exit 1" 1 "^nc2zarr: $n: $msg" \
+        sh -c 'cd "$1" && shift && exec timeout 60 "$@"' sh "$TMP/cwd" \
+        nc2zarr -q "$S"/era5/era5_sfc_2019-07-01.nc -o "$n"
+    for t in zsel zmean; do
+        check_fail "$t '$n': clear error, exit 1" 1 "^$t: $n: $msg" \
+            timeout 60 "$t" --retries 0 "$n" -o "$TMP/cwd/out.zarr"
+    done
+done
 
 # ---- a store written by nc2zarr, and fixtures ---------------------------
-S=$top_builddir/data-samples/out
 W=$TMP/www
 mkdir -p "$W"
 if ! nc2zarr -q "$S"/era5/*.nc -o "$W/era5.zarr" 2>"$TMP/nc.err"; then
     not_ok "nc2zarr writes the store served" "$(cat "$TMP/nc.err")"
     done_testing; exit
 fi
+# bad output names of zsel and zmean (with a good input)
+for n in "http://:80/x" "foo://bar"; do
+    case $n in foo*) msg="unknown store scheme 'foo'" ;; *) msg="malformed" ;;
+    esac
+    for t in zsel zmean; do
+        check_fail "$t -o '$n': clear error, exit 1" 1 "^$t: $n: $msg" \
+            sh -c 'cd "$1" && shift && exec timeout 60 "$@"' sh "$TMP/cwd" \
+            "$t" -q "$W/era5.zarr" -o "$n"
+    done
+done
+check_eq "bad store names created nothing" "" "$(ls -A "$TMP/cwd")"
 # the same with one chunk missing (read as the fill value)
 cp -r "$W/era5.zarr" "$W/hole.zarr"
 hole=$(cd "$W/hole.zarr" && find t2m -type f ! -name '.z*' | sort | head -1)
@@ -81,14 +115,7 @@ arrays() {
 
 same_sums "nc2zarr store" "$W/era5.zarr" "$url/era5.zarr"
 if [ -n "$SHARED" ]; then
-    for root in zarr-python-v2-fixture/fixture \
-                zarrita.js-fixtures/fixtures/v2/data.zarr \
-                zarrita.js-fixtures/fixtures/v3/data.zarr \
-                python3-zarr-written/blosc.zarr \
-                python3-zarr-written/era5_xr.zarr \
-                python3-zarr-written/gzip.zarr python3-zarr-written/raw.zarr \
-                python3-zarr-written/zlib.zarr python3-zarr-written/zstd.zarr
-    do
+    for root in $ZS_FIXTURE_ROOTS; do
         d=$W/fixtures/$root
         if [ -f "$d/.zmetadata" ]; then
             same_sums "$root" "$d" "$url/fixtures/$root"
@@ -117,6 +144,32 @@ check_eq "the server saw GETs only, no HEAD" "$want GET" \
        awk '{ print $1, $2 }')"
 check_eq "no listing (no request for a path ending in /)" 0 \
     "$(grep -c ' /[^ ]*/ HTTP' "$log")"
+# bytes: what nginx sent, and the sizes of the files (.zmetadata and the
+# chunks, read whole)
+sizes() { awk '{ print $7 }' "$1" | while read -r p; do wc -c < "$W$p"
+          done | awk '{ s += $1 } END { print s + 0 }'; }
+sent() { awk '{ s += $10 } END { print s + 0 }' "$1"; }
+check_eq "zinfo --stats: the bytes read are the bytes nginx sent" \
+    "$(sent "$log")" \
+    "$(sed -n 's/.* requests, \([0-9]*\) bytes read$/\1/p' "$TMP/stats")"
+check_eq "... which are the sizes of the files" "$(sizes "$log")" \
+    "$(sent "$log")"
+
+# ---- zinfo -v: a Transfers line with what the server saw ---------------
+: > "$log"
+zi -v "$url/era5.zarr" > "$TMP/v" 2> "$TMP/v.err"
+sleep 0.2
+n=$(wc -l < "$log")
+if [ "$n" -ge 2 ]; then
+    check_eq "zinfo -v: Transfers: the $n requests and bytes nginx logged" \
+        "Transfers: $n requests, $(sent "$log") bytes read" \
+        "$(grep '^Transfers:' "$TMP/v")"
+    check_eq "zinfo -v: ... bytes = the sizes of the files served" \
+        "$(sizes "$log")" "$(sent "$log")"
+else
+    not_ok "zinfo -v: requests logged by nginx (.zmetadata, coordinates)" \
+        "$n requests" "$(cat "$TMP/v.err")"
+fi
 
 # ---- missing chunk: 404 means the fill value ---------------------------
 same_sums "a chunk missing ($hole), read as the fill value" \
@@ -157,48 +210,127 @@ else
     skip "https: $(zs_why)"
 fi
 
+# a test CA made here, and two certificates it signs: one for 127.0.0.1,
+# one for another host name
+mkca() {
+    c=$TMP/ca
+    mkdir -p "$c"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+        -subj "/CN=zstore test CA" -keyout "$c/ca.key" -out "$c/ca.pem" \
+        -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign || return 1
+    for h in good:IP:127.0.0.1 other:DNS:other.example; do
+        name=${h%%:*} san=${h#*:}
+        printf '%s\n' "subjectAltName=$san" basicConstraints=CA:FALSE \
+            extendedKeyUsage=serverAuth > "$c/$name.ext"
+        openssl req -new -newkey rsa:2048 -nodes -subj "/CN=${san#*:}" \
+            -keyout "$c/$name.key" -out "$c/$name.csr" &&
+        openssl x509 -req -in "$c/$name.csr" -CA "$c/ca.pem" \
+            -CAkey "$c/ca.key" -CAcreateserial -days 2 \
+            -extfile "$c/$name.ext" -out "$c/$name.pem" || return 1
+    done
+}
+if ! command -v openssl > /dev/null 2>&1; then
+    skip "https with a test CA: openssl is not installed"
+elif ! mkca > "$TMP/ca.log" 2>&1; then
+    not_ok "openssl makes a test CA and certificates" "$(cat "$TMP/ca.log")"
+elif ! gurl=$(zs_nginx_start "$W" tls "$TMP/ca/good.pem" \
+                                     "$TMP/ca/good.key") ||
+     ! ourl=$(zs_nginx_start "$W" tls "$TMP/ca/other.pem" \
+                                     "$TMP/ca/other.key"); then
+    skip "https with a test CA: $(zs_why)"
+else
+    ca="env ZSTORE_CA_BUNDLE=$TMP/ca/ca.pem"
+    $ca timeout 60 zinfo --checksum "$gurl/era5.zarr" > "$TMP/got" \
+        2>&1
+    check "https, ZSTORE_CA_BUNDLE names the test CA: the folder's sums" \
+        cmp "$TMP/ref" "$TMP/got"
+    check_fail "https, the test CA, no ZSTORE_CA_BUNDLE: refused" 1 \
+        "^zinfo: $gurl/era5.zarr/.zmetadata: .*certificate.*--insecure" \
+        zi --retries 0 --checksum "$gurl/era5.zarr"
+    check_fail "https, the CA known, a certificate for another host: refused" \
+        1 "^zinfo: $ourl/era5.zarr/.zmetadata: .*(subject name|\
+host name|hostname|does not match).*--insecure" \
+        $ca timeout 60 zinfo --retries 0 --checksum "$ourl/era5.zarr"
+    check_fail "https, ZSTORE_CA_BUNDLE names a missing file: an error" \
+        1 "^zinfo: $gurl/era5.zarr/.zmetadata: .*(certificate|CA)" \
+        env ZSTORE_CA_BUNDLE=$TMP/nothere.pem timeout 60 zinfo \
+        --retries 0 --checksum "$gurl/era5.zarr"
+fi
+
 # ---- faults ----------------------------------------------------------------
 f=$(zs_fault_start "$W") || {
     skip "faultserver.py: $(zs_why)"; done_testing; exit; }
 zi --checksum "$W/era5.zarr" > "$TMP/ref"
 
+# fsrv PATH: GET $f/PATH (_count: the requests the server answered since
+# the last _reset), by Python's urllib
+fsrv() {
+    $PY -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
+        "$f/$1"
+}
+stats_requests() { sed -n 's/.*: \([0-9]*\) requests.*/\1/p' "$1"; }
+
 # recovers MODE QUERY [OPTIONS...]: the exact checksums after retries
-# (of $W/$STORE, era5.zarr unless set)
+# (of $W/$STORE, era5.zarr unless set); zinfo --stats counts the requests
+# the server counted; for the modes that misbehave once, the server saw
+# more requests than the same reads without a fault (the retries
+# happened: a fault that never fired proves nothing)
 recovers() {
     m=$1 q=$2; shift 2
     s=${STORE:-era5.zarr}
+    d="$m$q${WHY:-}: ${STORE:+$STORE: }the folder's checksums"
     zi --checksum "$W/$s" > "$TMP/want"
+    base=""
+    case $m in flaky|drop|trunc|slow|stall|badrange)
+        fsrv _reset > /dev/null
+        zi "$@" --checksum "$f/ok/$s$q" > /dev/null 2>&1
+        base=$(fsrv _count) ;;
+    esac
+    fsrv _reset > /dev/null
     t0=$(date +%s)
     zi --retries 3 "$@" --stats --checksum "$f/$m/$s$q" \
         > "$TMP/got" 2> "$TMP/err"; rc=$?
     t=$(($(date +%s) - t0))
-    if [ $rc = 0 ] && [ -s "$TMP/want" ] && cmp -s "$TMP/want" "$TMP/got"
-    then
-        ok "$m$q: ${STORE:+$STORE: }the folder's checksums after retries" \
-           "($t s, $(sed -n 's/.*: \([0-9]*\) requests.*/\1/p' "$TMP/err")" \
-           "requests)"
+    n=$(fsrv _count)
+    ours=$(stats_requests "$TMP/err")
+    if [ $rc != 0 ] || [ ! -s "$TMP/want" ] ||
+       ! cmp -s "$TMP/want" "$TMP/got"; then
+        not_ok "$d" "status $rc" "$(cat "$TMP/err")" \
+            "$(diff "$TMP/want" "$TMP/got")"
+    elif [ -n "$base" ] && [ "$n" -le "$base" ]; then
+        not_ok "$d after retries" "the server saw $n requests, as many" \
+            "as without a fault ($base): nothing was retried"
+    elif [ "$ours" != "$n" ]; then
+        not_ok "$d: zinfo --stats counts what the server saw" \
+            "zinfo --stats: $ours requests, the server: $n"
     else
-        not_ok "$m$q: ${STORE:+$STORE: }the folder's checksums after retries" \
-            "status $rc" "$(cat "$TMP/err")" "$(diff "$TMP/want" "$TMP/got")"
+        ok "$d${base:+ after $((n - base)) retries} ($t s, $n requests)"
     fi
 }
 
-# fails MODE [QUERY] REGEX MAX_SECONDS [OPTIONS...]: exit 1 within
-# MAX_SECONDS, stderr matching REGEX, and no checksum that differs from
-# the folder's (whatever was printed is right)
+# fails MODE QUERY REGEX MAX_SECONDS MAX_REQUESTS [OPTIONS...]: exit 1
+# within MAX_SECONDS and MAX_REQUESTS (counted by the server), stderr
+# matching REGEX, and no checksum that differs from the folder's
+# (whatever was printed is right: no fill values)
 fails() {
-    m=$1 q=$2 re=$3 max=$4; shift 4
+    m=$1 q=$2 re=$3 max=$4 maxreq=$5; shift 5
+    fsrv _reset > /dev/null
     t0=$(date +%s)
     zi "$@" --checksum "$f/$m/era5.zarr$q" > "$TMP/got" 2> "$TMP/err"
     rc=$?
     t=$(($(date +%s) - t0))
+    n=$(fsrv _count)
     wrong=$(grep -vxFf "$TMP/ref" "$TMP/got")
     if [ $rc = 1 ] && grep -Eq -- "$re" "$TMP/err" && [ -z "$wrong" ] &&
-       [ $t -le "$max" ]; then
-        ok "$m$q: error naming the URL, exit 1, in $t s (<= $max)"
+       [ $t -le "$max" ] && [ "$n" -le "$maxreq" ]; then
+        ok "$m$q${WHY:-}: error naming the URL, exit 1, in $t s (<= $max)" \
+           "and $n requests (<= $maxreq)"
     else
-        not_ok "$m$q: error naming the URL, exit 1, in <= $max s" \
-            "status $rc after $t s" "$(cat "$TMP/err")" "wrong: $wrong"
+        not_ok "$m$q${WHY:-}: error naming the URL, exit 1, in <= $max s and" \
+            "<= $maxreq requests" "status $rc after $t s, $n requests" \
+            "$(cat "$TMP/err")" "wrong: $wrong"
     fi
 }
 
@@ -217,16 +349,34 @@ fi
 recovers slow "?only=t2m" --timeout 1
 recovers stall "?only=t2m" --timeout 1
 refused="\(authentication or permission refused\)"
+# (401 and 403 are not retried: one request)
 fails 403 "" \
-    "^zinfo: $f/403/era5.zarr/.zmetadata: HTTP 403 Forbidden $refused" 10
+    "^zinfo: $f/403/era5.zarr/.zmetadata: HTTP 403 Forbidden $refused" 10 1
+# a chunk refused (where python3-zarr reads the fill value): an error
+# naming the chunk's URL, the other arrays right, t2m not printed
+fails 403 "?only=t2m/" \
+    "zinfo: .*$f/403/era5.zarr/t2m/[^ ]*: HTTP 403 Forbidden $refused" 10 8
+check "403 on a chunk: no checksum printed for t2m" \
+    sh -c '! grep -q " t2m$" "$1"' sh "$TMP/got"
 gave3="gave up after 3 attempts"
-fails 500 "" "^zinfo: $f/500/era5.zarr/.zmetadata: HTTP 500 .*$gave3" 20 \
+fails 500 "" "^zinfo: $f/500/era5.zarr/.zmetadata: HTTP 500 .*$gave3" 20 3 \
     --retries 2
 fails 500 "?only=t2m/" \
-    "zinfo: .*$f/500/era5.zarr/t2m/[^ ]*: HTTP 500 .*$gave3" 20 --retries 2
+    "zinfo: .*$f/500/era5.zarr/t2m/[^ ]*: HTTP 500 .*$gave3" 20 10 \
+    --retries 2
 fails slowall "" "^zinfo: $f/slowall/era5.zarr/.zmetadata: \
-.*(too slow|[Tt]imed? ?out).*gave up after 2 attempts" 20 \
+.*(too slow|[Tt]imed? ?out).*gave up after 2 attempts" 20 2 \
     --retries 1 --timeout 1
+# connections dropped or bodies cut short on every answer: the retries
+# run out, then a clear error
+fails dropall "" "^zinfo: $f/dropall/era5.zarr/.zmetadata: \
+.*(reset|Recv failure).*$gave3" 20 3 --retries 2
+fails dropall "?only=t2m/" "zinfo: .*$f/dropall/era5.zarr/t2m/[^ ]*: \
+.*(reset|Recv failure).*$gave3" 20 10 --retries 2
+fails truncall "" "^zinfo: $f/truncall/era5.zarr/.zmetadata: \
+.*(transfer closed|remaining|[Pp]artial).*$gave3" 20 3 --retries 2
+fails truncall "?only=t2m/" "zinfo: .*$f/truncall/era5.zarr/t2m/[^ ]*: \
+.*(transfer closed|remaining|[Pp]artial).*$gave3" 20 10 --retries 2
 dead=$(zs_dead_url)
 t0=$(date +%s)
 check_fail "connection refused: an error naming the URL, not missing data" \
@@ -236,7 +386,7 @@ check_fail "connection refused: an error naming the URL, not missing data" \
 check "connection refused: bounded time" test $(($(date +%s) - t0)) -le 20
 
 # ---- authentication ------------------------------------------------------
-fails bearer "" "HTTP 401 .*authentication or permission refused" 10
+fails bearer "" "HTTP 401 .*authentication or permission refused" 10 1
 ZSTORE_TOKEN=sekrit; export ZSTORE_TOKEN
 recovers bearer ""
 # a redirect to another host does not take the token along (the server
@@ -246,13 +396,22 @@ unset ZSTORE_TOKEN
 # a login by redirects and a cookie, made once and then kept: 3 requests
 # for the first key, 1 for each of the others
 recovers cookie ""
-case $(sed -n 's/.*: \([0-9]*\) requests.*/\1/p' "$TMP/err") in
+case $(stats_requests "$TMP/err") in
 10) ok "the login cookie was kept (10 requests for 8 keys)" ;;
 *) not_ok "the login cookie was kept" "$(cat "$TMP/err")" ;;
 esac
+# .netrc: from NETRC, else ~/.netrc (HOME a scratch folder); NETRC wins
 printf 'machine 127.0.0.1 login zs password pw\n' > "$TMP/netrc"
-fails basic "" "HTTP 401 .*authentication or permission refused" 10
+WHY=" (no .netrc)" fails basic "" \
+    "HTTP 401 .*authentication or permission refused" 10 1
 NETRC=$TMP/netrc; export NETRC
-recovers basic ""
+WHY=" (NETRC)" recovers basic ""
+unset NETRC
+cp "$TMP/netrc" "$HOME/.netrc"
+WHY=" (~/.netrc, HOME=\$TMP/home)" recovers basic ""
+printf 'machine 127.0.0.1 login zs password wrong\n' > "$TMP/netrc.bad"
+NETRC=$TMP/netrc.bad; export NETRC
+WHY=" (NETRC wins over ~/.netrc)" fails basic "" \
+    "HTTP 401 .*authentication or permission refused" 10 1
 unset NETRC
 done_testing

@@ -16,3 +16,7 @@ EXTRA_DIST += tests/interop/zip.sh tests/interop/zip_oracle.py \
 TESTS += tests/interop/http.sh tests/interop/s3.sh
 EXTRA_DIST += tests/interop/http.sh tests/interop/s3.sh \
 	tests/lib/servers.sh tests/interop/faultserver.py
+
+# the fixture stores every store kind reads (zarr-fixtures.sh, http.sh,
+# zip.sh, tar.sh)
+EXTRA_DIST += tests/lib/fixtures.sh

@@ -4,12 +4,14 @@
 #   . "$srcdir/tests/lib/servers.sh"
 #   url=$(zs_nginx_start DIR) || { skip "$(zs_why)"; ...; }
 #
-#   zs_nginx_start DIR [tls]   nginx (Debian nginx-light) serving DIR on
+#   zs_nginx_start DIR [tls [CERT KEY]]
+#                              nginx (Debian nginx-light) serving DIR on
 #                              127.0.0.1 and a free port, as the current
 #                              user, with its pid, logs and temporary
 #                              paths in the test's directory; prints the
-#                              URL (https:// with a self-signed
-#                              certificate for "tls")
+#                              URL (https:// for "tls", with the PEM
+#                              certificate CERT and its key KEY, or a
+#                              self-signed certificate)
 #   zs_nginx_log URL           its access log
 #   zs_s3rver_start BUCKET     @20minutes/s3rver (node modules from
 #                              ${ZS_NPM_DIR:-$top_builddir/npm/node_modules})
@@ -97,7 +99,9 @@ zs_nginx_start() {
         d=$ZS_SRV/nginx-$port
         mkdir -p "$d"
         tls=""
-        if [ $scheme = https ]; then
+        if [ $scheme = https ] && [ -n "${3:-}" ]; then
+            tls="ssl_certificate $3; ssl_certificate_key $4;"
+        elif [ $scheme = https ]; then
             openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
                 -subj /CN=127.0.0.1 -keyout "$d/key.pem" \
                 -out "$d/cert.pem" >/dev/null 2>&1 ||
@@ -160,7 +164,7 @@ zs_s3rver_start() {
     legacy=""
     node --openssl-legacy-provider -e 0 2>/dev/null &&
         legacy=--openssl-legacy-provider
-    # Two bugs of s3rver 4.0.4 are worked around: its XML answers escape
+    # Three bugs of s3rver 4.0.4 are worked around: its XML answers escape
     # text twice ("&" as "&amp;amp;": keys with "&" or "'" come back
     # wrong from listings), once by he.escape and once by
     # fast-xml-parser'"'"'s builder: switch the second one off...
@@ -184,6 +188,17 @@ FS.prototype.putContent = async function (file, content) {
   const r = await putContent.call(this, tmp, content);
   await require("fs").promises.rename(tmp, file);
   return r;
+};
+// and it answers a range of an empty object with 206 "bytes 0-0/0" and
+// a Content-Length of 1 but no body: answer 416 InvalidRange, as S3 does
+const getObject = FS.prototype.getObject;
+FS.prototype.getObject = async function (bucket, key, options) {
+  const o = await getObject.call(this, bucket, key, options);
+  if (o && o.range && o.content && Number(o.size) === 0) {
+    o.content.destroy();
+    o.content = null;
+  }
+  return o;
 };
 const S3rver = require("@20minutes/s3rver");
 const [dir, bucket] = process.argv.slice(1);
