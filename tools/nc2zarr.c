@@ -24,7 +24,9 @@ static void usage(void)
 "recursively for files matching --pattern.\n"
 "\n"
 "Options:\n"
-"  -o, --output STORE       the store to write (required)\n"
+"  -o, --output STORE       the store to write: a directory, NAME.zip,\n"
+"                           s3://BUCKET/PREFIX or - (a tar stream on\n"
+"                           standard output); required unless -n\n"
 "  -c, --chunks SPEC        chunk lengths per dimension, e.g.\n"
 "                           time=24,latitude=-1,longitude=-1 (-1: whole)\n"
 "      --compressor SPEC    blosc:lz4:5:shuffle (default), zstd:3, lz4,\n"
@@ -49,13 +51,10 @@ TOOL_NET_HELP
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
 "\n"
-"Stores: a directory, a .zip file, http:// or https:// (reading),\n"
-"s3://BUCKET/PREFIX, or - for a tar stream on standard input or output;\n"
-"see zstore(5).\n"
-"\n"
-"The store is written to STORE.partial and renamed to STORE when\n"
-"complete; .zmetadata is written last.  Exit status: 0 on success, 1 on\n"
-"failure, 2 on usage errors.");
+"Store names are described in zstore(5).  A directory store is written\n"
+"to STORE.partial and renamed to STORE when complete; .zmetadata is\n"
+"written last.  Exit status: 0 on success, 1 on failure, 2 on usage\n"
+"errors.");
 }
 
 enum { OPT_COMPRESSOR = 256, OPT_VARS, OPT_EXCLUDE, OPT_UNPACK, OPT_OVERLAP,

@@ -191,7 +191,7 @@ int main(int argc, char **argv)
     tool t;
     zs_ctx *ctx;
     int c, verbose = 0, json = 0, sums = 0, chk = 0, stats = 0;
-    int rc = TOOL_OK;
+    int rc = TOOL_OK, ndocs = 0;
     if (zs_ctx_new(&ctx) != ZS_OK) {
         fputs("zinfo: out of memory\n", stderr);
         return TOOL_FAIL;
@@ -247,7 +247,10 @@ int main(int argc, char **argv)
             char *text = NULL;
             st = zs_dataset_describe_json(ds, ZS_DESCRIBE_STORAGE, &text);
             if (st == ZS_OK) {
-                if (argc - optind > 1 && i > optind)
+                /* count what was printed: inputs that failed print
+                   nothing, and a comma before the first would break
+                   the list */
+                if (ndocs++ > 0)
                     fputs(",\n", stdout);
                 fputs(text, stdout);
             }

@@ -136,7 +136,7 @@ static const char *class_name(int ncid, nc_type t)
 /* Read one attribute into a.  Text attributes lose their NUL bytes, as
  * netCDF4-python (and so xarray) presents them. */
 static int read_att(zs_ctx *ctx, int ncid, int varid, const char *name,
-                    zs_attrs *a, const char *where)
+                    zs_attrs *a, const char *file, const char *owner)
 {
     nc_type t;
     size_t len, sz;
@@ -214,8 +214,10 @@ static int read_att(zs_ctx *ctx, int ncid, int varid, const char *name,
     }
     dt = map_type(t, &sz);
     if (dt == ZS_DT_NONE) {
-        zsi_log(ctx, ZS_LOG_WARN, "%s: skipped attribute '%s' of %s type",
-                where, name, class_name(ncid, t));
+        zsi_log(ctx, ZS_LOG_WARN, "%s: skipped attribute '%s' of %s '%s': "
+                "%s type has no Zarr v2 equivalent", file, name,
+                varid == NC_GLOBAL ? "group" : "variable",
+                *owner ? owner : "/", class_name(ncid, t));
         return NC_NOERR;
     }
     void *buf = malloc(len ? len * sz : 1);
@@ -228,15 +230,17 @@ static int read_att(zs_ctx *ctx, int ncid, int varid, const char *name,
     return rc;
 }
 
+/* Attributes of variable varid (or NC_GLOBAL) of file; owner is the
+ * variable's or group's path, for warnings. */
 static int read_atts(zs_ctx *ctx, int ncid, int varid, zs_attrs *a,
-                     const char *where)
+                     const char *file, const char *owner)
 {
     int natts, rc = nc_inq_varnatts(ncid, varid, &natts);
     char name[NC_MAX_NAME + 1];
     for (int i = 0; rc == NC_NOERR && i < natts; i++) {
         rc = nc_inq_attname(ncid, varid, i, name);
         if (rc == NC_NOERR)
-            rc = read_att(ctx, ncid, varid, name, a, where);
+            rc = read_att(ctx, ncid, varid, name, a, file, owner);
     }
     return rc;
 }
@@ -316,10 +320,50 @@ static bool take_fill(zs_var *v)
     return true;
 }
 
+/* The name a variable of group ncid uses for dimension dimid: its own
+ * name when that name, looked up from ncid as netCDF does (this group,
+ * then its parents), finds this dimension; otherwise, when a nearer
+ * dimension of the same name hides it, its absolute path ("/dim",
+ * "/g2/dim"), as ncdump prints it.  Zarr v2 dimension names are plain
+ * strings resolved per group (xarray), so the bare name would join two
+ * different dimensions. */
+static int dim_ref(int ncid, int dimid, char **out)
+{
+    char name[NC_MAX_NAME + 1];
+    int vis, g = ncid, ids[NC_MAX_DIMS], nd, rc;
+    size_t len;
+    rc = nc_inq_dimname(ncid, dimid, name);
+    if (rc != NC_NOERR)
+        return rc;
+    if (nc_inq_dimid(ncid, name, &vis) != NC_NOERR || vis == dimid)
+        return (*out = zsi_strdup(name)) ? NC_NOERR : NC_ENOMEM;
+    for (;;) {      /* the group that defines it */
+        bool here = false;
+        if (nc_inq_dimids(g, &nd, NULL, 0) == NC_NOERR &&
+            nd <= NC_MAX_DIMS && nc_inq_dimids(g, &nd, ids, 0) == NC_NOERR)
+            for (int i = 0; i < nd; i++)
+                here = here || ids[i] == dimid;
+        if (here || nc_inq_grp_parent(g, &g) != NC_NOERR)
+            break;
+    }
+    rc = nc_inq_grpname_full(g, &len, NULL);
+    char *gp = rc == NC_NOERR ? malloc(len + 1) : NULL;
+    if (rc == NC_NOERR && !gp)
+        rc = NC_ENOMEM;
+    if (rc == NC_NOERR)
+        rc = nc_inq_grpname_full(g, &len, gp);
+    if (rc == NC_NOERR && !(*out = zsi_asprintf("%s/%s",
+                                                strcmp(gp, "/") ? gp : "",
+                                                name)))
+        rc = NC_ENOMEM;
+    free(gp);
+    return rc;
+}
+
 static int add_var(zs_ctx *ctx, zs_group *g, int ncid, int varid,
                    int format, const char *file)
 {
-    char name[NC_MAX_NAME + 1], dname[NC_MAX_NAME + 1];
+    char name[NC_MAX_NAME + 1];
     int dimids[NC_MAX_VAR_DIMS], ndims, rc;
     nc_type t;
     size_t sz, len;
@@ -344,10 +388,10 @@ static int add_var(zs_ctx *ctx, zs_group *g, int ncid, int varid,
         return NC_NOERR;
     }
     for (int i = 0; rc == NC_NOERR && i < ndims; i++) {
-        rc = nc_inq_dim(ncid, dimids[i], dname, &len);
+        rc = nc_inq_dimlen(ncid, dimids[i], &len);
         shape[i] = len;
-        if (rc == NC_NOERR && !(dims[i] = zsi_strdup(dname)))
-            rc = NC_ENOMEM;
+        if (rc == NC_NOERR)
+            rc = dim_ref(ncid, dimids[i], &dims[i]);
     }
     if (rc == NC_NOERR &&
         zsi_var_new(g, name, dt, sz, ndims, (const char *const *)dims, shape,
@@ -364,7 +408,7 @@ static int add_var(zs_ctx *ctx, zs_group *g, int ncid, int varid,
         return NC_ENOMEM;
     ((zsi_nc_var *)v->bk)->type = t;
     ((zsi_nc_var *)v->bk)->dset = -1;
-    rc = read_atts(ctx, ncid, varid, v->attrs, v->path);
+    rc = read_atts(ctx, ncid, varid, v->attrs, file, v->path);
     if (rc == NC_NOERR && !take_fill(v))
         rc = NC_ENOMEM;
     if (rc == NC_NOERR)
@@ -392,7 +436,7 @@ static int walk_group(zs_ctx *ctx, zs_dataset *ds, zs_group *g, int ncid,
             rc = NC_ENOMEM;
     }
     if (rc == NC_NOERR)
-        rc = read_atts(ctx, ncid, NC_GLOBAL, g->attrs, ds->name);
+        rc = read_atts(ctx, ncid, NC_GLOBAL, g->attrs, ds->name, g->path);
     if (rc == NC_NOERR)
         rc = nc_inq_nvars(ncid, &nvars);
     for (int i = 0; rc == NC_NOERR && i < nvars; i++)

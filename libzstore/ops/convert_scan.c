@@ -361,23 +361,90 @@ static zs_status scan_all(zs_convert *c)
 
 /* ---- agreement, order, overlap and gaps ---------------------------------- */
 
-/* The first fingerprint line where f differs from ref, as a message. */
+/* Fingerprint lines of a variable start "var NAME: "; the length of
+ * that prefix, or 0 for the other lines. */
+static size_t var_prefix(const char *line)
+{
+    const char *e;
+    if (strncmp(line, "var ", 4) != 0 || !(e = strstr(line + 4, ": ")))
+        return 0;
+    return (size_t)(e - line) + 2;
+}
+
+/* What a line says something about: "var NAME: ATTR" for attribute
+ * lines, "var NAME: values" for coordinate values, "var NAME: " for the
+ * type and shape; the text up to ": " for the others. */
+static size_t line_key(const char *line)
+{
+    size_t p = var_prefix(line);
+    const char *eq = strstr(line + p, " = ");
+    if (!p)
+        return strcspn(line, ":");
+    if (eq)
+        return (size_t)(eq - line);
+    if (strncmp(line + p, "values ", 7) == 0)
+        return p + 6;
+    return p;
+}
+
+/* The first variable of a (in a's order) with no line in b, or NULL. */
+static const char *lacks_var(const zsi_strv *a, const zsi_strv *b,
+                             size_t *len)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        size_t p = var_prefix(a->v[i]);
+        bool found = false;
+        for (size_t k = 0; p && !found && k < b->n; k++)
+            found = strncmp(b->v[k], a->v[i], p) == 0;
+        if (p && !found) {
+            *len = p - 6;    /* the name, without "var " and ": " */
+            return a->v[i] + 4;
+        }
+    }
+    return NULL;
+}
+
+/* Where f's fingerprint differs from ref's, as a message naming both
+ * files and what differs.  Files may define the same variables in another
+ * order: lines are matched by what they describe, not by position. */
 static zs_status compare(zs_convert *c, const zsi_cfile *ref,
                          const zsi_cfile *f)
 {
-    size_t n = ref->fp.n > f->fp.n ? ref->fp.n : f->fp.n;
-    for (size_t i = 0; i < n; i++) {
-        const char *a = i < ref->fp.n ? ref->fp.v[i] : "(nothing)";
-        const char *b = i < f->fp.n ? f->fp.v[i] : "(nothing)";
-        if (strcmp(a, b) == 0)
-            continue;
-        return zsi_err(c->ctx, ZS_ERR_MISMATCH,
-                       "%s: differs from %s: %s (%s has: %s)%s", f->path,
-                       ref->path, b, ref->path, a,
-                       strstr(a, "scale_factor") || strstr(a, "add_offset")
-                           ? "; --unpack decodes each file with its own "
-                             "packing"
-                           : "");
+    const zsi_strv *a = &ref->fp, *b = &f->fp;
+    const char *name;
+    size_t n;
+    bool same = a->n == b->n;
+    for (size_t i = 0; same && i < a->n; i++)
+        same = strcmp(a->v[i], b->v[i]) == 0;
+    if (same)
+        return ZS_OK;
+    if ((name = lacks_var(a, b, &n)))
+        return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: differs from %s: no "
+                       "variable '%.*s'", f->path, ref->path, (int)n, name);
+    if ((name = lacks_var(b, a, &n)))
+        return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: differs from %s: extra "
+                       "variable '%.*s' (not in %s)", f->path, ref->path,
+                       (int)n, name, ref->path);
+    for (int pass = 0; pass < 2; pass++) {
+        const zsi_strv *x = pass ? b : a, *y = pass ? a : b;
+        for (size_t i = 0; i < x->n; i++) {
+            const char *l = x->v[i], *other = "(nothing)";
+            size_t k = line_key(l);
+            if (zsi_strv_contains(y, l))
+                continue;
+            for (size_t j = 0; j < y->n; j++)
+                if (line_key(y->v[j]) == k && !strncmp(y->v[j], l, k))
+                    other = y->v[j];
+            const char *mine = pass ? l : other, *theirs = pass ? other : l;
+            return zsi_err(c->ctx, ZS_ERR_MISMATCH,
+                           "%s: differs from %s: %s (%s has: %s)%s",
+                           f->path, ref->path, mine, ref->path, theirs,
+                           strstr(l, "scale_factor") ||
+                                   strstr(l, "add_offset")
+                               ? "; --unpack decodes each file with its "
+                                 "own packing"
+                               : "");
+        }
     }
     return ZS_OK;
 }

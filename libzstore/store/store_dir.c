@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -18,11 +19,16 @@
 /* Temporary files carry a control character, which no valid key holds,
  * so that listing can never mistake one for a key or hide a key. */
 #define TMP_MARK "\x01zstmp."
+/* The lock a run holds on STORE.partial while it writes (flock, released
+ * by the kernel when the run dies): a later run removes a partial
+ * store nobody holds, and refuses one that is held. */
+#define LOCK_NAME TMP_MARK "lock"
 
 typedef struct dir_store {
     char *final;    /* the store's name */
     char *root;     /* where we read and write: final or final.partial */
     uint64_t seq;   /* temporary-name counter */
+    int lock_fd;    /* our lock on root when writing a partial store */
 } dir_store;
 
 static char *key_path(dir_store *d, const char *key)
@@ -351,6 +357,14 @@ static zs_status dir_commit(zs_store *s)
     }
     free(d->root);
     d->root = zsi_strdup(d->final);
+    if (d->lock_fd >= 0) {  /* renamed with the store: take it out */
+        char *lk = zsi_path_join(d->final, LOCK_NAME);
+        if (lk)
+            unlink(lk);
+        free(lk);
+        close(d->lock_fd);
+        d->lock_fd = -1;
+    }
     return d->root ? ZS_OK : zsi_nomem(s->ctx);
 }
 
@@ -371,6 +385,8 @@ static void dir_close(zs_store *s)
     dir_store *d = s->impl;
     if (!d)
         return;
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
     free(d->final);
     free(d->root);
     free(d);
@@ -389,6 +405,68 @@ static const zsi_store_ops dir_ops = {
     .close = dir_close,
 };
 
+/* Remove a partial store left by a run that is gone; refuse one that a
+ * running conversion holds (its lock file is locked). */
+static zs_status remove_stale(zs_ctx *ctx, const char *root)
+{
+    char *lk = zsi_path_join(root, LOCK_NAME);
+    zs_status st = ZS_OK;
+    if (!lk)
+        return zsi_nomem(ctx);
+    for (;;) {
+        struct stat a, b;
+        int fd = open(lk, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)     /* no lock file: an old or empty partial store */
+            break;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            char pid[32] = "";
+            ssize_t n = errno == EWOULDBLOCK ? read(fd, pid, sizeof pid - 1)
+                                             : -1;
+            pid[n > 0 ? n : 0] = 0;
+            pid[strcspn(pid, "\n")] = 0;
+            st = zsi_err(ctx, ZS_ERR_EXISTS, "%s: another conversion is "
+                         "writing it%s%s%s", root, *pid ? " (process " : "",
+                         pid, *pid ? ")" : "");
+            close(fd);
+            break;
+        }
+        /* ours, unless a run replaced the partial store meanwhile */
+        bool same = fstat(fd, &a) == 0 && stat(lk, &b) == 0 &&
+                    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+        if (same) {
+            if (rm_tree(root) != 0)
+                st = zsi_errno(ctx, errno, "%s", root);
+            close(fd);
+            free(lk);
+            return st;
+        }
+        close(fd);
+    }
+    free(lk);
+    if (st == ZS_OK && rm_tree(root) != 0)
+        st = zsi_errno(ctx, errno, "%s", root);
+    return st;
+}
+
+/* Create the lock file of a new partial store and hold it. */
+static zs_status take_lock(zs_ctx *ctx, dir_store *d)
+{
+    char *lk = zsi_path_join(d->root, LOCK_NAME);
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (!lk)
+        return zsi_nomem(ctx);
+    d->lock_fd = open(lk, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0 ||
+        write(d->lock_fd, pid, (size_t)n) != n) {
+        zs_status st = zsi_errno(ctx, errno, "%s: cannot lock", d->root);
+        free(lk);
+        return st;
+    }
+    free(lk);
+    return ZS_OK;
+}
+
 /* Create root (and check the final name is free unless overwriting). */
 static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
 {
@@ -402,13 +480,20 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
         return zsi_err(ctx, ZS_ERR_EXISTS,
                        "%s: exists and is not a directory", d->final);
     if (flags & ZS_STORE_PARTIAL) {
-        if (rm_tree(d->root) != 0)  /* a stale partial of ours */
-            return zsi_errno(ctx, errno, "%s", d->root);
+        zs_status st = remove_stale(ctx, d->root);
+        if (st != ZS_OK)
+            return st;
     } else if (exists && rm_tree(d->final) != 0) {
         return zsi_errno(ctx, errno, "%s", d->final);
     }
     if (mkdir(d->root, 0777) != 0)
         return zsi_errno(ctx, errno, "%s: cannot create", d->root);
+    if (flags & ZS_STORE_PARTIAL) {
+        zs_status st = take_lock(ctx, d);
+        if (st != ZS_OK)
+            rm_tree(d->root);
+        return st;
+    }
     return ZS_OK;
 }
 
@@ -423,6 +508,7 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
         return zsi_nomem(ctx);
     while (n > 1 && path[n - 1] == '/')
         n--;
+    d->lock_fd = -1;
     d->final = zsi_strndup(path, n);
     d->root = (flags & ZS_STORE_CREATE) && (flags & ZS_STORE_PARTIAL)
                   ? zsi_asprintf("%s.partial", d->final)
@@ -457,6 +543,8 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
     *out = s;
     return ZS_OK;
 fail:
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
     free(d->final);
     free(d->root);
     free(d);

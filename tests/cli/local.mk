@@ -1,3 +1,5 @@
 # tests/cli: the tools' command lines, expected output and exit status
 TESTS += tests/cli/nc2zarr.sh tests/cli/zinfo.sh tests/cli/bad-input.sh
 EXTRA_DIST += tests/cli/nc2zarr.sh tests/cli/zinfo.sh tests/cli/bad-input.sh
+TESTS += tests/cli/chunks.sh tests/cli/progress.sh tests/cli/install.sh
+EXTRA_DIST += tests/cli/chunks.sh tests/cli/progress.sh tests/cli/install.sh

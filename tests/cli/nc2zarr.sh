@@ -20,6 +20,19 @@ check_fail "bad --jobs: exit 2" 2 "invalid value" \
 check_fail "bad --on-overlap: exit 2" 2 "on-overlap" \
     nc2zarr --on-overlap middle "$S"/era5/*.nc -o "$TMP/x.zarr"
 
+# -o is required unless -n, as --help and the manual both say, and both
+# name the kinds of store
+check_fail "no -o and no -n: exit 2" 2 "missing -o STORE" \
+    nc2zarr "$S"/era5/*.nc
+check "-n needs no -o" nc2zarr -n "$S"/era5/*.nc
+nc2zarr --help > "$TMP/help"
+check "--help: -o required unless -n" grep -q "required unless -n" "$TMP/help"
+check "--help: -o names the stores" grep -q "NAME.zip" "$TMP/help"
+sed -n '/^\.It Fl o Ar store/,/^\.It /p' "$srcdir/man/nc2zarr.1" > "$TMP/man-o"
+check "nc2zarr(1): -o required unless -n" grep -q "^Required unless" "$TMP/man-o"
+check "nc2zarr(1): -o names the stores" sh -c \
+    "grep -q 'NAME.zip' '$TMP/man-o' && grep -q 's3://' '$TMP/man-o'"
+
 # dry run: the plan, and nothing written
 nc2zarr -n -c time=24 "$S"/era5/*.nc -o "$TMP/dry.zarr" > "$TMP/plan"
 check "dry run writes nothing" test ! -e "$TMP/dry.zarr" -a \

@@ -50,6 +50,24 @@ d = json.load(open(sys.argv[1]))
 assert isinstance(d, list) and len(d) == 2 and d[1]["format"] == "netCDF-4"
 ' "$TMP/j2"
 
+# An input that fails to open prints an error, no document, and the
+# list stays valid JSON wherever the failure is.
+for order in "nope.zarr $TMP/e.zarr $TMP/e.zarr" \
+             "$TMP/e.zarr nope.zarr $TMP/e.zarr" \
+             "$TMP/e.zarr $TMP/e.zarr nope.zarr" "nope.zarr nope2.zarr"; do
+    # shellcheck disable=SC2086
+    zinfo --json $order > "$TMP/jf" 2> "$TMP/jf.err"; rc=$?
+    check_eq "--json $(echo $order | sed "s|$TMP/||g"): exit 1" 1 $rc
+    check "--json $(echo $order | sed "s|$TMP/||g"): one JSON list" \
+        $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+good = [a for a in sys.argv[2:] if not a.startswith("nope")]
+assert isinstance(d, list) and len(d) == len(good), d
+assert all(x["format"].startswith("zarr v2") for x in d)
+' "$TMP/jf" $order
+done
+
 zinfo --checksum "$TMP/e.zarr" "$S/era5-single/era5_t2m_msl_2018-12_2019-03.nc" > "$TMP/two"
 check "several inputs: one block each" test "$(grep -c '^# ' "$TMP/two")" = 2
 check "checksum lines are sorted by path" sh -c \

@@ -13,3 +13,7 @@ TESTS += tests/interop/zmean.sh
 EXTRA_DIST += tests/interop/zmean.sh tests/interop/compare_reduce.py
 TESTS += tests/interop/nc-direct.sh
 EXTRA_DIST += tests/interop/nc-direct.sh
+TESTS += tests/interop/nc-usertypes.sh
+EXTRA_DIST += tests/interop/nc-usertypes.sh tests/interop/nc-usertypes.cdl
+TESTS += tests/interop/nc-cdf5.sh
+EXTRA_DIST += tests/interop/nc-cdf5.sh tests/interop/nc-cdf5.cdl

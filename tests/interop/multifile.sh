@@ -97,6 +97,48 @@ check_fail "a different shape is refused, naming the variable" 1 \
 check_fail "an extra dimension is refused" 1 "bad-shape-expver.*differs" \
     nc2zarr "$S"/era5/*.nc "$S"/era5-bad/bad-shape-expver*.nc -o "$TMP/ex.zarr"
 
+# variables in another order, another dtype, missing or extra: small
+# files from CDL (ncgen).  mkcdl NAME T0 VARS...: VARS are "type name"
+mkcdl() {
+    name=$1 t0=$2; shift 2
+    {
+        echo "netcdf $name { dimensions: time = UNLIMITED ; x = 3 ;"
+        echo "variables: double time(time) ;"
+        echo "  time:units = \"hours since 2000-01-01\" ; float x(x) ;"
+        for v in "$@"; do echo "  $v(time, x) ; ${v#* }:units = \"1\" ;"; done
+        echo "data: time = $t0, $((t0 + 1)) ; x = 1, 2, 3 ;"
+        for v in "$@"; do echo "  ${v#* } = $t0, 1, 2, 3, 4, 5 ;"; done
+        echo "}"
+    } | ncgen -4 -o "$TMP/$name.nc"
+}
+mkcdl s0 0 "float a" "short b" "int c"
+mkcdl s1 2 "int c" "float a" "short b"       # the same, reordered
+mkcdl s2 4 "short b" "int c" "float a"
+mkcdl sdtype 2 "float a" "int b" "int c"     # b: int instead of short
+mkcdl smiss 2 "float a" "int c"              # no b
+mkcdl sextra 2 "float a" "short b" "int c" "double d"
+if nc2zarr -q "$TMP/s2.nc" "$TMP/s0.nc" "$TMP/s1.nc" -o "$TMP/order.zarr" \
+        2>"$TMP/order.err"; then
+    ok "files with the same variables in another order are accepted"
+    compare "variables in another order" "$TMP/order.zarr" \
+        "$TMP/s0.nc" "$TMP/s1.nc" "$TMP/s2.nc"
+else
+    not_ok "files with the same variables in another order are accepted" \
+        "$(cat "$TMP/order.err")"
+fi
+check_fail "another dtype is refused, naming file and variable" 1 \
+    "sdtype.nc: differs from .*s0.nc: var b: int \(.*s0.nc has: var b: short" \
+    nc2zarr "$TMP/s0.nc" "$TMP/sdtype.nc" -o "$TMP/bad.zarr"
+check_fail "a missing variable is refused, naming file and variable" 1 \
+    "smiss.nc: differs from .*s0.nc: no variable 'b'" \
+    nc2zarr "$TMP/s0.nc" "$TMP/smiss.nc" -o "$TMP/bad.zarr"
+check_fail "an extra variable is refused, naming file and variable" 1 \
+    "sextra.nc: differs from .*s0.nc: extra variable 'd'" \
+    nc2zarr "$TMP/s0.nc" "$TMP/sextra.nc" -o "$TMP/bad.zarr"
+check_fail "a missing variable in the first file is an extra one later" 1 \
+    "s0.nc: differs from .*smiss.nc: extra variable 'b'" \
+    nc2zarr "$TMP/smiss.nc" "$TMP/s0.nc" -o "$TMP/bad.zarr"
+
 # --unpack: each file decoded with its own packing
 nc2zarr -q --unpack "$S"/era5/*.nc "$S"/era5-bad/bad-packing*.nc \
     -o "$TMP/unpacked.zarr" || not_ok "--unpack accepts different packing"

@@ -34,12 +34,10 @@ for nc in "$SHARED"/nc/*.nc; do
         not_ok "$b: zinfo --checksum of the source" "$(cat "$TMP/$b.err1")"
     zinfo --checksum "$out" > "$TMP/$b.dst" 2>"$TMP/$b.err2" ||
         not_ok "$b: zinfo --checksum of the output" "$(cat "$TMP/$b.err2")"
-    # variables skipped on conversion (unsupported types) are not in the
-    # output: compare what the output holds
-    if awk 'NR==FNR { src[$2] = $1; next }
-            !($2 in src) || src[$2] != $1 { bad = 1; print }
-            END { exit bad }' "$TMP/$b.src" "$TMP/$b.dst" > "$TMP/$b.diff"
-    then
+    # both directions: every array of the source (as our NetCDF reader
+    # lists it: unsupported types are skipped there too) is in the output
+    # with the same digest, and the output holds nothing else
+    if diff "$TMP/$b.src" "$TMP/$b.dst" > "$TMP/$b.diff"; then
         ok "$b: zinfo --checksum of source and output agree"
     else
         not_ok "$b: zinfo --checksum of source and output agree" \
