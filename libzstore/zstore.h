@@ -583,7 +583,9 @@ zs_status zs_select_opts_add_sel(zs_select_opts *o, const char *spec);
  */
 zs_status zs_select_opts_add_isel(zs_select_opts *o, const char *spec);
 /** Largest distance allowed for "DIM=V" picks: a number in the
- *  coordinate's units, or a duration ("90min", "1h", "2D") for times. */
+ *  coordinate's units, or a duration ("90min", "1h", "2D") for times.
+ *  @return ZS_ERR_INVALID for anything that is neither a number >= 0 nor
+ *  a fixed duration (months and years are not). */
 zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t);
 /** Data variables to keep ("a,b"); their coordinates come along. */
 zs_status zs_select_opts_set_vars(zs_select_opts *o, const char *list);

@@ -119,7 +119,8 @@ int main(int argc, char **argv)
         return TOOL_FAIL;
     }
     tool_init(&t, "zsel", ctx);
-    while ((c = getopt_long(argc, argv, "s:i:c:o:j:qhV", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "s:i:c:o:j:qhV", longopts,
+                            NULL)) != -1)
         switch (c) {
         case 's':
             if (zs_select_opts_add_sel(o, optarg) != ZS_OK)
@@ -131,7 +132,12 @@ int main(int argc, char **argv)
                 tool_usage_error(&t, "invalid --isel '%s' (DIM=I:J[:STEP] or "
                                  "DIM=I, one per dimension)", optarg);
             break;
-        case OPT_TOL: zs_select_opts_set_tolerance(o, optarg); break;
+        case OPT_TOL:
+            if (zs_select_opts_set_tolerance(o, optarg) != ZS_OK)
+                tool_usage_error(&t, "invalid --tolerance '%s' (a number, "
+                                 "or a duration such as 90min, 1h, 2D)",
+                                 optarg);
+            break;
         case OPT_VARS: zs_select_opts_set_vars(o, optarg); break;
         case OPT_LON180: lon = 180; break;
         case OPT_LON360: lon = 360; break;

@@ -644,7 +644,7 @@ static zs_status stream_task(void *arg, size_t task)
     return ZS_OK;
 }
 
-/* ---- one tile ------------------------------------------------------------ */
+/* ---- one tile ------------------------------------------------------- */
 
 typedef struct tile {
     uint64_t os[ZS_MAX_DIMS], oc[ZS_MAX_DIMS];   /* output box */
@@ -853,14 +853,71 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
     return st;
 }
 
-/* ---- output ------------------------------------------------------------------ */
+/* ---- output --------------------------------------------------------- */
 
+/* CF method names (CF Appendix E).  Counts have none: see count_attrs. */
 static const char *op_name(int op)
 {
     static const char *const n[] = {"mean", "sum", "minimum", "maximum",
-                                    "standard_deviation", "variance",
-                                    "point"};
+                                    "standard_deviation", "variance"};
     return n[op];
+}
+
+static bool set_text(zs_attrs *a, const char *name, const char *text)
+{
+    return zsi_attrs_set(a, name, ZS_DT_STRING, text, strlen(text));
+}
+
+/* The reduced dimensions as "d1, d2" (for comments). */
+static bool reduced_names(const rvar *rv, zsi_buf *b)
+{
+    bool ok = true, first = true;
+    for (int d = 0; ok && d < rv->nd; d++)
+        if (rv->red[d]) {
+            ok = zsi_buf_printf(b, "%s%s", first ? "" : ", ",
+                                rv->v->dims[d]);
+            first = false;
+        }
+    return ok;
+}
+
+/* Counts: CF has no cell method for them.  The CF way is the
+ * standard_name modifier number_of_observations, with units "1"; the
+ * input's cell_methods described its values, not their number. */
+static bool count_attrs(const rvar *rv, zs_attrs *a)
+{
+    const char *sn = zsi_attrs_text(rv->v->attrs, "standard_name");
+    zsi_buf b = ZSI_BUF_INIT;
+    bool ok = set_text(a, "units", "1");
+    zsi_attrs_remove(a, "cell_methods");
+    if (ok && sn && !strchr(sn, ' '))
+        ok = zsi_buf_printf(&b, "%s number_of_observations", sn) &&
+             zsi_attrs_set(a, "standard_name", ZS_DT_STRING, b.data, b.len);
+    b.len = 0;
+    ok = ok && zsi_buf_append_str(&b, "number of non-missing values along ")
+         && reduced_names(rv, &b) &&
+         zsi_attrs_set(a, "comment", ZS_DT_STRING, b.data, b.len);
+    zsi_buf_free(&b);
+    return ok;
+}
+
+/* What a --groupby or --resample cell holds, as non-standardized text in
+ * parentheses (CF 7.3.2: without the keyword "comment:" when there is no
+ * standardized information).  Not CF 7.4's "within years ... over
+ * years": that needs a time coordinate with climatology bounds, and the
+ * groups are a plain dimension (month, dayofyear, season, hour). */
+static bool group_note(const zsi_reduce *r, zsi_buf *cm)
+{
+    static const char *const what[] = {
+        "", "each month of the year, over all years",
+        "each day of the year, over all years",
+        "each season (DJF, MAM, JJA, SON), over all years",
+        "each hour of the day, over all days"};
+    if (r->o.groupby)
+        return zsi_buf_printf(cm, " (%s)", what[r->o.groupby]);
+    if (r->o.resample)
+        return zsi_buf_printf(cm, " (bins of %s)", r->o.resample);
+    return true;
 }
 
 /* Attributes of a reduced variable: packing gone, cell_methods added. */
@@ -877,27 +934,23 @@ static zs_status result_attrs(zsi_reduce *r, const rvar *rv, zs_attrs **out)
         return zsi_nomem(r->ctx);
     for (int k = 0; gone[k]; k++)
         zsi_attrs_remove(*out, gone[k]);
-    if (r->o.op == RD_COUNT)
-        zsi_attrs_remove(*out, "units");
     if (r->o.anomaly) {
         static const char *const keys[] = {"", "month", "dayofyear",
                                            "season", "hour"};
         char *t = zsi_asprintf("anomaly from the mean of each %s",
                                keys[r->o.groupby]);
-        ok = t && zsi_attrs_set(*out, "comment", ZS_DT_STRING, t, strlen(t));
+        ok = t && set_text(*out, "comment", t);
         free(t);
         return ok ? ZS_OK : zsi_nomem(r->ctx);
     }
+    if (r->o.op == RD_COUNT)
+        return count_attrs(rv, *out) ? ZS_OK : zsi_nomem(r->ctx);
     ok = !old || (zsi_buf_append_str(&cm, old) && zsi_buf_append(&cm, " ", 1));
     for (int d = 0; ok && d < rv->nd; d++)
         if (rv->red[d])
             ok = zsi_buf_printf(&cm, "%s: ", rv->v->dims[d]);
-    ok = ok && zsi_buf_append_str(&cm, op_name(r->o.op));
-    if (ok && r->o.groupby)
-        ok = zsi_buf_printf(&cm, " (grouped by %s)",
-                            r->gdim ? r->gdim : "group");
-    else if (ok && r->o.resample)
-        ok = zsi_buf_printf(&cm, " (interval: %s)", r->o.resample);
+    ok = ok && zsi_buf_append_str(&cm, op_name(r->o.op)) &&
+         group_note(r, &cm);
     if (ok && weighted_op(r))
         ok = zsi_buf_append_str(&cm, " (weights: cos(latitude))");
     ok = ok && zsi_attrs_set(*out, "cell_methods", ZS_DT_STRING, cm.data,

@@ -1,6 +1,7 @@
 /* select_opts.c - options of a selection. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,8 +129,22 @@ zs_status zs_select_opts_add_isel(zs_select_opts *o, const char *spec)
     return add(o, spec, true);
 }
 
+/* A tolerance is a distance in the coordinate's units or a duration for
+ * times; which one applies is known only at plan time, so accept what is
+ * either and refuse the rest now (a usage error, not a failed run). */
+static bool tolerance_ok(const char *t)
+{
+    double x;
+    zsi_time_step step;
+    if (zsi_parse_double(t, &x))
+        return isfinite(x) && x >= 0;
+    return zsi_time_step_parse(NULL, t, &step) == ZS_OK && !step.months;
+}
+
 zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t)
 {
+    if (t && !tolerance_ok(t))
+        return ZS_ERR_INVALID;
     free(o->tolerance);
     o->tolerance = zsi_strdup(t);
     return !t || o->tolerance ? ZS_OK : ZS_ERR_NOMEM;

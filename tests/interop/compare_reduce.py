@@ -9,8 +9,15 @@ numpy, giving the expected Dataset.  Every data variable of the result
 must match ours: within 1e-6 relative (or exactly with --exact: min, max,
 count), same dims, same coordinates.  Variables of SOURCE that have none
 of the reduced dimensions (--dims=, default time) are left out: zmean
-carries them unchanged where xarray broadcasts or counts them.  Prints
-PASS/FAIL lines.
+carries them unchanged where xarray broadcasts or counts them.  There
+must be at least one data variable to compare, and ours must have no
+variable that is neither in the expected result nor such a carried one.
+Variable attributes are compared too: EXPRESSION runs with keep_attrs,
+so the expected ones are the input's less its packing attributes, except
+cell_methods and history (tested on their own); for counts (an
+expression with .count(), the CF number_of_observations form: units "1",
+standard_name "S number_of_observations", a comment); for anomalies (an
+expression with " - ") a comment.  Prints PASS/FAIL lines.
 """
 import sys
 import warnings
@@ -60,15 +67,61 @@ def decode64(ds):
 
 
 ds = decode64(open_raw(src))
-want = eval(expr)
+with xr.set_options(keep_attrs=True):
+    want = eval(expr)
+count = ".count(" in expr
+anomaly = " - " in expr
 # zmean drops the bounds of coordinates it reduces (time_bnds of time):
-# they would not describe the new coordinate
+# they would not describe the new coordinate; an anomaly keeps the time
+# coordinate and its bounds, unchanged (xarray subtracts their means)
+kept_bounds = set()
 for c in ds.coords:
-    b = ds[c].attrs.get("bounds")
+    b = ds[c].attrs.get("bounds", ds[c].encoding.get("bounds"))
     if b in want.data_vars:
         want = want.drop_vars(b)
+    if b and anomaly:
+        kept_bounds.add(b)
 got = xr.open_zarr(ours, consolidated=True)
 bad = []
+carried = set(k for k in ds.variables if not set(dims) & set(ds[k].dims))
+extra = (set(got.variables) - set(want.variables) - carried -
+         kept_bounds)
+if extra:
+    bad.append("unexpected variables %s" % sorted(extra))
+
+
+def same_value(x, y):
+    try:
+        return bool(np.array_equal(np.asarray(x), np.asarray(y)))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_attrs(k, w, g):
+    ignore = {"cell_methods", "history", "_Unsigned", "valid_min",
+              "valid_max", "valid_range"}
+    e = {n: v for n, v in w.attrs.items() if n not in ignore}
+    o = {n: v for n, v in g.attrs.items() if n not in ignore}
+    if count:
+        e["units"] = "1"
+        if "standard_name" in e:
+            e["standard_name"] += " number_of_observations"
+        e["comment"] = o.get("comment", "")
+        if not e["comment"].startswith("number of non-missing values"):
+            bad.append("%s: count comment %r" % (k, e["comment"]))
+    elif anomaly:
+        e["comment"] = o.get("comment", "")
+        if not e["comment"].startswith("anomaly from the mean of each"):
+            bad.append("%s: anomaly comment %r" % (k, e["comment"]))
+    if set(e) != set(o) or not all(same_value(e[n], o[n]) for n in e):
+        diff = sorted(n for n in set(e) | set(o)
+                      if n not in e or n not in o or
+                      not same_value(e[n], o[n]))
+        bad.append("%s: attributes differ: %s" % (k, "; ".join(
+            "%s: %r vs %r" % (n, e.get(n), o.get(n)) for n in diff)))
+
+
+compared = 0
 for k, w in want.data_vars.items():
     if k in ds and not set(dims) & set(ds[k].dims):
         continue
@@ -76,6 +129,8 @@ for k, w in want.data_vars.items():
         bad.append("%s missing" % k)
         continue
     g = got[k]
+    compared += 1
+    check_attrs(k, w, g)
     if tuple(g.dims) != tuple(w.dims):
         bad.append("%s dims %s != %s" % (k, g.dims, w.dims))
         continue
@@ -109,5 +164,7 @@ for k, w in want.data_vars.items():
                                           max(scale.ravel()[i], 1e-300), i,
                                           a.ravel()[i], b.ravel()[i],
                                           int(nan_mismatch.sum())))
+if not compared:
+    bad.append("no data variable to compare")
 print(("FAIL %s: %s" % (expr, "; ".join(bad)[:1500])) if bad else
       "PASS %s" % expr)

@@ -5,6 +5,7 @@
 # keepdims, tiles; real CMIP and sea-ice files; bad input; and memory that
 # does not grow with the length of the reduced dimension.
 . "$srcdir/tests/lib/tap.sh"
+command -v skip_env >/dev/null 2>&1 || skip_env() { skip "$@"; }
 S=$top_builddir/data-samples/out
 cd "$TMP" || exit 1
 
@@ -55,6 +56,8 @@ red hour-std era5.zarr -g time.hour --op std -- "ds.groupby('time.hour').std()"
 red daily era5.zarr -r time=1D -- "ds.resample(time='1D').mean()"
 red six-hourly-max era5.zarr -r time=6h --op max -- \
     "ds.resample(time='6h').max()" --exact
+red vars era5.zarr --vars t2m,msl -- "ds[['t2m', 'msl']].mean('time')"
+red vars-std era5.zarr --vars u10 --op std -- "ds[['u10']].std('time')"
 red tiles era5.zarr --memory 1M -- "ds.mean('time')"
 zmean -q era5.zarr -o untiled.zarr
 check_eq "tiles give the same bits as one pass" \
@@ -133,6 +136,50 @@ if [ -n "$SHARED" ]; then
     nc2zarr -q "$SHARED"/nc/xclim__sic_*.nc -o sic.zarr
     red sic-season sic.zarr -g time.season -- "ds.groupby('time.season').mean()"
     red sic-count sic.zarr --op count -- "ds.count('time')" --exact
+    # ERA5 as grib_to_netcdf writes it: packed int16, latitude descending,
+    # a scalar time (so over space only)
+    nc2zarr -q "$SHARED"/nc/geocat__era5_1995-07-14T12.nc -o real-era5.zarr
+    sp="--dim latitude,longitude"
+    for op in mean std; do
+        red real-era5-$op real-era5.zarr --op $op $sp -- \
+            "ds.$op(('latitude', 'longitude'))" --dims=latitude,longitude
+    done
+    for op in min max count; do
+        red real-era5-$op real-era5.zarr --op $op $sp -- \
+            "ds.$op(('latitude', 'longitude'))" --exact \
+            --dims=latitude,longitude
+    done
+    w="np.cos(np.deg2rad(ds.latitude.astype('float64')))"
+    red real-era5-coslat real-era5.zarr $sp --weights coslat -- \
+        "ds.weighted($w).mean(('latitude', 'longitude'))" --dims=latitude
+    red real-era5-zonal real-era5.zarr --dim longitude -- \
+        "ds.mean('longitude')" --dims=longitude
+    # SST (FERRET): dimensions TIME DEPTH LAT LON, land masked with a
+    # _FillValue of -9.99e33; one time step only
+    nc2zarr -q "$SHARED"/nc/geocat__sst.nc -o real-sst.zarr
+    for op in mean std; do
+        red real-sst-$op real-sst.zarr --dim TIME --op $op -- \
+            "ds.$op('TIME')" --dims=TIME
+    done
+    red real-sst-count real-sst.zarr --dim TIME --op count -- \
+        "ds.count('TIME')" --exact --dims=TIME
+    red real-sst-coslat real-sst.zarr --dim LAT,LON --weights coslat -- \
+        "ds.weighted(np.cos(np.deg2rad(ds.LAT))).mean(('LAT', 'LON'))" \
+        --dims=LAT
+    # sea ice (CCSM): 120 months, time in bare "days" (not CF: no climatology)
+    nc2zarr -q "$SHARED"/nc/geocat__fice.nc -o real-fice.zarr
+    for op in mean std var; do
+        red real-fice-$op real-fice.zarr --op $op -- "ds.$op('time')"
+    done
+    for op in min max count; do
+        red real-fice-$op real-fice.zarr --op $op -- "ds.$op('time')" --exact
+    done
+    w="np.cos(np.deg2rad(ds.hlat.astype('float64')))"
+    red real-fice-coslat real-fice.zarr --dim hlat,hlon --weights coslat -- \
+        "ds.weighted($w).mean(('hlat', 'hlon'))" --dims=hlat
+    check_fail "fice: --groupby on time in bare days" 1 \
+        'time units "days" are not of the form "UNIT since DATE"' \
+        zmean real-fice.zarr -g time.month -o e.zarr
 else
     skip "../shared/data is absent"
 fi
@@ -150,6 +197,70 @@ assert z["dtype"] == "<f4" and z["fill_value"] == "NaN", z
 check "coslat cell_methods" grep -q \
     '"cell_methods": "latitude: longitude: mean (weights: cos(latitude))"' \
     coslat.zarr/t2m/.zattrs
+# CF 7.3 method names; a count is no statistic of the values (CF has no
+# method for it): units 1 and the number_of_observations modifier instead;
+# groups and bins as free text in parentheses, not CF's "interval:"
+check "cell_methods of every op, group and bin (CF 7.3)" $PY - <<'PYEOF'
+import json
+def attrs(store, v="t2m"):
+    return json.load(open("%s.zarr/%s/.zattrs" % (store, v)))
+want = {"time-mean": "time: mean", "time-sum": "time: sum",
+        "time-min": "time: minimum", "time-max": "time: maximum",
+        "time-std": "time: standard_deviation",
+        "time-var": "time: variance",
+        "space-mean": "latitude: longitude: mean",
+        "space-max": "latitude: longitude: maximum",
+        "lon-mean": "longitude: mean",
+        "hour-clim": "time: mean (each hour of the day, over all days)",
+        "hour-std": "time: standard_deviation (each hour of the day, "
+                    "over all days)",
+        "daily": "time: mean (bins of 1D)",
+        "six-hourly-max": "time: maximum (bins of 6h)"}
+for store, cm in want.items():
+    got = attrs(store).get("cell_methods")
+    assert got == cm, (store, got, cm)
+# the input's own entries come first (tas: "area: time: mean")
+for store, cm in {
+        "month-clim": "each month of the year, over all years",
+        "noleap-doy": "each day of the year, over all years",
+        "noleap-season": "each season (DJF, MAM, JJA, SON), over all years",
+        "noleap-monthly": "bins of 1MS"}.items():
+    got = attrs(store, "tas").get("cell_methods")
+    assert got == "area: time: mean time: mean (%s)" % cm, (store, got)
+for store in ("time-count", "space-count"):
+    a = attrs(store)
+    assert "cell_methods" not in a, (store, a)
+    assert a["units"] == "1", (store, a)
+    assert a["standard_name"] == "air_temperature number_of_observations", a
+    assert a["comment"].startswith("number of non-missing values along "), a
+a = attrs("space-count")
+assert a["comment"].endswith("along latitude, longitude"), a
+# an anomaly is no statistic of a cell: cell_methods as in the input
+a = attrs("month-anomaly", "tas")
+assert a["cell_methods"] == "area: time: mean", a
+assert a["comment"] == "anomaly from the mean of each month", a
+assert "cell_methods" not in attrs("noleap-anomaly", "tas") or \
+    attrs("noleap-anomaly", "tas")["cell_methods"] == "area: time: mean"
+PYEOF
+if [ -n "$SHARED" ]; then
+    check "count of siconc: number_of_observations, no cell_methods" $PY -c '
+import json, sys
+a = json.load(open(sys.argv[1] + "/siconc/.zattrs"))
+assert "cell_methods" not in a, a
+assert a["standard_name"] == "sea_ice_area_fraction number_of_observations", a
+assert a["units"] == "1", a
+' sic-count.zarr
+else
+    skip "../shared/data is absent"
+fi
+check "history records the command, then the input's history" $PY -c '
+import re, sys, xarray as xr
+h = xr.open_zarr(sys.argv[1]).attrs["history"].splitlines()
+old = xr.open_zarr(sys.argv[2]).attrs["history"].splitlines()
+assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: ", h[0]), h[0]
+assert h[0].endswith(": zmean -q --op std era5.zarr -o time-std.zarr"), h[0]
+assert h[1:] == old and "mksamples" in old[-1], (h, old)
+' time-std.zarr era5.zarr
 
 # bad input
 check_fail "unknown dimension" 1 "no dimension 'depth'" \
@@ -175,22 +286,41 @@ check "nothing left after errors" test ! -e e.zarr -a ! -e e.zarr.partial
 
 # memory independent of the length of the reduced dimension: the same grid
 # one day long and four days long (not under ASan, which keeps freed
-# memory in quarantine)
+# memory in quarantine).  Every step must have run: a failed zmean also
+# has a peak RSS, a small one.
+rss_name="peak RSS 1 day vs 4 days"
 if [ "$ZS_SANITIZED" = yes ]; then
-    skip "peak RSS 1 day vs 4 days: sanitizer build"
+    skip_env "$rss_name: sanitizer build"
+elif [ ! -x /usr/bin/time ]; then
+    not_ok "$rss_name: /usr/bin/time is missing (Debian package time)"
+elif ! { "$top_builddir/data-samples/mksamples" bench short --hours 24 &&
+         "$top_builddir/data-samples/mksamples" bench long --hours 96 &&
+         nc2zarr -q short -o short.zarr && nc2zarr -q long -o long.zarr
+       } >mk.log 2>&1; then
+    not_ok "$rss_name: making the inputs" "$(tail -20 mk.log)"
 else
-"$top_builddir/data-samples/mksamples" bench short --hours 24 2>/dev/null
-"$top_builddir/data-samples/mksamples" bench long --hours 96 2>/dev/null
-nc2zarr -q short -o short.zarr && nc2zarr -q long -o long.zarr
-rm -rf short long
-rss() { /usr/bin/time -f %M zmean -q "$1" -o "$1.mean" 2>&1 >/dev/null | tail -1; }
-a=$(rss short.zarr) b=$(rss long.zarr)
-if [ -n "$a" ] && [ -n "$b" ] &&
-   awk "BEGIN { r = $b / $a; exit !(r < 1.10 && r > 0.90) }"; then
-    ok "peak RSS 1 day vs 4 days: $a KB vs $b KB (< 10% apart)"
-else
-    not_ok "peak RSS 1 day vs 4 days: $a KB vs $b KB (< 10% apart)"
+    rm -rf short long
+    # rss STORE: the peak RSS in KB of a zmean that succeeded and wrote
+    # its output, or nothing
+    rss() {
+        /usr/bin/time -f %M -o "$1.rss" zmean -q "$1" -o "$1.mean" \
+            >/dev/null 2>"$1.err" &&
+            test -f "$1.mean/.zmetadata" -a -f "$1.mean/t2m/.zarray" &&
+            tail -1 "$1.rss"
+    }
+    a=$(rss short.zarr) b=$(rss long.zarr)
+    # the accumulators of one 0.25-degree grid alone are above 8 MB
+    if [ -z "$a" ] || [ -z "$b" ]; then
+        not_ok "$rss_name: zmean failed" "$(cat short.zarr.err long.zarr.err)"
+    elif awk "BEGIN { exit !($a > 20000 && $b > 20000) }"; then
+        if awk "BEGIN { r = $b / $a; exit !(r < 1.10 && r > 0.90) }"; then
+            ok "$rss_name: $a KB vs $b KB (< 10% apart)"
+        else
+            not_ok "$rss_name: $a KB vs $b KB (< 10% apart)"
+        fi
+    else
+        not_ok "$rss_name: $a KB and $b KB: too small to have run"
+    fi
 fi
-rm -rf short.zarr long.zarr short.zarr.mean long.zarr.mean
-fi
+rm -rf short short.zarr* long long.zarr*
 done_testing

@@ -3,6 +3,7 @@
 # across the seam), cftime calendars, CSV values, bad selections, and a
 # check that only the chunks intersecting the selection are read.
 . "$srcdir/tests/lib/tap.sh"
+command -v skip_env >/dev/null 2>&1 || skip_env() { skip "$@"; }
 S=$top_builddir/data-samples/out
 cd "$TMP" || exit 1
 
@@ -56,6 +57,23 @@ case_ isel-negative era5.zarr -i longitude=-10: -i latitude=4 -- \
     'ds.isel(longitude=slice(-10, None), latitude=4)'
 case_ vars era5.zarr --vars t2m -s latitude=0:30 -- \
     'ds[["t2m"]].sel(latitude=slice(30, 0))'
+# (the nearest labels are 0.7 and 2.5 away)
+case_ tolerance era5.zarr -s latitude=47.3 -s longitude=8.5 --tolerance 3 -- \
+    'ds.sel(latitude=47.3, longitude=8.5, method="nearest", tolerance=3)'
+case_ time-tolerance era5.zarr -s time=2019-07-01T00:20 --tolerance 30min -- \
+    'ds.sel(time="2019-07-01T00:20", method="nearest", tolerance="30min")'
+case_ chunks era5.zarr -s latitude=20:60 -c time=10,latitude=-1,longitude=7 \
+    -- 'ds.sel(latitude=slice(60, 20))'
+check "--chunks: the chunks asked for (-1: the whole selection)" $PY -c '
+import json, sys
+for v, c in (("t2m", [10, 7, 7]), ("latitude", [7]), ("longitude", [7]),
+             ("time", [10])):
+    z = json.load(open("%s/%s/.zarray" % (sys.argv[1], v)))
+    assert z["chunks"] == c, (v, z["chunks"], c)
+' chunks.zarr
+# --lon360 undoes --lon180 (bit for bit, as xarray sees it)
+SRC=era5.zarr
+case_ lon360-back lon180.zarr --lon360 -- 'ds'
 SRC=single.zarr
 case_ months single.zarr -s time=2019-01:2019-02 -s latitude=30 -- \
     'ds.sel(time=slice("2019-01", "2019-02")).sel(latitude=30, method="nearest")'
@@ -68,7 +86,22 @@ for cal in noleap 360_day; do
     case_ $cal-year $cal.zarr -s time=2001:2001 -s lat=0:90 -- \
         'ds.sel(time=slice("2001", "2001"), lat=slice(0, 90))'
 done
-check "360_day: February 30 exists" zsel 360_day.zarr -s time=2000-02-30 --csv
+zsel 360_day.zarr -s time=2000-02-30 --csv > feb30.csv
+check "360_day: February 30 exists, values as xarray/cftime" $PY - feb30.csv \
+    360_day.zarr <<'PYEOF'
+import sys, csv, numpy as np, xarray as xr
+rows = list(csv.DictReader(open(sys.argv[1])))
+ds = xr.open_zarr(sys.argv[2]).sel(time="2000-02-30")
+assert ds.sizes["time"] == 1, ds.sizes
+t = ds.time.values[0]
+assert (t.year, t.month, t.day) == (2000, 2, 30), t
+want = ds.tas.isel(time=0)
+assert len(rows) == want.size, (len(rows), want.size)
+for r in rows:
+    assert r["time"] == t.isoformat(), (r["time"], t.isoformat())
+    e = float(want.sel(lat=float(r["lat"]), lon=float(r["lon"])))
+    assert abs(float(r["tas"]) - e) <= 1e-6 * abs(e), (r, e)
+PYEOF
 check_fail "noleap: February 29 does not" 1 "not a date of the noleap calendar" \
     zsel noleap.zarr -s time=2000-02-29 --csv
 
@@ -78,9 +111,17 @@ check_fail "noleap: February 29 does not" 1 "not a date of the noleap calendar" 
 if command -v cdo >/dev/null; then
     for box in "-130,-60,20,60" "350,10,-30,30" "-10,10,-90,90"; do
         set -- $(echo "$box" | tr ',' ' ')
-        cdo -s sellonlatbox,$box "$S"/era5-single/*.nc cdo.nc 2>cdo.err
-        zsel single.zarr -s longitude=$1:$2 -s latitude=$3:$4 -o cdo-ours.zarr \
-            --overwrite 2>err
+        rm -rf cdo.nc cdo-ours.zarr
+        if ! cdo -s sellonlatbox,$box "$S"/era5-single/*.nc cdo.nc 2>cdo.err
+        then
+            not_ok "CDO sellonlatbox,$box runs" "$(cat cdo.err)"
+            continue
+        fi
+        if ! zsel single.zarr -s longitude=$1:$2 -s latitude=$3:$4 \
+                -o cdo-ours.zarr 2>err; then
+            not_ok "zsel box $box runs" "$(cat err)"
+            continue
+        fi
         r=$($PY - cdo.nc cdo-ours.zarr <<'PYEOF'
 import sys, numpy as np, xarray as xr
 a = xr.open_dataset(sys.argv[1]).load()
@@ -101,6 +142,154 @@ PYEOF
     done
 else
     skip "cdo missing"
+fi
+
+# the real files of ../shared/data/nc: ERA5 from grib_to_netcdf (packed
+# int16, latitude descending, a regional grid -125..-66, scalar time),
+# FERRET's SST (0..360 with the seam point twice: -0.5 and 359.5, land
+# masked, upper-case names) and CCSM's sea ice (a global 3.6-degree grid)
+if [ -n "$SHARED" ]; then
+    N=$SHARED/nc
+    nc2zarr -q "$N"/geocat__era5_1995-07-14T12.nc -o real-era5.zarr
+    nc2zarr -q "$N"/geocat__sst.nc -o real-sst.zarr
+    nc2zarr -q "$N"/geocat__fice.nc -o real-fice.zarr
+    SRC=real-era5.zarr
+    case_ real-era5-box real-era5.zarr -s latitude=30:45 \
+        -s longitude=-110:-80 -- \
+        'ds.sel(latitude=slice(45, 30), longitude=slice(-110, -80))'
+    case_ real-era5-box360 real-era5.zarr -s latitude=45:30 \
+        -s longitude=235:280 -- \
+        'relabel(ds, 0).sel(latitude=slice(45, 30), longitude=slice(235, 280))'
+    case_ real-era5-nearest real-era5.zarr -s latitude=40.1 \
+        -s longitude=-100.13 -- \
+        'ds.sel(latitude=40.1, longitude=-100.13, method="nearest")'
+    case_ real-era5-lon360 real-era5.zarr --lon360 -- 'relabel(ds, 0)'
+    case_ real-era5-vars real-era5.zarr --vars sp,t2m_C -s latitude=25:26 -- \
+        'ds[["sp", "t2m_C"]].sel(latitude=slice(26, 25))'
+    SRC=real-sst.zarr
+    case_ real-sst-seam real-sst.zarr -s LON=350:10 -s LAT=-30:30 -- \
+        'relabel(ds, -10, "LON").sel(LAT=slice(-30, 30), LON=slice(-10, 10))'
+    case_ real-sst-nearest real-sst.zarr -s LAT=-41 -s LON=181 \
+        -s TIME=1948-01-14T10:33:36.046143 -- \
+        'ds.sel(LAT=-41, LON=181, TIME="1948-01-14T10:33:36.046143",
+                method="nearest")'
+    SRC=real-fice.zarr
+    case_ real-fice-seam real-fice.zarr -s hlon=350:10 -s hlat=-60:60 -- \
+        'relabel(ds, -10, "hlon").sel(hlat=slice(-60, 60),
+                                      hlon=slice(-10, 10))'
+    case_ real-fice-west real-fice.zarr -s hlon=-130:-60 -s hlat=20:60 -- \
+        'relabel(ds, -130, "hlon").sel(hlat=slice(20, 60),
+                                       hlon=slice(-130, -60))'
+    case_ real-fice-nearest real-fice.zarr -s hlat=-70 -s hlon=180 -- \
+        'ds.sel(hlat=-70, hlon=180, method="nearest")'
+    case_ real-fice-januaries real-fice.zarr -i time=0:120:12 -- \
+        'ds.isel(time=slice(0, 120, 12))'
+    # CDO sellonlatbox on the NetCDF files (labels modulo 360; CDO sorts
+    # latitudes south to north).  FILE STORE LON LAT VARS W E S N
+    if command -v cdo >/dev/null; then
+        e5="era5_1995-07-14T12 real-era5 longitude latitude"
+        for c in "$e5 t2m,sp,u10 -110 -80 30 45" "$e5 t2m_C 235 280 24 50" \
+                 "sst real-sst LON LAT TEMP 350 10 -30 30" \
+                 "sst real-sst LON LAT TEMP -60 20 -45 -10" \
+                 "fice real-fice hlon hlat fice 350 10 -60 60" \
+                 "fice real-fice hlon hlat fice -130 -60 20 90"; do
+            set -- $c
+            box=$6,$7,$8,$9
+            rm -rf cdo.nc cdo-ours.zarr
+            if ! cdo -s sellonlatbox,$box "$N/geocat__$1.nc" cdo.nc 2>cdo.err
+            then
+                not_ok "CDO sellonlatbox,$box on $1 runs" "$(cat cdo.err)"
+                continue
+            fi
+            if ! zsel "$2.zarr" -s "$3=$6:$7" -s "$4=$8:$9" \
+                    -o cdo-ours.zarr 2>err; then
+                not_ok "zsel $3=$6:$7 $4=$8:$9 on $1 runs" "$(cat err)"
+                continue
+            fi
+            r=$($PY - cdo.nc cdo-ours.zarr "$3" "$4" "$5" <<'PYEOF'
+import sys, numpy as np, xarray as xr
+a = xr.open_dataset(sys.argv[1], decode_times=False).load()
+b = xr.open_zarr(sys.argv[2], decode_times=False).load()
+lon, lat, vs = sys.argv[3], sys.argv[4], sys.argv[5].split(",")
+a = a.sortby(lat)
+b = b.sortby(lat)
+ok = (b.sizes[lon] > 0 and b.sizes[lat] > 0 and
+      np.array_equal(np.mod(a[lon].values, 360), np.mod(b[lon].values, 360))
+      and np.array_equal(a[lat].values, b[lat].values) and
+      all(np.allclose(a[v].values, b[v].values, rtol=1e-6, atol=0,
+                      equal_nan=True) for v in vs))
+print("same" if ok else "differ: cdo lon %s..%s ours %s..%s, %s vs %s" % (
+    a[lon].values[0], a[lon].values[-1], b[lon].values[0],
+    b[lon].values[-1], dict(a.sizes), dict(b.sizes)))
+PYEOF
+)
+            check_eq "real $1: CDO sellonlatbox,$box: same labels and values" \
+                same "$r"
+        done
+    else
+        skip "cdo missing"
+    fi
+    # --csv and --print against xarray's decoded values
+    zsel real-era5.zarr -s latitude=40:41 -s longitude=-100:-98 --csv \
+        > real-era5.csv
+    zsel real-era5.zarr -s latitude=40:41 -s longitude=-100:-98 --print \
+        > real-era5.txt
+    zsel real-sst.zarr -s LAT=30:40 -s LON=0:20 --csv > real-sst.csv
+    zsel real-fice.zarr -s hlat=70:80 -s hlon=180 -i time=0:3 --csv \
+        > real-fice.csv
+    check "real ERA5, SST, sea ice: --csv and --print values as xarray" \
+        $PY - <<'PYEOF'
+import csv, numpy as np, xarray as xr
+def open64(p):
+    """CF decoding in float64 (xarray decodes int16 in float32)"""
+    ds = xr.open_zarr(p, mask_and_scale=False, decode_times=False)
+    for k, v in ds.data_vars.items():
+        a, x = v.attrs, v.astype("float64")
+        for m in (v.encoding.get("_FillValue", a.get("_FillValue")),
+                  a.get("missing_value")):
+            if m is not None:
+                x = x.where(v != m)
+        x = x * a.get("scale_factor", 1.0) + a.get("add_offset", 0.0)
+        ds[k] = x
+    return ds
+def rows_csv(p):
+    return list(csv.DictReader(open(p)))
+def rows_print(p):
+    lines = open(p).read().splitlines()
+    head = lines[0].split()
+    return [dict(zip(head, l.split())) for l in lines[1:]]
+def same(rows, ds, dims, names):
+    df = ds[names].to_dataframe().reset_index()
+    assert len(rows) == len(df) > 0, (len(rows), len(df))
+    # labels printed as the shortest text of their dtype: float32 keys
+    key = lambda xs: tuple(float(np.float32(float(x))) for x in xs)
+    want = {key(k): e for k, e in
+            zip(zip(*(df[d] for d in dims)), df.to_dict("records"))}
+    for r in rows:
+        e = want[key(r[d] for d in dims)]
+        for v in names:
+            if np.isnan(e[v]):
+                assert r[v] == "", (v, r)
+            else:
+                assert abs(float(r[v]) - e[v]) <= 1e-6 * abs(e[v]), (v, r, e)
+    return True
+era5 = open64("real-era5.zarr").sel(latitude=slice(41, 40),
+                                         longitude=slice(-100, -98))
+names = list(era5.data_vars)
+assert same(rows_csv("real-era5.csv"), era5, ("latitude", "longitude"), names)
+assert same(rows_print("real-era5.txt"), era5, ("latitude", "longitude"),
+            names)
+sst = open64("real-sst.zarr").sel(LAT=slice(30, 40), LON=slice(0, 20))
+r = rows_csv("real-sst.csv")
+assert same(r, sst, ("DEPTH", "LAT", "LON"), ["TEMP"])
+assert any(x["TEMP"] == "" for x in r) and any(x["TEMP"] for x in r)
+assert all(x["TIME"] == "1948-01-14T10:33:36.046143" for x in r), r[0]
+fice = open64("real-fice.zarr").sel(hlat=slice(70, 80))
+fice = fice.sel(hlon=180, method="nearest").isel(time=slice(0, 3))
+assert same(rows_csv("real-fice.csv"), fice, ("time", "hlat"), ["fice"])
+PYEOF
+else
+    skip "../shared/data is absent"
 fi
 
 # --csv against xarray's values (decoded; 1e-6 relative)
@@ -155,6 +344,26 @@ check "only intersecting chunks are read" zsel spoiled.zarr --vars t2m \
     -s latitude=20:60 -s longitude=0:20 -o spoiled-box.zarr
 check_fail "a spoiled chunk inside the selection is an error" 1 "t2m/0\.0\.[0-9]: blosc" \
     zsel spoiled.zarr --vars t2m -s latitude=70:80 -o spoiled-box2.zarr
+check "no output left after the spoiled chunk" \
+    test ! -e spoiled-box2.zarr -a ! -e spoiled-box2.zarr.partial
+# and along time: 2019-07-02 is time chunk 1 (24 hours a chunk); spoil
+# every other chunk of t2m
+cp -r era5.zarr spoiled-t.zarr
+for f in spoiled-t.zarr/t2m/*; do
+    case $(basename "$f") in 1.[01].0) ;; *)
+        printf 'not blosc' > "$f" ;; esac
+done
+SRC=era5.zarr
+case_ spoiled-time spoiled-t.zarr --vars t2m -s time=2019-07-02:2019-07-02 \
+    -s latitude=20:60 -s longitude=0:20 -- \
+    'ds[["t2m"]].sel(time=slice("2019-07-02", "2019-07-02"),
+                    latitude=slice(60, 20), longitude=slice(0, 20))'
+check_fail "a spoiled chunk inside the time range is an error" 1 \
+    "t2m/0\.[01]\.0: blosc" \
+    zsel spoiled-t.zarr --vars t2m -s time=2019-07-01T23:2019-07-02 \
+    -s latitude=20:60 -s longitude=0:20 -o spoiled-t2.zarr
+check "no output left after the spoiled chunk in time" \
+    test ! -e spoiled-t2.zarr -a ! -e spoiled-t2.zarr.partial
 
 # errors
 check_fail "empty selection" 1 "selection latitude=91:95 is empty" \
@@ -171,6 +380,10 @@ check_fail "tolerance exceeded" 1 "farther than --tolerance 10min" \
     zsel era5.zarr -s time=2019-07-01T00:40 --tolerance 10min --csv
 check_fail "label tolerance exceeded" 1 "more than --tolerance 1" \
     zsel era5.zarr -s latitude=3 --tolerance 1 --csv
+for t in abc 1x -1 nan 1MS ""; do
+    check_fail "usage: malformed --tolerance '$t'" 2 "invalid --tolerance" \
+        zsel era5.zarr -s latitude=3 --tolerance "$t" -o e.zarr
+done
 check_fail "not a date" 1 "'yesterday' is not an ISO 8601 date" \
     zsel era5.zarr -s time=yesterday -o e.zarr
 check_fail "not a number" 1 "'north' is not a number" \
@@ -192,6 +405,8 @@ z["latitude"][:] = lat
 PYEOF
 check_fail "non-monotonic coordinate" 1 "coordinate 'latitude' is not monotonic" \
     zsel shuffled.zarr -s latitude=0:10 -o e.zarr
+check "no output after the non-monotonic coordinate" \
+    test ! -e e.zarr -a ! -e e.zarr.partial
 zsel era5.zarr -s latitude=0:10 -o hist.zarr
 check "history records the command" $PY -c '
 import sys, xarray as xr
