@@ -644,8 +644,10 @@ zs_status zs_reduce_opts_set_dims(zs_reduce_opts *o, const char *list);
 zs_status zs_reduce_opts_set_op(zs_reduce_opts *o, const char *op);
 /** "coslat": weight by the cosine of the latitude (area means). */
 zs_status zs_reduce_opts_set_weights(zs_reduce_opts *o, const char *w);
-/** Group the reduced time: "time.month", "time.dayofyear", "time.season"
- *  or "time.hour" (climatologies). */
+/** Group the reduced time: "DIM.month", "DIM.dayofyear", "DIM.season"
+ *  or "DIM.hour" (climatologies), DIM the time dimension ("time",
+ *  "valid_time"); DIM is reduced unless zs_reduce_opts_set_dims() was
+ *  called.  NULL: no groups.  @return ZS_ERR_INVALID for another key. */
 zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key);
 /** Reduce time in bins: "time=1D", "time=6h", "time=1MS", ... */
 zs_status zs_reduce_opts_set_resample(zs_reduce_opts *o, const char *spec);

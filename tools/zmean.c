@@ -21,8 +21,9 @@ static void usage(void)
 "                           latitude,longitude\n"
 "      --op OP              mean (default), sum, min, max, std, var, count\n"
 "      --weights coslat     weight by cos(latitude) (area means)\n"
-"  -g, --groupby KEY        time.month, time.dayofyear, time.season or\n"
-"                           time.hour: one result per group\n"
+"  -g, --groupby DIM.KEY    KEY month, dayofyear, season or hour of the\n"
+"                           time coordinate DIM (time.month,\n"
+"                           valid_time.month): one result per group\n"
 "  -r, --resample DIM=FREQ  reduce time in bins: time=1D, time=6h,\n"
 "                           time=1MS (month starts), time=1M (month ends)\n"
 "      --anomaly            with --groupby: values minus their group's\n"
@@ -144,8 +145,9 @@ int main(int argc, char **argv)
             break;
         case 'g':
             if (zs_reduce_opts_set_groupby(o, optarg) != ZS_OK)
-                tool_usage_error(&t, "--groupby must be time.month, "
-                                 "time.dayofyear, time.season or time.hour");
+                tool_usage_error(&t, "--groupby must be DIM.month, "
+                                 "DIM.dayofyear, DIM.season or DIM.hour "
+                                 "(DIM: the time dimension)");
             break;
         case 'r':
             if (zs_reduce_opts_set_resample(o, optarg) != ZS_OK)

@@ -29,6 +29,7 @@ void zs_reduce_opts_free(zs_reduce_opts *o)
         return;
     zsi_strv_free(&o->dims);
     zsi_strv_free(&o->vars);
+    free(o->group_dim);
     free(o->resample);
     free(o->resample_dim);
     free(o->history);
@@ -45,6 +46,7 @@ zs_status zs_reduce_opts_set_dims(zs_reduce_opts *o, const char *list)
     }
     zsi_strv_free(&o->dims);
     o->dims = v;
+    o->dims_set = true;
     return ZS_OK;
 }
 
@@ -68,16 +70,28 @@ zs_status zs_reduce_opts_set_weights(zs_reduce_opts *o, const char *w)
     return ZS_OK;
 }
 
+/* DIM.KEY: any time dimension (time, valid_time, TIME...) by month, day
+ * of year, season or hour. */
 zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key)
 {
-    static const char *const keys[] = {NULL, "time.month", "time.dayofyear",
-                                       "time.season", "time.hour"};
+    static const char *const keys[] = {NULL, "month", "dayofyear",
+                                       "season", "hour"};
+    const char *dot = key ? strrchr(key, '.') : NULL;
     if (!key) {
         o->groupby = GB_NONE;
+        free(o->group_dim);
+        o->group_dim = NULL;
         return ZS_OK;
     }
+    if (!dot || dot == key)
+        return ZS_ERR_INVALID;
     for (int i = 1; i < 5; i++)
-        if (!strcmp(key, keys[i])) {
+        if (!strcmp(dot + 1, keys[i])) {
+            char *d = zsi_strndup(key, (size_t)(dot - key));
+            if (!d)
+                return ZS_ERR_NOMEM;
+            free(o->group_dim);
+            o->group_dim = d;
             o->groupby = i;
             return ZS_OK;
         }
@@ -294,12 +308,20 @@ static zs_status bins(zsi_reduce *r, zs_time_units *u, const zsi_usec *t,
     return st;
 }
 
+/* The time dimension that is grouped or binned. */
+static const char *time_dim(const zsi_reduce *r)
+{
+    if (r->o.resample)
+        return r->o.resample_dim;
+    return r->o.group_dim ? r->o.group_dim : "time";
+}
+
 static zs_status time_groups(zsi_reduce *r)
 {
     zs_time_units *u = NULL;
     zsi_usec *t = NULL;
     uint64_t n;
-    const char *name = r->o.resample ? r->o.resample_dim : "time";
+    const char *name = time_dim(r);
     zs_status st;
     r->time = zs_group_find_var(r->ds->root, name);
     if (!r->time || r->time->ndim != 1)
@@ -503,11 +525,10 @@ static zs_status check(zsi_reduce *r)
                            r->ds->name, r->o.vars.v[k]);
     }
     if ((r->o.groupby || r->o.resample) &&
-        (r->o.dims.n != 1 ||
-         strcmp(r->o.dims.v[0], r->o.resample ? r->o.resample_dim : "time")))
+        (r->o.dims.n != 1 || strcmp(r->o.dims.v[0], time_dim(r))))
         return zsi_err(r->ctx, ZS_ERR_INVALID, "--groupby and --resample "
                        "reduce the time dimension only (--dim %s)",
-                       r->o.resample ? r->o.resample_dim : "time");
+                       time_dim(r));
     if (r->o.groupby && r->o.resample)
         return zsi_err(r->ctx, ZS_ERR_INVALID, "--groupby and --resample "
                        "exclude each other");
@@ -557,6 +578,7 @@ void zsi_reduce_clear(zsi_reduce *r)
     free(r->weights);
     zsi_strv_free(&r->o.dims);
     zsi_strv_free(&r->o.vars);
+    free(r->o.group_dim);
     free(r->o.resample);
     free(r->o.resample_dim);
     free(r->o.history);

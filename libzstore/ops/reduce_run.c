@@ -1221,15 +1221,24 @@ zs_status zs_reduce(zs_dataset *ds, const zs_reduce_opts *o, const char *out)
     r.o = *o;
     memset(&r.o.dims, 0, sizeof r.o.dims);
     memset(&r.o.vars, 0, sizeof r.o.vars);
-    r.o.resample = r.o.resample_dim = r.o.history = NULL;
-    for (size_t i = 0; i < o->dims.n; i++)
-        if (!zsi_strv_push(&r.o.dims, o->dims.v[i]))
+    r.o.resample = r.o.resample_dim = r.o.history = r.o.group_dim = NULL;
+    /* a grouped or binned dimension is the one reduced, unless --dim
+       says otherwise (and check() then refuses the mismatch) */
+    if (!o->dims_set && (o->resample_dim || o->group_dim)) {
+        if (!zsi_strv_push(&r.o.dims, o->resample_dim ? o->resample_dim
+                                                      : o->group_dim))
             return zsi_nomem(ds->ctx);
+    } else {
+        for (size_t i = 0; i < o->dims.n; i++)
+            if (!zsi_strv_push(&r.o.dims, o->dims.v[i]))
+                return zsi_nomem(ds->ctx);
+    }
     for (size_t i = 0; i < o->vars.n; i++)
         if (!zsi_strv_push(&r.o.vars, o->vars.v[i]))
             return zsi_nomem(ds->ctx);
     if ((o->resample && !(r.o.resample = zsi_strdup(o->resample))) ||
         (o->resample_dim && !(r.o.resample_dim = zsi_strdup(o->resample_dim)))
+        || (o->group_dim && !(r.o.group_dim = zsi_strdup(o->group_dim)))
         || (o->history && !(r.o.history = zsi_strdup(o->history)))) {
         zsi_reduce_clear(&r);
         return zsi_nomem(ds->ctx);

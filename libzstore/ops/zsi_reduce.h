@@ -20,6 +20,8 @@ struct zs_reduce_opts {
     int op;
     bool coslat;
     int groupby;
+    char *group_dim;      /* the time dimension grouped: DIM of DIM.month */
+    bool dims_set;        /* --dim given (else the grouped dimension) */
     char *resample;       /* frequency text */
     char *resample_dim;
     bool anomaly, keepdims;

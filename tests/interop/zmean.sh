@@ -54,6 +54,31 @@ red float64 era5.zarr --dtype float64 -- "ds.mean('time')"
 red hour-clim era5.zarr -g time.hour -- "ds.groupby('time.hour').mean()"
 red hour-std era5.zarr -g time.hour --op std -- "ds.groupby('time.hour').std()"
 red daily era5.zarr -r time=1D -- "ds.resample(time='1D').mean()"
+# newer ERA5 files name their time valid_time: a copy of era5.zarr with the
+# dimension renamed (by python3-zarr), grouped and binned without --dim
+$PY - era5.zarr vt.zarr <<'EOF2'
+import shutil, sys, zarr
+shutil.copytree(sys.argv[1], sys.argv[2])
+g = zarr.open_group(sys.argv[2], mode="r+")
+for name, a in list(g.arrays()):
+    dims = a.attrs.get("_ARRAY_DIMENSIONS", [])
+    a.attrs["_ARRAY_DIMENSIONS"] = ["valid_time" if d == "time" else d
+                                    for d in dims]
+g.store.rename("time", "valid_time")
+zarr.consolidate_metadata(sys.argv[2])
+EOF2
+red vt-hour vt.zarr -g valid_time.hour -- \
+    "ds.groupby('valid_time.hour').mean()" --dims=valid_time
+red vt-daily vt.zarr -r valid_time=1D -- \
+    "ds.resample(valid_time='1D').mean()" --dims=valid_time
+red vt-anom vt.zarr -g valid_time.hour --anomaly -- \
+    "ds.groupby('valid_time.hour') - ds.groupby('valid_time.hour').mean()" \
+    --dims=valid_time
+check_fail "valid_time.hour with --dim latitude" 1 \
+    "reduce the time dimension only \(--dim valid_time\)" \
+    zmean vt.zarr -g valid_time.hour --dim latitude -o e.zarr
+check_fail "time.hour where the time is valid_time" 1 "no dimension 'time'" \
+    zmean vt.zarr -g time.hour -o e.zarr
 red six-hourly-max era5.zarr -r time=6h --op max -- \
     "ds.resample(time='6h').max()" --exact
 red vars era5.zarr --vars t2m,msl -- "ds[['t2m', 'msl']].mean('time')"
