@@ -154,7 +154,8 @@ static void expand(inputs *in, const char *arg)
             in->failed = 1;
         }
         free(real);
-        qsort(in->v + before, in->n - before, sizeof *in->v, cmp_str);
+        if (in->n > before)     /* in->v is still NULL when nothing matched */
+            qsort(in->v + before, in->n - before, sizeof *in->v, cmp_str);
         return;
     }
     if (strpbrk(arg, "*?[") && stat(arg, &st) != 0) {

@@ -110,7 +110,8 @@ static int checksum(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
     int rc = TOOL_OK;
     collect(&vs, zs_dataset_root(ds));
     /* computed in stream order, printed by path */
-    qsort(vs.v, vs.n, sizeof *vs.v, cmp_stream);
+    if (vs.n)   /* vs.v is NULL for a store without arrays */
+        qsort(vs.v, vs.n, sizeof *vs.v, cmp_stream);
     if (!(hex = calloc(vs.n + 1, sizeof *hex)))
         abort();
     for (size_t i = 0; i < vs.n; i++) {
@@ -166,7 +167,8 @@ static int check(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
     check_out c = {0};
     int rc = TOOL_OK;
     collect(&vs, zs_dataset_root(ds));
-    qsort(vs.v, vs.n, sizeof *vs.v, cmp_path);
+    if (vs.n)
+        qsort(vs.v, vs.n, sizeof *vs.v, cmp_path);
     for (size_t i = 0; i < vs.n; i++) {
         uint64_t bad = 0;
         zs_status st = zs_var_check(vs.v[i], problem, &c, &bad);

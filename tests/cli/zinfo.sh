@@ -72,4 +72,19 @@ zinfo --checksum "$TMP/e.zarr" "$S/era5-single/era5_t2m_msl_2018-12_2019-03.nc" 
 check "several inputs: one block each" test "$(grep -c '^# ' "$TMP/two")" = 2
 check "checksum lines are sorted by path" sh -c \
     "grep -v '^#' '$TMP/two' | head -7 | awk '{print \$2}' | sort -c"
+
+# a store with no arrays at all (python3-zarr's empty consolidated group):
+# nothing to list, nothing to check, and no crash (nothing to sort)
+$PY -c 'import sys, zarr; zarr.group(sys.argv[1]); zarr.consolidate_metadata(sys.argv[1])' \
+    "$TMP/empty.zarr"
+for mode in --checksum --check; do
+    zinfo $mode "$TMP/empty.zarr" > "$TMP/em.out" 2> "$TMP/em.err"; rc=$?
+    check_eq "$mode of a store without arrays: exit 0" 0 $rc
+    check "$mode of a store without arrays: nothing on stderr" \
+        test ! -s "$TMP/em.err"
+    want=""
+    [ $mode = --check ] && want="$TMP/empty.zarr: OK (0 arrays)"
+    check_eq "$mode of a store without arrays: no array lines" "$want" \
+        "$(grep -v '^#' "$TMP/em.out")"
+done
 done_testing
