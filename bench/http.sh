@@ -20,14 +20,7 @@ PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(dirname "$here")
 top_builddir=$B
-# the programs themselves, not libtool's wrapper scripts around them
-if [ -x "$B/tools/.libs/zinfo" ]; then
-    T=$B/tools/.libs
-    LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-else
-    T=$B/tools
-fi
+. "$here/tools.sh"
 [ -f "$S/.zmetadata" ] || {
     echo "http.sh: $S: not a consolidated Zarr store (run bench/nc2zarr.sh" \
          "first, or name one)" >&2; exit 1; }

@@ -19,13 +19,7 @@ W=${2:-/tmp/zstore-bench}
 FACTORS=${3:-4 26}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -x "$B/tools/.libs/zmean" ]; then
-    T=$B/tools/.libs
-    LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-else
-    T=$B/tools
-fi
+. "$here/tools.sh"
 S=$W/out/nc2zarr.zarr
 o=$W/out
 [ -f "$S/.zmetadata" ] || {

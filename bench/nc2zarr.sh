@@ -19,14 +19,7 @@ W=${2:-/tmp/zstore-bench}
 REPEAT=${REPEAT:-2}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-# the programs themselves, not libtool's wrapper scripts around them
-if [ -x "$B/tools/.libs/zinfo" ]; then
-    T=$B/tools/.libs
-    LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-else
-    T=$B/tools
-fi
+. "$here/tools.sh"
 cores=$(nproc)
 mkdir -p "$W/out"
 if [ ! -f "$W/data/.done" ]; then

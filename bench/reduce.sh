@@ -18,14 +18,7 @@ W=${2:-/tmp/zstore-bench}
 REPEAT=${REPEAT:-3}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-# the programs themselves, not libtool's wrapper scripts around them
-if [ -x "$B/tools/.libs/zinfo" ]; then
-    T=$B/tools/.libs
-    LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-else
-    T=$B/tools
-fi
+. "$here/tools.sh"
 cores=$(nproc)
 S=$W/out/nc2zarr.zarr
 [ -f "$S/.zmetadata" ] || { echo "reduce.sh: run bench/nc2zarr.sh first" >&2; exit 1; }

@@ -8,8 +8,7 @@ set -eu
 B=${1:?usage: bench/stream.sh BUILD_DIR STORE}
 S=${2:?usage: bench/stream.sh BUILD_DIR STORE}
 here=$(cd "$(dirname "$0")" && pwd)
-T=$B/tools/.libs
-export LD_LIBRARY_PATH=$B/libzstore/.libs
+. "$here/tools.sh"
 out=$(mktemp -d "${TMPDIR:-/tmp}/zstream.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 peak() { /usr/bin/python3 "$here/peakrss.py" sh -c "$1"; }

@@ -21,14 +21,7 @@ S=${2:-$W/out/nc2zarr.zarr}
 REPEAT=${REPEAT:-5}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-# the programs themselves, not libtool's wrapper scripts around them
-if [ -x "$B/tools/.libs/zinfo" ]; then
-    T=$B/tools/.libs
-    LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-    export LD_LIBRARY_PATH
-else
-    T=$B/tools
-fi
+. "$here/tools.sh"
 [ -f "$S/.zmetadata" ] || [ -f "$S/zarr.json" ] || {
     echo "zip.sh: $S is no Zarr store (run bench/nc2zarr.sh first)" >&2
     exit 1

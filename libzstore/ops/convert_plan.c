@@ -465,10 +465,7 @@ zs_status zsi_convert_schema(zs_convert *c)
     zs_dataset *ds = NULL;
     bool stack = false;
     zs_status st;
-    zs_log_fn log = c->ctx->log_fn;
-    c->ctx->log_fn = NULL;    /* the scan gave this file's warnings */
-    st = zs_dataset_open(c->ctx, tf->path, &ds);
-    c->ctx->log_fn = log;
+    st = zsi_convert_reopen(c->ctx, tf->path, &ds);
     if (st == ZS_OK)
         st = zsi_convert_find_time(ds, &c->rec_dim, &c->time_var, &stack);
     c->stack = stack && c->nfiles > 1;

@@ -116,13 +116,8 @@ static zs_status src_var(zs_convert *c, zs_ctx *ctx,
         slot = lru;
         zs_dataset_close(sc->ds[slot]);
         sc->ds[slot] = NULL;
-        /* the scan warned about this file already (skipped variables
-           and attributes): reopening it says nothing new */
-        zs_log_fn log = ctx->log_fn;
-        ctx->log_fn = NULL;
-        zs_status st = zs_dataset_open(ctx, c->files[file].path,
-                                       &sc->ds[slot]);
-        ctx->log_fn = log;
+        zs_status st = zsi_convert_reopen(ctx, c->files[file].path,
+                                          &sc->ds[slot]);
         if (st != ZS_OK)
             return st;
         sc->file[slot] = file;

@@ -359,6 +359,17 @@ static zs_status scan_all(zs_convert *c)
     return st;
 }
 
+zs_status zsi_convert_reopen(zs_ctx *ctx, const char *path,
+                             zs_dataset **out)
+{
+    zs_log_fn log = ctx->log_fn;
+    zs_status st;
+    ctx->log_fn = NULL;
+    st = zs_dataset_open(ctx, path, out);
+    ctx->log_fn = log;
+    return st;
+}
+
 /* ---- agreement, order, overlap and gaps ---------------------------------- */
 
 /* Fingerprint lines of a variable start "var NAME: "; the length of

@@ -109,6 +109,10 @@ void zsi_convert_opts_clear(struct zs_convert_opts *o);
 /* convert_scan.c: read headers, order files, apply the overlap policy. */
 zs_status zsi_convert_scan(zs_convert *c, const char *const *inputs,
                            size_t n);
+/* Open an input file again after the scan: its warnings (skipped
+ * variables and attributes) were given by the scan, so none are logged. */
+zs_status zsi_convert_reopen(zs_ctx *ctx, const char *path,
+                             zs_dataset **out);
 /* Identify record dimension and time variable of a dataset. */
 zs_status zsi_convert_find_time(zs_dataset *ds, char **rec_dim,
                                 char **time_var, bool *stack);
