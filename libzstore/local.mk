@@ -64,6 +64,7 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/array/cache.c \
 	libzstore/array/array.c \
 	libzstore/array/region.c \
+	libzstore/array/ahead.c \
 	libzstore/array/shard.c
 
 # dataset: groups, variables, Zarr datasets, checksums (CF time files are

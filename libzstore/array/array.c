@@ -98,6 +98,7 @@ void zs_array_close(zs_array *a)
 {
     if (!a)
         return;
+    zsi_ahead_free(a->ahead);
     zsi_cache_drop_all(a->ctx->cache, a->cache_id);
     zsi_chain_free(&a->chain);
     zsi_shard_free(a->shard);

@@ -33,6 +33,7 @@ static void cache_free(struct zsi_cache *c)
 struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
 {
     struct zsi_cache *c;
+    size_t budget;
     pthread_mutex_lock(&ctx->lock);
     if (!ctx->cache && (c = calloc(1, sizeof *c))) {
         pthread_mutex_init(&c->lock, NULL);
@@ -41,9 +42,14 @@ struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
         ctx->cache_free = cache_free;
     }
     c = ctx->cache;
-    if (c)
-        c->budget = ctx->cache_bytes;
+    budget = ctx->cache_bytes;
     pthread_mutex_unlock(&ctx->lock);
+    if (c && __atomic_load_n(&c->budget, __ATOMIC_RELAXED) != budget) {
+        /* zsi_cache_get reads it without the lock */
+        pthread_mutex_lock(&c->lock);
+        __atomic_store_n(&c->budget, budget, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&c->lock);
+    }
     return c;
 }
 
@@ -126,7 +132,7 @@ static zsi_centry *lookup(struct zsi_cache *c, uint64_t id, uint64_t idx)
 zsi_centry *zsi_cache_get(struct zsi_cache *c, uint64_t id, uint64_t idx)
 {
     zsi_centry *e;
-    if (!c || !c->budget)
+    if (!c || !__atomic_load_n(&c->budget, __ATOMIC_RELAXED))
         return NULL;
     pthread_mutex_lock(&c->lock);
     e = lookup(c, id, idx);
@@ -150,7 +156,8 @@ zsi_centry *zsi_cache_put(struct zsi_cache *c, uint64_t id, uint64_t idx,
     e->found = found;
     e->refs = 1;
     zsi_buf_swap(&e->data, data);
-    if (!c || !c->budget || e->data.cap > c->budget)
+    if (!c || e->data.cap > __atomic_load_n(&c->budget, __ATOMIC_RELAXED) ||
+        !__atomic_load_n(&c->budget, __ATOMIC_RELAXED))
         return e;   /* temporary */
     pthread_mutex_lock(&c->lock);
     old = lookup(c, id, idx);

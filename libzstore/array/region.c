@@ -12,6 +12,7 @@ typedef struct fetched {
     char *key;                /* NULL: not fetched (in the cache) */
     zsi_buf raw;
     int found;
+    bool ahead;               /* fetched by the read-ahead */
 } fetched;
 
 typedef struct region {
@@ -278,6 +279,7 @@ static zs_status prefetch(region *r, size_t n)
         piece p;
         zsi_centry *e;
         zsi_buf key = ZSI_BUF_INIT;
+        bool ahead = false;
         locate(r, i, &p);
         e = zsi_cache_get(c, a->cache_id, zsi_array_ravel(a, p.cidx));
         if (e) {
@@ -291,12 +293,20 @@ static zs_status prefetch(region *r, size_t n)
         if (st == ZS_OK && !r->pre[i].key)
             st = zsi_nomem(a->ctx);
         if (st == ZS_OK)
+            st = zsi_ahead_take(a, zsi_array_ravel(a, p.cidx),
+                                &r->pre[i].raw, &r->pre[i].found, &ahead);
+        if (st == ZS_OK && !ahead)
             keys[m++] = r->pre[i].key;
+        else if (ahead)
+            r->pre[i].ahead = true;
     }
+    zsi_ahead_drop(a);   /* what the caller did not read after all */
     if (st == ZS_OK && m)
         st = zsi_store_get_many(a->store, m, keys, bufs, found);
+    if (st == ZS_OK)   /* the next box travels while this one decodes */
+        zsi_ahead_start(a, r->start, r->count);
     for (size_t i = 0, k = 0; st == ZS_OK && i < n; i++)
-        if (r->pre[i].key) {
+        if (r->pre[i].key && !r->pre[i].ahead) {
             r->pre[i].raw = bufs[k];
             r->pre[i].found = found[k];
             bufs[k++] = (zsi_buf)ZSI_BUF_INIT;

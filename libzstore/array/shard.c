@@ -17,6 +17,12 @@ struct zsi_shard {
     size_t index_bytes;            /* encoded index size */
     bool at_start;
     uint64_t cache_id;             /* decoded indexes in the chunk cache */
+    /* indexes being read, so that tasks wanting the same one wait for
+     * it instead of reading it again */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t *loading;
+    size_t nloading, cap;
 };
 
 void zsi_shard_free(struct zsi_shard *sh)
@@ -24,7 +30,53 @@ void zsi_shard_free(struct zsi_shard *sh)
     if (!sh)
         return;
     zsi_chain_free(&sh->index_chain);
+    pthread_mutex_destroy(&sh->lock);
+    pthread_cond_destroy(&sh->cond);
+    free(sh->loading);
     free(sh);
+}
+
+static bool is_loading(const struct zsi_shard *sh, uint64_t lin)
+{
+    for (size_t i = 0; i < sh->nloading; i++)
+        if (sh->loading[i] == lin)
+            return true;
+    return false;
+}
+
+/* Wait while another task reads index lin, then take it over: false
+ * (and nothing taken) without memory for the list. */
+static bool claim(struct zsi_shard *sh, uint64_t lin)
+{
+    bool ok = true;
+    pthread_mutex_lock(&sh->lock);
+    while (is_loading(sh, lin))
+        pthread_cond_wait(&sh->cond, &sh->lock);
+    if (sh->nloading == sh->cap) {
+        size_t cap = sh->cap ? sh->cap * 2 : 8;
+        uint64_t *p = realloc(sh->loading, cap * sizeof *p);
+        if (p) {
+            sh->loading = p;
+            sh->cap = cap;
+        }
+        ok = p != NULL;
+    }
+    if (ok)
+        sh->loading[sh->nloading++] = lin;
+    pthread_mutex_unlock(&sh->lock);
+    return ok;
+}
+
+static void unclaim(struct zsi_shard *sh, uint64_t lin)
+{
+    pthread_mutex_lock(&sh->lock);
+    for (size_t i = 0; i < sh->nloading; i++)
+        if (sh->loading[i] == lin) {
+            sh->loading[i] = sh->loading[--sh->nloading];
+            break;
+        }
+    pthread_cond_broadcast(&sh->cond);
+    pthread_mutex_unlock(&sh->lock);
 }
 
 static zs_status build_chain(zs_array *a, const char *json, zsi_chain *ch,
@@ -90,6 +142,8 @@ zs_status zsi_shard_setup(zs_array *a, const zsi_codec_spec *spec)
     if (!sh)
         return zsi_nomem(a->ctx);
     a->shard = sh;
+    pthread_mutex_init(&sh->lock, NULL);
+    pthread_cond_init(&sh->cond, NULL);
     zsi_chain_init(&sh->index_chain);
     st = parse_inner(a, sh, &spec->cfg);
     if (st != ZS_OK)
@@ -128,14 +182,17 @@ zs_status zsi_shard_setup(zs_array *a, const zsi_codec_spec *spec)
     return ZS_OK;
 }
 
-/* The decoded index of a shard (cached); *found 0 for a missing shard. */
+static zs_status read_index(zs_array *a, uint64_t lin, const char *key,
+                            zsi_centry **out, int *found);
+
+/* The decoded index of a shard (cached, read once however many tasks
+ * want it at the same time); *found 0 for a missing shard. */
 static zs_status load_index(zs_array *a, const uint64_t *sidx,
                             const char *key, zsi_centry **out, int *found)
 {
     struct zsi_shard *sh = a->shard;
     struct zsi_cache *c = a->ctx->cache;
-    uint64_t lin = 0, size = 0;
-    zsi_buf raw = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
+    uint64_t lin = 0;
     zs_status st;
     for (int d = 0; d < a->meta.ndim; d++)
         lin = lin * (a->meta.shape[d] ? (a->meta.shape[d] - 1) /
@@ -144,6 +201,26 @@ static zs_status load_index(zs_array *a, const uint64_t *sidx,
         *found = (*out)->found;
         return ZS_OK;
     }
+    if (!claim(sh, lin))
+        return zsi_nomem(a->ctx);
+    if ((*out = zsi_cache_get(c, sh->cache_id, lin))) {  /* read meanwhile */
+        *found = (*out)->found;
+        st = ZS_OK;
+    } else {
+        st = read_index(a, lin, key, out, found);
+    }
+    unclaim(sh, lin);
+    return st;
+}
+
+static zs_status read_index(zs_array *a, uint64_t lin, const char *key,
+                            zsi_centry **out, int *found)
+{
+    struct zsi_shard *sh = a->shard;
+    struct zsi_cache *c = a->ctx->cache;
+    uint64_t size = 0;
+    zsi_buf raw = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
+    zs_status st;
     st = zsi_store_size(a->store, key, &size, found);
     if (st == ZS_OK && *found && size < sh->index_bytes)
         st = zsi_err(a->ctx, ZS_ERR_CORRUPT, "%s: shard shorter than its "

@@ -17,6 +17,7 @@
 #include "util/zsi_util.h"
 
 struct zsi_shard;
+struct zsi_ahead;
 
 struct zs_array {
     zs_ctx *ctx;
@@ -38,6 +39,7 @@ struct zs_array {
                                         so partly read ones are not cached */
     uint64_t cache_id;
     struct zsi_shard *shard;         /* v3 sharding, or NULL */
+    struct zsi_ahead *ahead;         /* read-ahead (remote), or NULL */
     zs_status broken;                /* codecs we cannot run: reads fail */
     char *broken_msg;                /* with this message */
 };
@@ -53,6 +55,26 @@ zs_status zsi_array_create(zs_store *s, const char *path,
 /* Metadata texts of a v2 array (.zarray / .zattrs) into out. */
 zs_status zsi_array_format_zarray(zs_array *a, int lvl, zsi_buf *out);
 zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out);
+
+/* Read-ahead (remote stores; a no-op for others).  The caller's next
+ * zs_array_read() will be followed by a read of the box start/count:
+ * once that read has its own chunks, it starts transferring this box's
+ * stored bytes on a thread of their own while it decodes, and the read
+ * after it takes them.  NULL start/count: no next box (drops what was
+ * fetched).  One box at a time; for one reading thread per array. */
+void zsi_array_will_read(zs_array *a, const uint64_t *start,
+                         const uint64_t *count);
+/* For region reads: the stored bytes of chunk idx if the read-ahead
+ * fetched them (*taken; waits for the transfer), or its error. */
+zs_status zsi_ahead_take(zs_array *a, uint64_t idx, zsi_buf *raw,
+                         int *found, bool *taken);
+/* Drop what the read-ahead fetched (waits for the transfer). */
+void zsi_ahead_drop(zs_array *a);
+/* Start the transfer of the box zsi_array_will_read named, less the
+ * chunks of the current read start/count and those in the cache. */
+void zsi_ahead_start(zs_array *a, const uint64_t *start,
+                     const uint64_t *count);
+void zsi_ahead_free(struct zsi_ahead *ah);
 
 /* Store key of chunk cidx (grid coordinates). */
 zs_status zsi_array_chunk_key(const zs_array *a, const uint64_t *cidx,

@@ -57,6 +57,30 @@ static bool single_pass(const zs_var *v, int k, uint64_t step)
     return c == 0 || step % c == 0 || step >= v->shape[k];
 }
 
+/* count[k] of the block at start; returns its length. */
+static uint64_t block_count(const zs_var *v, int k, uint64_t step,
+                            const uint64_t *start, uint64_t *count)
+{
+    uint64_t left = v->shape[k] - start[k];
+    count[k] = left < step ? left : step;
+    return count[k];
+}
+
+/* Advance start to the next block: along dim k, then the dims before it
+ * (count[k] is the current block's).  false after the last block. */
+static bool next_block(const zs_var *v, int k, uint64_t *start,
+                       const uint64_t *count)
+{
+    int d = k;
+    start[k] += count[k];
+    while (d >= 0 && start[d] >= v->shape[d]) {
+        start[d] = 0;
+        if (--d >= 0)
+            start[d]++;
+    }
+    return d >= 0;
+}
+
 zs_status zs_var_checksum(zs_var *v, char hex[65])
 {
     zs_ctx *ctx = v->g->ds->ctx;
@@ -89,33 +113,30 @@ zs_status zs_var_checksum(zs_var *v, char hex[65])
         }
     }
     while (total > 0) {
-        uint64_t n = 1;
+        uint64_t n = 1, next[ZS_MAX_DIMS], ncount[ZS_MAX_DIMS];
+        bool more = false;
         if (v->ndim) {
-            uint64_t left = v->shape[k] - start[k];
-            count[k] = left < step ? left : step;
-            n = count[k] * per;
+            n = block_count(v, k, step, start, count) * per;
+            memcpy(next, start, sizeof next);
+            more = next_block(v, k, next, count);
+            if (more && v->array) {   /* remote: fetched while we hash */
+                memcpy(ncount, count, sizeof ncount);
+                block_count(v, k, step, next, ncount);
+                zsi_array_will_read(v->array, next, ncount);
+            }
         }
         st = zs_var_read(v, start, count, buf);
         if (st == ZS_OK)
             st = hash_block(v, h, buf, n);
-        if (st != ZS_OK)
+        if (st != ZS_OK || !more)
             break;
-        /* next block: advance dim k, then the fixed dims before it */
-        if (v->ndim == 0)
-            break;
-        start[k] += count[k];
-        int d = k;
-        while (d >= 0 && start[d] >= v->shape[d]) {
-            start[d] = 0;
-            if (--d >= 0)
-                start[d]++;
-        }
-        if (d < 0)
-            break;
+        memcpy(start, next, sizeof next);
     }
     free(buf);
-    if (v->array)
+    if (v->array) {
         v->array->streaming = false;
+        zsi_array_will_read(v->array, NULL, NULL);
+    }
     if (st != ZS_OK) {
         zsi_sha256_free(h);
         return st;

@@ -253,6 +253,24 @@ static bool single_touch(const osel *o, const zsi_slabs *sl)
     return true;
 }
 
+/* The one input box zsi_select_read() reads for the output box
+ * start/count; false if it reads several (runs across a seam). */
+static bool input_box(const osel *o, const uint64_t *start,
+                      const uint64_t *count, uint64_t *bs, uint64_t *bc)
+{
+    int j = 0;
+    for (int d = 0; d < o->v->ndim; d++) {
+        bool kept = !(o->ds[d] && o->ds[d]->drop);
+        piece p[2];
+        if (pieces(o, d, kept ? start[j] : 0, kept ? count[j] : 1, p) != 1)
+            return false;
+        j += kept;
+        bs[d] = p[0].src;
+        bc[d] = (p[0].n - 1) * p[0].step + 1;
+    }
+    return true;
+}
+
 static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
 {
     zsi_slabs sl;
@@ -275,6 +293,17 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
             n *= count[d];
         if (o->v->dtype == ZS_DT_STRING)
             memset(buf, 0, (size_t)n * w);
+        if (o->v->array && u + 1 < sl.n) {
+            /* remote: the next slab travels while this one is written
+             * (where each is one read) */
+            uint64_t ns[ZS_MAX_DIMS], nc[ZS_MAX_DIMS];
+            uint64_t bs[ZS_MAX_DIMS], bc[ZS_MAX_DIMS];
+            bool one;
+            zsi_slabs_box(&sl, u + 1, ns, nc);
+            one = input_box(o, start, count, bs, bc) &&
+                  input_box(o, ns, nc, bs, bc);
+            zsi_array_will_read(o->v->array, one ? bs : NULL, bc);
+        }
         st = zsi_select_read(s, o, start, count, buf);
         if (st == ZS_OK)
             st = zs_array_write(a, start, count, buf);
@@ -284,8 +313,10 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
         if (st == ZS_OK)
             st = zsi_progress(s->ctx, u + 1, sl.n);
     }
-    if (o->v->array)
+    if (o->v->array) {
         o->v->array->streaming = false;
+        zsi_array_will_read(o->v->array, NULL, NULL);
+    }
     free(buf);
     return st;
 }

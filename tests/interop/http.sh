@@ -29,6 +29,8 @@ unset NETRC ZSTORE_TOKEN ZSTORE_CA_BUNDLE
 
 # zinfo with a bound on its run time (a hang fails the test, not make)
 zi() { timeout 60 zinfo "$@"; }
+# the requests zinfo --stats reported (in file $1)
+stats_requests() { sed -n 's/.*: \([0-9]*\) requests.*/\1/p' "$1"; }
 
 # ---- bad names ---------------------------------------------------------
 for n in "http://" "http:///x" "http://:80/x" "https://?q" \
@@ -125,6 +127,57 @@ if [ -n "$SHARED" ]; then
                 $(arrays "$d")
         fi
     done
+    # sharded arrays: each shard's size, its index and its inner chunks
+    # are asked for once (tasks wanting the same index wait for it);
+    # the count expected is read off the shard files by the spec
+    v3=fixtures/zarrita.js-fixtures/fixtures/v3/data.zarr
+    $PY - "$W/$v3" > "$TMP/shard.want" <<'PYEOF'
+import json, math, os, struct, sys
+root = sys.argv[1]
+for name in sorted(os.listdir(root)):
+    try:
+        m = json.load(open(os.path.join(root, name, "zarr.json")))
+    except (OSError, ValueError):
+        continue
+    codecs = m.get("codecs", [])
+    if m.get("node_type") != "array" or not codecs or \
+            codecs[0]["name"] != "sharding_indexed":
+        continue
+    cfg = codecs[0]["configuration"]
+    outer = m["chunk_grid"]["configuration"]["chunk_shape"]
+    n_inner = math.prod(o // i for o, i in zip(outer, cfg["chunk_shape"]))
+    crc = sum(c["name"] == "crc32c" for c in cfg["index_codecs"])
+    isize = 16 * n_inner + 4 * crc
+    grid = [math.ceil(s / c) for s, c in zip(m["shape"], outer)]
+    sep = m.get("chunk_key_encoding", {}).get("configuration", {}) \
+        .get("separator", "/")
+    n = 2   # .zmetadata (absent), zarr.json
+    for k in range(math.prod(grid)):
+        idx, r = [], k
+        for g in reversed(grid):
+            idx.insert(0, r % g)
+            r //= g
+        f = os.path.join(root, name, "c" + sep + sep.join(map(str, idx)))
+        n += 1   # its size
+        if not os.path.exists(f):
+            continue
+        data = open(f, "rb").read()
+        at = 0 if cfg.get("index_location", "end") == "start" \
+            else len(data) - isize
+        pairs = struct.unpack("<%dQ" % (2 * n_inner), data[at:at + 16 * n_inner])
+        n += 1 + sum(1 for i in range(n_inner)
+                     if (pairs[2 * i], pairs[2 * i + 1]) != (2**64 - 1,) * 2)
+    print(name, n)
+PYEOF
+    : > "$TMP/shard.got"
+    while read -r a want; do
+        zi --stats --checksum "$url/$v3/$a" > /dev/null 2> "$TMP/shard.err"
+        echo "$a $(stats_requests "$TMP/shard.err")" >> "$TMP/shard.got"
+    done < "$TMP/shard.want"
+    check "sharded arrays over HTTP: $(wc -l < "$TMP/shard.want") arrays" \
+        test -s "$TMP/shard.want"
+    check_eq "sharded arrays over HTTP: each size, index and inner chunk \
+asked for once" "$(cat "$TMP/shard.want")" "$(cat "$TMP/shard.got")"
 else
     skip "fixtures: ../shared/data is absent"
 fi
@@ -270,7 +323,6 @@ fsrv() {
 print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
         "$f/$1"
 }
-stats_requests() { sed -n 's/.*: \([0-9]*\) requests.*/\1/p' "$1"; }
 
 # recovers MODE QUERY [OPTIONS...]: the exact checksums after retries
 # (of $W/$STORE, era5.zarr unless set); zinfo --stats counts the requests
@@ -313,16 +365,19 @@ recovers() {
 # fails MODE QUERY REGEX MAX_SECONDS MAX_REQUESTS [OPTIONS...]: exit 1
 # within MAX_SECONDS and MAX_REQUESTS (counted by the server), stderr
 # matching REGEX, and no checksum that differs from the folder's
-# (whatever was printed is right: no fill values)
+# (whatever was printed is right: no fill values); of $W/$STORE,
+# era5.zarr unless set
 fails() {
     m=$1 q=$2 re=$3 max=$4 maxreq=$5; shift 5
+    s=${STORE:-era5.zarr}
+    zi --checksum "$W/$s" > "$TMP/want"
     fsrv _reset > /dev/null
     t0=$(date +%s)
-    zi "$@" --checksum "$f/$m/era5.zarr$q" > "$TMP/got" 2> "$TMP/err"
+    zi "$@" --checksum "$f/$m/$s$q" > "$TMP/got" 2> "$TMP/err"
     rc=$?
     t=$(($(date +%s) - t0))
     n=$(fsrv _count)
-    wrong=$(grep -vxFf "$TMP/ref" "$TMP/got")
+    wrong=$(grep -vxFf "$TMP/want" "$TMP/got")
     if [ $rc = 1 ] && grep -Eq -- "$re" "$TMP/err" && [ -z "$wrong" ] &&
        [ $t -le "$max" ] && [ "$n" -le "$maxreq" ]; then
         ok "$m$q${WHY:-}: error naming the URL, exit 1, in $t s (<= $max)" \
@@ -377,6 +432,93 @@ fails truncall "" "^zinfo: $f/truncall/era5.zarr/.zmetadata: \
 .*(transfer closed|remaining|[Pp]artial).*$gave3" 20 3 --retries 2
 fails truncall "?only=t2m/" "zinfo: .*$f/truncall/era5.zarr/t2m/[^ ]*: \
 .*(transfer closed|remaining|[Pp]artial).*$gave3" 20 10 --retries 2
+
+# ---- read-ahead ------------------------------------------------------------
+# zinfo --checksum reads an array in blocks of 32 MiB and, from a remote
+# store, fetches the next block's chunks while it hashes the current one.
+# big.zarr (written by python3-zarr) has arrays of several blocks: v
+# (blocks of chunks 0-3, 4-7, 8-9; chunk 6 missing: the fill value), w
+# (a short last chunk) and x (blocks along its second dimension, across
+# the first).  Its digests are computed by numpy/hashlib.
+if $PY - "$W/big.zarr" > "$TMP/big.want" 2> "$TMP/big.err" <<'PYEOF'
+import hashlib, os, sys
+import numpy as np, zarr
+g = zarr.open_group(sys.argv[1], mode="w")
+def put(name, dims, shape, chunks, dtype, fill):
+    n = int(np.prod(shape))
+    vals = (np.arange(n, dtype=np.int64) * 7919 % 65521).astype(dtype)
+    vals = vals.reshape(shape)
+    a = g.create_dataset(name, shape=shape, chunks=chunks, dtype=dtype,
+                         fill_value=fill)
+    a[...] = vals
+    a.attrs["_ARRAY_DIMENSIONS"] = dims
+    return vals
+v = put("v", ["t", "y", "x"], (20, 1024, 1024), (2, 1024, 1024), "<f4",
+        -1.0)
+w = put("w", ["t2", "y2", "x2"], (25, 1500, 1100), (3, 1500, 1100), "<i2",
+        0)
+x = put("x", ["a", "b", "y3", "x3"], (3, 40, 512, 512), (1, 10, 512, 512),
+        "<f4", 0.0)
+os.remove(os.path.join(sys.argv[1], "v", "6.0.0"))
+v[12:14] = -1.0
+zarr.consolidate_metadata(sys.argv[1])
+for name, vals in (("v", v), ("w", w), ("x", x)):
+    print("%s  %s" % (hashlib.sha256(vals.astype(vals.dtype.newbyteorder("<"))
+                                    .tobytes()).hexdigest(), name))
+PYEOF
+then
+    zi --checksum "$W/big.zarr" > "$TMP/big.folder"
+    check_eq "read-ahead: big.zarr from the folder = numpy's digests" \
+        "$(cat "$TMP/big.want")" "$(cat "$TMP/big.folder")"
+    STORE=big.zarr recovers ok ""
+    # 10 + 9 + 12 chunk keys (the missing one asked once), .zmetadata
+    check_eq "read-ahead: one request per chunk key and .zmetadata" \
+        32 "$(stats_requests "$TMP/err")"
+    same_sums "read-ahead: big.zarr from nginx" "$W/big.zarr" \
+        "$url/big.zarr"
+    # a fault on a chunk of the second block, which travels ahead
+    for m in flaky drop trunc; do STORE=big.zarr recovers $m "?only=v/5."; done
+    # refused: the error names the chunk, v is not printed, w and x are;
+    # the refused chunk is not asked again (1 + 8 + 9 + 12 requests)
+    STORE=big.zarr fails 403 "?only=v/5." \
+        "zinfo: .*$f/403/big.zarr/v/5\.0\.0: HTTP 403 Forbidden" 10 30
+    check_eq "read-ahead: 403 in the block ahead: w and x printed, v not" \
+        "w x" "$(awk '{ printf "%s%s", n++ ? " " : "", $2 }' "$TMP/got")"
+    STORE=big.zarr fails 500 "?only=v/5." \
+        "zinfo: .*$f/500/big.zarr/v/5\.0\.0: HTTP 500 .*$gave3" 20 32 \
+        --retries 2
+    # a failure in the first block: nothing fetched ahead (1 + 4 + 9 + 12)
+    STORE=big.zarr fails 403 "?only=v/1." \
+        "zinfo: .*$f/403/big.zarr/v/1\.0\.0: HTTP 403 Forbidden" 10 26
+    # zsel fetches its next slab while it writes one: the values of
+    # xarray's isel of the folder; a chunk refused on the way is an error
+    # naming it, and no output
+    sel="--isel t=3:17 --isel b=5:37 --isel t2=2:23"
+    # shellcheck disable=SC2086
+    if timeout 60 zsel -q $sel "$url/big.zarr" -o "$TMP/sel.zarr" \
+        2> "$TMP/sel.err"; then
+        check "read-ahead: zsel over HTTP = xarray's isel of the folder" \
+            $PY -c 'import sys, numpy as np, xarray as xr
+a = xr.open_zarr(sys.argv[1], mask_and_scale=False)
+b = xr.open_zarr(sys.argv[2], mask_and_scale=False)
+a = a.isel(t=slice(3, 17), b=slice(5, 37), t2=slice(2, 23))
+for n in ("v", "w", "x"):
+    if a[n].dims != b[n].dims or not np.array_equal(a[n].values,
+                                                     b[n].values):
+        sys.exit("%s differs" % n)' "$W/big.zarr" "$TMP/sel.zarr"
+    else
+        not_ok "read-ahead: zsel over HTTP" "$(cat "$TMP/sel.err")"
+    fi
+    # shellcheck disable=SC2086
+    check_fail "read-ahead: zsel, 403 on a chunk ahead: an error naming it" \
+        1 "^zsel: .*$f/403/big.zarr/v/5\.0\.0: HTTP 403 Forbidden" \
+        timeout 60 zsel -q $sel "$f/403/big.zarr?only=v/5." \
+        -o "$TMP/sel403.zarr"
+    check "read-ahead: zsel, 403: no output" test ! -e "$TMP/sel403.zarr"
+else
+    not_ok "python3-zarr writes big.zarr" "$(cat "$TMP/big.err")"
+fi
+
 dead=$(zs_dead_url)
 t0=$(date +%s)
 check_fail "connection refused: an error naming the URL, not missing data" \
