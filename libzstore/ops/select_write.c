@@ -512,8 +512,22 @@ static void rows_free(rows *r)
     free(r->cols);
 }
 
-/* Coordinates first (dimension coordinates, then scalar ones), then the
- * data variables. */
+/* Every dimension of o is one of the rows', with the same length. */
+static bool on_rows(const rows *r, const osel *o)
+{
+    for (int j = 0; j < o->ndim; j++) {
+        const char *name = o->v->dims[o->src_dim[j]];
+        int d = 0;
+        while (d < r->nd && strcmp(r->dims[d], name))
+            d++;
+        if (d == r->nd || r->len[d] != o->shape[j])
+            return false;
+    }
+    return true;
+}
+
+/* Coordinates first (dimension coordinates, then scalar and auxiliary
+ * ones), then the data variables. */
 static zs_status build_rows(zs_selection *s, rows *r)
 {
     zs_status st = ZS_OK;
@@ -544,6 +558,15 @@ static zs_status build_rows(zs_selection *s, rows *r)
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
         if (s->vars[i].scalar_coord)
             st = add_col(r, &s->vars[i], false);
+    /* auxiliary coordinates (the "coordinates" attribute: an ensemble
+     * member, 2-D latitudes) on the rows' dimensions, as xarray's
+     * to_dataframe() gives them */
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
+        const osel *o = &s->vars[i];
+        if (!zs_var_is_coord(o->v) && !o->scalar_coord &&
+            referenced(s, o->v, "coordinates") && on_rows(r, o))
+            st = add_col(r, o, false);
+    }
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
         const osel *o = &s->vars[i];
         if (!(zs_var_is_coord(o->v) || o->scalar_coord ||

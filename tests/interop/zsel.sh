@@ -318,6 +318,63 @@ for r, (_, e) in zip(rows, df.iterrows()):
         else:
             assert abs(float(r[v]) - e[v]) <= 1e-6 * abs(e[v]) + 1e-6, (v, r[v], e[v])
 PYEOF
+# --csv and --print: auxiliary coordinates (a scalar ensemble member,
+# 2-D latitudes and longitudes of a curvilinear grid) are columns, as in
+# xarray's to_dataframe(), also after a dimension is dropped
+cat > aux.cdl <<'EOF'
+netcdf aux {
+dimensions:
+  time = 3 ; y = 2 ; x = 2 ;
+variables:
+  double time(time) ; time:units = "hours since 2000-01-01" ;
+  int y(y) ; int x(x) ;
+  float lat(y, x) ; lat:units = "degrees_north" ;
+  float lon(y, x) ; lon:units = "degrees_east" ;
+  int number ;
+  float t2m(time, y, x) ; t2m:coordinates = "lat lon number" ;
+data:
+  time = 0, 1, 2 ; y = 0, 1 ; x = 0, 1 ;
+  lat = 60.5, 60.25, 61, 61.5 ; lon = 10, 11.5, 10.25, 12 ; number = 7 ;
+  t2m = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 ;
+}
+EOF
+if ncgen -4 -o aux.nc aux.cdl && nc2zarr -q aux.nc -o aux.zarr; then
+    zsel aux.zarr -i time=0:3 --csv > aux-all.csv
+    zsel aux.zarr -i x=1 --csv > aux-x1.csv
+    zsel aux.zarr -i x=1 --print > aux-x1.txt
+    check "--csv: auxiliary coordinates as xarray's to_dataframe()" \
+        $PY - aux.zarr aux-all.csv aux-x1.csv aux-x1.txt <<'PYEOF'
+import sys, csv, xarray as xr
+ds = xr.open_zarr(sys.argv[1])
+def rows(p):
+    return list(csv.DictReader(open(p)))
+def key(r, dims):
+    return tuple(float(r[d]) if d != "time" else r[d] for d in dims)
+for sel, path in (({}, sys.argv[2]), ({"x": 1}, sys.argv[3])):
+    df = ds.isel(**sel).to_dataframe().reset_index()
+    got = rows(path)
+    cols = sorted(df.columns)
+    assert sorted(got[0].keys()) == cols, (sorted(got[0].keys()), cols)
+    dims = [d for d in ("time", "y", "x") if d in df.columns]
+    want = {}
+    for _, e in df.iterrows():
+        e = {c: (str(e[c]).replace(" ", "T") if c == "time" else e[c])
+             for c in df.columns}
+        want[key(e, dims)] = e
+    assert len(got) == len(want), (len(got), len(want))
+    for r in got:
+        e = want[key(r, dims)]
+        for c in cols:
+            if c != "time":
+                assert float(r[c]) == float(e[c]), (path, c, r[c], e[c])
+# the table has the same columns, in the order of the CSV
+head = open(sys.argv[4]).readline().split()
+assert head == list(rows(sys.argv[3])[0].keys()), head
+PYEOF
+else
+    not_ok "ncgen and nc2zarr write aux.zarr"
+fi
+
 nc2zarr -q "$S"/sst/*.nc -o sst.zarr
 zsel sst.zarr -s lat=30:40 -s lon=0:20 -s time=2020-01-02 --csv > missing.csv
 check "--csv: missing values (land) are empty fields" grep -Eq ',(,|$)' missing.csv
