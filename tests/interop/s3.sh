@@ -52,6 +52,41 @@ zi --checksum s3://zstest/sel/box.zarr > "$TMP/sel.got" 2>&1
 check "... equal to zsel from and to folders" cmp "$TMP/sel.ref" \
     "$TMP/sel.got"
 
+# arrays of several blocks: zinfo --checksum and zsel fetch the next
+# block's chunks while they work on one (read-ahead); the digest is
+# numpy's, of the values python3-zarr wrote
+if $PY - "$TMP/big.zarr" > "$TMP/big.want" 2> "$TMP/big.err" <<'PYEOF'
+import hashlib, sys
+import numpy as np, zarr
+g = zarr.open_group(sys.argv[1], mode="w")
+vals = (np.arange(12 << 20, dtype=np.int64) * 7919 % 65521)
+vals = vals.astype("<f4").reshape(12, 1024, 1024)
+a = g.create_dataset("v", shape=vals.shape, chunks=(2, 1024, 1024),
+                     dtype="<f4")
+a[...] = vals
+a.attrs["_ARRAY_DIMENSIONS"] = ["t", "y", "x"]
+zarr.consolidate_metadata(sys.argv[1])
+print("%s  v" % hashlib.sha256(vals.tobytes()).hexdigest())
+PYEOF
+then
+    check "zsel writes s3://zstest/big.zarr" \
+        timeout 60 zsel -q "$TMP/big.zarr" -o s3://zstest/big.zarr
+    zi --stats --checksum s3://zstest/big.zarr > "$TMP/big.got" \
+        2> "$TMP/big.stats"
+    check_eq "read-ahead: zinfo --checksum of s3://zstest/big.zarr = numpy's" \
+        "$(cat "$TMP/big.want")" "$(cat "$TMP/big.got")"
+    check_eq "read-ahead: one request per chunk plus .zmetadata" 7 \
+        "$(sed -n 's/.*: \([0-9]*\) requests.*/\1/p' "$TMP/big.stats")"
+    zsel -q "$TMP/big.zarr" -i t=1:11 -o "$TMP/bigsel.zarr"
+    zi --checksum "$TMP/bigsel.zarr" > "$TMP/bigsel.ref"
+    check "read-ahead: zsel from S3 = from the folder" sh -c \
+        'timeout 60 zsel -q "$1" -i t=1:11 -o "$2" &&
+         timeout 60 zinfo --checksum "$2" | cmp -s "$3" -' sh \
+        s3://zstest/big.zarr "$TMP/bigsel-s3.zarr" "$TMP/bigsel.ref"
+else
+    not_ok "python3-zarr writes big.zarr" "$(cat "$TMP/big.err")"
+fi
+
 # ---- authentication -------------------------------------------------------
 check_fail "a wrong secret: authentication refused, naming the store" 1 \
     "^zinfo: $B/\.zmetadata: HTTP 403 Forbidden \(authentication or \
