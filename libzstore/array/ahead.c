@@ -77,8 +77,7 @@ static void box_chunks(const zs_array *a, const uint64_t *start,
     }
 }
 
-/* Forget the plan and what was fetched. */
-static void cancel(zs_array *a)
+void zsi_array_ahead_stop(zs_array *a)
 {
     if (a->ahead) {
         a->ahead->want = false;
@@ -106,8 +105,9 @@ void zsi_array_will_read(zs_array *a, const uint64_t *start,
     for (int d = 0; !empty && d < a->meta.ndim; d++)
         empty = count[d] == 0 || start[d] + count[d] < start[d] ||
                 start[d] + count[d] > a->meta.shape[d];
-    if (empty) {
-        cancel(a);
+    if (empty) {   /* what is on its way stays, for the next read */
+        if (a->ahead)
+            a->ahead->want = false;
         return;
     }
     if (!(ah = plan(a)))
@@ -119,11 +119,17 @@ void zsi_array_will_read(zs_array *a, const uint64_t *start,
 static void *transfer(void *arg)
 {
     struct zsi_ahead *ah = arg;
+    zs_ctx *ctx = ah->store->ctx;
+    /* the errors of this thread go to ah->msg, not over the message of
+     * a read that fails meanwhile */
+    bool own = zsi_ctx_redirect(ctx, ah->msg);
+    ah->msg[0] = 0;
     ah->st = zsi_store_get_many(ah->store, ah->m,
                                 (const char *const *)ah->keys, ah->bufs,
                                 ah->found);
-    if (ah->st != ZS_OK) {
-        zs_ctx *ctx = ah->store->ctx;
+    if (own) {
+        zsi_ctx_redirect(ctx, NULL);
+    } else if (ah->st != ZS_OK) {   /* no slot: as good as can be */
         pthread_mutex_lock(&ctx->lock);
         memcpy(ah->msg, ctx->msg, sizeof ah->msg);
         pthread_mutex_unlock(&ctx->lock);

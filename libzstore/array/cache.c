@@ -53,6 +53,11 @@ struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
     return c;
 }
 
+size_t zsi_cache_budget(struct zsi_cache *c)
+{
+    return c ? __atomic_load_n(&c->budget, __ATOMIC_RELAXED) : 0;
+}
+
 uint64_t zsi_cache_new_id(struct zsi_cache *c)
 {
     uint64_t id;

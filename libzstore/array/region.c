@@ -439,6 +439,7 @@ zs_status zs_array_write(zs_array *a, const uint64_t *start,
     st = check_box(a, start, count, &r, &n, &empty);
     if (st != ZS_OK || empty)
         return st;
+    zsi_array_ahead_stop(a);   /* what it fetched would be stale */
     r.in = in;
     r.turn = NULL;
     if (a->store->caps & ZSI_STORE_STREAM) {

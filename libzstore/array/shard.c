@@ -201,6 +201,9 @@ static zs_status load_index(zs_array *a, const uint64_t *sidx,
         *found = (*out)->found;
         return ZS_OK;
     }
+    /* an index the cache cannot keep is of no use to those waiting */
+    if (zsi_cache_budget(c) < (size_t)sh->n_inner * 16)
+        return read_index(a, lin, key, out, found);
     if (!claim(sh, lin))
         return zsi_nomem(a->ctx);
     if ((*out = zsi_cache_get(c, sh->cache_id, lin))) {  /* read meanwhile */

@@ -60,10 +60,14 @@ zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out);
  * zs_array_read() will be followed by a read of the box start/count:
  * once that read has its own chunks, it starts transferring this box's
  * stored bytes on a thread of their own while it decodes, and the read
- * after it takes them.  NULL start/count: no next box (drops what was
- * fetched).  One box at a time; for one reading thread per array. */
+ * after it takes them.  NULL start/count: no next box (what is on its
+ * way stays for the next read).  One box at a time; for one reading
+ * thread per array. */
 void zsi_array_will_read(zs_array *a, const uint64_t *start,
                          const uint64_t *count);
+/* No more reads ahead: waits for a transfer and drops what it fetched
+ * (the end of a loop of reads, and before writes). */
+void zsi_array_ahead_stop(zs_array *a);
 /* For region reads: the stored bytes of chunk idx if the read-ahead
  * fetched them (*taken; waits for the transfer), or its error. */
 zs_status zsi_ahead_take(zs_array *a, uint64_t idx, zsi_buf *raw,
@@ -147,6 +151,8 @@ struct zsi_cache;
 /* The context's cache (created on first use). */
 struct zsi_cache *zsi_cache_of(zs_ctx *ctx);
 uint64_t zsi_cache_new_id(struct zsi_cache *c);
+/* The byte budget (0 without a cache). */
+size_t zsi_cache_budget(struct zsi_cache *c);
 /* A referenced entry, or NULL. */
 zsi_centry *zsi_cache_get(struct zsi_cache *c, uint64_t id, uint64_t idx);
 /* Insert (taking data); returns a referenced entry (an existing one if

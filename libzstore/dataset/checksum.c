@@ -135,7 +135,7 @@ zs_status zs_var_checksum(zs_var *v, char hex[65])
     free(buf);
     if (v->array) {
         v->array->streaming = false;
-        zsi_array_will_read(v->array, NULL, NULL);
+        zsi_array_ahead_stop(v->array);
     }
     if (st != ZS_OK) {
         zsi_sha256_free(h);

@@ -315,7 +315,7 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
     }
     if (o->v->array) {
         o->v->array->streaming = false;
-        zsi_array_will_read(o->v->array, NULL, NULL);
+        zsi_array_ahead_stop(o->v->array);
     }
     free(buf);
     return st;

@@ -213,12 +213,43 @@ void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user)
     ctx->progress_user = user;
 }
 
+bool zsi_ctx_redirect(zs_ctx *ctx, char *buf)
+{
+    pthread_t self = pthread_self();
+    bool ok = true;
+    int i;
+    pthread_mutex_lock(&ctx->lock);
+    for (i = 0; i < ctx->nredirect; i++)
+        if (pthread_equal(ctx->redirect[i].thread, self))
+            break;
+    if (!buf && i < ctx->nredirect)
+        ctx->redirect[i] = ctx->redirect[--ctx->nredirect];
+    else if (buf && i < ctx->nredirect)
+        ctx->redirect[i].buf = buf;
+    else if (buf && (ok = ctx->nredirect < ZSI_REDIRECT_MAX)) {
+        ctx->redirect[ctx->nredirect].thread = self;
+        ctx->redirect[ctx->nredirect++].buf = buf;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return ok;
+}
+
+/* The message buffer of the calling thread (under ctx->lock). */
+static char *msg_slot(zs_ctx *ctx)
+{
+    pthread_t self = pthread_self();
+    for (int i = 0; i < ctx->nredirect; i++)
+        if (pthread_equal(ctx->redirect[i].thread, self))
+            return ctx->redirect[i].buf;
+    return ctx->msg;
+}
+
 zs_status zsi_verr(zs_ctx *ctx, zs_status code, const char *fmt, va_list ap)
 {
     if (!ctx)
         return code;
     pthread_mutex_lock(&ctx->lock);
-    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    vsnprintf(msg_slot(ctx), ZSI_MSG_MAX, fmt, ap);
     pthread_mutex_unlock(&ctx->lock);
     return code;
 }
@@ -234,7 +265,7 @@ zs_status zsi_err(zs_ctx *ctx, zs_status code, const char *fmt, ...)
 
 zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
 {
-    char pre[ZSI_MSG_MAX], old[ZSI_MSG_MAX];
+    char pre[ZSI_MSG_MAX], old[ZSI_MSG_MAX], *msg;
     size_t n;
     va_list ap;
     if (!ctx)
@@ -243,7 +274,8 @@ zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&ctx->lock);
-    snprintf(old, sizeof old, "%s", ctx->msg[0] ? ctx->msg : zs_strerror(code));
+    msg = msg_slot(ctx);
+    snprintf(old, sizeof old, "%s", msg[0] ? msg : zs_strerror(code));
     /* "pre: old", truncated to the buffer; a message that begins with
      * "pre: " already is left alone */
     n = strlen(pre);
@@ -251,16 +283,16 @@ zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
         pthread_mutex_unlock(&ctx->lock);
         return code;
     }
-    if (n > sizeof ctx->msg - 3)
-        n = sizeof ctx->msg - 3;
-    memcpy(ctx->msg, pre, n);
-    memcpy(ctx->msg + n, ": ", 2);
+    if (n > ZSI_MSG_MAX - 3)
+        n = ZSI_MSG_MAX - 3;
+    memcpy(msg, pre, n);
+    memcpy(msg + n, ": ", 2);
     n += 2;
     size_t m = strlen(old);
-    if (m > sizeof ctx->msg - 1 - n)
-        m = sizeof ctx->msg - 1 - n;
-    memcpy(ctx->msg + n, old, m);
-    ctx->msg[n + m] = 0;
+    if (m > ZSI_MSG_MAX - 1 - n)
+        m = ZSI_MSG_MAX - 1 - n;
+    memcpy(msg + n, old, m);
+    msg[n + m] = 0;
     pthread_mutex_unlock(&ctx->lock);
     return code;
 }

@@ -16,6 +16,7 @@
 #include "zstore.h"
 
 #define ZSI_MSG_MAX 1024
+#define ZSI_REDIRECT_MAX 8
 
 #if defined(__GNUC__)
 #define ZSI_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -45,6 +46,14 @@ struct zs_ctx {
     void *net;                  /* shared network state, store layer */
     void (*net_free)(void *);
     struct zsi_kv *opts;        /* zs_ctx_set_option(), under lock */
+    /* threads whose messages go to a buffer of their own, under lock (a
+     * read-ahead transfer must not overwrite the error of the read it
+     * runs beside) */
+    struct {
+        pthread_t thread;
+        char *buf;
+    } redirect[ZSI_REDIRECT_MAX];
+    int nredirect;
 };
 
 /* An option's value (NULL if unset), copied into buf of size bytes so
@@ -60,6 +69,10 @@ int64_t zsi_ctx_opt_int(zs_ctx *ctx, const char *name, int64_t dflt);
 zs_status zsi_err(zs_ctx *ctx, zs_status code, const char *fmt, ...)
     ZSI_PRINTF(3, 4);
 zs_status zsi_verr(zs_ctx *ctx, zs_status code, const char *fmt, va_list ap);
+/* Messages the calling thread records go to buf (ZSI_MSG_MAX bytes)
+ * instead of the context's, until called again with NULL; false (and
+ * nothing changed) if too many threads do so at once. */
+bool zsi_ctx_redirect(zs_ctx *ctx, char *buf);
 /* Prefix the current message with "prefix: " (keeps code). */
 zs_status zsi_err_prefix(zs_ctx *ctx, zs_status code, const char *fmt, ...)
     ZSI_PRINTF(3, 4);

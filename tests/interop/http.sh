@@ -490,6 +490,22 @@ then
     # a failure in the first block: nothing fetched ahead (1 + 4 + 9 + 12)
     STORE=big.zarr fails 403 "?only=v/1." \
         "zinfo: .*$f/403/big.zarr/v/1\.0\.0: HTTP 403 Forbidden" 10 26
+    # a corrupt chunk in the first block while a chunk of the block
+    # fetched ahead is refused: the error is the corrupt chunk's (the
+    # transfer's own error does not overwrite it)
+    cp -r "$W/big.zarr" "$W/bigbad.zarr"
+    head -c "$(wc -c < "$W/big.zarr/v/1.0.0")" /dev/urandom \
+        > "$W/bigbad.zarr/v/1.0.0"
+    zi --checksum "$f/403/bigbad.zarr?only=v/5." > /dev/null 2> "$TMP/bad.err"
+    rc=$?
+    if [ $rc = 1 ] && grep -q "v/1\.0\.0: blosc" "$TMP/bad.err" &&
+       ! grep -q "HTTP 403" "$TMP/bad.err"; then
+        ok "read-ahead: a corrupt chunk's error is not overwritten by the" \
+           "transfer ahead"
+    else
+        not_ok "read-ahead: a corrupt chunk's error is not overwritten by" \
+            "the transfer ahead" "status $rc" "$(cat "$TMP/bad.err")"
+    fi
     # zsel fetches its next slab while it writes one: the values of
     # xarray's isel of the folder; a chunk refused on the way is an error
     # naming it, and no output

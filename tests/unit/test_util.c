@@ -98,6 +98,43 @@ static void t_status(void)
            "zs_ctx_message(NULL) is \"\"");
 }
 
+/* A thread whose messages go to a buffer of its own (a read-ahead
+ * transfer beside a read that fails). */
+typedef struct redirected {
+    char msg[ZSI_MSG_MAX];
+    bool own;
+} redirected;
+
+static void *redirected_thread(void *arg)
+{
+    redirected *r = arg;
+    r->own = zsi_ctx_redirect(ctx, r->msg);
+    zsi_err(ctx, ZS_ERR_NETWORK, "http://h/a/5.0.0: HTTP 403 Forbidden");
+    zsi_err_prefix(ctx, ZS_ERR_NETWORK, "v");
+    zsi_ctx_redirect(ctx, NULL);
+    return NULL;
+}
+
+static void t_redirect(void)
+{
+    redirected r;
+    pthread_t t;
+    memset(&r, 0, sizeof r);
+    zsi_err(ctx, ZS_ERR_CORRUPT, "v/1.0.0: blosc: corrupt header");
+    TAP_OK(pthread_create(&t, NULL, redirected_thread, &r) == 0 &&
+               pthread_join(t, NULL) == 0 && r.own,
+           "zsi_ctx_redirect: a thread takes a buffer of its own");
+    TAP_OK(strcmp(r.msg, "v: http://h/a/5.0.0: HTTP 403 Forbidden") == 0,
+           "... its zsi_err and zsi_err_prefix go there (%s)", r.msg);
+    TAP_OK(strcmp(zs_ctx_message(ctx), "v/1.0.0: blosc: corrupt header") ==
+               0,
+           "... and leave the context's message alone (%s)",
+           zs_ctx_message(ctx));
+    zsi_err(ctx, ZS_ERR_IO, "after");
+    TAP_OK(strcmp(zs_ctx_message(ctx), "after") == 0 && r.msg[0] == 'v',
+           "... until it gives it back: other threads write the context's");
+}
+
 /* ------------------------------------------------------------------ */
 /* Buffers                                                             */
 /* ------------------------------------------------------------------ */
@@ -2331,6 +2368,7 @@ int main(int argc, char **argv)
         return 99;
     {
         t_status();
+        t_redirect();
         t_buf();
         t_strings();
         t_parse();
