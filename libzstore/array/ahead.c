@@ -86,11 +86,16 @@ void zsi_array_ahead_stop(zs_array *a)
     }
 }
 
+bool zsi_array_fetches_ahead(const zs_array *a)
+{
+    return (a->store->caps & ZSI_STORE_REMOTE) && !a->shard && !a->broken;
+}
+
 /* The read-ahead of a, made on first use; NULL where it does not apply
  * or without memory (the reads still work, without it). */
 static struct zsi_ahead *plan(zs_array *a)
 {
-    if (!(a->store->caps & ZSI_STORE_REMOTE) || a->shard || a->broken)
+    if (!zsi_array_fetches_ahead(a))
         return NULL;
     if (!a->ahead)
         a->ahead = calloc(1, sizeof *a->ahead);
@@ -147,20 +152,18 @@ static bool inside(int ndim, const uint64_t *cidx, const uint64_t *lo,
     return true;
 }
 
-void zsi_ahead_start(zs_array *a, const uint64_t *start,
-                     const uint64_t *count)
+void zsi_ahead_start(zs_array *a, const uint64_t *cur_lo,
+                     const uint64_t *cur_n)
 {
     struct zsi_ahead *ah = a->ahead;
     struct zsi_cache *c = zsi_cache_of(a->ctx);
-    uint64_t cur_lo[ZS_MAX_DIMS], cur_n[ZS_MAX_DIMS], cidx[ZS_MAX_DIMS];
-    uint64_t total = 1;
+    uint64_t cidx[ZS_MAX_DIMS], total = 1;
     size_t m = 0;
     if (!ah || !ah->want)
         return;
     ah->want = false;
     join(ah);
     transfer_free(ah);
-    box_chunks(a, start, count, cur_lo, cur_n);
     for (int d = 0; d < a->meta.ndim; d++)
         total *= ah->n[d];
     if (total > SIZE_MAX / sizeof(zsi_buf))

@@ -30,6 +30,11 @@ static void cache_free(struct zsi_cache *c)
     free(c);
 }
 
+size_t zsi_cache_budget(struct zsi_cache *c)
+{
+    return c ? __atomic_load_n(&c->budget, __ATOMIC_RELAXED) : 0;
+}
+
 struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
 {
     struct zsi_cache *c;
@@ -44,7 +49,7 @@ struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
     c = ctx->cache;
     budget = ctx->cache_bytes;
     pthread_mutex_unlock(&ctx->lock);
-    if (c && __atomic_load_n(&c->budget, __ATOMIC_RELAXED) != budget) {
+    if (c && zsi_cache_budget(c) != budget) {
         /* zsi_cache_get reads it without the lock */
         pthread_mutex_lock(&c->lock);
         __atomic_store_n(&c->budget, budget, __ATOMIC_RELAXED);
@@ -53,10 +58,6 @@ struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
     return c;
 }
 
-size_t zsi_cache_budget(struct zsi_cache *c)
-{
-    return c ? __atomic_load_n(&c->budget, __ATOMIC_RELAXED) : 0;
-}
 
 uint64_t zsi_cache_new_id(struct zsi_cache *c)
 {
@@ -137,7 +138,7 @@ static zsi_centry *lookup(struct zsi_cache *c, uint64_t id, uint64_t idx)
 zsi_centry *zsi_cache_get(struct zsi_cache *c, uint64_t id, uint64_t idx)
 {
     zsi_centry *e;
-    if (!c || !__atomic_load_n(&c->budget, __ATOMIC_RELAXED))
+    if (!zsi_cache_budget(c))
         return NULL;
     pthread_mutex_lock(&c->lock);
     e = lookup(c, id, idx);
@@ -161,8 +162,7 @@ zsi_centry *zsi_cache_put(struct zsi_cache *c, uint64_t id, uint64_t idx,
     e->found = found;
     e->refs = 1;
     zsi_buf_swap(&e->data, data);
-    if (!c || e->data.cap > __atomic_load_n(&c->budget, __ATOMIC_RELAXED) ||
-        !__atomic_load_n(&c->budget, __ATOMIC_RELAXED))
+    if (!zsi_cache_budget(c) || e->data.cap > zsi_cache_budget(c))
         return e;   /* temporary */
     pthread_mutex_lock(&c->lock);
     old = lookup(c, id, idx);

@@ -280,8 +280,10 @@ static zs_status prefetch(region *r, size_t n)
         zsi_centry *e;
         zsi_buf key = ZSI_BUF_INIT;
         bool ahead = false;
+        uint64_t id;
         locate(r, i, &p);
-        e = zsi_cache_get(c, a->cache_id, zsi_array_ravel(a, p.cidx));
+        id = zsi_array_ravel(a, p.cidx);
+        e = zsi_cache_get(c, a->cache_id, id);
         if (e) {
             zsi_cache_release(c, e);
             continue;
@@ -293,8 +295,8 @@ static zs_status prefetch(region *r, size_t n)
         if (st == ZS_OK && !r->pre[i].key)
             st = zsi_nomem(a->ctx);
         if (st == ZS_OK)
-            st = zsi_ahead_take(a, zsi_array_ravel(a, p.cidx),
-                                &r->pre[i].raw, &r->pre[i].found, &ahead);
+            st = zsi_ahead_take(a, id, &r->pre[i].raw, &r->pre[i].found,
+                                &ahead);
         if (st == ZS_OK && !ahead)
             keys[m++] = r->pre[i].key;
         else if (ahead)
@@ -304,7 +306,7 @@ static zs_status prefetch(region *r, size_t n)
     if (st == ZS_OK && m)
         st = zsi_store_get_many(a->store, m, keys, bufs, found);
     if (st == ZS_OK)   /* the next box travels while this one decodes */
-        zsi_ahead_start(a, r->start, r->count);
+        zsi_ahead_start(a, r->lo, r->n);
     for (size_t i = 0, k = 0; st == ZS_OK && i < n; i++)
         if (r->pre[i].key && !r->pre[i].ahead) {
             r->pre[i].raw = bufs[k];
@@ -334,7 +336,7 @@ zs_status zs_array_read(zs_array *a, const uint64_t *start,
         zsi_prod_ok(count, a->meta.ndim, &total);
         memset(out, 0, (size_t)total * sizeof(char *));
     }
-    if ((a->store->caps & ZSI_STORE_REMOTE) && !a->shard && !a->broken)
+    if (zsi_array_fetches_ahead(a))
         st = prefetch(&r, n);
     if (st == ZS_OK)
         st = zsi_parallel_for(a->ctx, n, read_task, &r);

@@ -56,6 +56,10 @@ zs_status zsi_array_create(zs_store *s, const char *path,
 zs_status zsi_array_format_zarray(zs_array *a, int lvl, zsi_buf *out);
 zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out);
 
+/* Reads fetch a box's stored bytes in one parallel transfer before
+ * decoding them, and may fetch the next box ahead: remote stores, for
+ * arrays that are neither sharded nor broken. */
+bool zsi_array_fetches_ahead(const zs_array *a);
 /* Read-ahead (remote stores; a no-op for others).  The caller's next
  * zs_array_read() will be followed by a read of the box start/count:
  * once that read has its own chunks, it starts transferring this box's
@@ -75,9 +79,9 @@ zs_status zsi_ahead_take(zs_array *a, uint64_t idx, zsi_buf *raw,
 /* Drop what the read-ahead fetched (waits for the transfer). */
 void zsi_ahead_drop(zs_array *a);
 /* Start the transfer of the box zsi_array_will_read named, less the
- * chunks of the current read start/count and those in the cache. */
-void zsi_ahead_start(zs_array *a, const uint64_t *start,
-                     const uint64_t *count);
+ * chunks of the current read (chunks lo[d] .. lo[d] + n[d] - 1 per
+ * dimension) and those in the cache. */
+void zsi_ahead_start(zs_array *a, const uint64_t *lo, const uint64_t *n);
 void zsi_ahead_free(struct zsi_ahead *ah);
 
 /* Store key of chunk cidx (grid coordinates). */

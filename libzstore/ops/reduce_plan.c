@@ -70,12 +70,17 @@ zs_status zs_reduce_opts_set_weights(zs_reduce_opts *o, const char *w)
     return ZS_OK;
 }
 
+const char *zsi_reduce_group_key(int groupby)
+{
+    static const char *const keys[] = {"", "month", "dayofyear", "season",
+                                       "hour"};
+    return groupby > GB_NONE && groupby <= GB_HOUR ? keys[groupby] : "";
+}
+
 /* DIM.KEY: any time dimension (time, valid_time, TIME...) by month, day
  * of year, season or hour. */
 zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key)
 {
-    static const char *const keys[] = {NULL, "month", "dayofyear",
-                                       "season", "hour"};
     const char *dot = key ? strrchr(key, '.') : NULL;
     if (!key) {
         o->groupby = GB_NONE;
@@ -85,8 +90,8 @@ zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key)
     }
     if (!dot || dot == key)
         return ZS_ERR_INVALID;
-    for (int i = 1; i < 5; i++)
-        if (!strcmp(dot + 1, keys[i])) {
+    for (int i = GB_MONTH; i <= GB_HOUR; i++)
+        if (!strcmp(dot + 1, zsi_reduce_group_key(i))) {
             char *d = zsi_strndup(key, (size_t)(dot - key));
             if (!d)
                 return ZS_ERR_NOMEM;
@@ -542,12 +547,11 @@ static zs_status check(zsi_reduce *r)
 
 zs_status zsi_reduce_plan(zsi_reduce *r)
 {
-    static const char *const gnames[] = {NULL, "month", "dayofyear",
-                                         "season", "hour"};
     size_t n = 0;
     zs_status st = check(r);
     if (st == ZS_OK && (r->o.groupby || r->o.resample)) {
-        r->gdim = r->o.resample ? r->o.resample_dim : gnames[r->o.groupby];
+        r->gdim = r->o.resample ? r->o.resample_dim
+                                : zsi_reduce_group_key(r->o.groupby);
         st = time_groups(r);
     }
     if (st == ZS_OK && r->o.coslat)

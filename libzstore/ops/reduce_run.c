@@ -810,17 +810,13 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
     uint64_t gshape[ZS_MAX_DIMS], gchunks[ZS_MAX_DIMS];
     zsi_slabs tiles;
     zs_status st = ZS_OK;
-    int gd = -1;
     /* accumulators follow the reduced output; anomalies reuse the means */
     for (int j = 0; j < rv->ond; j++) {
         int d = rv->omap[j];
         bool full = (rv->red[d] && !r->o.anomaly) || d == rv->tdim;
         gshape[j] = r->o.anomaly && d == rv->tdim ? r->tg.n : rv->oshape[j];
         gchunks[j] = full ? gshape[j] : rv->ochunks[j];
-        if (d == rv->tdim)
-            gd = j;
     }
-    (void)gd;
     zsi_cfdecode dec;
     zsi_cfdecode_init(&dec, rv->v);
     zsi_slabs_plan(&tiles, rv->ond, gshape, gchunks, acc_bytes(r),
@@ -935,10 +931,8 @@ static zs_status result_attrs(zsi_reduce *r, const rvar *rv, zs_attrs **out)
     for (int k = 0; gone[k]; k++)
         zsi_attrs_remove(*out, gone[k]);
     if (r->o.anomaly) {
-        static const char *const keys[] = {"", "month", "dayofyear",
-                                           "season", "hour"};
         char *t = zsi_asprintf("anomaly from the mean of each %s",
-                               keys[r->o.groupby]);
+                               zsi_reduce_group_key(r->o.groupby));
         ok = t && set_text(*out, "comment", t);
         free(t);
         return ok ? ZS_OK : zsi_nomem(r->ctx);

@@ -49,6 +49,12 @@ static size_t pieces(const osel *o, int d, uint64_t a, uint64_t n,
     return k;
 }
 
+/* The input indices a piece reads: its bounding box along its dim. */
+static uint64_t piece_extent(const piece *q)
+{
+    return (q->n - 1) * q->step + 1;
+}
+
 /* Copy with per-dimension steps in the source (bounding box). */
 static void gather(int nd, size_t w, const uint8_t *src, const uint64_t *sh,
                    const uint64_t *step, uint8_t *dst, const uint64_t *dsh,
@@ -142,7 +148,7 @@ zs_status zsi_select_read(zs_selection *s, const osel *o,
             const piece *q = &p[d][idx[d]];
             bool kept = !(o->ds[d] && o->ds[d]->drop);
             bs[d] = q->src;
-            bc[d] = (q->n - 1) * q->step + 1;
+            bc[d] = piece_extent(q);
             step[d] = q->step;
             cnt[d] = q->n;
             doff[d] = kept ? q->out : 0;
@@ -266,7 +272,7 @@ static bool input_box(const osel *o, const uint64_t *start,
             return false;
         j += kept;
         bs[d] = p[0].src;
-        bc[d] = (p[0].n - 1) * p[0].step + 1;
+        bc[d] = piece_extent(&p[0]);
     }
     return true;
 }

@@ -14,6 +14,9 @@
 
 enum { RD_MEAN, RD_SUM, RD_MIN, RD_MAX, RD_STD, RD_VAR, RD_COUNT };
 enum { GB_NONE, GB_MONTH, GB_DOY, GB_SEASON, GB_HOUR };
+/* The key of a grouping ("month" for GB_MONTH; "" for GB_NONE), as in
+ * --groupby DIM.KEY and the name of the dimension of the groups. */
+const char *zsi_reduce_group_key(int groupby);
 
 struct zs_reduce_opts {
     zsi_strv dims;

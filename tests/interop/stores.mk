@@ -15,7 +15,8 @@ EXTRA_DIST += tests/interop/zip.sh tests/interop/zip_oracle.py \
 # HTTP(S) and S3
 TESTS += tests/interop/http.sh tests/interop/s3.sh
 EXTRA_DIST += tests/interop/http.sh tests/interop/s3.sh \
-	tests/lib/servers.sh tests/interop/faultserver.py
+	tests/lib/servers.sh tests/interop/faultserver.py \
+	tests/interop/blocks_store.py
 
 # the fixture stores every store kind reads (zarr-fixtures.sh, http.sh,
 # zip.sh, tar.sh)
