@@ -28,7 +28,8 @@ libzstore_libzscore_la_SOURCES = \
 	libzstore/util/dtype.c \
 	libzstore/util/attrs.c \
 	libzstore/util/pool.c \
-	libzstore/util/sha256.c
+	libzstore/util/sha256.c \
+	libzstore/util/spec.c
 
 # store: function table and back-ends
 libzstore_libzscore_la_SOURCES += \
@@ -55,12 +56,15 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/meta/attrs_json.c \
 	libzstore/meta/meta_common.c \
 	libzstore/meta/meta_v2.c \
-	libzstore/meta/meta_v3.c
+	libzstore/meta/meta_v3.c \
+	libzstore/meta/meta_v3_write.c
 
 # array: chunk grid, region I/O, cache, sharding
 libzstore_libzscore_la_SOURCES += \
 	libzstore/array/zsi_array.h \
+	libzstore/array/array_impl.h \
 	libzstore/array/nd.c \
+	libzstore/array/blocks.c \
 	libzstore/array/cache.c \
 	libzstore/array/array.c \
 	libzstore/array/region.c \
@@ -73,7 +77,11 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/dataset/zsi_dataset.h \
 	libzstore/dataset/dataset.c \
 	libzstore/dataset/zarr_ds.c \
-	libzstore/dataset/checksum.c
+	libzstore/dataset/checksum.c \
+	libzstore/dataset/varset.c \
+	libzstore/dataset/zsi_writer.h \
+	libzstore/dataset/writer.c \
+	libzstore/dataset/write_opts.c
 
 # netcdf: NetCDF import (the only code that includes netcdf.h)
 libzstore_libzscore_la_SOURCES += \

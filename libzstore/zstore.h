@@ -116,6 +116,16 @@ zs_status zs_ctx_set_threads(zs_ctx *ctx, int n);
 int zs_ctx_threads(const zs_ctx *ctx);
 /** Byte budget of the decoded-chunk cache shared by arrays (0 disables). */
 zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes);
+/**
+ * A bound on the memory an operation may use, in bytes (0: each
+ * operation's own default).  Operations that can trade passes for memory
+ * (rechunking, reductions) plan within it; an operation that cannot fit
+ * (one chunk larger than the bound) fails with ZS_ERR_RANGE and a message
+ * naming the memory it needs.
+ */
+zs_status zs_ctx_set_memory(zs_ctx *ctx, uint64_t bytes);
+/** The bound set by zs_ctx_set_memory() (0 if none). */
+uint64_t zs_ctx_memory(const zs_ctx *ctx);
 /** Install a log callback (NULL to drop messages). */
 void zs_ctx_set_log(zs_ctx *ctx, zs_log_fn fn, void *user);
 /** Install a progress callback (NULL to remove). */
@@ -505,19 +515,73 @@ zs_status zs_datetime_format(const zs_datetime *dt, char *buf, size_t size);
 zs_status zs_datetime_parse(const char *text, zs_datetime *out);
 
 /* ------------------------------------------------------------------ */
+/* Output settings, shared by every operation that writes a store       */
+/* ------------------------------------------------------------------ */
+
+/**
+ * How a store is written: Zarr format, chunks, shards, compressor,
+ * whether an existing output is replaced, and the history line.  Every
+ * operation takes one (NULL: the defaults) when it plans; the setters
+ * check their values and leave a detailed message in the context.
+ */
+typedef struct zs_write_opts zs_write_opts;
+
+zs_status zs_write_opts_new(zs_ctx *ctx, zs_write_opts **out);
+void zs_write_opts_free(zs_write_opts *w);
+/** 2 (default) or 3.  Zarr v3 is written as zarr-python 3 writes it: a
+ *  zarr.json per node, consolidated metadata inline in the root's. */
+zs_status zs_write_opts_set_format(zs_write_opts *w, int zarr_format);
+/**
+ * Output chunk lengths per dimension, "time=24,latitude=-1": -1 is the
+ * whole dimension, "auto" about 8 MiB per chunk; a bare "auto" or "-1"
+ * applies to every dimension.  Dimensions left out keep the operation's
+ * default.  NULL: back to the defaults.
+ */
+zs_status zs_write_opts_set_chunks(zs_write_opts *w, const char *spec);
+/**
+ * Shard lengths per dimension (Zarr v3 only), in elements like chunks:
+ * each a multiple of the chunk length, -1 for the whole dimension;
+ * dimensions left out get one chunk per shard.  Arrays whose shards would
+ * hold a single chunk, and variable-length strings, are not sharded.
+ */
+zs_status zs_write_opts_set_shards(zs_write_opts *w, const char *spec);
+/**
+ * "blosc:lz4:5:shuffle", "zstd:3", "lz4", "zlib:1", "gzip:5", "none":
+ * replaces the compressors of every array written (filters stay).
+ * Default: the source's compressors, blosc lz4 5 shuffle where there are
+ * none.
+ */
+zs_status zs_write_opts_set_compressor(zs_write_opts *w, const char *spec);
+/** Replace an existing output (else ZS_ERR_EXISTS). */
+zs_status zs_write_opts_set_overwrite(zs_write_opts *w, int on);
+/** Text (the command line) prepended to the root's history attribute
+ *  with a time stamp, as NCO and CDO do. */
+zs_status zs_write_opts_set_history(zs_write_opts *w, const char *text);
+
+/* ------------------------------------------------------------------ */
+/* Operations                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every operation has one shape:
+ *   zs_X_opts_new(ctx, &o); zs_X_opts_set_...(o, ...);   what to do
+ *   zs_X_plan(..., o, write_opts, &plan);                 check and plan
+ *   zs_X_describe(plan, fn, user);                        the plan, in lines
+ *   zs_X_run(plan, out);                                  write the store
+ *   zs_X_plan_free(plan); zs_X_opts_free(o);
+ * Options and settings are copied by the plan.  Runs write OUT.partial
+ * (or the stream) and rename it into place when complete; a failed run
+ * leaves no output.
+ */
+
+/* ------------------------------------------------------------------ */
 /* Conversion: NetCDF files to a Zarr store (nc2zarr)                   */
 /* ------------------------------------------------------------------ */
 
-/** Options of a conversion; create, set, pass to zs_convert(), free. */
 typedef struct zs_convert_opts zs_convert_opts;
 
-zs_status zs_convert_opts_new(zs_convert_opts **out);
+zs_status zs_convert_opts_new(zs_ctx *ctx, zs_convert_opts **out);
 void zs_convert_opts_free(zs_convert_opts *o);
-/** "time=24,latitude=-1,longitude=-1": per-dimension chunk lengths. */
-zs_status zs_convert_opts_set_chunks(zs_convert_opts *o, const char *spec);
-/** "blosc:lz4:5:shuffle", "zstd:3", "lz4", "zlib:1", "gzip:5", "none". */
-zs_status zs_convert_opts_set_compressor(zs_convert_opts *o,
-                                         const char *spec);
 /** Comma-separated variables to keep, or to drop. */
 zs_status zs_convert_opts_set_vars(zs_convert_opts *o, const char *list);
 zs_status zs_convert_opts_set_exclude(zs_convert_opts *o, const char *list);
@@ -526,8 +590,6 @@ zs_status zs_convert_opts_set_unpack(zs_convert_opts *o, int on);
 /** Duplicate times: 0 error (default), 1 keep first, 2 keep last. */
 enum { ZS_OVERLAP_ERROR = 0, ZS_OVERLAP_FIRST = 1, ZS_OVERLAP_LAST = 2 };
 zs_status zs_convert_opts_set_overlap(zs_convert_opts *o, int policy);
-/** Replace an existing output. */
-zs_status zs_convert_opts_set_overwrite(zs_convert_opts *o, int on);
 
 /** A planned conversion: schema, chunking and cost, before writing. */
 typedef struct zs_convert zs_convert;
@@ -535,33 +597,28 @@ typedef struct zs_convert zs_convert;
 /**
  * Read the headers of the inputs (in parallel), order files by time,
  * check that they agree, and plan the output.  Gaps in time are reported
- * through the context's log callback.
+ * through the context's log callback.  The default chunks are described
+ * in zstore(5); w's chunks override them per dimension.
  */
 zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
                           size_t ninputs, const zs_convert_opts *opts,
-                          zs_convert **out);
-void zs_convert_free(zs_convert *c);
-
-/** Describe the plan: variables, chunks, objects, bytes, memory. */
+                          const zs_write_opts *w, zs_convert **out);
+void zs_convert_plan_free(zs_convert *c);
+/** The plan: variables, chunks, objects, bytes, memory. */
 zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn,
                               void *user);
 /** Raw bytes the conversion will write (for progress totals). */
 uint64_t zs_convert_raw_bytes(const zs_convert *c);
-
-/**
- * Write the store named out.  Writes go to OUT.partial, which is renamed
- * to OUT after the consolidated metadata has been written last.
- */
+/** Write the store named out (worker processes, see zs_ctx_set_threads). */
 zs_status zs_convert_run(zs_convert *c, const char *out);
 
 /* ------------------------------------------------------------------ */
 /* Selection: subsets by label or index (zsel)                         */
 /* ------------------------------------------------------------------ */
 
-/** Options of a selection. */
 typedef struct zs_select_opts zs_select_opts;
 
-zs_status zs_select_opts_new(zs_select_opts **out);
+zs_status zs_select_opts_new(zs_ctx *ctx, zs_select_opts **out);
 void zs_select_opts_free(zs_select_opts *o);
 /**
  * Add a selection by coordinate label: "DIM=A:B" keeps the labels between
@@ -591,12 +648,6 @@ zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t);
 zs_status zs_select_opts_set_vars(zs_select_opts *o, const char *list);
 /** Relabel longitudes into [-180, 180) (180) or [0, 360) (360); 0 none. */
 zs_status zs_select_opts_set_lon(zs_select_opts *o, int convention);
-/** Output chunks per dimension ("time=24,latitude=-1"); the default is
- *  the input's chunks clipped to the selection. */
-zs_status zs_select_opts_set_chunks(zs_select_opts *o, const char *spec);
-/** Text added to the history attribute (the command line). */
-zs_status zs_select_opts_set_history(zs_select_opts *o, const char *text);
-zs_status zs_select_opts_set_overwrite(zs_select_opts *o, int on);
 
 /** A selection resolved against a dataset. */
 typedef struct zs_selection zs_selection;
@@ -605,20 +656,20 @@ typedef struct zs_selection zs_selection;
  * Resolve the options against ds (which must stay open while the
  * selection is used).  Fails with a clear message for an unknown
  * dimension or variable, a missing or non-monotonic coordinate, an empty
- * selection, or a time outside the data.
+ * selection, or a time outside the data.  Output chunks default to the
+ * input's, clipped to the selection.
  */
 zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
-                         zs_selection **out);
-void zs_selection_free(zs_selection *s);
+                         const zs_write_opts *w, zs_selection **out);
+void zs_select_plan_free(zs_selection *s);
 /** One line per selected dimension: "DIM: N of M (first .. last)". */
 zs_status zs_select_describe(const zs_selection *s, zs_line_fn fn,
                              void *user);
 /**
- * Write the selection as a consolidated Zarr v2 store (OUT.partial,
- * renamed when complete).  Dtypes, packing, codecs and attributes are
- * kept; only chunks that intersect the selection are read.
+ * Write the selection as a store.  Dtypes, packing, codecs and attributes
+ * are kept; only chunks that intersect the selection are read.
  */
-zs_status zs_select_write(zs_selection *s, const char *out);
+zs_status zs_select_run(zs_selection *s, const char *out);
 /**
  * The selection as CSV lines: a header, then one row per point with the
  * coordinates (times in ISO 8601) and the variables decoded (packing
@@ -633,10 +684,9 @@ zs_status zs_select_print(zs_selection *s, zs_line_fn fn, void *user);
 /* Reductions, climatologies, anomalies (zmean)                        */
 /* ------------------------------------------------------------------ */
 
-/** Options of a reduction. */
 typedef struct zs_reduce_opts zs_reduce_opts;
 
-zs_status zs_reduce_opts_new(zs_reduce_opts **out);
+zs_status zs_reduce_opts_new(zs_ctx *ctx, zs_reduce_opts **out);
 void zs_reduce_opts_free(zs_reduce_opts *o);
 /** Dimensions to reduce, "time" (the default) or "latitude,longitude". */
 zs_status zs_reduce_opts_set_dims(zs_reduce_opts *o, const char *list);
@@ -655,24 +705,76 @@ zs_status zs_reduce_opts_set_resample(zs_reduce_opts *o, const char *spec);
 zs_status zs_reduce_opts_set_anomaly(zs_reduce_opts *o, int on);
 /** Keep reduced dimensions with length 1. */
 zs_status zs_reduce_opts_set_keepdims(zs_reduce_opts *o, int on);
-/** ZS_DT_FLOAT32 (default) or ZS_DT_FLOAT64 for the results. */
+/** The results' type: ZS_DT_FLOAT32, ZS_DT_FLOAT64, or ZS_DT_NONE (the
+ *  default): the precision of the decoded input, as xarray gives it
+ *  (float64 in, float64 out; float32, or integers packed with a float32
+ *  scale: float32; other integers: float64). */
 zs_status zs_reduce_opts_set_dtype(zs_reduce_opts *o, zs_dtype t);
 /** Data variables to reduce ("a,b"); default: all that have the dims. */
 zs_status zs_reduce_opts_set_vars(zs_reduce_opts *o, const char *list);
-/** Bytes for accumulators before the work is cut into tiles. */
-zs_status zs_reduce_opts_set_memory(zs_reduce_opts *o, uint64_t bytes);
-zs_status zs_reduce_opts_set_history(zs_reduce_opts *o, const char *text);
-zs_status zs_reduce_opts_set_overwrite(zs_reduce_opts *o, int on);
+
+/** A planned reduction. */
+typedef struct zs_reduction zs_reduction;
 
 /**
- * Reduce the dataset and write a consolidated Zarr v2 store.  Missing
- * values (NaN, _FillValue, missing_value) are skipped and counted per
- * cell; packed values are decoded first; sums are compensated (Kahan)
- * and variances use Welford's method, in double precision.  Memory
- * depends on the output, not on the length of the reduced dimensions.
+ * Check the options against ds (which must stay open) and plan: the
+ * output variables, their shapes, and tiles of accumulators that fit the
+ * context's memory bound (zs_ctx_set_memory; default 256 MiB).
  */
-zs_status zs_reduce(zs_dataset *ds, const zs_reduce_opts *o,
-                    const char *out);
+zs_status zs_reduce_plan(zs_dataset *ds, const zs_reduce_opts *o,
+                         const zs_write_opts *w, zs_reduction **out);
+void zs_reduce_plan_free(zs_reduction *r);
+/** The plan: each result variable, its shape, dtype and tiles. */
+zs_status zs_reduce_describe(const zs_reduction *r, zs_line_fn fn,
+                             void *user);
+/**
+ * Reduce and write the store.  Missing values (NaN, _FillValue,
+ * missing_value) are skipped and counted per cell; packed values are
+ * decoded first; sums are compensated (Kahan) and variances use
+ * Welford's method, in double precision.  Memory depends on the output,
+ * not on the length of the reduced dimensions.
+ */
+zs_status zs_reduce_run(zs_reduction *r, const char *out);
+
+/* ------------------------------------------------------------------ */
+/* Rechunking (zrechunk)                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct zs_rechunk_opts zs_rechunk_opts;
+
+zs_status zs_rechunk_opts_new(zs_ctx *ctx, zs_rechunk_opts **out);
+void zs_rechunk_opts_free(zs_rechunk_opts *o);
+/** Variables to rechunk and write ("a,b"; their coordinates come along);
+ *  default: all. */
+zs_status zs_rechunk_opts_set_vars(zs_rechunk_opts *o, const char *list);
+/**
+ * A store for intermediate chunks, used only when one pass would exceed
+ * the memory bound (any writable store name; it must not exist, and it is
+ * removed afterwards).  NULL (default): OUT.tmp beside a folder or zip
+ * output; other outputs then need one.
+ */
+zs_status zs_rechunk_opts_set_temp(zs_rechunk_opts *o, const char *store);
+
+/** A planned rechunking. */
+typedef struct zs_rechunk zs_rechunk;
+
+/**
+ * Plan the copy of ds (which must stay open) with w's chunks (dimensions
+ * left out keep the source's) within the context's memory bound
+ * (zs_ctx_set_memory; default 1 GiB) for the whole process: one pass when
+ * a source block and the output chunks it fills fit, else two passes
+ * through intermediate chunks, as rechunker plans.  Fails with
+ * ZS_ERR_RANGE when a single chunk does not fit.
+ */
+zs_status zs_rechunk_plan(zs_dataset *ds, const zs_rechunk_opts *o,
+                          const zs_write_opts *w, zs_rechunk **out);
+void zs_rechunk_plan_free(zs_rechunk *r);
+/** The plan: per variable the chunks in and out, passes, objects and
+ *  bytes read and written, and peak memory. */
+zs_status zs_rechunk_describe(const zs_rechunk *r, zs_line_fn fn,
+                              void *user);
+/** Write the store; coordinates, attributes and encodings are copied. */
+zs_status zs_rechunk_run(zs_rechunk *r, const char *out);
 
 #ifdef __cplusplus
 }

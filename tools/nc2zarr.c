@@ -17,20 +17,14 @@
 static void usage(void)
 {
     puts("Usage: nc2zarr [OPTIONS] INPUT... -o STORE\n"
-"Convert NetCDF files to a consolidated Zarr v2 store.  Several inputs are\n"
+"Convert NetCDF files to a consolidated Zarr store (v2, or v3 with\n"
+"--zarr-format 3, sharded with --shards).  Several inputs are\n"
 "concatenated along their record (time) dimension, in time order.\n"
 "\n"
 "INPUT is a file, a quoted glob (\"era5/*.nc\"), or a directory searched\n"
 "recursively for files matching --pattern.\n"
 "\n"
 "Options:\n"
-"  -o, --output STORE       the store to write: a directory, NAME.zip,\n"
-"                           s3://BUCKET/PREFIX or - (a tar stream on\n"
-"                           standard output); required unless -n\n"
-"  -c, --chunks SPEC        chunk lengths per dimension, e.g.\n"
-"                           time=24,latitude=-1,longitude=-1 (-1: whole)\n"
-"      --compressor SPEC    blosc:lz4:5:shuffle (default), zstd:3, lz4,\n"
-"                           zlib:1, gzip:5 or none\n"
 "      --vars LIST          keep only these variables (and their\n"
 "                           coordinates), comma-separated\n"
 "      --exclude LIST       drop these variables\n"
@@ -43,27 +37,22 @@ static void usage(void)
 "      --files-from FILE    read input names from FILE, one per line\n"
 "                           (- for standard input)\n"
 "  -n, --dry-run            print the plan and write nothing\n"
-"  -j, --jobs N             worker processes (default: all cores)\n"
-"      --overwrite          replace an existing STORE\n"
-"      --progress           always show the progress bar\n"
-"  -q, --quiet              no progress bar, no warnings\n"
-TOOL_NET_HELP
-"  -h, --help               show this help and exit\n"
-"  -V, --version            show the version and exit\n"
 "\n"
-"Store names are described in zstore(5).  A directory store is written\n"
-"to STORE.partial and renamed to STORE when complete; .zmetadata is\n"
-"written last.  Exit status: 0 on success, 1 on failure, 2 on usage\n"
-"errors.");
+TOOL_WRITE_HELP
+"                           (-o is required unless -n)\n"
+"\n"
+TOOL_HELP
+"\n"
+"A directory store is written to STORE.partial and renamed to STORE when\n"
+"complete; the consolidated metadata is written last.  -j sets the worker\n"
+"processes (at most 64).  Exit status: 0 on success, 1 on failure, 2 on\n"
+"usage errors.");
 }
 
-enum { OPT_COMPRESSOR = 256, OPT_VARS, OPT_EXCLUDE, OPT_UNPACK, OPT_OVERLAP,
-       OPT_PATTERN, OPT_FILES_FROM, OPT_OVERWRITE, OPT_PROGRESS };
+enum { OPT_VARS = 256, OPT_EXCLUDE, OPT_UNPACK, OPT_OVERLAP, OPT_PATTERN,
+       OPT_FILES_FROM };
 
 static const struct option longopts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"chunks", required_argument, NULL, 'c'},
-    {"compressor", required_argument, NULL, OPT_COMPRESSOR},
     {"vars", required_argument, NULL, OPT_VARS},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"unpack", no_argument, NULL, OPT_UNPACK},
@@ -71,14 +60,17 @@ static const struct option longopts[] = {
     {"pattern", required_argument, NULL, OPT_PATTERN},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"dry-run", no_argument, NULL, 'n'},
-    {"jobs", required_argument, NULL, 'j'},
-    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"quiet", no_argument, NULL, 'q'},
-    TOOL_NET_LONGOPTS,
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
+    TOOL_WRITE_LONGOPTS,
+    TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
+};
+
+static const tool_hint hints[] = {
+    {"overlap policy", "--on-overlap first|last"},
+    {"unpacking", "--unpack"},
+    {"to keep", "--vars"},
+    {"to exclude", "--exclude"},
+    {NULL, NULL},
 };
 
 /* ---- the list of input files ------------------------------------------ */
@@ -209,111 +201,71 @@ static void read_list(inputs *in, const char *file)
 
 /* ---- main ---------------------------------------------------------------- */
 
-static void print_line(void *user, const char *line)
+static int overlap_arg(const tool *t, const char *s)
 {
-    (void)user;
-    puts(line);
+    if (!strcmp(s, "first"))
+        return ZS_OVERLAP_FIRST;
+    if (!strcmp(s, "last"))
+        return ZS_OVERLAP_LAST;
+    if (strcmp(s, "error"))
+        tool_usage_error(t, "--on-overlap must be error, first or last");
+    return ZS_OVERLAP_ERROR;
 }
 
-typedef struct args {
-    zs_ctx *ctx;
-    const char *out;
-    const char *chunks, *compressor, *vars, *exclude, *files_from;
-    int unpack, overlap, dry, jobs, overwrite, progress, quiet;
-} args;
-
-static void parse(tool *t, args *a, inputs *in, int argc, char **argv)
+/* The options: the conversion's into o, the shared ones into t. */
+static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
+                  const char **files_from, int argc, char **argv)
 {
     int c;
-    while ((c = getopt_long(argc, argv, "o:c:nj:qhV", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "n" TOOL_WRITE_SHORTOPTS
+                            TOOL_SHORTOPTS, longopts, NULL)) != -1)
         switch (c) {
-        case 'o': a->out = optarg; break;
-        case 'c': a->chunks = optarg; break;
-        case OPT_COMPRESSOR: a->compressor = optarg; break;
-        case OPT_VARS: a->vars = optarg; break;
-        case OPT_EXCLUDE: a->exclude = optarg; break;
-        case OPT_UNPACK: a->unpack = 1; break;
+        case OPT_VARS:
+            if (zs_convert_opts_set_vars(o, optarg) != ZS_OK)
+                tool_bad_value(t, "--vars");
+            break;
+        case OPT_EXCLUDE:
+            if (zs_convert_opts_set_exclude(o, optarg) != ZS_OK)
+                tool_bad_value(t, "--exclude");
+            break;
+        case OPT_UNPACK: zs_convert_opts_set_unpack(o, 1); break;
         case OPT_OVERLAP:
-            if (!strcmp(optarg, "first"))
-                a->overlap = ZS_OVERLAP_FIRST;
-            else if (!strcmp(optarg, "last"))
-                a->overlap = ZS_OVERLAP_LAST;
-            else if (!strcmp(optarg, "error"))
-                a->overlap = ZS_OVERLAP_ERROR;
-            else
-                tool_usage_error(t, "--on-overlap must be error, first or "
-                                 "last");
+            zs_convert_opts_set_overlap(o, overlap_arg(t, optarg));
             break;
         case OPT_PATTERN: in->pattern = optarg; break;
-        case OPT_FILES_FROM: a->files_from = optarg; break;
-        case 'n': a->dry = 1; break;
-        case 'j': a->jobs = tool_int_arg(t, "--jobs", optarg, 1, 64); break;
-        case OPT_OVERWRITE: a->overwrite = 1; break;
-        case OPT_PROGRESS: a->progress = 1; break;
-        case 'q': a->quiet = 1; break;
-        case TOOL_OPT_RETRIES: case TOOL_OPT_TIMEOUT: case TOOL_OPT_INSECURE:
-            tool_net_option(t, a->ctx, c, optarg);
-            break;
-        case 'h': usage(); exit(tool_close_stdout(t));
-        case 'V': tool_version(t);
+        case OPT_FILES_FROM: *files_from = optarg; break;
+        case 'n': *dry = 1; break;
         default:
-            fprintf(stderr, "Try '%s --help' for more information.\n",
-                    t->prog);
-            exit(TOOL_USAGE);
+            if (!tool_option(t, c, optarg))
+                tool_bad_option(t);
         }
-    if (!a->out && !a->dry)
+    if (!t->out && !*dry)
         tool_usage_error(t, "missing -o STORE");
-    if (optind >= argc && !a->files_from)
+    if (optind >= argc && !*files_from)
         tool_usage_error(t, "no input files");
-}
-
-static zs_status set_options(tool *t, zs_convert_opts *o, const args *a)
-{
-    zs_status st = ZS_OK;
-    if (a->chunks && (st = zs_convert_opts_set_chunks(o, a->chunks)))
-        tool_usage_error(t, "invalid --chunks '%s' (want DIM=N,...; N >= 1 "
-                         "or -1)", a->chunks);
-    if (a->compressor &&
-        (st = zs_convert_opts_set_compressor(o, a->compressor)))
-        tool_usage_error(t, "invalid --compressor '%s'", a->compressor);
-    if (a->vars)
-        st = zs_convert_opts_set_vars(o, a->vars);
-    if (st == ZS_OK && a->exclude)
-        st = zs_convert_opts_set_exclude(o, a->exclude);
-    if (st == ZS_OK)
-        st = zs_convert_opts_set_unpack(o, a->unpack);
-    if (st == ZS_OK)
-        st = zs_convert_opts_set_overlap(o, a->overlap);
-    if (st == ZS_OK)
-        st = zs_convert_opts_set_overwrite(o, a->overwrite);
-    return st;
 }
 
 int main(int argc, char **argv)
 {
     tool t;
-    args a;
     inputs in;
-    zs_ctx *ctx;
     zs_convert_opts *o = NULL;
     zs_convert *cv = NULL;
+    const char *files_from = NULL;
+    int dry = 0, rc = TOOL_FAIL;
     zs_status st;
-    int rc = TOOL_FAIL;
-    if (zs_ctx_new(&ctx) != ZS_OK) {
-        fputs("nc2zarr: out of memory\n", stderr);
+    tool_start(&t, "nc2zarr", argc, argv, true, usage, hints);
+    if (zs_convert_opts_new(t.ctx, &o) != ZS_OK)
         return TOOL_FAIL;
-    }
-    tool_init(&t, "nc2zarr", ctx);
-    memset(&a, 0, sizeof a);
-    a.ctx = ctx;
     memset(&in, 0, sizeof in);
     in.pattern = "*.nc";
     in.t = &t;
-    parse(&t, &a, &in, argc, argv);
-    t.quiet = a.quiet;
-    t.progress = !a.quiet && !a.dry && (a.progress || isatty(2));
-    if (a.files_from)
-        read_list(&in, a.files_from);
+    parse(&t, o, &in, &dry, &files_from, argc, argv);
+    tool_ready(&t, !dry);
+    /* an exact copy: the history stays the files' own */
+    zs_write_opts_set_history(t.w, NULL);
+    if (files_from)
+        read_list(&in, files_from);
     for (int i = optind; i < argc; i++)
         expand(&in, argv[i]);
     if (in.failed)
@@ -322,40 +274,34 @@ int main(int argc, char **argv)
         tool_msg(&t, "no input files");
         goto done;
     }
-    if (a.jobs)
-        zs_ctx_set_threads(ctx, a.jobs);
-    zs_ctx_set_progress(ctx, tool_progress, &t);
     signal(SIGPIPE, SIG_IGN);
     /* past a file size limit, let write() fail with EFBIG and report it
      * rather than be killed */
     signal(SIGXFSZ, SIG_IGN);
-    st = zs_convert_opts_new(&o);
-    if (st == ZS_OK)
-        st = set_options(&t, o, &a);
-    if (st == ZS_OK)
-        st = zs_convert_plan(ctx, (const char *const *)in.v, in.n, o, &cv);
+    st = zs_convert_plan(t.ctx, (const char *const *)in.v, in.n, o, t.w,
+                         &cv);
     if (st != ZS_OK) {
-        tool_err(&t, ctx, NULL, st);
+        tool_err(&t, NULL, st);
         goto done;
     }
-    if (a.dry) {
-        zs_convert_describe(cv, print_line, NULL);
+    if (dry) {
+        zs_convert_describe(cv, tool_print_line, NULL);
         rc = tool_close_stdout(&t);
         goto done;
     }
     tool_catch_signals();
-    st = zs_convert_run(cv, a.out);
+    st = zs_convert_run(cv, t.out);
     tool_progress_end(&t);
     if (st != ZS_OK) {
-        tool_err(&t, ctx, a.out, st);
+        tool_err(&t, t.out, st);
         rc = tool_fail_status(st);
         goto done;
     }
     rc = tool_close_stdout(&t);
 done:
-    zs_convert_free(cv);
+    zs_convert_plan_free(cv);
     zs_convert_opts_free(o);
-    zs_ctx_free(ctx);
+    tool_finish(&t);
     for (size_t i = 0; i < in.n; i++)
         free(in.v[i]);
     free(in.v);

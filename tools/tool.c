@@ -113,36 +113,167 @@ static void env_options(const char *prog, zs_ctx *ctx)
     free(f);
 }
 
-void tool_init(tool *t, const char *prog, zs_ctx *ctx)
+/* The command line as typed (before getopt reorders it), for the
+ * history attribute. */
+static char *command_line(const char *prog, int argc, char **argv)
+{
+    size_t n = strlen(prog) + 1;
+    char *s;
+    for (int i = 1; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    if (!(s = malloc(n)))
+        return NULL;
+    strcpy(s, prog);
+    for (int i = 1; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+void tool_start(tool *t, const char *prog, int argc, char **argv,
+                bool writes, void (*usage)(void), const tool_hint *hints)
 {
     memset(t, 0, sizeof *t);
     t->prog = prog;
-    if (ctx) {
-        zs_ctx_set_log(ctx, log_cb, t);
-        env_options(prog, ctx);
+    t->usage = usage;
+    t->hints = hints;
+    if (zs_ctx_new(&t->ctx) != ZS_OK ||
+        !(t->history = command_line(prog, argc, argv)) ||
+        (writes && zs_write_opts_new(t->ctx, &t->w) != ZS_OK)) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        exit(TOOL_FAIL);
     }
+    zs_ctx_set_log(t->ctx, log_cb, t);
+    env_options(prog, t->ctx);
 }
 
-bool tool_net_option(tool *t, zs_ctx *ctx, int c, const char *arg)
+void tool_finish(tool *t)
+{
+    zs_write_opts_free(t->w);
+    zs_ctx_free(t->ctx);
+    free(t->history);
+    t->w = NULL;
+    t->ctx = NULL;
+    t->history = NULL;
+}
+
+void tool_bad_value(const tool *t, const char *opt)
+{
+    tool_usage_error(t, "invalid %s: %s", opt, zs_ctx_message(t->ctx));
+}
+
+void tool_bad_option(const tool *t)
+{
+    fprintf(stderr, "Try '%s --help' for more information.\n", t->prog);
+    exit(TOOL_USAGE);
+}
+
+static void version(const tool *t) __attribute__((noreturn));
+static void version(const tool *t)
+{
+    printf("%s (zstore) %s\n", t->prog, zs_version());
+    exit(tool_close_stdout(t));
+}
+
+/* A network option, passed on to the context. */
+static void net_option(tool *t, const char *name, const char *opt,
+                       const char *arg, int max)
 {
     char buf[32];
+    snprintf(buf, sizeof buf, "%d", tool_int_arg(t, opt, arg, max > 100
+                                                     ? 1 : 0, max));
+    zs_ctx_set_option(t->ctx, name, buf);
+}
+
+/* Options of tools that write a store. */
+static bool write_option(tool *t, int c, const char *arg)
+{
     switch (c) {
-    case TOOL_OPT_RETRIES:
-        snprintf(buf, sizeof buf, "%d",
-                 tool_int_arg(t, "--retries", arg, 0, 100));
-        zs_ctx_set_option(ctx, "http.retries", buf);
+    case 'o': t->out = arg; return true;
+    case TOOL_OPT_OVERWRITE: zs_write_opts_set_overwrite(t->w, 1); return true;
+    case 'c':
+        if (zs_write_opts_set_chunks(t->w, arg) != ZS_OK)
+            tool_bad_value(t, "--chunks");
         return true;
-    case TOOL_OPT_TIMEOUT:
-        snprintf(buf, sizeof buf, "%d",
-                 tool_int_arg(t, "--timeout", arg, 1, 86400));
-        zs_ctx_set_option(ctx, "http.timeout", buf);
+    case TOOL_OPT_SHARDS:
+        if (zs_write_opts_set_shards(t->w, arg) != ZS_OK)
+            tool_bad_value(t, "--shards");
         return true;
-    case TOOL_OPT_INSECURE:
-        zs_ctx_set_option(ctx, "http.insecure", "1");
+    case TOOL_OPT_FORMAT:
+        if (zs_write_opts_set_format(t->w, tool_int_arg(t, "--zarr-format",
+                                                        arg, 2, 3)) != ZS_OK)
+            tool_bad_value(t, "--zarr-format");
+        return true;
+    case TOOL_OPT_COMPRESSOR:
+        if (zs_write_opts_set_compressor(t->w, arg) != ZS_OK)
+            tool_bad_value(t, "--compressor");
         return true;
     default:
         return false;
     }
+}
+
+bool tool_option(tool *t, int c, const char *arg)
+{
+    uint64_t mem;
+    char *end;
+    if (t->w && write_option(t, c, arg))
+        return true;
+    switch (c) {
+    case 'j':
+        zs_ctx_set_threads(t->ctx, tool_int_arg(t, "--jobs", arg, 1, 1024));
+        return true;
+    case 'q': t->quiet = 1; return true;
+    case TOOL_OPT_PROGRESS: t->want_progress = 1; return true;
+    case 'm':
+        errno = 0;
+        mem = strtoull(arg, &end, 10);
+        switch (errno || end == arg || *arg == '-' ? '?' : *end) {
+        case 'k': case 'K': mem <<= 10; end++; break;
+        case 'm': case 'M': mem <<= 20; end++; break;
+        case 'g': case 'G': mem <<= 30; end++; break;
+        case 't': case 'T': mem <<= 40; end++; break;
+        case 0: break;
+        default: mem = 0; break;
+        }
+        if ((*end && strcmp(end, "B") && strcmp(end, "iB")) ||
+            mem < ((uint64_t)1 << 20))
+            tool_usage_error(t, "invalid --memory '%s' (a size of at least "
+                             "1M, such as 512M or 2G)", arg);
+        zs_ctx_set_memory(t->ctx, mem);
+        return true;
+    case TOOL_OPT_RETRIES:
+        net_option(t, "http.retries", "--retries", arg, 100);
+        return true;
+    case TOOL_OPT_TIMEOUT:
+        net_option(t, "http.timeout", "--timeout", arg, 86400);
+        return true;
+    case TOOL_OPT_INSECURE:
+        zs_ctx_set_option(t->ctx, "http.insecure", "1");
+        return true;
+    case 'h':
+        t->usage();
+        exit(tool_close_stdout(t));
+    case 'V':
+        version(t);
+    default:
+        return false;
+    }
+}
+
+void tool_ready(tool *t, bool bar)
+{
+    t->progress = bar && !t->quiet && (t->want_progress || isatty(2));
+    if (t->w)
+        zs_write_opts_set_history(t->w, t->history);
+    zs_ctx_set_progress(t->ctx, tool_progress, t);
+}
+
+void tool_print_line(void *user, const char *line)
+{
+    (void)user;
+    puts(line);
 }
 
 void tool_msg(const tool *t, const char *fmt, ...)
@@ -155,16 +286,32 @@ void tool_msg(const tool *t, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-void tool_err(const tool *t, zs_ctx *ctx, const char *path, zs_status st)
+/* The flags a message calls for: the tool's hints it mentions, and
+ * --overwrite for an output that exists. */
+static void hints_of(const tool *t, const char *m, zs_status st, char *buf,
+                     size_t size)
 {
-    const char *m = ctx ? zs_ctx_message(ctx) : "";
+    size_t n = 0;
+    buf[0] = 0;
+    if (st == ZS_ERR_EXISTS)
+        n += (size_t)snprintf(buf, size, " (use --overwrite to replace it)");
+    for (const tool_hint *h = t->hints; h && h->concept && n < size; h++)
+        if (strstr(m, h->concept) && !strstr(buf, h->flag))
+            n += (size_t)snprintf(buf + n, size - n, " (%s)", h->flag);
+}
+
+void tool_err(const tool *t, const char *path, zs_status st)
+{
+    const char *m = t->ctx ? zs_ctx_message(t->ctx) : "";
+    char hint[256];
     if (!*m)
         m = zs_strerror(st);
+    hints_of(t, m, st, hint, sizeof hint);
     /* the library names the path itself in most messages */
     if (path && strncmp(m, path, strlen(path)) != 0)
-        fprintf(stderr, "%s: %s: %s\n", t->prog, path, m);
+        fprintf(stderr, "%s: %s: %s%s\n", t->prog, path, m, hint);
     else
-        fprintf(stderr, "%s: %s\n", t->prog, m);
+        fprintf(stderr, "%s: %s%s\n", t->prog, m, hint);
 }
 
 void tool_usage_error(const tool *t, const char *fmt, ...)
@@ -251,8 +398,3 @@ void tool_progress_end(tool *t)
     t->drawn = 0;
 }
 
-void tool_version(const tool *t)
-{
-    printf("%s (zstore) %s\n", t->prog, zs_version());
-    exit(tool_close_stdout(t));
-}

@@ -24,18 +24,8 @@ static void usage(void)
 "                   exit status 1 if there are any\n"
 "      --stats      print the requests made and bytes read for each\n"
 "                   store to standard error (-v: in the summary)\n"
-"  -j, --jobs N     threads (default: all cores)\n"
-"      --retries N  retry failed network requests N times (default 5)\n"
-"      --timeout SEC\n"
-"                   network timeout: to connect, and without progress\n"
-"                   (default 30)\n"
-"      --insecure   do not verify TLS certificates (unsafe)\n"
-"  -h, --help       show this help and exit\n"
-"  -V, --version    show the version and exit\n"
 "\n"
-"Stores: a directory, a .zip file, http:// or https:// (reading),\n"
-"s3://BUCKET/PREFIX, or - for a tar stream on standard input or output;\n"
-"see zstore(5).\n"
+TOOL_HELP
 "\n"
 "Exit status: 0 on success, 1 on failure (or problems found by --check),\n"
 "2 on usage errors.");
@@ -49,18 +39,9 @@ static const struct option longopts[] = {
     {"checksum", no_argument, NULL, OPT_CHECKSUM},
     {"check", no_argument, NULL, OPT_CHECK},
     {"stats", no_argument, NULL, OPT_STATS},
-    {"jobs", required_argument, NULL, 'j'},
-    TOOL_NET_LONGOPTS,
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
+    TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
-
-static void print_line(void *user, const char *line)
-{
-    (void)user;
-    puts(line);
-}
 
 /* Variables of the whole tree, for --checksum and --check. */
 typedef struct vars {
@@ -103,7 +84,7 @@ static int cmp_stream(const void *a, const void *b)
     return cmp_path(a, b);
 }
 
-static int checksum(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
+static int checksum(tool *t, zs_dataset *ds, const char *name)
 {
     vars vs = {0};
     char (*hex)[65];
@@ -117,7 +98,7 @@ static int checksum(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
     for (size_t i = 0; i < vs.n; i++) {
         zs_status st = zs_var_checksum(vs.v[i], hex[i]);
         if (st != ZS_OK) {
-            tool_err(t, ctx, name, st);
+            tool_err(t, name, st);
             rc = TOOL_FAIL;
             hex[i][0] = 0;
         }
@@ -161,7 +142,7 @@ static void problem(void *user, const char *var, const char *key,
         printf("%s: %s\n", key, message);
 }
 
-static int check(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
+static int check(tool *t, zs_dataset *ds, const char *name)
 {
     vars vs = {0};
     check_out c = {0};
@@ -173,7 +154,7 @@ static int check(tool *t, zs_ctx *ctx, zs_dataset *ds, const char *name)
         uint64_t bad = 0;
         zs_status st = zs_var_check(vs.v[i], problem, &c, &bad);
         if (st != ZS_OK) {
-            tool_err(t, ctx, name, st);
+            tool_err(t, name, st);
             rc = TOOL_FAIL;
         }
     }
@@ -194,37 +175,26 @@ int main(int argc, char **argv)
     zs_ctx *ctx;
     int c, verbose = 0, json = 0, sums = 0, chk = 0, stats = 0;
     int rc = TOOL_OK, ndocs = 0;
-    if (zs_ctx_new(&ctx) != ZS_OK) {
-        fputs("zinfo: out of memory\n", stderr);
-        return TOOL_FAIL;
-    }
-    tool_init(&t, "zinfo", ctx);
-    while ((c = getopt_long(argc, argv, "vj:hV", longopts, NULL)) != -1)
+    tool_start(&t, "zinfo", argc, argv, false, usage, NULL);
+    ctx = t.ctx;
+    while ((c = getopt_long(argc, argv, "v" TOOL_SHORTOPTS, longopts,
+                            NULL)) != -1)
         switch (c) {
         case 'v': verbose = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_CHECKSUM: sums = 1; break;
         case OPT_CHECK: chk = 1; break;
         case OPT_STATS: stats = 1; break;
-        case 'j':
-            zs_ctx_set_threads(ctx, tool_int_arg(&t, "--jobs", optarg, 1,
-                                                 1024));
-            break;
-        case TOOL_OPT_RETRIES: case TOOL_OPT_TIMEOUT: case TOOL_OPT_INSECURE:
-            tool_net_option(&t, ctx, c, optarg);
-            break;
-        case 'h': usage(); zs_ctx_free(ctx); return tool_close_stdout(&t);
-        case 'V': zs_ctx_free(ctx); tool_version(&t);
         default:
-            fprintf(stderr, "Try 'zinfo --help' for more information.\n");
-            zs_ctx_free(ctx);
-            return TOOL_USAGE;
+            if (!tool_option(&t, c, optarg))
+                tool_bad_option(&t);
         }
     if (optind >= argc)
         tool_usage_error(&t, "no store or file given");
     if (json + sums + chk > 1)
         tool_usage_error(&t, "--json, --checksum and --check exclude each "
                          "other");
+    tool_ready(&t, false);
     /* several JSON documents make one JSON list */
     if (json && argc - optind > 1)
         fputs("[\n", stdout);
@@ -233,17 +203,17 @@ int main(int argc, char **argv)
         zs_dataset *ds;
         zs_status st = zs_dataset_open(ctx, name, &ds);
         if (st != ZS_OK) {
-            tool_err(&t, ctx, name, st);
+            tool_err(&t, name, st);
             rc = TOOL_FAIL;
             continue;
         }
         if (argc - optind > 1 && (sums || chk))
             printf("# %s\n", name);
         if (sums) {
-            if (checksum(&t, ctx, ds, name) != TOOL_OK)
+            if (checksum(&t, ds, name) != TOOL_OK)
                 rc = TOOL_FAIL;
         } else if (chk) {
-            if (check(&t, ctx, ds, name) != TOOL_OK)
+            if (check(&t, ds, name) != TOOL_OK)
                 rc = TOOL_FAIL;
         } else if (json) {
             char *text = NULL;
@@ -260,10 +230,10 @@ int main(int argc, char **argv)
         } else {
             st = zs_dataset_describe(ds, ZS_DESCRIBE_STORAGE |
                                      (verbose ? ZS_DESCRIBE_ATTRS : 0),
-                                     print_line, NULL);
+                                     tool_print_line, NULL);
         }
         if (st != ZS_OK) {
-            tool_err(&t, ctx, name, st);
+            tool_err(&t, name, st);
             rc = TOOL_FAIL;
         }
         if (stats || (verbose && !json && !sums && !chk)) {
@@ -281,7 +251,7 @@ int main(int argc, char **argv)
     }
     if (json && argc - optind > 1)
         fputs("]\n", stdout);
-    zs_ctx_free(ctx);
+    tool_finish(&t);
     if (tool_close_stdout(&t) != TOOL_OK)
         rc = TOOL_FAIL;
     return rc;

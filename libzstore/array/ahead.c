@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 
 struct zsi_ahead {
     /* the box the caller will read next, not started yet */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 
 static bool host_big_endian(void)
 {
@@ -166,18 +166,28 @@ zs_status zsi_array_from_meta(zs_store *s, const char *path,
 }
 
 /* Replace the codec specs of the metadata by the codecs' own full
- * configurations, so that what we write names every parameter. */
+ * configurations, in the spelling of the array's format, so that what we
+ * write names every parameter. */
 static zs_status specs_from_chain(zs_array *a)
 {
     size_t nf = a->meta.nfilters;
+    int fmt = a->meta.zarr_format;
     for (size_t i = 0; i < a->chain.n; i++) {
         zsi_codec *c = a->chain.codecs[i];
-        zsi_codec_spec *sp = i < nf ? &a->meta.filters[i]
-                                    : a->meta.compressor;
+        zsi_codec_spec *sp = fmt == 3 ? &a->meta.codecs[i]
+                             : i < nf ? &a->meta.filters[i]
+                                      : a->meta.compressor;
         zsi_kv kv = {NULL, 0};
-        if (!sp || !c->cls->config)
+        if (!sp)
             continue;
-        if (c->cls->config(c->state, &kv) != ZS_OK)
+        if (fmt == 3) {
+            char *name = zsi_codec_v3_name(c);
+            if (!name)
+                return zsi_nomem(a->ctx);
+            free(sp->id);
+            sp->id = name;
+        }
+        if (zsi_codec_config(c, fmt, &kv) != ZS_OK)
             return zsi_nomem(a->ctx);
         zsi_kv_free(&sp->cfg);
         sp->cfg = kv;
@@ -185,22 +195,82 @@ static zs_status specs_from_chain(zs_array *a)
     return ZS_OK;
 }
 
+/* The sharding_indexed codec around the array's codecs: inner chunks of
+ * the current chunk shape in shards of shape shard, the index (bytes,
+ * crc32c) at the end, as zarr-python writes it by default. */
+static zs_status shard_spec(zs_array *a, const uint64_t *shard,
+                            zsi_codec_spec *sp)
+{
+    static const char index_codecs[] =
+        "[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+        "{\"name\":\"crc32c\"}]";
+    int64_t inner[ZS_MAX_DIMS];
+    zsi_buf codecs = ZSI_BUF_INIT;
+    zs_status st;
+    for (int d = 0; d < a->meta.ndim; d++) {
+        if (shard[d] % a->meta.chunks[d])
+            return zsi_err(a->ctx, ZS_ERR_INVALID, "%s: shard length %llu "
+                           "is not a multiple of the chunk length %llu",
+                           a->path, (unsigned long long)shard[d],
+                           (unsigned long long)a->meta.chunks[d]);
+        inner[d] = (int64_t)a->meta.chunks[d];
+    }
+    st = zsi_meta_v3_format_codecs(a->ctx, a->meta.codecs, a->meta.ncodecs,
+                                   &codecs);
+    memset(sp, 0, sizeof *sp);
+    if (st == ZS_OK &&
+        (!(sp->id = zsi_strdup("sharding_indexed")) ||
+         !zsi_kv_set_ints(&sp->cfg, "chunk_shape", inner,
+                          (size_t)a->meta.ndim) ||
+         !zsi_kv_set_json(&sp->cfg, "codecs", (char *)codecs.data) ||
+         !zsi_kv_set_json(&sp->cfg, "index_codecs", index_codecs) ||
+         !zsi_kv_set_string(&sp->cfg, "index_location", "end")))
+        st = zsi_nomem(a->ctx);
+    zsi_buf_free(&codecs);
+    if (st != ZS_OK)
+        zsi_codec_spec_free(sp);
+    return st;
+}
+
+/* Wrap the (inner) codecs of a new v3 array in sharding. */
+static zs_status make_sharded(zs_array *a, const uint64_t *shard)
+{
+    zsi_codec_spec sp;
+    zs_status st = shard_spec(a, shard, &sp);
+    if (st != ZS_OK)
+        return st;
+    for (size_t i = 0; i < a->meta.ncodecs; i++)
+        zsi_codec_spec_free(&a->meta.codecs[i]);
+    a->meta.codecs[0] = sp;
+    a->meta.ncodecs = 1;
+    memcpy(a->meta.chunks, shard, sizeof(uint64_t) * (size_t)a->meta.ndim);
+    zsi_chain_free(&a->chain);
+    zsi_chain_init(&a->chain);
+    return chain_v3(a);
+}
+
 zs_status zsi_array_create(zs_store *s, const char *path,
-                           const zsi_array_meta *m, zs_array **out)
+                           const zsi_array_meta *m, const uint64_t *shard,
+                           zs_array **out)
 {
     zs_array *a;
     zs_status st;
-    if (m->zarr_format != 2 || m->order != 'C')
+    if (m->order != 'C' || (m->zarr_format != 2 && m->zarr_format != 3))
         return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED,
-                       "%s: only Zarr v2 arrays in C order can be written",
-                       path);
+                       "%s: only Zarr v2 and v3 arrays in C order can be "
+                       "written", path);
+    if (shard && m->zarr_format != 3)
+        return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED, "%s: sharding needs Zarr "
+                       "v3", path);
     st = array_new(s, path, m, &a);
     if (st == ZS_OK)
-        st = chain_v2(a);
-    if (st == ZS_OK)
-        st = setup_grid(a);
+        st = m->zarr_format == 3 ? chain_v3(a) : chain_v2(a);
     if (st == ZS_OK)
         st = specs_from_chain(a);
+    if (st == ZS_OK && shard)
+        st = make_sharded(a, shard);
+    if (st == ZS_OK)
+        st = setup_grid(a);
     if (st != ZS_OK) {
         zs_array_close(a);
         return st;
@@ -209,8 +279,10 @@ zs_status zsi_array_create(zs_store *s, const char *path,
     return ZS_OK;
 }
 
-zs_status zsi_array_format_zarray(zs_array *a, int lvl, zsi_buf *out)
+zs_status zsi_array_format_meta(zs_array *a, int lvl, zsi_buf *out)
 {
+    if (a->meta.zarr_format == 3)
+        return zsi_meta_v3_format_array(a->ctx, &a->meta, lvl, out);
     return zsi_meta_v2_format_array(a->ctx, &a->meta, lvl, out);
 }
 
@@ -305,6 +377,78 @@ int zs_array_fill(const zs_array *a, void *item)
     else if (item)
         memcpy(item, a->meta.fill, a->itemsize);
     return 1;
+}
+
+const zsi_array_meta *zsi_array_meta_of(const zs_array *a)
+{
+    return &a->meta;
+}
+
+zs_store *zsi_array_store(const zs_array *a) { return a->store; }
+const char *zsi_array_path(const zs_array *a) { return a->path; }
+zs_ctx *zsi_array_ctx(const zs_array *a) { return a->ctx; }
+uint64_t zsi_array_nchunks(const zs_array *a) { return a->nchunks; }
+bool zsi_array_sharded(const zs_array *a) { return a->shard != NULL; }
+const char *zsi_array_codecs_desc(const zs_array *a)
+{
+    return a->chain.desc;
+}
+
+uint64_t zsi_array_nobjects(const zs_array *a)
+{
+    uint64_t n = 1;
+    if (!a->shard)
+        return a->nchunks;
+    for (int d = 0; d < a->meta.ndim; d++)
+        n *= a->meta.shape[d] == 0
+                 ? 0 : (a->meta.shape[d] - 1) / a->meta.chunks[d] + 1;
+    return n;
+}
+
+const uint64_t *zsi_array_write_unit(const zs_array *a)
+{
+    return a->meta.chunks;   /* the shard shape when sharded */
+}
+
+void zsi_array_set_read_once(zs_array *a, bool on) { a->streaming = on; }
+void zsi_array_set_skip_fill(zs_array *a, bool on)
+{
+    a->skip_fill_chunks = on;
+}
+
+void zsi_array_retarget(zs_array *a, zs_store *s)
+{
+    zsi_array_ahead_stop(a);
+    a->store = s;
+}
+
+bool zsi_array_is_chunk_key(const zs_array *a, const char *rest)
+{
+    const char *p = rest;
+    int parts = 0;
+    if (a->meta.zarr_format == 3 && a->meta.v3_default_keys) {
+        if (*p != 'c')
+            return false;
+        p++;
+        if (a->meta.ndim == 0)
+            return *p == 0;
+        if (*p++ != a->meta.sep)
+            return false;
+    }
+    for (;;) {
+        const char *q = p;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q == p)
+            return false;
+        parts++;
+        if (*q == 0)
+            break;
+        if (*q != a->meta.sep)
+            return false;
+        p = q + 1;
+    }
+    return parts == (a->meta.ndim ? a->meta.ndim : 1);
 }
 
 /* ---- chunks ----------------------------------------------------------- */
@@ -482,7 +626,7 @@ zs_status zsi_array_load_chunk_into(zs_array *a, const uint64_t *cidx,
 }
 
 /* True if every element of a decoded chunk equals the fill value. */
-static bool all_fill(const zs_array *a, const uint8_t *p)
+bool zsi_array_all_fill(const zs_array *a, const uint8_t *p)
 {
     size_t w = a->itemsize;
     if (!a->meta.has_fill || a->meta.dtype == ZS_DT_STRING)
@@ -511,54 +655,55 @@ void zsi_turn_pass(zsi_turn *t, size_t i)
     pthread_mutex_unlock(&t->lock);
 }
 
-zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
-                                const void *data, zsi_turn *turn, size_t task)
+zs_status zsi_array_encode_chunk(zs_array *a, const void *data, zsi_buf *enc,
+                                 bool *skip)
 {
-    zsi_buf key = ZSI_BUF_INIT, enc = ZSI_BUF_INIT, tmp = ZSI_BUF_INIT;
+    zsi_buf tmp = ZSI_BUF_INIT;
     const uint8_t *src = data;
     size_t n = a->chunk_bytes;
-    zs_status st = zsi_array_chunk_key(a, cidx, &key);
-    if (st != ZS_OK)
-        return st;
-    if (a->meta.dtype == ZS_DT_STRING)
-        n = 0;   /* the vlen layout knows its own size */
-    if (a->skip_fill_chunks && all_fill(a, src)) {
-        if (turn)
-            zsi_turn_wait(turn, task);
-        st = zs_store_erase(a->store, (char *)key.data);
-        goto done;
-    }
-    if (a->swap) {
-        if (!zsi_buf_append(&tmp, src, n)) {
-            st = zsi_nomem(a->ctx);
-            goto done;
-        }
-        zsi_byteswap(tmp.data, n / swap_width(a), swap_width(a));
-        src = tmp.data;
-    }
+    zs_status st;
+    *skip = a->skip_fill_chunks && zsi_array_all_fill(a, src);
+    if (*skip)
+        return ZS_OK;
     if (a->meta.dtype == ZS_DT_STRING) {
         /* the vlen layout: offsets then strings, ending at the last NUL */
-        const uint8_t *p = src;
         uint64_t end = a->chunk_elems * 8, off;
         for (uint64_t e = 0; e < a->chunk_elems; e++) {
-            memcpy(&off, p + e * 8, 8);
-            size_t l = strlen((const char *)p + off) + 1;
+            memcpy(&off, src + e * 8, 8);
+            size_t l = strlen((const char *)src + off) + 1;
             if (off + l > end)
                 end = off + l;
         }
         n = (size_t)end;
+    } else if (a->swap) {
+        if (!zsi_buf_append(&tmp, src, n))
+            return zsi_nomem(a->ctx);
+        zsi_byteswap(tmp.data, n / swap_width(a), swap_width(a));
+        src = tmp.data;
     }
-    st = zsi_chain_encode(&a->chain, a->ctx, src, n, &enc);
+    st = zsi_chain_encode(&a->chain, a->ctx, src, n, enc);
+    zsi_buf_free(&tmp);
+    return st;
+}
+
+zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
+                                const void *data, zsi_turn *turn, size_t task)
+{
+    zsi_buf key = ZSI_BUF_INIT, enc = ZSI_BUF_INIT;
+    bool skip = false;
+    zs_status st = zsi_array_chunk_key(a, cidx, &key);
+    if (st == ZS_OK)
+        st = zsi_array_encode_chunk(a, data, &enc, &skip);
     if (st == ZS_OK && turn)
         zsi_turn_wait(turn, task);
     if (st == ZS_OK)
-        st = zs_store_set(a->store, (char *)key.data, enc.data, enc.len);
-    if (st != ZS_OK)
+        st = skip ? zs_store_erase(a->store, (char *)key.data)
+                  : zs_store_set(a->store, (char *)key.data, enc.data,
+                                 enc.len);
+    if (st != ZS_OK && key.data)
         zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
-done:
     zsi_cache_drop(a->ctx->cache, a->cache_id, zsi_array_ravel(a, cidx));
     zsi_buf_free(&key);
     zsi_buf_free(&enc);
-    zsi_buf_free(&tmp);
     return st;
 }

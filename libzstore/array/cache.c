@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 
 #define NBUCKETS 4096
 

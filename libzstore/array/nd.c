@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 
 /* First dimension k such that every dimension after k is covered fully
  * in both buffers, so that the box is a sequence of contiguous runs of

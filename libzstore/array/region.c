@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 
 /* The stored bytes of a chunk, fetched ahead (remote stores). */
 typedef struct fetched {
@@ -434,14 +434,12 @@ zs_status zs_array_write(zs_array *a, const uint64_t *start,
     if (!(a->store->caps & ZSI_STORE_CAN_WRITE))
         return zsi_err(a->ctx, ZS_ERR_READONLY, "%s: store is read-only",
                        a->store->name);
-    if (a->shard)
-        return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED,
-                       "%s: writing sharded arrays is not supported",
-                       a->path);
     st = check_box(a, start, count, &r, &n, &empty);
     if (st != ZS_OK || empty)
         return st;
     zsi_array_ahead_stop(a);   /* what it fetched would be stale */
+    if (a->shard)
+        return zsi_shard_write(a, start, count, in);
     r.in = in;
     r.turn = NULL;
     if (a->store->caps & ZSI_STORE_STREAM) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 
 struct zsi_shard {
     uint64_t outer[ZS_MAX_DIMS];   /* shard shape */
@@ -306,5 +306,233 @@ zs_status zsi_shard_get(zs_array *a, const uint64_t *cidx, zsi_buf *out,
     }
     zsi_cache_release(a->ctx->cache, e);
     zsi_buf_free(&key);
+    return st;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+/* A write to a sharded array: the shards the box touches (lo .. lo + n - 1
+ * per dimension), and one slot per inner chunk of each of them. */
+typedef struct swrite {
+    zs_array *a;
+    const uint64_t *start, *count;
+    const uint8_t *in;
+    uint64_t lo[ZS_MAX_DIMS], n[ZS_MAX_DIMS];
+    uint64_t nshards;
+    zsi_buf *enc;             /* nshards * n_inner encoded inner chunks */
+    bool *present;            /* slot holds a chunk (else: empty entry) */
+} swrite;
+
+/* Shard coordinates of the k-th touched shard. */
+static void shard_coords(const swrite *w, uint64_t k, uint64_t *sidx)
+{
+    for (int d = w->a->meta.ndim - 1; d >= 0; d--) {
+        sidx[d] = w->lo[d] + k % w->n[d];
+        k /= w->n[d];
+    }
+}
+
+/* Inner chunk pos of shard sidx in array chunk coordinates; false when it
+ * lies past the end of the array (its entry stays empty). */
+static bool inner_coords(const zs_array *a, const uint64_t *sidx,
+                         uint64_t pos, uint64_t *cidx)
+{
+    const struct zsi_shard *sh = a->shard;
+    for (int d = a->meta.ndim - 1; d >= 0; d--) {
+        cidx[d] = sidx[d] * sh->per[d] + pos % sh->per[d];
+        pos /= sh->per[d];
+        if (cidx[d] >= a->grid[d])
+            return false;
+    }
+    return true;
+}
+
+/* The part of chunk cidx inside the box: offsets in the chunk and in the
+ * box, extent; *meets false if none; *whole if it covers the chunk's
+ * part inside the array. */
+static void overlap(const swrite *w, const uint64_t *cidx, uint64_t *soff,
+                    uint64_t *doff, uint64_t *cnt, bool *meets, bool *whole)
+{
+    const zs_array *a = w->a;
+    *meets = *whole = true;
+    for (int d = 0; d < a->meta.ndim; d++) {
+        uint64_t c0 = cidx[d] * a->cshape[d], c1 = c0 + a->cshape[d];
+        uint64_t b0 = w->start[d], b1 = b0 + w->count[d];
+        uint64_t in_end = a->meta.shape[d] < c1 ? a->meta.shape[d] : c1;
+        uint64_t s = b0 > c0 ? b0 : c0, e = b1 < c1 ? b1 : c1;
+        if (s >= e) {
+            *meets = false;
+            return;
+        }
+        soff[d] = s - c0;
+        doff[d] = s - b0;
+        cnt[d] = e - s;
+        if (s != c0 || e < in_end)
+            *whole = false;
+    }
+}
+
+/* Encode the new contents of inner chunk cidx (the box over the old
+ * chunk or the fill value) into out; *present false for an empty entry. */
+static zs_status encode_inner(swrite *w, const uint64_t *cidx, zsi_buf *out,
+                              bool *present)
+{
+    zs_array *a = w->a;
+    uint64_t soff[ZS_MAX_DIMS], doff[ZS_MAX_DIMS], cnt[ZS_MAX_DIMS];
+    zsi_buf chunk = ZSI_BUF_INIT;
+    bool meets, whole, skip = false;
+    int found = 0;
+    zs_status st = ZS_OK;
+    overlap(w, cidx, soff, doff, cnt, &meets, &whole);
+    if (!meets) {   /* untouched: keep its stored bytes as they are */
+        st = zsi_shard_get(a, cidx, out, &found);
+        *present = st == ZS_OK && found;
+        return st;
+    }
+    if (!whole)
+        st = zsi_array_load_chunk(a, cidx, &chunk, &found);
+    if (st == ZS_OK && !found) {
+        if (!zsi_buf_resize(&chunk, a->chunk_bytes))
+            st = zsi_nomem(a->ctx);
+        else
+            zsi_array_fill_elems(a, chunk.data, a->chunk_elems);
+    }
+    if (st == ZS_OK) {
+        zsi_nd_copy(a->meta.ndim, a->itemsize, w->in, w->count, doff,
+                    chunk.data, a->cshape, soff, cnt);
+        /* the format's own rule: a chunk of fill values is an empty
+         * entry, not a stored chunk */
+        skip = zsi_array_all_fill(a, chunk.data);
+        if (!skip)
+            st = zsi_array_encode_chunk(a, chunk.data, out, &skip);
+    }
+    *present = st == ZS_OK && !skip;
+    zsi_buf_free(&chunk);
+    return st;
+}
+
+static zs_status encode_task(void *arg, size_t i)
+{
+    swrite *w = arg;
+    const struct zsi_shard *sh = w->a->shard;
+    uint64_t sidx[ZS_MAX_DIMS], cidx[ZS_MAX_DIMS];
+    shard_coords(w, i / sh->n_inner, sidx);
+    w->present[i] = false;
+    if (!inner_coords(w->a, sidx, i % sh->n_inner, cidx))
+        return ZS_OK;
+    return encode_inner(w, cidx, &w->enc[i], &w->present[i]);
+}
+
+/* Shard k: its inner chunks in order, then the index; erased when every
+ * entry is empty.  Cached copies of its index and chunks are dropped. */
+static zs_status store_shard(swrite *w, uint64_t k)
+{
+    zs_array *a = w->a;
+    struct zsi_shard *sh = a->shard;
+    uint64_t sidx[ZS_MAX_DIMS], cidx[ZS_MAX_DIMS], off = 0, lin = 0;
+    zsi_buf data = ZSI_BUF_INIT, index = ZSI_BUF_INIT, enc = ZSI_BUF_INIT;
+    zsi_buf key = ZSI_BUF_INIT;
+    const zsi_buf *slot = &w->enc[k * sh->n_inner];
+    const bool *present = &w->present[k * sh->n_inner];
+    bool any = false;
+    zs_status st;
+    shard_coords(w, k, sidx);
+    if (!zsi_buf_resize(&index, (size_t)sh->n_inner * 16))
+        return zsi_nomem(a->ctx);
+    for (uint64_t p = 0; p < sh->n_inner; p++) {
+        uint64_t pair[2] = {UINT64_MAX, UINT64_MAX};
+        if (present[p]) {
+            pair[0] = off;
+            pair[1] = slot[p].len;
+            off += slot[p].len;
+            any = true;
+        }
+        memcpy(index.data + 16 * p, pair, 16);
+    }
+    st = zsi_array_chunk_key(a, sidx, &key);
+    for (uint64_t p = 0; st == ZS_OK && any && p < sh->n_inner; p++)
+        if (present[p] && !zsi_buf_append(&data, slot[p].data, slot[p].len))
+            st = zsi_nomem(a->ctx);
+    if (st == ZS_OK && any)
+        st = zsi_chain_encode(&sh->index_chain, a->ctx, index.data,
+                              index.len, &enc);
+    if (st == ZS_OK && any && !zsi_buf_append(&data, enc.data, enc.len))
+        st = zsi_nomem(a->ctx);
+    if (st == ZS_OK)
+        st = any ? zs_store_set(a->store, (char *)key.data, data.data,
+                                data.len)
+                 : zs_store_erase(a->store, (char *)key.data);
+    if (st != ZS_OK && key.data)
+        zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
+    for (int d = 0; d < a->meta.ndim; d++)
+        lin = lin * (a->meta.shape[d] ? (a->meta.shape[d] - 1) /
+                                            sh->outer[d] + 1 : 0) + sidx[d];
+    zsi_cache_drop(a->ctx->cache, sh->cache_id, lin);
+    for (uint64_t p = 0; p < sh->n_inner; p++)
+        if (inner_coords(a, sidx, p, cidx))
+            zsi_cache_drop(a->ctx->cache, a->cache_id,
+                           zsi_array_ravel(a, cidx));
+    zsi_buf_free(&key);
+    zsi_buf_free(&enc);
+    zsi_buf_free(&index);
+    zsi_buf_free(&data);
+    return st;
+}
+
+/* A stream cannot give back a shard written before: the box must cover
+ * every shard it touches, up to the array's end. */
+static bool covers_shards(const swrite *w)
+{
+    const zs_array *a = w->a;
+    for (int d = 0; d < a->meta.ndim; d++) {
+        uint64_t s0 = w->lo[d] * a->shard->outer[d];
+        uint64_t s1 = (w->lo[d] + w->n[d]) * a->shard->outer[d];
+        if (s1 > a->meta.shape[d])
+            s1 = a->meta.shape[d];
+        if (w->start[d] != s0 || w->start[d] + w->count[d] != s1)
+            return false;
+    }
+    return true;
+}
+
+zs_status zsi_shard_write(zs_array *a, const uint64_t *start,
+                          const uint64_t *count, const void *in)
+{
+    struct zsi_shard *sh = a->shard;
+    swrite w;
+    uint64_t slots;
+    zs_status st = ZS_OK;
+    memset(&w, 0, sizeof w);
+    w.a = a;
+    w.start = start;
+    w.count = count;
+    w.in = in;
+    w.nshards = 1;
+    for (int d = 0; d < a->meta.ndim; d++) {
+        w.lo[d] = start[d] / sh->outer[d];
+        w.n[d] = (start[d] + count[d] - 1) / sh->outer[d] - w.lo[d] + 1;
+        w.nshards *= w.n[d];
+    }
+    if (a->meta.dtype == ZS_DT_STRING)
+        return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED, "%s: sharded arrays of "
+                       "variable-length strings cannot be written", a->path);
+    if ((a->store->caps & ZSI_STORE_STREAM) && !covers_shards(&w))
+        return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED, "%s: a write to a stream "
+                       "must cover whole shards", a->path);
+    if (!zsi_mul_ok(w.nshards, sh->n_inner, &slots) || slots > SIZE_MAX / 32)
+        return zsi_err(a->ctx, ZS_ERR_OVERFLOW, "%s: too many inner chunks "
+                       "in one write", a->path);
+    w.enc = calloc((size_t)slots, sizeof *w.enc);
+    w.present = calloc((size_t)slots, sizeof *w.present);
+    if (!w.enc || !w.present)
+        st = zsi_nomem(a->ctx);
+    if (st == ZS_OK)
+        st = zsi_parallel_for(a->ctx, (size_t)slots, encode_task, &w);
+    for (uint64_t k = 0; st == ZS_OK && k < w.nshards; k++)
+        st = store_shard(&w, k);
+    for (uint64_t i = 0; w.enc && i < slots; i++)
+        zsi_buf_free(&w.enc[i]);
+    free(w.enc);
+    free(w.present);
     return st;
 }

@@ -16,44 +16,57 @@
 #include "store/zsi_store.h"
 #include "util/zsi_util.h"
 
-struct zsi_shard;
-struct zsi_ahead;
+/* An array's insides are the array layer's own (array_impl.h); the
+ * layers above use these functions. */
 
-struct zs_array {
-    zs_ctx *ctx;
-    zs_store *store;
-    char *path;                      /* "" for a root array */
-    zsi_array_meta meta;
-    zsi_chain chain;                 /* chunk codecs (inner for shards) */
-    uint64_t cshape[ZS_MAX_DIMS];    /* unit of I/O: the chunk shape, or
-                                        the inner chunk shape of shards */
-    size_t itemsize;                 /* bytes per element in chunks */
-    uint64_t chunk_elems;
-    size_t chunk_bytes;              /* 0 for ZS_DT_STRING */
-    uint64_t grid[ZS_MAX_DIMS];      /* chunks (inner chunks) per dim */
-    uint64_t nchunks;                /* product of grid */
-    bool swap;                       /* decoded elements not native */
-    bool fortran;                    /* chunks stored in F order */
-    bool skip_fill_chunks;           /* writer: drop all-fill chunks */
-    bool streaming;                  /* reader: each chunk is wanted once,
-                                        so partly read ones are not cached */
-    uint64_t cache_id;
-    struct zsi_shard *shard;         /* v3 sharding, or NULL */
-    struct zsi_ahead *ahead;         /* read-ahead (remote), or NULL */
-    zs_status broken;                /* codecs we cannot run: reads fail */
-    char *broken_msg;                /* with this message */
-};
+/* The array's metadata (read only). */
+const zsi_array_meta *zsi_array_meta_of(const zs_array *a);
+zs_store *zsi_array_store(const zs_array *a);
+/* Path in the store ("" for a root array). */
+const char *zsi_array_path(const zs_array *a);
+zs_ctx *zsi_array_ctx(const zs_array *a);
+/* Units of I/O: chunks, or inner chunks of shards. */
+uint64_t zsi_array_nchunks(const zs_array *a);
+/* Objects in the store when complete: shards, or chunks. */
+uint64_t zsi_array_nobjects(const zs_array *a);
+bool zsi_array_sharded(const zs_array *a);
+/* The shape writes should be aligned to: the shard shape of a sharded
+ * array (a write that covers part of a shard rewrites the shard), else
+ * the chunk shape. */
+const uint64_t *zsi_array_write_unit(const zs_array *a);
+/* True if rest (a key relative to the array's path) names a chunk (or
+ * a shard) of the array. */
+bool zsi_array_is_chunk_key(const zs_array *a, const char *rest);
+/* Codec description ("blosc(lz4,5,shuffle)"). */
+const char *zsi_array_codecs_desc(const zs_array *a);
+
+/* Access hints.  Read once: each chunk is wanted once, so chunks read in
+ * part are not kept in the cache and a stream may drop them. */
+void zsi_array_set_read_once(zs_array *a, bool on);
+/* Writing: chunks (inner chunks of shards) whose every element equals
+ * the fill value are not written (erased if present). */
+void zsi_array_set_skip_fill(zs_array *a, bool on);
+/* Writing: send what is written to s instead (a worker process's pipe
+ * to its parent); the array's metadata is unchanged. */
+void zsi_array_retarget(zs_array *a, zs_store *s);
 
 /* Open with metadata already parsed (copied). */
 zs_status zsi_array_from_meta(zs_store *s, const char *path,
                               const zsi_array_meta *m, zs_array **out);
-/* Create a new array for writing: builds the codec chain from the specs
- * in m (v2 filters + compressor) and writes nothing.  The codecs' full
- * configurations (with defaults) replace the specs in a->meta. */
+/* Create a new array for writing; writes nothing.  Builds the codec chain
+ * from m: v2 filters + compressor, or v3 codecs (array->array filters,
+ * one array->bytes codec, bytes->bytes codecs).  With shard (NULL: none;
+ * v3 only) the array is sharded: m->chunks are the inner chunks and
+ * shard the shard shape (a multiple of them); m's codecs become the
+ * inner codecs of a sharding_indexed codec with a bytes + crc32c index
+ * at the end.  The codecs' full configurations, in the format's
+ * spelling, replace the specs in the array's metadata. */
 zs_status zsi_array_create(zs_store *s, const char *path,
-                           const zsi_array_meta *m, zs_array **out);
-/* Metadata texts of a v2 array (.zarray / .zattrs) into out. */
-zs_status zsi_array_format_zarray(zs_array *a, int lvl, zsi_buf *out);
+                           const zsi_array_meta *m, const uint64_t *shard,
+                           zs_array **out);
+/* Metadata text of an array: .zarray (v2) or zarr.json (v3). */
+zs_status zsi_array_format_meta(zs_array *a, int lvl, zsi_buf *out);
+/* .zattrs of a v2 array. */
 zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out);
 
 /* Reads fetch a box's stored bytes in one parallel transfer before
@@ -72,18 +85,6 @@ void zsi_array_will_read(zs_array *a, const uint64_t *start,
 /* No more reads ahead: waits for a transfer and drops what it fetched
  * (the end of a loop of reads, and before writes). */
 void zsi_array_ahead_stop(zs_array *a);
-/* For region reads: the stored bytes of chunk idx if the read-ahead
- * fetched them (*taken; waits for the transfer), or its error. */
-zs_status zsi_ahead_take(zs_array *a, uint64_t idx, zsi_buf *raw,
-                         int *found, bool *taken);
-/* Drop what the read-ahead fetched (waits for the transfer). */
-void zsi_ahead_drop(zs_array *a);
-/* Start the transfer of the box zsi_array_will_read named, less the
- * chunks of the current read (chunks lo[d] .. lo[d] + n[d] - 1 per
- * dimension) and those in the cache. */
-void zsi_ahead_start(zs_array *a, const uint64_t *lo, const uint64_t *n);
-void zsi_ahead_free(struct zsi_ahead *ah);
-
 /* Store key of chunk cidx (grid coordinates). */
 zs_status zsi_array_chunk_key(const zs_array *a, const uint64_t *cidx,
                               zsi_buf *key);
@@ -121,6 +122,38 @@ void zsi_array_chunk_extent(const zs_array *a, const uint64_t *cidx,
                             uint64_t *start, uint64_t *count);
 /* Fill n elements at p with the fill value (zeros if null). */
 void zsi_array_fill_elems(const zs_array *a, void *p, uint64_t n);
+
+/* ---- blocks (blocks.c) ---------------------------------------------- */
+
+/* Boxes covering a shape in C order, each of at most budget bytes but
+ * never less than one unit (a chunk, or a shard for writes to sharded
+ * arrays).  Aligned (the default): one unit along dims < k, a multiple
+ * of the unit along k (step elements), all of the dims after: every box
+ * is made of whole units.  ZSI_BLOCKS_C_ORDER: one index along dims < k,
+ * a run along k, all after: every box is contiguous in C order. */
+enum { ZSI_BLOCKS_C_ORDER = 1 };
+typedef struct zsi_blocks {
+    int ndim;
+    uint64_t shape[ZS_MAX_DIMS];
+    uint64_t unit[ZS_MAX_DIMS];
+    int k;                  /* the dimension cut in runs */
+    uint64_t step;          /* elements along k per box */
+    bool c_order;
+    uint64_t n;             /* number of boxes (0 for an empty shape) */
+} zsi_blocks;
+
+/* Plan; false if the number of boxes overflows. */
+bool zsi_blocks_plan(zsi_blocks *b, int ndim, const uint64_t *shape,
+                     const uint64_t *unit, size_t itemsize, size_t budget,
+                     unsigned flags);
+/* The same, aligned to the write unit of array a (its shards or chunks),
+ * with elements of the array's size in memory. */
+bool zsi_blocks_for_array(zsi_blocks *b, const zs_array *a, size_t budget);
+/* Box i (i < n). */
+void zsi_blocks_box(const zsi_blocks *b, uint64_t i, uint64_t *start,
+                    uint64_t *count);
+/* Elements of the largest box. */
+uint64_t zsi_blocks_max_elems(const zsi_blocks *b);
 
 /* ---- n-dimensional copies (nd.c) ----------------------------------- */
 
@@ -167,14 +200,5 @@ void zsi_cache_release(struct zsi_cache *c, zsi_centry *e);
 /* Forget one chunk / all chunks of an array. */
 void zsi_cache_drop(struct zsi_cache *c, uint64_t id, uint64_t idx);
 void zsi_cache_drop_all(struct zsi_cache *c, uint64_t id);
-
-/* ---- sharding (shard.c) --------------------------------------------- */
-
-/* Set up sharding from the "sharding_indexed" codec of a v3 array. */
-zs_status zsi_shard_setup(zs_array *a, const zsi_codec_spec *spec);
-void zsi_shard_free(struct zsi_shard *sh);
-/* Raw (encoded) bytes of inner chunk cidx; *found 0 when absent. */
-zs_status zsi_shard_get(zs_array *a, const uint64_t *cidx, zsi_buf *out,
-                        int *found);
 
 #endif /* ZSI_ARRAY_H */

@@ -236,20 +236,29 @@ static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
     return ZS_OK;
 }
 
+/* numcodecs' spelling (Zarr v2): the shuffle as a number, no typesize
+ * (numcodecs takes it from the data). */
 static zs_status config(const void *state, zsi_kv *out)
 {
     const blosc_state *s = state;
     bool ok = zsi_kv_set_string(out, "cname", s->cname) &&
-              zsi_kv_set_int(out, "clevel", s->clevel);
-    if (s->v3)
-        ok = ok && zsi_kv_set_string(out, "shuffle",
-                                     v3_shuffle[s->shuffle]);
-    else
-        ok = ok && zsi_kv_set_int(out, "shuffle", s->shuffle);
-    /* Zarr v3 requires the typesize; numcodecs does not know it */
-    if (s->v3 || s->typesize_given)
-        ok = ok && zsi_kv_set_int(out, "typesize", (int64_t)s->typesize);
-    ok = ok && zsi_kv_set_int(out, "blocksize", (int64_t)s->blocksize);
+              zsi_kv_set_int(out, "clevel", s->clevel) &&
+              zsi_kv_set_int(out, "shuffle", s->shuffle) &&
+              zsi_kv_set_int(out, "blocksize", (int64_t)s->blocksize);
+    return ok ? ZS_OK : ZS_ERR_NOMEM;
+}
+
+/* Zarr v3 names the shuffle and needs the typesize; numcodecs' automatic
+ * shuffle is resolved as numcodecs resolves it. */
+zs_status zsi_blosc_config_v3(const void *state, zsi_kv *out)
+{
+    const blosc_state *s = state;
+    bool ok = zsi_kv_set_string(out, "cname", s->cname) &&
+              zsi_kv_set_int(out, "clevel", s->clevel) &&
+              zsi_kv_set_string(out, "shuffle",
+                                v3_shuffle[s->eff_shuffle]) &&
+              zsi_kv_set_int(out, "typesize", (int64_t)s->typesize) &&
+              zsi_kv_set_int(out, "blocksize", (int64_t)s->blocksize);
     return ok ? ZS_OK : ZS_ERR_NOMEM;
 }
 

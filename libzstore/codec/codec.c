@@ -67,6 +67,34 @@ zs_status zsi_codec_new(zs_ctx *ctx, const char *id, const zsi_kv *cfg,
     return ZS_OK;
 }
 
+char *zsi_codec_v3_name(const zsi_codec *c)
+{
+    static const char *const core[] = {"bytes", "transpose", "blosc", "gzip",
+                                       "zstd", "crc32c", "vlen-utf8",
+                                       "vlen-bytes", NULL};
+    for (int i = 0; core[i]; i++)
+        if (strcmp(c->cls->id, core[i]) == 0)
+            return zsi_strdup(core[i]);
+    return zsi_asprintf("numcodecs.%s", c->cls->id);
+}
+
+zs_status zsi_codec_config(const zsi_codec *c, int zarr_format, zsi_kv *out)
+{
+    /* blosc alone is spelled differently by Zarr v3 (the shuffle by
+     * name, with the typesize) */
+    zs_status (*fn)(const void *, zsi_kv *) =
+        zarr_format == 3 && c->cls == &zsi_codec_blosc ? zsi_blosc_config_v3
+                                                       : c->cls->config;
+    memset(out, 0, sizeof *out);
+    if (!fn)
+        return ZS_OK;
+    if (fn(c->state, out) != ZS_OK) {
+        zsi_kv_free(out);
+        return ZS_ERR_NOMEM;
+    }
+    return ZS_OK;
+}
+
 void zsi_codec_free(zsi_codec *c)
 {
     if (!c)

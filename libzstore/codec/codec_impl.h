@@ -113,6 +113,10 @@ zs_dtype zsi_promote(zs_dtype a, zs_dtype b);
 zs_dtype zsi_min_float_type(double v);
 zs_dtype zsi_min_int_type(int64_t v);
 
+/* blosc's parameters as Zarr v3 spells them: the shuffle by name, the
+ * typesize given (blosc.c). */
+zs_status zsi_blosc_config_v3(const void *state, zsi_kv *out);
+
 /* Product of the shape in info (1 for scalars); false on overflow. */
 bool zsi_info_count(const zsi_codec_info *info, uint64_t *count);
 

@@ -85,6 +85,14 @@ typedef struct zsi_codec {
 zs_status zsi_codec_new(zs_ctx *ctx, const char *id, const zsi_kv *cfg,
                         const zsi_codec_info *info, zsi_codec **out);
 void zsi_codec_free(zsi_codec *c);
+/* The codec's name in Zarr v3 metadata: the v3 specification's own codecs
+ * ("bytes", "blosc", "gzip", "zstd", "crc32c", "transpose", "vlen-utf8")
+ * by name, the others "numcodecs.ID"; free with free(); NULL on no
+ * memory. */
+char *zsi_codec_v3_name(const zsi_codec *c);
+/* The codec's parameters (with defaults) as Zarr format 2 or 3 writes
+ * them, into a fresh out. */
+zs_status zsi_codec_config(const zsi_codec *c, int zarr_format, zsi_kv *out);
 
 /* A chain: codecs applied in order by encode, in reverse by decode. */
 typedef struct zsi_chain {

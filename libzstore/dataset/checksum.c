@@ -57,84 +57,41 @@ static bool single_pass(const zs_var *v, int k, uint64_t step)
     return c == 0 || step % c == 0 || step >= v->shape[k];
 }
 
-/* count[k] of the block at start; returns its length. */
-static uint64_t block_count(const zs_var *v, int k, uint64_t step,
-                            const uint64_t *start, uint64_t *count)
-{
-    uint64_t left = v->shape[k] - start[k];
-    count[k] = left < step ? left : step;
-    return count[k];
-}
-
-/* Advance start to the next block: along dim k, then the dims before it
- * (count[k] is the current block's).  false after the last block. */
-static bool next_block(const zs_var *v, int k, uint64_t *start,
-                       const uint64_t *count)
-{
-    int d = k;
-    start[k] += count[k];
-    while (d >= 0 && start[d] >= v->shape[d]) {
-        start[d] = 0;
-        if (--d >= 0)
-            start[d]++;
-    }
-    return d >= 0;
-}
-
 zs_status zs_var_checksum(zs_var *v, char hex[65])
 {
     zs_ctx *ctx = v->g->ds->ctx;
-    uint64_t start[ZS_MAX_DIMS] = {0}, count[ZS_MAX_DIMS], total, per = 1;
+    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
+    uint64_t next[ZS_MAX_DIMS], ncount[ZS_MAX_DIMS];
+    zsi_blocks b;
     zsi_sha256 *h;
     void *buf = NULL;
-    int k;
-    uint64_t step;
     zs_status st;
-    if (!zsi_prod_ok(v->shape, v->ndim, &total))
+    if (!zsi_blocks_plan(&b, v->ndim, v->shape, v->chunks, v->itemsize,
+                         BLOCK_BUDGET, ZSI_BLOCKS_C_ORDER))
         return zsi_err(ctx, ZS_ERR_OVERFLOW, "%s: shape overflows", v->path);
-    zsi_block_plan(v->ndim, v->shape, v->chunks, v->itemsize, BLOCK_BUDGET,
-                   &k, &step);
-    for (int d = 0; d < v->ndim; d++) {
-        count[d] = d < k ? 1 : v->shape[d];
-        if (d > k)
-            per *= v->shape[d];
-    }
     if (v->array)   /* each chunk read once: a stream may forget it */
-        v->array->streaming = single_pass(v, k, step);
+        zsi_array_set_read_once(v->array, single_pass(v, b.k, b.step));
     st = zsi_sha256_new(ctx, &h);
     if (st != ZS_OK)
         return st;
-    if (total > 0) {
-        uint64_t elems = v->ndim ? step * per : 1;
-        buf = calloc((size_t)elems, v->itemsize);
-        if (!buf) {
-            zsi_sha256_free(h);
-            return zsi_nomem(ctx);
+    if (b.n > 0 && !(buf = calloc((size_t)zsi_blocks_max_elems(&b),
+                                  v->itemsize)))
+        st = zsi_nomem(ctx);
+    for (uint64_t i = 0; st == ZS_OK && i < b.n; i++) {
+        uint64_t n;
+        zsi_blocks_box(&b, i, start, count);
+        if (i + 1 < b.n && v->array) {   /* remote: fetched while we hash */
+            zsi_blocks_box(&b, i + 1, next, ncount);
+            zsi_array_will_read(v->array, next, ncount);
         }
-    }
-    while (total > 0) {
-        uint64_t n = 1, next[ZS_MAX_DIMS], ncount[ZS_MAX_DIMS];
-        bool more = false;
-        if (v->ndim) {
-            n = block_count(v, k, step, start, count) * per;
-            memcpy(next, start, sizeof next);
-            more = next_block(v, k, next, count);
-            if (more && v->array) {   /* remote: fetched while we hash */
-                memcpy(ncount, count, sizeof ncount);
-                block_count(v, k, step, next, ncount);
-                zsi_array_will_read(v->array, next, ncount);
-            }
-        }
+        zsi_prod_ok(count, v->ndim, &n);
         st = zs_var_read(v, start, count, buf);
         if (st == ZS_OK)
             st = hash_block(v, h, buf, n);
-        if (st != ZS_OK || !more)
-            break;
-        memcpy(start, next, sizeof next);
     }
     free(buf);
     if (v->array) {
-        v->array->streaming = false;
+        zsi_array_set_read_once(v->array, false);
         zsi_array_ahead_stop(v->array);
     }
     if (st != ZS_OK) {

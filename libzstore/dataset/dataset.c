@@ -389,44 +389,7 @@ zs_status zs_var_check(zs_var *v, zs_problem_fn fn, void *user,
     }
     if (!ops->check)
         return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED,
-                       "%s: --check works on Zarr stores only", v->path);
+                       "%s: decoding every chunk works on Zarr stores only", v->path);
     return ops->check(v, fn, user, nbad);
 }
 
-void zsi_block_plan(int ndim, const uint64_t *shape, const uint64_t *chunks,
-                    size_t itemsize, size_t budget, int *k, uint64_t *step)
-{
-    uint64_t row = itemsize ? itemsize : 1;   /* bytes of dims > d */
-    int d;
-    if (ndim == 0) {
-        *k = 0;
-        *step = 1;
-        return;
-    }
-    /* rows[d]: bytes of one index of dim d with all later dims full */
-    uint64_t rows[ZS_MAX_DIMS] = {0};
-    for (d = ndim - 1; d >= 0; d--) {
-        rows[d] = row;
-        if (row > UINT64_MAX / (shape[d] ? shape[d] : 1))
-            row = UINT64_MAX;
-        else
-            row *= shape[d] ? shape[d] : 1;
-    }
-    for (d = 0; d < ndim; d++) {
-        uint64_t c = chunks[d] < shape[d] ? chunks[d] : shape[d];
-        if (c == 0)
-            c = 1;
-        if (rows[d] <= budget / c || d == ndim - 1)
-            break;
-    }
-    *k = d;
-    uint64_t c = chunks[d] < shape[d] ? chunks[d] : shape[d];
-    uint64_t n = rows[d] ? budget / rows[d] : 1;
-    if (c == 0)
-        c = 1;
-    if (n >= c)
-        n -= n % c;     /* whole chunks */
-    if (n == 0)
-        n = 1;
-    *step = n < shape[d] ? n : (shape[d] ? shape[d] : 1);
-}

@@ -15,36 +15,6 @@ static zs_status zarr_read(zs_var *v, const uint64_t *start,
 
 /* ---- storage statistics ---------------------------------------------- */
 
-/* True if rest (a key relative to the array) names a chunk. */
-static bool is_chunk_key(const zs_array *a, const char *rest)
-{
-    const char *p = rest;
-    int parts = 0;
-    if (a->meta.zarr_format == 3 && a->meta.v3_default_keys) {
-        if (*p != 'c')
-            return false;
-        p++;
-        if (a->meta.ndim == 0)
-            return *p == 0;
-        if (*p++ != a->meta.sep)
-            return false;
-    }
-    for (;;) {
-        const char *q = p;
-        while (*q >= '0' && *q <= '9')
-            q++;
-        if (q == p)
-            return false;
-        parts++;
-        if (*q == 0)
-            break;
-        if (*q != a->meta.sep)
-            return false;
-        p = q + 1;
-    }
-    return parts == (a->meta.ndim ? a->meta.ndim : 1);
-}
-
 struct count_keys {
     zs_array *a;
     size_t plen;
@@ -54,7 +24,7 @@ struct count_keys {
 static int count_key(void *user, const char *key)
 {
     struct count_keys *c = user;
-    if (is_chunk_key(c->a, key + c->plen))
+    if (zsi_array_is_chunk_key(c->a, key + c->plen))
         return zsi_strv_push(&c->keys, key) ? 0 : 1;
     return 0;
 }
@@ -69,23 +39,17 @@ static zs_status zarr_storage(zs_var *v, uint64_t *stored, uint64_t *present,
     if (!a)
         return zsi_err(v->g->ds->ctx, ZS_ERR_UNSUPPORTED, "%s: %s", v->path,
                        v->broken ? v->broken : "no array");
-    prefix = *a->path ? zsi_asprintf("%s/", a->path) : zsi_strdup("");
+    prefix = *v->path ? zsi_asprintf("%s/", v->path) : zsi_strdup("");
     *stored = *present = 0;
-    *expected = a->nchunks;
+    *expected = zsi_array_nobjects(a);   /* shards, not inner chunks */
     if (!prefix)
-        return zsi_nomem(a->ctx);
-    if (a->shard) {   /* count shards, not inner chunks */
-        *expected = 1;
-        for (int d = 0; d < a->meta.ndim; d++)
-            *expected *= a->meta.shape[d] == 0 ? 0
-                : (a->meta.shape[d] - 1) / a->meta.chunks[d] + 1;
-    }
+        return zsi_nomem(v->g->ds->ctx);
     c.plen = strlen(prefix);
-    st = zs_store_list(a->store, prefix, count_key, &c);
+    st = zs_store_list(zsi_array_store(a), prefix, count_key, &c);
     for (size_t i = 0; st == ZS_OK && i < c.keys.n; i++) {
         uint64_t size;
         int found;
-        st = zsi_store_size(a->store, c.keys.v[i], &size, &found);
+        st = zsi_store_size(zsi_array_store(a), c.keys.v[i], &size, &found);
         if (st == ZS_OK && found) {
             *stored += size;
             (*present)++;
@@ -154,8 +118,9 @@ static zs_status check_task(void *arg, size_t i)
         return st;
     }
     if (st != ZS_OK)
-        add_problem(j, (char *)key.data, st, zs_ctx_message(a->ctx));
-    else if (!found && !a->meta.has_fill)
+        add_problem(j, (char *)key.data, st,
+                    zs_ctx_message(zsi_array_ctx(a)));
+    else if (!found && !zs_array_fill(a, NULL))
         add_problem(j, (char *)key.data, ZS_ERR_NOTFOUND,
                     "missing chunk and fill_value is null");
     zsi_buf_free(&key);
@@ -176,10 +141,11 @@ static zs_status zarr_check(zs_var *v, zs_problem_fn fn, void *user,
     memset(&j, 0, sizeof j);
     j.a = v->array;
     pthread_mutex_init(&j.lock, NULL);
-    st = zsi_parallel_for(v->array->ctx, (size_t)v->array->nchunks,
-                          check_task, &j);
+    st = zsi_parallel_for(zsi_array_ctx(v->array),
+                          (size_t)zsi_array_nchunks(v->array), check_task,
+                          &j);
     if (st == ZS_OK && j.nomem)
-        st = zsi_nomem(v->array->ctx);
+        st = zsi_nomem(zsi_array_ctx(v->array));
     if (j.n > 1)
         qsort(j.p, j.n, sizeof *j.p, cmp_problem);
     for (size_t i = 0; i < j.n; i++) {
@@ -224,6 +190,60 @@ static char *root_array_name(const char *store)
     return n;
 }
 
+/* The CF missing value of a variable: a v2 array's fill_value (xarray's
+ * reading), a v3 array's _FillValue attribute (the fill_value of v3 is
+ * only what unwritten chunks hold, as xarray reads v3), taken out of the
+ * attributes as xarray does. */
+static zs_status var_fill(zs_var *v, const zsi_array_meta *m)
+{
+    uint8_t item[16] = {0};
+    int r;
+    if (m->zarr_format != 3)
+        return zsi_var_set_fill(v, m->has_fill ? m->fill : NULL)
+                   ? ZS_OK : zsi_nomem(v->g->ds->ctx);
+    if (v->dtype == ZS_DT_STRING || m->itemsize > sizeof item) {
+        const char *t = zsi_attrs_text(v->attrs, "_FillValue");
+        r = t && v->dtype == ZS_DT_STRING;
+        if (r && !zsi_var_set_fill(v, t))
+            return zsi_nomem(v->g->ds->ctx);
+    } else {
+        r = zsi_meta_v3_fill_from_attr(v->attrs, v->dtype, m->itemsize,
+                                       item);
+        if (r == 1 && !zsi_var_set_fill(v, item))
+            return zsi_nomem(v->g->ds->ctx);
+    }
+    if (r == -1)
+        zsi_log(v->g->ds->ctx, ZS_LOG_WARN, "%s: _FillValue attribute "
+                "does not fit the data type; ignored", v->path);
+    zsi_attrs_remove(v->attrs, "_FillValue");
+    return ZS_OK;
+}
+
+/* A new variable of group g for array a (not yet owned by it). */
+static zs_status var_of_array(zs_group *g, const char *name, zs_array *a,
+                              zs_var **out)
+{
+    const zsi_array_meta *m = zsi_array_meta_of(a);
+    zs_var *v;
+    zs_status st = zsi_var_new(g, name, m->dtype,
+                               m->dtype == ZS_DT_STRING ? 8 : m->itemsize,
+                               m->ndim, (const char *const *)m->dim_names,
+                               m->shape, &v);
+    if (st != ZS_OK)
+        return st;
+    v->array = a;
+    memcpy(v->chunks, m->chunks, sizeof v->chunks);
+    zsi_attrs_free(v->attrs);
+    v->attrs = NULL;
+    if (zsi_attrs_copy(m->attrs, &v->attrs) != ZS_OK ||
+        !zsi_var_set_codecs(v, zsi_array_codecs_desc(a)))
+        st = zsi_nomem(g->ds->ctx);
+    if (st == ZS_OK)
+        st = var_fill(v, m);
+    *out = v;
+    return st;
+}
+
 /* Add the variable for an opened array at path. */
 static zs_status add_array_var(zs_dataset *ds, const char *path,
                                zs_array *a)
@@ -242,23 +262,9 @@ static zs_status add_array_var(zs_dataset *ds, const char *path,
     if (st == ZS_OK)
         st = zsi_group_at(ds, parent, true, &g);
     if (st == ZS_OK)
-        st = zsi_var_new(g, name, a->meta.dtype,
-                         a->meta.dtype == ZS_DT_STRING ? 8 : a->itemsize,
-                         a->meta.ndim,
-                         (const char *const *)a->meta.dim_names,
-                         a->meta.shape, &v);
-    if (st == ZS_OK) {
-        v->array = a;
-        a = NULL;
-        memcpy(v->chunks, v->array->meta.chunks, sizeof v->chunks);
-        zsi_attrs_free(v->attrs);
-        v->attrs = NULL;
-        if (zsi_attrs_copy(v->array->meta.attrs, &v->attrs) != ZS_OK ||
-            !zsi_var_set_fill(v, v->array->meta.has_fill
-                                     ? v->array->meta.fill : NULL) ||
-            !zsi_var_set_codecs(v, v->array->chain.desc))
-            st = zsi_nomem(ds->ctx);
-    }
+        st = var_of_array(g, name, a, &v);
+    if (v)
+        a = NULL;   /* the variable owns it */
     zs_array_close(a);
     free(parent);
     free(name);

@@ -109,11 +109,20 @@ zs_store *zsi_dataset_store(zs_dataset *ds);
 typedef zs_status (*zsi_var_fn)(void *user, zs_var *v);
 zs_status zsi_dataset_each_var(zs_dataset *ds, zsi_var_fn fn, void *user);
 
-/* Plan C-order blocks of at most budget bytes for streaming a variable:
- * blocks fix the indices of dims < *k, take [a, a + *step) of dim *k and
- * all of the dims after.  step is a multiple of the chunk length of dim k
- * when possible. */
-void zsi_block_plan(int ndim, const uint64_t *shape, const uint64_t *chunks,
-                    size_t itemsize, size_t budget, int *k, uint64_t *step);
+/* The variables of a dataset (depth first) and whether each is taken:
+ * all of them, or those keep names (by name or path) and what they need
+ * (the coordinates of their dimensions, those their "coordinates"
+ * attribute lists, and the "bounds" of those); less those exclude
+ * names.  A name that matches nothing is an error.  keep and exclude
+ * may be NULL. */
+typedef struct zsi_varset {
+    zs_var **v;
+    bool *keep;
+    size_t n, cap;
+} zsi_varset;
+zs_status zsi_varset_choose(zs_dataset *ds, const zsi_strv *keep,
+                            const zsi_strv *exclude, zsi_varset *s);
+void zsi_varset_free(zsi_varset *s);
+
 
 #endif /* ZSI_DATASET_H */

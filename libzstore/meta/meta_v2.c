@@ -415,6 +415,33 @@ static int cmp_index(const void *a, const void *b, void *keys)
     return strcmp(k->v[*(const size_t *)a], k->v[*(const size_t *)b]);
 }
 
+/* {"KEY": TEXT, ...} sorted by key (order: room for the sort). */
+static bool json_entries(zsi_json *j, const zsi_meta_cons *c, size_t *order)
+{
+    bool ok = zsi_json_obj_begin(j);
+    for (size_t i = 0; i < c->keys.n; i++)
+        order[i] = i;
+    qsort_r(order, c->keys.n, sizeof *order, cmp_index, (void *)&c->keys);
+    for (size_t i = 0; ok && i < c->keys.n; i++)
+        ok = zsi_json_key(j, c->keys.v[order[i]]) &&
+             zsi_json_raw(j, c->texts.v[order[i]]);
+    return ok && zsi_json_obj_end(j);
+}
+
+zs_status zsi_meta_cons_format_entries(zs_ctx *ctx, const zsi_meta_cons *c,
+                                       zsi_buf *out)
+{
+    size_t *order = malloc((c->keys.n ? c->keys.n : 1) * sizeof *order);
+    zsi_json j;
+    bool ok;
+    if (!order)
+        return zsi_nomem(ctx);
+    zsi_json_init(&j, out, true, 0);
+    ok = json_entries(&j, c, order) && zsi_buf_cstr(out);
+    free(order);
+    return ok ? ZS_OK : zsi_nomem(ctx);
+}
+
 zs_status zsi_meta_cons_format(zs_ctx *ctx, const zsi_meta_cons *c,
                                zsi_buf *out)
 {
@@ -423,16 +450,9 @@ zs_status zsi_meta_cons_format(zs_ctx *ctx, const zsi_meta_cons *c,
     bool ok;
     if (!order)
         return zsi_nomem(ctx);
-    for (size_t i = 0; i < c->keys.n; i++)
-        order[i] = i;
-    qsort_r(order, c->keys.n, sizeof *order, cmp_index, (void *)&c->keys);
     zsi_json_init(&j, out, true, 0);
     ok = zsi_json_obj_begin(&j) && zsi_json_key(&j, "metadata") &&
-         zsi_json_obj_begin(&j);
-    for (size_t i = 0; ok && i < c->keys.n; i++)
-        ok = zsi_json_key(&j, c->keys.v[order[i]]) &&
-             zsi_json_raw(&j, c->texts.v[order[i]]);
-    ok = ok && zsi_json_obj_end(&j) &&
+         json_entries(&j, c, order) &&
          zsi_json_key(&j, "zarr_consolidated_format") &&
          zsi_json_i64(&j, 1) && zsi_json_obj_end(&j) &&
          zsi_buf_append(out, "\n", 1);

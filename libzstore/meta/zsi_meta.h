@@ -138,6 +138,30 @@ zs_status zsi_meta_cons_add(zs_ctx *ctx, zsi_meta_cons *c, const char *key,
                             const char *json);
 zs_status zsi_meta_cons_format(zs_ctx *ctx, const zsi_meta_cons *c,
                                zsi_buf *out);
+/* Only the sorted {"KEY": {...}} object (v3 inline consolidation). */
+zs_status zsi_meta_cons_format_entries(zs_ctx *ctx, const zsi_meta_cons *c,
+                                       zsi_buf *out);
+
+/* v3: an array's zarr.json (m->codecs as they are written: array->array,
+ * one array->bytes, bytes->bytes, or one sharding_indexed); a group's,
+ * with cons (NULL: none) as its inline consolidated metadata; a codec
+ * list as compact JSON (the codecs of a sharding configuration). */
+zs_status zsi_meta_v3_format_array(zs_ctx *ctx, const zsi_array_meta *m,
+                                   int lvl, zsi_buf *out);
+zs_status zsi_meta_v3_format_group(zs_ctx *ctx, const zs_attrs *attrs,
+                                   const zsi_meta_cons *cons, int lvl,
+                                   zsi_buf *out);
+zs_status zsi_meta_v3_format_codecs(zs_ctx *ctx, const zsi_codec_spec *c,
+                                    size_t n, zsi_buf *out);
+/* The CF missing value of a v3 array lives in its attributes, spelled as
+ * xarray spells it ("_FillValue": floats as the base64 text of the
+ * little-endian double).  Set it in a; false on no memory. */
+bool zsi_meta_v3_fill_attr(zs_attrs *a, zs_dtype t, size_t itemsize,
+                           const void *fill);
+/* Read it back into item (itemsize bytes of type t): 1 found, 0 absent,
+ * -1 present but unusable. */
+int zsi_meta_v3_fill_from_attr(const zs_attrs *a, zs_dtype t,
+                               size_t itemsize, void *item);
 
 /* ---- JSON writer (also used by tools' --json output via zs_ API) ---- */
 

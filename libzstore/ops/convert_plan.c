@@ -9,108 +9,6 @@
 
 #include "ops/zsi_convert.h"
 
-/* ---- which variables ------------------------------------------------- */
-
-typedef struct sel {
-    zs_var **v;
-    bool *keep;
-    size_t n, cap;
-} sel;
-
-static zs_status collect(void *user, zs_var *v)
-{
-    sel *s = user;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        zs_var **nv = realloc(s->v, cap * sizeof *nv);
-        bool *nk = nv ? realloc(s->keep, cap * sizeof *nk) : NULL;
-        if (nv)
-            s->v = nv;
-        if (!nk)
-            return zsi_nomem(v->g->ds->ctx);
-        s->keep = nk;
-        s->cap = cap;
-    }
-    s->v[s->n] = v;
-    s->keep[s->n++] = true;
-    return ZS_OK;
-}
-
-static bool names_var(const zs_var *v, const char *name)
-{
-    return !strcmp(v->name, name) || !strcmp(v->path, name);
-}
-
-/* Mark variable name (looked up from group g outwards) as kept. */
-static void keep_near(sel *s, const zs_group *g, const char *name)
-{
-    for (; g; g = g->parent)
-        for (size_t i = 0; i < s->n; i++)
-            if (s->v[i]->g == g && !strcmp(s->v[i]->name, name)) {
-                s->keep[i] = true;
-                return;
-            }
-}
-
-/* Keep what the kept variables need: coordinates of their dimensions,
- * their "coordinates" and the "bounds" of kept coordinates. */
-static void close_over(sel *s)
-{
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < s->n; i++) {
-            zs_var *v = s->v[i];
-            const char *co, *b;
-            if (!s->keep[i])
-                continue;
-            for (int d = 0; d < v->ndim; d++)
-                keep_near(s, v->g, v->dims[d]);
-            if ((co = zsi_attrs_text(v->attrs, "coordinates"))) {
-                zsi_strv t = {0};
-                zsi_strv_split(&t, co, ' ');
-                for (size_t k = 0; k < t.n; k++)
-                    keep_near(s, v->g, t.v[k]);
-                zsi_strv_free(&t);
-            }
-            if ((b = zsi_attrs_text(v->attrs, "bounds")))
-                keep_near(s, v->g, b);
-        }
-}
-
-static zs_status select_vars(zs_convert *c, zs_dataset *ds, sel *s)
-{
-    zs_status st = zsi_dataset_each_var(ds, collect, s);
-    if (st != ZS_OK)
-        return st;
-    if (c->o.vars.n) {
-        for (size_t i = 0; i < s->n; i++)
-            s->keep[i] = false;
-        for (size_t k = 0; k < c->o.vars.n; k++) {
-            bool hit = false;
-            for (size_t i = 0; i < s->n; i++)
-                if (names_var(s->v[i], c->o.vars.v[k]))
-                    hit = s->keep[i] = true;
-            if (!hit)
-                return zsi_err(c->ctx, ZS_ERR_NOTFOUND,
-                               "%s: no variable '%s' (--vars)", ds->name,
-                               c->o.vars.v[k]);
-        }
-        close_over(s);
-    }
-    for (size_t k = 0; k < c->o.exclude.n; k++) {
-        bool hit = false;
-        for (size_t i = 0; i < s->n; i++)
-            if (names_var(s->v[i], c->o.exclude.v[k])) {
-                hit = true;
-                s->keep[i] = false;
-            }
-        if (!hit)
-            return zsi_err(c->ctx, ZS_ERR_NOTFOUND,
-                           "%s: no variable '%s' (--exclude)", ds->name,
-                           c->o.exclude.v[k]);
-    }
-    return ZS_OK;
-}
-
 /* ---- one output variable ------------------------------------------------ */
 
 static bool is_packed(const zs_var *v)
@@ -307,60 +205,64 @@ static void default_chunks(zsi_cvar *v)
 
 static zs_status chunks_for(zs_convert *c, zsi_cvar *v)
 {
+    uint64_t bytes;
     default_chunks(v);
-    for (size_t k = 0; k < c->o.chunk_dims.n; k++)
-        for (int d = 0; d < v->ndim; d++) {
-            int64_t n = c->o.chunk_lens[k];
-            if (strcmp(v->dims[d], c->o.chunk_dims.v[k]))
-                continue;
-            if (n < 0 || (uint64_t)n > v->shape[d])
-                n = (int64_t)v->shape[d];
-            v->chunks[d] = n > 0 ? (uint64_t)n : 1;
-        }
-    uint64_t bytes = chunk_bytes(v);
+    zsi_write_chunks(&c->w, v->ndim, (const char *const *)v->dims, v->shape,
+                     v->out_dtype == ZS_DT_STRING ? 64 : v->out_size,
+                     v->chunks);
+    bytes = chunk_bytes(v);
     if (bytes > ZSI_MAX_CHUNK_BYTES)
         return zsi_err(c->ctx, ZS_ERR_INVALID,
                        "%s: chunks of %llu bytes are too large (limit %llu)",
                        v->path, (unsigned long long)bytes,
                        (unsigned long long)ZSI_MAX_CHUNK_BYTES);
-    return ZS_OK;
+    return zsi_write_shards(&c->w, v->path, v->ndim,
+                            (const char *const *)v->dims, v->shape,
+                            v->chunks, v->out_dtype, v->shard, &v->sharded);
 }
 
-/* Every --chunks dimension must exist somewhere. */
+/* Chunks and shards asked for must name dimensions of the output. */
 static zs_status check_chunk_dims(zs_convert *c)
 {
-    for (size_t k = 0; k < c->o.chunk_dims.n; k++) {
-        bool hit = false;
-        for (size_t i = 0; i < c->nvars && !hit; i++)
-            for (int d = 0; d < c->vars[i].ndim; d++)
-                hit = hit || !strcmp(c->vars[i].dims[d],
-                                     c->o.chunk_dims.v[k]);
-        if (!hit)
-            return zsi_err(c->ctx, ZS_ERR_INVALID,
-                           "--chunks: no dimension '%s' in the output",
-                           c->o.chunk_dims.v[k]);
-    }
-    return ZS_OK;
+    zsi_strv dims = {0};
+    bool ok = true;
+    zs_status st;
+    for (size_t i = 0; ok && i < c->nvars; i++)
+        for (int d = 0; ok && d < c->vars[i].ndim; d++)
+            ok = zsi_strv_contains(&dims, c->vars[i].dims[d]) ||
+                 zsi_strv_push(&dims, c->vars[i].dims[d]);
+    st = ok ? zsi_write_check_dims(&c->w, &dims) : zsi_nomem(c->ctx);
+    zsi_strv_free(&dims);
+    return st;
 }
 
 /* ---- units of work --------------------------------------------------------- */
 
-static uint64_t grid(const zsi_cvar *v, int d)
+/* Objects of a variable in the store: its shards or chunks. */
+static uint64_t objects(const zsi_cvar *v)
 {
-    return v->shape[d] ? (v->shape[d] - 1) / v->chunks[d] + 1 : 0;
+    uint64_t g = 1;
+    for (int d = 0; d < v->ndim; d++)
+        g *= v->shape[d] ? (v->shape[d] - 1) / v->shard[d] + 1 : 0;
+    return g;
 }
 
-static void plan_units(zsi_cvar *v)
+/* Units are boxes of whole shards (or chunks): a worker writes each
+ * object whole, once. */
+static zs_status plan_units(zs_convert *c, zsi_cvar *v)
 {
-    zsi_slabs_plan(&v->slabs, v->ndim, v->shape, v->chunks, v->out_size,
-                   ZSI_SLAB_BUDGET);
+    if (!zsi_blocks_plan(&v->slabs, v->ndim, v->shape, v->shard,
+                         v->out_size, ZSI_SLAB_BUDGET, 0))
+        return zsi_err(c->ctx, ZS_ERR_OVERFLOW, "%s: too many units",
+                       v->path);
     v->nunits = v->slabs.n;
+    return ZS_OK;
 }
 
 void zsi_convert_unit_box(const zsi_cvar *v, uint64_t u, uint64_t *start,
                           uint64_t *count)
 {
-    zsi_slabs_box(&v->slabs, u, start, count);
+    zsi_blocks_box(&v->slabs, u, start, count);
 }
 
 /* ---- putting it together ----------------------------------------------------- */
@@ -386,9 +288,9 @@ static zs_status copy_groups(zs_convert *c, zs_group *g)
 
 static zs_status build_vars(zs_convert *c, zs_dataset *ds)
 {
-    sel s = {0};
+    zsi_varset s;
     uint64_t nrec = c->nrec;
-    zs_status st = select_vars(c, ds, &s);
+    zs_status st = zsi_varset_choose(ds, &c->o.vars, &c->o.exclude, &s);
     if (st == ZS_OK) {
         c->vars = calloc(s.n ? s.n : 1, sizeof *c->vars);
         if (!c->vars)
@@ -399,8 +301,7 @@ static zs_status build_vars(zs_convert *c, zs_dataset *ds)
             continue;
         st = add_var(c, s.v[i], nrec, &c->vars[c->nvars++]);
     }
-    free(s.v);
-    free(s.keep);
+    zsi_varset_free(&s);
     return st;
 }
 
@@ -421,16 +322,11 @@ static int cmp_canonical(const void *a, const void *b, void *arg)
 
 static zs_status finish_plan(zs_convert *c)
 {
-    const char *spec = c->o.compressor ? c->o.compressor
-                                       : "blosc:lz4:5:shuffle";
-    const char *id = NULL;
-    zs_status st = zsi_compressor_parse(c->ctx, spec, &id, &c->compressor_cfg);
-    if (st != ZS_OK)
-        return st;
-    if (id && !(c->compressor_id = zsi_strdup(id)))
-        return zsi_nomem(c->ctx);
-    st = check_chunk_dims(c);
-    c->nobjects = 1 + 2 * c->ngroups;
+    zs_status st = check_chunk_dims(c);
+    /* metadata: v2 .zgroup + .zattrs per group, .zarray + .zattrs per
+     * array, .zmetadata; v3 one zarr.json per node */
+    uint64_t per_array = c->w.format == 3 ? 1 : 2;
+    c->nobjects = c->w.format == 3 ? c->ngroups : 1 + 2 * c->ngroups;
     free(c->unit_order);
     c->unit_order = malloc((c->nvars ? c->nvars : 1) * sizeof *c->unit_order);
     if (!c->unit_order)
@@ -440,21 +336,20 @@ static zs_status finish_plan(zs_convert *c)
     qsort_r(c->unit_order, c->nvars, sizeof *c->unit_order, cmp_canonical, c);
     for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
         zsi_cvar *v = &c->vars[c->unit_order[i]];
-        uint64_t n = 1, g = 1;
+        uint64_t n = 1;
         st = chunks_for(c, v);
+        if (st == ZS_OK)
+            st = plan_units(c, v);
         if (st != ZS_OK)
             break;
-        plan_units(v);
         if (v->is_time)
             v->nunits = 0;
         v->unit0 = c->nunits;
         c->nunits += v->nunits;
-        for (int d = 0; d < v->ndim; d++) {
+        for (int d = 0; d < v->ndim; d++)
             n *= v->shape[d];
-            g *= grid(v, d);
-        }
         c->raw_bytes += n * (v->out_dtype == ZS_DT_STRING ? 0 : v->out_size);
-        c->nobjects += g + 2;
+        c->nobjects += objects(v) + per_array;
     }
     return st;
 }
@@ -516,7 +411,7 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
     zsi_buf b = ZSI_BUF_INIT;
     char h1[32], h2[32];
     uint64_t recs = c->nrec, slab = 0;
-    int workers = zs_ctx_threads(c->ctx);
+    int workers = zsi_procs_count(c->ctx, c->nunits);
     zsi_buf_printf(&b, "inputs: %zu file%s", c->nfiles,
                    c->nfiles == 1 ? "" : "s");
     if (c->rec_dim)
@@ -532,16 +427,18 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
         dims_text(v, v->shape, &b);
         zsi_buf_append_str(&b, " chunks ");
         dims_text(v, v->chunks, &b);
-        zsi_buf_printf(&b, " %s%s", c->compressor_id ? c->compressor_id
-                                                     : "uncompressed",
+        if (v->sharded) {
+            zsi_buf_append_str(&b, " shards ");
+            dims_text(v, v->shard, &b);
+        }
+        zsi_buf_printf(&b, " %s%s", c->w.compressor_id ? c->w.compressor_id
+                                                       : "uncompressed",
                        v->unpack ? " (unpacked to float32)" : "");
         fn(user, zsi_buf_cstr(&b));
-        s *= zsi_slabs_max_elems(&v->slabs);
+        s *= zsi_blocks_max_elems(&v->slabs);
         if (s > slab)
             slab = s;
     }
-    if ((uint64_t)workers > c->nunits)
-        workers = c->nunits ? (int)c->nunits : 1;
     b.len = 0;
     human(c->raw_bytes, h1, sizeof h1);
     zsi_buf_printf(&b, "objects: %llu; raw bytes: %llu (%s)",

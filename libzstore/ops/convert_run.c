@@ -13,7 +13,7 @@
 
 zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
                           size_t ninputs, const zs_convert_opts *opts,
-                          zs_convert **out)
+                          const zs_write_opts *w, zs_convert **out)
 {
     zs_convert *c;
     zs_status st;
@@ -23,20 +23,25 @@ zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
     if (!c)
         return zsi_nomem(ctx);
     c->ctx = ctx;
+    zsi_write_opts_init(&c->w, ctx);
     st = zsi_convert_opts_copy(ctx, opts, &c->o);
+    if (st == ZS_OK) {
+        zsi_write_opts_clear(&c->w);
+        st = zsi_write_opts_copy(ctx, w, &c->w);
+    }
     if (st == ZS_OK)
         st = zsi_convert_scan(c, inputs, ninputs);
     if (st == ZS_OK)
         st = zsi_convert_schema(c);
     if (st != ZS_OK) {
-        zs_convert_free(c);
+        zs_convert_plan_free(c);
         return st;
     }
     *out = c;
     return ZS_OK;
 }
 
-void zs_convert_free(zs_convert *c)
+void zs_convert_plan_free(zs_convert *c)
 {
     if (!c)
         return;
@@ -59,7 +64,6 @@ void zs_convert_free(zs_convert *c)
         free(v->group);
         free(v->fill_text);
         zsi_attrs_free(v->attrs);
-        zs_array_close(v->arr);
     }
     for (size_t i = 0; i < c->ngroups; i++) {
         free(c->groups[i].path);
@@ -74,8 +78,7 @@ void zs_convert_free(zs_convert *c)
     free(c->time_var);
     free(c->units);
     free(c->calendar);
-    free(c->compressor_id);
-    zsi_kv_free(&c->compressor_cfg);
+    zsi_write_opts_clear(&c->w);
     zsi_convert_opts_clear(&c->o);
     free(c);
 }
@@ -418,7 +421,7 @@ static int run_child(void *arg, int k, int n, int fd)
     if (j->forward) {
         st = zsi_store_pipe_open(ctx, zs_store_name(j->out), fd, &pipe);
         for (size_t i = 0; st == ZS_OK && i < j->c->nvars; i++)
-            j->c->vars[i].arr->store = pipe;
+            zsi_array_retarget(j->c->vars[i].arr, pipe);
         if (st != ZS_OK)
             zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
     }
@@ -535,88 +538,37 @@ static zs_status run_tick(void *arg)
     return zsi_progress(j->c->ctx, j->shm->done_bytes, j->c->raw_bytes);
 }
 
-/* ---- creating arrays and metadata ------------------------------------------- */
+/* ---- creating arrays ---------------------------------------------------------- */
 
-static zs_status make_meta(zs_convert *c, const zsi_cvar *v,
-                           zsi_array_meta *m)
-{
-    zsi_array_meta_init(m);
-    m->zarr_format = 2;
-    m->ndim = v->ndim;
-    memcpy(m->shape, v->shape, sizeof m->shape);
-    memcpy(m->chunks, v->chunks, sizeof m->chunks);
-    m->dtype = v->out_dtype;
-    m->itemsize = v->out_dtype == ZS_DT_STRING ? 8 : v->out_size;
-    if (!zsi_array_meta_set_fill(m, !v->has_fill ? NULL
-                                    : v->out_dtype == ZS_DT_STRING
-                                        ? (const void *)v->fill_text
-                                        : (const void *)v->fill) ||
-        !zsi_array_meta_set_dims(m, (const char *const *)v->dims) ||
-        zsi_attrs_copy(v->attrs, &m->attrs) != ZS_OK)
-        return zsi_nomem(c->ctx);
-    if (v->out_dtype == ZS_DT_STRING) {
-        m->filters = calloc(1, sizeof *m->filters);
-        if (!m->filters || !zsi_codec_spec_set(m->filters, "vlen-utf8",
-                                               NULL))
-            return zsi_nomem(c->ctx);
-        m->nfilters = 1;
-    }
-    if (c->compressor_id) {
-        m->compressor = calloc(1, sizeof *m->compressor);
-        if (!m->compressor ||
-            !zsi_codec_spec_set(m->compressor, c->compressor_id,
-                                &c->compressor_cfg))
-            return zsi_nomem(c->ctx);
-    }
-    return ZS_OK;
-}
-
-static zs_status create_arrays(zs_convert *c, zs_store *s)
+static zs_status create_arrays(zs_convert *c, zsi_writer *w)
 {
     zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < c->ngroups; i++)
+        st = zsi_writer_add_group(w, c->groups[i].path, c->groups[i].attrs);
     for (size_t i = 0; st == ZS_OK && i < c->nvars; i++) {
-        zsi_array_meta m;
-        st = make_meta(c, &c->vars[i], &m);
-        if (st == ZS_OK)
-            st = zsi_array_create(s, c->vars[i].path, &m, &c->vars[i].arr);
-        if (st == ZS_OK)
-            c->vars[i].arr->skip_fill_chunks = c->vars[i].has_fill;
-        zsi_array_meta_free(&m);
+        zsi_cvar *v = &c->vars[i];
+        zsi_array_def d = {
+            .path = v->path, .ndim = v->ndim, .shape = v->shape,
+            .chunks = v->chunks, .dims = (const char *const *)v->dims,
+            .dtype = v->out_dtype,
+            .itemsize = v->out_dtype == ZS_DT_STRING ? 8 : v->out_size,
+            .fill = !v->has_fill ? NULL
+                    : v->out_dtype == ZS_DT_STRING
+                        ? (const void *)v->fill_text : (const void *)v->fill,
+            .attrs = v->attrs,
+        };
+        st = zsi_writer_add_array(w, &d, &v->arr);
     }
-    return st;
-}
-
-static zs_status write_metadata(zs_convert *c, zs_store *s)
-{
-    const char **paths = calloc(c->ngroups + 1, sizeof *paths);
-    const zs_attrs **attrs = calloc(c->ngroups + 1, sizeof *attrs);
-    zs_array **arrays = calloc(c->nvars + 1, sizeof *arrays);
-    zs_status st = paths && attrs && arrays ? ZS_OK : zsi_nomem(c->ctx);
-    for (size_t i = 0; st == ZS_OK && i < c->ngroups; i++) {
-        paths[i] = c->groups[i].path;
-        attrs[i] = c->groups[i].attrs;
-    }
-    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
-        arrays[i] = c->vars[i].arr;
-    if (st == ZS_OK)
-        st = zsi_write_metadata(c->ctx, s, c->ngroups, paths, attrs,
-                                c->nvars, arrays);
-    free(paths);
-    free(attrs);
-    free(arrays);
     return st;
 }
 
 static zs_status write_data(zs_convert *c, zs_store *out)
 {
-    run_job j = {c, zsi_shm_new(), false, out, false, false, 0, NULL, NULL,
-                 0, 0, NULL, 0, 0, 0};
-    int n = zs_ctx_threads(c->ctx);
+    run_job j = {.c = c, .shm = zsi_shm_new(), .out = out};
+    int n = zsi_procs_count(c->ctx, c->nunits);
     zs_status st;
     if (!j.shm)
         return zsi_err(c->ctx, ZS_ERR_NOMEM, "cannot map shared memory");
-    if ((uint64_t)n > c->nunits)
-        n = c->nunits ? (int)c->nunits : 1;
     if (n <= 1) {
         j.in_parent = true;
         st = run_units(&j, c->ctx, NULL);
@@ -653,38 +605,26 @@ static zs_status write_data(zs_convert *c, zs_store *out)
 
 zs_status zs_convert_run(zs_convert *c, const char *out)
 {
-    zs_store *s = NULL;
-    unsigned flags = ZS_STORE_CREATE | ZS_STORE_PARTIAL |
-                     (c->o.overwrite ? ZS_STORE_OVERWRITE : 0);
-    zs_status st = zs_store_open(c->ctx, out, flags, &s);
-    if (st != ZS_OK)
-        return st;
-    st = create_arrays(c, s);
+    zsi_writer *w = NULL;
+    zs_status st = zsi_writer_open(c->ctx, out, &c->w, &w);
+    if (st == ZS_OK)
+        st = create_arrays(c, w);
     /* a stream is read in one pass: metadata first, then the time
-     * coordinate, then the data; elsewhere .zmetadata comes last so that
-     * an unfinished store is never consolidated */
-    if (st == ZS_OK && (s->caps & ZSI_STORE_STREAM))
-        st = write_metadata(c, s);
+     * coordinate, then the data; elsewhere the metadata comes last so
+     * that an unfinished store never looks complete */
+    if (st == ZS_OK)
+        st = zsi_writer_begin(w);
     for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
         if (c->vars[i].is_time)
             st = write_times(c, &c->vars[i]);
     if (st == ZS_OK)
-        st = write_data(c, s);
-    if (st == ZS_OK && !(s->caps & ZSI_STORE_STREAM))
-        st = write_metadata(c, s);
+        st = write_data(c, zsi_writer_store(w));
     if (st == ZS_OK)
-        st = zs_store_commit(s);
-    if (st != ZS_OK) {
-        /* keep the message of the failure, not of the clean-up */
-        char msg[ZSI_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", zs_ctx_message(c->ctx));
-        zs_store_discard(s);
-        zsi_err(c->ctx, st, "%s", msg);
-    }
-    for (size_t i = 0; i < c->nvars; i++) {
-        zs_array_close(c->vars[i].arr);
-        c->vars[i].arr = NULL;
-    }
-    zs_store_close(s);
+        st = zsi_writer_finish(w);
+    else if (w)
+        zsi_writer_fail(w, st);
+    for (size_t i = 0; i < c->nvars; i++)
+        c->vars[i].arr = NULL;   /* the writer's */
+    zsi_writer_close(w);
     return st;
 }

@@ -248,9 +248,9 @@ static bool serialize(const zsi_cfile *f, size_t idx, zsi_buf *b)
 
 typedef struct scan_job {
     zs_convert *c;
-    zsi_buf in[64];      /* partial lines per child */
-    zsi_cfile *cur[64];  /* record being filled per child */
-    uint64_t nt[64];     /* times read so far */
+    zsi_buf in[ZSI_MAX_PROCS];      /* partial lines per child */
+    zsi_cfile *cur[ZSI_MAX_PROCS];  /* record being filled per child */
+    uint64_t nt[ZSI_MAX_PROCS];     /* times read so far */
 } scan_job;
 
 static int scan_child(void *arg, int k, int n, int fd)
@@ -335,13 +335,9 @@ static zs_status scan_sink(void *arg, int k, const char *data, size_t len)
 
 static zs_status scan_all(zs_convert *c)
 {
-    int n = zs_ctx_threads(c->ctx);
+    int n = zsi_procs_count(c->ctx, c->nfiles);
     scan_job *j;
     zs_status st;
-    if ((size_t)n > c->nfiles)
-        n = (int)c->nfiles;
-    if (n > 64)
-        n = 64;
     if (n <= 1) {
         for (size_t i = 0; i < c->nfiles; i++)
             scan_file(c->ctx, &c->files[i], c->o.unpack);
@@ -353,7 +349,7 @@ static zs_status scan_all(zs_convert *c)
     j->c = c;
     st = zsi_procs_run(c->ctx, n, scan_child, j, scan_sink, j, NULL, NULL,
                        NULL);
-    for (int k = 0; k < 64; k++)
+    for (int k = 0; k < ZSI_MAX_PROCS; k++)
         zsi_buf_free(&j->in[k]);
     free(j);
     return st;
@@ -452,7 +448,7 @@ static zs_status compare(zs_convert *c, const zsi_cfile *ref,
                            f->path, ref->path, mine, ref->path, theirs,
                            strstr(l, "scale_factor") ||
                                    strstr(l, "add_offset")
-                               ? "; --unpack decodes each file with its "
+                               ? "; unpacking decodes each file with its "
                                  "own packing"
                                : "");
         }
@@ -582,7 +578,8 @@ static zs_status overlap_error(zs_convert *c, zsi_usec **t,
         iso(u[s->file], p->times[s->start + s->count - 1], b, sizeof b);
         return zsi_err(c->ctx, ZS_ERR_MISMATCH,
                        "%s: overlaps %s in time (starts %s, %s ends %s; "
-                       "use --on-overlap first|last)", cf->path, p->path,
+                       "an overlap policy can keep the first or last "
+                       "file's records)", cf->path, p->path,
                        a, p->path, b);
     }
     return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: overlaps in time",

@@ -101,10 +101,10 @@ static zs_status spawn(zs_ctx *ctx, child *c, int k, int n, zsi_child_fn fn,
 static zs_status drain(zs_ctx *ctx, child *c, int n, zsi_sink_fn sink,
                        void *sink_arg, int timeout_ms, int *open_fds)
 {
-    struct pollfd pf[64];
-    int map[64], m = 0;
+    struct pollfd pf[ZSI_MAX_PROCS];
+    int map[ZSI_MAX_PROCS], m = 0;
     char buf[65536];
-    for (int i = 0; i < n && m < 64; i++)
+    for (int i = 0; i < n && m < ZSI_MAX_PROCS; i++)
         if (c[i].fd >= 0) {
             pf[m].fd = c[i].fd;
             pf[m].events = POLLIN;
@@ -165,6 +165,16 @@ static zs_status reap_some(zs_ctx *ctx, child *c, int n, zsi_shm *shm,
     return st;
 }
 
+int zsi_procs_count(zs_ctx *ctx, uint64_t n)
+{
+    int k = zs_ctx_threads(ctx);
+    if (k > ZSI_MAX_PROCS)
+        k = ZSI_MAX_PROCS;
+    if ((uint64_t)k > n)
+        k = n ? (int)n : 1;
+    return k < 1 ? 1 : k;
+}
+
 zs_status zsi_procs_run(zs_ctx *ctx, int n, zsi_child_fn fn, void *arg,
                         zsi_sink_fn sink, void *sink_arg, zsi_tick_fn tick,
                         void *tick_arg, zsi_shm *shm)
@@ -172,7 +182,7 @@ zs_status zsi_procs_run(zs_ctx *ctx, int n, zsi_child_fn fn, void *arg,
     child *c;
     zs_status st = ZS_OK;
     int alive = n, fds = n;
-    if (n < 1 || n > 64)
+    if (n < 1 || n > ZSI_MAX_PROCS)
         return zsi_err(ctx, ZS_ERR_INVALID, "bad worker count %d", n);
     c = calloc((size_t)n, sizeof *c);
     if (!c)

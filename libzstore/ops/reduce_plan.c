@@ -10,39 +10,47 @@
 
 /* ---- options ---------------------------------------------------------- */
 
-zs_status zs_reduce_opts_new(zs_reduce_opts **out)
+zs_status zs_reduce_opts_new(zs_ctx *ctx, zs_reduce_opts **out)
 {
     zs_reduce_opts *o = calloc(1, sizeof *o);
     if (!o || !zsi_strv_push(&o->dims, "time")) {
         free(o);
-        return ZS_ERR_NOMEM;
+        return zsi_nomem(ctx);
     }
-    o->dtype = ZS_DT_FLOAT32;
-    o->memory = (uint64_t)1 << 30;
+    o->ctx = ctx;
+    o->dtype = ZS_DT_NONE;
     *out = o;
     return ZS_OK;
+}
+
+static void opts_clear(zs_reduce_opts *o)
+{
+    zsi_strv_free(&o->dims);
+    zsi_strv_free(&o->vars);
+    free(o->group_dim);
+    free(o->resample);
+    free(o->resample_dim);
 }
 
 void zs_reduce_opts_free(zs_reduce_opts *o)
 {
     if (!o)
         return;
-    zsi_strv_free(&o->dims);
-    zsi_strv_free(&o->vars);
-    free(o->group_dim);
-    free(o->resample);
-    free(o->resample_dim);
-    free(o->history);
+    opts_clear(o);
     free(o);
 }
 
 zs_status zs_reduce_opts_set_dims(zs_reduce_opts *o, const char *list)
 {
     zsi_strv v = {0};
-    if (!list || !zsi_strv_split(&v, list, ',') || v.n == 0 ||
-        v.n > ZS_MAX_DIMS) {
+    zs_status st = zsi_names_parse(o->ctx, "dimensions to reduce", list,
+                                   &v);
+    if (st == ZS_OK && v.n > ZS_MAX_DIMS)
+        st = zsi_err(o->ctx, ZS_ERR_INVALID, "dimensions to reduce: more "
+                     "than %d", ZS_MAX_DIMS);
+    if (st != ZS_OK) {
         zsi_strv_free(&v);
-        return ZS_ERR_INVALID;
+        return st;
     }
     zsi_strv_free(&o->dims);
     o->dims = v;
@@ -59,13 +67,15 @@ zs_status zs_reduce_opts_set_op(zs_reduce_opts *o, const char *op)
             o->op = i;
             return ZS_OK;
         }
-    return ZS_ERR_INVALID;
+    return zsi_err(o->ctx, ZS_ERR_INVALID, "operation '%s': want mean, "
+                   "sum, min, max, std, var or count", op ? op : "");
 }
 
 zs_status zs_reduce_opts_set_weights(zs_reduce_opts *o, const char *w)
 {
     if (w && strcmp(w, "coslat"))
-        return ZS_ERR_INVALID;
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "weights '%s': want coslat",
+                       w);
     o->coslat = w != NULL;
     return ZS_OK;
 }
@@ -88,33 +98,43 @@ zs_status zs_reduce_opts_set_groupby(zs_reduce_opts *o, const char *key)
         o->group_dim = NULL;
         return ZS_OK;
     }
-    if (!dot || dot == key)
-        return ZS_ERR_INVALID;
-    for (int i = GB_MONTH; i <= GB_HOUR; i++)
+    for (int i = GB_MONTH; dot && dot != key && i <= GB_HOUR; i++)
         if (!strcmp(dot + 1, zsi_reduce_group_key(i))) {
             char *d = zsi_strndup(key, (size_t)(dot - key));
             if (!d)
-                return ZS_ERR_NOMEM;
+                return zsi_nomem(o->ctx);
             free(o->group_dim);
             o->group_dim = d;
             o->groupby = i;
             return ZS_OK;
         }
-    return ZS_ERR_INVALID;
+    return zsi_err(o->ctx, ZS_ERR_INVALID, "groups '%s': want DIM.month, "
+                   "DIM.dayofyear, DIM.season or DIM.hour (DIM: the time "
+                   "dimension)", key);
 }
 
 zs_status zs_reduce_opts_set_resample(zs_reduce_opts *o, const char *spec)
 {
     const char *eq = spec ? strchr(spec, '=') : NULL;
     zsi_time_step step;
+    char *freq, *dim;
     if (!eq || eq == spec || !eq[1] ||
         zsi_time_step_parse(NULL, eq + 1, &step) != ZS_OK)
-        return ZS_ERR_INVALID;
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "resampling '%s': want "
+                       "DIM=FREQ, e.g. time=1D, time=6h, time=1MS",
+                       spec ? spec : "");
+    freq = zsi_strdup(eq + 1);
+    dim = zsi_strndup(spec, (size_t)(eq - spec));
+    if (!freq || !dim) {
+        free(freq);
+        free(dim);
+        return zsi_nomem(o->ctx);
+    }
     free(o->resample);
     free(o->resample_dim);
-    o->resample = zsi_strdup(eq + 1);
-    o->resample_dim = zsi_strndup(spec, (size_t)(eq - spec));
-    return o->resample && o->resample_dim ? ZS_OK : ZS_ERR_NOMEM;
+    o->resample = freq;
+    o->resample_dim = dim;
+    return ZS_OK;
 }
 
 zs_status zs_reduce_opts_set_anomaly(zs_reduce_opts *o, int on)
@@ -131,38 +151,20 @@ zs_status zs_reduce_opts_set_keepdims(zs_reduce_opts *o, int on)
 
 zs_status zs_reduce_opts_set_dtype(zs_reduce_opts *o, zs_dtype t)
 {
-    if (t != ZS_DT_FLOAT32 && t != ZS_DT_FLOAT64)
-        return ZS_ERR_INVALID;
+    if (t != ZS_DT_FLOAT32 && t != ZS_DT_FLOAT64 && t != ZS_DT_NONE)
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "result type %s: want "
+                       "float32 or float64", zs_dtype_name(t));
     o->dtype = t;
     return ZS_OK;
 }
 
 zs_status zs_reduce_opts_set_vars(zs_reduce_opts *o, const char *list)
 {
-    zsi_strv_free(&o->vars);
-    return !list || zsi_strv_split(&o->vars, list, ',') ? ZS_OK
-                                                        : ZS_ERR_NOMEM;
-}
-
-zs_status zs_reduce_opts_set_memory(zs_reduce_opts *o, uint64_t bytes)
-{
-    if (bytes < ((uint64_t)1 << 20))
-        return ZS_ERR_INVALID;
-    o->memory = bytes;
-    return ZS_OK;
-}
-
-zs_status zs_reduce_opts_set_history(zs_reduce_opts *o, const char *text)
-{
-    free(o->history);
-    o->history = zsi_strdup(text);
-    return !text || o->history ? ZS_OK : ZS_ERR_NOMEM;
-}
-
-zs_status zs_reduce_opts_set_overwrite(zs_reduce_opts *o, int on)
-{
-    o->overwrite = on != 0;
-    return ZS_OK;
+    if (!list) {
+        zsi_strv_free(&o->vars);
+        return ZS_OK;
+    }
+    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
 }
 
 /* ---- time groups ------------------------------------------------------- */
@@ -282,7 +284,7 @@ static zs_status bins(zsi_reduce *r, zs_time_units *u, const zsi_usec *t,
         edges[nb++] = b;
         st = zsi_time_add(cal, b, &step, 1, &b);
         if (nb > ((size_t)1 << 26))
-            st = zsi_err(r->ctx, ZS_ERR_RANGE, "--resample %s: too many "
+            st = zsi_err(r->ctx, ZS_ERR_RANGE, "resampling %s: too many "
                          "bins", r->o.resample);
     }
     r->tg.g = malloc((size_t)n * sizeof *r->tg.g);
@@ -368,7 +370,7 @@ static zs_status weights(zsi_reduce *r)
             reduced(r, r->ds->root->vars[i]->name))
             r->lat = r->ds->root->vars[i];
     if (!r->lat)
-        return zsi_err(r->ctx, ZS_ERR_INVALID, "--weights coslat: no "
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "weights coslat: no "
                        "latitude among the reduced dimensions");
     n = r->lat->shape[0];
     raw = malloc((size_t)(n ? n : 1) * r->lat->itemsize);
@@ -402,6 +404,30 @@ static bool is_dropped_bounds(const zsi_reduce *r, const zs_var *v)
             return true;
     }
     return false;
+}
+
+/* The results' type: asked for, or the decoded input's precision as
+ * xarray gives it (packed values: the type of scale_factor and
+ * add_offset; float32 stays float32; the rest float64). */
+static zs_dtype result_dtype(const zsi_reduce *r, const zs_var *v)
+{
+    static const char *const packing[] = {"scale_factor", "add_offset"};
+    bool packed = false, f32 = true;
+    if (r->o.op == RD_COUNT)
+        return ZS_DT_INT64;
+    if (r->o.dtype != ZS_DT_NONE)
+        return r->o.dtype;
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        if (zs_attrs_find(v->attrs, packing[k], &i)) {
+            packed = true;
+            f32 = f32 && zs_attrs_type(v->attrs, i) == ZS_DT_FLOAT32;
+        }
+    }
+    if (packed)
+        return f32 ? ZS_DT_FLOAT32 : ZS_DT_FLOAT64;
+    return v->dtype == ZS_DT_FLOAT32 || v->dtype == ZS_DT_FLOAT16
+               ? ZS_DT_FLOAT32 : ZS_DT_FLOAT64;
 }
 
 static zs_status plan_var(zsi_reduce *r, zs_var *v)
@@ -446,6 +472,9 @@ static zs_status plan_var(zsi_reduce *r, zs_var *v)
         if (rv->ochunks[j] == 0)
             rv->ochunks[j] = 1;
     }
+    rv->dtype = result_dtype(r, v);
+    zsi_write_chunks(&r->w, rv->ond, rv->odims, rv->oshape,
+                     zsi_dtype_size(rv->dtype), rv->ochunks);
     r->nvars++;
     return ZS_OK;
 }
@@ -531,18 +560,37 @@ static zs_status check(zsi_reduce *r)
     }
     if ((r->o.groupby || r->o.resample) &&
         (r->o.dims.n != 1 || strcmp(r->o.dims.v[0], time_dim(r))))
-        return zsi_err(r->ctx, ZS_ERR_INVALID, "--groupby and --resample "
-                       "reduce the time dimension only (--dim %s)",
-                       time_dim(r));
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "groups and resampling "
+                       "reduce the time dimension only (%s)", time_dim(r));
     if (r->o.groupby && r->o.resample)
-        return zsi_err(r->ctx, ZS_ERR_INVALID, "--groupby and --resample "
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "groups and resampling "
                        "exclude each other");
     if (r->o.anomaly && !r->o.groupby)
-        return zsi_err(r->ctx, ZS_ERR_INVALID, "--anomaly needs --groupby");
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "anomalies need groups of "
+                       "the time dimension");
     if (r->o.anomaly && r->o.op != RD_MEAN)
-        return zsi_err(r->ctx, ZS_ERR_INVALID, "--anomaly subtracts means "
-                       "(--op mean)");
+        return zsi_err(r->ctx, ZS_ERR_INVALID, "anomalies subtract means "
+                       "(the operation must be mean)");
     return ZS_OK;
+}
+
+/* Chunks and shards asked for must name dimensions of the output. */
+static zs_status check_output_dims(zsi_reduce *r)
+{
+    zsi_strv dims = {0};
+    bool ok = true;
+    zs_status st;
+    for (size_t i = 0; ok && i < r->nvars; i++)
+        for (int j = 0; ok && j < r->vars[i].ond; j++)
+            ok = zsi_strv_contains(&dims, r->vars[i].odims[j]) ||
+                 zsi_strv_push(&dims, r->vars[i].odims[j]);
+    for (size_t i = 0; ok && i < r->ncopy; i++)
+        for (int d = 0; ok && d < r->copy[i]->ndim; d++)
+            ok = zsi_strv_contains(&dims, r->copy[i]->dims[d]) ||
+                 zsi_strv_push(&dims, r->copy[i]->dims[d]);
+    st = ok ? zsi_write_check_dims(&r->w, &dims) : zsi_nomem(r->ctx);
+    zsi_strv_free(&dims);
+    return st;
 }
 
 zs_status zsi_reduce_plan(zsi_reduce *r)
@@ -566,6 +614,8 @@ zs_status zsi_reduce_plan(zsi_reduce *r)
         st = zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable has the "
                      "dimension%s to reduce", r->ds->name,
                      r->o.dims.n > 1 ? "s" : "");
+    if (st == ZS_OK)
+        st = check_output_dims(r);
     return st;
 }
 
@@ -585,5 +635,5 @@ void zsi_reduce_clear(zsi_reduce *r)
     free(r->o.group_dim);
     free(r->o.resample);
     free(r->o.resample_dim);
-    free(r->o.history);
+    zsi_write_opts_clear(&r->w);
 }

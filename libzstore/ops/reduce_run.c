@@ -10,7 +10,8 @@
 #include "meta/zsi_meta.h"
 #include "ops/zsi_reduce.h"
 
-#define BLOCK_BUDGET ((size_t)32 << 20)
+/* Default memory for accumulators (zs_ctx_set_memory() overrides). */
+#define REDUCE_MEMORY ((uint64_t)1 << 30)
 
 /* ---- accumulators ------------------------------------------------------ */
 
@@ -685,7 +686,7 @@ static void batch_free(batch *bt)
 }
 
 /* Gather the next blocks of the tile from slab *u on into bt. */
-static zs_status batch_fill(streamjob *j, const zsi_slabs *sl, uint64_t *u,
+static zs_status batch_fill(streamjob *j, const zsi_blocks *sl, uint64_t *u,
                             batch *bt)
 {
     size_t w = j->rv->v->itemsize, elems = 0;
@@ -694,7 +695,7 @@ static zs_status batch_fill(streamjob *j, const zsi_slabs *sl, uint64_t *u,
         uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS], n = 1;
         block b;
         bool empty = false;
-        zsi_slabs_box(sl, (*u)++, s, c);
+        zsi_blocks_box(sl, (*u)++, s, c);
         for (int d = 0; d < j->rv->nd; d++) {   /* intersect with the tile */
             uint64_t lo = s[d] > j->ts[d] ? s[d] : j->ts[d];
             uint64_t hi = s[d] + c[d] < j->ts[d] + j->tc[d]
@@ -741,21 +742,26 @@ static zs_status batch_fill(streamjob *j, const zsi_slabs *sl, uint64_t *u,
 static zs_status stream(zsi_reduce *r, rvar *rv, tile *t, acc *a,
                         bool anomaly, const zs_array *out)
 {
-    zsi_slabs sl;
+    zsi_blocks sl;
     batch bt[2];
     uint64_t u = 0;
     int cur = 0;
     zs_status st;
     streamjob j;
-    zsi_slabs_plan(&sl, rv->nd, rv->v->shape, rv->v->chunks,
-                   rv->v->itemsize, BLOCK_BYTES);
+    /* anomalies are written block by block: whole output chunks (or
+     * shards) */
+    if (!zsi_blocks_plan(&sl, rv->nd, rv->v->shape,
+                         anomaly ? zsi_array_write_unit(out) : rv->v->chunks,
+                         rv->v->itemsize, BLOCK_BYTES, 0))
+        return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: too many blocks",
+                       rv->v->path);
     memset(&j, 0, sizeof j);
     memset(bt, 0, sizeof bt);
     j.r = r;
     j.rv = rv;
     j.a = a;
     j.anomaly = anomaly;
-    j.anom_t = r->o.dtype;
+    j.anom_t = rv->dtype;
     j.batch_bytes = BATCH_BYTES * (size_t)(zs_ctx_threads(r->ctx) > 2
                                                ? zs_ctx_threads(r->ctx) : 2);
     zsi_cfdecode_init(&j.dec, rv->v);
@@ -793,7 +799,7 @@ static zs_status stream(zsi_reduce *r, rvar *rv, tile *t, acc *a,
 /* Write a tile's results into the output array. */
 static zs_status write_tile(zsi_reduce *r, rvar *rv, tile *t, const acc *a)
 {
-    zs_dtype dt = r->o.op == RD_COUNT ? ZS_DT_INT64 : r->o.dtype;
+    zs_dtype dt = rv->dtype;
     uint8_t *buf = malloc((size_t)(t->n ? t->n : 1) * zsi_dtype_size(dt));
     zs_status st;
     if (!buf)
@@ -807,28 +813,32 @@ static zs_status write_tile(zsi_reduce *r, rvar *rv, tile *t, const acc *a)
 
 static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
 {
-    uint64_t gshape[ZS_MAX_DIMS], gchunks[ZS_MAX_DIMS];
-    zsi_slabs tiles;
+    uint64_t gshape[ZS_MAX_DIMS], gunit[ZS_MAX_DIMS];
+    const uint64_t *unit = zsi_array_write_unit(anom ? anom : rv->out);
+    zsi_blocks tiles;
     zs_status st = ZS_OK;
-    /* accumulators follow the reduced output; anomalies reuse the means */
+    /* accumulators follow the reduced output; anomalies reuse the means;
+     * tiles are made of whole output chunks (or shards) */
     for (int j = 0; j < rv->ond; j++) {
         int d = rv->omap[j];
         bool full = (rv->red[d] && !r->o.anomaly) || d == rv->tdim;
         gshape[j] = r->o.anomaly && d == rv->tdim ? r->tg.n : rv->oshape[j];
-        gchunks[j] = full ? gshape[j] : rv->ochunks[j];
+        gunit[j] = full ? gshape[j] : unit[j];
     }
     zsi_cfdecode dec;
     zsi_cfdecode_init(&dec, rv->v);
-    zsi_slabs_plan(&tiles, rv->ond, gshape, gchunks, acc_bytes(r),
-                   (size_t)r->o.memory);
+    if (!zsi_blocks_plan(&tiles, rv->ond, gshape, gunit, acc_bytes(r),
+                         (size_t)r->memory, 0))
+        return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: too many tiles",
+                       rv->v->path);
     /* one tile and no second pass: each input chunk is read once (a
      * stream may forget it) */
     if (rv->v->array)
-        rv->v->array->streaming = tiles.n == 1 && !anom;
+        zsi_array_set_read_once(rv->v->array, tiles.n <= 1 && !anom);
     for (uint64_t u = 0; st == ZS_OK && u < tiles.n; u++) {
         tile t;
         acc a;
-        zsi_slabs_box(&tiles, u, t.os, t.oc);
+        zsi_blocks_box(&tiles, u, t.os, t.oc);
         tile_boxes(r, rv, &t);
         st = acc_new(r, &dec, t.n, &a);
         if (st != ZS_OK)
@@ -845,7 +855,7 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
             st = zsi_progress(r->ctx, u + 1, tiles.n);
     }
     if (rv->v->array)
-        rv->v->array->streaming = false;
+        zsi_array_set_read_once(rv->v->array, false);
     return st;
 }
 
@@ -953,127 +963,95 @@ static zs_status result_attrs(zsi_reduce *r, const rvar *rv, zs_attrs **out)
     return ok ? ZS_OK : zsi_nomem(r->ctx);
 }
 
-static zs_status create_result(zsi_reduce *r, zs_store *s, rvar *rv)
+/* The codecs of a result: the input's compressors (its filters were for
+ * values of its own type). */
+static zs_status result_codecs(const zs_var *v, zsi_codec_spec **c,
+                               size_t *n)
 {
-    zsi_array_meta m;
+    return zsi_codecs_of_var(v, ZSI_CODECS_NO_FILTERS, c, n);
+}
+
+static zs_status create_result(zsi_reduce *r, zsi_writer *w, rvar *rv)
+{
     zs_attrs *attrs = NULL;
-    zs_dtype dt = r->o.op == RD_COUNT ? ZS_DT_INT64 : r->o.dtype;
-    double nan = NAN;
+    zsi_codec_spec *c = NULL;
+    size_t nc = 0;
     uint8_t fill[8];
+    zsi_array_def d;
     zs_status st = result_attrs(r, rv, &attrs);
     if (st == ZS_OK)
-        st = zsi_meta_like(r->ctx, rv->v, rv->ond, rv->oshape, rv->ochunks,
-                           rv->odims, attrs, &m);
-    zsi_attrs_free(attrs);
-    if (st != ZS_OK)
-        return st;
-    /* a float (or int64 count) array, without the input's filters */
-    for (size_t i = 0; i < m.nfilters; i++)
-        zsi_codec_spec_free(&m.filters[i]);
-    free(m.filters);
-    m.filters = NULL;
-    m.nfilters = 0;
-    m.dtype = dt;
-    m.itemsize = zsi_dtype_size(dt);
-    m.big_endian = false;
-    zsi_store_double(dt, fill, 0, nan);
-    if (!zsi_array_meta_set_fill(&m, dt == ZS_DT_INT64 ? NULL : fill))
-        st = zsi_nomem(r->ctx);
+        st = result_codecs(rv->v, &c, &nc);
+    zsi_store_double(rv->dtype, fill, 0, NAN);
+    d = (zsi_array_def){rv->v->path, rv->ond, rv->oshape, rv->ochunks,
+                        rv->odims, rv->dtype, zsi_dtype_size(rv->dtype),
+                        rv->dtype == ZS_DT_INT64 ? NULL : fill, attrs, c,
+                        nc};
     if (st == ZS_OK)
-        st = zsi_array_create(s, rv->v->path, &m, &rv->out);
-    zsi_array_meta_free(&m);
+        st = zsi_writer_add_array(w, &d, &rv->out);
+    zsi_codecs_free(c, nc);
+    zsi_attrs_free(attrs);
     return st;
 }
 
-/* A variable written unchanged: its array, then its values. */
-static zs_status copy_var_create(zsi_reduce *r, zs_store *s, zs_var *v,
+/* A variable written unchanged. */
+static zs_status copy_var_create(zsi_reduce *r, zsi_writer *w, zs_var *v,
                                  zs_array **out)
 {
-    zsi_array_meta m;
-    zs_status st = zsi_meta_like(r->ctx, v, v->ndim, v->shape, v->chunks,
-                                 (const char *const *)v->dims, v->attrs, &m);
+    zsi_codec_spec *c = NULL;
+    size_t nc = 0;
+    uint64_t chunks[ZS_MAX_DIMS];
+    zsi_array_def d;
+    zs_status st = zsi_codecs_of_var(v, 0, &c, &nc);
+    memcpy(chunks, v->chunks, sizeof chunks);
+    zsi_write_chunks(&r->w, v->ndim, (const char *const *)v->dims, v->shape,
+                     v->stored_itemsize, chunks);
+    d = (zsi_array_def){v->path, v->ndim, v->shape, chunks,
+                        (const char *const *)v->dims, v->dtype,
+                        v->stored_itemsize, v->has_fill ? v->fill : NULL,
+                        v->attrs, c, nc};
     if (st == ZS_OK)
-        st = zsi_array_create(s, v->path, &m, out);
-    zsi_array_meta_free(&m);
-    return st;
-}
-
-static zs_status copy_var_data(zsi_reduce *r, zs_var *v, zs_array *out)
-{
-    zsi_slabs sl;
-    uint64_t st_[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-    uint8_t *buf;
-    zs_status st = ZS_OK;
-    zsi_slabs_plan(&sl, v->ndim, v->shape, v->chunks, v->itemsize,
-                   BLOCK_BUDGET);
-    buf = malloc((size_t)zsi_slabs_max_elems(&sl) * v->itemsize + 1);
-    if (!buf)
-        return zsi_nomem(r->ctx);
-    for (uint64_t u = 0; st == ZS_OK && u < sl.n; u++) {
-        uint64_t n = 1;
-        zsi_slabs_box(&sl, u, st_, c);
-        for (int d = 0; d < v->ndim; d++)
-            n *= c[d];
-        st = zs_var_read(v, st_, c, buf);
-        if (st == ZS_OK)
-            st = zs_array_write(out, st_, c, buf);
-        if (v->dtype == ZS_DT_STRING)
-            for (uint64_t i = 0; i < n; i++)
-                free(((char **)(void *)buf)[i]);
-    }
-    free(buf);
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(c, nc);
     return st;
 }
 
 /* The coordinate of the groups: months, days of year, seasons, hours,
- * or the resampled times: its array, then its values. */
-static zs_status group_coord_create(zsi_reduce *r, zs_store *s,
+ * or the resampled times. */
+static zs_status group_coord_create(zsi_reduce *r, zsi_writer *w,
                                     zs_array **out)
 {
-    zsi_array_meta m;
     zs_attrs *attrs = NULL;
-    uint64_t n = r->tg.n;
+    zsi_codec_spec *c = NULL;
+    size_t nc = 0;
+    uint64_t n = r->tg.n, shape[1] = {n}, chunks[1] = {n ? n : 1};
     zs_dtype dt = r->o.groupby == GB_SEASON ? ZS_DT_STRING : ZS_DT_INT64;
-    zs_status st;
     const char *dims[1] = {r->gdim};
+    zsi_array_def d;
+    zs_status st;
     if (r->o.resample) {
         dt = r->tg.tlabel_int && zsi_dtype_is_int(r->time->dtype)
                  ? r->time->dtype : ZS_DT_FLOAT64;
-        if (zsi_attrs_copy(r->time->attrs, &attrs) != ZS_OK)
-            return zsi_nomem(r->ctx);
-    } else if (zsi_attrs_new(&attrs) != ZS_OK) {
-        return zsi_nomem(r->ctx);
+        st = zsi_attrs_copy(r->time->attrs, &attrs);
+    } else {
+        st = zsi_attrs_new(&attrs);
     }
-    uint64_t shape[1] = {n}, chunks[1] = {n ? n : 1};
-    st = zsi_meta_like(r->ctx, r->time, 1, shape, chunks, dims, attrs, &m);
-    zsi_attrs_free(attrs);
     if (st != ZS_OK)
-        return st;
-    for (size_t i = 0; i < m.nfilters; i++)
-        zsi_codec_spec_free(&m.filters[i]);
-    free(m.filters);
-    m.filters = NULL;
-    m.nfilters = 0;
-    if (dt == ZS_DT_STRING) {
-        m.filters = calloc(1, sizeof *m.filters);
-        if (!m.filters || !zsi_codec_spec_set(m.filters, "vlen-utf8", NULL))
-            st = zsi_nomem(r->ctx);
-        m.nfilters = 1;
-    }
-    m.dtype = dt;
-    m.itemsize = dt == ZS_DT_STRING ? 8 : zsi_dtype_size(dt);
-    m.big_endian = false;
-    zsi_array_meta_set_fill(&m, NULL);
+        return zsi_nomem(r->ctx);
+    st = result_codecs(r->time, &c, &nc);
+    d = (zsi_array_def){r->gdim, 1, shape, chunks, dims, dt,
+                        dt == ZS_DT_STRING ? 8 : zsi_dtype_size(dt), NULL,
+                        attrs, c, nc};
     if (st == ZS_OK)
-        st = zsi_array_create(s, r->gdim, &m, out);
-    zsi_array_meta_free(&m);
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(c, nc);
+    zsi_attrs_free(attrs);
     return st;
 }
 
 static zs_status group_coord_data(zsi_reduce *r, zs_array *out)
 {
     uint64_t n = r->tg.n, start = 0;
-    zs_dtype dt = out->meta.dtype;
+    zs_dtype dt = zs_array_dtype(out);
     zs_status st;
     void *buf = calloc((size_t)(n ? n : 1), 8);
     if (!buf)
@@ -1091,155 +1069,151 @@ static zs_status group_coord_data(zsi_reduce *r, zs_array *out)
     return st;
 }
 
-typedef struct outgroups {
-    const char **paths;
-    zs_attrs **attrs;
-    size_t n;
-} outgroups;
-
-static zs_status add_groups(zsi_reduce *r, zs_group *g, outgroups *gs)
+static zs_status run(zsi_reduce *r, zsi_writer *w)
 {
-    const char **p = realloc(gs->paths, (gs->n + 1) * sizeof *p);
-    zs_attrs **a = p ? realloc(gs->attrs, (gs->n + 1) * sizeof *a) : NULL;
-    if (p)
-        gs->paths = p;
-    if (!a)
-        return zsi_nomem(r->ctx);
-    gs->attrs = a;
-    gs->paths[gs->n] = g->path;
-    if (zsi_attrs_copy(g->attrs, &gs->attrs[gs->n]) != ZS_OK)
-        return zsi_nomem(r->ctx);
-    gs->n++;
-    for (size_t i = 0; i < g->ngroups; i++) {
-        zs_status st = add_groups(r, g->groups[i], gs);
-        if (st != ZS_OK)
-            return st;
+    size_t na = 0, cap = r->nvars + r->ncopy + 1;
+    zs_array **copies = calloc(cap, sizeof *copies), *gc = NULL;
+    zs_var **used = calloc(cap, sizeof *used);
+    size_t nu = 0;
+    zs_status st = copies && used ? ZS_OK : zsi_nomem(r->ctx);
+    if (st == ZS_OK)
+        st = zsi_writer_add_groups(w, r->ds->root);
+    /* an input stream need not keep the others */
+    for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++)
+        used[nu++] = r->copy[i];
+    for (size_t i = 0; st == ZS_OK && i < r->nvars; i++)
+        used[nu++] = r->vars[i].v;
+    if (st == ZS_OK)
+        st = zsi_skip_unused(r->ds, used, nu);
+    /* every array first; a stream gets the metadata, then coordinates and
+     * copied variables, then the results */
+    for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++)
+        if ((st = copy_var_create(r, w, r->copy[i], &copies[na])) == ZS_OK)
+            na++;
+    if (st == ZS_OK && r->tg.n && !r->o.anomaly)
+        st = group_coord_create(r, w, &gc);
+    for (size_t i = 0; st == ZS_OK && i < r->nvars; i++)
+        st = create_result(r, w, &r->vars[i]);
+    if (st == ZS_OK)
+        st = zsi_writer_begin(w);
+    for (size_t i = 0; st == ZS_OK && i < na; i++)
+        st = zsi_writer_copy(w, r->copy[i], copies[i]);
+    if (st == ZS_OK && gc)
+        st = group_coord_data(r, gc);
+    for (size_t i = 0; st == ZS_OK && i < r->nvars; i++)
+        st = reduce_var(r, &r->vars[i],
+                        r->o.anomaly ? r->vars[i].out : NULL);
+    free(copies);
+    free(used);
+    return st;
+}
+
+zs_status zs_reduce_run(zs_reduction *r, const char *out)
+{
+    zsi_writer *w = NULL;
+    zs_status st = zsi_writer_open(r->ctx, out, &r->w, &w);
+    if (st == ZS_OK)
+        st = run(r, w);
+    if (st == ZS_OK)
+        st = zsi_writer_finish(w);
+    else if (w)
+        zsi_writer_fail(w, st);
+    /* the writer owns the arrays */
+    for (size_t i = 0; i < r->nvars; i++)
+        r->vars[i].out = NULL;
+    zsi_writer_close(w);
+    return st;
+}
+
+/* A copy of the options that the plan keeps: a grouped or binned
+ * dimension is the one reduced unless the dimensions were given (and
+ * check() then refuses the mismatch). */
+static zs_status copy_opts(zs_ctx *ctx, const zs_reduce_opts *o,
+                           struct zs_reduce_opts *c)
+{
+    bool ok;
+    *c = *o;
+    memset(&c->dims, 0, sizeof c->dims);
+    memset(&c->vars, 0, sizeof c->vars);
+    c->resample = c->resample_dim = c->group_dim = NULL;
+    if (!o->dims_set && (o->resample_dim || o->group_dim))
+        ok = zsi_strv_push(&c->dims, o->resample_dim ? o->resample_dim
+                                                     : o->group_dim);
+    else {
+        ok = true;
+        for (size_t i = 0; ok && i < o->dims.n; i++)
+            ok = zsi_strv_push(&c->dims, o->dims.v[i]);
     }
+    for (size_t i = 0; ok && i < o->vars.n; i++)
+        ok = zsi_strv_push(&c->vars, o->vars.v[i]);
+    ok = ok && (!o->resample || (c->resample = zsi_strdup(o->resample))) &&
+         (!o->resample_dim ||
+          (c->resample_dim = zsi_strdup(o->resample_dim))) &&
+         (!o->group_dim || (c->group_dim = zsi_strdup(o->group_dim)));
+    return ok ? ZS_OK : zsi_nomem(ctx);
+}
+
+zs_status zs_reduce_plan(zs_dataset *ds, const zs_reduce_opts *o,
+                         const zs_write_opts *w, zs_reduction **out)
+{
+    zs_reduction *r = calloc(1, sizeof *r);
+    zs_status st;
+    if (!r)
+        return zsi_nomem(ds->ctx);
+    r->ctx = ds->ctx;
+    r->ds = ds;
+    r->memory = zs_ctx_memory(ds->ctx) ? zs_ctx_memory(ds->ctx)
+                                       : REDUCE_MEMORY;
+    st = copy_opts(ds->ctx, o, &r->o);
+    if (st == ZS_OK)
+        st = zsi_write_opts_copy(ds->ctx, w, &r->w);
+    if (st == ZS_OK)
+        st = zsi_reduce_plan(r);
+    if (st != ZS_OK) {
+        zs_reduce_plan_free(r);
+        return st;
+    }
+    *out = r;
     return ZS_OK;
 }
 
-zs_status zsi_reduce_run(zsi_reduce *r, const char *out)
+void zs_reduce_plan_free(zs_reduction *r)
 {
-    zs_store *s = NULL;
-    size_t na = 0, cap = r->nvars + r->ncopy + 1, gcoord, nres;
-    zs_array **arrays = calloc(cap, sizeof *arrays);
-    outgroups gs = {0};
-    bool stream;
-    zs_status st = arrays ? ZS_OK : zsi_nomem(r->ctx);
-    if (st == ZS_OK)
-        st = zs_store_open(r->ctx, out, ZS_STORE_CREATE | ZS_STORE_PARTIAL |
-                           (r->o.overwrite ? ZS_STORE_OVERWRITE : 0), &s);
-    if (st == ZS_OK)
-        st = add_groups(r, r->ds->root, &gs);
-    if (st == ZS_OK && r->o.history && !zsi_history_add(gs.attrs[0],
-                                                        r->o.history))
-        st = zsi_nomem(r->ctx);
-    if (st == ZS_OK) {   /* an input stream need not keep the others */
-        zs_var **used = calloc(cap, sizeof *used);
-        size_t nu = 0;
-        for (size_t i = 0; used && i < r->ncopy; i++)
-            used[nu++] = r->copy[i];
-        for (size_t i = 0; used && i < r->nvars; i++)
-            used[nu++] = r->vars[i].v;
-        st = used ? zsi_skip_unused(r->ds, used, nu) : zsi_nomem(r->ctx);
-        free(used);
-    }
-    /* every array first; a stream is read in one pass: metadata, then
-     * coordinates and copied variables, then the results; elsewhere
-     * .zmetadata comes last so that an unfinished store is never
-     * consolidated */
-    for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++) {
-        st = copy_var_create(r, s, r->copy[i], &arrays[na]);
-        if (arrays[na])
-            na++;
-    }
-    gcoord = na;
-    if (st == ZS_OK && r->tg.n && !r->o.anomaly) {
-        st = group_coord_create(r, s, &arrays[na]);
-        if (arrays[na])
-            na++;
-    }
-    nres = na;
-    for (size_t i = 0; st == ZS_OK && i < r->nvars; i++) {
-        st = create_result(r, s, &r->vars[i]);
-        if (st == ZS_OK) {   /* the arrays own them from here */
-            arrays[na++] = r->vars[i].out;
-            r->vars[i].out = NULL;
-        }
-    }
-    stream = st == ZS_OK && (s->caps & ZSI_STORE_STREAM);
-    if (stream)
-        st = zsi_write_metadata(r->ctx, s, gs.n, gs.paths,
-                                (const zs_attrs *const *)gs.attrs, na,
-                                arrays);
-    for (size_t i = 0; st == ZS_OK && i < gcoord; i++)
-        st = copy_var_data(r, r->copy[i], arrays[i]);
-    if (st == ZS_OK && gcoord < nres)
-        st = group_coord_data(r, arrays[gcoord]);
-    for (size_t i = 0; st == ZS_OK && i < r->nvars; i++) {
-        rvar *rv = &r->vars[i];
-        rv->out = arrays[nres + i];
-        st = reduce_var(r, rv, r->o.anomaly ? rv->out : NULL);
-        rv->out = NULL;
-    }
-    if (st == ZS_OK && !stream)
-        st = zsi_write_metadata(r->ctx, s, gs.n, gs.paths,
-                                (const zs_attrs *const *)gs.attrs, na,
-                                arrays);
-    if (st == ZS_OK)
-        st = zs_store_commit(s);
-    if (st != ZS_OK && s) {
-        char msg[ZSI_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", zs_ctx_message(r->ctx));
-        zs_store_discard(s);
-        zsi_err(r->ctx, st, "%s", msg);
-    }
-    for (size_t i = 0; i < na; i++)
-        zs_array_close(arrays[i]);
-    for (size_t i = 0; i < gs.n; i++)
-        zsi_attrs_free(gs.attrs[i]);
-    free(gs.paths);
-    free(gs.attrs);
-    free(arrays);
-    zs_store_close(s);
-    return st;
+    if (!r)
+        return;
+    zsi_reduce_clear(r);
+    free(r);
 }
 
-zs_status zs_reduce(zs_dataset *ds, const zs_reduce_opts *o, const char *out)
+zs_status zs_reduce_describe(const zs_reduction *r, zs_line_fn fn,
+                             void *user)
 {
-    zsi_reduce r;
-    zs_status st;
-    memset(&r, 0, sizeof r);
-    r.ctx = ds->ctx;
-    r.ds = ds;
-    r.o = *o;
-    memset(&r.o.dims, 0, sizeof r.o.dims);
-    memset(&r.o.vars, 0, sizeof r.o.vars);
-    r.o.resample = r.o.resample_dim = r.o.history = r.o.group_dim = NULL;
-    /* a grouped or binned dimension is the one reduced, unless --dim
-       says otherwise (and check() then refuses the mismatch) */
-    if (!o->dims_set && (o->resample_dim || o->group_dim)) {
-        if (!zsi_strv_push(&r.o.dims, o->resample_dim ? o->resample_dim
-                                                      : o->group_dim))
-            return zsi_nomem(ds->ctx);
-    } else {
-        for (size_t i = 0; i < o->dims.n; i++)
-            if (!zsi_strv_push(&r.o.dims, o->dims.v[i]))
-                return zsi_nomem(ds->ctx);
+    zsi_buf b = ZSI_BUF_INIT;
+    bool ok = true;
+    for (size_t i = 0; ok && i < r->nvars; i++) {
+        const rvar *rv = &r->vars[i];
+        b.len = 0;
+        ok = zsi_buf_printf(&b, "%s: %s over", rv->v->path,
+                            r->o.op == RD_COUNT ? "count"
+                                                : op_name(r->o.op));
+        for (int d = 0; ok && d < rv->nd; d++)
+            if (rv->red[d])
+                ok = zsi_buf_printf(&b, " %s", rv->v->dims[d]);
+        ok = ok && zsi_buf_printf(&b, " -> %s (", zs_dtype_name(rv->dtype));
+        for (int j = 0; ok && j < rv->ond; j++)
+            ok = zsi_buf_printf(&b, "%s%s %llu", j ? ", " : "", rv->odims[j],
+                                (unsigned long long)rv->oshape[j]);
+        ok = ok && zsi_buf_append_str(&b, ")") && zsi_buf_cstr(&b);
+        if (ok)
+            fn(user, (char *)b.data);
     }
-    for (size_t i = 0; i < o->vars.n; i++)
-        if (!zsi_strv_push(&r.o.vars, o->vars.v[i]))
-            return zsi_nomem(ds->ctx);
-    if ((o->resample && !(r.o.resample = zsi_strdup(o->resample))) ||
-        (o->resample_dim && !(r.o.resample_dim = zsi_strdup(o->resample_dim)))
-        || (o->group_dim && !(r.o.group_dim = zsi_strdup(o->group_dim)))
-        || (o->history && !(r.o.history = zsi_strdup(o->history)))) {
-        zsi_reduce_clear(&r);
-        return zsi_nomem(ds->ctx);
+    for (size_t i = 0; ok && i < r->ncopy; i++) {
+        b.len = 0;
+        ok = zsi_buf_printf(&b, "%s: copied", r->copy[i]->path) &&
+             zsi_buf_cstr(&b);
+        if (ok)
+            fn(user, (char *)b.data);
     }
-    st = zsi_reduce_plan(&r);
-    if (st == ZS_OK)
-        st = zsi_reduce_run(&r, out);
-    zsi_reduce_clear(&r);
-    return st;
+    zsi_buf_free(&b);
+    return ok ? ZS_OK : zsi_nomem(r->ctx);
 }

@@ -7,10 +7,13 @@
 
 #include "ops/zsi_select.h"
 
-zs_status zs_select_opts_new(zs_select_opts **out)
+zs_status zs_select_opts_new(zs_ctx *ctx, zs_select_opts **out)
 {
     *out = calloc(1, sizeof **out);
-    return *out ? ZS_OK : ZS_ERR_NOMEM;
+    if (!*out)
+        return zsi_nomem(ctx);
+    (*out)->ctx = ctx;
+    return ZS_OK;
 }
 
 static void spec_clear(sel_spec *s)
@@ -28,9 +31,6 @@ void zsi_select_opts_clear(struct zs_select_opts *o)
     free(o->specs);
     free(o->tolerance);
     zsi_strv_free(&o->vars);
-    zsi_strv_free(&o->chunk_dims);
-    free(o->chunk_lens);
-    free(o->history);
     memset(o, 0, sizeof *o);
 }
 
@@ -98,21 +98,32 @@ static zs_status parse_spec(const char *text, bool index, sel_spec *s)
 
 static zs_status add(zs_select_opts *o, const char *spec, bool index)
 {
+    const char *what = index ? "index selection" : "selection";
     sel_spec s, *v;
     zs_status st = parse_spec(spec, index, &s);
+    if (st == ZS_ERR_NOMEM) {
+        spec_clear(&s);
+        return zsi_nomem(o->ctx);
+    }
     if (st != ZS_OK) {
         spec_clear(&s);
-        return st;
+        return zsi_err(o->ctx, st, "%s '%s': want %s", what,
+                       spec ? spec : "",
+                       index ? "DIM=I:J[:STEP] or DIM=I"
+                             : "DIM=A:B or DIM=V");
     }
     for (size_t i = 0; i < o->nspecs; i++)
         if (!strcmp(o->specs[i].dim, s.dim)) {
+            st = zsi_err(o->ctx, ZS_ERR_INVALID, "%s '%s': dimension '%s' "
+                         "is selected twice (one selection per dimension)",
+                         what, spec, s.dim);
             spec_clear(&s);
-            return ZS_ERR_INVALID;   /* one selection per dimension */
+            return st;
         }
     v = realloc(o->specs, (o->nspecs + 1) * sizeof *v);
     if (!v) {
         spec_clear(&s);
-        return ZS_ERR_NOMEM;
+        return zsi_nomem(o->ctx);
     }
     o->specs = v;
     o->specs[o->nspecs++] = s;
@@ -143,63 +154,34 @@ static bool tolerance_ok(const char *t)
 
 zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t)
 {
+    char *copy;
     if (t && !tolerance_ok(t))
-        return ZS_ERR_INVALID;
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "tolerance '%s': want a "
+                       "number >= 0, or a duration such as 90min, 1h, 2D",
+                       t);
+    copy = t ? zsi_strdup(t) : NULL;
+    if (t && !copy)
+        return zsi_nomem(o->ctx);
     free(o->tolerance);
-    o->tolerance = zsi_strdup(t);
-    return !t || o->tolerance ? ZS_OK : ZS_ERR_NOMEM;
+    o->tolerance = copy;
+    return ZS_OK;
 }
 
 zs_status zs_select_opts_set_vars(zs_select_opts *o, const char *list)
 {
-    zsi_strv_free(&o->vars);
-    return !list || zsi_strv_split(&o->vars, list, ',') ? ZS_OK
-                                                        : ZS_ERR_NOMEM;
+    if (!list) {
+        zsi_strv_free(&o->vars);
+        return ZS_OK;
+    }
+    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
 }
 
 zs_status zs_select_opts_set_lon(zs_select_opts *o, int convention)
 {
     if (convention != 0 && convention != 180 && convention != 360)
-        return ZS_ERR_INVALID;
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "longitude convention %d: "
+                       "want 180, 360 or 0", convention);
     o->lon = convention;
-    return ZS_OK;
-}
-
-zs_status zs_select_opts_set_chunks(zs_select_opts *o, const char *spec)
-{
-    zsi_strv items = {0};
-    int64_t *lens;
-    if (!spec || !zsi_strv_split(&items, spec, ','))
-        return ZS_ERR_NOMEM;
-    lens = calloc(items.n ? items.n : 1, sizeof *lens);
-    zsi_strv_free(&o->chunk_dims);
-    free(o->chunk_lens);
-    o->chunk_lens = lens;
-    for (size_t i = 0; lens && i < items.n; i++) {
-        char *eq = strchr(items.v[i], '=');
-        if (!eq || eq == items.v[i] || !zsi_parse_i64(eq + 1, &lens[i]) ||
-            (lens[i] < 1 && lens[i] != -1)) {
-            zsi_strv_free(&items);
-            return ZS_ERR_INVALID;
-        }
-        *eq = 0;
-        if (!zsi_strv_push(&o->chunk_dims, items.v[i]))
-            lens = NULL;
-    }
-    zsi_strv_free(&items);
-    return lens ? ZS_OK : ZS_ERR_NOMEM;
-}
-
-zs_status zs_select_opts_set_history(zs_select_opts *o, const char *text)
-{
-    free(o->history);
-    o->history = zsi_strdup(text);
-    return !text || o->history ? ZS_OK : ZS_ERR_NOMEM;
-}
-
-zs_status zs_select_opts_set_overwrite(zs_select_opts *o, int on)
-{
-    o->overwrite = on != 0;
     return ZS_OK;
 }
 
@@ -208,8 +190,8 @@ zs_status zsi_select_opts_copy(zs_ctx *ctx, const zs_select_opts *src,
 {
     struct zs_select_opts o;
     memset(&o, 0, sizeof o);
+    o.ctx = ctx;
     o.lon = src->lon;
-    o.overwrite = src->overwrite;
     o.specs = calloc(src->nspecs ? src->nspecs : 1, sizeof *o.specs);
     if (!o.specs)
         goto nomem;
@@ -228,18 +210,7 @@ zs_status zsi_select_opts_copy(zs_ctx *ctx, const zs_select_opts *src,
     for (size_t i = 0; i < src->vars.n; i++)
         if (!zsi_strv_push(&o.vars, src->vars.v[i]))
             goto nomem;
-    for (size_t i = 0; i < src->chunk_dims.n; i++)
-        if (!zsi_strv_push(&o.chunk_dims, src->chunk_dims.v[i]))
-            goto nomem;
-    if (src->chunk_dims.n) {
-        o.chunk_lens = malloc(src->chunk_dims.n * sizeof *o.chunk_lens);
-        if (!o.chunk_lens)
-            goto nomem;
-        memcpy(o.chunk_lens, src->chunk_lens,
-               src->chunk_dims.n * sizeof *o.chunk_lens);
-    }
-    if ((src->tolerance && !(o.tolerance = zsi_strdup(src->tolerance))) ||
-        (src->history && !(o.history = zsi_strdup(src->history))))
+    if (src->tolerance && !(o.tolerance = zsi_strdup(src->tolerance)))
         goto nomem;
     *dst = o;
     return ZS_OK;

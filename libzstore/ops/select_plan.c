@@ -256,7 +256,7 @@ static zs_status time_tolerance(zs_ctx *ctx, const char *text, zsi_usec *out)
     zsi_time_step step;
     zs_status st = zsi_time_step_parse(ctx, text, &step);
     if (st != ZS_OK || step.months)
-        return zsi_err(ctx, ZS_ERR_INVALID, "--tolerance '%s': want a "
+        return zsi_err(ctx, ZS_ERR_INVALID, "tolerance '%s': want a "
                        "duration such as 90min, 1h or 2D for times", text);
     *out = step.usec;
     return ZS_OK;
@@ -297,7 +297,7 @@ static zs_status sel_time(zs_selection *s, dsel *d, const sel_spec *sp)
         if (st == ZS_OK && s->o.tolerance &&
             (t[best] > a ? t[best] - a : a - t[best]) > tol)
             st = zsi_err(s->ctx, ZS_ERR_RANGE, "%s=%s: the nearest time is "
-                         "farther than --tolerance %s", d->name, sp->a,
+                         "farther than the tolerance %s", d->name, sp->a,
                          s->o.tolerance);
         if (st == ZS_OK && (a < t[0] - (n > 1 ? t[1] - t[0] : 0) ||
                             a > t[n - 1] + (n > 1 ? t[n - 1] - t[n - 2] : 0)))
@@ -353,7 +353,7 @@ static zs_status sel_nearest(zs_selection *s, dsel *d, const sel_spec *sp,
     uint64_t best = 0;
     zs_status st = number(s->ctx, sp->a, d->name, &v);
     if (st == ZS_OK && s->o.tolerance)
-        st = number(s->ctx, s->o.tolerance, "--tolerance", &tol);
+        st = number(s->ctx, s->o.tolerance, "tolerance", &tol);
     if (st != ZS_OK)
         return st;
     for (uint64_t i = 0; i < d->in_len; i++) {
@@ -368,7 +368,7 @@ static zs_status sel_nearest(zs_selection *s, dsel *d, const sel_spec *sp,
     }
     if (bd > tol)
         return zsi_err(s->ctx, ZS_ERR_RANGE, "%s=%s: the nearest label is "
-                       "%g away, more than --tolerance %s", d->name, sp->a,
+                       "%g away, more than the tolerance %s", d->name, sp->a,
                        bd, s->o.tolerance);
     d->drop = true;
     d->nrun = 1;
@@ -433,16 +433,16 @@ static zs_status sel_index(zs_selection *s, dsel *d, const sel_spec *sp)
 {
     int64_t n = (int64_t)d->in_len, i, j, step = 1;
     if (sp->step && (!zsi_parse_i64(sp->step, &step) || step < 1))
-        return zsi_err(s->ctx, ZS_ERR_INVALID, "--isel %s: step must be a "
+        return zsi_err(s->ctx, ZS_ERR_INVALID, "index selection %s: step must be a "
                        "positive integer", d->name);
     if (!sp->range) {
         if (!zsi_parse_i64(sp->a, &i))
-            return zsi_err(s->ctx, ZS_ERR_INVALID, "--isel %s=%s: not an "
+            return zsi_err(s->ctx, ZS_ERR_INVALID, "index selection %s=%s: not an "
                            "index", d->name, sp->a);
         if (i < 0)
             i += n;
         if (i < 0 || i >= n)
-            return zsi_err(s->ctx, ZS_ERR_RANGE, "--isel %s=%s: index out "
+            return zsi_err(s->ctx, ZS_ERR_RANGE, "index selection %s=%s: index out "
                            "of range (length %lld)", d->name, sp->a,
                            (long long)n);
         d->drop = true;
@@ -454,7 +454,7 @@ static zs_status sel_index(zs_selection *s, dsel *d, const sel_spec *sp)
     j = n;
     if ((sp->a && !zsi_parse_i64(sp->a, &i)) ||
         (sp->b && !zsi_parse_i64(sp->b, &j)))
-        return zsi_err(s->ctx, ZS_ERR_INVALID, "--isel %s: bounds must be "
+        return zsi_err(s->ctx, ZS_ERR_INVALID, "index selection %s: bounds must be "
                        "integers", d->name);
     if (i < 0)
         i += n;
@@ -463,7 +463,7 @@ static zs_status sel_index(zs_selection *s, dsel *d, const sel_spec *sp)
     i = i < 0 ? 0 : i > n ? n : i;
     j = j < 0 ? 0 : j > n ? n : j;
     if (j <= i)
-        return zsi_err(s->ctx, ZS_ERR_RANGE, "--isel %s=%s:%s is empty "
+        return zsi_err(s->ctx, ZS_ERR_RANGE, "index selection %s=%s:%s is empty "
                        "(length %lld)", d->name, sp->a ? sp->a : "",
                        sp->b ? sp->b : "", (long long)n);
     d->nrun = 1;
@@ -506,7 +506,7 @@ static zs_status resolve(zs_selection *s, const sel_spec *sp)
         st = sel_index(s, d, sp);
     else if (!d->coord)
         st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: dimension '%s' has no "
-                     "coordinate variable to select by label (use --isel)",
+                     "coordinate variable to select by label (select by index)",
                      s->ds->name, sp->dim);
     else if (is_time(d->coord))
         st = sel_time(s, d, sp);
@@ -564,79 +564,6 @@ const dsel *zsi_select_dim(const zs_selection *s, const char *name)
 
 /* ---- output variables ----------------------------------------------------- */
 
-typedef struct vsel {
-    zs_var **v;
-    bool *keep;
-    size_t n, cap;
-} vsel;
-
-static zs_status collect(void *user, zs_var *v)
-{
-    vsel *s = user;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        zs_var **nv = realloc(s->v, cap * sizeof *nv);
-        bool *nk = nv ? realloc(s->keep, cap * sizeof *nk) : NULL;
-        if (nv)
-            s->v = nv;
-        if (!nk)
-            return zsi_nomem(v->g->ds->ctx);
-        s->keep = nk;
-        s->cap = cap;
-    }
-    s->v[s->n] = v;
-    s->keep[s->n++] = true;
-    return ZS_OK;
-}
-
-static void keep_name(vsel *s, const zs_group *g, const char *name)
-{
-    for (; g; g = g->parent)
-        for (size_t i = 0; i < s->n; i++)
-            if (s->v[i]->g == g && !strcmp(s->v[i]->name, name)) {
-                s->keep[i] = true;
-                return;
-            }
-}
-
-static zs_status choose_vars(zs_selection *s, vsel *vs)
-{
-    zs_status st = zsi_dataset_each_var(s->ds, collect, vs);
-    if (st != ZS_OK || !s->o.vars.n)
-        return st;
-    for (size_t i = 0; i < vs->n; i++)
-        vs->keep[i] = false;
-    for (size_t k = 0; k < s->o.vars.n; k++) {
-        bool hit = false;
-        for (size_t i = 0; i < vs->n; i++)
-            if (!strcmp(vs->v[i]->name, s->o.vars.v[k]) ||
-                !strcmp(vs->v[i]->path, s->o.vars.v[k]))
-                hit = vs->keep[i] = true;
-        if (!hit)
-            return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: no variable '%s'",
-                           s->ds->name, s->o.vars.v[k]);
-    }
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < vs->n; i++) {
-            zs_var *v = vs->v[i];
-            const char *co, *b;
-            if (!vs->keep[i])
-                continue;
-            for (int d = 0; d < v->ndim; d++)
-                keep_name(vs, v->g, v->dims[d]);
-            if ((co = zsi_attrs_text(v->attrs, "coordinates"))) {
-                zsi_strv t = {0};
-                zsi_strv_split(&t, co, ' ');
-                for (size_t k = 0; k < t.n; k++)
-                    keep_name(vs, v->g, t.v[k]);
-                zsi_strv_free(&t);
-            }
-            if ((b = zsi_attrs_text(v->attrs, "bounds")))
-                keep_name(vs, v->g, b);
-        }
-    return ZS_OK;
-}
-
 /* Names of the coordinates of dropped dimensions this variable had. */
 static char *dropped_coords(const zs_selection *s, const zs_var *v)
 {
@@ -663,6 +590,7 @@ static char *dropped_coords(const zs_selection *s, const zs_var *v)
 
 static zs_status add_out(zs_selection *s, zs_var *v)
 {
+    const char *dims[ZS_MAX_DIMS];
     osel *o;
     int n = 0;
     osel *nv = realloc(s->vars, (s->nvars + 1) * sizeof *nv);
@@ -677,22 +605,18 @@ static zs_status add_out(zs_selection *s, zs_var *v)
         o->ds[d] = ds;
         if (ds && ds->drop)
             continue;
+        /* the input's chunks, clipped to the selection */
         o->src_dim[n] = d;
         o->shape[n] = ds ? ds->out_len : v->shape[d];
         o->chunks[n] = v->chunks[d] < o->shape[n] ? v->chunks[d]
                                                   : o->shape[n];
         if (o->chunks[n] == 0)
             o->chunks[n] = 1;
-        for (size_t k = 0; k < s->o.chunk_dims.n; k++)
-            if (!strcmp(s->o.chunk_dims.v[k], v->dims[d])) {
-                int64_t c = s->o.chunk_lens[k];
-                o->chunks[n] = c < 0 || (uint64_t)c > o->shape[n]
-                                   ? (o->shape[n] ? o->shape[n] : 1)
-                                   : (uint64_t)c;
-            }
-        n++;
+        dims[n++] = v->dims[d];
     }
     o->ndim = n;
+    zsi_write_chunks(&s->w, n, dims, o->shape, v->stored_itemsize,
+                     o->chunks);
     o->scalar_coord = zs_var_is_coord(v) && n == 0;
     o->coords = dropped_coords(s, v);
     return ZS_OK;
@@ -700,28 +624,28 @@ static zs_status add_out(zs_selection *s, zs_var *v)
 
 static zs_status choose_outputs(zs_selection *s)
 {
-    vsel vs = {0};
-    zs_status st = choose_vars(s, &vs);
+    zsi_varset vs;
+    zsi_strv dims = {0};
+    zs_status st = zsi_varset_choose(s->ds, &s->o.vars, NULL, &vs);
     for (size_t i = 0; st == ZS_OK && i < vs.n; i++)
         if (vs.keep[i])
             st = add_out(s, vs.v[i]);
-    free(vs.v);
-    free(vs.keep);
-    for (size_t k = 0; st == ZS_OK && k < s->o.chunk_dims.n; k++) {
-        bool hit = false;
-        for (size_t i = 0; i < s->nvars && !hit; i++)
-            for (int d = 0; d < s->vars[i].v->ndim; d++)
-                hit = hit || !strcmp(s->vars[i].v->dims[d],
-                                     s->o.chunk_dims.v[k]);
-        if (!hit)
-            st = zsi_err(s->ctx, ZS_ERR_INVALID, "--chunks: no dimension "
-                         "'%s'", s->o.chunk_dims.v[k]);
-    }
+    zsi_varset_free(&vs);
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
+        for (int j = 0; j < s->vars[i].ndim; j++) {
+            const char *name = s->vars[i].v->dims[s->vars[i].src_dim[j]];
+            if (!zsi_strv_contains(&dims, name) &&
+                !zsi_strv_push(&dims, name))
+                st = zsi_nomem(s->ctx);
+        }
+    if (st == ZS_OK)
+        st = zsi_write_check_dims(&s->w, &dims);
+    zsi_strv_free(&dims);
     return st;
 }
 
 zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
-                         zs_selection **out)
+                         const zs_write_opts *w, zs_selection **out)
 {
     zs_selection *s = calloc(1, sizeof *s);
     zs_status st;
@@ -729,7 +653,12 @@ zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
         return zsi_nomem(ds->ctx);
     s->ctx = ds->ctx;
     s->ds = ds;
+    zsi_write_opts_init(&s->w, ds->ctx);
     st = zsi_select_opts_copy(ds->ctx, o, &s->o);
+    if (st == ZS_OK) {
+        zsi_write_opts_clear(&s->w);
+        st = zsi_write_opts_copy(ds->ctx, w, &s->w);
+    }
     for (size_t i = 0; st == ZS_OK && i < s->o.nspecs; i++)
         st = resolve(s, &s->o.specs[i]);
     if (st == ZS_OK)
@@ -737,14 +666,14 @@ zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
     if (st == ZS_OK)
         st = choose_outputs(s);
     if (st != ZS_OK) {
-        zs_selection_free(s);
+        zs_select_plan_free(s);
         return st;
     }
     *out = s;
     return ZS_OK;
 }
 
-void zs_selection_free(zs_selection *s)
+void zs_select_plan_free(zs_selection *s)
 {
     if (!s)
         return;
@@ -755,6 +684,7 @@ void zs_selection_free(zs_selection *s)
     free(s->dims);
     free(s->vars);
     zsi_select_opts_clear(&s->o);
+    zsi_write_opts_clear(&s->w);
     free(s);
 }
 

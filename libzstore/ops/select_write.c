@@ -191,34 +191,32 @@ zs_status zsi_select_read(zs_selection *s, const osel *o,
 
 /* ---- writing a store ------------------------------------------------- */
 
-static zs_status out_attrs(zs_selection *s, const osel *o, zs_attrs **a)
-{
-    (void)s;
-    if (zsi_attrs_copy(o->v->attrs, a) != ZS_OK ||
-        (o->coords && !zsi_attrs_set(*a, "coordinates", ZS_DT_STRING,
-                                     o->coords, strlen(o->coords))))
-        return ZS_ERR_NOMEM;
-    return ZS_OK;
-}
-
-static zs_status make_array(zs_selection *s, zs_store *st_, const osel *o,
+static zs_status make_array(zs_selection *s, zsi_writer *w, const osel *o,
                             zs_array **out)
 {
     const char *dims[ZS_MAX_DIMS];
     zs_attrs *attrs = NULL;
-    zsi_array_meta m;
+    zsi_codec_spec *codecs = NULL;
+    size_t ncodecs = 0;
+    zsi_array_def d;
     zs_status st;
     for (int j = 0; j < o->ndim; j++)
         dims[j] = o->v->dims[o->src_dim[j]];
-    st = out_attrs(s, o, &attrs);
-    if (st != ZS_OK)
+    if (zsi_attrs_copy(o->v->attrs, &attrs) != ZS_OK ||
+        (o->coords && !zsi_attrs_set(attrs, "coordinates", ZS_DT_STRING,
+                                     o->coords, strlen(o->coords)))) {
+        zsi_attrs_free(attrs);
         return zsi_nomem(s->ctx);
-    st = zsi_meta_like(s->ctx, o->v, o->ndim, o->shape, o->chunks, dims,
-                       attrs, &m);
-    zsi_attrs_free(attrs);
+    }
+    st = zsi_codecs_of_var(o->v, 0, &codecs, &ncodecs);
+    d = (zsi_array_def){o->v->path, o->ndim, o->shape, o->chunks, dims,
+                        o->v->dtype, o->v->stored_itemsize,
+                        o->v->has_fill ? o->v->fill : NULL, attrs, codecs,
+                        ncodecs};
     if (st == ZS_OK)
-        st = zsi_array_create(st_, o->v->path, &m, out);
-    zsi_array_meta_free(&m);
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(codecs, ncodecs);
+    zsi_attrs_free(attrs);
     return st;
 }
 
@@ -232,28 +230,29 @@ static uint64_t step_product(const osel *o)
     return p;
 }
 
-/* True if no input chunk meets two slabs of sl: along every output
- * dimension the slabs split, the selection is one run of consecutive
- * indices starting on an input chunk boundary, and output chunks are
+/* True if no input chunk meets two boxes of b: along every output
+ * dimension the boxes split, the selection is one run of consecutive
+ * indices starting on an input chunk boundary, and output boxes are
  * whole multiples of input chunks.  Then chunks read in part need not be
- * cached for the next slab. */
-static bool single_touch(const osel *o, const zsi_slabs *sl)
+ * cached for the next box. */
+static bool single_touch(const osel *o, const zsi_blocks *b)
 {
     /* several runs or strides read a chunk once per run, even inside one
-     * slab */
+     * box */
     for (int j = 0; j < o->ndim; j++) {
         const dsel *ds = o->ds[o->src_dim[j]];
         if (ds && (ds->nrun != 1 || ds->run[0].step != 1))
             return false;
     }
-    for (int j = 0; j < o->ndim && j <= sl->k; j++) {
+    for (int j = 0; j < o->ndim && j <= b->k; j++) {
         int d = o->src_dim[j];
         uint64_t in = o->v->chunks[d] ? o->v->chunks[d] : 1;
         const dsel *ds = o->ds[d];
         uint64_t start = ds ? ds->run[0].start : 0;
-        if (j == sl->k && sl->kstep * o->chunks[j] >= o->shape[j])
-            break;   /* one slab along it */
-        if (start % in || o->chunks[j] % in)
+        uint64_t len = j == b->k ? b->step : b->unit[j];
+        if (j == b->k && b->step >= o->shape[j])
+            break;   /* one box along it */
+        if (start % in || len % in)
             return false;
     }
     return true;
@@ -279,33 +278,35 @@ static bool input_box(const osel *o, const uint64_t *start,
 
 static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
 {
-    zsi_slabs sl;
+    zsi_blocks b;
     uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
     size_t w = o->v->itemsize;
     uint8_t *buf;
     zs_status st = ZS_OK;
     size_t budget = SEL_SLAB_BUDGET / (size_t)step_product(o);
-    zsi_slabs_plan(&sl, o->ndim, o->shape, o->chunks, w,
-                   budget ? budget : 1);
-    buf = malloc((size_t)zsi_slabs_max_elems(&sl) * w + 1);
+    if (!zsi_blocks_plan(&b, o->ndim, o->shape, zsi_array_write_unit(a), w,
+                         budget ? budget : 1, 0))
+        return zsi_err(s->ctx, ZS_ERR_OVERFLOW, "%s: too many blocks",
+                       o->v->path);
+    buf = malloc((size_t)zsi_blocks_max_elems(&b) * w + 1);
     if (!buf)
         return zsi_nomem(s->ctx);
     if (o->v->array)
-        o->v->array->streaming = single_touch(o, &sl);
-    for (uint64_t u = 0; st == ZS_OK && u < sl.n; u++) {
+        zsi_array_set_read_once(o->v->array, single_touch(o, &b));
+    for (uint64_t u = 0; st == ZS_OK && u < b.n; u++) {
         uint64_t n = 1;
-        zsi_slabs_box(&sl, u, start, count);
+        zsi_blocks_box(&b, u, start, count);
         for (int d = 0; d < o->ndim; d++)
             n *= count[d];
         if (o->v->dtype == ZS_DT_STRING)
             memset(buf, 0, (size_t)n * w);
-        if (o->v->array && u + 1 < sl.n) {
-            /* remote: the next slab travels while this one is written
+        if (o->v->array && u + 1 < b.n) {
+            /* remote: the next box travels while this one is written
              * (where each is one read) */
             uint64_t ns[ZS_MAX_DIMS], nc[ZS_MAX_DIMS];
             uint64_t bs[ZS_MAX_DIMS], bc[ZS_MAX_DIMS];
             bool one;
-            zsi_slabs_box(&sl, u + 1, ns, nc);
+            zsi_blocks_box(&b, u + 1, ns, nc);
             one = input_box(o, start, count, bs, bc) &&
                   input_box(o, ns, nc, bs, bc);
             zsi_array_will_read(o->v->array, one ? bs : NULL, bc);
@@ -317,102 +318,47 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
             for (uint64_t i = 0; i < n; i++)
                 free(((char **)(void *)buf)[i]);
         if (st == ZS_OK)
-            st = zsi_progress(s->ctx, u + 1, sl.n);
+            st = zsi_progress(s->ctx, u + 1, b.n);
     }
     if (o->v->array) {
-        o->v->array->streaming = false;
+        zsi_array_set_read_once(o->v->array, false);
         zsi_array_ahead_stop(o->v->array);
     }
     free(buf);
     return st;
 }
 
-/* Groups of the input, with their attributes (history added at the
- * root). */
-typedef struct groups {
-    const char **paths;
-    zs_attrs **attrs;
-    size_t n;
-} groups;
-
-static zs_status add_groups(zs_selection *s, zs_group *g, groups *gs)
+zs_status zs_select_run(zs_selection *s, const char *out)
 {
-    const char **p = realloc(gs->paths, (gs->n + 1) * sizeof *p);
-    zs_attrs **a = p ? realloc(gs->attrs, (gs->n + 1) * sizeof *a) : NULL;
-    if (p)
-        gs->paths = p;
-    if (!a)
-        return zsi_nomem(s->ctx);
-    gs->attrs = a;
-    gs->paths[gs->n] = g->path;
-    if (zsi_attrs_copy(g->attrs, &gs->attrs[gs->n]) != ZS_OK)
-        return zsi_nomem(s->ctx);
-    gs->n++;
-    for (size_t i = 0; i < g->ngroups; i++) {
-        zs_status st = add_groups(s, g->groups[i], gs);
-        if (st != ZS_OK)
-            return st;
-    }
-    return ZS_OK;
-}
-
-zs_status zs_select_write(zs_selection *s, const char *out)
-{
-    zs_store *st_ = NULL;
+    zsi_writer *w = NULL;
     zs_array **arrays = calloc(s->nvars + 1, sizeof *arrays);
-    groups gs = {0};
-    bool stream;
-    zs_status st = arrays ? ZS_OK : zsi_nomem(s->ctx);
+    zs_var **used = calloc(s->nvars + 1, sizeof *used);
+    zs_status st = arrays && used ? ZS_OK : zsi_nomem(s->ctx);
     if (st == ZS_OK)
-        st = zs_store_open(s->ctx, out, ZS_STORE_CREATE | ZS_STORE_PARTIAL |
-                           (s->o.overwrite ? ZS_STORE_OVERWRITE : 0), &st_);
+        st = zsi_writer_open(s->ctx, out, &s->w, &w);
     if (st == ZS_OK)
-        st = add_groups(s, s->ds->root, &gs);
-    if (st == ZS_OK && s->o.history && !zsi_history_add(gs.attrs[0],
-                                                        s->o.history))
-        st = zsi_nomem(s->ctx);
-    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
-        st = make_array(s, st_, &s->vars[i], &arrays[i]);
-    if (st == ZS_OK) {   /* an input stream need not keep the others */
-        zs_var **used = calloc(s->nvars + 1, sizeof *used);
-        for (size_t i = 0; used && i < s->nvars; i++)
-            used[i] = s->vars[i].v;
-        st = used ? zsi_skip_unused(s->ds, used, s->nvars)
-                  : zsi_nomem(s->ctx);
-        free(used);
+        st = zsi_writer_add_groups(w, s->ds->root);
+    for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
+        st = make_array(s, w, &s->vars[i], &arrays[i]);
+        used[i] = s->vars[i].v;
     }
-    /* a stream is read in one pass: metadata first, coordinates before
-     * the variables; elsewhere .zmetadata comes last so that an unfinished
-     * store is never consolidated */
-    stream = st == ZS_OK && (st_->caps & ZSI_STORE_STREAM);
-    if (stream)
-        st = zsi_write_metadata(s->ctx, st_, gs.n, gs.paths,
-                                (const zs_attrs *const *)gs.attrs, s->nvars,
-                                arrays);
+    /* an input stream need not keep the others */
+    if (st == ZS_OK)
+        st = zsi_skip_unused(s->ds, used, s->nvars);
+    if (st == ZS_OK)
+        st = zsi_writer_begin(w);
+    /* coordinates first: a stream is read in one pass */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
-            if (zsi_var_is_coord(s->vars[i].v) == (pass == 0))
+            if (zs_var_is_coord(s->vars[i].v) == (pass == 0))
                 st = copy_var(s, &s->vars[i], arrays[i]);
-    if (st == ZS_OK && !stream)
-        st = zsi_write_metadata(s->ctx, st_, gs.n, gs.paths,
-                                (const zs_attrs *const *)gs.attrs, s->nvars,
-                                arrays);
     if (st == ZS_OK)
-        st = zs_store_commit(st_);
-    if (st != ZS_OK && st_) {
-        char msg[ZSI_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", zs_ctx_message(s->ctx));
-        zs_store_discard(st_);
-        zsi_err(s->ctx, st, "%s", msg);
-    }
-    for (size_t i = 0; arrays && i < s->nvars; i++)
-        zs_array_close(arrays[i]);
-    for (size_t i = 0; i < gs.n; i++)
-        zsi_attrs_free(gs.attrs[i]);
-    free(gs.paths);
-    free(gs.attrs);
+        st = zsi_writer_finish(w);
+    else if (w)
+        zsi_writer_fail(w, st);
+    zsi_writer_close(w);
     free(arrays);
-    zs_store_close(st_);
+    free(used);
     return st;
 }
 

@@ -13,6 +13,7 @@
 #ifndef ZSI_CONVERT_H
 #define ZSI_CONVERT_H
 
+#include "dataset/zsi_writer.h"
 #include "netcdf/zsi_nc.h"
 #include "ops/zsi_ops.h"
 
@@ -23,13 +24,10 @@
 #define ZSI_CHUNK_MAX ((uint64_t)16 << 20)
 
 struct zs_convert_opts {
-    zsi_strv chunk_dims;    /* --chunks names */
-    int64_t *chunk_lens;    /* and lengths (-1 = whole) */
-    char *compressor;       /* spec, NULL = default */
+    zs_ctx *ctx;
     zsi_strv vars, exclude;
     int unpack;
     int overlap;
-    int overwrite;
 };
 
 typedef struct zsi_cfile {
@@ -67,9 +65,11 @@ typedef struct zsi_cvar {
     bool has_fill;
     uint8_t fill[16];       /* output fill (numeric types) */
     char *fill_text;        /* output fill for strings */
-    zs_array *arr;
+    zs_array *arr;          /* the writer's */
+    uint64_t shard[ZS_MAX_DIMS];   /* shard shape (chunks if unsharded) */
+    bool sharded;
     uint64_t unit0, nunits; /* global numbering of this var's units */
-    zsi_slabs slabs;        /* the units: chunk-aligned slabs */
+    zsi_blocks slabs;       /* the units: boxes of whole shards/chunks */
 } zsi_cvar;
 
 typedef struct zsi_cgroup {
@@ -80,6 +80,7 @@ typedef struct zsi_cgroup {
 struct zs_convert {
     zs_ctx *ctx;
     struct zs_convert_opts o;
+    zs_write_opts w;        /* output settings */
     zsi_cfile *files;
     size_t nfiles;
     zsi_cseg *segs;         /* the output's records, in time order */
@@ -97,8 +98,6 @@ struct zs_convert {
     uint64_t nunits;
     uint64_t raw_bytes;
     uint64_t nobjects;
-    char *compressor_id;
-    zsi_kv compressor_cfg;
 };
 
 /* convert_opts.c */
@@ -129,6 +128,13 @@ struct zsi_src_cache;
 zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u);
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
                                  struct zsi_src_cache *cache);
+
+/* The most worker processes a conversion forks (and files it scans at
+ * once): pipes and poll sets are sized for it. */
+#define ZSI_MAX_PROCS 64
+/* Workers for n units of work: the context's thread count, at most
+ * ZSI_MAX_PROCS and n (at least 1). */
+int zsi_procs_count(zs_ctx *ctx, uint64_t n);
 
 /* procs.c: run fn(arg, k, n, fd) in n forked processes (k = 0..n-1), each
  * with a pipe to the parent; the parent passes each child's output to

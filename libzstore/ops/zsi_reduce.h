@@ -10,6 +10,7 @@
 #ifndef ZSI_REDUCE_H
 #define ZSI_REDUCE_H
 
+#include "dataset/zsi_writer.h"
 #include "ops/zsi_ops.h"
 
 enum { RD_MEAN, RD_SUM, RD_MIN, RD_MAX, RD_STD, RD_VAR, RD_COUNT };
@@ -19,6 +20,7 @@ enum { GB_NONE, GB_MONTH, GB_DOY, GB_SEASON, GB_HOUR };
 const char *zsi_reduce_group_key(int groupby);
 
 struct zs_reduce_opts {
+    zs_ctx *ctx;
     zsi_strv dims;
     int op;
     bool coslat;
@@ -28,11 +30,8 @@ struct zs_reduce_opts {
     char *resample;       /* frequency text */
     char *resample_dim;
     bool anomaly, keepdims;
-    zs_dtype dtype;
+    zs_dtype dtype;       /* ZS_DT_NONE: the input's precision */
     zsi_strv vars;
-    uint64_t memory;
-    char *history;
-    int overwrite;
 };
 
 /* Groups (or bins) of the reduced time axis. */
@@ -58,13 +57,16 @@ typedef struct rvar {
     uint64_t oshape[ZS_MAX_DIMS];
     uint64_t ochunks[ZS_MAX_DIMS];
     const char *odims[ZS_MAX_DIMS];
+    zs_dtype dtype;          /* of the results */
     zs_array *out;
 } rvar;
 
-typedef struct zsi_reduce {
+typedef struct zs_reduction {
     zs_ctx *ctx;
     zs_dataset *ds;
     struct zs_reduce_opts o;
+    zs_write_opts w;         /* output settings */
+    uint64_t memory;         /* for accumulators */
     rvar *vars;
     size_t nvars;
     zs_var **copy;           /* variables written unchanged */
@@ -78,6 +80,5 @@ typedef struct zsi_reduce {
 
 zs_status zsi_reduce_plan(zsi_reduce *r);
 void zsi_reduce_clear(zsi_reduce *r);
-zs_status zsi_reduce_run(zsi_reduce *r, const char *out);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef ZSI_SELECT_H
 #define ZSI_SELECT_H
 
+#include "dataset/zsi_writer.h"
 #include "ops/zsi_ops.h"
 
 typedef struct sel_spec {
@@ -15,15 +16,12 @@ typedef struct sel_spec {
 } sel_spec;
 
 struct zs_select_opts {
+    zs_ctx *ctx;
     sel_spec *specs;
     size_t nspecs;
     char *tolerance;
     zsi_strv vars;
     int lon;
-    zsi_strv chunk_dims;
-    int64_t *chunk_lens;
-    char *history;
-    int overwrite;
 };
 
 /* A run of source indices: start, start + step, ... (count of them). */
@@ -61,6 +59,7 @@ struct zs_selection {
     zs_ctx *ctx;
     zs_dataset *ds;
     struct zs_select_opts o;
+    zs_write_opts w;      /* output settings */
     dsel *dims;
     size_t ndims;
     osel *vars;

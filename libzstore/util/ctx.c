@@ -195,6 +195,17 @@ int zs_ctx_threads(const zs_ctx *ctx)
     return ctx->threads > 0 ? ctx->threads : zsi_ncpu();
 }
 
+zs_status zs_ctx_set_memory(zs_ctx *ctx, uint64_t bytes)
+{
+    ctx->memory = bytes;
+    return ZS_OK;
+}
+
+uint64_t zs_ctx_memory(const zs_ctx *ctx)
+{
+    return ctx->memory;
+}
+
 zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes)
 {
     ctx->cache_bytes = bytes;

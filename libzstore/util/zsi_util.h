@@ -34,6 +34,7 @@ struct zs_ctx {
     char msg[ZSI_MSG_MAX];
     int threads;                /* 0 = one per core */
     size_t cache_bytes;
+    uint64_t memory;            /* zs_ctx_set_memory(), 0: defaults */
     zs_log_fn log_fn;
     void *log_user;
     zs_progress_fn progress_fn;
@@ -264,6 +265,39 @@ const char *zsi_attrs_text(const zs_attrs *a, const char *name);
 /* True if two attribute values are identical (type and bits). */
 bool zsi_attrs_value_equal(const zs_attrs *a, size_t i, const zs_attrs *b,
                            size_t j);
+
+/* ---- option languages (spec.c) -------------------------------------- */
+
+/* A per-dimension specification, "time=24,latitude=-1": what a value
+ * means is the caller's (chunk or shard lengths).  With ZSI_DIMSPEC_ALL_OK
+ * a bare value ("auto", "-1") applies to every dimension. */
+enum { ZSI_DIMSPEC_WHOLE = -1, ZSI_DIMSPEC_AUTO = -2 };
+enum { ZSI_DIMSPEC_AUTO_OK = 1, ZSI_DIMSPEC_ALL_OK = 2 };
+typedef struct zsi_dimspec {
+    zsi_strv names;
+    int64_t *vals;          /* >= 1, ZSI_DIMSPEC_WHOLE or _AUTO */
+    int64_t all;            /* the bare value, if all_set */
+    bool all_set;
+} zsi_dimspec;
+
+/* Parse text (what names it in messages: "chunks"); out is replaced
+ * only on success.  Refuses empty text, lengths < 1 other than -1, and
+ * a dimension named twice, with ZS_ERR_INVALID. */
+zs_status zsi_dimspec_parse(zs_ctx *ctx, const char *what, const char *text,
+                            unsigned flags, zsi_dimspec *out);
+void zsi_dimspec_free(zsi_dimspec *s);
+bool zsi_dimspec_copy(zsi_dimspec *dst, const zsi_dimspec *src);
+bool zsi_dimspec_empty(const zsi_dimspec *s);
+/* The value for dimension name: 1 and *v if given (or a bare value). */
+int zsi_dimspec_get(const zsi_dimspec *s, const char *name, int64_t *v);
+/* The first named dimension not in dims, or NULL. */
+const char *zsi_dimspec_unknown(const zsi_dimspec *s, const zsi_strv *dims);
+/* "a,b,c": names, none empty, none twice; out replaced on success. */
+zs_status zsi_names_parse(zs_ctx *ctx, const char *what, const char *text,
+                          zsi_strv *out);
+/* A memory size ("512M", "2G", "4096"), at least min bytes. */
+zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
+                         uint64_t min, uint64_t *out);
 
 /* ---- thread pool ---------------------------------------------------- */
 

@@ -79,7 +79,7 @@ check_eq "--vars t2m keeps t2m and its coordinates" \
 nc2zarr -q --exclude u10,v10 "$S"/era5/*.nc -o "$TMP/excl.zarr"
 check_eq "--exclude drops variables" "latitude longitude msl t2m time" \
     "$(zinfo --checksum "$TMP/excl.zarr" | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')"
-check_fail "--vars with an unknown variable" 1 "no variable 'nope' \(--vars\)" \
+check_fail "--vars with an unknown variable" 1 "no variable 'nope' to keep \(--vars\)" \
     nc2zarr --vars nope "$S"/era5/*.nc -o "$TMP/x.zarr"
 check_fail "--chunks with an unknown dimension" 1 "no dimension 'depth'" \
     nc2zarr -c depth=3 "$S"/era5/*.nc -o "$TMP/x.zarr"

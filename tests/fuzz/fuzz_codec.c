@@ -12,7 +12,7 @@
  */
 #include "config.h"
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 #include "codec_test.h"
 #include "fuzz.h"
 

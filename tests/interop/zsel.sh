@@ -433,9 +433,9 @@ check_fail "time outside the data" 1 "outside the data \(2019-07-01T00:00:00 .. 
     zsel era5.zarr -s time=2020-01-01:2020-02-01 -o e.zarr
 check_fail "nearest time far outside" 1 "outside the data" \
     zsel era5.zarr -s time=2018-01-01 -o e.zarr
-check_fail "tolerance exceeded" 1 "farther than --tolerance 10min" \
+check_fail "tolerance exceeded" 1 "farther than the tolerance 10min \(--tolerance\)" \
     zsel era5.zarr -s time=2019-07-01T00:40 --tolerance 10min --csv
-check_fail "label tolerance exceeded" 1 "more than --tolerance 1" \
+check_fail "label tolerance exceeded" 1 "more than the tolerance 1 \(--tolerance\)" \
     zsel era5.zarr -s latitude=3 --tolerance 1 --csv
 for t in abc 1x -1 nan 1MS ""; do
     check_fail "usage: malformed --tolerance '$t'" 2 "invalid --tolerance" \

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "array/zsi_array.h"
+#include "array/array_impl.h"
 #include "tap.h"
 
 static zs_ctx *ctx;
@@ -214,7 +214,7 @@ static zs_status publish(zs_array *a)
 {
     zsi_buf b = ZSI_BUF_INIT;
     char *k = zsi_path_join(a->path, ".zarray");
-    zs_status st = zsi_array_format_zarray(a, 0, &b);
+    zs_status st = zsi_array_format_meta(a, 0, &b);
     if (st == ZS_OK)
         st = zs_store_set(a->store, k, b.data, b.len);
     free(k);
@@ -263,7 +263,7 @@ static void t_case(const acase *c)
     int bad_w = 0, bad_r = 0;
     zs_status st;
     meta_of(c, &m);
-    st = zsi_array_create(mem, c->path, &m, &a);
+    st = zsi_array_create(mem, c->path, &m, NULL, &a);
     zsi_array_meta_free(&m);
     TAP_OK(st == ZS_OK, "%s: zsi_array_create (%s)", c->path,
            st ? zs_ctx_message(ctx) : "ok");
@@ -368,7 +368,7 @@ static zs_array *simple(const char *path, zs_dtype t, int nd,
     }
     if (fill)
         zsi_array_meta_set_fill(&m, fill);
-    if (zsi_array_create(mem, path, &m, &a) != ZS_OK) {
+    if (zsi_array_create(mem, path, &m, NULL, &a) != ZS_OK) {
         TAP_DIAG("create %s: %s", path, zs_ctx_message(ctx));
         a = NULL;
     }
@@ -785,7 +785,7 @@ static void t_cache_counts(void)
         all[i] = i * 0.5;
     /* budget 0: every read goes to the store */
     zs_ctx_set_cache_bytes(c2, 0);
-    zsi_array_create(s, "c", &m, &a);
+    zsi_array_create(s, "c", &m, NULL, &a);
     zs_array_write(a, zero, m.shape, all);
     req0 = s->n_requests;
     read_chunk_row(a, 3, CR, buf);
@@ -796,7 +796,7 @@ static void t_cache_counts(void)
     zs_array_close(a);
     /* a large budget: the second pass costs nothing */
     zs_ctx_set_cache_bytes(c2, 64 << 20);
-    zsi_array_create(s, "c", &m, &a);
+    zsi_array_create(s, "c", &m, NULL, &a);
     req0 = s->n_requests;
     zs_array_read(a, zero, (uint64_t[]){10 * CR, CR - 1}, all);
     req1 = s->n_requests;
@@ -813,7 +813,7 @@ static void t_cache_counts(void)
     zs_array_close(a);
     /* room for 2.5 chunks: least recently used order */
     zs_ctx_set_cache_bytes(c2, CBYTES * 5 / 2);
-    zsi_array_create(s, "c", &m, &a);
+    zsi_array_create(s, "c", &m, NULL, &a);
     for (int i = 0; i < 10; i++)
         read_chunk_row(a, (uint64_t)i, CR, buf);
     req0 = s->n_requests;
@@ -885,10 +885,10 @@ static void t_cache_budget(void)
     m.compressor = spec_of("zstd level=1");
     for (size_t i = 0; i < 1024 * 1024; i++)
         all[i] = (double)(rnd() % 1000);
-    zsi_array_create(s, "big", &m, &a);
+    zsi_array_create(s, "big", &m, NULL, &a);
     zs_array_write(a, zero, m.shape, all);
     zs_array_close(a);
-    zsi_array_create(s, "big", &m, &a);
+    zsi_array_create(s, "big", &m, NULL, &a);
     /* start the thread pool before measuring */
     zs_array_read(a, zero, (uint64_t[]){256, 256}, back);
     before = heap_in_use();
@@ -953,7 +953,7 @@ static void t_readonly(void)
         m.chunks[0] = 2;
         m.dtype = ZS_DT_INT32;
         m.itemsize = 4;
-        zsi_array_create(s, "", &m, &a);
+        zsi_array_create(s, "", &m, NULL, &a);
         publish(a);
         zs_array_close(a);
         zsi_array_meta_free(&m);
@@ -992,7 +992,7 @@ static void t_keys(void)
     m.chunks[0] = m.chunks[1] = m.chunks[2] = 4;
     m.dtype = ZS_DT_UINT8;
     m.itemsize = 1;
-    zsi_array_create(mem, "g/k", &m, &a);
+    zsi_array_create(mem, "g/k", &m, NULL, &a);
     zsi_array_chunk_key(a, cidx, &k);
     TAP_OK(strcmp((char *)k.data, "g/k/1.20.3") == 0,
            "chunk key \"g/k/1.20.3\"");
@@ -1122,7 +1122,7 @@ static void t_late_budget(void)
     m.chunks[0] = m.chunks[1] = CR;
     m.dtype = ZS_DT_FLOAT64;
     m.itemsize = 8;
-    zsi_array_create(s, "c", &m, &a);
+    zsi_array_create(s, "c", &m, NULL, &a);
     memset(buf, 0, CBYTES);
     zs_array_write(a, zero, m.shape, buf);
     read_chunk_row(a, 0, CR, buf);          /* cached (256 MiB budget) */
@@ -1138,6 +1138,120 @@ static void t_late_budget(void)
     zs_store_close(s);
     zs_ctx_free(c2);
     free(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* zsi_blocks: random plans, both kinds                                */
+/* ------------------------------------------------------------------ */
+
+/* Walk the boxes of one plan: every element exactly once; C-order boxes
+ * in order; aligned boxes made of whole units; no box over the budget
+ * unless one unit (C order: one run of the last dimension's element) is
+ * larger. */
+static int walk_blocks(const zsi_blocks *b, size_t w, size_t budget,
+                       uint8_t *seen, uint64_t total, const char **why)
+{
+    uint64_t next = 0, maxe = zsi_blocks_max_elems(b), unit_bytes = w;
+    int nd = b->ndim;
+    for (int d = 0; d < nd; d++)
+        unit_bytes *= b->unit[d] < b->shape[d] ? b->unit[d] : b->shape[d];
+    memset(seen, 0, (size_t)total);
+    for (uint64_t i = 0; i < b->n; i++) {
+        uint64_t s[8], c[8], n = 1, idx[8] = {0}, minimal = w;
+        zsi_blocks_box(b, i, s, c);
+        for (int d = 0; d < nd; d++) {
+            n *= c[d];
+            if (!b->c_order && (s[d] % b->unit[d] ||
+                                (c[d] % b->unit[d] &&
+                                 s[d] + c[d] != b->shape[d])))
+                return *why = "a box not made of whole units", 1;
+            if (c[d] == 0 || s[d] + c[d] > b->shape[d])
+                return *why = "a box outside the shape", 1;
+            /* the smallest box the plan could have made here */
+            if (d > b->k)
+                minimal *= c[d];
+            else if (!b->c_order || d == b->k)
+                minimal *= c[d] < b->unit[d] ? c[d] : b->unit[d];
+        }
+        if (n > maxe)
+            return *why = "a box larger than max_elems", 1;
+        if (n * w > budget && n * w > minimal)
+            return *why = "a box over the budget", 1;
+        for (uint64_t e = 0; e < n; e++) {
+            uint64_t lin = 0;
+            for (int d = 0; d < nd; d++)
+                lin = lin * b->shape[d] + s[d] + idx[d];
+            if (b->c_order && lin != next++)
+                return *why = "C-order boxes out of order", 1;
+            if (seen[lin]++)
+                return *why = "an element covered twice", 1;
+            for (int d = nd - 1; d >= 0; d--) {
+                if (++idx[d] < c[d])
+                    break;
+                idx[d] = 0;
+            }
+        }
+    }
+    for (uint64_t e = 0; e < total; e++)
+        if (!seen[e])
+            return *why = "an element not covered", 1;
+    (void)unit_bytes;
+    return 0;
+}
+
+static void t_blocks(void)
+{
+    int bad = 0, tested = 0;
+    const char *why = "";
+    uint8_t *seen = malloc(40 * 40 * 40 * 40);
+    for (int it = 0; it < 4000 && seen; it++) {
+        int nd = 1 + (int)(rnd() % 4);
+        uint64_t shape[4], unit[4], total = 1;
+        size_t w = (size_t)1 << (rnd() % 4);
+        size_t budget = rnd() % 3 == 0 ? 1 + rnd() % 64
+                                       : 1 + rnd() % (1 << 16);
+        unsigned flags = it % 2 ? ZSI_BLOCKS_C_ORDER : 0;
+        zsi_blocks b;
+        for (int d = 0; d < nd; d++) {
+            shape[d] = rnd() % 9 == 0 ? 0 : 1 + rnd() % 40;
+            unit[d] = 1 + rnd() % 50;
+            total *= shape[d];
+        }
+        if (!zsi_blocks_plan(&b, nd, shape, unit, w, budget, flags)) {
+            bad++;
+            why = "plan failed";
+            continue;
+        }
+        if (total == 0) {
+            if (b.n)
+                bad++, why = "boxes for an empty shape";
+            continue;
+        }
+        if (walk_blocks(&b, w, budget, seen, total, &why) && bad++ < 3)
+            TAP_DIAG("%s (nd %d, w %zu, budget %zu, %s)", why, nd, w,
+                     budget, flags ? "C order" : "aligned");
+        tested++;
+    }
+    free(seen);
+    TAP_OK(bad == 0, "zsi_blocks: %d random plans cover their shape "
+           "exactly once, within budget, aligned or in C order (%d bad)",
+           tested, bad);
+    {
+        zsi_blocks b;
+        uint64_t s[1], c[1];
+        uint64_t big[2] = {(uint64_t)1 << 62, (uint64_t)1 << 62};
+        uint64_t one[2] = {1, 1}, sh[1] = {10}, un[1] = {4};
+        zsi_blocks_plan(&b, 0, NULL, NULL, 8, 100, 0);
+        TAP_OK(b.n == 1, "a 0-d shape is one box");
+        TAP_OK(!zsi_blocks_plan(&b, 2, big, one, 1, 1, 0),
+               "a box count that overflows is refused");
+        zsi_blocks_plan(&b, 1, sh, un, 1, 8, 0);
+        zsi_blocks_box(&b, b.n - 1, s, c);
+        TAP_OK(b.n == 2 && s[0] == 8 && c[0] == 2,
+               "aligned: whole units of 4 in a budget of 8, a short last "
+               "box (%llu boxes, last %llu+%llu)", (unsigned long long)b.n,
+               (unsigned long long)s[0], (unsigned long long)c[0]);
+    }
 }
 
 int main(int argc, char **argv)
@@ -1159,6 +1273,7 @@ int main(int argc, char **argv)
         t_scalar();
         t_zero_length();
         t_out_of_range();
+        t_blocks();
         t_fortran();
         t_strings("s-null", NULL);
         t_strings("s-fill", "NA \xc3\xa9");

@@ -6,7 +6,7 @@
  * storage statistics and checks (missing and corrupt chunks); checksums
  * compared with SHA-256 computed here with OpenSSL over the expected
  * bytes (one variable large enough to take several blocks); Zarr v3
- * stores; open errors; and the properties of zsi_block_plan.
+ * stores; open errors.
  */
 #include "config.h"
 
@@ -21,15 +21,6 @@
 
 static zs_ctx *ctx;
 
-static uint64_t rng = 0x6a09e667f3bcc908ULL;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
 
 /* SHA-256 (OpenSSL) of n bytes, as 64 hex digits. */
 static void sha256_hex(const void *p, size_t n, char hex[65])
@@ -62,7 +53,7 @@ static zs_array *make(zs_store *s, const char *path, const char *zarray)
     if (st == ZS_OK)
         st = zsi_meta_v2_array(ctx, path, d, NULL, &m);
     if (st == ZS_OK) {
-        st = zsi_array_create(s, path, &m, &a);
+        st = zsi_array_create(s, path, &m, NULL, &a);
         zsi_array_meta_free(&m);
     }
     zsi_meta_doc_free(d);
@@ -678,103 +669,6 @@ static void t_errors(void)
     zs_dataset_close(NULL);
 }
 
-/* ------------------------------------------------------------------ */
-/* zsi_block_plan                                                      */
-/* ------------------------------------------------------------------ */
-
-static void t_block_plan(void)
-{
-    int bad_range = 0, bad_cover = 0, bad_budget = 0, bad_max = 0;
-    int bad_align = 0, tested = 0;
-    for (int it = 0; it < 4000; it++) {
-        int nd = 1 + (int)(rnd() % 5), k;
-        uint64_t shape[5], chunks[5], rows[5], row, step, total = 1;
-        size_t w = (size_t)1 << (rnd() % 5);
-        size_t budget = rnd() % 3 == 0 ? 1 + rnd() % 64
-                                       : 1 + rnd() % (1 << 20);
-        for (int d = 0; d < nd; d++) {
-            shape[d] = rnd() % 9 == 0 ? 0 : 1 + rnd() % 40;
-            chunks[d] = 1 + rnd() % 50;
-            total *= shape[d];
-        }
-        zsi_block_plan(nd, shape, chunks, w, budget, &k, &step);
-        if (k < 0 || k >= nd || step < 1 ||
-            (shape[k] && step > shape[k])) {
-            bad_range++;
-            continue;
-        }
-        row = w;
-        for (int d = nd - 1; d >= 0; d--) {
-            rows[d] = row;
-            row *= shape[d] ? shape[d] : 1;
-        }
-        /* blocks of at most budget bytes, unless one element is bigger */
-        if (step * rows[k] > budget && !(w > budget && step == 1 &&
-                                         k == nd - 1))
-            bad_budget++;
-        /* as large as allowed: no earlier dimension fits whole chunks */
-        for (int d = 0; d < k; d++) {
-            uint64_t c = chunks[d] < shape[d] ? chunks[d] : shape[d];
-            if (rows[d] <= budget / (c ? c : 1))
-                bad_max++;
-        }
-        {
-            uint64_t c = chunks[k] < shape[k] ? chunks[k] : shape[k];
-            if (c && budget / rows[k] >= c && step % c && step != shape[k])
-                bad_align++;
-        }
-        if (total == 0)
-            continue;
-        /* walk the blocks as a streaming reader does: C order, each
-         * exactly once */
-        {
-            uint64_t start[5] = {0}, next = 0, per = 1;
-            for (int d = k + 1; d < nd; d++)
-                per *= shape[d];
-            for (;;) {
-                uint64_t lin = 0, cnt = shape[k] - start[k] < step
-                                            ? shape[k] - start[k] : step;
-                int d;
-                for (int e = 0; e < nd; e++)
-                    lin = lin * shape[e] + start[e];
-                if (lin != next || cnt == 0) {
-                    bad_cover++;
-                    break;
-                }
-                next += cnt * per;
-                start[k] += cnt;
-                for (d = k; d >= 0 && start[d] >= shape[d]; ) {
-                    start[d] = 0;
-                    if (--d >= 0)
-                        start[d]++;
-                }
-                if (d < 0)
-                    break;
-            }
-            if (next != total && bad_cover++ < 3)
-                TAP_DIAG("covered %llu of %llu", (unsigned long long)next,
-                         (unsigned long long)total);
-            tested++;
-        }
-    }
-    TAP_OK(bad_range == 0, "zsi_block_plan: k in range, 1 <= step <= "
-           "shape[k] (4000 random plans)");
-    TAP_OK(bad_cover == 0, "blocks cover the array exactly once, in C "
-           "order (%d arrays walked)", tested);
-    TAP_OK(bad_budget == 0, "blocks hold at most the budget unless one "
-           "element is larger (%d not)", bad_budget);
-    TAP_OK(bad_max == 0, "blocks are as large as the budget allows (%d "
-           "not)", bad_max);
-    TAP_OK(bad_align == 0, "steps are whole chunks when the budget holds "
-           "one (%d not)", bad_align);
-    {
-        int k = -1;
-        uint64_t step = 0;
-        zsi_block_plan(0, NULL, NULL, 8, 100, &k, &step);
-        TAP_OK(k == 0 && step == 1, "a 0-d variable is one block");
-    }
-}
-
 int main(void)
 {
     if (zs_ctx_new(&ctx) != ZS_OK)
@@ -784,7 +678,6 @@ int main(void)
     t_big_checksum();
     t_v3();
     t_errors();
-    t_block_plan();
     zs_ctx_free(ctx);
     return TAP_DONE();
 }
