@@ -25,6 +25,7 @@ libbz2-dev netcdf-bin"
 # independent programs the tests check against
 test_pkgs="python3 python3-numpy python3-xarray python3-zarr python3-netcdf4
 python3-dask python3-numcodecs python3-cftime python3-fsspec python3-aiohttp
+python3-h5py
 nco cdo mandoc procps util-linux nginx-light tar zip unzip time openssl
 ca-certificates"
 [ "$mode" = check ] && pkgs="$pkgs $test_pkgs"
