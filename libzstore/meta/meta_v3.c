@@ -146,6 +146,28 @@ static zs_status parse_codec_list(zs_ctx *ctx, const char *where,
     return st;
 }
 
+/* The data type as written: a name in quotes, or a short rendering of
+ * an extension type such as {"name": "numpy.datetime64", ...}. */
+static zs_status unknown_data_type(zs_ctx *ctx, const char *where,
+                                   const cJSON *v)
+{
+    char *text;
+    zs_status st;
+    if (!v)
+        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: missing data_type", where);
+    if (zsi_jv_text(v))
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: unsupported data_type '%s'", where,
+                       zsi_jv_text(v));
+    text = zsi_jv_brief(v, 80);
+    if (!text)
+        return zsi_nomem(ctx);
+    st = zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: unsupported data_type %s",
+                 where, text);
+    free(text);
+    return st;
+}
+
 zs_status zsi_meta_v3_array(zs_ctx *ctx, const char *where,
                             const zsi_meta_doc *d, const char *key,
                             zsi_array_meta *m)
@@ -165,8 +187,7 @@ zs_status zsi_meta_v3_array(zs_ctx *ctx, const char *where,
     dt = zsi_jv_text(member(root, "data_type"));
     if (st == ZS_OK && (!dt || !zsi_dtype_from_v3(dt, &m->dtype,
                                                   &m->itemsize)))
-        st = zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: unsupported data_type "
-                     "'%s'", where, dt ? dt : "?");
+        st = unknown_data_type(ctx, where, member(root, "data_type"));
     if (st == ZS_OK)
         st = parse_grid(ctx, where, root, m);
     if (st == ZS_OK)
