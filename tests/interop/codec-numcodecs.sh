@@ -120,6 +120,16 @@ done
 check_eq "zinfo --checksum of the bz2/checksum store equals NumPy's" \
     "$(grep -v '^SKIP' "$TMP/sums.want" | sort)" "$(sort "$TMP/sums.got")"
 
+# the same codecs under their Zarr v3 names (numcodecs.crc32, ...)
+if (cd "$TMP" && "$PY" "$STORE_PY" write3 "$TMP/v3.zarr") \
+    >"$TMP/v3.want" 2>"$TMP/v3.err"; then
+    check_eq "v3: numcodecs.adler32 (location end), numcodecs.crc32 and \
+numcodecs.bz2 read as written by Python's zlib and bz2" \
+        "$(sort "$TMP/v3.want")" "$(zinfo --checksum "$TMP/v3.zarr" | sort)"
+else
+    not_ok "codec_store.py write3" "$(cat "$TMP/v3.err")"
+fi
+
 # a changed byte in a chunk whose outermost codec is a checksum
 corrupt() {  # corrupt KEY: flip the bits of the byte at offset 20
     "$PY" -c 'import sys

@@ -7,6 +7,10 @@ codec-numcodecs.sh.
                              array: NumPy's digest of the values written
                              (C order, little-endian), which zinfo
                              --checksum must print
+  codec_store.py write3 DIR  the same for a Zarr v3 store written here,
+                             its chunks framed by Python's zlib and bz2
+                             under the names numcodecs.adler32,
+                             numcodecs.crc32 and numcodecs.bz2
   codec_store.py compare SRC OUT Y0 Y1
                              python3-zarr reads OUT (written by zsel
                              -i y=Y0:Y1 from SRC): for every array print
@@ -19,11 +23,13 @@ chunks are framed by HDF5's fletcher32 filter through h5py (left out,
 with "SKIP  f  reason", when h5py is absent), and compare has HDF5
 check and unframe every chunk of OUT/f.
 """
+import bz2
 import hashlib
 import json
 import os
 import sys
 import tempfile
+import zlib
 
 import numcodecs as nc
 import numpy as np
@@ -145,6 +151,55 @@ def write(top):
     zarr.consolidate_metadata(top)
 
 
+# v3 name: (codecs after "bytes", each (name, configuration); chunk rows)
+ARRAYS3 = {
+    't': ([('numcodecs.adler32', {'location': 'end'}),
+           ('numcodecs.bz2', {'level': 3})], 16),
+    'u': ([('numcodecs.crc32', {})], 40),
+}
+
+
+def frame3(raw, codecs):
+    for name, cfg in codecs:
+        cid = name.split('.')[-1]
+        if cid == 'bz2':
+            raw = bz2.compress(raw, cfg['level'])
+        else:
+            fn = zlib.adler32 if cid == 'adler32' else zlib.crc32
+            s = (fn(raw) & 0xffffffff).to_bytes(4, 'little')
+            raw = raw + s if cfg.get('location') == 'end' else s + raw
+    return raw
+
+
+def write3(top):
+    os.makedirs(top)
+    with open(os.path.join(top, 'zarr.json'), 'w') as f:
+        json.dump({'zarr_format': 3, 'node_type': 'group',
+                   'attributes': {}}, f)
+    for name, (codecs, rows) in ARRAYS3.items():
+        v = values('<f4')
+        meta = {'zarr_format': 3, 'node_type': 'array', 'shape': [40, 50],
+                'data_type': 'float32', 'chunk_grid': {
+                    'name': 'regular',
+                    'configuration': {'chunk_shape': [rows, 50]}},
+                'chunk_key_encoding': {'name': 'default'},
+                'fill_value': 0.0, 'dimension_names': ['y', 'x'],
+                'codecs': [{'name': 'bytes',
+                            'configuration': {'endian': 'little'}}] +
+                [{'name': n, 'configuration': c} for n, c in codecs]}
+        os.makedirs(os.path.join(top, name))
+        with open(os.path.join(top, name, 'zarr.json'), 'w') as f:
+            json.dump(meta, f)
+        for i in range(0, 40, rows):
+            part = np.zeros((rows, 50), dtype='<f4')
+            part[:min(rows, 40 - i)] = v[i:i + rows]
+            d = os.path.join(top, name, 'c', str(i // rows))
+            os.makedirs(d)
+            with open(os.path.join(d, '0'), 'wb') as f:
+                f.write(frame3(part.tobytes(), codecs))
+        print('%s  %s' % (digest(v), name))
+
+
 def compare(src, out, y0, y1):
     s = zarr.open_group(src, mode='r')
     o = zarr.open_group(out, mode='r')
@@ -172,8 +227,11 @@ def compare(src, out, y0, y1):
 if __name__ == '__main__':
     if len(sys.argv) == 3 and sys.argv[1] == 'write':
         write(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == 'write3':
+        write3(sys.argv[2])
     elif len(sys.argv) == 6 and sys.argv[1] == 'compare':
         compare(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                 int(sys.argv[5]))
     else:
-        sys.exit('usage: codec_store.py write DIR | compare SRC OUT Y0 Y1')
+        sys.exit('usage: codec_store.py write|write3 DIR | '
+                 'compare SRC OUT Y0 Y1')
