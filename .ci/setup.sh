@@ -21,10 +21,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 pkgs="build-essential autoconf automake libtool pkg-config
 libnetcdf-dev libhdf5-dev libblosc-dev libzstd-dev liblz4-dev libcjson-dev
 libcurl4-openssl-dev libarchive-dev zlib1g-dev libssl-dev libdeflate-dev
-netcdf-bin"
+libbz2-dev netcdf-bin"
 # independent programs the tests check against
 test_pkgs="python3 python3-numpy python3-xarray python3-zarr python3-netcdf4
 python3-dask python3-numcodecs python3-cftime python3-fsspec python3-aiohttp
+python3-h5py
 nco cdo mandoc procps util-linux nginx-light tar zip unzip time openssl
 ca-certificates"
 [ "$mode" = check ] && pkgs="$pkgs $test_pkgs"

@@ -14,10 +14,10 @@ libzstore_libzstore_la_LIBADD = libzstore/libzscore.la $(ZS_DEP_LIBS)
 libzstore_libzscore_la_CPPFLAGS = $(AM_CPPFLAGS) $(NETCDF_CFLAGS) \
 	$(CJSON_CFLAGS) $(ZSTD_CFLAGS) $(LZ4_CFLAGS) $(BLOSC_CFLAGS) \
 	$(CURL_CFLAGS) $(ARCHIVE_CFLAGS) $(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(DEFLATE_CFLAGS) $(HDF5_CFLAGS)
+	$(DEFLATE_CFLAGS) $(HDF5_CFLAGS) $(BZ2_CFLAGS)
 ZS_DEP_LIBS = $(NETCDF_LIBS) $(CJSON_LIBS) $(ZSTD_LIBS) \
 	$(LZ4_LIBS) $(BLOSC_LIBS) $(CURL_LIBS) $(ARCHIVE_LIBS) $(ZLIB_LIBS) \
-	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS)
+	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS) $(BZ2_LIBS)
 
 # util: context, errors, buffers, attributes, thread pool, digests
 libzstore_libzscore_la_SOURCES = \

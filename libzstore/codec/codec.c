@@ -20,7 +20,8 @@ static const zsi_codec_class *const classes[] = {
     &zsi_codec_gzip, &zsi_codec_delta, &zsi_codec_shuffle,
     &zsi_codec_fixedscaleoffset, &zsi_codec_bitround,
     &zsi_codec_vlen_utf8, &zsi_codec_vlen_bytes, &zsi_codec_bytes,
-    &zsi_codec_transpose, &zsi_codec_crc32c,
+    &zsi_codec_transpose, &zsi_codec_crc32c, &zsi_codec_bz2,
+    &zsi_codec_crc32, &zsi_codec_adler32, &zsi_codec_fletcher32,
 };
 
 const zsi_codec_class *zsi_codec_lookup(const char *id)

@@ -36,6 +36,10 @@ extern const zsi_codec_class zsi_codec_vlen_bytes;
 extern const zsi_codec_class zsi_codec_bytes;
 extern const zsi_codec_class zsi_codec_transpose;
 extern const zsi_codec_class zsi_codec_crc32c;
+extern const zsi_codec_class zsi_codec_bz2;
+extern const zsi_codec_class zsi_codec_crc32;
+extern const zsi_codec_class zsi_codec_adler32;
+extern const zsi_codec_class zsi_codec_fletcher32;
 
 /* True if the instance would copy its input unchanged (bytes in native
  * order, identity transpose); the chain then skips it. */

@@ -15,5 +15,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/codec/vlen.c \
 	libzstore/codec/bytes.c \
 	libzstore/codec/transpose.c \
-	libzstore/codec/crc32c.c
+	libzstore/codec/crc32c.c \
+	libzstore/codec/bz2.c \
+	libzstore/codec/checksum32.c \
+	libzstore/codec/fletcher32.c
 libzstore_libzscore_la_SOURCES += libzstore/util/npdtype.c

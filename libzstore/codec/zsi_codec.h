@@ -80,7 +80,7 @@ typedef struct zsi_codec {
 } zsi_codec;
 
 /* Create an instance of the codec called id.  Unknown ids and codecs that
- * zstore cannot handle (bz2, pickle, msgpack, ...) fail with
+ * zstore cannot handle (lzma, pickle, msgpack, ...) fail with
  * ZS_ERR_UNSUPPORTED and the message "unsupported codec 'ID'". */
 zs_status zsi_codec_new(zs_ctx *ctx, const char *id, const zsi_kv *cfg,
                         const zsi_codec_info *info, zsi_codec **out);

@@ -527,6 +527,26 @@ bool zsi_json_node(zsi_json *j, const cJSON *v)
     return zsi_json_null(j);
 }
 
+char *zsi_jv_brief(const cJSON *v, size_t max)
+{
+    zsi_buf b = ZSI_BUF_INIT;
+    zsi_json j;
+    zsi_json_init(&j, &b, false, 0);
+    if (!zsi_json_node(&j, v)) {
+        zsi_buf_free(&b);
+        return NULL;
+    }
+    if (max >= 4 && b.len > max) {
+        memcpy(b.data + max - 3, "...", 3);
+        b.len = max;
+    }
+    if (!zsi_buf_cstr(&b)) {
+        zsi_buf_free(&b);
+        return NULL;
+    }
+    return (char *)zsi_buf_take(&b);
+}
+
 bool zsi_json_raw(zsi_json *j, const char *json)
 {
     zsi_meta_doc *d;

@@ -57,18 +57,32 @@ static zs_status parse_codecs(zs_ctx *ctx, const char *where,
     return st;
 }
 
+/* A structured dtype, [["a", "<i4"], ["b", "<f8", [2]]], named in the
+ * message as written (shortened), like any other unknown type. */
+static zs_status structured_dtype(zs_ctx *ctx, const char *where,
+                                  const cJSON *v)
+{
+    char *text = zsi_jv_brief(v, 80);
+    zs_status st;
+    if (!text)
+        return zsi_nomem(ctx);
+    st = zsi_err(ctx, ZS_ERR_UNSUPPORTED,
+                 "%s: unsupported dtype %s (structured)", where, text);
+    free(text);
+    return st;
+}
+
 /* dtype, with "|O" requiring an object codec we understand. */
 static zs_status parse_dtype(zs_ctx *ctx, const char *where,
                              const cJSON *root, zsi_array_meta *m)
 {
-    const char *dt = zsi_jv_text(member(root, "dtype"));
+    const cJSON *v = member(root, "dtype");
+    const char *dt = zsi_jv_text(v);
+    if (!dt && cJSON_IsArray(v))
+        return structured_dtype(ctx, where, v);
     if (!dt)
-        return zsi_err(ctx, cJSON_IsArray(member(root, "dtype"))
-                                ? ZS_ERR_UNSUPPORTED : ZS_ERR_FORMAT,
-                       "%s: %s", where,
-                       cJSON_IsArray(member(root, "dtype"))
-                           ? "structured dtypes are not supported"
-                           : "missing or invalid dtype");
+        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: missing or invalid dtype",
+                       where);
     if (!zsi_dtype_from_numpy(dt, &m->dtype, &m->itemsize, &m->big_endian))
         return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
                        "%s: unsupported dtype '%s'", where, dt);

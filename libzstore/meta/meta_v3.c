@@ -146,6 +146,28 @@ static zs_status parse_codec_list(zs_ctx *ctx, const char *where,
     return st;
 }
 
+/* The data type as written: a name in quotes, or a short rendering of
+ * an extension type such as {"name": "numpy.datetime64", ...}. */
+static zs_status unknown_data_type(zs_ctx *ctx, const char *where,
+                                   const cJSON *v)
+{
+    char *text;
+    zs_status st;
+    if (!v)
+        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: missing data_type", where);
+    if (zsi_jv_text(v))
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: unsupported data_type '%s'", where,
+                       zsi_jv_text(v));
+    text = zsi_jv_brief(v, 80);
+    if (!text)
+        return zsi_nomem(ctx);
+    st = zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: unsupported data_type %s",
+                 where, text);
+    free(text);
+    return st;
+}
+
 /* zarr-python 3's fixed-width strings, {"name": ..., "configuration":
  * {"length_bytes": N}}: null_terminated_bytes (NumPy "|S") and
  * fixed_length_utf32 (NumPy "<U"). */
@@ -156,13 +178,9 @@ static zs_status string_dtype(zs_ctx *ctx, const char *where,
     const cJSON *len = member(member(dt, "configuration"), "length_bytes");
     int64_t i;
     uint64_t u;
-    if (!name)
-        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: data_type is neither a "
-                       "name nor an object with one", where);
-    if (strcmp(name, "null_terminated_bytes") &&
-        strcmp(name, "fixed_length_utf32"))
-        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: unsupported data_type "
-                       "'%s'", where, name);
+    if (!name || (strcmp(name, "null_terminated_bytes") &&
+                  strcmp(name, "fixed_length_utf32")))
+        return unknown_data_type(ctx, where, dt);
     m->dtype = name[0] == 'n' ? ZS_DT_BYTES : ZS_DT_UNICODE;
     if (zsi_jv_int(len, &i, &u) != 2 || u == 0 || u > INT32_MAX ||
         (m->dtype == ZS_DT_UNICODE && u % 4))
@@ -191,11 +209,11 @@ zs_status zsi_meta_v3_array(zs_ctx *ctx, const char *where,
         st = zsi_shape_from_json(ctx, where, "shape", member(root, "shape"),
                                  false, m->shape, &m->ndim);
     dt = zsi_jv_text(member(root, "data_type"));
-    if (st == ZS_OK && !dt)
+    if (st == ZS_OK && dt && !zsi_dtype_from_v3(dt, &m->dtype,
+                                                &m->itemsize))
+        st = unknown_data_type(ctx, where, member(root, "data_type"));
+    else if (st == ZS_OK && !dt)
         st = string_dtype(ctx, where, member(root, "data_type"), m);
-    else if (st == ZS_OK && !zsi_dtype_from_v3(dt, &m->dtype, &m->itemsize))
-        st = zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: unsupported data_type "
-                     "'%s'", where, dt);
     if (st == ZS_OK)
         st = parse_grid(ctx, where, root, m);
     if (st == ZS_OK)

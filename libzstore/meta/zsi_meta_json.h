@@ -25,6 +25,9 @@ bool zsi_jv_double(const cJSON *v, double *out);
 const char *zsi_jv_text(const cJSON *v);
 /* Write a parsed value through the writer (tags resolved). */
 bool zsi_json_node(zsi_json *j, const cJSON *v);
+/* A value as compact JSON for a message, cut to at most max bytes (at
+ * least 4) ending in "..."; the caller frees it.  NULL without memory. */
+char *zsi_jv_brief(const cJSON *v, size_t max);
 /* Convert a JSON object's members into typed attributes; skip names in
  * the NULL-terminated list skip. */
 zs_status zsi_attrs_from_json(zs_ctx *ctx, const char *where,

@@ -211,6 +211,45 @@ check_fail ".zmetadata entry with an absolute path" 1 "invalid key '/etc/evil/.z
 mk dtype.zarr 'm["t2m/.zarray"]["dtype"] = "<i3"'
 check_fail "unknown dtype" 1 "t2m/.zarray: unsupported dtype '<i3'" \
     zinfo --checksum dtype.zarr
+# types the library does not know are named as written, and the array
+# stays listed with the reason (exit 0) while reading it fails (exit 1)
+mk dt64.zarr 'm["t2m/.zarray"]["dtype"] = "<M8[ns]"'
+check_fail "datetime64 dtype is named" 1 \
+    "^zinfo: dt64.zarr: t2m/.zarray: unsupported dtype '<M8\\[ns\\]'$" \
+    zinfo --checksum dt64.zarr
+zinfo dt64.zarr > out 2>&1; rc=$?
+check_eq "an array of an unknown dtype: zinfo exits 0" 0 "$rc"
+check "... and lists it with the reason" grep -q \
+    "^    t2m .*unsupported: t2m/.zarray: unsupported dtype '<M8\[ns\]'$" out
+mk rec.zarr 'm["t2m/.zarray"]["dtype"] = [["a", "<i4"], ["b", "<f8", [2]]]'
+check_fail "structured dtype is shown as written" 1 \
+    'rec.zarr: t2m/.zarray: unsupported dtype \[\["a","<i4"\],\["b","<f8",\[2\]\]\] \(structured\)$' \
+    zinfo --checksum rec.zarr
+mkdir -p v3.zarr/ok v3.zarr/t2m v3.zarr/when
+printf '{"zarr_format": 3, "node_type": "group", "attributes": {}}' \
+    > v3.zarr/zarr.json
+v3array() {  # v3array NAME DATA_TYPE
+    printf '{"zarr_format": 3, "node_type": "array", "shape": [4],
+ "data_type": %s, "chunk_grid": {"name": "regular", "configuration":
+ {"chunk_shape": [2]}}, "chunk_key_encoding": {"name": "default"},
+ "fill_value": 0, "codecs": [{"name": "bytes", "configuration":
+ {"endian": "little"}}]}' "$2" > "v3.zarr/$1/zarr.json"
+}
+v3array ok '"float32"'
+v3array t2m '"complex64"'
+v3array when '{"name": "numpy.datetime64", "configuration": {"unit": "s", "scale_factor": 1}}'
+check_fail "v3: complex64 is named" 1 \
+    "^zinfo: v3.zarr: t2m: unsupported data_type 'complex64'$" \
+    zinfo --checksum v3.zarr
+check_fail "v3: an extension data type is shown as written" 1 \
+    '^zinfo: v3.zarr: when: unsupported data_type \{"name":"numpy.datetime64","configuration":\{"unit":"s","scale_factor":1\}\}$' \
+    zinfo --checksum v3.zarr
+zinfo v3.zarr > out 2>&1; rc=$?
+check_eq "v3: arrays of unknown types: zinfo exits 0" 0 "$rc"
+check "... lists them with the reason, and the readable one" sh -c \
+    "grep -q \"^    t2m .*unsupported: t2m: unsupported data_type 'complex64'\" out &&
+     grep -q '^    when .*unsupported: when: unsupported data_type {\"name\"' out &&
+     grep -q '^    ok .*float32' out"
 mk order.zarr 'm["t2m/.zarray"]["order"] = "X"'
 check_fail "bad order" 1 'order must be "C" or "F"' zinfo order.zarr
 printf '{"metadata": {' > good.zarr/.zmetadata.new

@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """codec_oracle.py - numcodecs (and NumPy) as the reference for zstore's
-codecs.  Run with /usr/bin/python3, which has numcodecs 0.11.
+codecs.  Run with /usr/bin/python3, which has numcodecs 0.11.  Where
+numcodecs 0.11 has no reference (crc32 and adler32 with the checksum at
+the end, fletcher32), Python's zlib and HDF5 through h5py are the
+reference.
 
   codec_oracle.py gen DIR    write the cases: DIR/NAME.raw (decoded bytes,
                              as zs-codec-cli reads and writes them),
@@ -22,6 +25,7 @@ import gzip
 import subprocess
 import sys
 import warnings
+import zlib
 
 import numpy as np
 import numcodecs
@@ -302,6 +306,122 @@ def v3_cases(rng):
     return cases
 
 
+def checksum_cases(rng):
+    """bz2, crc32 and adler32 (numcodecs 0.11 makes the very bytes we
+    must make), alone and in chains as zarr v2 filters."""
+    configs = [('bz2', dict(level=l)) for l in [1, 5, 9]]
+    configs += [('crc32', {}), ('adler32', {})]
+    cases = []
+    for i, (cid, cfg) in enumerate(configs):
+        for k in range(3):
+            dtype = ALL_DTYPES[(i * 3 + k) % len(ALL_DTYPES)]
+            shape = SIZES[(i + k) % len(SIZES)]
+            arr = make_array(rng, dtype, shape)
+            name = safe('%s-%s-%s-%s' % (cid, '-'.join(
+                str(v) for v in cfg.values()), dtype,
+                'x'.join(map(str, np.shape(arr)))))
+            cases.append(numcodecs_case(name, dtype, np.shape(arr),
+                                        [(cid, cfg)], arr, exact=True))
+    chains = [
+        ('<f8', [('delta', dict(dtype='<f8')), ('crc32', {}),
+                 ('bz2', dict(level=9))]),
+        ('<i2', [('adler32', {}), ('bz2', dict(level=1))]),
+        ('|u1', [('crc32', {}), ('adler32', {}),
+                 ('blosc', dict(cname='zstd', clevel=3, shuffle=2,
+                                blocksize=0))]),
+        ('<i4', [('shuffle', dict(elementsize=4)), ('adler32', {}),
+                 ('zlib', dict(level=1))]),
+    ]
+    for i, (dtype, chain) in enumerate(chains):
+        arr = make_array(rng, dtype, (40, 50))
+        name = 'chain-sum-%d-%s' % (i, '-'.join(c for c, _ in chain))
+        cases.append(numcodecs_case(name, dtype, np.shape(arr), chain, arr,
+                                    exact=chain[-1][0] != 'blosc'))
+    return cases
+
+
+def zlib_sum_at_end(cid):
+    """crc32/adler32 with {"location": "end"} (newer numcodecs): the
+    checksum of Python's zlib, appended."""
+    fn = zlib.crc32 if cid == 'crc32' else zlib.adler32
+
+    def enc(raw):
+        return raw + (fn(raw) & 0xffffffff).to_bytes(4, 'little')
+
+    def dec(buf):
+        body, tail = buf[:-4], buf[-4:]
+        if len(buf) < 4 or fn(body) & 0xffffffff != int.from_bytes(
+                tail, 'little'):
+            raise ValueError('%s mismatch' % cid)
+        return body
+    return enc, dec
+
+
+def h5_fletcher32():
+    """HDF5's fletcher32 filter through h5py: frame and unframe one
+    chunk of bytes (None if h5py is absent)."""
+    try:
+        import h5py
+    except ImportError:
+        return None
+    import os
+    import tempfile
+
+    def dataset(f, n):
+        return f.create_dataset('x', shape=(n,), dtype='u1', chunks=(n,),
+                                fletcher32=True)
+
+    def enc(raw):
+        fd, path = tempfile.mkstemp(suffix='.h5')
+        os.close(fd)
+        try:
+            with h5py.File(path, 'w') as f:
+                d = dataset(f, len(raw))
+                d[...] = np.frombuffer(raw, dtype='u1')
+                return bytes(d.id.read_direct_chunk((0,))[1])
+        finally:
+            os.unlink(path)
+
+    def dec(frame):
+        """HDF5 checks the checksum when it reads the chunk."""
+        fd, path = tempfile.mkstemp(suffix='.h5')
+        os.close(fd)
+        try:
+            with h5py.File(path, 'w') as f:
+                d = dataset(f, len(frame) - 4)
+                d.id.write_direct_chunk((0,), frame)
+                return d[...].tobytes()
+        finally:
+            os.unlink(path)
+    return enc, dec
+
+
+def other_sum_cases(rng):
+    cases = []
+    for i, cid in enumerate(['crc32', 'adler32']):
+        enc, dec = zlib_sum_at_end(cid)
+        for dtype, shape in [('<f4', (37, 53)), ('|u1', 1), ('<i2', 0)]:
+            arr = make_array(rng, dtype, shape)
+            raw = arr.tobytes()
+            cases.append(Case(safe('%s-end-%s-%d' % (cid, dtype, arr.size)),
+                              dtype, np.shape(arr),
+                              [(cid, dict(location='end'))], raw, enc(raw),
+                              dec, exact=True))
+    h5 = h5_fletcher32()
+    if h5:
+        enc, dec = h5
+        # odd sizes put a lone last byte in the sum; 5000 bytes span
+        # several of HDF5's 360-word blocks
+        for dtype, shape in [('|u1', 1), ('|u1', 777), ('<f8', 5000),
+                             ('<i2', (37, 53)), ('|S7', 3)]:
+            arr = make_array(rng, dtype, shape)
+            raw = arr.tobytes()
+            cases.append(Case(safe('fletcher32-%s-%d' % (dtype, arr.size)),
+                              dtype, np.shape(arr), [('fletcher32', {})],
+                              raw, enc(raw), dec, exact=True))
+    return cases
+
+
 def unzstd(data):
     return subprocess.run(['zstd', '-q', '-d', '-c'], input=data,
                           stdout=subprocess.PIPE, check=True).stdout
@@ -334,7 +454,8 @@ def external_cases(rng):
 def all_cases():
     rng = np.random.default_rng(20260101)
     return (compressor_cases(rng) + filter_cases(rng) + chain_cases(rng) +
-            v3_cases(rng) + external_cases(rng))
+            v3_cases(rng) + external_cases(rng) + checksum_cases(rng) +
+            other_sum_cases(rng))
 
 
 def gen(d):

@@ -49,14 +49,17 @@ def digest(meta, fmt):
 
 
 def zarr_digest(top, path):
-    """Digest from python3-zarr (v2 only), when every chunk is present."""
+    """Digest from python3-zarr (v2 only), when every chunk is present.
+    NumPy's bytes are already the encoding zinfo(1) documents for bool,
+    fixed-width bytes (NUL-padded) and fixed-width unicode (UTF-32,
+    made little-endian below); object and structured arrays have none."""
     try:
         import numpy as np
         import zarr
     except ImportError:
         return None
     a = zarr.open_array(os.path.join(top, path), mode="r")
-    if a.nchunks_initialized < a.nchunks or a.dtype.kind in "OSUV":
+    if a.nchunks_initialized < a.nchunks or a.dtype.kind in "OV":
         return None
     v = np.ascontiguousarray(a[...])
     if v.dtype.byteorder == ">" or (v.dtype.byteorder == "=" and
@@ -72,7 +75,7 @@ def main():
     for row in rows:
         path, fmt, codecs, fill = row[0], row[1], row[3], row[6]
         exp = os.path.join(top, "expected", path + ".json")
-        refused = [c for c in ("bz2", "json2") if c + "(" in codecs]
+        refused = [c for c in ("json2",) if c + "(" in codecs]
         if refused:
             print("REFUSE  %s  %s" % (path, refused[0]))
             continue

@@ -2,8 +2,9 @@
 # zinfo --checksum of every fixture array written by other implementations
 # (zarr-python 2 fixture, zarrita.js fixtures v2 and v3, python3-zarr)
 # equals the digest of the values an independent reader recorded (or
-# python3-zarr computes); bz2 and json2 (object) arrays are refused with a
-# clear "unsupported codec" message naming the array.  The fixture roots
+# python3-zarr computes, e.g. for the bz2 arrays N/2 of the zarr-python
+# fixture, which zarrita.js did not read); json2 (object) arrays are
+# refused with a clear "unsupported codec" message naming the array.  The fixture roots
 # are the list of tests/lib/fixtures.sh, which must name every store of
 # ../shared/data/zarr.
 . "$srcdir/tests/lib/tap.sh"

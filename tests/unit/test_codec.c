@@ -2,7 +2,8 @@
  * test_codec.c - codec layer: registry, round trips of every codec over
  * every element width, chains, compressor specifications, configs,
  * NumPy dtype strings, and fixed vectors computed with numcodecs 0.11 /
- * NumPy 1.24 (quoted in the comments) for the arithmetic filters.
+ * NumPy 1.24 (quoted in the comments) for the arithmetic filters, and
+ * with Python's zlib and HDF5 (h5py) for the checksums.
  */
 #include "config.h"
 
@@ -85,7 +86,9 @@ static void test_compressors(void)
         "blosc cname=zstd clevel=5 shuffle=bitshuffle typesize=4",
         "zstd", "zstd level=19", "zstd level=-5 checksum=true",
         "lz4", "lz4 acceleration=50", "zlib level=0", "zlib level=9",
-        "gzip", "gzip level=9", "crc32c",
+        "gzip", "gzip level=9", "crc32c", "bz2", "bz2 level=9",
+        "crc32", "crc32 location=end", "adler32", "adler32 location=end",
+        "fletcher32",
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
         roundtrip_all_types(specs[i]);
@@ -363,6 +366,185 @@ static void test_crc32c(void)
            "crc32c appends the checksum little-endian");
 }
 
+/* Decoding frame (n bytes) with spec must fail with ZS_ERR_CORRUPT and
+ * a message starting with text. */
+static bool refused_as(const char *spec, const uint8_t *frame, size_t n,
+                       size_t expect, const char *text)
+{
+    zsi_chain ch;
+    zsi_buf out = ZSI_BUF_INIT;
+    zsi_codec_info info = ct_info(ZS_DT_UINT8, expect);
+    zs_status st = ct_chain(ctx, &ch, spec, &info);
+    bool ok = st == ZS_OK &&
+              zsi_chain_decode(&ch, ctx, frame, n, &out, expect) ==
+                  ZS_ERR_CORRUPT &&
+              strncmp(zs_ctx_message(ctx), text, strlen(text)) == 0;
+    if (!ok)
+        TAP_DIAG("%s: %s", spec, zs_ctx_message(ctx));
+    zsi_buf_free(&out);
+    zsi_chain_free(&ch);
+    return ok;
+}
+
+/* Every byte of a frame of spec over data, changed in turn (data and
+ * checksum alike), is refused as a checksum mismatch. */
+static void every_byte_checked(const char *spec, const char *name)
+{
+    static const uint8_t data[] = "a chunk of 33 bytes, odd length.";
+    zsi_codec_info info = ct_info(ZS_DT_UINT8, sizeof data);
+    zsi_chain ch;
+    zsi_buf enc = ZSI_BUF_INIT;
+    char text[64];
+    size_t bad = 0;
+    bool ok = ct_chain(ctx, &ch, spec, &info) == ZS_OK &&
+              zsi_chain_encode(&ch, ctx, data, sizeof data, &enc) == ZS_OK;
+    snprintf(text, sizeof text, "%s: checksum mismatch", name);
+    for (size_t i = 0; ok && i < enc.len; i++) {
+        enc.data[i] ^= 0x10;
+        bad += !refused_as(spec, enc.data, enc.len, sizeof data, text);
+        enc.data[i] ^= 0x10;
+    }
+    TAP_OK(ok && bad == 0, "%s: a changed byte anywhere in a %zu-byte "
+           "frame is ZS_ERR_CORRUPT \"%s\" (%zu bad)", spec, enc.len,
+           text, bad);
+    zsi_buf_free(&enc);
+    zsi_chain_free(&ch);
+}
+
+/* Check values: CRC-32 cbf43926 and Adler-32 091e01de of "123456789"
+ * (Python's zlib agrees); Fletcher-32 as HDF5's fletcher32 filter wrote
+ * it for these bytes (h5py 3.7, read_direct_chunk), which exercises the
+ * odd last byte and the folding every 360 words. */
+static void test_checksum_vectors(void)
+{
+    static const uint8_t crc_start[] = {0x26, 0x39, 0xf4, 0xcb, '1', '2',
+                                        '3', '4', '5', '6', '7', '8', '9'};
+    static const uint8_t adler_end[] = {'1', '2', '3', '4', '5', '6', '7',
+                                        '8', '9', 0xde, 0x01, 0x1e, 0x09};
+    static const struct { size_t n; int fill; uint32_t sum; } h5[] = {
+        {1001, 0xff, 0xff00ff00u}, {4096, -1, 0x486403fcu},
+    };
+    static const uint8_t fl9[] = {'1', '2', '3', '4', '5', '6', '7', '8',
+                                  '9', 0xd5, 0x09, 0xdf, 0x09};
+    static const uint8_t fl8[] = {'1', '2', '3', '4', '5', '6', '7', '8',
+                                  0xd4, 0xd0, 0x0a, 0x00};
+    zsi_codec_info i9 = ct_info(ZS_DT_UINT8, 9);
+    zsi_codec_info i8 = ct_info(ZS_DT_UINT8, 8);
+    TAP_OK(encodes_to("crc32", &i9, "123456789", 9, crc_start, 13) &&
+           decodes_to("crc32", &i9, crc_start, 13, "123456789", 9),
+           "crc32: CRC-32 cbf43926 first, little-endian (numcodecs)");
+    TAP_OK(encodes_to("adler32 location=end", &i9, "123456789", 9,
+                      adler_end, 13) &&
+           decodes_to("adler32 location=end", &i9, adler_end, 13,
+                      "123456789", 9),
+           "adler32 location=end: Adler-32 091e01de last");
+    TAP_OK(encodes_to("fletcher32", &i9, "123456789", 9, fl9, 13) &&
+           decodes_to("fletcher32", &i9, fl9, 13, "123456789", 9),
+           "fletcher32 of 9 bytes (odd) is HDF5's 09df09d5");
+    TAP_OK(encodes_to("fletcher32", &i8, "12345678", 8, fl8, 12),
+           "fletcher32 of 8 bytes is HDF5's 000ad0d4");
+    for (size_t k = 0; k < sizeof h5 / sizeof h5[0]; k++) {
+        uint8_t *p = malloc(h5[k].n + 4);
+        zsi_codec_info info = ct_info(ZS_DT_UINT8, h5[k].n);
+        for (size_t i = 0; i < h5[k].n; i++)
+            p[i] = (uint8_t)(h5[k].fill < 0 ? i : (size_t)h5[k].fill);
+        zsi_put_le32(p + h5[k].n, h5[k].sum);
+        TAP_OK(decodes_to("fletcher32", &info, p, h5[k].n + 4, p, h5[k].n),
+               "fletcher32 of %zu bytes is HDF5's %08lx", h5[k].n,
+               (unsigned long)h5[k].sum);
+        free(p);
+    }
+}
+
+static void test_checksums(void)
+{
+    static const uint8_t three[] = {1, 2, 3};
+    test_checksum_vectors();
+    every_byte_checked("crc32", "crc32");
+    every_byte_checked("crc32 location=end", "crc32");
+    every_byte_checked("adler32", "adler32");
+    every_byte_checked("adler32 location=end", "adler32");
+    every_byte_checked("fletcher32", "fletcher32");
+    TAP_OK(refused_as("crc32", three, 3, 0, "crc32: 3 bytes, too short") &&
+           refused_as("fletcher32", three, 3, 0,
+                      "fletcher32: 3 bytes, too short"),
+           "a frame shorter than its checksum is ZS_ERR_CORRUPT");
+    TAP_OK(refused_as("adler32", three, 3, 2, "adler32: 3 bytes, too short")
+           && refused_as("crc32", (const uint8_t *)"12345678", 8, 5,
+                         "crc32: 4 bytes of data, expected 5"),
+           "a frame of the wrong size is ZS_ERR_CORRUPT");
+}
+
+/* bz2.compress(b"123456789" * 4, 1) in Python 3.11: numcodecs' BZ2
+ * frame, which ours must equal byte for byte. */
+static void test_bz2(void)
+{
+    static const uint8_t frame[] = {
+        0x42, 0x5a, 0x68, 0x31, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xee,
+        0x53, 0xd2, 0xb2, 0x00, 0x00, 0x01, 0x88, 0x00, 0x3f, 0xe0, 0x20,
+        0x00, 0x31, 0x06, 0x4c, 0x40, 0x55, 0x4d, 0x18, 0x26, 0x90, 0x74,
+        0xf1, 0x25, 0x16, 0x61, 0xa7, 0xc5, 0xdc, 0x91, 0x4e, 0x14, 0x24,
+        0x3b, 0x94, 0xf4, 0xac, 0x80};
+    const char *text = "123456789123456789123456789123456789";
+    zsi_codec_info info = ct_info(ZS_DT_UINT8, 36);
+    uint8_t two[2 * sizeof frame + 5];
+    zsi_chain ch;
+    zsi_buf out = ZSI_BUF_INIT;
+    bool ok;
+    TAP_OK(encodes_to("bz2", &info, text, 36, frame, sizeof frame),
+           "bz2 level 1 gives Python's bz2.compress bytes");
+    TAP_OK(decodes_to("bz2", &info, frame, sizeof frame, text, 36),
+           "bz2 decodes Python's frame");
+    TAP_OK(refused_as("bz2", frame, sizeof frame - 1, 36,
+                      "bz2: truncated stream"),
+           "a truncated bz2 frame is ZS_ERR_CORRUPT");
+    TAP_OK(refused_as("bz2", frame, sizeof frame, 35,
+                      "bz2: data exceeds 35 bytes") &&
+           refused_as("bz2", frame, sizeof frame, 37,
+                      "bz2: decoded 36 bytes, expected 37"),
+           "a bz2 frame of the wrong size is ZS_ERR_CORRUPT");
+    TAP_OK(refused_as("bz2", (const uint8_t *)"BZh9garbage", 11, 0, "bz2: ")
+           && refused_as("bz2", frame, 0, 0, "bz2: empty frame"),
+           "garbage and an empty frame are ZS_ERR_CORRUPT");
+    /* Python's bz2.decompress: streams in a row, then bytes that are not
+     * a stream, which it ignores */
+    memcpy(two, frame, sizeof frame);
+    memcpy(two + sizeof frame, frame, sizeof frame);
+    memcpy(two + 2 * sizeof frame, "junk!", 5);
+    info = ct_info(ZS_DT_UINT8, 72);
+    ok = ct_chain(ctx, &ch, "bz2", &info) == ZS_OK &&
+         zsi_chain_decode(&ch, ctx, two, sizeof two, &out, 72) == ZS_OK &&
+         out.len == 72 && memcmp(out.data, text, 36) == 0 &&
+         memcmp(out.data + 36, text, 36) == 0 &&
+         zsi_chain_decode(&ch, ctx, two, sizeof two, &out, 0) == ZS_OK &&
+         out.len == 72;
+    TAP_OK(ok, "bz2: two streams and trailing junk decode as in Python");
+    zsi_chain_free(&ch);
+    zsi_buf_free(&out);
+}
+
+/* A checksum hands the next codec bytes, as numcodecs does (Blosc then
+ * shuffles with typesize 1); the chain round-trips. */
+static void test_checksum_chain(void)
+{
+    zsi_codec_info info = ct_info(ZS_DT_INT32, 500);
+    int32_t data[500];
+    char why[512] = "";
+    zsi_chain ch;
+    zs_status st = ct_chain(ctx, &ch, "delta dtype=<i4 | adler32 | blosc",
+                            &info);
+    TAP_OK(st == ZS_OK && ch.codecs[2]->dec_info.itemsize == 1 &&
+           ch.codecs[2]->dec_info.dtype == ZS_DT_UINT8 &&
+           strcmp(ch.desc, "delta(<i4)|adler32|blosc(lz4,5,shuffle)") == 0,
+           "a checksum passes uint8 on: %s", st == ZS_OK ? ch.desc : "-");
+    zsi_chain_free(&ch);
+    ct_fill(ZS_DT_INT32, data, 500);
+    TAP_OK(roundtrip("delta dtype=<i4 | crc32 | fletcher32 | bz2 level=3",
+                     &info, (const uint8_t *)data, sizeof data, why,
+                     sizeof why), "delta | crc32 | fletcher32 | bz2 "
+           "round trip %s", why);
+}
+
 static void expect_unsupported(const char *id)
 {
     zsi_codec *c = NULL;
@@ -381,10 +563,10 @@ static void test_registry(void)
     static const char *const ids[] = {
         "blosc", "zstd", "lz4", "zlib", "gzip", "delta", "shuffle",
         "fixedscaleoffset", "bitround", "vlen-utf8", "vlen-bytes", "bytes",
-        "transpose", "crc32c"};
+        "transpose", "crc32c", "bz2", "crc32", "adler32", "fletcher32"};
     static const char *const bad[] = {
-        "bz2", "lzma", "pickle", "msgpack2", "json2", "categorize",
-        "packbits", "astype", "quantize", "zfpy", "adler32", "vlen-array",
+        "lzma", "pickle", "msgpack2", "json2", "categorize", "packbits",
+        "astype", "quantize", "zfpy", "jenkins_lookup3", "vlen-array",
         "sharding_indexed", "no-such-codec", ""};
     bool ok = true;
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
@@ -395,6 +577,12 @@ static void test_registry(void)
            zsi_codec_lookup("numcodecs.fixedscaleoffset") ==
                &zsi_codec_fixedscaleoffset,
            "numcodecs.* v3 names map to the same classes");
+    TAP_OK(zsi_codec_lookup("numcodecs.crc32") == &zsi_codec_crc32 &&
+           zsi_codec_lookup("numcodecs.adler32") == &zsi_codec_adler32 &&
+           zsi_codec_lookup("numcodecs.fletcher32") ==
+               &zsi_codec_fletcher32 &&
+           zsi_codec_lookup("numcodecs.bz2") == &zsi_codec_bz2,
+           "numcodecs.crc32, .adler32, .fletcher32, .bz2 are found");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_unsupported(bad[i]);
 }
@@ -447,6 +635,23 @@ static void test_bad_configs(void)
                         ZS_ERR_FORMAT, "order");
     expect_create_fails("vlen-utf8", ZS_DT_INT16, ZS_ERR_FORMAT,
                         "not variable-length");
+    expect_create_fails("bz2 level=0", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "bz2: level 0 out of range 1..9");
+    expect_create_fails("bz2 level=10", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "bz2: level 10 out of range 1..9");
+    expect_create_fails("bz2 level=high", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "bz2: parameter 'level' must be an integer");
+    expect_create_fails("bz2 blocksize=9", ZS_DT_INT16, ZS_ERR_UNSUPPORTED,
+                        "bz2: unknown parameter 'blocksize'");
+    expect_create_fails("crc32 location=middle", ZS_DT_INT16,
+                        ZS_ERR_FORMAT, "crc32: location 'middle'");
+    expect_create_fails("adler32 location=1", ZS_DT_INT16, ZS_ERR_FORMAT,
+                        "adler32: parameter 'location' must be a string");
+    expect_create_fails("fletcher32 location=end", ZS_DT_INT16,
+                        ZS_ERR_UNSUPPORTED,
+                        "fletcher32: unknown parameter 'location'");
+    expect_create_fails("crc32 | delta dtype=<i2", ZS_DT_INT16,
+                        ZS_ERR_FORMAT, "cannot follow");
     expect_create_fails("zlib | delta dtype=<i2", ZS_DT_INT16,
                         ZS_ERR_FORMAT, "cannot follow");
     expect_create_fails("bytes endian=little | bytes endian=big",
@@ -622,6 +827,12 @@ static void test_config(void)
     config_is("zstd checksum=true", ZS_DT_INT16, "level=1 checksum=true");
     config_is("lz4", ZS_DT_INT16, "acceleration=1");
     config_is("gzip level=5", ZS_DT_INT16, "level=5");
+    config_is("bz2", ZS_DT_INT16, "level=1");
+    config_is("bz2 level=9", ZS_DT_INT16, "level=9");
+    config_is("crc32", ZS_DT_INT16, "");
+    config_is("crc32 location=end", ZS_DT_INT16, "location=end");
+    config_is("adler32 location=start", ZS_DT_INT16, "location=start");
+    config_is("fletcher32", ZS_DT_INT16, "");
     config_is("delta dtype=<i2", ZS_DT_INT16, "dtype=<i2 astype=<i2");
     config_is("numcodecs.delta dtype=int16", ZS_DT_INT16,
               "dtype=int16 astype=int16");
@@ -710,6 +921,9 @@ int main(void)
     test_bytes_transpose();
     test_vlen();
     test_crc32c();
+    test_checksums();
+    test_checksum_chain();
+    test_bz2();
     test_filter_roundtrips();
     test_compressors();
     zs_ctx_free(ctx);

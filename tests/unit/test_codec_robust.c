@@ -31,6 +31,10 @@ static const struct { zs_dtype t; const char *spec; } frames[] = {
     {ZS_DT_INT16, "zlib level=6"},
     {ZS_DT_INT16, "gzip level=6"},
     {ZS_DT_INT16, "crc32c"},
+    {ZS_DT_INT16, "bz2 level=1"},
+    {ZS_DT_INT16, "crc32"},
+    {ZS_DT_INT16, "adler32 location=end"},
+    {ZS_DT_INT16, "fletcher32"},
     {ZS_DT_STRING, "vlen-utf8"},
     {ZS_DT_STRING, "vlen-bytes"},
     {ZS_DT_INT16, "delta dtype=<i2 astype=<i4"},
@@ -47,8 +51,12 @@ static const struct { zs_dtype t; const char *spec; } frames[] = {
  * must never come back as success with different data. */
 static bool checked(const char *spec)
 {
-    return strcmp(spec, "crc32c") == 0 || strncmp(spec, "zlib", 4) == 0 ||
-           strstr(spec, "checksum=true") != NULL;
+    static const char *const sums[] = {"crc32", "adler32", "fletcher32",
+                                       "bz2", "zlib"};
+    for (size_t i = 0; i < sizeof sums / sizeof sums[0]; i++)
+        if (strncmp(spec, sums[i], strlen(sums[i])) == 0)
+            return true;
+    return strstr(spec, "checksum=true") != NULL;
 }
 
 typedef struct sample {
@@ -384,6 +392,7 @@ static void test_threads(void)
     static const char *const specs[] = {
         "delta dtype=<i4 | blosc cname=lz4 clevel=5 shuffle=1",
         "zstd level=3", "shuffle | lz4", "zlib | crc32c",
+        "crc32 | bz2", "fletcher32 | adler32 location=end",
         "fixedscaleoffset scale=1 offset=0 dtype=<i4 astype=<i4 | gzip"};
     zsi_codec_info info = ct_info(ZS_DT_INT32, 4096);
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {

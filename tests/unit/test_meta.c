@@ -469,8 +469,32 @@ static void t_zarray_variants(void)
                      "[3], \"dtype\": [[\"a\", \"<i4\"]], \"compressor\": "
                      "null, \"fill_value\": null, \"order\": \"C\", "
                      "\"filters\": null}");
-    TAP_OK(zarray(t, NULL, &m) == ZS_ERR_UNSUPPORTED,
-           "structured dtypes are ZS_ERR_UNSUPPORTED");
+    TAP_OK(zarray(t, NULL, &m) == ZS_ERR_UNSUPPORTED &&
+           strcmp(zs_ctx_message(ctx), "test/.zarray: unsupported dtype "
+                  "[[\"a\",\"<i4\"]] (structured)") == 0,
+           "structured dtypes are ZS_ERR_UNSUPPORTED, shown as written: %s",
+           zs_ctx_message(ctx));
+    free(t);
+    TAP_OK(za_status("[3]", "[3]", "<M8[ns]", "null", NULL) ==
+           ZS_ERR_UNSUPPORTED && strcmp(zs_ctx_message(ctx),
+                                        "test/.zarray: unsupported dtype "
+                                        "'<M8[ns]'") == 0,
+           "an unknown dtype is named: %s", zs_ctx_message(ctx));
+    t = zsi_asprintf("{\"zarr_format\": 2, \"shape\": [3], \"chunks\": "
+                     "[3], \"dtype\": [[\"temperature\", \"<f8\"], "
+                     "[\"pressure\", \"<f8\"], [\"station\", \"|S20\"], "
+                     "[\"flags\", \"<u2\", [4]]], \"compressor\": null, "
+                     "\"fill_value\": null, \"order\": \"C\", "
+                     "\"filters\": null}");
+    TAP_OK(zarray(t, NULL, &m) == ZS_ERR_UNSUPPORTED &&
+           strncmp(zs_ctx_message(ctx), "test/.zarray: unsupported dtype "
+                   "[[\"temperature\",\"<f8\"],", 44) == 0 &&
+           strstr(zs_ctx_message(ctx), "... (structured)") &&
+           strlen(zs_ctx_message(ctx)) == strlen("test/.zarray: "
+                                                 "unsupported dtype ") + 80 +
+                                          strlen(" (structured)"),
+           "a long structured dtype is cut to 80 bytes: %s",
+           zs_ctx_message(ctx));
     free(t);
     t = zsi_asprintf("{\"shape\": [3], \"chunks\": [3], \"dtype\": \"<i4\","
                      " \"compressor\": null, \"fill_value\": 0, "
@@ -1402,7 +1426,35 @@ static void t_v3(void)
                      "\"configuration\": {\"chunk_shape\": [2]}}, "
                      "\"chunk_key_encoding\": {\"name\": \"default\"}, "
                      "\"fill_value\": 0, \"codecs\": [\"bytes\"]}");
-    TAP_OK(v3(t, &m) == ZS_ERR_UNSUPPORTED, "complex64 is unsupported");
+    TAP_OK(v3(t, &m) == ZS_ERR_UNSUPPORTED &&
+           strcmp(zs_ctx_message(ctx), "zarr.json: unsupported data_type "
+                  "'complex64'") == 0,
+           "complex64 is unsupported, and named: %s", zs_ctx_message(ctx));
+    free(t);
+    t = zsi_asprintf("{\"zarr_format\": 3, \"node_type\": \"array\", "
+                     "\"shape\": [2], \"data_type\": {\"name\": "
+                     "\"numpy.datetime64\", \"configuration\": {\"unit\": "
+                     "\"s\", \"scale_factor\": 10}}, "
+                     "\"chunk_grid\": {\"name\": \"regular\", "
+                     "\"configuration\": {\"chunk_shape\": [2]}}, "
+                     "\"chunk_key_encoding\": {\"name\": \"default\"}, "
+                     "\"fill_value\": 0, \"codecs\": [\"bytes\"]}");
+    TAP_OK(v3(t, &m) == ZS_ERR_UNSUPPORTED &&
+           strcmp(zs_ctx_message(ctx), "zarr.json: unsupported data_type "
+                  "{\"name\":\"numpy.datetime64\",\"configuration\":"
+                  "{\"unit\":\"s\",\"scale_factor\":10}}") == 0,
+           "an extension data type is shown as written: %s",
+           zs_ctx_message(ctx));
+    free(t);
+    t = zsi_asprintf("{\"zarr_format\": 3, \"node_type\": \"array\", "
+                     "\"shape\": [2], \"chunk_grid\": {\"name\": "
+                     "\"regular\", \"configuration\": {\"chunk_shape\": "
+                     "[2]}}, \"chunk_key_encoding\": {\"name\": "
+                     "\"default\"}, \"fill_value\": 0, \"codecs\": "
+                     "[\"bytes\"]}");
+    TAP_OK(v3(t, &m) == ZS_ERR_FORMAT &&
+           strcmp(zs_ctx_message(ctx), "zarr.json: missing data_type") == 0,
+           "a missing data_type is ZS_ERR_FORMAT: %s", zs_ctx_message(ctx));
     free(t);
     doc("{\"zarr_format\": 3, \"node_type\": \"group\", \"attributes\": "
         "{\"title\": \"t\"}, \"consolidated_metadata\": {\"kind\": "

@@ -192,8 +192,10 @@ static int run(zs_ctx *ctx, const opts *o, int argc, char **argv)
         rc = fail(ctx, st);
     else if (o->decode && info.dtype == ZS_DT_STRING)
         rc = layout_to_items(&out, count, stdout) ? 0 : 1;
-    else
+    else if (out.len)  /* an empty result may have no buffer at all */
         rc = fwrite(out.data, 1, out.len, stdout) == out.len ? 0 : 1;
+    else
+        rc = 0;
     zsi_chain_free(&ch);
     zsi_buf_free(&in);
     zsi_buf_free(&raw);
