@@ -21,8 +21,6 @@ typedef struct blosc_state {
     int eff_shuffle;   /* what is passed to blosc */
     size_t typesize;
     size_t blocksize;  /* 0: automatic */
-    bool v3;           /* shuffle given by name, the Zarr v3 way */
-    bool typesize_given;
 } blosc_state;
 
 static const char *const v3_shuffle[] = {"noshuffle", "shuffle",
@@ -53,7 +51,6 @@ static zs_status parse_shuffle(zs_ctx *ctx, const zsi_kv *cfg,
         for (int i = 0; i < 3; i++)
             if (strcmp(it->s, v3_shuffle[i]) == 0) {
                 s->shuffle = i;
-                s->v3 = true;
                 return ZS_OK;
             }
         return zsi_err(ctx, ZS_ERR_FORMAT, "blosc: unknown shuffle '%s'",
@@ -83,11 +80,9 @@ static zs_status parse(zs_ctx *ctx, const zsi_kv *cfg,
                          BLOSC_MAX_BUFFERSIZE, &blocksize);
     if (st == ZS_OK)
         st = parse_shuffle(ctx, cfg, s);
-    if (st == ZS_OK && zsi_kv_find(cfg, "typesize")) {
-        s->typesize_given = true;
+    if (st == ZS_OK && zsi_kv_find(cfg, "typesize"))
         st = zsi_cfg_int(ctx, "blosc", cfg, "typesize", 1, INT32_MAX,
                          &typesize);
-    }
     if (st != ZS_OK)
         return st;
     snprintf(s->cname, sizeof s->cname, "%s", cname);

@@ -452,7 +452,8 @@ static zs_status spec_level(zs_ctx *ctx, const char *name, char **f, int nf,
 
 /* Parse into a fresh kv; *id receives the class id (NULL for none).
  * Defaults are numcodecs': Blosc() (see spec_blosc), Zstd(level=1),
- * LZ4(acceleration=1), Zlib(level=1), GZip(level=1).  zstd's negative
+ * LZ4(acceleration=1), Zlib(level=1), GZip(level=1), BZ2(level=1).
+ * zstd's negative
  * "fast" levels and level 0 (library default) are not offered here:
  * numcodecs documents 1-22; metadata may still carry them. */
 static zs_status parse_fields(zs_ctx *ctx, char **f, int nf,
@@ -480,12 +481,16 @@ static zs_status parse_fields(zs_ctx *ctx, char **f, int nf,
         *id = name[0] == 'z' ? "zlib" : "gzip";
         return spec_level(ctx, name, f, nf, "level", 1, 0, 9, kv);
     }
-    if (strcmp(name, "bz2") == 0 || strcmp(name, "lzma") == 0)
+    if (strcmp(name, "bz2") == 0) {
+        *id = "bz2";
+        return spec_level(ctx, name, f, nf, "level", 1, 1, 9, kv);
+    }
+    if (strcmp(name, "lzma") == 0)
         return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "unsupported codec '%s'",
                        name);
     return zsi_err(ctx, ZS_ERR_INVALID,
                    "unknown compressor '%s' (expected blosc, zstd, lz4, "
-                   "zlib, gzip or none)", name);
+                   "zlib, gzip, bz2 or none)", name);
 }
 
 zs_status zsi_compressor_parse(zs_ctx *ctx, const char *spec,

@@ -748,6 +748,8 @@ static void test_parse(void)
              "cname=lz4 clevel=5 shuffle=0 blocksize=0");
     parse_ok("zstd", "zstd", "level=1");
     parse_ok("zstd:22", "zstd", "level=22");
+    parse_ok("bz2", "bz2", "level=1");
+    parse_ok("bz2:9", "bz2", "level=9");
     parse_ok("lz4", "lz4", "acceleration=1");
     parse_ok("lz4:10", "lz4", "acceleration=10");
     parse_ok("zlib", "zlib", "level=1");
@@ -777,19 +779,21 @@ static void test_parse(void)
     parse_bad("none:1", ZS_ERR_INVALID, "none");
     parse_bad("", ZS_ERR_INVALID, "empty");
     parse_bad("brotli", ZS_ERR_INVALID, "unknown compressor 'brotli'");
-    parse_bad("bz2", ZS_ERR_UNSUPPORTED, "unsupported codec 'bz2'");
+    parse_bad("lzma", ZS_ERR_UNSUPPORTED, "unsupported codec 'lzma'");
+    parse_bad("bz2:10", ZS_ERR_INVALID, "out of range 1..9");
     parse_bad("delta", ZS_ERR_INVALID, "unknown compressor");
 }
 
-/* config() of a codec made from spec gives back want. */
-static void config_is(const char *spec, zs_dtype t, const char *want)
+/* The configuration a codec made from spec writes in Zarr format fmt. */
+static void config_fmt(const char *spec, zs_dtype t, int fmt,
+                       const char *want)
 {
     zsi_chain ch;
     zsi_kv got = {NULL, 0}, exp = {NULL, 0};
     zsi_codec_info info = ct_info(t, 10);
     bool ok = ct_chain(ctx, &ch, spec, &info) == ZS_OK &&
-              ch.codecs[0]->cls->config(ch.codecs[0]->state, &got) ==
-                  ZS_OK && codec_kv_parse(&exp, want) && got.n == exp.n;
+              zsi_codec_config(ch.codecs[0], fmt, &got) == ZS_OK &&
+              codec_kv_parse(&exp, want) && got.n == exp.n;
     for (size_t i = 0; ok && i < exp.n; i++) {
         const zsi_kv_item *e = &exp.items[i];
         const zsi_kv_item *g = zsi_kv_find(&got, e->key);
@@ -804,10 +808,16 @@ static void config_is(const char *spec, zs_dtype t, const char *want)
         else if (ok)
             ok = g->i == e->i;
     }
-    TAP_OK(ok, "config of '%s' is {%s}", spec, want);
+    TAP_OK(ok, "v%d config of '%s' is {%s}", fmt, spec, want);
     zsi_kv_free(&got);
     zsi_kv_free(&exp);
     zsi_chain_free(&ch);
+}
+
+/* config() of a codec made from spec gives back want (numcodecs). */
+static void config_is(const char *spec, zs_dtype t, const char *want)
+{
+    config_fmt(spec, t, 2, want);
 }
 
 static void test_config(void)
@@ -816,11 +826,21 @@ static void test_config(void)
               "cname=lz4 clevel=5 shuffle=1 blocksize=0");
     config_is("blosc shuffle=-1", ZS_DT_INT16,
               "cname=lz4 clevel=5 shuffle=-1 blocksize=0");
+    /* numcodecs takes the shuffle as a number and no typesize; Zarr v3
+     * names it, gives the typesize, and has no automatic shuffle */
     config_is("blosc cname=zstd clevel=3 shuffle=bitshuffle", ZS_DT_INT32,
-              "cname=zstd clevel=3 shuffle=bitshuffle typesize=4 "
-              "blocksize=0");
+              "cname=zstd clevel=3 shuffle=2 blocksize=0");
+    config_fmt("blosc cname=zstd clevel=3 shuffle=bitshuffle", ZS_DT_INT32,
+               3, "cname=zstd clevel=3 shuffle=bitshuffle typesize=4 "
+               "blocksize=0");
     config_is("blosc shuffle=-1 typesize=2", ZS_DT_INT32,
-              "cname=lz4 clevel=5 shuffle=-1 typesize=2 blocksize=0");
+              "cname=lz4 clevel=5 shuffle=-1 blocksize=0");
+    config_fmt("blosc shuffle=-1 typesize=2", ZS_DT_INT32, 3,
+               "cname=lz4 clevel=5 shuffle=shuffle typesize=2 blocksize=0");
+    config_fmt("blosc shuffle=-1", ZS_DT_INT8, 3,
+               "cname=lz4 clevel=5 shuffle=bitshuffle typesize=1 "
+               "blocksize=0");
+    config_fmt("zstd level=3", ZS_DT_INT16, 3, "level=3");
     config_is("zstd", ZS_DT_INT16, "level=1");
     config_is("zstd level=3 checksum=false", ZS_DT_INT16,
               "level=3 checksum=false");
