@@ -108,4 +108,5 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/select_write.c \
 	libzstore/ops/zsi_reduce.h \
 	libzstore/ops/reduce_plan.c \
-	libzstore/ops/reduce_run.c
+	libzstore/ops/reduce_run.c \
+	libzstore/ops/rechunk.c

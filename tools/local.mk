@@ -1,13 +1,19 @@
-# tools: thin command-line programs over <zstore.h>
-bin_PROGRAMS += tools/nc2zarr tools/zinfo tools/zsel tools/zmean
+# tools: thin command-line programs over <zstore.h>; tool.c (the shared
+# options and messages) is compiled once into a convenience library.
+bin_PROGRAMS += tools/nc2zarr tools/zinfo tools/zsel tools/zmean \
+	tools/zrechunk
 noinst_HEADERS += tools/tool.h
+noinst_LTLIBRARIES += tools/libztool.la
+tools_libztool_la_SOURCES = tools/tool.c
 
-ZS_TOOL_LIBS = libzstore/libzstore.la
-tools_nc2zarr_SOURCES = tools/nc2zarr.c tools/tool.c
+ZS_TOOL_LIBS = tools/libztool.la libzstore/libzstore.la
+tools_nc2zarr_SOURCES = tools/nc2zarr.c
 tools_nc2zarr_LDADD = $(ZS_TOOL_LIBS)
-tools_zinfo_SOURCES = tools/zinfo.c tools/tool.c
+tools_zinfo_SOURCES = tools/zinfo.c
 tools_zinfo_LDADD = $(ZS_TOOL_LIBS)
-tools_zsel_SOURCES = tools/zsel.c tools/tool.c
+tools_zsel_SOURCES = tools/zsel.c
 tools_zsel_LDADD = $(ZS_TOOL_LIBS)
-tools_zmean_SOURCES = tools/zmean.c tools/tool.c
+tools_zmean_SOURCES = tools/zmean.c
 tools_zmean_LDADD = $(ZS_TOOL_LIBS)
+tools_zrechunk_SOURCES = tools/zrechunk.c
+tools_zrechunk_LDADD = $(ZS_TOOL_LIBS)

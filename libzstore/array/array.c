@@ -410,6 +410,11 @@ const uint64_t *zsi_array_write_unit(const zs_array *a)
     return a->meta.chunks;   /* the shard shape when sharded */
 }
 
+const uint64_t *zsi_array_read_unit(const zs_array *a)
+{
+    return a->cshape;
+}
+
 void zsi_array_set_read_once(zs_array *a, bool on) { a->streaming = on; }
 void zsi_array_set_skip_fill(zs_array *a, bool on)
 {

@@ -34,6 +34,9 @@ bool zsi_array_sharded(const zs_array *a);
  * array (a write that covers part of a shard rewrites the shard), else
  * the chunk shape. */
 const uint64_t *zsi_array_write_unit(const zs_array *a);
+/* The shape a read decodes as one piece: the chunk shape, or the inner
+ * chunk shape of shards. */
+const uint64_t *zsi_array_read_unit(const zs_array *a);
 /* True if rest (a key relative to the array's path) names a chunk (or
  * a shard) of the array. */
 bool zsi_array_is_chunk_key(const zs_array *a, const char *rest);

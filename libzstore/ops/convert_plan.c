@@ -386,17 +386,6 @@ zs_status zsi_convert_schema(zs_convert *c)
 
 /* ---- describing the plan ---------------------------------------------------- */
 
-static void human(uint64_t b, char *buf, size_t n)
-{
-    const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    double v = (double)b;
-    int i = 0;
-    while (v >= 1024 && i < 4) {
-        v /= 1024;
-        i++;
-    }
-    snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
-}
 
 static void dims_text(const zsi_cvar *v, const uint64_t *x, zsi_buf *b)
 {
@@ -440,13 +429,13 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
             slab = s;
     }
     b.len = 0;
-    human(c->raw_bytes, h1, sizeof h1);
+    zsi_fmt_size(c->raw_bytes, h1, sizeof h1);
     zsi_buf_printf(&b, "objects: %llu; raw bytes: %llu (%s)",
                    (unsigned long long)c->nobjects,
                    (unsigned long long)c->raw_bytes, h1);
     fn(user, zsi_buf_cstr(&b));
     b.len = 0;
-    human((uint64_t)workers * (2 * slab + (16u << 20)), h2, sizeof h2);
+    zsi_fmt_size((uint64_t)workers * (2 * slab + (16u << 20)), h2, sizeof h2);
     zsi_buf_printf(&b, "memory: about %s (%d worker process%s)", h2,
                    workers, workers == 1 ? "" : "es");
     fn(user, zsi_buf_cstr(&b));

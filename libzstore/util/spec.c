@@ -5,6 +5,7 @@
  * tools add those. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,4 +184,16 @@ zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
                        what, text, (unsigned long long)min);
     *out = v;
     return ZS_OK;
+}
+
+void zsi_fmt_size(uint64_t b, char *buf, size_t n)
+{
+    static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)b;
+    int i = 0;
+    while (v >= 1024 && i < 4) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
 }

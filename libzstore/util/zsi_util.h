@@ -298,6 +298,8 @@ zs_status zsi_names_parse(zs_ctx *ctx, const char *what, const char *text,
 /* A memory size ("512M", "2G", "4096"), at least min bytes. */
 zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
                          uint64_t min, uint64_t *out);
+/* A size for people: "880.0 KiB", "3.1 GiB", "12 B". */
+void zsi_fmt_size(uint64_t b, char *buf, size_t n);
 
 /* ---- thread pool ---------------------------------------------------- */
 
