@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netcdf.h>
 #include <netcdf_filter.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -298,6 +299,32 @@ static int storage_info(int ncid, int varid, int format, zs_var *v)
     return ok ? NC_NOERR : NC_ENOMEM;
 }
 
+/* A _FillValue of another type than its integer variable (invalid per
+ * the NUG, found in files written by other tools), as xarray reads it:
+ * a value that casts exactly (-9999.0 for int16) masks like a fill of
+ * the variable's type; NaN is never a fill (xarray drops it: the values
+ * stay integers); any other (300.0 for uint8) stays an attribute, which
+ * xarray applies to stores as to files (the values become floats). */
+static bool other_type_fill(zs_var *v, size_t i)
+{
+    uint8_t item[16] = {0};
+    double d = 0;
+    zs_attrs_get_double(v->attrs, i, 0, &d);
+    if (isnan(d)) {
+        zsi_log(v->g->ds->ctx, ZS_LOG_WARN, "%s: _FillValue NaN cannot "
+                "be %s: ignored, as xarray ignores it", v->path,
+                zs_dtype_name(v->dtype));
+    } else if (zsi_store_double(v->dtype, item, 0, d) &&
+               zsi_load_double(v->dtype, item, 0) == d) {
+        if (!zsi_var_set_fill(v, item))
+            return false;
+    } else {
+        return true;   /* kept as an attribute */
+    }
+    zsi_attrs_remove(v->attrs, "_FillValue");
+    return true;
+}
+
 /* Move _FillValue from the attributes to the variable's fill value. */
 static bool take_fill(zs_var *v)
 {
@@ -313,6 +340,10 @@ static bool take_fill(zs_var *v)
                zs_attrs_length(v->attrs, i) == 1) {
         if (!zsi_var_set_fill(v, zsi_attrs_values(v->attrs, i)))
             return false;
+    } else if (zsi_dtype_is_int(v->dtype) &&
+               zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i)) &&
+               zs_attrs_length(v->attrs, i) == 1) {
+        return other_type_fill(v, i);
     } else {
         return true;   /* unusable fill: keep the attribute as it is */
     }

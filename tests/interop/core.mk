@@ -15,5 +15,7 @@ TESTS += tests/interop/nc-direct.sh
 EXTRA_DIST += tests/interop/nc-direct.sh
 TESTS += tests/interop/nc-usertypes.sh
 EXTRA_DIST += tests/interop/nc-usertypes.sh tests/interop/nc-usertypes.cdl
+TESTS += tests/interop/nc-fillvalue.sh
+EXTRA_DIST += tests/interop/nc-fillvalue.sh
 TESTS += tests/interop/nc-cdf5.sh
 EXTRA_DIST += tests/interop/nc-cdf5.sh tests/interop/nc-cdf5.cdl
