@@ -69,10 +69,22 @@ function digest(data) {
     return h.digest("hex");
 }
 
+// A 0-d array comes back as a scalar: one element of its type.
+const typed = {
+    int8: Int8Array, int16: Int16Array, int32: Int32Array,
+    int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array,
+    uint32: Uint32Array, uint64: BigUint64Array, float32: Float32Array,
+    float64: Float64Array,
+};
+
 const root = zarr.root(store);
 for (const path of paths) {
     const arr = await zarr.open(root.resolve(path), { kind: "array" });
-    const { data, shape, stride } = await zarr.get(arr);
+    let got = await zarr.get(arr);
+    if (got?.data === undefined)
+        got = { data: typeof got === "string" ? [got]
+                      : typed[arr.dtype].of(got), shape: [], stride: [] };
+    const { data, shape, stride } = got;
     let want = 1;
     for (let i = shape.length - 1; i >= 0; i--) {
         if (shape[i] > 1 && stride[i] !== want)
