@@ -747,6 +747,8 @@ void zs_rechunk_opts_free(zs_rechunk_opts *o);
 /** Variables to rechunk and write ("a,b"; their coordinates come along);
  *  default: all. */
 zs_status zs_rechunk_opts_set_vars(zs_rechunk_opts *o, const char *list);
+/** Variables to leave out ("a,b"). */
+zs_status zs_rechunk_opts_set_exclude(zs_rechunk_opts *o, const char *list);
 /**
  * A store for intermediate chunks, used only when one pass would exceed
  * the memory bound (any writable store name; it must not exist, and it is

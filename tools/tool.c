@@ -226,6 +226,7 @@ bool tool_option(tool *t, int c, const char *arg)
         return true;
     case 'q': t->quiet = 1; return true;
     case TOOL_OPT_PROGRESS: t->want_progress = 1; return true;
+    case TOOL_OPT_STATS: t->stats = 1; return true;
     case 'm':
         errno = 0;
         mem = strtoull(arg, &end, 10);
@@ -270,6 +271,16 @@ void tool_ready(tool *t, bool bar)
     zs_ctx_set_progress(t->ctx, tool_progress, t);
 }
 
+void tool_stats(const tool *t, zs_dataset *ds, const char *name)
+{
+    uint64_t req, bytes;
+    if (!t->stats || !ds)
+        return;
+    zs_dataset_io_stats(ds, &req, &bytes);
+    fprintf(stderr, "%s: %s: %llu requests, %llu bytes read\n", t->prog,
+            name, (unsigned long long)req, (unsigned long long)bytes);
+}
+
 void tool_print_line(void *user, const char *line)
 {
     (void)user;
@@ -293,7 +304,7 @@ static void hints_of(const tool *t, const char *m, zs_status st, char *buf,
 {
     size_t n = 0;
     buf[0] = 0;
-    if (st == ZS_ERR_EXISTS)
+    if (st == ZS_ERR_EXISTS && strstr(m, "output exists") && t->w)
         n += (size_t)snprintf(buf, size, " (use --overwrite to replace it)");
     for (const tool_hint *h = t->hints; h && h->concept && n < size; h++)
         if (strstr(m, h->concept) && !strstr(buf, h->flag))

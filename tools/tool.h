@@ -35,6 +35,7 @@ typedef struct tool {
     const char *out;     /* -o */
     char *history;       /* the command line, as typed */
     int quiet;
+    int stats;           /* --stats */
     int want_progress;   /* --progress */
     int progress;        /* draw the progress bar */
     double t0;           /* start time of the progress */
@@ -48,7 +49,7 @@ typedef struct tool {
 enum {
     TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE,
     TOOL_OPT_PROGRESS, TOOL_OPT_OVERWRITE, TOOL_OPT_FORMAT, TOOL_OPT_SHARDS,
-    TOOL_OPT_COMPRESSOR
+    TOOL_OPT_COMPRESSOR, TOOL_OPT_STATS
 };
 #define TOOL_SHORTOPTS "j:qm:hV"
 #define TOOL_WRITE_SHORTOPTS "o:c:"
@@ -60,6 +61,7 @@ enum {
     {"retries", required_argument, NULL, TOOL_OPT_RETRIES},                 \
     {"timeout", required_argument, NULL, TOOL_OPT_TIMEOUT},                 \
     {"insecure", no_argument, NULL, TOOL_OPT_INSECURE},                     \
+    {"stats", no_argument, NULL, TOOL_OPT_STATS},                           \
     {"help", no_argument, NULL, 'h'},                                       \
     {"version", no_argument, NULL, 'V'}
 #define TOOL_WRITE_LONGOPTS                                                 \
@@ -97,6 +99,8 @@ enum {
 "      --timeout SEC        network timeout: to connect, and without\n"     \
 "                           progress (default 30)\n"                        \
 "      --insecure           do not verify TLS certificates (unsafe)\n"      \
+"      --stats              print the requests made and bytes read from\n"  \
+"                           each input store to standard error\n"           \
 "  -h, --help               show this help and exit\n"                      \
 "  -V, --version            show the version and exit\n"                    \
 "\n"                                                                        \
@@ -153,6 +157,8 @@ int tool_fail_status(zs_status st);
 int tool_progress(void *user, uint64_t done, uint64_t total);
 /* Finish the progress line. */
 void tool_progress_end(tool *t);
+/* With --stats: "prog: name: N requests, B bytes read" to stderr. */
+void tool_stats(const tool *t, zs_dataset *ds, const char *name);
 /* Print each line to stdout (a zs_line_fn). */
 void tool_print_line(void *user, const char *line);
 

@@ -22,8 +22,7 @@ static void usage(void)
 "                   bytes of the stored dtype\n"
 "      --check      decode every chunk; list missing and corrupt chunks;\n"
 "                   exit status 1 if there are any\n"
-"      --stats      print the requests made and bytes read for each\n"
-"                   store to standard error (-v: in the summary)\n"
+"  (-v also prints the requests made and bytes read in the summary)\n"
 "\n"
 TOOL_HELP
 "\n"
@@ -31,14 +30,13 @@ TOOL_HELP
 "2 on usage errors.");
 }
 
-enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK, OPT_STATS };
+enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK };
 
 static const struct option longopts[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"json", no_argument, NULL, OPT_JSON},
     {"checksum", no_argument, NULL, OPT_CHECKSUM},
     {"check", no_argument, NULL, OPT_CHECK},
-    {"stats", no_argument, NULL, OPT_STATS},
     TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
@@ -173,7 +171,7 @@ int main(int argc, char **argv)
 {
     tool t;
     zs_ctx *ctx;
-    int c, verbose = 0, json = 0, sums = 0, chk = 0, stats = 0;
+    int c, verbose = 0, json = 0, sums = 0, chk = 0;
     int rc = TOOL_OK, ndocs = 0;
     tool_start(&t, "zinfo", argc, argv, false, usage, NULL);
     ctx = t.ctx;
@@ -184,7 +182,6 @@ int main(int argc, char **argv)
         case OPT_JSON: json = 1; break;
         case OPT_CHECKSUM: sums = 1; break;
         case OPT_CHECK: chk = 1; break;
-        case OPT_STATS: stats = 1; break;
         default:
             if (!tool_option(&t, c, optarg))
                 tool_bad_option(&t);
@@ -236,14 +233,11 @@ int main(int argc, char **argv)
             tool_err(&t, name, st);
             rc = TOOL_FAIL;
         }
-        if (stats || (verbose && !json && !sums && !chk)) {
+        tool_stats(&t, ds, name);
+        if (!t.stats && verbose && !json && !sums && !chk) {
             uint64_t req, bytes;
             zs_dataset_io_stats(ds, &req, &bytes);
-            if (stats)
-                fprintf(stderr, "zinfo: %s: %llu requests, %llu bytes "
-                        "read\n", name, (unsigned long long)req,
-                        (unsigned long long)bytes);
-            else if (req)
+            if (req)
                 printf("Transfers: %llu requests, %llu bytes read\n",
                        (unsigned long long)req, (unsigned long long)bytes);
         }

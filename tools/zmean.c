@@ -159,6 +159,7 @@ int main(int argc, char **argv)
         rc = tool_fail_status(st);
         goto done;
     }
+    tool_stats(&t, ds, argv[optind]);
     rc = tool_close_stdout(&t);
 done:
     zs_reduce_plan_free(r);

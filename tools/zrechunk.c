@@ -17,6 +17,7 @@ static void usage(void)
 "Options:\n"
 "      --vars LIST          copy only these variables (and the\n"
 "                           coordinates they need)\n"
+"      --exclude LIST       leave these variables out\n"
 "      --temp STORE         where intermediate chunks go when one pass\n"
 "                           would not fit the memory bound (default:\n"
 "                           OUT.rechunk-tmp beside OUT; removed after)\n"
@@ -32,10 +33,11 @@ TOOL_HELP
 "Exit status: 0 on success, 1 on failure, 2 on usage errors.");
 }
 
-enum { OPT_VARS = 256, OPT_TEMP };
+enum { OPT_VARS = 256, OPT_EXCLUDE, OPT_TEMP };
 
 static const struct option longopts[] = {
     {"vars", required_argument, NULL, OPT_VARS},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"temp", required_argument, NULL, OPT_TEMP},
     {"plan", no_argument, NULL, 'n'},
     TOOL_WRITE_LONGOPTS,
@@ -66,6 +68,10 @@ int main(int argc, char **argv)
         case OPT_VARS:
             if (zs_rechunk_opts_set_vars(o, optarg) != ZS_OK)
                 tool_bad_value(&t, "--vars");
+            break;
+        case OPT_EXCLUDE:
+            if (zs_rechunk_opts_set_exclude(o, optarg) != ZS_OK)
+                tool_bad_value(&t, "--exclude");
             break;
         case OPT_TEMP:
             if (zs_rechunk_opts_set_temp(o, optarg) != ZS_OK)
@@ -98,6 +104,7 @@ int main(int argc, char **argv)
         rc = tool_fail_status(st);
         goto done;
     }
+    tool_stats(&t, ds, argv[optind]);
     rc = tool_close_stdout(&t);
 done:
     zs_rechunk_plan_free(r);

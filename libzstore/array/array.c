@@ -389,6 +389,11 @@ const char *zsi_array_path(const zs_array *a) { return a->path; }
 zs_ctx *zsi_array_ctx(const zs_array *a) { return a->ctx; }
 uint64_t zsi_array_nchunks(const zs_array *a) { return a->nchunks; }
 bool zsi_array_sharded(const zs_array *a) { return a->shard != NULL; }
+const char *zsi_array_problem(const zs_array *a)
+{
+    return a->broken ? a->broken_msg : NULL;
+}
+
 const char *zsi_array_codecs_desc(const zs_array *a)
 {
     return a->chain.desc;

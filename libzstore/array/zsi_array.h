@@ -40,6 +40,8 @@ const uint64_t *zsi_array_read_unit(const zs_array *a);
 /* True if rest (a key relative to the array's path) names a chunk (or
  * a shard) of the array. */
 bool zsi_array_is_chunk_key(const zs_array *a, const char *rest);
+/* Why the array cannot be read (codecs we cannot run), or NULL. */
+const char *zsi_array_problem(const zs_array *a);
 /* Codec description ("blosc(lz4,5,shuffle)"). */
 const char *zsi_array_codecs_desc(const zs_array *a);
 

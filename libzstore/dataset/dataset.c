@@ -332,7 +332,9 @@ const char *zs_var_codecs(const zs_var *v)
 
 const char *zs_var_problem(const zs_var *v)
 {
-    return v->broken;
+    if (v->broken)
+        return v->broken;
+    return v->array ? zsi_array_problem(v->array) : NULL;
 }
 
 int zs_var_fill(const zs_var *v, void *item)

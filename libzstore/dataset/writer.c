@@ -108,7 +108,8 @@ zs_status zsi_codecs_of_var(const zs_var *v, unsigned flags,
 static zs_status neutral_codecs(zsi_writer *w, const zsi_array_def *d,
                                 zsi_codec_spec **out, size_t *n)
 {
-    bool ok = true, own = w->o.compressor_set || d->ncodecs == 0;
+    bool ok = true;
+    bool own = w->o.compressor_set || (d->ncodecs == 0 && !d->codecs_given);
     zsi_codec_spec c;
     *out = NULL;
     *n = 0;

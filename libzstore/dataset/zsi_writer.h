@@ -78,6 +78,9 @@ typedef struct zsi_array_def {
      * the settings replaces the bytes->bytes ones given here. */
     const zsi_codec_spec *codecs;
     size_t ncodecs;
+    /* The codecs are a Zarr source's: none means no compressor, not the
+     * default. */
+    bool codecs_given;
 } zsi_array_def;
 
 /* The codecs of a source variable as a neutral list (its filters and

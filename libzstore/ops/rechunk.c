@@ -38,7 +38,7 @@
 
 struct zs_rechunk_opts {
     zs_ctx *ctx;
-    zsi_strv vars;
+    zsi_strv vars, exclude;
     char *temp;
 };
 
@@ -89,6 +89,7 @@ void zs_rechunk_opts_free(zs_rechunk_opts *o)
     if (!o)
         return;
     zsi_strv_free(&o->vars);
+    zsi_strv_free(&o->exclude);
     free(o->temp);
     free(o);
 }
@@ -100,6 +101,16 @@ zs_status zs_rechunk_opts_set_vars(zs_rechunk_opts *o, const char *list)
         return ZS_OK;
     }
     return zsi_names_parse(o->ctx, "variables", list, &o->vars);
+}
+
+zs_status zs_rechunk_opts_set_exclude(zs_rechunk_opts *o, const char *list)
+{
+    if (!list) {
+        zsi_strv_free(&o->exclude);
+        return ZS_OK;
+    }
+    return zsi_names_parse(o->ctx, "variables to exclude", list,
+                           &o->exclude);
 }
 
 /* Intermediate chunks are read back while the store is written: a
@@ -322,50 +333,69 @@ static zs_status shape_var(zs_rechunk *r, rcvar *rc, zs_var *v)
     return st;
 }
 
-/* What every box needs besides itself: the cache and, per thread, a few
- * chunks in flight (encoded and decoded, source and output). */
-static uint64_t fixed_memory(const zs_rechunk *r)
+/* The largest chunk any variable reads or writes. */
+static uint64_t largest_chunk(const zs_rechunk *r, const rcvar **which)
 {
-    uint64_t chunk = 0, per;
+    uint64_t chunk = 0;
     for (size_t i = 0; i < r->nvars; i++) {
         uint64_t a = bytes_of(&r->vars[i], r->vars[i].src);
         uint64_t b = bytes_of(&r->vars[i], r->vars[i].out);
-        if (a > chunk)
-            chunk = a;
-        if (b > chunk)
-            chunk = b;
+        if (a > chunk || b > chunk) {
+            chunk = a > b ? a : b;
+            *which = &r->vars[i];
+        }
     }
-    per = 3 * chunk;
-    return r->cache + (uint64_t)zs_ctx_threads(r->ctx) * per + SLACK;
+    return chunk;
 }
 
-/* The bound must hold the fixed part and one output unit with its
- * encoded form. */
+/* What every box needs besides itself: the cache and, per thread, a
+ * chunk being decoded or encoded with its stored form. */
+static uint64_t fixed_memory(const zs_rechunk *r)
+{
+    const rcvar *which = NULL;
+    uint64_t chunk = largest_chunk(r, &which);
+    return r->cache + (uint64_t)zs_ctx_threads(r->ctx) * 2 * chunk + SLACK;
+}
+
+/* The bound must hold the fixed part and, twice (the values and their
+ * encoded form), a box of at least one source chunk and one output unit
+ * of every variable.  The message names the variable with the largest
+ * chunk, which sets both. */
 static zs_status check_memory(zs_rechunk *r)
 {
+    const rcvar *which = r->vars;
+    uint64_t box = 0, chunk = largest_chunk(r, &which);
     char need[32], have[32], one[32];
     for (size_t i = 0; i < r->nvars; i++) {
-        rcvar *rc = &r->vars[i];
-        uint64_t u = bytes_of(rc, rc->unit);
-        if (r->fixed + 2 * u <= r->memory)
-            continue;
-        zsi_fmt_size(r->fixed + 2 * u, need, sizeof need);
-        zsi_fmt_size(r->memory, have, sizeof have);
-        zsi_fmt_size(u, one, sizeof one);
-        return zsi_err(r->ctx, ZS_ERR_RANGE, "%s: copying one %s of the "
-                       "output (%s) needs about %s of memory, more than the "
-                       "bound of %s", rc->v->path,
-                       rc->sharded ? "shard" : "chunk", one, need, have);
+        const rcvar *rc = &r->vars[i];
+        uint64_t u = bytes_of(rc, rc->unit), s = bytes_of(rc, rc->src);
+        if (u > box || s > box) {
+            box = u > s ? u : s;
+            if (box > chunk) {
+                chunk = box;
+                which = rc;
+            }
+        }
     }
-    r->budget = (r->memory - r->fixed) / 2;
-    return ZS_OK;
+    r->budget = r->fixed + 2 * box <= r->memory
+                    ? (r->memory - r->fixed) / 2 : 0;
+    if (r->budget)
+        return ZS_OK;
+    zsi_fmt_size(r->fixed + 2 * box, need, sizeof need);
+    zsi_fmt_size(r->memory, have, sizeof have);
+    zsi_fmt_size(chunk, one, sizeof one);
+    return zsi_err(r->ctx, ZS_ERR_RANGE, "%s: copying needs about %s of "
+                   "memory (%s pieces: one box of at least one, and one "
+                   "per thread (%d) being decoded or encoded), more than "
+                   "the bound of %s", which ? which->v->path : "",
+                   need, one, zs_ctx_threads(r->ctx), have);
 }
 
 static zs_status choose(zs_rechunk *r)
 {
     zsi_varset vs;
     zsi_strv dims = {0};
-    zs_status st = zsi_varset_choose(r->ds, &r->o.vars, NULL, &vs);
+    zs_status st = zsi_varset_choose(r->ds, &r->o.vars, &r->o.exclude, &vs);
     if (st == ZS_OK && !(r->vars = calloc(vs.n + 1, sizeof *r->vars)))
         st = zsi_nomem(r->ctx);
     for (size_t i = 0; st == ZS_OK && i < vs.n; i++) {
@@ -409,6 +439,9 @@ zs_status zs_rechunk_plan(zs_dataset *ds, const zs_rechunk_opts *o,
     for (size_t i = 0; st == ZS_OK && i < o->vars.n; i++)
         if (!zsi_strv_push(&r->o.vars, o->vars.v[i]))
             st = zsi_nomem(ds->ctx);
+    for (size_t i = 0; st == ZS_OK && i < o->exclude.n; i++)
+        if (!zsi_strv_push(&r->o.exclude, o->exclude.v[i]))
+            st = zsi_nomem(ds->ctx);
     if (st == ZS_OK && o->temp && !(r->o.temp = zsi_strdup(o->temp)))
         st = zsi_nomem(ds->ctx);
     if (st == ZS_OK)
@@ -437,6 +470,7 @@ void zs_rechunk_plan_free(zs_rechunk *r)
         return;
     zsi_write_opts_clear(&r->w);
     zsi_strv_free(&r->o.vars);
+    zsi_strv_free(&r->o.exclude);
     free(r->o.temp);
     free(r->vars);
     free(r);
@@ -682,7 +716,7 @@ static zs_status define_outputs(zs_rechunk *r, zsi_writer *w)
                             (const char *const *)rc->v->dims, rc->v->dtype,
                             rc->v->stored_itemsize,
                             rc->v->has_fill ? rc->v->fill : NULL,
-                            rc->v->attrs, c, nc};
+                            rc->v->attrs, c, nc, rc->v->array != NULL};
         if (st == ZS_OK)
             st = zsi_writer_add_array(w, &d, &rc->dst);
         zsi_codecs_free(c, nc);
@@ -720,8 +754,8 @@ static zs_status run(zs_rechunk *r, zsi_writer *w, const char *out,
         st = tname ? zs_store_open(r->ctx, tname, ZS_STORE_CREATE, tmp)
                    : replan_without_temp(r);
         if (st == ZS_ERR_EXISTS)
-            zsi_err_prefix(r->ctx, st, "intermediate store (from a run "
-                           "that was stopped? remove it)");
+            zsi_err(r->ctx, st, "intermediate store %s exists (left by a "
+                    "run that was stopped? remove it)", tname);
     }
     free(tname);
     for (size_t i = 0; i < r->nvars; i++)

@@ -985,7 +985,7 @@ static zs_status create_result(zsi_reduce *r, zsi_writer *w, rvar *rv)
     d = (zsi_array_def){rv->v->path, rv->ond, rv->oshape, rv->ochunks,
                         rv->odims, rv->dtype, zsi_dtype_size(rv->dtype),
                         rv->dtype == ZS_DT_INT64 ? NULL : fill, attrs, c,
-                        nc};
+                        nc, rv->v->array != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, &rv->out);
     zsi_codecs_free(c, nc);
@@ -1008,7 +1008,7 @@ static zs_status copy_var_create(zsi_reduce *r, zsi_writer *w, zs_var *v,
     d = (zsi_array_def){v->path, v->ndim, v->shape, chunks,
                         (const char *const *)v->dims, v->dtype,
                         v->stored_itemsize, v->has_fill ? v->fill : NULL,
-                        v->attrs, c, nc};
+                        v->attrs, c, nc, v->array != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(c, nc);
@@ -1040,7 +1040,7 @@ static zs_status group_coord_create(zsi_reduce *r, zsi_writer *w,
     st = result_codecs(r->time, &c, &nc);
     d = (zsi_array_def){r->gdim, 1, shape, chunks, dims, dt,
                         dt == ZS_DT_STRING ? 8 : zsi_dtype_size(dt), NULL,
-                        attrs, c, nc};
+                        attrs, c, nc, r->time->array != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(c, nc);

@@ -212,7 +212,7 @@ static zs_status make_array(zs_selection *s, zsi_writer *w, const osel *o,
     d = (zsi_array_def){o->v->path, o->ndim, o->shape, o->chunks, dims,
                         o->v->dtype, o->v->stored_itemsize,
                         o->v->has_fill ? o->v->fill : NULL, attrs, codecs,
-                        ncodecs};
+                        ncodecs, o->v->array != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(codecs, ncodecs);

@@ -474,7 +474,7 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
     bool exists = lstat(d->final, &stt) == 0;
     if (exists && !(flags & ZS_STORE_OVERWRITE))
         return zsi_err(ctx, ZS_ERR_EXISTS,
-                       "%s: output exists (use --overwrite to replace it)",
+                       "%s: output exists",
                        d->final);
     if (exists && !S_ISDIR(stt.st_mode))
         return zsi_err(ctx, ZS_ERR_EXISTS,

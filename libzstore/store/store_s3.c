@@ -605,8 +605,8 @@ static zs_status prepare(zs_store *s, unsigned flags)
     }
     st = any_object(s, &any);
     if (st == ZS_OK && any && !(flags & ZS_STORE_OVERWRITE))
-        return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: output exists (use "
-                       "--overwrite to replace it)", s->name);
+        return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: output exists",
+                       s->name);
     if (st == ZS_OK && any)
         st = delete_all(s);
     return st;

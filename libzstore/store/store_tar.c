@@ -800,8 +800,8 @@ static zs_status open_write(zs_store *s, const char *path)
         t->fd = 1;
     } else {
         if (stat(path, &sb) == 0 && !(s->flags & ZS_STORE_OVERWRITE))
-            return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: exists already (use "
-                           "--overwrite to replace it)", s->name);
+            return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: output exists",
+                           s->name);
         t->path = zsi_strdup(path);
         t->tmp = s->flags & ZS_STORE_PARTIAL ? zsi_asprintf("%s.partial",
                                                             path)

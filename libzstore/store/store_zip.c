@@ -1427,8 +1427,8 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
     if (st != ZS_OK)
         return st;
     if (exists && !(flags & ZS_STORE_OVERWRITE))
-        return zsi_err(ctx, ZS_ERR_EXISTS, "%s: output exists (use "
-                       "--overwrite to replace it)", name);
+        return zsi_err(ctx, ZS_ERR_EXISTS, "%s: output exists",
+                       name);
     if (exists && !S_ISREG(stt.st_mode))
         return zsi_err(ctx, ZS_ERR_EXISTS, "%s: exists and is not a file",
                        name);
