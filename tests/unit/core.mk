@@ -24,3 +24,10 @@ tests_unit_test_array_LDADD = $(ZS_UNIT_LIBS)
 tests_unit_test_dataset_SOURCES = tests/unit/test_dataset.c
 tests_unit_test_dataset_CPPFLAGS = $(ZS_UNIT_CPPFLAGS)
 tests_unit_test_dataset_LDADD = $(ZS_UNIT_LIBS)
+
+# the operations through the public API only (zstore.h)
+check_PROGRAMS += tests/unit/test_ops
+TESTS += tests/unit/test_ops
+tests_unit_test_ops_SOURCES = tests/unit/test_ops.c
+tests_unit_test_ops_CPPFLAGS = $(ZS_UNIT_CPPFLAGS)
+tests_unit_test_ops_LDADD = $(ZS_UNIT_LIBS)
