@@ -121,7 +121,8 @@ zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes);
  * operation's own default).  Operations that can trade passes for memory
  * (rechunking, reductions) plan within it; an operation that cannot fit
  * (one chunk larger than the bound) fails with ZS_ERR_RANGE and a message
- * naming the memory it needs.
+ * naming the memory it needs.  The decoded-chunk cache is cut to a
+ * quarter of the bound if it was larger.
  */
 zs_status zs_ctx_set_memory(zs_ctx *ctx, uint64_t bytes);
 /** The bound set by zs_ctx_set_memory() (0 if none). */

@@ -130,6 +130,27 @@ static zs_status parse_inner(zs_array *a, struct zsi_shard *sh,
     return ZS_OK;
 }
 
+/* "shards(6x31x60)|bytes(little)|...": the inner chunks, then their
+ * codecs, so that a description says the array is sharded. */
+static zs_status describe_sharding(zs_array *a)
+{
+    zsi_buf b = ZSI_BUF_INIT;
+    bool ok = zsi_buf_append_str(&b, "shards(");
+    for (int d = 0; ok && d < a->meta.ndim; d++)
+        ok = zsi_buf_printf(&b, "%s%llu", d ? "x" : "",
+                            (unsigned long long)a->cshape[d]);
+    ok = ok && zsi_buf_printf(&b, ")|%s", a->chain.desc ? a->chain.desc
+                                                         : "none") &&
+         zsi_buf_cstr(&b);
+    if (!ok) {
+        zsi_buf_free(&b);
+        return zsi_nomem(a->ctx);
+    }
+    free(a->chain.desc);
+    a->chain.desc = (char *)zsi_buf_take(&b);
+    return ZS_OK;
+}
+
 zs_status zsi_shard_setup(zs_array *a, const zsi_codec_spec *spec)
 {
     struct zsi_shard *sh = calloc(1, sizeof *sh);
@@ -157,6 +178,9 @@ zs_status zsi_shard_setup(zs_array *a, const zsi_codec_spec *spec)
     ci.ndim = a->meta.ndim;
     memcpy(ci.shape, a->cshape, sizeof ci.shape);
     st = build_chain(a, codecs->s, &a->chain, &ci, NULL);
+    if (st != ZS_OK)
+        return st;
+    st = describe_sharding(a);
     if (st != ZS_OK)
         return st;
     memset(&ci, 0, sizeof ci);

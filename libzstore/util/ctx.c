@@ -198,6 +198,9 @@ int zs_ctx_threads(const zs_ctx *ctx)
 zs_status zs_ctx_set_memory(zs_ctx *ctx, uint64_t bytes)
 {
     ctx->memory = bytes;
+    /* the decoded-chunk cache is part of the bound */
+    if (bytes && ctx->cache_bytes > bytes / 4)
+        ctx->cache_bytes = (size_t)(bytes / 4);
     return ZS_OK;
 }
 

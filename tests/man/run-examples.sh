@@ -23,7 +23,7 @@
 . "$srcdir/tests/lib/tap.sh"
 MAN=$srcdir/man
 S=$top_builddir/data-samples/out
-PAGES="nc2zarr.1 zinfo.1 zsel.1 zmean.1 zstore.5 libzstore.3"
+PAGES="nc2zarr.1 zinfo.1 zsel.1 zmean.1 zrechunk.1 zstore.5 libzstore.3"
 TAB=$(printf '\t')
 LIBS=$top_builddir/libzstore/.libs
 
@@ -237,7 +237,7 @@ for page in $PAGES; do
 done
 
 # The tool pages: sections, and the options of --help both ways.
-for tool in nc2zarr zinfo zsel zmean; do
+for tool in nc2zarr zinfo zsel zmean zrechunk; do
     page=$MAN/$tool.1
     [ -f "$page" ] || continue
     for s in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT "EXIT STATUS" \
