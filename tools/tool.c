@@ -271,6 +271,25 @@ void tool_ready(tool *t, bool bar)
     zs_ctx_set_progress(t->ctx, tool_progress, t);
 }
 
+const char *tool_input(const tool *t, int argc, char **argv)
+{
+    if (optind != argc - 1)
+        tool_usage_error(t, optind >= argc ? "no input store given"
+                                           : "one input store only");
+    return argv[optind];
+}
+
+int tool_done(tool *t, zs_status st, zs_dataset *ds, const char *input)
+{
+    tool_progress_end(t);
+    if (st != ZS_OK) {
+        tool_err(t, t->out ? t->out : input, st);
+        return tool_fail_status(st);
+    }
+    tool_stats(t, ds, input);
+    return tool_close_stdout(t);
+}
+
 void tool_stats(const tool *t, zs_dataset *ds, const char *name)
 {
     uint64_t req, bytes;

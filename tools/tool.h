@@ -157,6 +157,13 @@ int tool_fail_status(zs_status st);
 int tool_progress(void *user, uint64_t done, uint64_t total);
 /* Finish the progress line. */
 void tool_progress_end(tool *t);
+/* The one input store of a tool that takes one (a usage error
+ * otherwise). */
+const char *tool_input(const tool *t, int argc, char **argv);
+/* The end of a run on input: the progress line finished; on failure the
+ * message (naming the output if there is one) and the failure's exit
+ * status; on success the --stats line and standard output closed. */
+int tool_done(tool *t, zs_status st, zs_dataset *ds, const char *input);
 /* With --stats: "prog: name: N requests, B bytes read" to stderr. */
 void tool_stats(const tool *t, zs_dataset *ds, const char *name);
 /* Print each line to stdout (a zs_line_fn). */

@@ -86,6 +86,7 @@ int main(int argc, char **argv)
     zs_dataset *ds = NULL;
     zs_reduction *r = NULL;
     int c, plan = 0, rc = TOOL_FAIL;
+    const char *in;
     uint64_t mem;
     zs_status st = ZS_OK;
     tool_start(&t, "zmean", argc, argv, true, usage, hints);
@@ -133,9 +134,7 @@ int main(int argc, char **argv)
         if (st != ZS_OK)
             tool_bad_value(&t, opt);
     }
-    if (optind != argc - 1)
-        tool_usage_error(&t, optind >= argc ? "no input store given"
-                                            : "one input store only");
+    in = tool_input(&t, argc, argv);
     if (!t.out && !plan)
         tool_usage_error(&t, "missing -o OUT");
     tool_ready(&t, !plan);
@@ -144,23 +143,16 @@ int main(int argc, char **argv)
     mem = zs_ctx_memory(t.ctx);
     zs_ctx_set_cache_bytes(t.ctx, mem && mem < ((uint64_t)64 << 20)
                                       ? (size_t)mem : (size_t)64 << 20);
-    st = zs_dataset_open(t.ctx, argv[optind], &ds);
+    st = zs_dataset_open(t.ctx, in, &ds);
     if (st == ZS_OK)
         st = zs_reduce_plan(ds, o, t.w, &r);
     if (st != ZS_OK) {
-        tool_err(&t, argv[optind], st);
+        tool_err(&t, in, st);
         goto done;
     }
     st = plan ? zs_reduce_describe(r, tool_print_line, NULL)
               : zs_reduce_run(r, t.out);
-    tool_progress_end(&t);
-    if (st != ZS_OK) {
-        tool_err(&t, t.out, st);
-        rc = tool_fail_status(st);
-        goto done;
-    }
-    tool_stats(&t, ds, argv[optind]);
-    rc = tool_close_stdout(&t);
+    rc = tool_done(&t, st, ds, in);
 done:
     zs_reduce_plan_free(r);
     zs_dataset_close(ds);

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
     zs_dataset *ds = NULL;
     zs_rechunk *r = NULL;
     int c, plan = 0, rc = TOOL_FAIL;
+    const char *in;
     zs_status st;
     tool_start(&t, "zrechunk", argc, argv, true, usage, hints);
     if (zs_rechunk_opts_new(t.ctx, &o) != ZS_OK)
@@ -82,30 +83,21 @@ int main(int argc, char **argv)
             if (!tool_option(&t, c, optarg))
                 tool_bad_option(&t);
         }
-    if (optind != argc - 1)
-        tool_usage_error(&t, optind >= argc ? "no input store given"
-                                            : "one input store only");
+    in = tool_input(&t, argc, argv);
     if (!t.out && !plan)
         tool_usage_error(&t, "missing -o OUT");
     tool_ready(&t, !plan);
     tool_catch_signals();
-    st = zs_dataset_open(t.ctx, argv[optind], &ds);
+    st = zs_dataset_open(t.ctx, in, &ds);
     if (st == ZS_OK)
         st = zs_rechunk_plan(ds, o, t.w, &r);
     if (st != ZS_OK) {
-        tool_err(&t, argv[optind], st);
+        tool_err(&t, in, st);
         goto done;
     }
     st = plan ? zs_rechunk_describe(r, tool_print_line, NULL)
               : zs_rechunk_run(r, t.out);
-    tool_progress_end(&t);
-    if (st != ZS_OK) {
-        tool_err(&t, t.out ? t.out : argv[optind], st);
-        rc = tool_fail_status(st);
-        goto done;
-    }
-    tool_stats(&t, ds, argv[optind]);
-    rc = tool_close_stdout(&t);
+    rc = tool_done(&t, st, ds, in);
 done:
     zs_rechunk_plan_free(r);
     zs_dataset_close(ds);

@@ -74,6 +74,7 @@ int main(int argc, char **argv)
     zs_dataset *ds = NULL;
     zs_selection *sel = NULL;
     int c, csv = 0, print = 0, plan = 0, rc = TOOL_FAIL, lon = 0;
+    const char *in;
     zs_status st;
     tool_start(&t, "zsel", argc, argv, true, usage, hints);
     if (zs_select_opts_new(t.ctx, &o) != ZS_OK)
@@ -106,20 +107,18 @@ int main(int argc, char **argv)
             if (!tool_option(&t, c, optarg))
                 tool_bad_option(&t);
         }
-    if (optind != argc - 1)
-        tool_usage_error(&t, optind >= argc ? "no input store given"
-                                            : "one input store only");
+    in = tool_input(&t, argc, argv);
     if (csv + print + plan + (t.out != NULL) != 1)
         tool_usage_error(&t, "give exactly one of -o OUT, --csv, --print, "
                          "--plan");
     zs_select_opts_set_lon(o, lon);
     tool_ready(&t, t.out != NULL);
     tool_catch_signals();
-    st = zs_dataset_open(t.ctx, argv[optind], &ds);
+    st = zs_dataset_open(t.ctx, in, &ds);
     if (st == ZS_OK)
         st = zs_select_plan(ds, o, t.w, &sel);
     if (st != ZS_OK) {
-        tool_err(&t, argv[optind], st);
+        tool_err(&t, in, st);
         goto done;
     }
     if (plan)
@@ -130,14 +129,7 @@ int main(int argc, char **argv)
         st = zs_select_print(sel, tool_print_line, NULL);
     else
         st = zs_select_run(sel, t.out);
-    tool_progress_end(&t);
-    if (st != ZS_OK) {
-        tool_err(&t, t.out ? t.out : argv[optind], st);
-        rc = tool_fail_status(st);
-        goto done;
-    }
-    tool_stats(&t, ds, argv[optind]);
-    rc = tool_close_stdout(&t);
+    rc = tool_done(&t, st, ds, in);
 done:
     zs_select_plan_free(sel);
     zs_dataset_close(ds);

@@ -459,17 +459,18 @@ zs_status zsi_meta_cons_format_entries(zs_ctx *ctx, const zsi_meta_cons *c,
 zs_status zsi_meta_cons_format(zs_ctx *ctx, const zsi_meta_cons *c,
                                zsi_buf *out)
 {
-    size_t *order = malloc((c->keys.n ? c->keys.n : 1) * sizeof *order);
+    zsi_buf entries = ZSI_BUF_INIT;
     zsi_json j;
-    bool ok;
-    if (!order)
-        return zsi_nomem(ctx);
+    zs_status st = zsi_meta_cons_format_entries(ctx, c, &entries);
+    bool ok = st == ZS_OK;
     zsi_json_init(&j, out, true, 0);
-    ok = zsi_json_obj_begin(&j) && zsi_json_key(&j, "metadata") &&
-         json_entries(&j, c, order) &&
+    ok = ok && zsi_json_obj_begin(&j) && zsi_json_key(&j, "metadata") &&
+         zsi_json_raw(&j, (char *)entries.data) &&
          zsi_json_key(&j, "zarr_consolidated_format") &&
          zsi_json_i64(&j, 1) && zsi_json_obj_end(&j) &&
          zsi_buf_append(out, "\n", 1);
-    free(order);
+    zsi_buf_free(&entries);
+    if (st != ZS_OK)
+        return st;
     return ok ? ZS_OK : zsi_nomem(ctx);
 }
