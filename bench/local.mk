@@ -9,3 +9,4 @@ EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/zip.sh bench/peakrss.py \
 EXTRA_DIST += bench/stream.sh
 EXTRA_DIST += bench/http.sh
 EXTRA_DIST += bench/longer.sh bench/repeat_store.py bench/tools.sh
+EXTRA_DIST += bench/rechunk.sh

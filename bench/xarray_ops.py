@@ -4,7 +4,12 @@
                                  .to_zarr(OUT), keeping the encoding
   xarray_ops.py compare A B      largest difference between the data
                                  variables of two stores, relative to the
-                                 variable's largest magnitude (prints it)"""
+                                 variable's largest magnitude (prints it)
+  xarray_ops.py rechunk STORE OUT  open_zarr(STORE).chunk(time -1,
+                                 latitude 32, longitude 32).to_zarr(OUT)
+                                 with dask, as users rechunk with xarray
+  xarray_ops.py same A B         "yes" if the decoded values of every
+                                 data variable are equal, else "NO""""
 import sys
 
 import numpy as np
@@ -37,5 +42,16 @@ elif what == "compare":
         d = np.nanmax(np.abs(p - q)) / (scale if scale > 0 else 1.0)
         worst = max(worst, float(d))
     print("%.3g" % worst)
+elif what == "rechunk":
+    ds = xr.open_zarr(a, consolidated=True)
+    ds = ds.chunk({"time": -1, "latitude": 32, "longitude": 32})
+    for v in ds.variables.values():
+        v.encoding.pop("chunks", None)   # the new chunks, not the old
+    ds.to_zarr(b, mode="w", consolidated=True)
+elif what == "same":
+    x = xr.open_zarr(a, consolidated=True)
+    y = xr.open_zarr(b, consolidated=True)
+    ok = all(x[v].equals(y[v]) for v in x.data_vars)
+    print("yes" if ok else "NO")
 else:
     sys.exit("unknown operation " + what)

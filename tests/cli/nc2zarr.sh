@@ -28,7 +28,8 @@ check "-n needs no -o" nc2zarr -n "$S"/era5/*.nc
 nc2zarr --help > "$TMP/help"
 check "--help: -o required unless -n" grep -q "required unless -n" "$TMP/help"
 check "--help: -o names the stores" grep -q "NAME.zip" "$TMP/help"
-sed -n '/^\.It Fl o Ar store/,/^\.It /p' "$srcdir/man/nc2zarr.1" > "$TMP/man-o"
+sed -n '/^\.It Fl o , Fl -output Ar store/,/^\.It Fl -overwrite/p' \
+    "$srcdir/man/nc2zarr.1" > "$TMP/man-o"
 check "nc2zarr(1): -o required unless -n" grep -q "^Required unless" "$TMP/man-o"
 check "nc2zarr(1): -o names the stores" sh -c \
     "grep -q 'NAME.zip' '$TMP/man-o' && grep -q 's3://' '$TMP/man-o'"

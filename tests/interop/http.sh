@@ -115,23 +115,12 @@ arrays() {
         s|/*zarr.json$||' | sort -u)
 }
 
-same_sums "nc2zarr store" "$W/era5.zarr" "$url/era5.zarr"
-if [ -n "$SHARED" ]; then
-    for root in $ZS_FIXTURE_ROOTS; do
-        d=$W/fixtures/$root
-        if [ -f "$d/.zmetadata" ]; then
-            same_sums "$root" "$d" "$url/fixtures/$root"
-        else
-            # shellcheck disable=SC2046
-            same_sums "$root (array by array)" "$d" "$url/fixtures/$root" \
-                $(arrays "$d")
-        fi
-    done
-    # sharded arrays: each shard's size, its index and its inner chunks
-    # are asked for once (tasks wanting the same index wait for it);
-    # the count expected is read off the shard files by the spec
-    v3=fixtures/zarrita.js-fixtures/fixtures/v3/data.zarr
-    $PY - "$W/$v3" > "$TMP/shard.want" <<'PYEOF'
+# shard_requests DIR URL NAME: each sharded array of the v3 store DIR,
+# read over HTTP at URL, asks for each shard's size, its index and its
+# inner chunks once (tasks wanting the same index wait for it); the count
+# expected is read off the shard files by the specification
+shard_requests() {
+    cat > "$TMP/shard.py" <<'PYEOF'
 import json, math, os, struct, sys
 root = sys.argv[1]
 for name in sorted(os.listdir(root)):
@@ -169,15 +158,50 @@ for name in sorted(os.listdir(root)):
                      if (pairs[2 * i], pairs[2 * i + 1]) != (2**64 - 1,) * 2)
     print(name, n)
 PYEOF
+    $PY "$TMP/shard.py" "$1" > "$TMP/shard.want"
     : > "$TMP/shard.got"
     while read -r a want; do
-        zi --stats --checksum "$url/$v3/$a" > /dev/null 2> "$TMP/shard.err"
+        zi --stats --checksum "$2/$a" > /dev/null 2> "$TMP/shard.err"
         echo "$a $(stats_requests "$TMP/shard.err")" >> "$TMP/shard.got"
     done < "$TMP/shard.want"
-    check "sharded arrays over HTTP: $(wc -l < "$TMP/shard.want") arrays" \
+    check "$3 over HTTP: $(wc -l < "$TMP/shard.want") arrays" \
         test -s "$TMP/shard.want"
-    check_eq "sharded arrays over HTTP: each size, index and inner chunk \
-asked for once" "$(cat "$TMP/shard.want")" "$(cat "$TMP/shard.got")"
+    check_eq "$3 over HTTP: each size, index and inner chunk asked for \
+once" "$(cat "$TMP/shard.want")" "$(cat "$TMP/shard.got")"
+}
+
+same_sums "nc2zarr store" "$W/era5.zarr" "$url/era5.zarr"
+# our own sharded v3 output, read by range over HTTP; and by zarrita
+nc2zarr -q --zarr-format 3 -c time=6 --shards time=24 "$S"/era5/*.nc \
+    -o "$W/ours-v3s.zarr"
+same_sums "nc2zarr v3 sharded store" "$W/ours-v3s.zarr" "$url/ours-v3s.zarr"
+shard_requests "$W/ours-v3s.zarr" "$url/ours-v3s.zarr" \
+    "our sharded v3 arrays"
+NPM=${ZS_NPM_DIR:-$top_builddir/npm/node_modules}
+if command -v node >/dev/null 2>&1 && [ -d "$NPM/@zarrita/storage" ]; then
+    check_eq "zarrita reads our sharded v3 store over HTTP (Range requests)" \
+        "$(zi --checksum "$W/ours-v3s.zarr" 2>&1)" \
+        "$(node "$srcdir/tests/interop/zarrita_digest.mjs" "$NPM" \
+           "$url/ours-v3s.zarr" 2>&1)"
+else
+    skip "zarrita: not in $NPM (set ZS_NPM_DIR)"
+fi
+if [ -n "$SHARED" ]; then
+    for root in $ZS_FIXTURE_ROOTS; do
+        d=$W/fixtures/$root
+        if [ -f "$d/.zmetadata" ]; then
+            same_sums "$root" "$d" "$url/fixtures/$root"
+        else
+            # shellcheck disable=SC2046
+            same_sums "$root (array by array)" "$d" "$url/fixtures/$root" \
+                $(arrays "$d")
+        fi
+    done
+    # sharded arrays: each shard's size, its index and its inner chunks
+    # are asked for once (tasks wanting the same index wait for it);
+    # the count expected is read off the shard files by the spec
+    v3=fixtures/zarrita.js-fixtures/fixtures/v3/data.zarr
+    shard_requests "$W/$v3" "$url/$v3" "sharded fixture arrays"
 else
     skip "fixtures: ../shared/data is absent"
 fi

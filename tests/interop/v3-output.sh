@@ -167,6 +167,26 @@ if write mean zmean -q era5-v2.zarr -c latitude=8,longitude=8; then
 else
     not_ok "zmean writes v2, v3 and v3 sharded"
 fi
+# anomalies are written block by block, climatologies tile by tile:
+# both aligned to the shards
+SHARDS="--shards time=-1,latitude=-1"
+if write anom zmean -q era5-v2.zarr -g time.hour --anomaly \
+        -c time=6,latitude=8; then
+    ok "zmean --anomaly writes v2, v3 and v3 sharded"
+    same "zmean --anomaly" anom-v2.zarr anom-v3.zarr anom-v3s.zarr \
+        anom-v3s.zip anom-v3s.tar
+else
+    not_ok "zmean --anomaly writes v2, v3 and v3 sharded"
+fi
+SHARDS="--shards hour=-1,latitude=-1"
+if write clim zmean -q -m 1M era5-v2.zarr -g time.hour -c hour=1,latitude=4
+then
+    ok "zmean -g time.hour in tiles writes v2, v3 and v3 sharded"
+    same "zmean -g time.hour" clim-v2.zarr clim-v3.zarr clim-v3s.zarr \
+        clim-v3s.zip clim-v3s.tar
+else
+    not_ok "zmean -g time.hour in tiles writes v2, v3 and v3 sharded"
+fi
 SHARDS="--shards latitude=-1,longitude=-1"
 if write re zrechunk -q era5-v3s.zarr -c time=-1,latitude=8,longitude=8; then
     ok "zrechunk writes v2, v3 and v3 sharded from a sharded store"
