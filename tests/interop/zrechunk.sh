@@ -59,6 +59,20 @@ else
     skip "../shared/data is absent"
 fi
 
+# ---- every sample set: converted, then rewritten with other chunks -----
+for set in era5 era5-nc3 era5-monthly-split era5-single chl seaice sst \
+           calendars/360_day calendars/monthly calendars/noleap; do
+    n=$(echo "$set" | tr '/' '_')
+    if nc2zarr -q "$S/$set" -o "s-$n.zarr" 2>/dev/null; then
+        zrechunk -q --zarr-format 3 -c auto "s-$n.zarr" -o "s-$n-3.zarr"
+        same "sample $set: to v3 with auto chunks" "s-$n.zarr" "s-$n-3.zarr"
+        zrechunk -q -c -1 "s-$n-3.zarr" -o "s-$n-2.zarr"
+        same "sample $set: back to v2, whole chunks" "s-$n.zarr" "s-$n-2.zarr"
+    else
+        not_ok "sample $set converts"
+    fi
+done
+
 # ---- samples, every store kind, one and two passes -------------------
 nc2zarr -q -c time=1 "$S"/era5/*.nc -o hourly.zarr
 zrechunk -q hourly.zarr -c time=-1,latitude=8,longitude=8 -o series.zarr
