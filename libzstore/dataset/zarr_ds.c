@@ -196,7 +196,7 @@ static char *root_array_name(const char *store)
  * attributes as xarray does. */
 static zs_status var_fill(zs_var *v, const zsi_array_meta *m)
 {
-    uint8_t item[16] = {0};
+    uint64_t item[2] = {0, 0};   /* aligned for any numeric type */
     int r;
     if (m->zarr_format != 3)
         return zsi_var_set_fill(v, m->has_fill ? m->fill : NULL)

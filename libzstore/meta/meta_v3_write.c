@@ -206,10 +206,16 @@ zs_status zsi_meta_v3_format_group(zs_ctx *ctx, const zs_attrs *attrs,
  * and booleans as numbers, floats as the base64 text of the
  * little-endian double, byte strings as base64, text as itself. */
 bool zsi_meta_v3_fill_attr(zs_attrs *a, zs_dtype t, size_t itemsize,
-                           const void *fill)
+                           const void *item)
 {
     zsi_buf b = ZSI_BUF_INIT;
+    uint64_t aligned[2] = {0, 0};   /* item may sit anywhere */
+    const void *fill = item;
     bool ok;
+    if (zsi_dtype_is_numeric(t)) {
+        memcpy(aligned, item, zsi_dtype_size(t));
+        fill = aligned;
+    }
     if (zsi_dtype_is_float(t)) {
         double d = zsi_load_double(t, fill, 0);
         uint8_t le[8];
@@ -238,8 +244,25 @@ bool zsi_meta_v3_fill_attr(zs_attrs *a, zs_dtype t, size_t itemsize,
     return ok;
 }
 
+static int fill_from_attr(const zs_attrs *a, zs_dtype t, size_t itemsize,
+                          void *item);
+
 int zsi_meta_v3_fill_from_attr(const zs_attrs *a, zs_dtype t,
                                size_t itemsize, void *item)
+{
+    /* item may sit anywhere: work in an aligned copy */
+    uint64_t aligned[2] = {0, 0};
+    int r;
+    if (!zsi_dtype_is_numeric(t))
+        return fill_from_attr(a, t, itemsize, item);
+    r = fill_from_attr(a, t, itemsize, aligned);
+    if (r == 1)
+        memcpy(item, aligned, zsi_dtype_size(t));
+    return r;
+}
+
+static int fill_from_attr(const zs_attrs *a, zs_dtype t, size_t itemsize,
+                          void *item)
 {
     size_t i;
     zs_dtype at;

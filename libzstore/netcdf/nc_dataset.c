@@ -307,7 +307,7 @@ static int storage_info(int ncid, int varid, int format, zs_var *v)
  * xarray applies to stores as to files (the values become floats). */
 static bool other_type_fill(zs_var *v, size_t i)
 {
-    uint8_t item[16] = {0};
+    uint64_t item[2] = {0, 0};   /* aligned for any numeric type */
     double d = 0;
     zs_attrs_get_double(v->attrs, i, 0, &d);
     if (isnan(d)) {

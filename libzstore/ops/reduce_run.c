@@ -976,7 +976,7 @@ static zs_status create_result(zsi_reduce *r, zsi_writer *w, rvar *rv)
     zs_attrs *attrs = NULL;
     zsi_codec_spec *c = NULL;
     size_t nc = 0;
-    uint8_t fill[8];
+    uint64_t fill[1];   /* aligned for any numeric type */
     zsi_array_def d;
     zs_status st = result_attrs(r, rv, &attrs);
     if (st == ZS_OK)
