@@ -555,6 +555,13 @@ zs_status zs_write_opts_set_shards(zs_write_opts *w, const char *spec);
 zs_status zs_write_opts_set_compressor(zs_write_opts *w, const char *spec);
 /** Replace an existing output (else ZS_ERR_EXISTS). */
 zs_status zs_write_opts_set_overwrite(zs_write_opts *w, int on);
+/**
+ * A checksum in every chunk, so that corruption is found when it is read
+ * (zs_var_check lists such chunks): Zarr v3 arrays end their codecs with
+ * crc32c (over the stored bytes); Zarr v2 arrays get numcodecs' crc32
+ * before the compressor (over the values), which python3-zarr reads.
+ */
+zs_status zs_write_opts_set_checksums(zs_write_opts *w, int on);
 /** Text (the command line) prepended to the root's history attribute
  *  with a time stamp, as NCO and CDO do. */
 zs_status zs_write_opts_set_history(zs_write_opts *w, const char *text);

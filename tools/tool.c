@@ -205,6 +205,9 @@ static bool write_option(tool *t, int c, const char *arg)
                                                         arg, 2, 3)) != ZS_OK)
             tool_bad_value(t, "--zarr-format");
         return true;
+    case TOOL_OPT_CHECKSUMS:
+        zs_write_opts_set_checksums(t->w, 1);
+        return true;
     case TOOL_OPT_COMPRESSOR:
         if (zs_write_opts_set_compressor(t->w, arg) != ZS_OK)
             tool_bad_value(t, "--compressor");
@@ -283,7 +286,11 @@ int tool_done(tool *t, zs_status st, zs_dataset *ds, const char *input)
 {
     tool_progress_end(t);
     if (st != ZS_OK) {
-        tool_err(t, t->out ? t->out : input, st);
+        /* a chunk that does not decode or a malformed file is the
+         * input's; the rest (space, permissions, I/O) the output's */
+        bool in = st == ZS_ERR_CORRUPT || st == ZS_ERR_FORMAT ||
+                  st == ZS_ERR_NETCDF;
+        tool_err(t, t->out && !in ? t->out : input, st);
         return tool_fail_status(st);
     }
     tool_stats(t, ds, input);

@@ -49,7 +49,7 @@ typedef struct tool {
 enum {
     TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE,
     TOOL_OPT_PROGRESS, TOOL_OPT_OVERWRITE, TOOL_OPT_FORMAT, TOOL_OPT_SHARDS,
-    TOOL_OPT_COMPRESSOR, TOOL_OPT_STATS
+    TOOL_OPT_COMPRESSOR, TOOL_OPT_STATS, TOOL_OPT_CHECKSUMS
 };
 #define TOOL_SHORTOPTS "j:qm:hV"
 #define TOOL_WRITE_SHORTOPTS "o:c:"
@@ -70,7 +70,8 @@ enum {
     {"chunks", required_argument, NULL, 'c'},                               \
     {"shards", required_argument, NULL, TOOL_OPT_SHARDS},                   \
     {"zarr-format", required_argument, NULL, TOOL_OPT_FORMAT},              \
-    {"compressor", required_argument, NULL, TOOL_OPT_COMPRESSOR}
+    {"compressor", required_argument, NULL, TOOL_OPT_COMPRESSOR},          \
+    {"checksums", no_argument, NULL, TOOL_OPT_CHECKSUMS}
 /* Their lines for --help. */
 #define TOOL_WRITE_HELP                                                     \
 "Output:\n"                                                                 \
@@ -86,7 +87,9 @@ enum {
 "                           --chunks (multiples of the chunk length)\n"     \
 "      --compressor SPEC    blosc:lz4:5:shuffle, zstd:3, lz4, zlib:1,\n"    \
 "                           gzip:5 or none (default: the input's, else\n"   \
-"                           blosc:lz4:5:shuffle)\n"
+"                           blosc:lz4:5:shuffle)\n"                         \
+"      --checksums          a checksum in every chunk (crc32c in v3, crc32\n"\
+"                           in v2): corruption is found when read\n"
 #define TOOL_HELP                                                           \
 "Common options:\n"                                                         \
 "  -j, --jobs N             threads or worker processes (default: all\n"    \

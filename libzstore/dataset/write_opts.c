@@ -86,6 +86,12 @@ zs_status zs_write_opts_set_overwrite(zs_write_opts *w, int on)
     return ZS_OK;
 }
 
+zs_status zs_write_opts_set_checksums(zs_write_opts *w, int on)
+{
+    w->checksums = on != 0;
+    return ZS_OK;
+}
+
 zs_status zs_write_opts_set_history(zs_write_opts *w, const char *text)
 {
     char *h = text ? zsi_strdup(text) : NULL;

@@ -102,6 +102,17 @@ zs_status zsi_codecs_of_var(const zs_var *v, unsigned flags,
     return st;
 }
 
+/* Append checksum codec id unless the list has it already (a source
+ * that had one keeps it once). */
+static bool push_checksum(zsi_codec_spec **v, size_t *n, const char *id)
+{
+    zsi_codec_spec c = {(char *)id, {NULL, 0}};
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*v)[i].id, id))
+            return true;
+    return push_codec(v, n, &c, 0);
+}
+
 /* The list an array is written with: the definition's filters, then the
  * settings' compressor if one was set, else the definition's
  * compressors, else the default. */
@@ -116,11 +127,18 @@ static zs_status neutral_codecs(zsi_writer *w, const zsi_array_def *d,
     for (size_t i = 0; ok && i < d->ncodecs; i++)
         if (!own || codec_kind(d->codecs[i].id) == ZSI_CODEC_FILTER)
             ok = push_codec(out, n, &d->codecs[i], 0);
+    /* checksums of v2 chunks: numcodecs' crc32 before the compressor,
+     * over the values (numcodecs 0.11 has no crc32c) */
+    if (ok && w->o.checksums && w->o.format == 2)
+        ok = push_checksum(out, n, "crc32");
     if (ok && own && w->o.compressor_id) {
         c.id = (char *)w->o.compressor_id;
         c.cfg = w->o.compressor_cfg;
         ok = push_codec(out, n, &c, 0);
     }
+    /* v3: crc32c last, over the stored bytes, as zarr-python writes it */
+    if (ok && w->o.checksums && w->o.format == 3)
+        ok = push_checksum(out, n, "crc32c");
     if (!ok) {
         zsi_codecs_free(*out, *n);
         *out = NULL;
@@ -167,6 +185,7 @@ zs_status zsi_write_opts_copy(zs_ctx *ctx, const zs_write_opts *src,
     o.compressor_set = src->compressor_set;
     o.compressor_id = src->compressor_id;
     o.overwrite = src->overwrite;
+    o.checksums = src->checksums;
     if (!zsi_kv_copy(&o.compressor_cfg, &src->compressor_cfg) ||
         !zsi_dimspec_copy(&o.chunks, &src->chunks) ||
         !zsi_dimspec_copy(&o.shards, &src->shards) ||

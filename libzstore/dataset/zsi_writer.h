@@ -31,6 +31,7 @@ struct zs_write_opts {
     const char *compressor_id;  /* static; NULL: no compressor */
     zsi_kv compressor_cfg;
     bool overwrite;
+    bool checksums;             /* crc32c (v3) or crc32 (v2) per chunk */
     char *history;              /* text added to the history attribute */
 };
 

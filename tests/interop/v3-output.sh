@@ -196,6 +196,79 @@ else
     not_ok "zrechunk writes v2, v3 and v3 sharded from a sharded store"
 fi
 
+# ---- --checksums: a flipped bit is found ------------------------------
+# flip FILE OFFSET: one bit of the byte at OFFSET inverted
+flip() {
+    $PY -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(int(sys.argv[2])); b = f.read(1)
+f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 1]))' "$1" "$2"
+}
+nc2zarr -q --checksums --compressor none -c time=6 "$one" -o ck2.zarr &&
+nc2zarr -q --checksums --compressor none --zarr-format 3 -c time=6 "$one" \
+    -o ck3.zarr &&
+nc2zarr -q --checksums --zarr-format 3 -c time=6 --shards time=24 "$one" \
+    -o ck3s.zarr &&
+nc2zarr -q --compressor none --zarr-format 3 -c time=6 "$one" -o plain.zarr
+check "--checksums: crc32 in v2 (numcodecs), crc32c last in v3 and inside shards" \
+    $PY -c '
+import json, sys
+v2 = json.load(open("ck2.zarr/t2m/.zarray"))
+assert v2["compressor"] == {"id": "crc32"}, v2
+v3 = json.load(open("ck3.zarr/t2m/zarr.json"))["codecs"]
+assert [c["name"] for c in v3] == ["bytes", "crc32c"], v3
+s = json.load(open("ck3s.zarr/t2m/zarr.json"))["codecs"][0]["configuration"]
+assert [c["name"] for c in s["codecs"]] == ["bytes", "blosc", "crc32c"], s
+'
+same checksums one.zarr ck3.zarr ck3s.zarr
+check_eq "--checksums v2: zinfo reads the values of the source" \
+    "$(zinfo --checksum "$one")" "$(zinfo --checksum ck2.zarr)"
+check "--checksums v2: python3-zarr checks and reads every chunk" $PY -c '
+import sys, zarr, netCDF4, numpy as np
+z = zarr.open_group("ck2.zarr", mode="r")
+n = netCDF4.Dataset(sys.argv[1]); n.set_auto_maskandscale(False)
+for k in n.variables:
+    assert np.array_equal(z[k][...], n[k][...]), k
+' "$one"
+flip ck2.zarr/t2m/1.0.0 1000
+flip ck3.zarr/t2m/c/1/0/0 1000
+flip ck3s.zarr/t2m/c/0/0/0 100
+flip plain.zarr/t2m/c/1/0/0 1000
+# checked: STORE: zinfo --check's list and exit status
+checked() {
+    zinfo --check "$1" >checked.out 2>/dev/null
+    rc=$?
+    sed 's/ (stored.*//' checked.out
+    echo "exit $rc"
+}
+check_eq "v2: zinfo --check names the chunk with a flipped bit, exit 1" \
+    "t2m/1.0.0: crc32: checksum mismatch
+exit 1" "$(checked ck2.zarr)"
+check_eq "v3: zinfo --check names the chunk with a flipped bit, exit 1" \
+    "t2m/c/1/0/0: crc32c: checksum mismatch
+exit 1" "$(checked ck3.zarr)"
+check_eq "v3 sharded: the shard holding the flipped chunk, exit 1" \
+    "t2m/c/0/0/0: crc32c: checksum mismatch
+exit 1" "$(checked ck3s.zarr)"
+check_fail "a tool reading it fails naming the input, writes nothing" 1 \
+    "zsel: ck3.zarr: t2m/c/1/0/0: crc32c: checksum mismatch" \
+    zsel -q ck3.zarr -o out.zarr
+check "no output after the failure" test ! -e out.zarr -a ! -e out.zarr.partial
+check "python3-zarr finds the flipped bit in v2 too" $PY -c '
+import zarr
+try:
+    zarr.open_group("ck2.zarr", mode="r")["t2m"][...]
+except RuntimeError as e:
+    assert "checksum" in str(e).lower(), e
+else:
+    raise SystemExit("read a corrupt chunk")
+'
+# without checksums, the same flip is a silent change of value
+check "without --checksums the flip goes unseen (why the option exists)" \
+    zinfo --check plain.zarr
+check "... and reads a different value" test \
+    "$(zinfo --checksum one.zarr | grep t2m)" != \
+    "$(zinfo --checksum plain.zarr | grep t2m)"
+
 # ---- real files: groups, strings, many types -------------------------
 if [ -n "$SHARED" ]; then
     for f in netcdf-c-cdl__ref_tst_group_data netcdf-c-cdl__ref_tst_string_data \
