@@ -9,7 +9,8 @@
                                  latitude 32, longitude 32).to_zarr(OUT)
                                  with dask, as users rechunk with xarray
   xarray_ops.py same A B         "yes" if the decoded values of every
-                                 data variable are equal, else "NO""""
+                                 data variable are equal, else "NO"
+"""
 import sys
 
 import numpy as np
