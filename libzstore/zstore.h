@@ -558,8 +558,9 @@ zs_status zs_write_opts_set_overwrite(zs_write_opts *w, int on);
 /**
  * A checksum in every chunk, so that corruption is found when it is read
  * (zs_var_check lists such chunks): Zarr v3 arrays end their codecs with
- * crc32c (over the stored bytes); Zarr v2 arrays get numcodecs' crc32
- * before the compressor (over the values), which python3-zarr reads.
+ * crc32c over the stored bytes; Zarr v2 arrays get numcodecs' crc32, also
+ * over the stored bytes: written as the compressor, the compressor
+ * becoming the last filter, which python3-zarr reads.
  */
 zs_status zs_write_opts_set_checksums(zs_write_opts *w, int on);
 /** Text (the command line) prepended to the root's history attribute

@@ -127,18 +127,17 @@ static zs_status neutral_codecs(zsi_writer *w, const zsi_array_def *d,
     for (size_t i = 0; ok && i < d->ncodecs; i++)
         if (!own || codec_kind(d->codecs[i].id) == ZSI_CODEC_FILTER)
             ok = push_codec(out, n, &d->codecs[i], 0);
-    /* checksums of v2 chunks: numcodecs' crc32 before the compressor,
-     * over the values (numcodecs 0.11 has no crc32c) */
-    if (ok && w->o.checksums && w->o.format == 2)
-        ok = push_checksum(out, n, "crc32");
     if (ok && own && w->o.compressor_id) {
         c.id = (char *)w->o.compressor_id;
         c.cfg = w->o.compressor_cfg;
         ok = push_codec(out, n, &c, 0);
     }
-    /* v3: crc32c last, over the stored bytes, as zarr-python writes it */
-    if (ok && w->o.checksums && w->o.format == 3)
-        ok = push_checksum(out, n, "crc32c");
+    /* a checksum last, over the stored bytes: crc32c in v3, as
+     * zarr-python writes it; numcodecs' crc32 in v2 (0.11 has no
+     * crc32c), which makes it the v2 compressor and the compressor a
+     * filter, so that the compressor still sees typed values */
+    if (ok && w->o.checksums)
+        ok = push_checksum(out, n, w->o.format == 3 ? "crc32c" : "crc32");
     if (!ok) {
         zsi_codecs_free(*out, *n);
         *out = NULL;

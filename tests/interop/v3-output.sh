@@ -208,12 +208,17 @@ nc2zarr -q --checksums --compressor none --zarr-format 3 -c time=6 "$one" \
     -o ck3.zarr &&
 nc2zarr -q --checksums --zarr-format 3 -c time=6 --shards time=24 "$one" \
     -o ck3s.zarr &&
-nc2zarr -q --compressor none --zarr-format 3 -c time=6 "$one" -o plain.zarr
+nc2zarr -q --compressor none --zarr-format 3 -c time=6 "$one" -o plain.zarr &&
+nc2zarr -q --checksums -c time=6 "$one" -o ckb2.zarr &&
+nc2zarr -q -c time=6 "$one" -o b2.zarr
 check "--checksums: crc32 in v2 (numcodecs), crc32c last in v3 and inside shards" \
     $PY -c '
 import json, sys
 v2 = json.load(open("ck2.zarr/t2m/.zarray"))
-assert v2["compressor"] == {"id": "crc32"}, v2
+assert v2["compressor"] == {"id": "crc32"} and v2["filters"] is None, v2
+b = json.load(open("ckb2.zarr/t2m/.zarray"))
+assert b["compressor"] == {"id": "crc32"}, b
+assert [f["id"] for f in b["filters"]] == ["blosc"], b
 v3 = json.load(open("ck3.zarr/t2m/zarr.json"))["codecs"]
 assert [c["name"] for c in v3] == ["bytes", "crc32c"], v3
 s = json.load(open("ck3s.zarr/t2m/zarr.json"))["codecs"][0]["configuration"]
@@ -222,12 +227,27 @@ assert [c["name"] for c in s["codecs"]] == ["bytes", "blosc", "crc32c"], s
 same checksums one.zarr ck3.zarr ck3s.zarr
 check_eq "--checksums v2: zinfo reads the values of the source" \
     "$(zinfo --checksum "$one")" "$(zinfo --checksum ck2.zarr)"
+check_eq "--checksums v2 with blosc: the same values" \
+    "$(zinfo --checksum "$one")" "$(zinfo --checksum ckb2.zarr)"
+check "--checksums v2: each chunk is the unchecked one and its crc32" $PY -c '
+import os, zlib, struct
+n = 0
+for k in os.listdir("b2.zarr/t2m"):
+    if k.startswith("."):
+        continue
+    a = open("b2.zarr/t2m/" + k, "rb").read()
+    c = open("ckb2.zarr/t2m/" + k, "rb").read()
+    assert c == struct.pack("<I", zlib.crc32(a)) + a, k
+    n += 1
+assert n == 4, n
+'
 check "--checksums v2: python3-zarr checks and reads every chunk" $PY -c '
 import sys, zarr, netCDF4, numpy as np
-z = zarr.open_group("ck2.zarr", mode="r")
 n = netCDF4.Dataset(sys.argv[1]); n.set_auto_maskandscale(False)
-for k in n.variables:
-    assert np.array_equal(z[k][...], n[k][...]), k
+for s in "ck2.zarr", "ckb2.zarr":
+    z = zarr.open_group(s, mode="r")
+    for k in n.variables:
+        assert np.array_equal(z[k][...], n[k][...]), (s, k)
 ' "$one"
 flip ck2.zarr/t2m/1.0.0 1000
 flip ck3.zarr/t2m/c/1/0/0 1000
