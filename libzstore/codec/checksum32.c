@@ -1,10 +1,14 @@
-/* checksum32.c - numcodecs' 32-bit checksums "crc32" and "adler32"
- * (numcodecs.checksum32): zlib's CRC-32 or Adler-32 of the data, 4 bytes
- * little-endian, at the start of the frame (every numcodecs version) or
- * at its end ({"location": "end"}, which versions after Debian 12's 0.11
- * accept).  Decoding
- * checks and strips it.  A bytes->bytes codec, found in Zarr v2
- * "filters" or as the compressor, and in Zarr v3 as "numcodecs.crc32". */
+/* checksum32.c - the 32-bit checksum codecs, bytes->bytes, all one
+ * frame: the data and 4 bytes little-endian of their checksum; decoding
+ * checks and strips it.
+ *   crc32, adler32  numcodecs.checksum32: zlib's CRC-32 or Adler-32, at
+ *                   the start of the frame (every numcodecs version) or
+ *                   at its end ({"location": "end"}, which versions after
+ *                   Debian 12's 0.11 accept); in Zarr v2 "filters" or as
+ *                   the compressor, in Zarr v3 as "numcodecs.crc32";
+ *   crc32c          Zarr v3's, at the end, no configuration (crc32c.c);
+ *   fletcher32      numcodecs' (HDF5's Fletcher-32, fletcher32.c), at the
+ *                   end, no configuration. */
 #include "config.h"
 
 #include <limits.h>
@@ -15,7 +19,37 @@
 
 #include "codec/codec_impl.h"
 
-typedef uLong (*sum_fn)(uLong, const Bytef *, uInt);
+typedef uLong (*zlib_fn)(uLong, const Bytef *, uInt);
+
+/* zlib counts in uInt: feed it in pieces. */
+static uint32_t zlib_sum(zlib_fn fn, const uint8_t *p, size_t n)
+{
+    uLong v = fn(0L, Z_NULL, 0);  /* the start value: 0 or 1 */
+    while (n) {
+        uInt k = n > UINT_MAX ? UINT_MAX : (uInt)n;
+        v = fn(v, p, k);
+        p += k;
+        n -= k;
+    }
+    return (uint32_t)v;
+}
+
+static uint32_t sum_crc32(const uint8_t *p, size_t n)
+{
+    return zlib_sum(crc32, p, n);
+}
+
+static uint32_t sum_adler32(const uint8_t *p, size_t n)
+{
+    return zlib_sum(adler32, p, n);
+}
+
+static uint32_t sum_crc32c(const uint8_t *p, size_t n)
+{
+    return zsi_crc32c(0, p, n);
+}
+
+typedef uint32_t (*sum_fn)(const uint8_t *, size_t);
 
 typedef struct sum_state {
     const char *name;
@@ -24,18 +58,9 @@ typedef struct sum_state {
     bool location_given;  /* write "location" back only if it was given */
 } sum_state;
 
-/* zlib counts in uInt: feed it in pieces. */
-static uint32_t checksum(const sum_state *s, const uint8_t *p, size_t n)
-{
-    uLong v = s->fn(0L, Z_NULL, 0);  /* the start value: 0 or 1 */
-    while (n) {
-        uInt k = n > UINT_MAX ? UINT_MAX : (uInt)n;
-        v = s->fn(v, p, k);
-        p += k;
-        n -= k;
-    }
-    return (uint32_t)v;
-}
+static const sum_state fixed_crc32c = {"crc32c", sum_crc32c, true, false};
+static const sum_state fixed_fletcher32 = {"fletcher32", zsi_fletcher32,
+                                           true, false};
 
 static zs_status parse_location(zs_ctx *ctx, const char *name,
                                 const zsi_kv *cfg, sum_state *s)
@@ -53,9 +78,20 @@ static zs_status parse_location(zs_ctx *ctx, const char *name,
     return ZS_OK;
 }
 
-static zs_status create_common(zs_ctx *ctx, const zsi_kv *cfg,
-                               zsi_codec_info *enc, void **state,
-                               const char *name, sum_fn fn)
+/* numcodecs hands the next codec a uint8 array */
+static void bytes_out(zsi_codec_info *enc)
+{
+    enc->dtype = ZS_DT_UINT8;
+    enc->itemsize = 1;
+    enc->big_endian = false;
+    enc->ndim = 1;
+    enc->shape[0] = 0;
+}
+
+/* crc32 and adler32: a location, at the start by default. */
+static zs_status create_located(zs_ctx *ctx, const zsi_kv *cfg,
+                                zsi_codec_info *enc, void **state,
+                                const char *name, sum_fn fn)
 {
     static const char *const keys[] = {"location", NULL};
     sum_state tmp = {name, fn, false, false}, *s;
@@ -68,12 +104,7 @@ static zs_status create_common(zs_ctx *ctx, const zsi_kv *cfg,
     if (!s)
         return zsi_nomem(ctx);
     *s = tmp;
-    /* numcodecs hands the next codec a uint8 array */
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
-    enc->shape[0] = 0;
+    bytes_out(enc);
     *state = s;
     return ZS_OK;
 }
@@ -83,7 +114,7 @@ static zs_status create_crc32(zs_ctx *ctx, const zsi_kv *cfg,
                               zsi_codec_info *enc, void **state)
 {
     (void)info;
-    return create_common(ctx, cfg, enc, state, "crc32", crc32);
+    return create_located(ctx, cfg, enc, state, "crc32", sum_crc32);
 }
 
 static zs_status create_adler32(zs_ctx *ctx, const zsi_kv *cfg,
@@ -91,7 +122,35 @@ static zs_status create_adler32(zs_ctx *ctx, const zsi_kv *cfg,
                                 zsi_codec_info *enc, void **state)
 {
     (void)info;
-    return create_common(ctx, cfg, enc, state, "adler32", adler32);
+    return create_located(ctx, cfg, enc, state, "adler32", sum_adler32);
+}
+
+/* crc32c and fletcher32: at the end, no configuration; the state is a
+ * constant. */
+static zs_status create_fixed(zs_ctx *ctx, const zsi_kv *cfg, void **state,
+                              const sum_state *fixed)
+{
+    static const char *const keys[] = {NULL};
+    *state = (void *)fixed;
+    return zsi_cfg_keys(ctx, fixed->name, cfg, keys);
+}
+
+static zs_status create_crc32c(zs_ctx *ctx, const zsi_kv *cfg,
+                               const zsi_codec_info *info,
+                               zsi_codec_info *enc, void **state)
+{
+    (void)info;
+    (void)enc;    /* Zarr v3: the next codec takes bytes anyway */
+    return create_fixed(ctx, cfg, state, &fixed_crc32c);
+}
+
+static zs_status create_fletcher32(zs_ctx *ctx, const zsi_kv *cfg,
+                                   const zsi_codec_info *info,
+                                   zsi_codec_info *enc, void **state)
+{
+    (void)info;
+    bytes_out(enc);
+    return create_fixed(ctx, cfg, state, &fixed_fletcher32);
 }
 
 static zs_status encode(const void *state, zs_ctx *ctx, const uint8_t *in,
@@ -103,7 +162,7 @@ static zs_status encode(const void *state, zs_ctx *ctx, const uint8_t *in,
         return zsi_nomem(ctx);
     if (n)
         memmove(out->data + data, in, n);
-    zsi_put_le32(out->data + (s->at_end ? n : 0), checksum(s, in, n));
+    zsi_put_le32(out->data + (s->at_end ? n : 0), s->fn(in, n));
     return ZS_OK;
 }
 
@@ -122,7 +181,7 @@ static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
                        "%s: %zu bytes of data, expected %zu", s->name,
                        n - 4, expect);
     want = zsi_le32(s->at_end ? in + n - 4 : in);
-    got = checksum(s, data, n - 4);
+    got = s->fn(data, n - 4);
     if (want != got)
         return zsi_err(ctx, ZS_ERR_CORRUPT,
                        "%s: checksum mismatch (stored %08lx, computed "
@@ -153,12 +212,39 @@ static void describe(const void *state, char *buf, size_t size)
     snprintf(buf, size, "%s", s->at_end ? "end" : "");
 }
 
+static zs_status no_config(const void *state, zsi_kv *out)
+{
+    (void)state;
+    (void)out;
+    return ZS_OK;
+}
+
+static void free_located(void *state)
+{
+    free(state);
+}
+
+static void free_fixed(void *state)
+{
+    (void)state;
+}
+
 const zsi_codec_class zsi_codec_crc32 = {
     "crc32", ZSI_CODEC_COMPRESSOR, create_crc32, encode, decode, config,
-    describe, free,
+    describe, free_located,
 };
 
 const zsi_codec_class zsi_codec_adler32 = {
     "adler32", ZSI_CODEC_COMPRESSOR, create_adler32, encode, decode, config,
-    describe, free,
+    describe, free_located,
+};
+
+const zsi_codec_class zsi_codec_crc32c = {
+    "crc32c", ZSI_CODEC_COMPRESSOR, create_crc32c, encode, decode, no_config,
+    NULL, free_fixed,
+};
+
+const zsi_codec_class zsi_codec_fletcher32 = {
+    "fletcher32", ZSI_CODEC_COMPRESSOR, create_fletcher32, encode, decode,
+    no_config, NULL, free_fixed,
 };

@@ -48,6 +48,8 @@ bool zsi_transpose_is_noop(const void *state);
 
 /* CRC-32C (Castagnoli) of n bytes, continuing from crc (0 to start). */
 uint32_t zsi_crc32c(uint32_t crc, const void *p, size_t n);
+/* HDF5's Fletcher-32 of n bytes (fletcher32.c). */
+uint32_t zsi_fletcher32(const uint8_t *p, size_t n);
 
 /* ---- parameters (codec_util.c) ------------------------------------ */
 
