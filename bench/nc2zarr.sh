@@ -30,20 +30,6 @@ fi
 files=$(ls "$W"/data/*.nc)
 cat $files > /dev/null   # warm the page cache for everyone
 
-best() {  # best NAME COMMAND...: best wall time and its peak RSS
-    name=$1; shift
-    bw=""; br=""
-    i=0
-    while [ $i -lt "$REPEAT" ]; do
-        r=$($PY "$here/peakrss.py" "$@" | tail -1)
-        w=$(echo "$r" | awk '{print $2}')
-        m=$(echo "$r" | awk '{print $4}')
-        if [ -z "$bw" ] || awk "BEGIN{exit !($w < $bw)}"; then bw=$w; br=$m; fi
-        i=$((i + 1))
-    done
-    echo "$name $bw $br"
-}
-
 echo "== CPU-bound floor (single thread read + single thread encode)"
 "$B/bench/cpulimit" $files > "$W/limit.txt"
 cat "$W/limit.txt"

@@ -27,20 +27,6 @@ files=$(ls "$W"/data/*.nc)
 o=$W/out
 mkdir -p "$o"
 
-best() {  # best NAME COMMAND...: best wall time and its peak RSS
-    name=$1; shift
-    bw=""; br=""
-    i=0
-    while [ $i -lt "$REPEAT" ]; do
-        r=$($PY "$here/peakrss.py" "$@" | tail -1)
-        w=$(echo "$r" | awk '{print $2}')
-        m=$(echo "$r" | awk '{print $4}')
-        if [ -z "$bw" ] || awk "BEGIN{exit !($w < $bw)}"; then bw=$w; br=$m; fi
-        i=$((i + 1))
-    done
-    echo "$name $bw $br"
-}
-
 # the hourly store, chunks (1, 721, 1440) as CDS serves them
 h=$o/hourly.zarr
 if [ ! -f "$h/.zmetadata" ]; then

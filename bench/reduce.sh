@@ -26,20 +26,6 @@ nc3=$(ls "$W"/data/nc3/*.nc)
 cat $nc3 > /dev/null
 find "$S" -type f -exec cat {} + > /dev/null
 
-best() {  # best NAME COMMAND...: best wall time and its peak RSS
-    name=$1; shift
-    bw=""; br=""
-    i=0
-    while [ $i -lt "$REPEAT" ]; do
-        r=$($PY "$here/peakrss.py" "$@" | tail -1)
-        w=$(echo "$r" | awk '{print $2}')
-        m=$(echo "$r" | awk '{print $4}')
-        if [ -z "$bw" ] || awk "BEGIN{exit !($w < $bw)}"; then bw=$w; br=$m; fi
-        i=$((i + 1))
-    done
-    echo "$name $bw $br"
-}
-
 o=$W/out
 echo "== time mean (best of $REPEAT)"
 m_z=$(best zmean "$T/zmean" -q --overwrite "$S" -o "$o/zmean.zarr")

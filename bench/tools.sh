@@ -1,6 +1,7 @@
 # bench/tools.sh - sourced by the bench scripts once B (the build
 # directory) is set: T is where the programs themselves are, not
-# libtool's wrapper scripts around them (a wrapper would be timed too).
+# libtool's wrapper scripts around them (a wrapper would be timed too);
+# best runs a command REPEAT times (bench/peakrss.py, from $here, with $PY).
 if [ -x "$B/tools/.libs/zinfo" ]; then
     T=$B/tools/.libs
     LD_LIBRARY_PATH=$B/libzstore/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -8,3 +9,19 @@ if [ -x "$B/tools/.libs/zinfo" ]; then
 else
     T=$B/tools
 fi
+
+# best NAME COMMAND...: "NAME WALL RSS", the best wall time of REPEAT
+# runs and that run's peak RSS (MB)
+best() {
+    name=$1; shift
+    bw=""; br=""
+    i=0
+    while [ $i -lt "$REPEAT" ]; do
+        r=$($PY "$here/peakrss.py" "$@" | tail -1)
+        w=$(echo "$r" | awk '{print $2}')
+        m=$(echo "$r" | awk '{print $4}')
+        if [ -z "$bw" ] || awk "BEGIN{exit !($w < $bw)}"; then bw=$w; br=$m; fi
+        i=$((i + 1))
+    done
+    echo "$name $bw $br"
+}

@@ -33,18 +33,6 @@ zpy=$o/bench-zipfile.zip
 zzs=$o/bench-zsel.zip
 rm -rf "$zpy" "$zzs" "$o/bench-zsel.zarr"
 
-best() {  # best NAME COMMAND...: best wall time of REPEAT runs
-    name=$1; shift
-    bw=""
-    i=0
-    while [ $i -lt "$REPEAT" ]; do
-        w=$($PY "$here/peakrss.py" "$@" | tail -1 | awk '{print $2}')
-        if [ -z "$bw" ] || awk "BEGIN{exit !($w < $bw)}"; then bw=$w; fi
-        i=$((i + 1))
-    done
-    echo "$name $bw"
-}
-
 echo "== making the zips"
 $PY - "$S" "$zpy" <<'EOF'
 import os, sys, zipfile
