@@ -17,3 +17,6 @@ tools_zmean_SOURCES = tools/zmean.c
 tools_zmean_LDADD = $(ZS_TOOL_LIBS)
 tools_zrechunk_SOURCES = tools/zrechunk.c
 tools_zrechunk_LDADD = $(ZS_TOOL_LIBS)
+bin_PROGRAMS += tools/zbatch
+tools_zbatch_SOURCES = tools/zbatch.c
+tools_zbatch_LDADD = $(ZS_TOOL_LIBS)
