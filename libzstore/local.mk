@@ -118,4 +118,7 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/batch_npy.c \
 	libzstore/ops/batch_plan.c \
 	libzstore/ops/batch_run.c \
-	libzstore/ops/batch_assemble.c
+	libzstore/ops/batch_assemble.c \
+	libzstore/ops/zsi_skill.h \
+	libzstore/ops/skill_plan.c \
+	libzstore/ops/skill_run.c

@@ -910,6 +910,63 @@ zs_status zs_assemble_describe(const zs_assemble *a, zs_line_fn fn,
  *  point (NaN where none does), the grid's coordinates copied. */
 zs_status zs_assemble_run(zs_assemble *a, const char *out);
 
+/* ------------------------------------------------------------------ */
+/* Forecast verification (zskill)                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct zs_skill_opts zs_skill_opts;
+
+zs_status zs_skill_opts_new(zs_ctx *ctx, zs_skill_opts **out);
+void zs_skill_opts_free(zs_skill_opts *o);
+/** Metrics, "rmse,mae": rmse, mae, mse, me (mean of forecast minus
+ *  reference), pearson_r, spearman_r, acc, crps. */
+zs_status zs_skill_opts_set_metrics(zs_skill_opts *o, const char *list);
+/** Dimensions to reduce ("time"); default: all of the reference's. */
+zs_status zs_skill_opts_set_dims(zs_skill_opts *o, const char *list);
+/** "coslat", or "STORE:VAR" (a variable over reduced dimensions, its
+ *  coordinates matched by label); NULL: no weights. */
+zs_status zs_skill_opts_set_weights(zs_skill_opts *o, const char *spec);
+/** Skip pairs where either value (or the weight) is missing, as
+ *  xskillscore's skipna; else one missing value makes the result NaN. */
+zs_status zs_skill_opts_set_skipna(zs_skill_opts *o, int on);
+/** The forecast's ensemble dimension for crps (default "member"). */
+zs_status zs_skill_opts_set_member_dim(zs_skill_opts *o, const char *dim);
+/** crps: the fair estimator (Ferro 2014), M(M-1) in the spread term. */
+zs_status zs_skill_opts_set_fair(zs_skill_opts *o, int on);
+/** acc: the climatology store and its grouping ("time.dayofyear",
+ *  "time.month", "time.season", "time.hour"), as zmean(1) writes it. */
+zs_status zs_skill_opts_set_clim(zs_skill_opts *o, const char *store,
+                                 const char *groupby);
+/** acc: 1 centred (default: the correlation of the anomalies, their
+ *  means removed), 0 uncentred. */
+zs_status zs_skill_opts_set_centred(zs_skill_opts *o, int on);
+/** Variables to score ("t2m,msl"); default: those both stores have. */
+zs_status zs_skill_opts_set_vars(zs_skill_opts *o, const char *list);
+
+typedef struct zs_skill zs_skill;
+
+/**
+ * Match forecast and reference (which must stay open): the reduced
+ * dimensions must have equal coordinates (the message names the first
+ * label that differs); the others are aligned by label (labels in one
+ * store only are left out).  Plan tiles of accumulators within the
+ * context's memory bound.
+ */
+zs_status zs_skill_plan(zs_dataset *forecast, zs_dataset *reference,
+                        const zs_skill_opts *o, const zs_write_opts *w,
+                        zs_skill **out);
+void zs_skill_plan_free(zs_skill *s);
+/** The plan: each result, its dimensions, tiles and memory. */
+zs_status zs_skill_describe(const zs_skill *s, zs_line_fn fn, void *user);
+/** Score and write the store (float64 results, coordinates of the kept
+ *  dimensions, CF attributes). */
+zs_status zs_skill_run(zs_skill *s, const char *out);
+/** Score and give the results as CSV: a header, then one row per point
+ *  of the kept dimensions (none: one row).  At most 2^20 points. */
+zs_status zs_skill_csv(zs_skill *s, zs_line_fn fn, void *user);
+/** The same as an aligned table for people. */
+zs_status zs_skill_print(zs_skill *s, zs_line_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif
