@@ -26,3 +26,5 @@ EXTRA_DIST += tests/interop/nc-cdf5.sh tests/interop/nc-cdf5.cdl
 TESTS += tests/interop/zbatch.sh
 EXTRA_DIST += tests/interop/zbatch.sh tests/interop/compare_batch.py \
 	tests/interop/batch_checks.py tests/interop/decode64.py
+TESTS += tests/interop/zskill.sh
+EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
