@@ -38,6 +38,7 @@ typedef struct sbox {
     size_t rcap;
     uint64_t *off[ZS_MAX_DIMS];     /* per logical dim, over the block */
     size_t ocap[ZS_MAX_DIMS];
+    bool contig[ZS_MAX_DIMS];       /* off[d][k] == off[d][0] + k */
     uint64_t mstride;
     bool used;
 } sbox;
@@ -69,6 +70,8 @@ typedef struct srun {
     uint64_t *skipped;              /* per part */
     uint64_t elem_bytes;            /* a block's, per logical value */
     double *mbuf;                   /* per part: members */
+    double *rbuf;                   /* per part: 4 runs of rcap values */
+    uint64_t rcap;
     zsi_blocks blocks;
 } srun;
 
@@ -139,8 +142,11 @@ static zs_status read_box(zs_skill *s, const sblock *b, sksrc *src,
             continue;
         st = grow(s->ctx, (void **)&x->off[d], &x->ocap[d],
                   (size_t)b->c[d] * 8);
-        for (uint64_t k = 0; st == ZS_OK && k < b->c[d]; k++)
+        x->contig[d] = st == ZS_OK;
+        for (uint64_t k = 0; st == ZS_OK && k < b->c[d]; k++) {
             x->off[d][k] = x->st[j] * (map_at(src, d, b->s[d] + k) - x->s[j]);
+            x->contig[d] = x->contig[d] && x->off[d][k] == x->off[d][0] + k;
+        }
     }
     if (st == ZS_OK)
         st = zs_var_read(v, x->s, x->c, x->raw);
@@ -224,11 +230,14 @@ static int64_t members(const zs_skill *s, const sbox *f, uint64_t fo,
     return (int64_t)n;
 }
 
-typedef struct elem {
-    double f, r, c, w;
-    uint64_t cell, pos;
-    bool miss;
-} elem;
+/* A run: the values of one row of a block along the innermost logical
+ * dimension, gathered (or in place when contiguous); value i belongs to
+ * point cell + i * cstep and (spearman) position pos + i * pstep. */
+typedef struct run {
+    const double *f, *r, *c, *w;    /* c, w NULL: 0 and 1 */
+    uint64_t n;
+    uint64_t cell, cstep, pos, pstep;
+} run;
 
 static void add_moments(skacc *a, uint64_t k, double x, double y, double w)
 {
@@ -245,56 +254,139 @@ static void add_moments(skacc *a, uint64_t k, double x, double y, double w)
     a->w[k] = W;
 }
 
-static void add_metric(const zs_skill *s, int m, skacc *a, const elem *e)
+/* The error term of a deterministic metric (crps: the value itself). */
+static inline double term(int m, double f, double r)
 {
-    uint64_t k = e->cell;
-    double d;
-    if (m == SK_SPEARMAN) {
-        uint64_t at = k * s->nred + e->pos;
-        a->sf[at] = e->f;
-        a->sr[at] = e->r;
-        a->sw[at] = e->w;
-        return;
-    }
-    if (e->miss) {
-        if (!s->o.skipna)
-            a->bad[k] = 1;
-        return;
-    }
+    double d = f - r;
     switch (m) {
-    case SK_PEARSON:
-        add_moments(a, k, e->f, e->r, e->w);
-        return;
-    case SK_ACC:
-        if (s->o.centred) {
-            add_moments(a, k, e->f - e->c, e->r - e->c, e->w);
-        } else {
-            double x = e->f - e->c, y = e->r - e->c;
-            a->caa[k] += e->w * x * x;
-            a->cbb[k] += e->w * y * y;
-            a->cab[k] += e->w * x * y;
-            a->w[k] += e->w;
-        }
-        return;
-    default:
-        d = m == SK_CRPS ? e->f : e->f - e->r;
-        d = m == SK_ME || m == SK_CRPS ? d : m == SK_MAE ? fabs(d) : d * d;
-        kahan(&a->a[k], &a->b[k], e->w * d);
-        a->w[k] += e->w;
+    case SK_ME: return d;
+    case SK_MAE: return fabs(d);
+    case SK_CRPS: return f;
+    default: return d * d;
     }
 }
 
-/* Offsets of the first logical dims at idx (all but the last). */
+/* rmse, mse, mae, me, crps along kept points: a missing pair adds
+ * nothing (and marks the point without skipna), written without
+ * branches so that the compiler can keep the loop tight. */
+static void run_sums_kept(const zs_skill *s, int m, skacc *a, const run *u)
+{
+    double *as = a->a + u->cell, *ac = a->b + u->cell, *aw = a->w + u->cell;
+    uint8_t *bad = a->bad + u->cell, mark = s->o.skipna ? 0 : 1;
+    for (uint64_t i = 0; i < u->n; i++) {
+        double w = u->w ? u->w[i] : 1.0;
+        double x = term(m, u->f[i], m == SK_CRPS ? 0.0 : u->r[i]);
+        bool ok = !isnan(x) && !isnan(w) && !isnan(u->r[i]);
+        double y = (ok ? w * x : 0.0) - ac[i], t = as[i] + y;
+        ac[i] = (t - as[i]) - y;
+        as[i] = t;
+        aw[i] += ok ? w : 0.0;
+        bad[i] |= ok ? 0 : mark;
+    }
+}
+
+/* The same into one point (the innermost dimension reduced). */
+static void run_sums(const zs_skill *s, int m, skacc *a, const run *u)
+{
+    double ls = 0, lc = 0, lw = 0;
+    bool bad = false;
+    if (u->cstep == 1) {
+        run_sums_kept(s, m, a, u);
+        return;
+    }
+    for (uint64_t i = 0; i < u->n; i++) {
+        double w = u->w ? u->w[i] : 1.0;
+        double x = term(m, u->f[i], m == SK_CRPS ? 0.0 : u->r[i]);
+        if (isnan(x) || isnan(w) || isnan(u->r[i])) {
+            bad = bad || !s->o.skipna;
+            continue;
+        }
+        kahan(&ls, &lc, w * x);
+        lw += w;
+    }
+    kahan(&a->a[u->cell], &a->b[u->cell], ls - lc);
+    a->w[u->cell] += lw;
+    if (bad)
+        a->bad[u->cell] = 1;
+}
+
+/* pearson_r, acc: co-moments; the uncentred acc: sums of products. */
+static void run_moments(const zs_skill *s, int m, skacc *a, const run *u)
+{
+    for (uint64_t i = 0; i < u->n; i++) {
+        double c = u->c ? u->c[i] : 0.0, w = u->w ? u->w[i] : 1.0;
+        double x = u->f[i] - (m == SK_ACC ? c : 0.0);
+        double y = u->r[i] - (m == SK_ACC ? c : 0.0);
+        uint64_t k = u->cell + i * u->cstep;
+        if (isnan(x) || isnan(y) || isnan(w)) {
+            if (!s->o.skipna)
+                a->bad[k] = 1;
+            continue;
+        }
+        if (m == SK_ACC && !s->o.centred) {
+            a->caa[k] += w * x * x;
+            a->cbb[k] += w * y * y;
+            a->cab[k] += w * x * y;
+            a->w[k] += w;
+        } else {
+            add_moments(a, k, x, y, w);
+        }
+    }
+}
+
+static void run_series(const zs_skill *s, skacc *a, const run *u)
+{
+    for (uint64_t i = 0; i < u->n; i++) {
+        uint64_t at = (u->cell + i * u->cstep) * s->nred + u->pos +
+                      i * u->pstep;
+        a->sf[at] = u->f[i];
+        a->sr[at] = u->r[i];
+        a->sw[at] = u->w ? u->w[i] : 1.0;
+    }
+}
+
+/* Values of a source along the run: in place when its offsets are
+ * consecutive, else gathered into buf. */
+static const double *run_values(const sbox *x, int d, uint64_t base,
+                                uint64_t k0, uint64_t n, double *buf)
+{
+    const uint64_t *off = x->off[d];
+    if (x->contig[d])
+        return x->v + base + off[k0];
+    for (uint64_t i = 0; i < n; i++)
+        buf[i] = x->v[base + off[k0 + i]];
+    return buf;
+}
+
+/* crps of each value of the run into buf (NaN where it has none). */
+static void run_crps(srun *r, const sbox *fb, uint64_t fo, uint64_t k0,
+                     run *u, double *buf, size_t part)
+{
+    zs_skill *s = r->s;
+    double *mb = r->mbuf + part * s->members;
+    int last = s->nd - 1;
+    for (uint64_t i = 0; i < u->n; i++) {
+        uint64_t o = fo + fb->off[last][k0 + i];
+        int64_t n = isnan(u->r[i]) ? 0
+                    : members(s, fb, o, mb, &r->skipped[part]);
+        buf[i] = n > 0 ? crps(mb, (uint64_t)n, u->r[i], s->o.fair) : NAN;
+    }
+    u->f = buf;
+}
+
+/* Offsets of the first logical dims at idx (all but the last): of the
+ * forecast, reference and climatology boxes, the weights, the point and
+ * the position among the reduced values. */
 static void base_offsets(const srun *r, const sblock *b, size_t v,
                          const uint64_t *idx, uint64_t *o)
 {
-    const zs_skill *s = r->s;
+    zs_skill *s = r->s;
     memset(o, 0, 6 * sizeof *o);
     for (int d = 0; d < s->nd - 1; d++) {
         uint64_t k = idx[d] - b->s[d];
         for (size_t j = 0; j < nsrc(s); j++) {
             const sbox *x = &b->box[v * 3 + j];
-            if (x->off[d] && src_of(r->s, v, j)->sdim[d] >= 0)
+            if (src_of(s, v, j)->sdim[d] >= 0)
                 o[j] += x->off[d][k];
         }
         o[3] += r->wmul[d] * idx[d];
@@ -304,7 +396,7 @@ static void base_offsets(const srun *r, const sblock *b, size_t v,
 }
 
 /* Every value of variable v in block b whose point lies in [p0, p1) of
- * the split dimension. */
+ * the split dimension, run by run. */
 static void add_block(srun *r, const sblock *b, size_t v, uint64_t p0,
                       uint64_t p1, size_t part)
 {
@@ -313,7 +405,7 @@ static void add_block(srun *r, const sblock *b, size_t v, uint64_t p0,
     const sbox *cb = nsrc(s) == 3 ? &b->box[v * 3 + 2] : NULL;
     uint64_t lo[ZS_MAX_DIMS], hi[ZS_MAX_DIMS], idx[ZS_MAX_DIMS], o[6];
     int last = s->nd - 1;
-    double *mb = r->mbuf + part * (s->members ? s->members : 1);
+    double *buf = r->rbuf + part * 4 * r->rcap;
     for (int d = 0; d < s->nd; d++) {
         lo[d] = b->s[d];
         hi[d] = b->s[d] + b->c[d];
@@ -326,29 +418,43 @@ static void add_block(srun *r, const sblock *b, size_t v, uint64_t p0,
         idx[d] = lo[d];
     }
     for (;;) {
+        uint64_t k0 = lo[last] - b->s[last];
+        run u;
         base_offsets(r, b, v, idx, o);
-        for (uint64_t i = lo[last]; i < hi[last]; i++) {
-            uint64_t k = i - b->s[last];
-            uint64_t fo = o[0] + (fb->off[last] ? fb->off[last][k] : 0);
-            elem e;
-            e.r = rb->v[o[1] + rb->off[last][k]];
-            e.c = cb ? cb->v[o[2] + (cb->off[last] ? cb->off[last][k] : 0)]
-                     : 0.0;
-            e.w = s->wt ? s->wt[o[3] + r->wmul[last] * i] : 1.0;
-            e.cell = o[4] + r->cstride[last] * (i - r->ts[last]);
-            e.pos = o[5] + r->rstride[last] * i;
-            if (s->members) {
-                int64_t n = isnan(e.r) ? 0
-                            : members(s, fb, fo, mb, &r->skipped[part]);
-                e.f = n > 0 ? crps(mb, (uint64_t)n, e.r, s->o.fair) : NAN;
-            } else {
-                e.f = fb->v[fo];
-            }
-            e.miss = isnan(e.f) || isnan(e.r) || isnan(e.c) || isnan(e.w);
-            for (int m = 0; m < s->o.nmetric; m++)
-                add_metric(s, s->o.metric[m],
-                           &r->acc[v * (size_t)s->o.nmetric + (size_t)m],
-                           &e);
+        u.n = hi[last] - lo[last];
+        u.r = run_values(rb, last, o[1], k0, u.n, buf + r->rcap);
+        u.c = NULL;
+        if (cb && src_of(s, v, 2)->sdim[last] >= 0)
+            u.c = run_values(cb, last, o[2], k0, u.n, buf + 2 * r->rcap);
+        else if (cb) {                  /* the same along the run */
+            for (uint64_t i = 0; i < u.n; i++)
+                buf[2 * r->rcap + i] = cb->v[o[2]];
+            u.c = buf + 2 * r->rcap;
+        }
+        u.w = NULL;
+        if (s->wt) {
+            for (uint64_t i = 0; i < u.n; i++)
+                buf[3 * r->rcap + i] =
+                    s->wt[o[3] + r->wmul[last] * (lo[last] + i)];
+            u.w = buf + 3 * r->rcap;
+        }
+        u.cell = o[4] + r->cstride[last] * (lo[last] - r->ts[last]);
+        u.cstep = r->cstride[last];
+        u.pos = o[5] + r->rstride[last] * lo[last];
+        u.pstep = r->rstride[last];
+        if (s->members)
+            run_crps(r, fb, o[0], k0, &u, buf, part);
+        else
+            u.f = run_values(fb, last, o[0], k0, u.n, buf);
+        for (int m = 0; m < s->o.nmetric; m++) {
+            int mm = s->o.metric[m];
+            skacc *a = &r->acc[v * (size_t)s->o.nmetric + (size_t)m];
+            if (mm == SK_SPEARMAN)
+                run_series(s, a, &u);
+            else if (mm == SK_PEARSON || mm == SK_ACC)
+                run_moments(s, mm, a, &u);
+            else
+                run_sums(s, mm, a, &u);
         }
         int d = last - 1;
         for (; d >= 0; d--) {
@@ -692,6 +798,16 @@ static zs_status score_tile(srun *r, uint64_t u, sink_fn sink)
     zsi_prod_ok(kc, s->nk, &r->tn);
     tile_strides(r);
     st = acc_new(r);
+    if (st == ZS_OK && r->tc[s->nd - 1] > r->rcap) {
+        double *nb = realloc(r->rbuf, (size_t)(MAX_PARTS * 4 *
+                                               r->tc[s->nd - 1]) * 8);
+        if (!nb)
+            st = zsi_nomem(s->ctx);
+        else {
+            r->rbuf = nb;
+            r->rcap = r->tc[s->nd - 1];
+        }
+    }
     if (st == ZS_OK)
         st = stream_tile(r, u);
     fj.r = r;
@@ -733,6 +849,7 @@ static zs_status score(zs_skill *s, sink_fn sink)
     blocks_free(&r);
     free(r.skipped);
     free(r.mbuf);
+    free(r.rbuf);
     zs_ctx_set_cache_bytes(s->ctx, cache);
     return st;
 }
