@@ -1,9 +1,11 @@
 /* skill_run.c - the scores, streamed: for each tile of output points,
  * the sources are read in blocks of whole reference chunks (the reads
- * and CF decoding of a batch of blocks on the thread pool), then every
- * value is added to its point's accumulators (in parallel over parts of
- * the points, each part taking the blocks in order, so that the result
- * does not depend on the number of threads).
+ * of a batch of blocks on the thread pool, raw values kept), then every
+ * value is decoded (CF packing, fill values) a run of the innermost
+ * dimension at a time, small enough to stay in the processor's cache,
+ * and added to its point's accumulators (in parallel over parts of the
+ * points, each part taking the blocks in order, so that the result does
+ * not depend on the number of threads).
  *
  * Accumulators, per point and metric, in double precision:
  *   rmse, mse, mae, me, crps   compensated (Kahan) weighted sums and the
@@ -32,8 +34,8 @@
 
 typedef struct sbox {
     uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS], st[ZS_MAX_DIMS];
-    double *v;
-    size_t vcap;
+    const zsi_cfdecode *dec;        /* raw values, decoded run by run */
+    size_t w;                       /* bytes per raw value */
     uint8_t *raw;
     size_t rcap;
     uint64_t *off[ZS_MAX_DIMS];     /* per logical dim, over the block */
@@ -133,9 +135,9 @@ static zs_status read_box(zs_skill *s, const sblock *b, sksrc *src,
         n *= x->c[j];
     }
     x->mstride = src->member >= 0 ? x->st[src->member] : 0;
+    x->dec = &src->dec;
+    x->w = v->itemsize;
     st = grow(s->ctx, (void **)&x->raw, &x->rcap, (size_t)n * v->itemsize);
-    if (st == ZS_OK)
-        st = grow(s->ctx, (void **)&x->v, &x->vcap, (size_t)n * 8);
     for (int d = 0; st == ZS_OK && d < s->nd; d++) {
         int j = src->sdim[d];
         if (j < 0)
@@ -150,8 +152,6 @@ static zs_status read_box(zs_skill *s, const sblock *b, sksrc *src,
     }
     if (st == ZS_OK)
         st = zs_var_read(v, x->s, x->c, x->raw);
-    if (st == ZS_OK)
-        zsi_cfdecode_row(&src->dec, x->raw, (size_t)n, x->v);
     x->used = true;
     return st;
 }
@@ -218,7 +218,8 @@ static int64_t members(const zs_skill *s, const sbox *f, uint64_t fo,
 {
     uint64_t n = 0;
     for (uint64_t m = 0; m < s->members; m++) {
-        double x = f->v[fo + m * f->mstride];
+        double x = zsi_cfdecode_value(f->dec, f->raw,
+                                      (size_t)(fo + m * f->mstride));
         if (isnan(x)) {
             if (!s->o.skipna)
                 return -1;
@@ -351,10 +352,14 @@ static const double *run_values(const sbox *x, int d, uint64_t base,
                                 uint64_t k0, uint64_t n, double *buf)
 {
     const uint64_t *off = x->off[d];
-    if (x->contig[d])
-        return x->v + base + off[k0];
+    if (x->contig[d]) {
+        zsi_cfdecode_row(x->dec, x->raw + (base + off[k0]) * x->w,
+                         (size_t)n, buf);
+        return buf;
+    }
     for (uint64_t i = 0; i < n; i++)
-        buf[i] = x->v[base + off[k0 + i]];
+        buf[i] = zsi_cfdecode_value(x->dec, x->raw,
+                                    (size_t)(base + off[k0 + i]));
     return buf;
 }
 
@@ -428,7 +433,8 @@ static void add_block(srun *r, const sblock *b, size_t v, uint64_t p0,
             u.c = run_values(cb, last, o[2], k0, u.n, buf + 2 * r->rcap);
         else if (cb) {                  /* the same along the run */
             for (uint64_t i = 0; i < u.n; i++)
-                buf[2 * r->rcap + i] = cb->v[o[2]];
+                buf[2 * r->rcap + i] =
+                    zsi_cfdecode_value(cb->dec, cb->raw, (size_t)o[2]);
             u.c = buf + 2 * r->rcap;
         }
         u.w = NULL;
@@ -702,9 +708,8 @@ static zs_status plan_blocks(srun *r)
         unit[d] = s->dims[d].chunk ? s->dims[d].chunk : 1;
     }
     for (size_t v = 0; v < s->nvars; v++)
-        per += (8 + s->vars[v].f.v->itemsize) * (s->members ? s->members
-                                                            : 1) +
-               (8 + s->vars[v].r.v->itemsize) * (nsrc(s) == 3 ? 2 : 1);
+        per += s->vars[v].f.v->itemsize * (s->members ? s->members : 1) +
+               s->vars[v].r.v->itemsize * (nsrc(s) == 3 ? 2 : 1);
     r->elem_bytes = per;
     if (!zsi_blocks_plan(&r->blocks, s->nd, shape, unit, (size_t)per,
                          (size_t)(s->block_budget /
@@ -770,7 +775,6 @@ static void blocks_free(srun *r)
     for (size_t i = 0; i < r->capblk; i++) {
         for (size_t k = 0; r->blk[i].box && k < r->s->nvars * 3; k++) {
             sbox *x = &r->blk[i].box[k];
-            free(x->v);
             free(x->raw);
             for (int d = 0; d < ZS_MAX_DIMS; d++)
                 free(x->off[d]);
