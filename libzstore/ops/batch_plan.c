@@ -1039,11 +1039,12 @@ zs_status zs_batch_describe(const zs_batch *b, zs_line_fn fn, void *user)
         ok = zsi_buf_printf(&t, "batches: %llu (xbatcher's, concatenated)",
                             (unsigned long long)b->nunits);
     else if (ok)
-        ok = zsi_buf_printf(&t, "batches: %llu of %llu",
+        ok = zsi_buf_printf(&t, "batches: %llu of %llu sample%s",
                             (unsigned long long)((b->nsamples +
                                                   b->o.batch_size - 1) /
                                                  b->o.batch_size),
-                            (unsigned long long)b->o.batch_size);
+                            (unsigned long long)b->o.batch_size,
+                            b->o.batch_size > 1 ? "s" : "");
     ok = ok && line(&t, fn, user) && describe_out(&t, b) &&
          line(&t, fn, user);
     if (ok && b->o.shuffle)

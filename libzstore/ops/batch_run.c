@@ -41,6 +41,7 @@ typedef struct bwriter {
     uint64_t inbatch;
     FILE *index;
     char *index_tmp;
+    bool index_inside;         /* in the output folder */
     /* one sample: decoded values, then converted */
     double *dx, *dy;
     uint8_t *sx, *sy;
@@ -295,15 +296,27 @@ static zs_status end_batch(bwriter *wr)
 
 /* ---- the index ---------------------------------------------------------- */
 
-static zs_status index_open(bwriter *wr)
+/* The index is written as NAME.partial and renamed at the end; inside
+ * the output folder (OUT/NAME) it is written in OUT.partial and comes
+ * with the folder. */
+static zs_status index_open(bwriter *wr, const char *out)
 {
     zs_batch *b = wr->b;
+    size_t len = strlen(out);
     bool ok;
     if (!b->o.index)
         return ZS_OK;
-    if (!(wr->index_tmp = zsi_asprintf("%s.partial", b->o.index)))
+    while (len > 1 && out[len - 1] == '/')
+        len--;
+    wr->index_inside = wr->root && !strncmp(b->o.index, out, len) &&
+                       b->o.index[len] == '/' && b->o.index[len + 1];
+    wr->index_tmp = wr->index_inside
+                        ? zsi_asprintf("%s%s", wr->root, b->o.index + len)
+                        : zsi_asprintf("%s.partial", b->o.index);
+    if (!wr->index_tmp)
         return zsi_nomem(b->ctx);
-    if (!b->overwrite && access(b->o.index, F_OK) == 0)
+    if (!b->overwrite && !wr->index_inside &&
+        access(b->o.index, F_OK) == 0)
         return zsi_err(b->ctx, ZS_ERR_EXISTS, "%s: output exists",
                        b->o.index);
     if (!(wr->index = fopen(wr->index_tmp, "w")))
@@ -517,7 +530,7 @@ static zs_status finish(bwriter *wr)
         st = zs_store_commit(wr->dir);
     if (st == ZS_OK && wr->tar)
         st = zs_store_commit(wr->tar);
-    if (st == ZS_OK && wr->index_tmp &&
+    if (st == ZS_OK && wr->index_tmp && !wr->index_inside &&
         rename(wr->index_tmp, b->o.index) != 0)
         st = zsi_errno(b->ctx, errno, "%s", b->o.index);
     return st;
@@ -534,7 +547,7 @@ static void discard(bwriter *wr, zs_status st)
         fclose(wr->fy);
     if (wr->index)
         fclose(wr->index);
-    if (wr->index_tmp)
+    if (wr->index_tmp && !wr->index_inside)
         unlink(wr->index_tmp);
     if (wr->dir)
         zs_store_discard(wr->dir);
@@ -559,7 +572,7 @@ zs_status zs_batch_run(zs_batch *b, const char *out)
     if (st == ZS_OK)
         st = open_outputs(&wr, out);
     if (st == ZS_OK)
-        st = index_open(&wr);
+        st = index_open(&wr, out);
     if (st == ZS_OK)
         st = run_units(&wr, perm);
     if (st == ZS_OK)

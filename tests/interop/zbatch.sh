@@ -128,6 +128,11 @@ check "npz: batches of 7, together X.npy" $PY "$CHK" npz npz.out \
 # shellcheck disable=SC2086
 zbatch -q $ARGS --batch-size 5 --index tar.csv era5.zarr -o - > s.tar ||
     not_ok "tar stream output"
+# shellcheck disable=SC2086
+zbatch -q $ARGS --index inside.out/index.csv era5.zarr -o inside.out ||
+    not_ok "an index inside the output"
+check "an index inside the output folder comes with it" \
+    sh -c 'cmp inside.out/index.csv lat-lon.csv && ! test -e inside.out.partial'
 check "torch DataLoader over X.npy equals xarray's isel" \
     $PY "$CHK" loader era5.zarr lat-lon.out lat-lon.csv t2m,msl
 check "torch DataLoader over the tar stream equals xarray's isel" \
