@@ -110,3 +110,15 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/reduce_plan.c \
 	libzstore/ops/reduce_run.c \
 	libzstore/ops/rechunk.c
+# ops: batches for machine learning (zbatch) and skill scores (zskill)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_labels.h \
+	libzstore/ops/labels.c \
+	libzstore/ops/zsi_batch.h \
+	libzstore/ops/batch_npy.c \
+	libzstore/ops/batch_plan.c \
+	libzstore/ops/batch_run.c \
+	libzstore/ops/batch_assemble.c \
+	libzstore/ops/zsi_skill.h \
+	libzstore/ops/skill_plan.c \
+	libzstore/ops/skill_run.c

@@ -787,6 +787,194 @@ zs_status zs_rechunk_describe(const zs_rechunk *r, zs_line_fn fn,
 /** Write the store; coordinates, attributes and encodings are copied. */
 zs_status zs_rechunk_run(zs_rechunk *r, const char *out);
 
+/* ------------------------------------------------------------------ */
+/* Training batches (zbatch)                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Patches of a store for machine learning, cut as xbatcher's
+ * BatchGenerator cuts them: windows of the input dimensions start every
+ * length minus overlap, only whole windows are kept (unless padded),
+ * and patches come in the order of itertools.product over the batch
+ * dimensions, then the input dimensions, each in the order given, the
+ * last fastest.  The variables are the channels.  See zbatch(1).
+ */
+typedef struct zs_batch_opts zs_batch_opts;
+
+zs_status zs_batch_opts_new(zs_ctx *ctx, zs_batch_opts **out);
+void zs_batch_opts_free(zs_batch_opts *o);
+/** Window lengths of the dimensions a sample holds, "latitude=32,
+ *  longitude=32" (each >= 1), in the order patches iterate them. */
+zs_status zs_batch_opts_set_input_dims(zs_batch_opts *o, const char *spec);
+/** Overlap of consecutive windows per input dimension, "latitude=4"
+ *  (>= 0; each must be less than its window when planned). */
+zs_status zs_batch_opts_set_overlap(zs_batch_opts *o, const char *spec);
+/** Window lengths of the batch dimensions, "time=8": iterated outside
+ *  the input dimensions, in the order given. */
+zs_status zs_batch_opts_set_batch_dims(zs_batch_opts *o, const char *spec);
+/** xbatcher's concat_input_dims: the patches of a batch are joined, and
+ *  the dimensions that are not input dimensions flattened into samples
+ *  (patch-major, then those dimensions in the store's order). */
+zs_status zs_batch_opts_set_concat(zs_batch_opts *o, int on);
+/** Samples per batch of the npz and tar outputs (default 1; not with
+ *  concat, whose batches are xbatcher's). */
+zs_status zs_batch_opts_set_batch_size(zs_batch_opts *o, uint64_t n);
+/** Variables that are the channels, in this order ("t2m,msl"); default:
+ *  every data variable with the dimensions of the first one. */
+zs_status zs_batch_opts_set_vars(zs_batch_opts *o, const char *list);
+/** Target variables ("VAR" or "a,b"), the labels y, cut like the
+ *  inputs; from the store named store (NULL: the input itself), whose
+ *  coordinates must equal the input's.  vars NULL: no target. */
+zs_status zs_batch_opts_set_target(zs_batch_opts *o, const char *store,
+                                   const char *vars);
+/** Shuffle the samples (with concat: whole batches) with the generator
+ *  of zbatch(1): SplitMix64 seeded with seed, and a Fisher-Yates
+ *  shuffle. */
+zs_status zs_batch_opts_set_shuffle(zs_batch_opts *o, int on,
+                                    uint64_t seed);
+/** With a shuffle: shuffle within windows of this many chunks of the
+ *  outermost sliced dimension (and the windows' order), so that reads
+ *  stay in a few chunks at a time; 0 (default): one window. */
+zs_status zs_batch_opts_set_window(zs_batch_opts *o, uint64_t chunks);
+/** Drop samples whose fraction of missing input values exceeds f
+ *  (0 <= f <= 1; default 1, none dropped). */
+zs_status zs_batch_opts_set_max_nan(zs_batch_opts *o, double f);
+/** Replace missing input values by value (after max_nan is applied);
+ *  NaN: keep them (default). */
+zs_status zs_batch_opts_set_fill_nan(zs_batch_opts *o, double value);
+/** Add one channel per input variable: 1 where its value is present,
+ *  0 where it is missing or padding. */
+zs_status zs_batch_opts_set_mask(zs_batch_opts *o, int on);
+/** What to do with the end of a dimension that no whole window covers:
+ *  drop it (default, as xbatcher), pad one more window with missing
+ *  values, or fail. */
+enum { ZS_PARTIAL_DROP = 0, ZS_PARTIAL_PAD = 1, ZS_PARTIAL_ERROR = 2 };
+zs_status zs_batch_opts_set_partial(zs_batch_opts *o, int policy);
+/** Output format: ZS_BATCH_NPY (DIR/X.npy and DIR/y.npy, default),
+ *  ZS_BATCH_NPZ (DIR/NNNNNN.npz, one per batch) or ZS_BATCH_TAR (a tar
+ *  stream of NNNNNN.x.npy and NNNNNN.y.npy, WebDataset's naming). */
+enum { ZS_BATCH_NPY = 0, ZS_BATCH_NPZ = 1, ZS_BATCH_TAR = 2 };
+zs_status zs_batch_opts_set_format(zs_batch_opts *o, int format);
+/** Write the index of the samples as CSV to path (NULL: none). */
+zs_status zs_batch_opts_set_index(zs_batch_opts *o, const char *path);
+/** ZS_DT_FLOAT32 (default) or ZS_DT_FLOAT64 values. */
+zs_status zs_batch_opts_set_dtype(zs_batch_opts *o, zs_dtype t);
+
+/** Planned batches. */
+typedef struct zs_batch zs_batch;
+
+/**
+ * Check the options against ds (which must stay open) and plan: the
+ * windows of each dimension, the samples and batches, what no window
+ * covers, bytes and memory.  Fails with a message naming the dimension
+ * for a window longer than its dimension, an overlap not less than its
+ * window, an unknown dimension or variable, or (policy error) a
+ * remainder.  w: only its overwrite setting is used.
+ */
+zs_status zs_batch_plan(zs_dataset *ds, const zs_batch_opts *o,
+                        const zs_write_opts *w, zs_batch **out);
+void zs_batch_plan_free(zs_batch *b);
+/** The plan: windows per dimension, samples, batches, shapes, the
+ *  remainder dropped, bytes written and memory. */
+zs_status zs_batch_describe(const zs_batch *b, zs_line_fn fn, void *user);
+/** Write the batches to out: a folder (npy, npz), or "-" (standard
+ *  output) or a file (tar).  A failed run leaves no output. */
+zs_status zs_batch_run(zs_batch *b, const char *out);
+/**
+ * Figures of the plan, and after a run of what it wrote: samples
+ * written, samples dropped for missing values, batches written, and
+ * the values (of all channels) that no window covers.
+ */
+zs_status zs_batch_counts(const zs_batch *b, uint64_t *samples,
+                          uint64_t *dropped, uint64_t *batches,
+                          uint64_t *remainder);
+
+/* Predictions put back onto a grid (zbatch --assemble). */
+typedef struct zs_assemble_opts zs_assemble_opts;
+
+zs_status zs_assemble_opts_new(zs_ctx *ctx, zs_assemble_opts **out);
+void zs_assemble_opts_free(zs_assemble_opts *o);
+/** The predictions: a .npy file of shape (N, C, ...) whose rows are the
+ *  samples of the index, C channels, the rest the sample's shape. */
+zs_status zs_assemble_opts_set_predictions(zs_assemble_opts *o,
+                                           const char *path);
+/** The index written with the batches (zs_batch_opts_set_index). */
+zs_status zs_assemble_opts_set_index(zs_assemble_opts *o, const char *path);
+/** Names of the C output variables ("t2m_pred"); default "prediction"
+ *  (or prediction_0, prediction_1, ...).  A name that is a variable of
+ *  the grid store takes its attributes (packing left out). */
+zs_status zs_assemble_opts_set_names(zs_assemble_opts *o, const char *list);
+
+typedef struct zs_assemble zs_assemble;
+
+/** Check the predictions and index against the grid store like (which
+ *  must stay open): its dimensions and lengths. */
+zs_status zs_assemble_plan(zs_dataset *like, const zs_assemble_opts *o,
+                           const zs_write_opts *w, zs_assemble **out);
+void zs_assemble_plan_free(zs_assemble *a);
+zs_status zs_assemble_describe(const zs_assemble *a, zs_line_fn fn,
+                               void *user);
+/** Write the store: each variable the mean of the samples that cover a
+ *  point (NaN where none does), the grid's coordinates copied. */
+zs_status zs_assemble_run(zs_assemble *a, const char *out);
+
+/* ------------------------------------------------------------------ */
+/* Forecast verification (zskill)                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct zs_skill_opts zs_skill_opts;
+
+zs_status zs_skill_opts_new(zs_ctx *ctx, zs_skill_opts **out);
+void zs_skill_opts_free(zs_skill_opts *o);
+/** Metrics, "rmse,mae": rmse, mae, mse, me (mean of forecast minus
+ *  reference), pearson_r, spearman_r, acc, crps. */
+zs_status zs_skill_opts_set_metrics(zs_skill_opts *o, const char *list);
+/** Dimensions to reduce ("time"); default: all of the reference's. */
+zs_status zs_skill_opts_set_dims(zs_skill_opts *o, const char *list);
+/** "coslat", or "STORE:VAR" (a variable over reduced dimensions, its
+ *  coordinates matched by label); NULL: no weights. */
+zs_status zs_skill_opts_set_weights(zs_skill_opts *o, const char *spec);
+/** Skip pairs where either value (or the weight) is missing, as
+ *  xskillscore's skipna; else one missing value makes the result NaN. */
+zs_status zs_skill_opts_set_skipna(zs_skill_opts *o, int on);
+/** The forecast's ensemble dimension for crps (default "member"). */
+zs_status zs_skill_opts_set_member_dim(zs_skill_opts *o, const char *dim);
+/** crps: the fair estimator (Ferro 2014), M(M-1) in the spread term. */
+zs_status zs_skill_opts_set_fair(zs_skill_opts *o, int on);
+/** acc: the climatology store and its grouping ("time.dayofyear",
+ *  "time.month", "time.season", "time.hour"), as zmean(1) writes it. */
+zs_status zs_skill_opts_set_clim(zs_skill_opts *o, const char *store,
+                                 const char *groupby);
+/** acc: 1 centred (default: the correlation of the anomalies, their
+ *  means removed), 0 uncentred. */
+zs_status zs_skill_opts_set_centred(zs_skill_opts *o, int on);
+/** Variables to score ("t2m,msl"); default: those both stores have. */
+zs_status zs_skill_opts_set_vars(zs_skill_opts *o, const char *list);
+
+typedef struct zs_skill zs_skill;
+
+/**
+ * Match forecast and reference (which must stay open): the reduced
+ * dimensions must have equal coordinates (the message names the first
+ * label that differs); the others are aligned by label (labels in one
+ * store only are left out).  Plan tiles of accumulators within the
+ * context's memory bound.
+ */
+zs_status zs_skill_plan(zs_dataset *forecast, zs_dataset *reference,
+                        const zs_skill_opts *o, const zs_write_opts *w,
+                        zs_skill **out);
+void zs_skill_plan_free(zs_skill *s);
+/** The plan: each result, its dimensions, tiles and memory. */
+zs_status zs_skill_describe(const zs_skill *s, zs_line_fn fn, void *user);
+/** Score and write the store (float64 results, coordinates of the kept
+ *  dimensions, CF attributes). */
+zs_status zs_skill_run(zs_skill *s, const char *out);
+/** Score and give the results as CSV: a header, then one row per point
+ *  of the kept dimensions (none: one row).  At most 2^20 points. */
+zs_status zs_skill_csv(zs_skill *s, zs_line_fn fn, void *user);
+/** The same as an aligned table for people. */
+zs_status zs_skill_print(zs_skill *s, zs_line_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -69,3 +69,19 @@ tests_fuzz_fuzz_archive_lf_CFLAGS = $(AM_CFLAGS) $(ZS_FUZZ_LF_FLAGS)
 tests_fuzz_fuzz_archive_lf_LDFLAGS = $(AM_LDFLAGS) $(ZS_FUZZ_LF_FLAGS)
 tests_fuzz_fuzz_archive_lf_LDADD = $(ZS_UNIT_LIBS)
 endif
+
+# the .npy header parser (zbatch --assemble)
+check_PROGRAMS += tests/fuzz/fuzz_npy
+TESTS += tests/fuzz/fuzz_npy
+tests_fuzz_fuzz_npy_SOURCES = tests/fuzz/fuzz_npy.c tests/fuzz/driver.c
+tests_fuzz_fuzz_npy_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) \
+	-DZS_FUZZ_NAME=\"fuzz_npy\"
+tests_fuzz_fuzz_npy_LDADD = $(ZS_UNIT_LIBS)
+if ZS_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_npy_lf
+tests_fuzz_fuzz_npy_lf_SOURCES = tests/fuzz/fuzz_npy.c
+tests_fuzz_fuzz_npy_lf_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) -DZS_LIBFUZZER
+tests_fuzz_fuzz_npy_lf_CFLAGS = $(AM_CFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_npy_lf_LDFLAGS = $(AM_LDFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_npy_lf_LDADD = $(ZS_UNIT_LIBS)
+endif

@@ -23,3 +23,8 @@ TESTS += tests/interop/nc-fillvalue.sh
 EXTRA_DIST += tests/interop/nc-fillvalue.sh
 TESTS += tests/interop/nc-cdf5.sh
 EXTRA_DIST += tests/interop/nc-cdf5.sh tests/interop/nc-cdf5.cdl
+TESTS += tests/interop/zbatch.sh
+EXTRA_DIST += tests/interop/zbatch.sh tests/interop/compare_batch.py \
+	tests/interop/batch_checks.py tests/interop/decode64.py
+TESTS += tests/interop/zskill.sh
+EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py

@@ -24,6 +24,7 @@
 MAN=$srcdir/man
 S=$top_builddir/data-samples/out
 PAGES="nc2zarr.1 zinfo.1 zsel.1 zmean.1 zrechunk.1 zstore.5 libzstore.3"
+PAGES="$PAGES zbatch.1 zskill.1"
 TAB=$(printf '\t')
 LIBS=$top_builddir/libzstore/.libs
 
@@ -145,6 +146,9 @@ esac; done; echo
 EOF
     chmod +x "$TMP/bin/pkg-config"
 fi
+# examples that import numpy or torch want Debian's python3, the one that
+# sees python3-numpy and python3-torch (../shared/data/README.md)
+[ -x /usr/bin/python3 ] && ln -sf /usr/bin/python3 "$TMP/bin/python3"
 PKG_CONFIG_PATH=$TMP/pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 PATH=$TMP/bin:$PATH
 export PKG_CONFIG_PATH PATH
@@ -237,7 +241,7 @@ for page in $PAGES; do
 done
 
 # The tool pages: sections, and the options of --help both ways.
-for tool in nc2zarr zinfo zsel zmean zrechunk; do
+for tool in nc2zarr zinfo zsel zmean zrechunk zbatch zskill; do
     page=$MAN/$tool.1
     [ -f "$page" ] || continue
     for s in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT "EXIT STATUS" \
