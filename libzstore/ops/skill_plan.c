@@ -358,6 +358,14 @@ static zs_status plan_dims(zs_skill *s)
         } else if (st == ZS_OK) {
             st = zsi_labels_align(s->ctx, &k->flab, "forecast", &k->lab,
                                   "reference", &k->fi, &k->ri, &k->n);
+            /* an inner join, never a silent one */
+            if (st == ZS_OK && (k->n < nf || k->n < r->shape[d]))
+                zsi_log(s->ctx, ZS_LOG_WARN,
+                        "%s: scored where both stores have a label: %llu "
+                        "of the forecast's %llu, of the reference's %llu",
+                        k->name, (unsigned long long)k->n,
+                        (unsigned long long)nf,
+                        (unsigned long long)r->shape[d]);
             if (st == ZS_OK)
                 drop_identity(k, nf, r->shape[d]);
         }

@@ -146,6 +146,15 @@ scase acc-uncentred-nan fc.zarr ref.zarr -M acc --clim clim.zarr \
 # ---- alignment, inputs, tiles, threads, printing -------------------------
 zsel -q --sel longitude=60:240 --sel latitude=40:-40 fc.zarr -o part.zarr
 scase aligned part.zarr ref.zarr -M rmse,pearson_r -d time --skipna
+zskill -f part.zarr -r ref.zarr -M rmse -d time --skipna -o warned.zarr \
+    2>aligned.err || not_ok "aligned run"
+check "the inner join of kept dimensions is said, per dimension" sh -c '
+    grep -Eq "^zskill: warning: latitude: scored where both stores have a label: [0-9]+ of the forecast.s [0-9]+, of the reference.s [0-9]+$" aligned.err &&
+    grep -q "^zskill: warning: longitude: scored where" aligned.err'
+zskill -f fc.zarr -r ref.zarr -M rmse -d time --skipna -o same.zarr \
+    2>same.err || not_ok "same labels"
+check "no such warning when the labels are the same" \
+    sh -c '! grep -q "scored where" same.err'
 scase netcdf-forecast "$S/era5-single/era5_t2m_msl_2018-12_2019-03.nc" \
     "$S/era5-single/era5_t2m_msl_2018-12_2019-03.nc" -M rmse,me -d time
 zskill -q -f fc.zarr -r ref.zarr -M rmse,spearman_r -d time --skipna \
