@@ -60,10 +60,11 @@ same_z=$("$T/zinfo" --checksum "$h" > "$W/sum-h" &&
          "$T/zinfo" --checksum "$o/zr.zarr" > "$W/sum-zr" &&
          cmp -s "$W/sum-h" "$W/sum-zr" && echo yes || echo NO)
 same_x=$($PY "$here/xarray_ops.py" same "$h" "$o/xr.zarr")
+same_zx=$($PY "$here/xarray_ops.py" same "$h" "$o/zr.zarr")
 same_v=$("$T/zinfo" --checksum "$o/v2.zarr" > "$W/sum-v2" &&
          "$T/zinfo" --checksum "$o/v3s.zarr" > "$W/sum-v3" &&
          cmp -s "$W/sum-v2" "$W/sum-v3" && echo yes || echo NO)
-echo "zrechunk output = input (zinfo --checksum): $same_z"
+echo "zrechunk output = input (zinfo --checksum): $same_z; (xarray): $same_zx"
 echo "xarray output = input (decoded values): $same_x"
 echo "v3 sharded = v2 (zinfo --checksum): $same_v"
 
@@ -84,6 +85,6 @@ bound_mb=$(echo "$BOUND" | awk '/G$/{print $0 * 1024; next} {print $0 + 0}')
     echo "zrechunk peak RSS $(rss "$r_z") MB, bound $BOUND ($bound_mb MB): $(awk "BEGIN{print ($(rss "$r_z") <= $bound_mb) ? \"within\" : \"OVER\"}")"
     echo "xarray peak RSS $(rss "$r_x") MB"
     echo "v3 sharded / v2 wall: $(ratio "$(wall "$c_3")" "$(wall "$c_2")") (target <= 1.10)"
-    echo "zrechunk output = input: $same_z; xarray output = input: $same_x; v3 sharded = v2: $same_v"
+    echo "zrechunk output = input: $same_z (xarray: $same_zx); xarray output = input: $same_x; v3 sharded = v2: $same_v"
 } > "$W/results-rechunk.txt"
 cat "$W/results-rechunk.txt"
