@@ -31,8 +31,12 @@
 /* The default bound, and the chunk cache's share of it. */
 #define RECHUNK_MEMORY ((uint64_t)1 << 30)
 #define CACHE_MAX ((uint64_t)32 << 20)
-/* Room for what the plan does not count (buffers, the allocator). */
+/* Room for what the plan does not count: the program and its libraries
+ * (about 12 MiB resident) and small buffers, then a sixteenth of the
+ * bound for the pieces the allocator keeps between uses (the tools keep
+ * freed buffers in the heap). */
 #define SLACK ((uint64_t)16 << 20)
+#define SLACK_SHARE 16
 /* Intermediate chunks stay well below the format's chunk limit. */
 #define INTER_MAX ((uint64_t)256 << 20)
 
@@ -354,7 +358,8 @@ static uint64_t fixed_memory(const zs_rechunk *r)
 {
     const rcvar *which = NULL;
     uint64_t chunk = largest_chunk(r, &which);
-    return r->cache + (uint64_t)zs_ctx_threads(r->ctx) * 2 * chunk + SLACK;
+    return r->cache + (uint64_t)zs_ctx_threads(r->ctx) * 2 * chunk + SLACK +
+           r->memory / SLACK_SHARE;
 }
 
 /* The bound must hold the fixed part and, twice (the values and their
