@@ -17,6 +17,7 @@ best() {
     bw=""; br=""
     i=0
     while [ $i -lt "$REPEAT" ]; do
+        sync   # the last run's dirty pages are not this run's to write
         r=$($PY "$here/peakrss.py" "$@" | tail -1)
         w=$(echo "$r" | awk '{print $2}')
         m=$(echo "$r" | awk '{print $4}')
