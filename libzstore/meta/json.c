@@ -182,6 +182,11 @@ zs_status zsi_meta_doc_parse(zs_ctx *ctx, const char *where,
     const char *err_at = NULL;
     char *lexed;
     size_t bad;
+    /* an empty value may come as a NULL buffer: no pointer arithmetic or
+     * memchr on NULL (undefined even for 0 bytes) */
+    if (len == 0 || !text)
+        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: invalid JSON (empty "
+                       "document)", where);
     if (memchr(text, 0, len))
         return zsi_err(ctx, ZS_ERR_FORMAT, "%s: invalid JSON (NUL byte)",
                        where);

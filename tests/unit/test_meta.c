@@ -669,6 +669,10 @@ static void t_invalid_json(void)
            sizeof bad / sizeof bad[0]);
     TAP_OK(zsi_meta_doc_parse(ctx, "t", "{\"a\":1}\0x", 9, &d) ==
            ZS_ERR_FORMAT, "a NUL byte inside the text is refused");
+    /* an empty value read from a store comes as a NULL buffer */
+    TAP_OK(zsi_meta_doc_parse(ctx, "t", NULL, 0, &d) == ZS_ERR_FORMAT &&
+           strstr(zs_ctx_message(ctx), "empty"),
+           "an empty document as a NULL buffer is refused");
     TAP_OK(zsi_meta_doc_parse(ctx, "t", "{\"a\":1}xyz", 7, &d) == ZS_OK,
            "parsing stops at the given length");
     zsi_meta_doc_free(d);
