@@ -6,3 +6,6 @@ EXTRA_DIST += tests/cli/chunks.sh tests/cli/progress.sh tests/cli/install.sh
 # hostile and inconsistent stores (issue 15)
 TESTS += tests/cli/hostile.sh
 EXTRA_DIST += tests/cli/hostile.sh
+# tests/fuzz/run-fuzz.sh with stand-ins for the libFuzzer programs
+TESTS += tests/cli/fuzz-script.sh
+EXTRA_DIST += tests/cli/fuzz-script.sh
