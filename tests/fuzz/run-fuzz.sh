@@ -7,7 +7,7 @@
 # configured with
 #   CC=clang CFLAGS='-g -O1 -fsanitize=fuzzer-no-link' \
 #   .../configure --enable-fuzz --enable-sanitizers
-# and built (make; make tests/fuzz/fuzz_meta_lf ...).  Each target starts from its
+# and built (make; make fuzz-programs).  Each target starts from its
 # committed corpus (copied, so that the new inputs libFuzzer finds stay
 # in BUILDDIR/fuzz-work/TARGET) and runs SECONDS (default 120) as one
 # process (-jobs=1 -workers=1) at nice level FUZZ_NICE (default 10), so
@@ -27,7 +27,8 @@ build=${1:?usage: run-fuzz.sh BUILDDIR [SECONDS] [TARGET...]}
 build=$(cd "$build" && pwd) || { echo "run-fuzz: no directory $1" >&2; exit 2; }
 secs=${2:-120}
 shift; [ $# -gt 0 ] && shift
-targets=${*:-fuzz_meta fuzz_codec fuzz_store_keys fuzz_archive}
+targets=${*:-fuzz_meta fuzz_codec fuzz_store_keys fuzz_archive fuzz_select \
+fuzz_time fuzz_duration fuzz_nc}
 status=0
 for t in $targets; do
     prog="$build/tests/fuzz/${t}_lf"
