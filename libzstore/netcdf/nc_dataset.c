@@ -50,7 +50,8 @@ int zsi_nc_sniff(const char *path)
     static const long offs[] = {0, 512, 1024, 2048};
     unsigned char b[8];
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), hit = 0;
+    /* O_NONBLOCK: a FIFO is no NetCDF file, and must not hang us */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), hit = 0;
     if (fd < 0)
         return -1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

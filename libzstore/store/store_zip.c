@@ -1448,7 +1448,8 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
 static zs_status open_read(zs_ctx *ctx, const char *name, zip_store *z)
 {
     struct stat stt;
-    z->fd = open(z->final, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO by that name fails the check below, not hangs */
+    z->fd = open(z->final, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (z->fd < 0)
         return zsi_errno(ctx, errno, "%s", name);
     if (fstat(z->fd, &stt) != 0)

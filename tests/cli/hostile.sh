@@ -22,4 +22,104 @@ check_fail "an empty .zmetadata: invalid JSON, no undefined behaviour" 1 \
 check_fail "an empty .zarray: invalid JSON, no undefined behaviour" 1 \
     "empty-zarray.zarr: .zarray: invalid JSON" t zinfo empty-zarray.zarr
 
+# ---- folder stores: a key is a regular file inside the store ---------------
+# an uncompressed store with 4 chunks per array (t2m/0.0.0 .. t2m/3.0.0)
+nc2zarr -q --compressor none -c time=6 "$S/era5/era5_sfc_2019-07-01.nc" \
+    -o base.zarr || { not_ok "nc2zarr writes the base store"; done_testing
+                      exit 1; }
+zinfo --checksum base.zarr > base.sum
+# a "secret" outside every store, as large as a chunk
+head -c "$(wc -c < base.zarr/t2m/1.0.0)" /dev/urandom > secret
+variant() {  # variant NAME: a fresh copy of the base store
+    rm -rf "$1.zarr" && cp -r base.zarr "$1.zarr"
+}
+# refused NAME WHAT REGEX: zinfo --checksum, zinfo --check and zsel fail,
+# naming the key, within the time limit; zsel writes nothing
+refused() {
+    rn=$1 rw=$2 rr=$3    # (check_fail sets d, want and re)
+    check_fail "$rw: zinfo --checksum refuses it" 1 \
+        "^zinfo: $rn.zarr/t2m/1\.0\.0: $rr" \
+        timeout 20 zinfo --checksum "$rn.zarr"
+    check_fail "$rw: zsel --csv refuses it" 1 \
+        "^zsel: $rn.zarr/t2m/1\.0\.0: $rr" \
+        timeout 20 zsel "$rn.zarr" --vars t2m --isel latitude=0 \
+        --isel longitude=0 --csv
+    check_fail "$rw: zsel -o refuses it" 1 "t2m/1\.0\.0: $rr" \
+        timeout 20 zsel -q "$rn.zarr" -o "$rn-out.zarr"
+    check "$rw: ... and writes no output" \
+        sh -c '! test -e "$1" && ! test -e "$1.partial"' sh "$rn-out.zarr"
+    timeout 20 zinfo --check "$rn.zarr" > check.out 2> check.err; rc=$?
+    if [ $rc = 1 ] && grep -Eq "^t2m/1\.0\.0: .*$rr" check.out &&
+       [ "$(wc -l < check.out)" = 1 ]; then
+        ok "$rw: zinfo --check lists the key (and only it)"
+    else
+        not_ok "$rw: zinfo --check lists the key (and only it)" \
+            "status $rc" "$(cat check.out check.err)"
+    fi
+}
+
+variant link-out
+ln -sf "$TMP/secret" link-out.zarr/t2m/1.0.0
+refused link-out "a chunk that is a link to a file outside the store" \
+    "a symbolic link leading outside the store"
+variant link-rel-out
+ln -sf ../../secret link-rel-out.zarr/t2m/1.0.0
+refused link-rel-out "a chunk that is a relative link leaving the store" \
+    "a symbolic link leading outside the store"
+variant link-dangling
+ln -sf "$TMP/no-such-file" link-dangling.zarr/t2m/1.0.0
+refused link-dangling "a chunk that is a link to nothing outside the store" \
+    "a symbolic link leading outside the store"
+variant link-zero
+ln -sf /dev/zero link-zero.zarr/t2m/1.0.0
+refused link-zero "a chunk that is a link to /dev/zero" \
+    "a symbolic link leading outside the store"
+variant fifo
+rm fifo.zarr/t2m/1.0.0 && mkfifo fifo.zarr/t2m/1.0.0
+refused fifo "a FIFO in a chunk's place" "a FIFO \(named pipe\) where a value"
+variant dir
+rm dir.zarr/t2m/1.0.0 && mkdir dir.zarr/t2m/1.0.0
+refused dir "a directory in a chunk's place" "a directory where a value"
+variant dev
+rm dev.zarr/t2m/1.0.0
+if mknod dev.zarr/t2m/1.0.0 c 1 5 2>/dev/null; then
+    refused dev "a character device (as /dev/zero) in a chunk's place" \
+        "a character device where a value"
+else
+    skip_env "a device in a chunk's place: mknod needs root (and CAP_MKNOD)"
+fi
+# a linked folder leading outside: what lies below it is refused too
+variant dir-link
+mkdir outside && cp dir-link.zarr/t2m/* outside/ && rm -r dir-link.zarr/t2m &&
+    cp base.zarr/t2m/.z* outside/ && ln -s "$TMP/outside" dir-link.zarr/t2m
+check_fail "an array folder that links outside the store is refused" 1 \
+    "t2m/.*a symbolic link leading outside the store" \
+    timeout 20 zinfo --checksum dir-link.zarr
+
+# links that stay inside the store are followed; so is a linked root
+variant link-in
+mv link-in.zarr/t2m/1.0.0 link-in.zarr/t2m/chunk-1
+ln -s chunk-1 link-in.zarr/t2m/1.0.0
+ln -s "$TMP/link-in.zarr/t2m/chunk-1" link-in.zarr/t2m/abs-link
+mv link-in.zarr/t2m/2.0.0 link-in.zarr/t2m/chunk-2
+ln -s abs-link link-in.zarr/t2m/tmp-link && rm link-in.zarr/t2m/tmp-link
+ln -s "$TMP/link-in.zarr/t2m/chunk-2" link-in.zarr/t2m/2.0.0
+check_eq "chunks that are links inside the store (relative, absolute) read" \
+    "$(cat base.sum)" "$(t zinfo --checksum link-in.zarr 2>&1)"
+ln -s base.zarr linked-root.zarr
+check_eq "a store whose root is a symbolic link reads" \
+    "$(cat base.sum)" "$(t zinfo --checksum linked-root.zarr 2>&1)"
+mkdir sub && ln -s ../base.zarr sub/rel-root.zarr
+check_eq "... and through a relative link" \
+    "$(cat base.sum)" "$(t zinfo --checksum sub/rel-root.zarr 2>&1)"
+check "zinfo --check of a linked root: OK" t zinfo --check linked-root.zarr
+
+# a FIFO given as an input file: refused, not waited on
+mkfifo in-fifo.nc in-fifo.zip
+check_fail "a FIFO named as a NetCDF input is refused at once" 1 \
+    "in-fifo.nc: not a NetCDF file" timeout 20 zinfo in-fifo.nc
+check_fail "a FIFO named as a zip store is refused at once" 1 \
+    "in-fifo.zip: not a zip file \(not a regular file\)" \
+    timeout 20 zinfo in-fifo.zip
+
 done_testing
