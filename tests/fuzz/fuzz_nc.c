@@ -14,6 +14,13 @@
  *    bytes.  Leaks inside libnetcdf and HDF5 (nc_open of a refused file
  *    returns no handle to close) are suppressed: tests/fuzz/lsan.supp.
  * Nothing but the input may appear in the sandbox.
+ *
+ * NetCDF-4 files (an HDF5 signature) are skipped unless ZS_FUZZ_HDF5=1:
+ * HDF5 1.10.8 (Debian 12) crashes in its own code on damaged files
+ * within seconds of fuzzing (a free of an uninitialised pointer in
+ * H5G__dense_iterate, inside nc_open), which no caller can prevent; the
+ * fuzzing would stop there every time.  What is fuzzed is netCDF-C's own
+ * reader of the classic formats (CDF-1, CDF-2, CDF-5) and our import.
  */
 #include "config.h"
 
@@ -27,6 +34,7 @@
 
 static zs_ctx *ctx;
 static char sandbox[PATH_MAX];
+static bool hdf5;    /* ZS_FUZZ_HDF5=1: NetCDF-4 inputs too */
 
 static void cleanup(void)
 {
@@ -44,6 +52,7 @@ static void setup(void)
     atexit(cleanup);
     zs_ctx_set_threads(ctx, 1);
     zs_ctx_set_option(ctx, "tmpdir", sandbox);
+    hdf5 = getenv("ZS_FUZZ_HDF5") && !strcmp(getenv("ZS_FUZZ_HDF5"), "1");
 }
 
 static int entries(void)
@@ -138,6 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size > (1 << 20))
         return 0;
+    /* HDF5's signature, at 0 or a power of two from 512 on (a user
+     * block): see above */
+    for (size_t at = 0; !hdf5 && at + 8 <= size; at = at ? at * 2 : 512)
+        if (!memcmp(data + at, "\x89HDF\r\n\x1a\n", 8))
+            return 0;
     snprintf(path, sizeof path, "%s/in.nc", sandbox);
     f = fopen(path, "wb");
     if (!f || fwrite(data, 1, size, f) != size || fclose(f))

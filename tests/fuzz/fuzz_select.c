@@ -13,7 +13,8 @@
  * rows at most).  Checks:
  *  - no crash, leak or undefined behaviour, whatever the text;
  *  - every line of the description and of the CSV is NUL-free text;
- *  - the CSV has the header and one row per selected point: its number
+ *  - the CSV (of selections of up to 1000 points) has the header and
+ *    one row per selected point: its number
  *    of lines is 1 + the product of the output lengths (the description
  *    gives them, "DIM: N of M ...", for the dimensions selected; the
  *    others keep their whole length).
@@ -241,7 +242,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (zs_select_describe(sel, describe_line, &d) != ZS_OK)
             FUZZ_FAIL("a plan that succeeded cannot be described");
         points = d.len[0] * d.len[1] * d.len[2];
-        if (zs_select_csv(sel, count_line, &c) == ZS_OK &&
+        /* (the CSV of everything is 5760 rows: slow under ASan, and no
+         * more telling than a smaller one) */
+        if (points <= 1000 &&
+            zs_select_csv(sel, count_line, &c) == ZS_OK &&
             c.n != points + 1)
             FUZZ_FAIL("the CSV has %llu lines, the description says "
                       "%llu points", (unsigned long long)c.n,
