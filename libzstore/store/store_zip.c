@@ -24,7 +24,9 @@
  *
  * Every offset and size read from the file is checked against the file
  * size before use, and entry names that could escape a folder when
- * unzipped ("..", "/abs", "C:", "\") are refused at open.
+ * unzipped ("..", "/abs", "C:", "\") are refused at open, as are two
+ * entries with the same key (after "./" and the store's folder are
+ * dropped): which one a reader takes is not defined.
  */
 #include "config.h"
 
@@ -228,9 +230,8 @@ static size_t slot_set(zip_store *z, size_t idx)
     return old;
 }
 
-/* Rebuild the hash table with room for want keys (entries in order, so
- * that the newest entry of a key ends up in its slot). */
-static bool rehash(zip_store *z, size_t want)
+/* An empty hash table with room for want keys. */
+static bool rehash_room(zip_store *z, size_t want)
 {
     size_t nslot = 16, *slot;
     while (nslot < want * 2)
@@ -241,6 +242,15 @@ static bool rehash(zip_store *z, size_t want)
     z->slot = slot;
     z->nslot = nslot;
     z->nused = 0;
+    return true;
+}
+
+/* Rebuild the hash table with room for want keys (entries in order, so
+ * that the newest entry of a key ends up in its slot). */
+static bool rehash(zip_store *z, size_t want)
+{
+    if (!rehash_room(z, want))
+        return false;
     for (size_t i = 0; i < z->n; i++)
         if (z->e[i].live)
             slot_set(z, i);
@@ -550,6 +560,35 @@ static zs_status parse_central(zs_store *s, zip_store *z, const uint8_t *p,
     return ZS_OK;
 }
 
+/* The hash table over the entries read; two entries with one key (after
+ * "./" and the store's folder are dropped from their names) make the
+ * archive ambiguous, whichever a reader would take: an error naming
+ * them. */
+static zs_status index_entries(zs_store *s, zip_store *z)
+{
+    if (!rehash_room(z, z->n))
+        return zsi_nomem(s->ctx);
+    for (size_t i = 0; i < z->n; i++) {
+        size_t k = find_slot(z, z->e[i].key);
+        if (z->slot[k]) {
+            const zip_entry *a = &z->e[z->slot[k] - 1], *b = &z->e[i];
+            char na[256], nb[256];
+            show_name(a->key - a->skip, a->raw_len, na, sizeof na);
+            show_name(b->key - b->skip, b->raw_len, nb, sizeof nb);
+            if (strcmp(na, nb) == 0)
+                return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entry '%s' "
+                               "appears twice (an ambiguous archive)",
+                               s->name, na);
+            return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entries '%s' "
+                           "and '%s' are both key '%s' (an ambiguous "
+                           "archive)", s->name, na, nb, b->key);
+        }
+        z->slot[k] = i + 1;
+        z->nused++;
+    }
+    return ZS_OK;
+}
+
 static zs_status read_directory(zs_store *s, zip_store *z)
 {
     cd_info cd = {0};
@@ -587,7 +626,7 @@ static zs_status read_directory(zs_store *s, zip_store *z)
                        "record says %llu)", s->name, count,
                        (unsigned long long)cd.count);
     find_root(z);
-    return rehash(z, z->n) ? ZS_OK : zsi_nomem(s->ctx);
+    return index_entries(s, z);
 }
 
 /* ------------------------------------------------------------------ */

@@ -122,4 +122,69 @@ check_fail "a FIFO named as a zip store is refused at once" 1 \
     "in-fifo.zip: not a zip file \(not a regular file\)" \
     timeout 20 zinfo in-fifo.zip
 
+# ---- duplicate entries in zips and tars ------------------------------------
+# A second .zmetadata holding {} made a zip open as an empty dataset with
+# exit status 0 (the last one won); in a tar file the first one won.
+# Either way the archive is ambiguous.
+$PY - base.zarr <<'EOF' 2> py.err
+import io, os, sys, tarfile, warnings, zipfile
+warnings.simplefilter("ignore")     # zipfile warns of duplicate names
+root = sys.argv[1]
+files = []
+for d, _, fs in os.walk(root):
+    for f in sorted(fs):
+        p = os.path.join(d, f)
+        files.append((os.path.relpath(p, root), open(p, "rb").read()))
+files.sort(key=lambda kv: (kv[0] != ".zmetadata", kv[0]))
+def zip_of(name, extra, prefix=""):
+    with zipfile.ZipFile(name, "w") as z:
+        for k, v in files + extra:
+            z.writestr(prefix + k, v)
+def tar_of(name, extra, after=None):
+    order = files + extra
+    if after:   # the extra entries right after that key
+        at = [k for k, _ in files].index(after) + 1
+        order = files[:at] + extra + files[at:]
+    with tarfile.open(name, "w", format=tarfile.PAX_FORMAT) as t:
+        for k, v in order:
+            i = tarfile.TarInfo(k)
+            i.size = len(v)
+            t.addfile(i, io.BytesIO(v))
+zip_of("dup-meta.zip", [(".zmetadata", b"{}")])
+zip_of("dup-dot.zip", [("./t2m/1.0.0", b"\0" * 16)])
+zip_of("dup-chunk.zip", [("t2m/1.0.0", b"\0" * 16)])
+zip_of("dup-folder.zip", [("t2m/1.0.0", b"\0" * 16)], "store/")
+zip_of("nodup.zip", [])
+tar_of("dup-meta.tar", [(".zmetadata", b"{}")])
+tar_of("dup-dot.tar", [("./t2m/1.0.0", b"\0" * 16)])
+tar_of("dup-mid.tar", [("./t2m/1.0.0", b"\0" * 16)], after="t2m/1.0.0")
+tar_of("nodup.tar", [])
+EOF
+check "python writes zips and tars with duplicate entries" test ! -s py.err
+check_fail "a zip with a second .zmetadata ({}) is refused" 1 \
+    "dup-meta.zip: zip entry '.zmetadata' appears twice" \
+    t zinfo --checksum dup-meta.zip
+check_fail "a zip with 't2m/1.0.0' and './t2m/1.0.0' is refused" 1 \
+    "dup-dot.zip: zip entries 't2m/1.0.0' and './t2m/1.0.0' are both key" \
+    t zinfo --checksum dup-dot.zip
+check_fail "a zip with a chunk twice is refused" 1 \
+    "dup-chunk.zip: zip entry 't2m/1.0.0' appears twice" t zinfo dup-chunk.zip
+check_fail "a zip of the store's folder with a chunk twice is refused" 1 \
+    "zip entry 'store/t2m/1.0.0' appears twice" t zinfo dup-folder.zip
+check_eq "the same zip without the duplicate reads" "$(cat base.sum)" \
+    "$(t zinfo --checksum nodup.zip 2>&1 | sed 's/nodup.zip/base.zarr/')"
+check_fail "a tar file with a second .zmetadata at the end is refused" 1 \
+    "dup-meta.tar: tar entry '.zmetadata' appears twice" \
+    t zinfo --checksum dup-meta.tar
+check_fail "a tar file with 't2m/1.0.0' and './t2m/1.0.0' is refused" 1 \
+    "dup-dot.tar: tar entry 't2m/1.0.0' appears twice" \
+    t zinfo --checksum dup-dot.tar
+check_eq "the same tar without the duplicate reads" "$(cat base.sum)" \
+    "$(t zinfo --checksum nodup.tar 2>&1 | sed 's/nodup.tar/base.zarr/')"
+check_fail "a tar stream with a chunk twice is refused where it is read" 1 \
+    "-: tar entry 't2m/1.0.0' appears twice" \
+    sh -c 'timeout 60 zinfo --checksum - < dup-mid.tar'
+# (a stream is checked as far as it is read: a duplicate after the last
+# entry a reader needs goes unseen, as does a missing end-of-archive)
+
 done_testing
