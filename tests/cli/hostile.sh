@@ -187,4 +187,54 @@ check_fail "a tar stream with a chunk twice is refused where it is read" 1 \
 # (a stream is checked as far as it is read: a duplicate after the last
 # entry a reader needs goes unseen, as does a missing end-of-archive)
 
+# ---- arrays that disagree on a dimension's length ------------------------
+# t2m's shape made to lie, [24, 31, 2^31] where every other array has 60
+# longitudes: a warning once, then zinfo --checksum walked missing chunks
+# for ever.  xarray refuses such a store; so do we, naming both arrays.
+variant conflict
+$PY - conflict.zarr <<'EOF'
+import json, sys
+root = sys.argv[1]
+shape = [24, 31, 2**31]
+m = json.load(open(root + "/.zmetadata"))
+m["metadata"]["t2m/.zarray"]["shape"] = shape
+json.dump(m, open(root + "/.zmetadata", "w"))
+z = json.load(open(root + "/t2m/.zarray"))
+z["shape"] = shape
+json.dump(z, open(root + "/t2m/.zarray", "w"))
+EOF
+conflict="conflict.zarr: dimension 'longitude' has length 60 in '[a-z0-9]+' \
+and 2147483648 in 't2m' \(arrays that share a dimension must agree"
+check_fail "arrays that disagree on a dimension's length: zinfo refuses" 1 \
+    "^zinfo: $conflict" timeout 20 zinfo conflict.zarr
+check_fail "... zinfo --checksum refuses at once" 1 "^zinfo: $conflict" \
+    timeout 20 zinfo --checksum conflict.zarr
+check_fail "... zsel refuses" 1 "^zsel: $conflict" \
+    timeout 20 zsel -q conflict.zarr --isel time=0 -o conflict-out.zarr
+rm -f conflict.zarr/.zmetadata
+check_fail "... also without consolidated metadata" 1 "^zinfo: $conflict" \
+    timeout 20 zinfo --checksum conflict.zarr
+
+# ---- a bound on chunk reads that find nothing ----------------------------
+# One array whose shape (2^31 x 2^31 one-byte chunks, 2^62 of them) no
+# data back: once 2^24 chunk reads found nothing, with none ever present,
+# the read stops with an error that says what was bounded (zstore(5)).
+# (A zip, whose missing keys cost no system call: about 5 s.)
+mkdir -p lying/x
+echo '{"zarr_format": 2}' > lying/.zgroup
+echo '{"zarr_format": 2, "shape": [2147483648, 2147483648],
+ "chunks": [1, 1], "dtype": "|i1", "compressor": null, "fill_value": 0,
+ "filters": null, "order": "C"}' > lying/x/.zarray
+echo '{"_ARRAY_DIMENSIONS": ["a", "b"]}' > lying/x/.zattrs
+(cd lying && $PY -c 'import zipfile, sys
+with zipfile.ZipFile("../lying.zip", "w") as z:
+    for f in (".zgroup", "x/.zarray", "x/.zattrs"):
+        z.write(f)')
+bound="lying.zip: x: no chunk present in the first 16777216 chunks read: \
+stopped \(the bound on reads that find only missing chunks"
+check_fail "2^62 missing chunks: zinfo --checksum stops at the bound" 1 \
+    "^zinfo: $bound" timeout 300 zinfo --checksum lying.zip
+check_fail "... zinfo --check stops at the bound" 1 "^zinfo: $bound" \
+    timeout 300 zinfo --check lying.zip
+
 done_testing
