@@ -237,4 +237,112 @@ check_fail "2^62 missing chunks: zinfo --checksum stops at the bound" 1 \
 check_fail "... zinfo --check stops at the bound" 1 "^zinfo: $bound" \
     timeout 300 zinfo --check lying.zip
 
+# ---- integrity: corruption the format can catch is caught ----------------
+# zstd frames are written with the content checksum: a flipped byte in a
+# chunk (here a raw block of random doubles, which decodes without the
+# checksum) is reported by zinfo --check naming the chunk, instead of
+# decoding to other numbers with exit status 0.
+$PY - rnd.cdl <<'EOF'
+import random, sys
+random.seed(15)
+v = ", ".join(repr(random.uniform(-1e300, 1e300)) for _ in range(4000))
+open(sys.argv[1], "w").write("netcdf rnd {\ndimensions:\n x = 4000 ;\n"
+    "variables:\n double r(x) ;\ndata:\n r = %s ;\n}\n" % v)
+EOF
+ncgen -k nc3 -o rnd.nc rnd.cdl
+nc2zarr -q --compressor zstd:3 -c x=2000 rnd.nc -o zstd.zarr
+check "the zstd frames we write carry a content checksum" $PY -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b[:4] == b"\x28\xb5\x2f\xfd" and b[4] & 0x04, b[:8]' zstd.zarr/r/1
+check "... while .zarray has no \"checksum\" key (numcodecs 0.11 refuses one)" \
+    sh -c '! grep -q checksum zstd.zarr/r/.zarray'
+if (cd "$TMP" && $PY -c 'import zarr, numcodecs') 2>/dev/null; then
+    check_eq "python3-zarr (numcodecs) reads the checksummed frames" \
+        "$(zinfo --checksum zstd.zarr)" "$($PY -c '
+import hashlib, sys, zarr
+a = zarr.open(sys.argv[1], mode="r")["r"][:]
+print(hashlib.sha256(a.astype("<f8").tobytes()).hexdigest() + "  r")' \
+        zstd.zarr 2>&1)"
+else
+    skip "python3-zarr is not importable"
+fi
+cp -r zstd.zarr flipped.zarr
+$PY -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0x10
+open(p, "wb").write(bytes(b))' flipped.zarr/r/1
+timeout 60 zinfo --check flipped.zarr > check.out 2> check.err; rc=$?
+if [ $rc = 1 ] && grep -Eq "^r/1: .*zstd: .*checksum" check.out &&
+   [ "$(wc -l < check.out)" = 1 ]; then
+    ok "a flipped byte in a zstd chunk: zinfo --check names the chunk"
+else
+    not_ok "a flipped byte in a zstd chunk: zinfo --check names the chunk" \
+        "status $rc" "$(cat check.out check.err)"
+fi
+check_fail "... and zinfo --checksum fails, naming it" 1 \
+    "r/1: zstd: .*checksum" t zinfo --checksum flipped.zarr
+
+# A Zarr v3 array with the crc32c codec (written by hand): a flipped byte
+# in a chunk is reported, naming it.
+mkdir -p v3crc.zarr/a/c
+$PY - v3crc.zarr <<'EOF'
+import json, struct, sys
+def crc32c(b):
+    c = 0xffffffff
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+    return c ^ 0xffffffff
+root = sys.argv[1]
+json.dump({"zarr_format": 3, "node_type": "group", "attributes": {}},
+          open(root + "/zarr.json", "w"))
+json.dump({"zarr_format": 3, "node_type": "array", "shape": [100],
+           "data_type": "uint16",
+           "chunk_grid": {"name": "regular",
+                          "configuration": {"chunk_shape": [50]}},
+           "chunk_key_encoding": {"name": "default",
+                                  "configuration": {"separator": "/"}},
+           "fill_value": 0,
+           "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                      {"name": "crc32c"}],
+           "attributes": {}, "dimension_names": ["i"]},
+          open(root + "/a/zarr.json", "w"))
+for k in range(2):
+    data = struct.pack("<50H", *range(50 * k, 50 * k + 50))
+    open("%s/a/c/%d" % (root, k), "wb").write(
+        data + struct.pack("<I", crc32c(data)))
+EOF
+check "a hand-written v3 array with crc32c reads" t zinfo --check v3crc.zarr
+$PY -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[7] ^= 1
+open(p, "wb").write(bytes(b))' v3crc.zarr/a/c/1
+timeout 60 zinfo --check v3crc.zarr > check.out 2> check.err; rc=$?
+if [ $rc = 1 ] && grep -Eq "^a/c/1: .*crc32c: checksum mismatch" check.out
+then
+    ok "a flipped byte in a crc32c-protected v3 chunk: zinfo --check names it"
+else
+    not_ok "a flipped byte in a crc32c-protected v3 chunk: zinfo --check" \
+        "status $rc" "$(cat check.out check.err)"
+fi
+# ... and in a shard's crc32c-protected index (zarrita.js's fixture)
+fx=$SHARED/zarr/zarrita.js-fixtures/fixtures/v3/data.zarr
+if [ -n "$SHARED" ] && [ -d "$fx/1d.contiguous.compressed.sharded.i2" ]; then
+    mkdir -p shard.zarr
+    cp -r "$fx/1d.contiguous.compressed.sharded.i2" shard.zarr/s
+    chmod -R u+w shard.zarr
+    printf '{"zarr_format": 3, "node_type": "group", "attributes": {}}' \
+        > shard.zarr/zarr.json
+    check "the sharded fixture reads" t zinfo --check shard.zarr
+    $PY -c 'import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-10] ^= 1
+open(p, "wb").write(bytes(b))' shard.zarr/s/c/0
+    check_fail "a flipped byte in a shard's crc32c-protected index: an \
+error naming the shard" 1 "s/c/0: .*crc32c: checksum mismatch" \
+        t zinfo --checksum shard.zarr
+else
+    skip "the sharded fixture (../shared/data) is absent"
+fi
+
 done_testing
