@@ -63,14 +63,20 @@ static int type_size(uint64_t t)
     }
 }
 
+/* netCDF-C's NC_MAX_NAME: its readers copy a name into a buffer of this
+ * size plus one (this file does not include <netcdf.h>). */
+#define NAME_MAX_LEN 256
+
 /* A name: its length is checked against the bytes present before it is
  * rounded up (pad4 of a length near 2^64 wraps to 0: fuzz_nc found a
  * CDF-5 name of length 2^64 - 1 passing here, and netCDF-C then
- * memcpy'ing -1 bytes). */
+ * memcpy'ing -1 bytes), and against NC_MAX_NAME (netCDF-C reads longer
+ * names from a classic file, then strncpy's them into the caller's
+ * NC_MAX_NAME + 1 bytes: found by fuzz_nc too). */
 static void skip_name(rd *r)
 {
     uint64_t n = count(r);
-    if (n > (uint64_t)(r->end - r->p))
+    if (n > (uint64_t)(r->end - r->p) || n > NAME_MAX_LEN)
         r->bad = true;
     else
         skip(r, pad4(n));

@@ -372,7 +372,11 @@ static int add_var(zs_ctx *ctx, zs_group *g, int ncid, int varid,
     char *dims[ZS_MAX_DIMS] = {0};
     zs_dtype dt;
     zs_var *v = NULL;
-    rc = nc_inq_var(ncid, varid, name, &t, &ndims, dimids, NULL);
+    rc = nc_inq_varndims(ncid, varid, &ndims);   /* dimids: at most */
+    if (rc == NC_NOERR && ndims > NC_MAX_VAR_DIMS)  /* NC_MAX_VAR_DIMS */
+        rc = NC_EMAXDIMS;
+    if (rc == NC_NOERR)
+        rc = nc_inq_var(ncid, varid, name, &t, &ndims, dimids, NULL);
     if (rc != NC_NOERR)
         return rc;
     dt = map_type(t, &sz);
@@ -425,7 +429,14 @@ static int walk_group(zs_ctx *ctx, zs_dataset *ds, zs_group *g, int ncid,
     int dimids[NC_MAX_DIMS], unl[NC_MAX_DIMS], *grps = NULL;
     char name[NC_MAX_NAME + 1];
     size_t len;
-    rc = nc_inq_dimids(ncid, &ndims, dimids, 0);
+    /* counts first: the arrays hold NC_MAX_DIMS */
+    rc = nc_inq_dimids(ncid, &ndims, NULL, 0);
+    if (rc == NC_NOERR)
+        rc = nc_inq_unlimdims(ncid, &nunl, NULL);
+    if (rc == NC_NOERR && (ndims > NC_MAX_DIMS || nunl > NC_MAX_DIMS))
+        rc = NC_EMAXDIMS;
+    if (rc == NC_NOERR)
+        rc = nc_inq_dimids(ncid, &ndims, dimids, 0);
     if (rc == NC_NOERR)
         rc = nc_inq_unlimdims(ncid, &nunl, unl);
     for (int i = 0; rc == NC_NOERR && i < ndims; i++) {
