@@ -140,6 +140,11 @@ bool tool_net_option(tool *t, zs_ctx *ctx, int c, const char *arg)
     case TOOL_OPT_INSECURE:
         zs_ctx_set_option(ctx, "http.insecure", "1");
         return true;
+    case TOOL_OPT_DEADLINE:
+        snprintf(buf, sizeof buf, "%d",
+                 tool_int_arg(t, "--deadline", arg, 1, INT32_MAX));
+        zs_ctx_set_option(ctx, "http.deadline", buf);
+        return true;
     default:
         return false;
     }

@@ -34,10 +34,12 @@ void tool_init(tool *t, const char *prog, zs_ctx *ctx);
 
 /* Options every tool that reads or writes stores takes, for its
  * getopt_long table; tool_net_option() handles them. */
-enum { TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE };
+enum { TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE,
+       TOOL_OPT_DEADLINE };
 #define TOOL_NET_LONGOPTS                                                   \
     {"retries", required_argument, NULL, TOOL_OPT_RETRIES},                 \
     {"timeout", required_argument, NULL, TOOL_OPT_TIMEOUT},                 \
+    {"deadline", required_argument, NULL, TOOL_OPT_DEADLINE},               \
     {"insecure", no_argument, NULL, TOOL_OPT_INSECURE}
 /* Their lines for --help. */
 #define TOOL_NET_HELP                                                       \
@@ -45,6 +47,8 @@ enum { TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE };
     "                           (default 5)\n"                              \
     "      --timeout SEC        network timeout: to connect, and without\n" \
     "                           progress (default 30)\n"                    \
+    "      --deadline SEC       give up on a remote store's requests SEC\n"  \
+    "                           seconds after opening it (default: never)\n"\
     "      --insecure           do not verify TLS certificates (unsafe)\n"
 /* True if c was one of them (and it is now set in ctx). */
 bool tool_net_option(tool *t, zs_ctx *ctx, int c, const char *arg);
