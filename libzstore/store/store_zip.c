@@ -739,7 +739,10 @@ static zs_status data_offset(zs_store *s, zip_store *z, zip_entry *e,
 /* Remote zips: bytes [from, from + n) of an entry's stored data into
  * out, in one range request, the local header included the first time
  * (its extra field is assumed no longer than the central one plus
- * HDR_SLACK; when it is, a second request fetches the data). */
+ * HDR_SLACK; when it is, a second request fetches the data).  A first
+ * read that does not start at the data's start (a shard's index at its
+ * end) asks for the header alone first, rather than for everything
+ * before the bytes wanted. */
 #define HDR_SLACK 64
 
 static zs_status remote_entry_bytes(zs_store *s, zip_store *z, zip_entry *e,
@@ -748,6 +751,8 @@ static zs_status remote_entry_bytes(zs_store *s, zip_store *z, zip_entry *e,
     uint64_t data = __atomic_load_n(&e->data, __ATOMIC_RELAXED), want, at;
     uint64_t hl = LOCAL_LEN + (uint64_t)e->raw_len;
     zs_status st;
+    if (!data && from > 0 && (st = data_offset(s, z, e, &data)) != ZS_OK)
+        return st;
     if (data)
         return remote_range(s, z, data + from, n, out);
     want = hl + e->cxl + HDR_SLACK + from + n;
