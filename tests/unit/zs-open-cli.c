@@ -54,6 +54,7 @@ int main(int argc, char **argv)
             *eq = 0;
             if (zs_ctx_set_option(ctx, optarg, eq + 1) != ZS_OK) {
                 fprintf(stderr, "zs-open-cli: %s\n", zs_ctx_message(ctx));
+                zs_ctx_free(ctx);
                 return 2;
             }
         } else if (c == 'j') {
@@ -61,11 +62,13 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "usage: zs-open-cli [-o NAME=VALUE]... [-j N] "
                     "STORE\n");
+            zs_ctx_free(ctx);
             return 2;
         }
     }
     if (optind + 1 != argc) {
         fprintf(stderr, "usage: zs-open-cli [-o NAME=VALUE]... STORE\n");
+        zs_ctx_free(ctx);
         return 2;
     }
     st = zs_dataset_open(ctx, argv[optind], &ds);
