@@ -9,12 +9,15 @@ ZS_TEST_SANITIZED = no
 endif
 # ZS_SANITIZED=yes: memory figures mean nothing (ASan keeps freed memory).
 # Sanitizer reports exit with 86, so that no test takes one for a refusal.
+# Leaks inside libnetcdf and HDF5 are theirs (tests/fuzz/lsan.supp).
 AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)'; \
 	top_builddir='$(abs_top_builddir)'; \
 	ZS_SANITIZED=$(ZS_TEST_SANITIZED); \
 	ASAN_OPTIONS="exitcode=86$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}"; \
 	UBSAN_OPTIONS="exitcode=86:print_stacktrace=1$${UBSAN_OPTIONS:+:$$UBSAN_OPTIONS}"; \
-	export srcdir top_builddir ZS_SANITIZED ASAN_OPTIONS UBSAN_OPTIONS;
+	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/fuzz/lsan.supp:print_suppressions=0$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
+	export srcdir top_builddir ZS_SANITIZED ASAN_OPTIONS UBSAN_OPTIONS \
+	LSAN_OPTIONS;
 EXTRA_DIST += tests/lib/tap.sh tests/unit/tap.h
 
 # Unit tests link the library's objects statically, so that they can test

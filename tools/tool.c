@@ -271,6 +271,9 @@ bool tool_option(tool *t, int c, const char *arg)
     case TOOL_OPT_TIMEOUT:
         net_option(t, "http.timeout", "--timeout", arg, 86400);
         return true;
+    case TOOL_OPT_DEADLINE:
+        net_option(t, "http.deadline", "--deadline", arg, INT32_MAX);
+        return true;
     case TOOL_OPT_INSECURE:
         zs_ctx_set_option(t->ctx, "http.insecure", "1");
         return true;
@@ -341,8 +344,9 @@ void tool_msg(const tool *t, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-/* The flags a message calls for: the tool's hints it mentions, and
- * --overwrite for an output that exists. */
+/* The flags a message calls for: the tool's hints it mentions,
+ * --overwrite for an output that exists, --deadline and --insecure for
+ * the network's. */
 static void hints_of(const tool *t, const char *m, zs_status st, char *buf,
                      size_t size)
 {
@@ -350,6 +354,11 @@ static void hints_of(const tool *t, const char *m, zs_status st, char *buf,
     buf[0] = 0;
     if (st == ZS_ERR_EXISTS && strstr(m, "output exists") && t->w)
         n += (size_t)snprintf(buf, size, " (use --overwrite to replace it)");
+    else if (st == ZS_ERR_NETWORK && strstr(m, "(http.deadline)"))
+        n += (size_t)snprintf(buf, size, " (--deadline)");
+    else if (st == ZS_ERR_NETWORK && strstr(m, "TLS certificate not verified"))
+        n += (size_t)snprintf(buf, size,
+                              " (--insecure skips the check, unsafely)");
     for (const tool_hint *h = t->hints; h && h->concept && n < size; h++)
         if (strstr(m, h->concept) && !strstr(buf, h->flag))
             n += (size_t)snprintf(buf + n, size - n, " (%s)", h->flag);

@@ -49,7 +49,7 @@ typedef struct tool {
 enum {
     TOOL_OPT_RETRIES = 0x1000, TOOL_OPT_TIMEOUT, TOOL_OPT_INSECURE,
     TOOL_OPT_PROGRESS, TOOL_OPT_OVERWRITE, TOOL_OPT_FORMAT, TOOL_OPT_SHARDS,
-    TOOL_OPT_COMPRESSOR, TOOL_OPT_STATS, TOOL_OPT_CHECKSUMS
+    TOOL_OPT_COMPRESSOR, TOOL_OPT_STATS, TOOL_OPT_CHECKSUMS, TOOL_OPT_DEADLINE
 };
 #define TOOL_SHORTOPTS "j:qm:hV"
 #define TOOL_WRITE_SHORTOPTS "o:c:"
@@ -60,6 +60,7 @@ enum {
     {"memory", required_argument, NULL, 'm'},                               \
     {"retries", required_argument, NULL, TOOL_OPT_RETRIES},                 \
     {"timeout", required_argument, NULL, TOOL_OPT_TIMEOUT},                 \
+    {"deadline", required_argument, NULL, TOOL_OPT_DEADLINE},               \
     {"insecure", no_argument, NULL, TOOL_OPT_INSECURE},                     \
     {"stats", no_argument, NULL, TOOL_OPT_STATS},                           \
     {"help", no_argument, NULL, 'h'},                                       \
@@ -101,6 +102,8 @@ enum {
 "                           (default 5)\n"                                  \
 "      --timeout SEC        network timeout: to connect, and without\n"     \
 "                           progress (default 30)\n"                        \
+"      --deadline SEC       give up on a remote store's requests SEC\n"    \
+"                           seconds after opening it (default: never)\n"   \
 "      --insecure           do not verify TLS certificates (unsafe)\n"      \
 "      --stats              print the requests made and bytes read from\n"  \
 "                           each input store to standard error\n"           \

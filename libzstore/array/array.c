@@ -609,6 +609,27 @@ zs_status zsi_array_decode_raw_into(zs_array *a, const char *key,
     return st;
 }
 
+zs_status zsi_array_note_read(zs_array *a, int found)
+{
+    uint64_t n;
+    if (found) {
+        if (!__atomic_load_n(&a->any_chunk, __ATOMIC_RELAXED))
+            __atomic_store_n(&a->any_chunk, true, __ATOMIC_RELAXED);
+        return ZS_OK;
+    }
+    if (__atomic_load_n(&a->any_chunk, __ATOMIC_RELAXED))
+        return ZS_OK;
+    n = __atomic_add_fetch(&a->nmissing, 1, __ATOMIC_RELAXED);
+    if (n <= ZSI_MISSING_MAX)
+        return ZS_OK;
+    return zsi_err(a->ctx, ZS_ERR_FORMAT, "%s: no chunk present in the "
+                   "first %llu chunks read: stopped (the bound on reads "
+                   "that find only missing chunks; does the shape in the "
+                   "metadata match the data?)",
+                   *a->path ? a->path : "(root array)",
+                   (unsigned long long)ZSI_MISSING_MAX);
+}
+
 zs_status zsi_array_load_chunk(zs_array *a, const uint64_t *cidx,
                                zsi_buf *out, int *found)
 {

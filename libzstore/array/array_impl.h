@@ -34,6 +34,9 @@ struct zs_array {
     struct zsi_ahead *ahead;         /* read-ahead (remote), or NULL */
     zs_status broken;                /* codecs we cannot run: reads fail */
     char *broken_msg;                /* with this message */
+    uint64_t nmissing;               /* chunk reads that found nothing
+                                        while any_chunk is false (atomic) */
+    bool any_chunk;                  /* a read found a chunk (atomic) */
 };
 
 /* For region reads: the stored bytes of chunk idx if the read-ahead

@@ -237,6 +237,8 @@ static zs_status read_task(void *arg, size_t i)
         } else {
             st = zsi_array_load_chunk_into(a, p.cidx, dst, &found);
         }
+        if (st == ZS_OK)
+            st = zsi_array_note_read(a, found);
         if (st == ZS_OK && !found)
             fill_piece(a, r, &p, &st);
         return st;
@@ -245,6 +247,10 @@ static zs_status read_task(void *arg, size_t i)
                                         f, &e);
     if (st != ZS_OK)
         return st;
+    if ((st = zsi_array_note_read(a, e->found)) != ZS_OK) {
+        zsi_cache_release(a->ctx->cache, e);
+        return st;
+    }
     if (a->meta.dtype == ZS_DT_STRING) {
         st = read_strings(r, &p, &e->data, e->found);
     } else if (e->found) {

@@ -55,6 +55,17 @@ void zsi_array_set_skip_fill(zs_array *a, bool on);
  * to its parent); the array's metadata is unchanged. */
 void zsi_array_retarget(zs_array *a, zs_store *s);
 
+/* Chunk reads that find nothing before the first chunk present: a bound
+ * against metadata whose shape the data do not fill (a shape made to
+ * lie walks 10^14 missing chunks for ever).  2^24: more chunks than any
+ * array written by anyone, whose chunks are all absent, is read whole. */
+#define ZSI_MISSING_MAX ((uint64_t)1 << 24)
+
+/* Count one chunk read (by zs_array_read or a check): found or not.
+ * ZS_ERR_FORMAT, naming the array and the bound, once more than
+ * ZSI_MISSING_MAX reads found nothing and none ever found a chunk. */
+zs_status zsi_array_note_read(zs_array *a, int found);
+
 /* Open with metadata already parsed (copied). */
 zs_status zsi_array_from_meta(zs_store *s, const char *path,
                               const zsi_array_meta *m, zs_array **out);

@@ -1,7 +1,12 @@
-/* zstd.c - the "zstd" compressor: {"level": 1, "checksum": false}.
+/* zstd.c - the "zstd" compressor: {"level": 1, "checksum": true}.
  * Frames with or without a content size (streamed) are decoded, as are
- * several frames in a row.  A context is made per call: instances stay
- * immutable and shareable between threads. */
+ * several frames in a row, with or without a content checksum (libzstd
+ * verifies one when a frame has it: a flipped byte is an error, not other
+ * numbers).  Frames are written with the checksum unless the metadata
+ * says "checksum": false; the key is written back only when it was
+ * given, since numcodecs before 0.12 (Debian 12 has 0.11) refuses it,
+ * and readers need only the frame's own flag.  A context is made per
+ * call: instances stay immutable and shareable between threads. */
 #include "config.h"
 
 #include <stdio.h>
@@ -22,7 +27,7 @@ static zs_status create(zs_ctx *ctx, const zsi_kv *cfg,
 {
     static const char *const keys[] = {"level", "checksum", NULL};
     int64_t level = 1;  /* numcodecs' default */
-    bool checksum = false;
+    bool checksum = true;   /* ours: corruption is caught when read */
     zstd_state *s;
     zs_status st = zsi_cfg_keys(ctx, "zstd", cfg, keys);
     (void)info;
@@ -161,9 +166,9 @@ static zs_status config(const void *state, zsi_kv *out)
 {
     const zstd_state *s = state;
     bool ok = zsi_kv_set_int(out, "level", s->level);
-    /* numcodecs before 0.13 refuses unknown keys: leave "checksum" out
-     * unless it was given or is on. */
-    if (s->checksum || s->checksum_given)
+    /* numcodecs 0.11 refuses unknown keys: leave "checksum" out unless
+     * it was given (the frames say whether they carry one) */
+    if (s->checksum_given)
         ok = ok && zsi_kv_set_bool(out, "checksum", s->checksum);
     return ok ? ZS_OK : ZS_ERR_NOMEM;
 }
@@ -171,7 +176,9 @@ static zs_status config(const void *state, zsi_kv *out)
 static void describe(const void *state, char *buf, size_t size)
 {
     const zstd_state *s = state;
-    snprintf(buf, size, s->checksum ? "%d,checksum" : "%d", s->level);
+    /* as the metadata says */
+    snprintf(buf, size, s->checksum_given && s->checksum ? "%d,checksum"
+                                                         : "%d", s->level);
 }
 
 const zsi_codec_class zsi_codec_zstd = {

@@ -105,14 +105,17 @@ static zs_status check_task(void *arg, size_t i)
     uint64_t cidx[ZS_MAX_DIMS];
     zsi_buf key = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
     int found = 0;
+    bool stop;
     zs_status st;
     zsi_array_unravel(a, i, cidx);
     st = zsi_array_chunk_key(a, cidx, &key);
     if (st != ZS_OK)
         return st;
     st = zsi_array_load_chunk(a, cidx, &dec, &found);
-    if (st == ZS_ERR_NOMEM || st == ZS_ERR_IO || st == ZS_ERR_NETWORK ||
-        st == ZS_ERR_AUTH) {
+    /* the walk stops at the bound on reads that find nothing */
+    stop = st == ZS_OK && (st = zsi_array_note_read(a, found)) != ZS_OK;
+    if (stop || st == ZS_ERR_NOMEM || st == ZS_ERR_IO ||
+        st == ZS_ERR_NETWORK || st == ZS_ERR_AUTH) {
         zsi_buf_free(&key);
         zsi_buf_free(&dec);
         return st;
@@ -504,7 +507,25 @@ zs_store *zsi_dataset_store(zs_dataset *ds)
     return ds->impl;
 }
 
-/* Register each variable's dimensions with its group. */
+/* The first variable of g before v that gave dimension name length
+ * len (the one whose length v contradicts). */
+static const zs_var *dim_owner(const zs_var *v, const char *name,
+                               uint64_t *len)
+{
+    const zs_group *g = v->g;
+    for (size_t k = 0; k < g->nvars && g->vars[k] != v; k++)
+        for (int i = 0; i < g->vars[k]->ndim; i++)
+            if (strcmp(g->vars[k]->dims[i], name) == 0) {
+                *len = g->vars[k]->shape[i];
+                return g->vars[k];
+            }
+    return NULL;
+}
+
+/* Register each variable's dimensions with its group.  Arrays that share
+ * a dimension name must agree on its length, as xarray requires: a store
+ * that says otherwise is refused (it was a warning, and an array whose
+ * shape was made to lie could then be walked for ever). */
 static zs_status collect_dims(void *user, zs_var *v)
 {
     (void)user;
@@ -512,9 +533,14 @@ static zs_status collect_dims(void *user, zs_var *v)
         zs_status st = zsi_group_add_dim(v->g, v->dims[i], v->shape[i],
                                          false);
         if (st == ZS_ERR_FORMAT) {
-            zsi_log(v->g->ds->ctx, ZS_LOG_WARN, "%s: %s", v->path,
-                    zs_ctx_message(v->g->ds->ctx));
-            continue;
+            uint64_t len = 0;
+            const zs_var *w = dim_owner(v, v->dims[i], &len);
+            return zsi_err(v->g->ds->ctx, ZS_ERR_FORMAT, "dimension '%s' "
+                           "has length %llu in '%s' and %llu in '%s' "
+                           "(arrays that share a dimension must agree on "
+                           "its length)", v->dims[i],
+                           (unsigned long long)len, w ? w->path : "?",
+                           (unsigned long long)v->shape[i], v->path);
         }
         if (st != ZS_OK)
             return st;

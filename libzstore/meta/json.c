@@ -30,7 +30,12 @@ static bool is_digit(char c)
 
 /* Length of a JSON number at p (0 if none); *is_int if no fraction and
  * no exponent. */
-static size_t number_len(const char *p, const char *end, bool *is_int)
+/* The length of the number at p (0 if none); *is_int for an integer.
+ * A leading zero followed by digits ("01", "-007") is not JSON (RFC 8259)
+ * and sets *leading_zero: an integer is kept as the text it is written
+ * as, so it must be one that every reader reads. */
+static size_t number_len(const char *p, const char *end, bool *is_int,
+                         bool *leading_zero)
 {
     const char *q = p;
     *is_int = true;
@@ -38,6 +43,7 @@ static size_t number_len(const char *p, const char *end, bool *is_int)
         q++;
     if (q >= end || !is_digit(*q))
         return 0;
+    *leading_zero = *q == '0' && q + 1 < end && is_digit(q[1]);
     while (q < end && is_digit(*q))
         q++;
     if (q < end && *q == '.') {
@@ -79,12 +85,14 @@ static bool starts_with_tag(const char *p, const char *end)
  * strings, and put the literal tag in front of string values that
  * themselves start with a tag character, so that no text can pass for
  * a number.  Keys are left alone: they are never interpreted.  Returns
- * a NUL-terminated copy or NULL on no memory. */
-static char *prelex(const char *text, size_t len)
+ * a NUL-terminated copy or NULL on no memory; *bad_number is the offset
+ * of the first number with a leading zero, or SIZE_MAX. */
+static char *prelex(const char *text, size_t len, size_t *bad_number)
 {
     zsi_buf b = ZSI_BUF_INIT, stack = ZSI_BUF_INIT;
     const char *p = text, *end = text + len;
     bool in_str = false, expect_key = false;
+    *bad_number = SIZE_MAX;
     if (!zsi_buf_reserve(&b, len + len / 4 + 16))
         return NULL;
     while (p < end) {
@@ -127,8 +135,10 @@ static char *prelex(const char *text, size_t len)
         } else if (c == ':') {
             expect_key = false;
         } else if (c == '-' || is_digit(c)) {
-            bool is_int;
-            size_t n = number_len(p, end, &is_int);
+            bool is_int, zero = false;
+            size_t n = number_len(p, end, &is_int, &zero);
+            if (zero && *bad_number == SIZE_MAX)
+                *bad_number = (size_t)(p - text);
             if (n && is_int) {
                 if (!zsi_buf_append_str(&b, "\"" TAG_INT_ESC) ||
                     !zsi_buf_append(&b, p, n) || !zsi_buf_append(&b, "\"", 1))
@@ -182,6 +192,11 @@ zs_status zsi_meta_doc_parse(zs_ctx *ctx, const char *where,
     const char *err_at = NULL;
     char *lexed;
     size_t bad;
+    /* an empty value may come as a NULL buffer: no pointer arithmetic or
+     * memchr on NULL (undefined even for 0 bytes) */
+    if (len == 0 || !text)
+        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: invalid JSON (empty "
+                       "document)", where);
     if (memchr(text, 0, len))
         return zsi_err(ctx, ZS_ERR_FORMAT, "%s: invalid JSON (NUL byte)",
                        where);
@@ -189,9 +204,14 @@ zs_status zsi_meta_doc_parse(zs_ctx *ctx, const char *where,
     if (bad < len)
         return zsi_err(ctx, ZS_ERR_FORMAT,
                        "%s: invalid JSON (not UTF-8 at byte %zu)", where, bad);
-    lexed = prelex(text, len);
+    lexed = prelex(text, len, &bad);
     if (!lexed)
         return zsi_nomem(ctx);
+    if (bad != SIZE_MAX) {
+        free(lexed);
+        return zsi_err(ctx, ZS_ERR_FORMAT, "%s: invalid JSON (a number with "
+                       "a leading zero at byte %zu)", where, bad);
+    }
     d = calloc(1, sizeof *d);
     if (!d) {
         free(lexed);

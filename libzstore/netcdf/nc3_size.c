@@ -63,9 +63,23 @@ static int type_size(uint64_t t)
     }
 }
 
+/* netCDF-C's NC_MAX_NAME: its readers copy a name into a buffer of this
+ * size plus one (this file does not include <netcdf.h>). */
+#define NAME_MAX_LEN 256
+
+/* A name: its length is checked against the bytes present before it is
+ * rounded up (pad4 of a length near 2^64 wraps to 0: fuzz_nc found a
+ * CDF-5 name of length 2^64 - 1 passing here, and netCDF-C then
+ * memcpy'ing -1 bytes), and against NC_MAX_NAME (netCDF-C reads longer
+ * names from a classic file, then strncpy's them into the caller's
+ * NC_MAX_NAME + 1 bytes: found by fuzz_nc too). */
 static void skip_name(rd *r)
 {
-    skip(r, pad4(count(r)));
+    uint64_t n = count(r);
+    if (n > (uint64_t)(r->end - r->p) || n > NAME_MAX_LEN)
+        r->bad = true;
+    else
+        skip(r, pad4(n));
 }
 
 static void skip_atts(rd *r)
@@ -142,9 +156,14 @@ static bool walk(rd *r, uint64_t *need)
         if (!type_size(t) || size > UINT64_MAX / 8)
             return false;
         size *= (uint64_t)type_size(t);
+        /* (sums that wrap would make a short file look long enough) */
+        if (size > UINT64_MAX - 3 || begin > UINT64_MAX - size)
+            return false;
         if (rec) {
             if (nrecvars++ == 0)
                 rec_begin = begin;
+            if (recsize > UINT64_MAX - pad4(size))
+                return false;
             recsize += pad4(size);
             if (begin + size > last_rec)
                 last_rec = begin + size;
@@ -158,7 +177,10 @@ static bool walk(rd *r, uint64_t *need)
     if (nrecvars == 1)
         recsize = last_rec - rec_begin;
     if (nrecvars && numrecs != 0xFFFFFFFFu && numrecs > 0) {
-        uint64_t end = last_rec + (numrecs - 1) * recsize;
+        uint64_t end;
+        if (recsize && numrecs - 1 > (UINT64_MAX - last_rec) / recsize)
+            return false;
+        end = last_rec + (numrecs - 1) * recsize;
         if (end > *need)
             *need = end;
     }

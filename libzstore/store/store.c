@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "store/zsi_store.h"
@@ -57,6 +58,62 @@ static zs_status open_path(zs_ctx *ctx, const char *name, const char *path,
     return zsi_store_dir_open(ctx, path, flags, out);
 }
 
+/* Decode %XX escapes of the n bytes at p into a new string (NULL on no
+ * memory or a NUL byte). */
+static char *unescape(const char *p, size_t n)
+{
+    char *k = malloc(n + 1), *q = k;
+    for (size_t i = 0; k && i < n; i++) {
+        if (p[i] == '%' && i + 2 < n && isxdigit((unsigned char)p[i + 1])
+            && isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], 0};
+            *q = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else {
+            *q = p[i];
+        }
+        if (*q++ == 0) {
+            free(k);
+            return NULL;
+        }
+    }
+    if (k)
+        *q = 0;
+    return k;
+}
+
+/* An http(s) URL whose path ends in ".zip": a zip file read by range.
+ * The folder's URL (with the query, as a pre-signed link needs it) is
+ * opened as a raw http store and the file's name is its key. */
+static zs_status open_http_zip(zs_ctx *ctx, const char *name, size_t n,
+                               unsigned flags, zs_store **out)
+{
+    const char *slash = name + n;
+    char *parent, *key;
+    zs_store *remote = NULL;
+    zs_status st;
+    while (slash > name && slash[-1] != '/')
+        slash--;
+    key = unescape(slash, (size_t)(name + n - slash));
+    parent = zsi_asprintf("%.*s%.*s", (int)(slash - 1 - name), name,
+                          (int)strcspn(name + n, "#"), name + n);
+    if (!key || !parent) {
+        free(key);
+        free(parent);
+        return zsi_nomem(ctx);
+    }
+    if (!zsi_key_ok(key))
+        st = zsi_err(ctx, ZS_ERR_INVALID, "%s: malformed URL", name);
+    else
+        st = zsi_store_http_open(ctx, parent, flags | ZSI_STORE_RAW,
+                                 &remote);
+    if (st == ZS_OK)
+        st = zsi_store_zip_open_remote(ctx, name, remote, key, flags, out);
+    free(key);
+    free(parent);
+    return st;
+}
+
 static zs_status open_s3(zs_ctx *ctx, const char *name, unsigned flags,
                          zs_store **out)
 {
@@ -79,11 +136,25 @@ static zs_status open_s3(zs_ctx *ctx, const char *name, unsigned flags,
     }
     while (*prefix && prefix[strlen(prefix) - 1] == '/')
         prefix[strlen(prefix) - 1] = 0;
-    if (*prefix && !zsi_key_ok(prefix))
+    if (*prefix && !zsi_key_ok(prefix)) {
         st = zsi_err(ctx, ZS_ERR_INVALID, "%s: malformed S3 prefix '%s'",
                      name, prefix);
-    else
+    } else if (zsi_str_ends_ci(prefix, ".zip") && !(slash &&
+               slash[strlen(slash) - 1] == '/')) {
+        /* a zip object read by range: its folder is the store opened */
+        char *last = strrchr(prefix, '/');
+        zs_store *remote = NULL;
+        const char *key = last ? last + 1 : prefix;
+        if (last)
+            *last = 0;
+        st = zsi_store_s3_open(ctx, name, bucket, last ? prefix : "",
+                               flags | ZSI_STORE_RAW, &remote);
+        if (st == ZS_OK)
+            st = zsi_store_zip_open_remote(ctx, name, remote, key, flags,
+                                           out);
+    } else {
         st = zsi_store_s3_open(ctx, name, bucket, prefix, flags, out);
+    }
     free(bucket);
     free(prefix);
     return st;
@@ -109,9 +180,14 @@ zs_status zs_store_open(zs_ctx *ctx, const char *name, unsigned flags,
     }
     if (zsi_str_starts(name, "http://") || zsi_str_starts(name, "https://")) {
         const char *host = strstr(name, "://") + 3;
+        size_t n = strcspn(name, "?#");
         if (!url_chars_ok(name) || !*host || *host == '/' || *host == ':' ||
             *host == '?' || *host == '#')
             return zsi_err(ctx, ZS_ERR_INVALID, "%s: malformed URL", name);
+        if (n >= 4 && (size_t)(host - name) + 1 < n - 4 &&
+            !strncasecmp(name + n - 4, ".zip", 4) &&
+            memchr(host, '/', (size_t)(name + n - host)))
+            return open_http_zip(ctx, name, n, flags, out);
         return zsi_store_http_open(ctx, name, flags, out);
     }
     if (zsi_str_starts(name, "s3://"))
@@ -144,6 +220,8 @@ static zs_status bad_key(zs_store *s, const char *key)
 void zsi_store_count(zs_store *s, uint64_t requests, uint64_t bytes_in,
                      uint64_t bytes_out)
 {
+    if (s->count_to)
+        s = s->count_to;
     __atomic_add_fetch(&s->n_requests, requests, __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->n_bytes_in, bytes_in, __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->n_bytes_out, bytes_out, __ATOMIC_RELAXED);

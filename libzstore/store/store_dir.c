@@ -1,11 +1,38 @@
-/* store_dir.c - directory store: one file per key, written atomically
+/* store_dir.c - folder store: one file per key, written atomically
  * (temporary name, then rename).  Safe for concurrent writers in several
- * threads and processes, as long as they write different keys. */
+ * threads and processes, as long as they write different keys.
+ *
+ * A store is a folder of files that may come from anywhere (a download,
+ * a project space others write to), so a key resolves only to a regular
+ * file inside the store's root:
+ *  - symbolic links are followed while they stay inside the root (the
+ *    root itself may be a link); one that leads outside it, or to
+ *    nothing from outside, is an error naming the key, never data;
+ *  - a directory, FIFO, device or socket in a key's place is an error
+ *    naming the key, never data and never a missing value (fill);
+ *  - files are opened with O_NONBLOCK, so that a FIFO cannot hang a
+ *    read, then checked with fstat: what is checked is what is read.
+ * Where the kernel has openat2(RESOLVE_BENEATH) (Linux 5.6), a key is
+ * opened in one call that refuses any escape, so that nothing can be
+ * swapped between a check and the open; keys with links that leave the
+ * root or are absolute take a second path: realpath(), the check, an
+ * open of the resolved path without following links, and (with /proc)
+ * a check that the file opened is the one checked.  Elsewhere every key
+ * takes that second path.
+ *
+ * Writing never follows a symbolic link: the folders of a key are opened
+ * one by one beneath the root with O_NOFOLLOW (created as needed), the
+ * temporary file is created in the last one with O_EXCL, and renamed
+ * there.  Erasing and removing trees unlink links, never their targets.
+ * Listing reports every key that is not a folder (links and other files
+ * included, so that reading them reports what they are) and does not
+ * descend into linked folders. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +40,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef HAVE_LINUX_OPENAT2_H
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#endif
 
 #include "store/zsi_store.h"
 
@@ -24,9 +55,15 @@
  * store nobody holds, and refuses one that is held. */
 #define LOCK_NAME TMP_MARK "lock"
 
+#define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
 typedef struct dir_store {
     char *final;    /* the store's name */
     char *root;     /* where we read and write: final or final.partial */
+    char *real;     /* root with every symbolic link resolved */
+    int root_fd;    /* root, open: keys are resolved beneath it */
+    bool no_openat2;  /* the kernel refused openat2: take the slow path */
     uint64_t seq;   /* temporary-name counter */
     int lock_fd;    /* our lock on root when writing a partial store */
 } dir_store;
@@ -35,6 +72,10 @@ static char *key_path(dir_store *d, const char *key)
 {
     return zsi_path_join(d->root, key);
 }
+
+/* ------------------------------------------------------------------ */
+/* Reading: a key is a regular file beneath the root                   */
+/* ------------------------------------------------------------------ */
 
 static zs_status read_fd(zs_store *s, int fd, const char *path,
                          uint64_t off, uint64_t want, zsi_buf *out)
@@ -58,32 +99,182 @@ static zs_status read_fd(zs_store *s, int fd, const char *path,
     return ZS_OK;
 }
 
+/* openat2 beneath the root: -1 with errno EXDEV when a link leaves the
+ * root or is absolute, ENOSYS where there is no openat2. */
+static int open_beneath(dir_store *d, const char *key)
+{
+#if defined(HAVE_LINUX_OPENAT2_H) && defined(SYS_openat2)
+    struct open_how how;
+    if (__atomic_load_n(&d->no_openat2, __ATOMIC_RELAXED)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    memset(&how, 0, sizeof how);
+    how.flags = READ_FLAGS;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    for (int i = 0; i < 16; i++) {   /* EAGAIN: a rename raced with us */
+        int fd = (int)syscall(SYS_openat2, d->root_fd, key, &how,
+                              sizeof how);
+        if (fd >= 0 || errno != EAGAIN)
+            return fd;
+    }
+    return -1;
+#else
+    (void)d;
+    (void)key;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Is path (resolved) the root or below it? */
+static bool inside(const dir_store *d, const char *path)
+{
+    size_t n = strlen(d->real);
+    if (n == 1 && d->real[0] == '/')
+        return true;
+    return strncmp(path, d->real, n) == 0 &&
+           (path[n] == '/' || path[n] == 0);
+}
+
+/* The file fd is, from /proc (Linux): does it lie at path?  true where
+ * /proc cannot tell. */
+static bool opened_at(int fd, const char *path)
+{
+    char link[64], got[PATH_MAX + 1];
+    ssize_t n;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, got, sizeof got - 1);
+    if (n < 0)
+        return true;
+    got[n] = 0;
+    return strcmp(got, path) == 0;
+}
+
+/* The path of the folder fd is, links resolved (from /proc, where the
+ * kernel tells; else realpath of path); NULL on failure. */
+static char *fd_path(int fd, const char *path)
+{
+    char link[64], got[PATH_MAX + 1];
+    ssize_t n;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, got, sizeof got - 1);
+    if (n > 0 && got[0] == '/') {
+        got[n] = 0;
+        return zsi_strdup(got);
+    }
+    return realpath(path, NULL);
+}
+
+static zs_status link_out(zs_store *s, const char *path, const char *to)
+{
+    if (to)
+        return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: a symbolic link leading "
+                       "outside the store (to %s): refused", path, to);
+    return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: a symbolic link leading "
+                   "outside the store, or to nothing: refused", path);
+}
+
+/* The slow path: resolve path, check it lies in the root, open what was
+ * checked without following links.  linked: openat2 saw a link leave
+ * the root or an absolute one. */
+static zs_status open_resolved(zs_store *s, const char *path, bool linked,
+                               int *fd, int *found)
+{
+    dir_store *d = s->impl;
+    struct stat lst;
+    char *real = realpath(path, NULL);
+    zs_status st = ZS_OK;
+    if (!real) {
+        int e = errno;
+        if (e != ENOENT && e != ENOTDIR)
+            return zsi_errno(s->ctx, e, "%s", path);
+        /* absent, unless a link there leads nowhere */
+        if (linked || (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
+            return link_out(s, path, NULL);
+        return ZS_OK;
+    }
+    if (!inside(d, real)) {
+        st = link_out(s, path, real);
+    } else if ((*fd = open(real, READ_FLAGS | O_NOFOLLOW)) < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            st = ZS_OK;       /* gone since: absent */
+        else if (errno == ELOOP)
+            st = zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: changed while it was "
+                         "opened (now a symbolic link): refused", path);
+        else
+            st = zsi_errno(s->ctx, errno, "%s", path);
+    } else if (!opened_at(*fd, real)) {
+        st = zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: changed while it was "
+                     "opened: refused", path);
+        close(*fd);
+        *fd = -1;
+    } else {
+        *found = 1;
+    }
+    free(real);
+    return st;
+}
+
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO (named pipe)";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    if (S_ISSOCK(m))
+        return "a socket";
+    return "not a regular file";
+}
+
+/* Open key for reading: *found 1 and *fd a regular file inside the root,
+ * or *found 0 when the key is absent; anything else is an error naming
+ * the key's path. */
 static zs_status open_key(zs_store *s, const char *key, int *fd,
                           char **path, struct stat *stt, int *found)
 {
     dir_store *d = s->impl;
+    zs_status st = ZS_OK;
     *found = 0;
     *path = key_path(d, key);
     if (!*path)
         return zsi_nomem(s->ctx);
-    *fd = open(*path, O_RDONLY | O_CLOEXEC);
-    if (*fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR)
-            return ZS_OK;
+    *fd = open_beneath(d, key);
+    if (*fd >= 0) {
+        *found = 1;
+    } else if (errno == ENOENT || errno == ENOTDIR) {
+        return ZS_OK;
+    } else if (errno == EXDEV) {
+        st = open_resolved(s, *path, true, fd, found);
+    } else if (errno == ENOSYS || errno == EPERM) {
+        /* no openat2 (an old kernel, or a seccomp filter): from now on,
+         * the slow path only */
+        __atomic_store_n(&d->no_openat2, true, __ATOMIC_RELAXED);
+        st = open_resolved(s, *path, false, fd, found);
+    } else if (errno == ELOOP) {
+        return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: too many levels of "
+                       "symbolic links: refused", *path);
+    } else {
         return zsi_errno(s->ctx, errno, "%s", *path);
     }
-    if (fstat(*fd, stt) != 0) {
-        zs_status st = zsi_errno(s->ctx, errno, "%s", *path);
-        close(*fd);
+    if (st != ZS_OK || !*found)
         return st;
-    }
-    if (!S_ISREG(stt->st_mode)) {  /* a directory is not a value */
+    if (fstat(*fd, stt) != 0)
+        st = zsi_errno(s->ctx, errno, "%s", *path);
+    else if (!S_ISREG(stt->st_mode))
+        st = zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: %s where a value should "
+                     "be (only regular files are values)", *path,
+                     file_kind(stt->st_mode));
+    if (st != ZS_OK) {
         close(*fd);
         *fd = -1;
-        return ZS_OK;
+        *found = 0;
     }
-    *found = 1;
-    return ZS_OK;
+    return st;
 }
 
 static zs_status dir_get_range(zs_store *s, const char *key, uint64_t off,
@@ -116,40 +307,72 @@ static zs_status dir_get(zs_store *s, const char *key, zsi_buf *out,
 static zs_status dir_size(zs_store *s, const char *key, uint64_t *size,
                           int *found)
 {
-    dir_store *d = s->impl;
+    int fd = -1;
+    char *path = NULL;
     struct stat stt;
-    char *path = key_path(d, key);
-    *found = 0;
-    if (!path)
-        return zsi_nomem(s->ctx);
-    if (stat(path, &stt) == 0 && S_ISREG(stt.st_mode)) {
-        *found = 1;
+    zs_status st = open_key(s, key, &fd, &path, &stt, found);
+    if (st == ZS_OK && *found)
         *size = (uint64_t)stt.st_size;
-    } else if (errno != ENOENT && errno != ENOTDIR && errno != 0) {
-        zs_status st = zsi_errno(s->ctx, errno, "%s", path);
-        free(path);
-        return st;
-    }
+    if (fd >= 0)
+        close(fd);
     free(path);
-    return ZS_OK;
+    return st;
 }
 
-/* mkdir -p of the directory part of path (everything before the last /),
- * never above root. */
-static zs_status make_parents(zs_store *s, const char *root, char *path)
+/* ------------------------------------------------------------------ */
+/* Writing: never through a symbolic link                              */
+/* ------------------------------------------------------------------ */
+
+/* The folder holding key's value, opened beneath the root one component
+ * at a time without following links (made when create is set; with
+ * create unset a missing one gives *out -1 and no error); *base is the
+ * key's last component.  Close *out unless it is d->root_fd. */
+static zs_status open_parent(zs_store *s, const char *key, bool create,
+                             int *out, const char **base)
 {
-    size_t rl = strlen(root);
-    for (char *p = path + rl + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            zs_status st = zsi_errno(s->ctx, errno, "%s", path);
-            *p = '/';
+    dir_store *d = s->impl;
+    const char *p = key, *slash;
+    int fd = d->root_fd;
+    *out = -1;
+    while ((slash = strchr(p, '/'))) {
+        char comp[NAME_MAX + 1];
+        size_t n = (size_t)(slash - p);
+        int next, err;
+        if (n > NAME_MAX) {
+            err = ENAMETOOLONG;
+        } else {
+            memcpy(comp, p, n);
+            comp[n] = 0;
+            next = openat(fd, comp, DIR_FLAGS);
+            if (next < 0 && errno == ENOENT && create &&
+                (mkdirat(fd, comp, 0777) == 0 || errno == EEXIST))
+                next = openat(fd, comp, DIR_FLAGS);
+            err = errno;
+        }
+        if (fd != d->root_fd)
+            close(fd);
+        if (n > NAME_MAX || next < 0) {
+            char *path = zsi_strndup(key, (size_t)(slash - key));
+            char *full = path ? key_path(d, path) : NULL;
+            zs_status st = ZS_OK;
+            if (!full)
+                st = zsi_nomem(s->ctx);
+            else if (err == ELOOP || (err == ENOTDIR && create))
+                st = zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: a symbolic link "
+                             "or a file where a folder should be: not "
+                             "written through", full);
+            else if (create || (err != ENOENT && err != ENOTDIR &&
+                                err != ELOOP))
+                st = zsi_errno(s->ctx, err, "%s", full);
+            free(path);
+            free(full);
             return st;
         }
-        *p = '/';
+        fd = next;
+        p = slash + 1;
     }
+    *out = fd;
+    *base = p;
     return ZS_OK;
 }
 
@@ -173,35 +396,35 @@ static zs_status dir_set(zs_store *s, const char *key, const void *data,
                          size_t len)
 {
     dir_store *d = s->impl;
-    char *path = key_path(d, key), *tmp = NULL;
-    zs_status st = ZS_OK;
-    int fd;
+    const char *base = NULL;
+    char *path = NULL, *tmp = NULL;
+    int pfd = -1, fd = -1;
     uint64_t seq = __atomic_add_fetch(&d->seq, 1, __ATOMIC_RELAXED);
-    if (!path || !(tmp = zsi_asprintf("%s" TMP_MARK "%ld.%llu", path,
-                                      (long)getpid(),
-                                      (unsigned long long)seq))) {
-        free(path);
-        return zsi_nomem(s->ctx);
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 && errno == ENOENT) {
-        st = make_parents(s, d->root, tmp);
-        if (st == ZS_OK)
-            fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    }
-    if (st == ZS_OK && fd < 0)
+    zs_status st = open_parent(s, key, true, &pfd, &base);
+    if (st != ZS_OK)
+        return st;
+    path = key_path(d, key);
+    tmp = zsi_asprintf("%s" TMP_MARK "%ld.%llu", base, (long)getpid(),
+                       (unsigned long long)seq);
+    if (!path || !tmp)
+        st = zsi_nomem(s->ctx);
+    else if ((fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+                          O_NOFOLLOW | O_CLOEXEC, 0666)) < 0)
         st = zsi_errno(s->ctx, errno, "%s", path);
     if (st == ZS_OK) {
         st = write_all(s, fd, path, data, len);
         if (close(fd) != 0 && st == ZS_OK)
             st = zsi_errno(s->ctx, errno, "%s", path);
-        if (st == ZS_OK && rename(tmp, path) != 0)
+        /* renameat replaces a link at base, never writes through it */
+        if (st == ZS_OK && renameat(pfd, tmp, pfd, base) != 0)
             st = zsi_errno(s->ctx, errno, "%s", path);
         if (st != ZS_OK)
-            unlink(tmp);
+            unlinkat(pfd, tmp, 0);
         else
             zsi_store_count(s, 1, 0, len);
     }
+    if (pfd != d->root_fd)
+        close(pfd);
     free(tmp);
     free(path);
     return st;
@@ -209,48 +432,61 @@ static zs_status dir_set(zs_store *s, const char *key, const void *data,
 
 static zs_status dir_erase(zs_store *s, const char *key)
 {
-    char *path = key_path(s->impl, key);
-    zs_status st = ZS_OK;
-    if (!path)
-        return zsi_nomem(s->ctx);
-    /* a directory is not a value: erasing it is erasing an absent key */
-    if (unlink(path) != 0 && errno != ENOENT && errno != EISDIR &&
-        errno != ENOTDIR)
-        st = zsi_errno(s->ctx, errno, "%s", path);
-    free(path);
+    dir_store *d = s->impl;
+    const char *base = NULL;
+    int pfd = -1;
+    zs_status st = open_parent(s, key, false, &pfd, &base);
+    if (st != ZS_OK || pfd < 0)
+        return st;     /* no folder of the key: absent */
+    /* a directory is not a value: erasing it is erasing an absent key;
+     * a link goes, not what it leads to */
+    if (unlinkat(pfd, base, 0) != 0 && errno != ENOENT && errno != EISDIR &&
+        errno != ENOTDIR && errno != EPERM) {
+        char *path = key_path(d, key);
+        st = path ? zsi_errno(s->ctx, errno, "%s", path) : zsi_nomem(s->ctx);
+        free(path);
+    }
+    if (pfd != d->root_fd)
+        close(pfd);
     return st;
 }
 
-/* Walk dir (relative key prefix rel) calling fn for each regular file. */
-static zs_status walk(zs_store *s, const char *dir, const char *rel,
-                      zs_key_fn fn, void *user, bool *stop)
+/* ------------------------------------------------------------------ */
+/* Listing and removing trees (beneath open folders, links not followed) */
+/* ------------------------------------------------------------------ */
+
+/* Walk the folder dfd (key prefix rel) calling fn for each key. */
+static zs_status walk(zs_store *s, int dfd, const char *rel, zs_key_fn fn,
+                      void *user, bool *stop)
 {
-    DIR *dh = opendir(dir);
+    DIR *dh = fdopendir(dfd);
     struct dirent *e;
     zs_status st = ZS_OK;
     if (!dh) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return ZS_OK;
-        return zsi_errno(s->ctx, errno, "%s", dir);
+        close(dfd);
+        return zsi_errno(s->ctx, errno, "%s/%s", s->name, rel);
     }
     while (!*stop && st == ZS_OK && (e = readdir(dh))) {
         struct stat stt;
-        char *full, *key;
+        char *key;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
             strstr(e->d_name, TMP_MARK))
             continue;
-        full = zsi_path_join(dir, e->d_name);
-        key = zsi_path_join(rel, e->d_name);
-        if (!full || !key) {
+        if (fstatat(dirfd(dh), e->d_name, &stt, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;   /* gone since */
+        if (!(key = zsi_path_join(rel, e->d_name))) {
             st = zsi_nomem(s->ctx);
-        } else if (lstat(full, &stt) == 0) {
-            if (S_ISDIR(stt.st_mode))
-                st = walk(s, full, key, fn, user, stop);
-            else if (S_ISREG(stt.st_mode) && zsi_key_ok(key) &&
-                     fn(user, key))
-                *stop = true;
+        } else if (S_ISDIR(stt.st_mode)) {
+            int sub = openat(dirfd(dh), e->d_name, DIR_FLAGS);
+            if (sub >= 0)
+                st = walk(s, sub, key, fn, user, stop);
+        } else if (S_ISLNK(stt.st_mode) &&
+                   fstatat(dirfd(dh), e->d_name, &stt, 0) == 0 &&
+                   S_ISDIR(stt.st_mode)) {
+            /* a linked folder: not descended into (no loops) */
+        } else if (zsi_key_ok(key) && fn(user, key)) {
+            *stop = true;
         }
-        free(full);
         free(key);
     }
     closedir(dh);
@@ -273,57 +509,69 @@ static zs_status dir_list(zs_store *s, const char *prefix, zs_key_fn fn,
                           void *user)
 {
     dir_store *d = s->impl;
-    /* Walk only the directory holding the prefix, then filter. */
+    /* Walk only the folder holding the prefix, then filter. */
     const char *slash = strrchr(prefix, '/');
     char *reldir = slash ? zsi_strndup(prefix, (size_t)(slash - prefix))
                          : zsi_strdup("");
-    char *dir = reldir ? zsi_path_join(d->root, reldir) : NULL;
     struct list_filter f = {prefix, fn, user};
     zs_status st = ZS_OK;
     bool stop = false;
-    /* the directory part of the prefix must itself be a valid key, or
-     * the walk could leave the store ("../") */
-    if (reldir && *reldir && !zsi_key_ok(reldir)) {
-        free(dir);
+    int fd = -1;
+    const char *base = NULL;
+    char *probe = NULL;
+    if (!reldir)
+        return zsi_nomem(s->ctx);
+    /* the folder part of the prefix must itself be a valid key, or the
+     * walk could leave the store ("../") */
+    if (*reldir && !zsi_key_ok(reldir)) {
         free(reldir);
         return zsi_err(s->ctx, ZS_ERR_INVALID, "%s: invalid prefix '%s'",
                        s->name, prefix);
     }
-    if (!dir)
+    /* open reldir itself beneath the root, links not followed */
+    if (*reldir && !(probe = zsi_asprintf("%s/x", reldir)))
         st = zsi_nomem(s->ctx);
-    else
-        st = walk(s, dir, reldir, filter_key, &f, &stop);
-    free(dir);
+    else if (*reldir)
+        st = open_parent(s, probe, false, &fd, &base);
+    else if ((fd = openat(d->root_fd, ".", DIR_FLAGS)) < 0)
+        st = zsi_errno(s->ctx, errno, "%s", d->root);
+    if (st == ZS_OK && fd >= 0)
+        st = walk(s, fd, reldir, filter_key, &f, &stop);
+    free(probe);
     free(reldir);
     return st;
 }
 
-/* Remove a directory tree (used for discard and overwrite). */
-static int rm_tree(const char *path)
+/* Remove name (in folder dfd) and everything below it, never following
+ * a link (used for discard and overwrite). */
+static int rm_at(int dfd, const char *name)
 {
-    struct stat stt;
     DIR *dh;
     struct dirent *e;
-    int rc = 0;
-    if (lstat(path, &stt) != 0)
-        return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-    if (!S_ISDIR(stt.st_mode))
-        return unlink(path);
-    if (!(dh = opendir(path)))
+    int fd, rc = 0;
+    if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT || errno == ENOTDIR)
+        return 0;
+    if (errno != EISDIR && errno != EPERM)
         return -1;
-    while ((e = readdir(dh))) {
-        char *sub;
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        sub = zsi_path_join(path, e->d_name);
-        if (!sub || rm_tree(sub) != 0)
-            rc = -1;
-        free(sub);
+    if ((fd = openat(dfd, name, DIR_FLAGS)) < 0)
+        return -1;
+    if (!(dh = fdopendir(fd))) {
+        close(fd);
+        return -1;
     }
+    while ((e = readdir(dh)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            rm_at(dirfd(dh), e->d_name) != 0)
+            rc = -1;
     closedir(dh);
-    if (rmdir(path) != 0)
+    if (unlinkat(dfd, name, AT_REMOVEDIR) != 0)
         rc = -1;
     return rc;
+}
+
+static int rm_tree(const char *path)
+{
+    return rm_at(AT_FDCWD, path);
 }
 
 static zs_status dir_commit(zs_store *s)
@@ -356,7 +604,9 @@ static zs_status dir_commit(zs_store *s)
         return zsi_errno(s->ctx, errno, "%s", d->final);
     }
     free(d->root);
+    free(d->real);
     d->root = zsi_strdup(d->final);
+    d->real = fd_path(d->root_fd, d->final);
     if (d->lock_fd >= 0) {  /* renamed with the store: take it out */
         char *lk = zsi_path_join(d->final, LOCK_NAME);
         if (lk)
@@ -365,7 +615,7 @@ static zs_status dir_commit(zs_store *s)
         close(d->lock_fd);
         d->lock_fd = -1;
     }
-    return d->root ? ZS_OK : zsi_nomem(s->ctx);
+    return d->root && d->real ? ZS_OK : zsi_nomem(s->ctx);
 }
 
 static zs_status dir_discard(zs_store *s)
@@ -387,8 +637,11 @@ static void dir_close(zs_store *s)
         return;
     if (d->lock_fd >= 0)
         close(d->lock_fd);
+    if (d->root_fd >= 0)
+        close(d->root_fd);
     free(d->final);
     free(d->root);
+    free(d->real);
     free(d);
 }
 
@@ -497,18 +750,35 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
     return ZS_OK;
 }
 
+/* Open the root (following a link: the root may be one), where every key
+ * is resolved from. */
+static zs_status open_root(zs_ctx *ctx, dir_store *d)
+{
+    d->root_fd = open(d->root, O_RDONLY | O_DIRECTORY | O_NONBLOCK |
+                                   O_CLOEXEC);
+    if (d->root_fd < 0 && errno == ENOTDIR)
+        return zsi_err(ctx, ZS_ERR_FORMAT,
+                       "%s: not a Zarr store (not a directory)", d->final);
+    if (d->root_fd < 0)
+        return zsi_errno(ctx, errno, "%s", d->final);
+    if (!(d->real = fd_path(d->root_fd, d->root)))
+        return zsi_errno(ctx, errno, "%s", d->final);
+    return ZS_OK;
+}
+
 zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
                              zs_store **out)
 {
     dir_store *d = calloc(1, sizeof *d);
     zs_store *s = NULL;
-    zs_status st;
+    zs_status st = ZS_OK;
     size_t n = strlen(path);
     if (!d)
         return zsi_nomem(ctx);
     while (n > 1 && path[n - 1] == '/')
         n--;
     d->lock_fd = -1;
+    d->root_fd = -1;
     d->final = zsi_strndup(path, n);
     d->root = (flags & ZS_STORE_CREATE) && (flags & ZS_STORE_PARTIAL)
                   ? zsi_asprintf("%s.partial", d->final)
@@ -517,22 +787,12 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
         st = zsi_nomem(ctx);
         goto fail;
     }
-    if (flags & ZS_STORE_CREATE) {
+    if (flags & ZS_STORE_CREATE)
         st = prepare_create(ctx, d, flags);
-        if (st != ZS_OK)
-            goto fail;
-    } else {
-        struct stat stt;
-        if (stat(d->final, &stt) != 0) {
-            st = zsi_errno(ctx, errno, "%s", d->final);
-            goto fail;
-        }
-        if (!S_ISDIR(stt.st_mode)) {
-            st = zsi_err(ctx, ZS_ERR_FORMAT,
-                         "%s: not a Zarr store (not a directory)", d->final);
-            goto fail;
-        }
-    }
+    if (st == ZS_OK)
+        st = open_root(ctx, d);
+    if (st != ZS_OK)
+        goto fail;
     st = zsi_store_alloc(ctx, d->final, flags, &dir_ops, &s);
     if (st != ZS_OK)
         goto fail;
@@ -545,8 +805,11 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
 fail:
     if (d->lock_fd >= 0)
         close(d->lock_fd);
+    if (d->root_fd >= 0)
+        close(d->root_fd);
     free(d->final);
     free(d->root);
+    free(d->real);
     free(d);
     return st;
 }

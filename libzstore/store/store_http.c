@@ -163,9 +163,9 @@ zs_status zsi_store_http_open(zs_ctx *ctx, const char *url, unsigned flags,
     s->impl = h;
     s->caps = ZSI_STORE_REMOTE;
     st = zsi_net_new(s, &http_net_ops, NULL, &h->net);
-    if (st == ZS_OK)
+    if (st == ZS_OK && !(flags & ZSI_STORE_RAW))
         st = zsi_net_probe(h->net, &any);
-    if (st == ZS_OK && !any)
+    if (st == ZS_OK && !any && !(flags & ZSI_STORE_RAW))
         st = check_exists(s);
     if (st != ZS_OK) {
         zs_store_close(s);

@@ -22,6 +22,13 @@
 #define EMPTY_SHA256 \
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* ---- per-context share: DNS cache, TLS sessions, cookies --------------- */
 
 /* Connections are not shared between threads (libcurl does not support
@@ -133,6 +140,8 @@ struct zsi_net {
     CURLSH *share;
     int retries;
     long timeout;
+    long deadline_s;       /* http.deadline: seconds, 0 for none */
+    double deadline;       /* when it passes (monotonic), or 0 */
     bool insecure;
     char *cainfo;          /* http.ca_bundle: CA certificates (PEM) */
     int maxconn;           /* transfers at once, all threads together */
@@ -149,6 +158,32 @@ struct zsi_net {
     memo *memo;
     size_t nmemo;
 };
+
+/* http.deadline has passed. */
+static bool past_deadline(const zsi_net *n)
+{
+    return n->deadline > 0 && now_s() >= n->deadline;
+}
+
+/* Milliseconds left before http.deadline (at least 1), 0 for none. */
+static long left_ms(const zsi_net *n)
+{
+    double left;
+    if (n->deadline <= 0)
+        return 0;
+    left = (n->deadline - now_s()) * 1000.0;
+    return left < 1 ? 1 : left > 1e9 ? 1000000000L : (long)left;
+}
+
+static zs_status deadline_err(zsi_net *n, const char *what,
+                              const char *cause)
+{
+    bool c = cause && *cause;
+    return zsi_err(n->ctx, ZS_ERR_NETWORK, "%s: no answer before the "
+                   "deadline of %ld s for the store's requests "
+                   "(http.deadline)%s%s", what, n->deadline_s,
+                   c ? "; last attempt: " : "", c ? cause : "");
+}
 
 static void session_free(session *ss)
 {
@@ -244,6 +279,10 @@ zs_status zsi_net_new(zs_store *s, const zsi_net_ops *ops,
     }
     n->retries = (int)zsi_ctx_opt_int(ctx, "http.retries", 5);
     n->timeout = (long)zsi_ctx_opt_int(ctx, "http.timeout", 30);
+    /* the whole time the store's requests may take, from its opening */
+    n->deadline_s = (long)zsi_ctx_opt_int(ctx, "http.deadline", 0);
+    if (n->deadline_s > 0)
+        n->deadline = now_s() + (double)n->deadline_s;
     n->insecure = zsi_ctx_opt_int(ctx, "http.insecure", 0) == 1;
     n->cainfo = opt_dup(ctx, "http.ca_bundle");
     n->maxconn = (int)zsi_ctx_opt_int(ctx, "http.max_connections", 16);
@@ -326,13 +365,6 @@ typedef struct xfer {
     char ebuf[CURL_ERROR_SIZE];
     char cause[320];      /* why the last attempt failed */
 } xfer;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static bool is_2xx(long code)
 {
@@ -533,6 +565,8 @@ static bool setup_request(zsi_net *n, xfer *x, CURL *h)
                  (unsigned long long)r->first, (unsigned long long)r->last);
     SET(CURLOPT_RANGE,
         r->method == ZSI_NET_GET && r->ranged ? range : NULL);
+    /* no transfer outlives http.deadline (0: no limit) */
+    SET(CURLOPT_TIMEOUT_MS, left_ms(n));
     return ok;
 }
 
@@ -697,8 +731,7 @@ static int verdict(zsi_net *n, xfer *x, CURLcode rc)
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
         snprintf(x->cause + strlen(x->cause),
                  sizeof x->cause - strlen(x->cause),
-                 " (TLS certificate not verified; --insecure skips the "
-                 "check, unsafely)");
+                 " (TLS certificate not verified)");
     return retriable(rc) ? X_RETRY : X_FAIL;
 }
 
@@ -812,6 +845,9 @@ static zs_status ended(batch *b, xfer *x, CURLcode rc, bool *again)
     stop(b, x);
     curl_slist_free_all(x->hdrs);
     x->hdrs = NULL;
+    *again = false;
+    if (v == X_RETRY && past_deadline(b->n))
+        return deadline_err(b->n, x->r->what, x->cause);
     *again = v == X_RETRY && x->attempt <= b->n->retries;
     if (*again) {
         x->due = now_s() + backoff(x);
@@ -847,7 +883,21 @@ static int wait_ms(const batch *b)
     for (size_t i = 0; i < b->nretry; i++)
         if (b->x[b->retry[i]].due < soon)
             soon = b->x[b->retry[i]].due;
+    if (b->n->deadline > 0 && b->n->deadline < soon)
+        soon = b->n->deadline;
     return soon <= now ? 0 : (int)((soon - now) * 1000.0) + 1;
+}
+
+/* A request of the batch still to finish: one waiting to retry, else
+ * one running, else the next to start. */
+static const xfer *unfinished(const batch *b, size_t next)
+{
+    if (b->nretry)
+        return &b->x[b->retry[0]];
+    for (size_t i = 0; i < next && i < b->nx; i++)
+        if (b->x[i].h)
+            return &b->x[i];
+    return &b->x[next < b->nx ? next : 0];
 }
 
 static zs_status drive(batch *b)
@@ -858,6 +908,11 @@ static zs_status drive(batch *b)
         int running = 0, q, ms;
         bool want;
         CURLMsg *msg;
+        if (past_deadline(b->n)) {
+            const xfer *x = unfinished(b, next);
+            st = deadline_err(b->n, x->r->what, x->cause);
+            break;
+        }
         st = start_due(b, &next);
         if (st != ZS_OK)
             break;

@@ -594,6 +594,8 @@ static zs_status prepare(zs_store *s, unsigned flags)
     s3_store *d = s->impl;
     bool any = false;
     zs_status st;
+    if (flags & ZSI_STORE_RAW)      /* objects read by a zip: no probe */
+        return ZS_OK;
     if (!(flags & ZS_STORE_CREATE)) {
         st = zsi_net_probe(d->net, &any);
         if (st == ZS_OK && !any)

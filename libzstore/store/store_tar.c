@@ -8,7 +8,10 @@
  * dropped after reading, and reading it again is an error (never a fill
  * value).  list() drains the stream.  A key that never shows up before the end of the
  * archive is missing; a stream that ends without the tar end-of-archive
- * blocks (the writer failed) is an error.
+ * blocks (the writer failed) is an error.  Two entries with one key are
+ * an error: a tar file is scanned for them at open (headers only), a
+ * stream when the second one is read (what a reader never reaches, it
+ * cannot check).
  *
  * Writing appends one entry per set(), in the order of the calls: the
  * writers (ops) emit metadata first, then chunks in chunk order.  A key
@@ -408,8 +411,8 @@ static zs_status read_next(zs_store *s, const char *want)
         return fail(s, ZS_ERR_FORMAT, "%s: tar entry '%s' has no valid size",
                     s->name, raw);
     if (lookup(t, name))
-        return fail(s, ZS_ERR_FORMAT, "%s: key '%s' appears twice in the "
-                    "stream", s->name, name);
+        return fail(s, ZS_ERR_FORMAT, "%s: tar entry '%s' appears twice "
+                    "(an ambiguous archive)", s->name, name);
     /* what was read ahead and kept must fit in memory before more is
      * read (the entry handed out last may have been over the budget) */
     if ((st = evict(s)) != ZS_OK)
@@ -826,6 +829,57 @@ static zs_status open_write(zs_store *s, const char *path)
     return ZS_OK;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A tar file (not a stream) is scanned whole at open, headers only (the
+ * data are skipped by seeking): two entries with one key (after "./" is
+ * dropped) make the archive ambiguous, whichever a reader would take,
+ * and are an error naming the key wherever they are.  A stream is
+ * checked only as far as it is read.  Damage is left to the reading,
+ * which reports it where it meets it. */
+static zs_status scan_file(zs_store *s, const char *path)
+{
+    struct archive *ar = archive_read_new();
+    struct archive_entry *ae;
+    zsi_strv names = {0};
+    zs_status st = ZS_OK;
+    int r;
+    if (!ar)
+        return zsi_nomem(s->ctx);
+    if (archive_read_support_format_tar(ar) != ARCHIVE_OK ||
+        archive_read_support_filter_none(ar) != ARCHIVE_OK ||
+        archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
+        archive_read_free(ar);
+        return ZS_OK;
+    }
+    while (st == ZS_OK &&
+           (r = archive_read_next_header(ar, &ae)) >= ARCHIVE_WARN) {
+        const char *raw = archive_entry_pathname_utf8(ae), *name;
+        if (!raw)
+            raw = archive_entry_pathname(ae);
+        name = raw ? clean_name(raw) : NULL;
+        if (name && archive_entry_filetype(ae) != AE_IFDIR &&
+            !zsi_strv_push(&names, name))
+            st = zsi_nomem(s->ctx);
+        if (r == ARCHIVE_EOF || archive_read_data_skip(ar) < ARCHIVE_WARN)
+            break;
+    }
+    archive_read_free(ar);
+    if (st == ZS_OK && names.n > 1) {
+        qsort(names.v, names.n, sizeof *names.v, cmp_key);
+        for (size_t i = 1; i < names.n && st == ZS_OK; i++)
+            if (!strcmp(names.v[i - 1], names.v[i]))
+                st = zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: tar entry '%s' "
+                             "appears twice (an ambiguous archive)",
+                             s->name, names.v[i]);
+    }
+    zsi_strv_free(&names);
+    return st;
+}
+
 static zs_status open_read(zs_store *s, const char *path)
 {
     tar_store *t = s->impl;
@@ -837,6 +891,7 @@ static zs_status open_read(zs_store *s, const char *path)
                            "standard input)", s->name);
         t->fd = 0;
     } else {
+        struct stat sb;
         t->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (t->fd < 0)
             return errno == ENOENT
@@ -844,6 +899,11 @@ static zs_status open_read(zs_store *s, const char *path)
                                  s->name)
                        : zsi_errno(s->ctx, errno, "%s", path);
         t->own_fd = true;
+        if (fstat(t->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            zs_status st = scan_file(s, path);
+            if (st != ZS_OK)
+                return st;
+        }
     }
     t->tmpdir = zsi_strdup(zsi_ctx_opt(s->ctx, "tmpdir", buf, sizeof buf)
                                ? buf : "/tmp");

@@ -11,6 +11,14 @@
  *
  * Whole reads check the CRC-32 (libdeflate's, several times zlib's).
  *
+ * Remote zips (http(s):// or s3:// names ending in .zip, read-only) are
+ * read through the get_range of a raw http or s3 store of their folder:
+ * at open the size, the last 64 KiB (kept: it usually holds the central
+ * directory) and the directory if it starts before them; then one range
+ * per value, which the first time starts at the local header (its extra
+ * field is taken to be at most 64 bytes longer than the central one,
+ * else a second request fetches the data).
+ *
  * Writing: each set appends a local header and the data (STORED unless
  * the context option zip.compression says "deflate"; sizes and CRC are
  * known, so no data descriptor) and records the entry in memory; gets
@@ -24,7 +32,9 @@
  *
  * Every offset and size read from the file is checked against the file
  * size before use, and entry names that could escape a folder when
- * unzipped ("..", "/abs", "C:", "\") are refused at open.
+ * unzipped ("..", "/abs", "C:", "\") are refused at open, as are two
+ * entries with the same key (after "./" and the store's folder are
+ * dropped): which one a reader takes is not defined.
  */
 #include "config.h"
 
@@ -82,6 +92,7 @@ typedef struct zip_entry {
     uint16_t flags;
     uint16_t skip;    /* bytes of the name before the key ("./", root/) */
     uint16_t raw_len; /* length of the name in the headers */
+    uint16_t cxl;     /* length of the central record's extra field */
     bool live;        /* false: replaced or erased */
     bool owned;       /* key was malloc'd (writing) */
 } zip_entry;
@@ -90,6 +101,11 @@ typedef struct zip_store {
     char *final;      /* the zip file */
     char *path;       /* where we read and write: final or final.partial */
     int fd;
+    zs_store *remote; /* a zip read by range from a remote store, or NULL */
+    char *rkey;       /* ... its key there */
+    uint8_t *tail;    /* remote: the end of the file, read at open */
+    uint64_t tail_at; /* ... from this offset */
+    size_t tail_len;
     pthread_rwlock_t lock;  /* the index, against a set during a get */
     zip_entry *e;     /* in file order */
     size_t n, cap;
@@ -146,6 +162,46 @@ static zs_status pread_full(zs_store *s, int fd, void *buf, size_t n,
         off += (uint64_t)r;
     }
     return ZS_OK;
+}
+
+/* Bytes [off, off + len) of the remote zip, into out. */
+static zs_status remote_range(zs_store *s, zip_store *z, uint64_t off,
+                              uint64_t len, zsi_buf *out)
+{
+    int found = 0;
+    zs_status st = z->remote->ops->get_range(z->remote, z->rkey, off, len,
+                                             out, &found);
+    if (st != ZS_OK)
+        return st;
+    if (!found)
+        return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: the zip file is gone",
+                       s->name);
+    if (out->len != len)
+        return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: truncated zip file (no "
+                       "data at offset %llu)", s->name,
+                       (unsigned long long)(off + out->len));
+    return ZS_OK;
+}
+
+/* Read exactly n bytes at off of the zip: a local file, or a remote one
+ * (from the end read at open when it holds them). */
+static zs_status zread(zs_store *s, zip_store *z, void *buf, size_t n,
+                       uint64_t off)
+{
+    zsi_buf b = ZSI_BUF_INIT;
+    zs_status st;
+    if (!z->remote)
+        return pread_full(s, z->fd, buf, n, off);
+    if (z->tail && off >= z->tail_at && n <= z->tail_len &&
+        off - z->tail_at <= z->tail_len - n) {
+        memcpy(buf, z->tail + (off - z->tail_at), n);
+        return ZS_OK;
+    }
+    st = remote_range(s, z, off, n, &b);
+    if (st == ZS_OK && n)
+        memcpy(buf, b.data, n);
+    zsi_buf_free(&b);
+    return st;
 }
 
 static zs_status pwrite_full(zs_store *s, int fd, const void *buf, size_t n,
@@ -228,9 +284,8 @@ static size_t slot_set(zip_store *z, size_t idx)
     return old;
 }
 
-/* Rebuild the hash table with room for want keys (entries in order, so
- * that the newest entry of a key ends up in its slot). */
-static bool rehash(zip_store *z, size_t want)
+/* An empty hash table with room for want keys. */
+static bool rehash_room(zip_store *z, size_t want)
 {
     size_t nslot = 16, *slot;
     while (nslot < want * 2)
@@ -241,6 +296,15 @@ static bool rehash(zip_store *z, size_t want)
     z->slot = slot;
     z->nslot = nslot;
     z->nused = 0;
+    return true;
+}
+
+/* Rebuild the hash table with room for want keys (entries in order, so
+ * that the newest entry of a key ends up in its slot). */
+static bool rehash(zip_store *z, size_t want)
+{
+    if (!rehash_room(z, want))
+        return false;
     for (size_t i = 0; i < z->n; i++)
         if (z->e[i].live)
             slot_set(z, i);
@@ -350,13 +414,19 @@ static zs_status find_eocd(zs_store *s, zip_store *z, uint8_t rec[EOCD_LEN],
                        (unsigned long long)size);
     if (!(buf = malloc(tail)))
         return zsi_nomem(s->ctx);
-    st = pread_full(s, z->fd, buf, tail, size - tail);
+    st = zread(s, z, buf, tail, size - tail);
     for (size_t i = tail - EOCD_LEN + 1; st == ZS_OK && i-- > 0;) {
         if (zsi_le32(buf + i) == SIG_EOCD &&
             i + EOCD_LEN + le16(buf + i + 20) <= tail) {
             memcpy(rec, buf + i, EOCD_LEN);
             *pos = size - tail + i;
-            free(buf);
+            if (z->remote) {    /* kept: it often holds the directory */
+                z->tail = buf;
+                z->tail_at = size - tail;
+                z->tail_len = tail;
+            } else {
+                free(buf);
+            }
             return ZS_OK;
         }
     }
@@ -379,7 +449,7 @@ static zs_status read_zip64_end(zs_store *s, zip_store *z, uint64_t eocd,
     *cd_end = eocd;
     if (eocd < LOC64_LEN + EOCD64_LEN)
         return ZS_OK;
-    st = pread_full(s, z->fd, loc, LOC64_LEN, eocd - LOC64_LEN);
+    st = zread(s, z, loc, LOC64_LEN, eocd - LOC64_LEN);
     if (st != ZS_OK || zsi_le32(loc) != SIG_LOC64)
         return st;
     if (zsi_le32(loc + 16) > 1)
@@ -387,13 +457,13 @@ static zs_status read_zip64_end(zs_store *s, zip_store *z, uint64_t eocd,
                        "archives are not supported", s->name);
     /* Usually right before the locator; else where the locator says. */
     at = eocd - LOC64_LEN - EOCD64_LEN;
-    st = pread_full(s, z->fd, rec, EOCD64_LEN, at);
+    st = zread(s, z, rec, EOCD64_LEN, at);
     if (st == ZS_OK && zsi_le32(rec) != SIG_EOCD64) {
         at = zsi_le64(loc + 8);
         if (at > eocd - LOC64_LEN - EOCD64_LEN)
             return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: corrupt zip file "
                            "(ZIP64 end record out of bounds)", s->name);
-        st = pread_full(s, z->fd, rec, EOCD64_LEN, at);
+        st = zread(s, z, rec, EOCD64_LEN, at);
         if (st == ZS_OK && zsi_le32(rec) != SIG_EOCD64)
             return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: corrupt zip file "
                            "(no ZIP64 end record)", s->name);
@@ -514,6 +584,7 @@ static zs_status parse_central(zs_store *s, zip_store *z, const uint8_t *p,
     e.usize = zsi_le32(p + 24);
     e.lho = zsi_le32(p + 42);
     e.raw_len = (uint16_t)nl;
+    e.cxl = (uint16_t)xl;
     st = parse_extra(s, p + CENTRAL_LEN + nl, xl, &e, shown);
     if (st != ZS_OK)
         return st;
@@ -550,6 +621,35 @@ static zs_status parse_central(zs_store *s, zip_store *z, const uint8_t *p,
     return ZS_OK;
 }
 
+/* The hash table over the entries read; two entries with one key (after
+ * "./" and the store's folder are dropped from their names) make the
+ * archive ambiguous, whichever a reader would take: an error naming
+ * them. */
+static zs_status index_entries(zs_store *s, zip_store *z)
+{
+    if (!rehash_room(z, z->n))
+        return zsi_nomem(s->ctx);
+    for (size_t i = 0; i < z->n; i++) {
+        size_t k = find_slot(z, z->e[i].key);
+        if (z->slot[k]) {
+            const zip_entry *a = &z->e[z->slot[k] - 1], *b = &z->e[i];
+            char na[256], nb[256];
+            show_name(a->key - a->skip, a->raw_len, na, sizeof na);
+            show_name(b->key - b->skip, b->raw_len, nb, sizeof nb);
+            if (strcmp(na, nb) == 0)
+                return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entry '%s' "
+                               "appears twice (an ambiguous archive)",
+                               s->name, na);
+            return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entries '%s' "
+                           "and '%s' are both key '%s' (an ambiguous "
+                           "archive)", s->name, na, nb, b->key);
+        }
+        z->slot[k] = i + 1;
+        z->nused++;
+    }
+    return ZS_OK;
+}
+
 static zs_status read_directory(zs_store *s, zip_store *z)
 {
     cd_info cd = {0};
@@ -567,7 +667,7 @@ static zs_status read_directory(zs_store *s, zip_store *z)
         return zsi_nomem(s->ctx);
     }
     z->cap = cd.size / CENTRAL_LEN + 1;
-    st = pread_full(s, z->fd, buf, (size_t)cd.size, cd.base + cd.offset);
+    st = zread(s, z, buf, (size_t)cd.size, cd.base + cd.offset);
     /* names and their NULs fit: each record has >= 46 bytes besides */
     while (st == ZS_OK && pos + 4 <= cd.size &&
            zsi_le32(buf + pos) == SIG_CENTRAL) {
@@ -587,49 +687,89 @@ static zs_status read_directory(zs_store *s, zip_store *z)
                        "record says %llu)", s->name, count,
                        (unsigned long long)cd.count);
     find_root(z);
-    return rehash(z, z->n) ? ZS_OK : zsi_nomem(s->ctx);
+    return index_entries(s, z);
 }
 
 /* ------------------------------------------------------------------ */
 /* Reading values                                                      */
 /* ------------------------------------------------------------------ */
 
-/* Offset of an entry's data, from its local header (whose name and
- * extra lengths may differ from the central ones). */
+/* Check the local header hdr (at least LOCAL_LEN + raw_len bytes) of
+ * entry e against its central record; *data is where its data start
+ * (the local extra field may differ from the central one). */
+static zs_status local_header(zs_store *s, zip_store *z, zip_entry *e,
+                              const uint8_t *hdr, uint64_t *data)
+{
+    uint64_t end;
+    if (zsi_le32(hdr) != SIG_LOCAL || le16(hdr + 26) != e->raw_len ||
+        memcmp(hdr + LOCAL_LEN, e->key - e->skip, e->raw_len) != 0 ||
+        le16(hdr + 8) != e->method)
+        return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entry '%s': local "
+                       "header does not match the central directory",
+                       s->name, e->key);
+    *data = e->lho + LOCAL_LEN + e->raw_len + le16(hdr + 28);
+    if (!zsi_add_ok(*data, e->csize, &end) || end > z->limit)
+        return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entry '%s' lies "
+                       "beyond the end of the file (truncated zip?)",
+                       s->name, e->key);
+    __atomic_store_n(&e->data, *data, __ATOMIC_RELAXED);
+    return ZS_OK;
+}
+
+/* Offset of an entry's data, from its local header. */
 static zs_status data_offset(zs_store *s, zip_store *z, zip_entry *e,
                              uint64_t *out)
 {
     uint8_t small[LOCAL_LEN + 512], *hdr = small;
     size_t hl = LOCAL_LEN + (size_t)e->raw_len;
-    uint64_t data = 0, end;
     zs_status st;
     *out = __atomic_load_n(&e->data, __ATOMIC_RELAXED);
     if (*out)
         return ZS_OK;
     if (hl > sizeof small && !(hdr = malloc(hl)))
         return zsi_nomem(s->ctx);
-    st = pread_full(s, z->fd, hdr, hl, e->lho);
-    if (st == ZS_OK && (zsi_le32(hdr) != SIG_LOCAL ||
-                        le16(hdr + 26) != e->raw_len ||
-                        memcmp(hdr + LOCAL_LEN, e->key - e->skip,
-                               e->raw_len) != 0 ||
-                        le16(hdr + 8) != e->method))
-        st = zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entry '%s': local "
-                     "header does not match the central directory",
-                     s->name, e->key);
+    st = zread(s, z, hdr, hl, e->lho);
     if (st == ZS_OK)
-        data = e->lho + hl + le16(hdr + 28);
+        st = local_header(s, z, e, hdr, out);
     if (hdr != small)
         free(hdr);
+    return st;
+}
+
+/* Remote zips: bytes [from, from + n) of an entry's stored data into
+ * out, in one range request, the local header included the first time
+ * (its extra field is assumed no longer than the central one plus
+ * HDR_SLACK; when it is, a second request fetches the data).  A first
+ * read that does not start at the data's start (a shard's index at its
+ * end) asks for the header alone first, rather than for everything
+ * before the bytes wanted. */
+#define HDR_SLACK 64
+
+static zs_status remote_entry_bytes(zs_store *s, zip_store *z, zip_entry *e,
+                                    uint64_t from, uint64_t n, zsi_buf *out)
+{
+    uint64_t data = __atomic_load_n(&e->data, __ATOMIC_RELAXED), want, at;
+    uint64_t hl = LOCAL_LEN + (uint64_t)e->raw_len;
+    zs_status st;
+    if (!data && from > 0 && (st = data_offset(s, z, e, &data)) != ZS_OK)
+        return st;
+    if (data)
+        return remote_range(s, z, data + from, n, out);
+    want = hl + e->cxl + HDR_SLACK + from + n;
+    if (want > z->limit - e->lho)   /* (checked at open: lho + hl fits) */
+        want = z->limit - e->lho;
+    st = remote_range(s, z, e->lho, want, out);
+    if (st == ZS_OK)
+        st = local_header(s, z, e, out->data, &data);
     if (st != ZS_OK)
         return st;
-    if (!zsi_add_ok(data, e->csize, &end) || end > z->limit)
-        return zsi_err(s->ctx, ZS_ERR_FORMAT, "%s: zip entry '%s' lies "
-                       "beyond the end of the file (truncated zip?)",
-                       s->name, e->key);
-    __atomic_store_n(&e->data, data, __ATOMIC_RELAXED);
-    *out = data;
-    return ZS_OK;
+    at = data - e->lho + from;
+    if (at <= out->len && n <= out->len - at) {
+        memmove(out->data, out->data + at, (size_t)n);
+        out->len = (size_t)n;
+        return ZS_OK;
+    }
+    return remote_range(s, z, data + from, n, out);
 }
 
 /* Give zs the next piece of the compressed data in[0, n). */
@@ -689,27 +829,21 @@ static int inflate_end_check(z_stream *zs, const uint8_t *in, uint64_t n)
     return rc == Z_STREAM_END ? INF_OK : INF_CORRUPT;
 }
 
-/* A whole deflated value of at most FAST_INFLATE_MAX bytes. */
-static zs_status inflate_whole(zs_store *s, zip_store *z, const zip_entry *e,
-                               uint64_t data, zsi_buf *out)
+/* A whole deflated value of at most FAST_INFLATE_MAX bytes, from its
+ * compressed bytes in. */
+static zs_status inflate_whole(zs_store *s, const zip_entry *e,
+                               const uint8_t *in, zsi_buf *out)
 {
-    uint8_t *in = malloc(e->csize ? (size_t)e->csize : 1);
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
     enum libdeflate_result r = LIBDEFLATE_BAD_DATA;
     size_t got = 0;
-    zs_status st = ZS_OK;
-    if (!in || !d || !zsi_buf_resize(out, (size_t)e->usize))
-        st = zsi_nomem(s->ctx);
-    else
-        st = pread_full(s, z->fd, in, (size_t)e->csize, data);
-    if (st == ZS_OK)
-        r = libdeflate_deflate_decompress_ex(d, in, (size_t)e->csize,
-                                             out->data, (size_t)e->usize,
-                                             NULL, &got);
+    if (!d || !zsi_buf_resize(out, (size_t)e->usize)) {
+        libdeflate_free_decompressor(d);
+        return zsi_nomem(s->ctx);
+    }
+    r = libdeflate_deflate_decompress_ex(d, in, (size_t)e->csize, out->data,
+                                         (size_t)e->usize, NULL, &got);
     libdeflate_free_decompressor(d);
-    free(in);
-    if (st != ZS_OK)
-        return st;
     if (r == LIBDEFLATE_INSUFFICIENT_SPACE ||
         (r == LIBDEFLATE_SUCCESS && got != e->usize))
         return zsi_err(s->ctx, ZS_ERR_CORRUPT, "%s: zip entry '%s' holds "
@@ -722,26 +856,19 @@ static zs_status inflate_whole(zs_store *s, zip_store *z, const zip_entry *e,
     return ZS_OK;
 }
 
-/* Inflate an entry's first want bytes (want <= usize) into out. */
-static zs_status inflate_entry(zs_store *s, zip_store *z, const zip_entry *e,
-                               uint64_t data, uint64_t want, zsi_buf *out)
+/* Inflate an entry's first want bytes (want <= usize) into out, from its
+ * compressed bytes in. */
+static zs_status inflate_entry(zs_store *s, const zip_entry *e,
+                               const uint8_t *in, uint64_t want,
+                               zsi_buf *out)
 {
-    uint8_t *in = malloc(e->csize ? (size_t)e->csize : 1);
     z_stream zs;
-    zs_status st;
     int rc, res;
     memset(&zs, 0, sizeof zs);
     out->len = 0;
-    if (!in)
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
         return zsi_nomem(s->ctx);
-    st = pread_full(s, z->fd, in, (size_t)e->csize, data);
-    if (st == ZS_OK && inflateInit2(&zs, -MAX_WBITS) != Z_OK)
-        st = zsi_nomem(s->ctx);
-    if (st != ZS_OK) {
-        free(in);
-        return st;
-    }
-    zs.next_in = in;
+    zs.next_in = (Bytef *)in;
     rc = inflate_into(&zs, in, e->csize, want, out);
     if (rc == Z_MEM_ERROR)
         res = INF_NOMEM;
@@ -754,7 +881,6 @@ static zs_status inflate_entry(zs_store *s, zip_store *z, const zip_entry *e,
     else
         res = INF_OK;
     inflateEnd(&zs);
-    free(in);
     if (res == INF_NOMEM)
         return zsi_nomem(s->ctx);
     if (res == INF_SHORT || res == INF_LONG)
@@ -766,6 +892,23 @@ static zs_status inflate_entry(zs_store *s, zip_store *z, const zip_entry *e,
         return zsi_err(s->ctx, ZS_ERR_CORRUPT, "%s: zip entry '%s': corrupt "
                        "or truncated deflate data", s->name, e->key);
     return ZS_OK;
+}
+
+/* Bytes [start, start + n) of a deflated entry whose compressed bytes
+ * are in (whole: all of it). */
+static zs_status inflate_part(zs_store *s, const zip_entry *e,
+                              const uint8_t *in, uint64_t start, uint64_t n,
+                              zsi_buf *out)
+{
+    zs_status st;
+    if (start == 0 && n == e->usize && e->usize <= FAST_INFLATE_MAX)
+        return inflate_whole(s, e, in, out);
+    st = inflate_entry(s, e, in, start + n, out);
+    if (st == ZS_OK && start > 0) {
+        memmove(out->data, out->data + start, (size_t)n);
+        out->len = (size_t)n;
+    }
+    return st;
 }
 
 static zs_status check_crc(zs_store *s, const zip_entry *e,
@@ -806,6 +949,21 @@ static zs_status read_stored_whole(zs_store *s, zip_store *z,
     return st;
 }
 
+/* Remote zips: bytes [start, start + n) of entry e into out. */
+static zs_status read_entry_remote(zs_store *s, zip_store *z, zip_entry *e,
+                                   uint64_t start, uint64_t n, zsi_buf *out)
+{
+    zsi_buf in = ZSI_BUF_INIT;
+    zs_status st;
+    if (e->method == METHOD_STORED)
+        return remote_entry_bytes(s, z, e, start, n, out);
+    st = remote_entry_bytes(s, z, e, 0, e->csize, &in);
+    if (st == ZS_OK)
+        st = inflate_part(s, e, in.data, start, n, out);
+    zsi_buf_free(&in);
+    return st;
+}
+
 /* Bytes [off, off + len) of entry e (whole: also check the CRC). */
 static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
                             uint64_t off, uint64_t len, zsi_buf *out)
@@ -813,6 +971,7 @@ static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
     uint64_t data, start = off < e->usize ? off : e->usize;
     uint64_t n = e->usize - start < len ? e->usize - start : len;
     bool whole = start == 0 && n == e->usize;
+    uint8_t *in;
     zs_status st;
     if (e->flags & FLAG_ENCRYPTED)
         return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED, "%s: zip entry '%s' is "
@@ -821,24 +980,28 @@ static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
         return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED, "%s: zip entry '%s': "
                        "compression method %u is not supported (only "
                        "stored and deflated)", s->name, e->key, e->method);
+    if (n > SIZE_MAX - 1)
+        return zsi_nomem(s->ctx);
+    if (z->remote) {
+        st = read_entry_remote(s, z, e, start, n, out);
+        return st == ZS_OK && whole ? check_crc(s, e, out) : st;
+    }
     st = data_offset(s, z, e, &data);
     if (st != ZS_OK)
         return st;
     if (e->method == METHOD_STORED) {
-        if (n > SIZE_MAX - 1 || !zsi_buf_resize(out, (size_t)n))
+        if (!zsi_buf_resize(out, (size_t)n))
             return zsi_nomem(s->ctx);
         if (whole)      /* summed as it is read */
             return read_stored_whole(s, z, e, data, out);
-        st = pread_full(s, z->fd, out->data, (size_t)n, data + start);
-    } else if (whole && e->usize <= FAST_INFLATE_MAX) {
-        st = inflate_whole(s, z, e, data, out);
-    } else {
-        st = inflate_entry(s, z, e, data, start + n, out);
-        if (st == ZS_OK && start > 0) {
-            memmove(out->data, out->data + start, (size_t)n);
-            out->len = (size_t)n;
-        }
+        return pread_full(s, z->fd, out->data, (size_t)n, data + start);
     }
+    if (!(in = malloc(e->csize ? (size_t)e->csize : 1)))
+        return zsi_nomem(s->ctx);
+    st = pread_full(s, z->fd, in, (size_t)e->csize, data);
+    if (st == ZS_OK)
+        st = inflate_part(s, e, in, start, n, out);
+    free(in);
     if (st == ZS_OK && whole)
         st = check_crc(s, e, out);
     return st;
@@ -861,7 +1024,7 @@ static zs_status zip_get_range(zs_store *s, const char *key, uint64_t off,
         *found = st == ZS_OK;
     }
     pthread_rwlock_unlock(&z->lock);
-    if (*found)
+    if (*found && !z->remote)   /* (a remote store counts its requests) */
         zsi_store_count(s, 1, out->len, 0);
     return st;
 }
@@ -1340,6 +1503,9 @@ static void zip_free(zip_store *z)
 {
     if (z->fd >= 0)
         close(z->fd);
+    zs_store_close(z->remote);
+    free(z->rkey);
+    free(z->tail);
     entries_free(z);
     pthread_rwlock_destroy(&z->lock);
     free(z->final);
@@ -1448,7 +1614,8 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
 static zs_status open_read(zs_ctx *ctx, const char *name, zip_store *z)
 {
     struct stat stt;
-    z->fd = open(z->final, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO by that name fails the check below, not hangs */
+    z->fd = open(z->final, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (z->fd < 0)
         return zsi_errno(ctx, errno, "%s", name);
     if (fstat(z->fd, &stt) != 0)
@@ -1457,6 +1624,59 @@ static zs_status open_read(zs_ctx *ctx, const char *name, zip_store *z)
         return zsi_err(ctx, ZS_ERR_FORMAT, "%s: not a zip file (not a "
                        "regular file)", name);
     z->limit = (uint64_t)stt.st_size;
+    return ZS_OK;
+}
+
+zs_status zsi_store_zip_open_remote(zs_ctx *ctx, const char *name,
+                                    zs_store *remote, const char *key,
+                                    unsigned flags, zs_store **out)
+{
+    zip_store *z = calloc(1, sizeof *z);
+    zs_store *s = NULL;
+    zs_status st;
+    uint64_t size = 0;
+    int found = 0;
+    *out = NULL;
+    if (!z) {
+        zs_store_close(remote);
+        return zsi_nomem(ctx);
+    }
+    z->fd = -1;
+    z->remote = remote;
+    z->seed = ((uint64_t)time(NULL) << 20 ^ (uint64_t)getpid() ^
+               (uint64_t)(uintptr_t)z) * 0x9e3779b97f4a7c15ULL;
+    if (pthread_rwlock_init(&z->lock, NULL) != 0) {
+        zs_store_close(remote);
+        free(z);
+        return zsi_nomem(ctx);
+    }
+    z->rkey = zsi_strdup(key);
+    z->final = zsi_strdup(name);
+    z->path = zsi_strdup(name);
+    st = z->rkey && z->final && z->path ? ZS_OK : zsi_nomem(ctx);
+    if (st == ZS_OK && (flags & ZS_STORE_CREATE))
+        st = zsi_err(ctx, ZS_ERR_READONLY, "%s: zip files over http(s):// "
+                     "and s3:// are read-only", name);
+    if (st == ZS_OK)
+        st = zsi_store_alloc(ctx, name, flags, &zip_ops, &s);
+    if (st != ZS_OK) {
+        zip_free(z);
+        return st;
+    }
+    s->impl = z;
+    s->caps = ZSI_STORE_CAN_LIST;
+    remote->count_to = s;    /* its requests are this store's */
+    st = remote->ops->size(remote, key, &size, &found);
+    if (st == ZS_OK && !found)
+        st = zsi_err(ctx, ZS_ERR_NOTFOUND, "%s: not found", name);
+    z->limit = size;
+    if (st == ZS_OK)
+        st = read_directory(s, z);
+    if (st != ZS_OK) {
+        zs_store_close(s);
+        return st;
+    }
+    *out = s;
     return ZS_OK;
 }
 

@@ -16,6 +16,11 @@
 
 #include "util/zsi_util.h"
 
+/* An open flag of the back-ends (beside the public ZS_STORE_*): open a
+ * remote store of objects, not of a dataset: read no metadata at open
+ * (a zip read by range from an http or s3 store). */
+#define ZSI_STORE_RAW 0x10000u
+
 /* Capabilities. */
 enum {
     ZSI_STORE_CAN_WRITE = 1,
@@ -74,6 +79,9 @@ struct zs_store {
     uint64_t n_requests;
     uint64_t n_bytes_in;
     uint64_t n_bytes_out;
+    /* where zsi_store_count adds them instead (a remote store under a
+     * zip read by range: its requests are the zip's), or NULL */
+    zs_store *count_to;
 };
 
 /* Create the generic part of a store; the back-end sets impl and caps. */
@@ -88,6 +96,11 @@ zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
 /* A zip file (store_zip.c). */
 zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
                              unsigned flags, zs_store **out);
+/* A zip file read by range from a remote store (taken, also on failure),
+ * where it is the value of key; read-only. */
+zs_status zsi_store_zip_open_remote(zs_ctx *ctx, const char *name,
+                                    zs_store *remote, const char *key,
+                                    unsigned flags, zs_store **out);
 /* A tar stream: path NULL for stdin (reading) or stdout (writing), else
  * a tar file (store_tar.c). */
 zs_status zsi_store_tar_open(zs_ctx *ctx, const char *name, const char *path,

@@ -92,6 +92,7 @@ static const struct {
 } options[] = {
     {"http.retries", OPT_UINT},
     {"http.timeout", OPT_UINT},
+    {"http.deadline", OPT_UINT},
     {"http.insecure", OPT_BOOL},
     {"http.ca_bundle", OPT_TEXT},
     {"http.bearer_token", OPT_TEXT},

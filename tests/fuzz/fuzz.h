@@ -10,6 +10,7 @@
 #ifndef ZS_FUZZ_H
 #define ZS_FUZZ_H
 
+#include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,21 @@ int zs_fuzz_seeds(const char *dir);
         fprintf(stderr, "\n");                                           \
         abort();                                                         \
     } while (0)
+
+/* Remove a sandbox (files, folders, links; never following a link). */
+static inline int fuzz_rm_one(const char *p, const struct stat *sb, int flag,
+                              struct FTW *f)
+{
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static inline void fuzz_rm_tree(const char *path)
+{
+    nftw(path, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* ---- strict JSON (RFC 8259) ------------------------------------------ */
 

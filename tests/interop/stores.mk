@@ -18,6 +18,14 @@ EXTRA_DIST += tests/interop/http.sh tests/interop/s3.sh \
 	tests/lib/servers.sh tests/interop/faultserver.py \
 	tests/interop/blocks_store.py
 
+# zips over http(s):// and s3://, read by range
+TESTS += tests/interop/http-zip.sh
+EXTRA_DIST += tests/interop/http-zip.sh
+
+# an overall deadline for remote requests (--deadline, http.deadline)
+TESTS += tests/interop/http-deadline.sh
+EXTRA_DIST += tests/interop/http-deadline.sh
+
 # the fixture stores every store kind reads (zarr-fixtures.sh, http.sh,
 # zip.sh, tar.sh)
 EXTRA_DIST += tests/lib/fixtures.sh

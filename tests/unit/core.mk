@@ -4,6 +4,11 @@ ZS_CORE_TESTS = tests/unit/test_store tests/unit/test_util \
 	tests/unit/test_meta tests/unit/test_array tests/unit/test_dataset
 check_PROGRAMS += $(ZS_CORE_TESTS)
 TESTS += $(ZS_CORE_TESTS)
+# a dataset opened with any context options (tests/interop/http-deadline.sh)
+check_PROGRAMS += tests/unit/zs-open-cli
+tests_unit_zs_open_cli_SOURCES = tests/unit/zs-open-cli.c
+tests_unit_zs_open_cli_CPPFLAGS = $(ZS_UNIT_CPPFLAGS)
+tests_unit_zs_open_cli_LDADD = $(ZS_UNIT_LIBS)
 
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CPPFLAGS = $(ZS_UNIT_CPPFLAGS)

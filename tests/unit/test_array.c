@@ -376,6 +376,54 @@ static zs_array *simple(const char *path, zs_dtype t, int nd,
     return a;
 }
 
+/* The bound on chunk reads that find nothing (issue 15): a shape made
+ * to lie (2^31 x 2^31 one-byte chunks) is walked to ZSI_MISSING_MAX
+ * missing chunks, not one more; an array with a chunk present has no
+ * such bound. */
+static void t_missing_bound(void)
+{
+    const uint64_t shape[2] = {UINT64_C(1) << 31, UINT64_C(1) << 31};
+    const uint64_t one[2] = {1, 1}, side = UINT64_C(1) << 12;
+    uint64_t start[2] = {0, 0}, count[2] = {side, side};
+    zs_array *a = simple("bound", ZS_DT_INT8, 2, shape, one, NULL);
+    zs_array *b = simple("bound-one", ZS_DT_INT8, 2, shape, one, NULL);
+    uint8_t *buf = malloc((size_t)(side * side + side));
+    int8_t v = 7;
+    zs_status st;
+    if (!a || !b || !buf) {
+        TAP_OK(0, "arrays for the bound on missing chunks");
+        goto done;
+    }
+    st = zs_array_read(a, start, count, buf);
+    TAP_OK(st == ZS_OK && buf[0] == 0 && buf[side * side - 1] == 0,
+           "2^24 missing chunks read as the fill value (status %d)", st);
+    start[0] = side;
+    count[0] = 1;
+    count[1] = 1;
+    st = zs_array_read(a, start, count, buf);
+    TAP_OK(st == ZS_ERR_FORMAT &&
+           strstr(zs_ctx_message(ctx), "bound: no chunk present in the "
+                  "first 16777216 chunks read: stopped"),
+           "one more: an error naming the array and the bound (%s)",
+           zs_ctx_message(ctx));
+    start[0] = shape[0] - 1;
+    start[1] = shape[1] - 1;
+    st = zs_array_write(b, start, count, &v);
+    if (st == ZS_OK)
+        st = zs_array_read(b, start, count, buf);
+    start[0] = start[1] = 0;
+    count[0] = side + 1;
+    count[1] = side;
+    if (st == ZS_OK && buf[0] == 7)
+        st = zs_array_read(b, start, count, buf);
+    TAP_OK(st == ZS_OK, "with a chunk present, more than 2^24 missing "
+           "chunks read (status %d)", st);
+done:
+    free(buf);
+    zs_array_close(a);
+    zs_array_close(b);
+}
+
 static void t_scalar(void)
 {
     double fill = -9.5, v = 3.25, got = 0;
@@ -1285,6 +1333,7 @@ int main(int argc, char **argv)
         t_nd();
         t_codecs_none();
         t_late_budget();
+        t_missing_bound();
     }
     zs_store_close(mem);
     zs_ctx_free(ctx);

@@ -676,7 +676,8 @@ static void t_invalid_json(void)
         "", " ", "{", "}", "{\"a\":}", "[1,]", "{\"a\":1,}", "nul", "{} x",
         "{'a': 1}", "{\"a\" 1}", "\"unterminated", "[1 2]", "{\"a\":01x}",
         "-", "--1", "{\"a\": nan}", "{\"a\": infinity}", "{\"a\":-NaN}",
-        "{\"a\": +1}", "\xef\xbb\xbf{}x",
+        "{\"a\": +1}", "\xef\xbb\xbf{}x", "[01]", "{\"a\": -007}",
+        "[00000099999999999999999999999]",
     };
     zsi_meta_doc *d;
     bool ok = true;
@@ -693,6 +694,10 @@ static void t_invalid_json(void)
            sizeof bad / sizeof bad[0]);
     TAP_OK(zsi_meta_doc_parse(ctx, "t", "{\"a\":1}\0x", 9, &d) ==
            ZS_ERR_FORMAT, "a NUL byte inside the text is refused");
+    /* an empty value read from a store comes as a NULL buffer */
+    TAP_OK(zsi_meta_doc_parse(ctx, "t", NULL, 0, &d) == ZS_ERR_FORMAT &&
+           strstr(zs_ctx_message(ctx), "empty"),
+           "an empty document as a NULL buffer is refused");
     TAP_OK(zsi_meta_doc_parse(ctx, "t", "{\"a\":1}xyz", 7, &d) == ZS_OK,
            "parsing stops at the given length");
     zsi_meta_doc_free(d);

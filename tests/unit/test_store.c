@@ -310,6 +310,29 @@ static bool absent(zs_store *s, const char *key)
     return value_is(s, key, NULL, 0) == 0;
 }
 
+/* A key naming a folder of other keys: absent, except in stores that
+ * are folders on disk (CAP_FS), where a directory in a key's place is an
+ * error naming the key, never a missing value (issue 15). */
+static bool folder_key(const backend *b, zs_store *s, const char *key)
+{
+    void *p = NULL;
+    size_t n = 0;
+    int found = 0;
+    zs_status st;
+    if (!(b->caps & CAP_FS))
+        return absent(s, key);
+    st = zs_store_get(s, key, &p, &n, &found);
+    if (found)
+        zs_free(p);
+    if (st != ZS_ERR_FORMAT || found ||
+        !strstr(zs_ctx_message(ctx), "a directory where a value"))
+        TAP_DIAG("%s: status %d, found %d: %s", key, st, found,
+                 st ? zs_ctx_message(ctx) : "");
+    return st == ZS_ERR_FORMAT && !found &&
+           strstr(zs_ctx_message(ctx), key) &&
+           strstr(zs_ctx_message(ctx), "a directory where a value");
+}
+
 static bool holds(zs_store *s, const char *key, const char *text)
 {
     return value_is(s, key, text, strlen(text)) == 1;
@@ -434,8 +457,8 @@ static void t_missing_keys(const backend *b)
     st = zs_store_get_range(s, "nope", 0, 10, &p, &n, &found);
     TAP_OK(st == ZS_OK && found == 0 && p == NULL && n == 0,
            "%s: get_range of a missing key succeeds with found=0", b->kind);
-    TAP_OK(absent(s, "a"), "%s: a key's parent 'directory' is not a key",
-           b->kind);
+    TAP_OK(folder_key(b, s, "a"), "%s: a key's parent 'directory' is not a "
+           "key%s", b->kind, b->caps & CAP_FS ? " (an error naming it)" : "");
     TAP_OK(absent(s, "a/b/c"), "%s: a key below a value is not found",
            b->kind);
     TAP_OK(absent(s, "A/B"), "%s: keys are case-sensitive", b->kind);
@@ -558,7 +581,7 @@ static void t_values(const backend *b)
                  st ? zs_ctx_message(ctx) : "");
     TAP_OK(ok, "%s: get_range of an empty value: found, 0 bytes",
            b->kind);
-    TAP_OK(absent(s, "big") && absent(s, "big/value/x") &&
+    TAP_OK(folder_key(b, s, "big") && absent(s, "big/value/x") &&
            absent(s, "big/valu") && absent(s, "r.0"),
            "%s: keys beside, above and below the values are missing",
            b->kind);
@@ -1274,6 +1297,83 @@ static void t_erase_prefix(const backend *b)
 /* zs_store_list checks its prefix: the directory store once walked
  * directories outside its root for "../" (nothing was reported because
  * the keys found there are invalid, but every directory was read). */
+/* Folder stores never write through a symbolic link (issue 15): a link
+ * in the place of a key's folder is refused, a link in the place of a
+ * key is replaced (not written through), erasing a link removes the
+ * link, and discarding the store removes its links, never what they
+ * lead to; a link leading outside is never read. */
+static void t_fs_links(const backend *b)
+{
+    char *name, *root = NULL, *out = NULL, *f = NULL, *l = NULL;
+    zs_store *s = fresh(b, "links", &name);
+    zsi_strv keys = {0};
+    zs_status st;
+    void *p = NULL;
+    size_t n = 0;
+    int found = 0;
+    FILE *fp;
+    char buf[16] = "";
+    if (!s) {
+        TAP_OK(0, "%s: store for links", b->kind);
+        free(name);
+        return;
+    }
+    root = b->path(name);
+    out = zsi_asprintf("%s/outside-%d", tmproot, ++case_no);
+    f = zsi_path_join(out, "f");
+    mkdir(out, 0777);
+    if ((fp = fopen(f, "w"))) {
+        fputs("secret", fp);
+        fclose(fp);
+    }
+#define LINK(to, key) (free(l), l = zsi_path_join(root, key), symlink(to, l))
+    LINK(out, "dir");
+    st = zs_store_set(s, "dir/x", "v", 1);
+    free(l);
+    l = zsi_path_join(out, "x");
+    TAP_OK(st == ZS_ERR_FORMAT && strstr(zs_ctx_message(ctx), "dir: a "
+           "symbolic link") && !exists(l),
+           "%s: a link in the place of a key's folder is not written "
+           "through (%s)", b->kind, zs_ctx_message(ctx));
+    st = zs_store_get(s, "dir/f", &p, &n, &found);
+    TAP_OK(st == ZS_ERR_FORMAT && !found &&
+           strstr(zs_ctx_message(ctx), "leading outside the store"),
+           "%s: ... nor read through", b->kind);
+    LINK(f, "k");
+    st = zs_store_set(s, "k", "new", 3);
+    fp = fopen(f, "r");
+    if (fp) {
+        if (!fgets(buf, sizeof buf, fp))
+            buf[0] = 0;
+        fclose(fp);
+    }
+    TAP_OK(st == ZS_OK && holds(s, "k", "new") && !strcmp(buf, "secret"),
+           "%s: a link in the place of a key is replaced, not written "
+           "through", b->kind);
+    LINK(f, "e");
+    st = zs_store_erase(s, "e");
+    TAP_OK(st == ZS_OK && !exists(l) && exists(f),
+           "%s: erasing a link removes the link only", b->kind);
+    st = zs_store_erase(s, "dir/f");
+    TAP_OK(exists(f), "%s: erasing below a linked folder leaves what it "
+           "leads to (status %d)", b->kind, st);
+    list(s, "", &keys);
+    TAP_OK(keys.n == 1 && !strcmp(keys.v[0], "k"),
+           "%s: linked folders are not listed into", b->kind);
+    zsi_strv_free(&keys);
+    st = zs_store_discard(s);
+    TAP_OK(st == ZS_OK && !exists(root) && exists(f),
+           "%s: discard removes the links, not what they lead to",
+           b->kind);
+#undef LINK
+    rm_rf(out);
+    free(l);
+    free(f);
+    free(out);
+    free(root);
+    drop(b, s, name);
+}
+
 static void t_list_escape(const backend *b)
 {
     static const char *const kv[] = {"k", "v"};
@@ -1563,6 +1663,8 @@ int main(void)
             t_erase_prefix(b);
         if (b->caps & CAP_FS)
             t_list_escape(b);
+        if (b->caps & CAP_FS)
+            t_fs_links(b);
         if ((b->caps & CAP_WRITE) && (b->caps & CAP_LIST))
             t_tmp_mark(b);
         t_open_missing(b);
