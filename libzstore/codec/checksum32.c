@@ -78,16 +78,6 @@ static zs_status parse_location(zs_ctx *ctx, const char *name,
     return ZS_OK;
 }
 
-/* numcodecs hands the next codec a uint8 array */
-static void bytes_out(zsi_codec_info *enc)
-{
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
-    enc->shape[0] = 0;
-}
-
 /* crc32 and adler32: a location, at the start by default. */
 static zs_status create_located(zs_ctx *ctx, const zsi_kv *cfg,
                                 zsi_codec_info *enc, void **state,
@@ -104,7 +94,7 @@ static zs_status create_located(zs_ctx *ctx, const zsi_kv *cfg,
     if (!s)
         return zsi_nomem(ctx);
     *s = tmp;
-    bytes_out(enc);
+    zsi_info_bytes(enc);
     *state = s;
     return ZS_OK;
 }
@@ -149,7 +139,7 @@ static zs_status create_fletcher32(zs_ctx *ctx, const zsi_kv *cfg,
                                    zsi_codec_info *enc, void **state)
 {
     (void)info;
-    bytes_out(enc);
+    zsi_info_bytes(enc);
     return create_fixed(ctx, cfg, state, &fixed_fletcher32);
 }
 

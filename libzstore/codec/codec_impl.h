@@ -125,5 +125,8 @@ zs_status zsi_blosc_config_v3(const void *state, zsi_kv *out);
 
 /* Product of the shape in info (1 for scalars); false on overflow. */
 bool zsi_info_count(const zsi_codec_info *info, uint64_t *count);
+/* What a bytes->bytes codec hands the next one: uint8 bytes of unknown
+ * length (numcodecs passes such codecs a uint8 array). */
+void zsi_info_bytes(zsi_codec_info *enc);
 
 #endif /* ZSI_CODEC_IMPL_H */

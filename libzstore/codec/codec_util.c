@@ -123,6 +123,15 @@ bool zsi_info_count(const zsi_codec_info *info, uint64_t *count)
     return zsi_prod_ok(info->shape, info->ndim, count);
 }
 
+void zsi_info_bytes(zsi_codec_info *enc)
+{
+    enc->dtype = ZS_DT_UINT8;
+    enc->itemsize = 1;
+    enc->big_endian = false;
+    enc->ndim = 1;
+    enc->shape[0] = 0;
+}
+
 /* ---- NumPy type rules ------------------------------------------------ */
 
 zs_dtype zsi_min_float_type(double v)

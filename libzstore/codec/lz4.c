@@ -37,11 +37,7 @@ static zs_status create(zs_ctx *ctx, const zsi_kv *cfg,
     if (!s)
         return zsi_nomem(ctx);
     s->accel = (int)accel;
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
-    enc->shape[0] = 0;
+    zsi_info_bytes(enc);
     *state = s;
     return ZS_OK;
 }

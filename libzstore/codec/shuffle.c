@@ -31,10 +31,7 @@ static zs_status create(zs_ctx *ctx, const zsi_kv *cfg,
     if (!s)
         return zsi_nomem(ctx);
     s->elementsize = (size_t)es;
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
+    zsi_info_bytes(enc);
     if (!zsi_info_count(info, &count) ||
         !zsi_mul_ok(count, info->itemsize, &enc->shape[0]))
         enc->shape[0] = 0;

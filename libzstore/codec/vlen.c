@@ -69,11 +69,7 @@ static zs_status create_common(zs_ctx *ctx, const zsi_kv *cfg,
     s->name = name;
     s->utf8 = utf8;
     s->count = count;
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
-    enc->shape[0] = 0;
+    zsi_info_bytes(enc);
     *state = s;
     return ZS_OK;
 }

@@ -36,11 +36,7 @@ static zs_status create_common(zs_ctx *ctx, const zsi_kv *cfg,
         return zsi_nomem(ctx);
     s->level = (int)level;
     s->gzip = gz;
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
-    enc->shape[0] = 0;
+    zsi_info_bytes(enc);
     *state = s;
     return ZS_OK;
 }

@@ -44,11 +44,7 @@ static zs_status create(zs_ctx *ctx, const zsi_kv *cfg,
     s->level = (int)level;
     s->checksum = checksum;
     s->checksum_given = zsi_kv_find(cfg, "checksum") != NULL;
-    enc->dtype = ZS_DT_UINT8;
-    enc->itemsize = 1;
-    enc->big_endian = false;
-    enc->ndim = 1;
-    enc->shape[0] = 0;
+    zsi_info_bytes(enc);
     *state = s;
     return ZS_OK;
 }
