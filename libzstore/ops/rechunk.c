@@ -37,8 +37,11 @@
  * freed buffers in the heap). */
 #define SLACK ((uint64_t)16 << 20)
 #define SLACK_SHARE 16
-/* Intermediate chunks stay well below the format's chunk limit. */
-#define INTER_MAX ((uint64_t)256 << 20)
+/* Intermediate chunks stay below the size the tools' allocator maps
+ * fresh from the system for each use (64 MiB, tools/tool.c): chunks of
+ * 82 MiB made a third of a two-pass copy's time page faults and took
+ * its peak 100 MB over the bound; at 32 MiB they come from the heap. */
+#define INTER_MAX ((uint64_t)32 << 20)
 
 struct zs_rechunk_opts {
     zs_ctx *ctx;

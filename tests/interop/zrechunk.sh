@@ -196,6 +196,25 @@ else
     rm -rf big.zarr bigr.zarr k9.zarr* int.zarr*
 fi
 
+# ---- intermediate chunks stay under 32 MiB (larger ones were fresh
+# memory for each use: page faults, and a peak 100 MB over the bound) --
+$PY -c '
+import sys, zarr
+g = zarr.open_group(sys.argv[1], mode="w")
+a = g.create("v", shape=(512, 4096, 4096), chunks=(1, 4096, 4096),
+             dtype="i2")
+a.attrs["_ARRAY_DIMENSIONS"] = ["t", "y", "x"]
+zarr.consolidate_metadata(sys.argv[1])
+' huge.zarr
+zrechunk -n -m 4G huge.zarr -c t=-1,y=32,x=32 >huge.plan 2>&1
+inter=$(sed -n 's/^v: .*through intermediate chunks (\([0-9, ]*\)).*/\1/p' \
+        huge.plan | tr -d ' ')
+check "a 16 GiB array under 4G: two passes" test -n "$inter"
+ib=$(echo "$inter" | awk -F, '{ print $1 * $2 * $3 * 2 }')
+check "... through intermediate chunks of at most 32 MiB ($inter)" \
+    test "${ib:-0}" -gt 0 -a "${ib:-0}" -le 33554432
+rm -rf huge.zarr
+
 # ---- bad input -------------------------------------------------------------
 check_fail "a chunk spec naming an unknown dimension: exit 1" 1 \
     "chunks: no dimension 'depth' in the output" \
