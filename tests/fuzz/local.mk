@@ -135,6 +135,23 @@ fuzz-programs fuzz-long:
 	    "(see tests/fuzz/README.md)" >&2; exit 2
 endif
 
+# the small languages of options: dimension specifications (chunks,
+# shards, patches), lists of names, memory sizes (util/spec.c)
+check_PROGRAMS += tests/fuzz/fuzz_spec
+TESTS += tests/fuzz/fuzz_spec
+tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz_spec.c tests/fuzz/driver.c
+tests_fuzz_fuzz_spec_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) \
+	-DZS_FUZZ_NAME=\"fuzz_spec\"
+tests_fuzz_fuzz_spec_LDADD = $(ZS_UNIT_LIBS)
+if ZS_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_spec_lf
+tests_fuzz_fuzz_spec_lf_SOURCES = tests/fuzz/fuzz_spec.c
+tests_fuzz_fuzz_spec_lf_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) -DZS_LIBFUZZER
+tests_fuzz_fuzz_spec_lf_CFLAGS = $(AM_CFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_spec_lf_LDFLAGS = $(AM_LDFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_spec_lf_LDADD = $(ZS_UNIT_LIBS)
+endif
+
 # the .npy header parser (zbatch --assemble)
 check_PROGRAMS += tests/fuzz/fuzz_npy
 TESTS += tests/fuzz/fuzz_npy

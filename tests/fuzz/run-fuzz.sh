@@ -28,7 +28,7 @@ build=$(cd "$build" && pwd) || { echo "run-fuzz: no directory $1" >&2; exit 2; }
 secs=${2:-120}
 shift; [ $# -gt 0 ] && shift
 targets=${*:-fuzz_meta fuzz_codec fuzz_store_keys fuzz_archive fuzz_select \
-fuzz_time fuzz_duration fuzz_nc}
+fuzz_time fuzz_duration fuzz_nc fuzz_npy fuzz_spec}
 status=0
 for t in $targets; do
     prog="$build/tests/fuzz/${t}_lf"
