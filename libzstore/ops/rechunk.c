@@ -39,8 +39,9 @@
 #define SLACK_SHARE 16
 /* Intermediate chunks stay below the size the tools' allocator maps
  * fresh from the system for each use (64 MiB, tools/tool.c): chunks of
- * 82 MiB made a third of a two-pass copy's time page faults and took
- * its peak 100 MB over the bound; at 32 MiB they come from the heap. */
+ * 78 MiB (the bench store at 600M) cost 1.7 million page faults and
+ * took the peak 82 MiB over the bound; at 32 MiB they come from the
+ * heap. */
 #define INTER_MAX ((uint64_t)32 << 20)
 
 struct zs_rechunk_opts {

@@ -197,7 +197,7 @@ else
 fi
 
 # ---- intermediate chunks stay under 32 MiB (larger ones were fresh
-# memory for each use: page faults, and a peak 100 MB over the bound) --
+# memory for each use: page faults, and a peak 82 MiB over the bound) --
 $PY -c '
 import sys, zarr
 g = zarr.open_group(sys.argv[1], mode="w")
