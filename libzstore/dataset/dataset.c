@@ -353,6 +353,23 @@ int zs_var_is_coord(const zs_var *v)
     return v->ndim == 1 && strcmp(v->dims[0], v->name) == 0;
 }
 
+bool zsi_var_named_in(const zs_var *v, const char *attr)
+{
+    for (size_t i = 0; i < v->g->nvars; i++) {
+        const char *t = zsi_attrs_text(v->g->vars[i]->attrs, attr);
+        zsi_strv w = {0};
+        bool hit;
+        if (!t)
+            continue;
+        zsi_strv_split(&w, t, ' ');
+        hit = zsi_strv_contains(&w, v->name);
+        zsi_strv_free(&w);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
 zs_status zs_var_read(zs_var *v, const uint64_t *start,
                       const uint64_t *count, void *out)
 {

@@ -710,6 +710,16 @@ void zsi_writer_close(zsi_writer *w)
     free(w);
 }
 
+zs_status zsi_writer_end(zsi_writer *w, zs_status st)
+{
+    if (st == ZS_OK)
+        st = zsi_writer_finish(w);
+    else if (w)
+        st = zsi_writer_fail(w, st);
+    zsi_writer_close(w);
+    return st;
+}
+
 zs_store *zsi_writer_store(const zsi_writer *w) { return w->store; }
 bool zsi_writer_is_stream(const zsi_writer *w) { return w->stream; }
 size_t zsi_writer_narrays(const zsi_writer *w) { return w->narrays; }

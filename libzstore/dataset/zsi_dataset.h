@@ -94,6 +94,9 @@ zs_status zsi_var_new(zs_group *g, const char *name, zs_dtype dtype,
                       zs_var **out);
 bool zsi_var_set_fill(zs_var *v, const void *item);
 bool zsi_var_set_codecs(zs_var *v, const char *desc);
+/* Named by a variable of v's group in its attribute attr, a list of
+ * names separated by spaces ("coordinates", "bounds"). */
+bool zsi_var_named_in(const zs_var *v, const char *attr);
 /* Find a dimension by name looking in g and its ancestors. */
 int zsi_group_find_dim(const zs_group *g, const char *name,
                        const zs_group **owner, size_t *index);

@@ -120,6 +120,10 @@ zs_status zsi_writer_finish(zsi_writer *w);
 zs_status zsi_writer_fail(zsi_writer *w, zs_status st);
 /* Close; a writer not finished discards its output. */
 void zsi_writer_close(zsi_writer *w);
+/* The end of a run whose status is st: finish (st is ZS_OK) or fail,
+ * then close.  w may be NULL when st is not ZS_OK.  Returns the run's
+ * status (the first failure's). */
+zs_status zsi_writer_end(zsi_writer *w, zs_status st);
 
 zs_store *zsi_writer_store(const zsi_writer *w);
 bool zsi_writer_is_stream(const zsi_writer *w);

@@ -658,11 +658,7 @@ zs_status zs_assemble_run(zs_assemble *a, const char *out)
             st = zsi_writer_copy(w, a->dims[d].coord, coords[d]);
     if (st == ZS_OK)
         st = assemble_tiles(a, arr);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
-    zsi_writer_close(w);
+    st = zsi_writer_end(w, st);
     free(arr);
     return st;
 }

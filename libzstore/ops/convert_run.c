@@ -619,12 +619,8 @@ zs_status zs_convert_run(zs_convert *c, const char *out)
             st = write_times(c, &c->vars[i]);
     if (st == ZS_OK)
         st = write_data(c, zsi_writer_store(w));
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
+    st = zsi_writer_end(w, st);
     for (size_t i = 0; i < c->nvars; i++)
         c->vars[i].arr = NULL;   /* the writer's */
-    zsi_writer_close(w);
     return st;
 }

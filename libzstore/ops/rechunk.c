@@ -794,10 +794,7 @@ zs_status zs_rechunk_run(zs_rechunk *r, const char *out)
     st = zsi_writer_open(r->ctx, out, &r->w, &w);
     if (st == ZS_OK)
         st = run(r, w, out, &tmp);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
+    st = zsi_writer_end(w, st);
     if (tmp) {   /* what it held is not wanted, whatever happened */
         char msg[ZSI_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", zs_ctx_message(r->ctx));
@@ -805,7 +802,6 @@ zs_status zs_rechunk_run(zs_rechunk *r, const char *out)
         zs_store_close(tmp);
         zsi_err(r->ctx, st, "%s", msg);
     }
-    zsi_writer_close(w);
     for (size_t i = 0; i < r->nvars; i++)
         r->vars[i].dst = NULL;
     zs_ctx_set_cache_bytes(r->ctx, cache);

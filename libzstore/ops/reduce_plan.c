@@ -497,29 +497,12 @@ static bool wanted(const zsi_reduce *r, const zs_var *v)
            zsi_strv_contains(&r->o.vars, v->path);
 }
 
-/* Listed in some variable's "coordinates" attribute. */
-static bool is_aux_coord(const zs_var *v)
-{
-    for (size_t i = 0; i < v->g->nvars; i++) {
-        const char *co = zsi_attrs_text(v->g->vars[i]->attrs, "coordinates");
-        zsi_strv t = {0};
-        bool hit;
-        if (!co)
-            continue;
-        zsi_strv_split(&t, co, ' ');
-        hit = zsi_strv_contains(&t, v->name);
-        zsi_strv_free(&t);
-        if (hit)
-            return true;
-    }
-    return false;
-}
-
 /* Reduce, copy unchanged, or leave out. */
 static zs_status classify(void *user, zs_var *v)
 {
     zsi_reduce *r = user;
-    bool has = false, coord = zs_var_is_coord(v) || is_aux_coord(v);
+    bool has = false;
+    bool coord = zs_var_is_coord(v) || zsi_var_named_in(v, "coordinates");
     zs_var **c;
     for (int d = 0; d < v->ndim; d++)
         has = has || reduced(r, v->dims[d]);

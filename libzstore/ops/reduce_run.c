@@ -1114,14 +1114,10 @@ zs_status zs_reduce_run(zs_reduction *r, const char *out)
     zs_status st = zsi_writer_open(r->ctx, out, &r->w, &w);
     if (st == ZS_OK)
         st = run(r, w);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
-    /* the writer owns the arrays */
+    st = zsi_writer_end(w, st);
+    /* the writer owned the arrays */
     for (size_t i = 0; i < r->nvars; i++)
         r->vars[i].out = NULL;
-    zsi_writer_close(w);
     return st;
 }
 

@@ -352,11 +352,7 @@ zs_status zs_select_run(zs_selection *s, const char *out)
         for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
             if (zs_var_is_coord(s->vars[i].v) == (pass == 0))
                 st = copy_var(s, &s->vars[i], arrays[i]);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
-    zsi_writer_close(w);
+    st = zsi_writer_end(w, st);
     free(arrays);
     free(used);
     return st;

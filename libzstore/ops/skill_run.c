@@ -1026,11 +1026,7 @@ zs_status zs_skill_run(zs_skill *s, const char *out)
     zs_status st = zsi_writer_open(s->ctx, out, &s->w, &w);
     if (st == ZS_OK)
         st = run_store(s, w);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
-    zsi_writer_close(w);
+    st = zsi_writer_end(w, st);
     for (size_t v = 0; v < s->nvars; v++)
         memset(s->vars[v].out, 0, sizeof s->vars[v].out);
     return st;
