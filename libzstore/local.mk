@@ -34,6 +34,7 @@ libzstore_libzscore_la_SOURCES = \
 # store: function table and back-ends
 libzstore_libzscore_la_SOURCES += \
 	libzstore/store/zsi_store.h \
+	libzstore/store/store_impl.h \
 	libzstore/store/store.c \
 	libzstore/store/store_dir.c \
 	libzstore/store/store_mem.c \

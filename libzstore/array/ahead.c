@@ -88,7 +88,8 @@ void zsi_array_ahead_stop(zs_array *a)
 
 bool zsi_array_fetches_ahead(const zs_array *a)
 {
-    return (a->store->caps & ZSI_STORE_REMOTE) && !a->shard && !a->broken;
+    return (zsi_store_caps(a->store) & ZSI_STORE_REMOTE) && !a->shard &&
+           !a->broken;
 }
 
 /* The read-ahead of a, made on first use; NULL where it does not apply
@@ -124,7 +125,7 @@ void zsi_array_will_read(zs_array *a, const uint64_t *start,
 static void *transfer(void *arg)
 {
     struct zsi_ahead *ah = arg;
-    zs_ctx *ctx = ah->store->ctx;
+    zs_ctx *ctx = zsi_store_ctx(ah->store);
     /* the errors of this thread go to ah->msg, not over the message of
      * a read that fails meanwhile */
     bool own = zsi_ctx_redirect(ctx, ah->msg);

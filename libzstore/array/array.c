@@ -111,16 +111,17 @@ void zs_array_close(zs_array *a)
 static zs_status array_new(zs_store *s, const char *path,
                            const zsi_array_meta *m, zs_array **out)
 {
+    zs_ctx *ctx = zsi_store_ctx(s);
     zs_array *a = calloc(1, sizeof *a);
     zs_status st;
     if (!a || !(a->path = zsi_strdup(path ? path : ""))) {
         free(a);
-        return zsi_nomem(s->ctx);
+        return zsi_nomem(ctx);
     }
-    a->ctx = s->ctx;
+    a->ctx = ctx;
     a->store = s;
     zsi_chain_init(&a->chain);
-    st = zsi_array_meta_copy(s->ctx, m, &a->meta);
+    st = zsi_array_meta_copy(ctx, m, &a->meta);
     if (st != ZS_OK) {
         free(a->path);
         free(a);
@@ -128,7 +129,7 @@ static zs_status array_new(zs_store *s, const char *path,
     }
     a->itemsize = m->dtype == ZS_DT_STRING ? 8 : m->itemsize;
     memcpy(a->cshape, m->chunks, sizeof a->cshape);
-    a->cache_id = zsi_cache_new_id(zsi_cache_of(s->ctx));
+    a->cache_id = zsi_cache_new_id(zsi_cache_of(ctx));
     *out = a;
     return ZS_OK;
 }
@@ -136,6 +137,7 @@ static zs_status array_new(zs_store *s, const char *path,
 zs_status zsi_array_from_meta(zs_store *s, const char *path,
                               const zsi_array_meta *m, zs_array **out)
 {
+    zs_ctx *ctx = zsi_store_ctx(s);
     zs_array *a;
     zs_status st = array_new(s, path, m, &a);
     if (st != ZS_OK)
@@ -146,18 +148,18 @@ zs_status zsi_array_from_meta(zs_store *s, const char *path,
         a->broken = st;
         a->broken_msg = *a->path
                              ? zsi_asprintf("%s: %s", a->path,
-                                            zs_ctx_message(s->ctx))
-                             : zsi_strdup(zs_ctx_message(s->ctx));
+                                            zs_ctx_message(ctx))
+                             : zsi_strdup(zs_ctx_message(ctx));
         zsi_chain_free(&a->chain);
         zsi_chain_init(&a->chain);
         a->chain.desc = zsi_strdup("unsupported");
-        st = a->broken_msg && a->chain.desc ? ZS_OK : zsi_nomem(s->ctx);
+        st = a->broken_msg && a->chain.desc ? ZS_OK : zsi_nomem(ctx);
     }
     if (st == ZS_OK)
         st = setup_grid(a);
     if (st != ZS_OK) {
         if (*a->path)
-            zsi_err_prefix(s->ctx, st, "%s", a->path);
+            zsi_err_prefix(ctx, st, "%s", a->path);
         zs_array_close(a);
         return st;
     }
@@ -253,14 +255,15 @@ zs_status zsi_array_create(zs_store *s, const char *path,
                            const zsi_array_meta *m, const uint64_t *shard,
                            zs_array **out)
 {
+    zs_ctx *ctx = zsi_store_ctx(s);
     zs_array *a;
     zs_status st;
     if (m->order != 'C' || (m->zarr_format != 2 && m->zarr_format != 3))
-        return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED,
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED,
                        "%s: only Zarr v2 and v3 arrays in C order can be "
                        "written", path);
     if (shard && m->zarr_format != 3)
-        return zsi_err(s->ctx, ZS_ERR_UNSUPPORTED, "%s: sharding needs Zarr "
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: sharding needs Zarr "
                        "v3", path);
     st = array_new(s, path, m, &a);
     if (st == ZS_OK)
@@ -298,14 +301,15 @@ zs_status zsi_array_format_zattrs(zs_array *a, int lvl, zsi_buf *out)
 static zs_status get_doc(zs_store *s, const char *key, zsi_meta_doc **doc,
                          int *found)
 {
+    zs_ctx *ctx = zsi_store_ctx(s);
     zsi_buf b = ZSI_BUF_INIT;
     zs_status st = zsi_store_get(s, key, &b, found);
     *doc = NULL;
     if (st == ZS_OK && *found) {
-        char *where = zsi_asprintf("%s/%s", s->name, key);
-        st = where ? zsi_meta_doc_parse(s->ctx, where, (char *)b.data,
+        char *where = zsi_asprintf("%s/%s", zs_store_name(s), key);
+        st = where ? zsi_meta_doc_parse(ctx, where, (char *)b.data,
                                         b.len, doc)
-                   : zsi_nomem(s->ctx);
+                   : zsi_nomem(ctx);
         free(where);
     }
     zsi_buf_free(&b);
@@ -314,6 +318,7 @@ static zs_status get_doc(zs_store *s, const char *key, zsi_meta_doc **doc,
 
 zs_status zs_array_open(zs_store *s, const char *path, zs_array **out)
 {
+    zs_ctx *ctx = zsi_store_ctx(s);
     char *k2 = zsi_path_join(path, ".zarray");
     char *ka = zsi_path_join(path, ".zattrs");
     char *k3 = zsi_path_join(path, "zarr.json");
@@ -323,21 +328,21 @@ zs_status zs_array_open(zs_store *s, const char *path, zs_array **out)
     int found = 0, fa = 0;
     zsi_array_meta_init(&m);
     if (!k2 || !ka || !k3) {
-        st = zsi_nomem(s->ctx);
+        st = zsi_nomem(ctx);
         goto done;
     }
     st = get_doc(s, k2, &d, &found);
     if (st == ZS_OK && found) {
         st = get_doc(s, ka, &attrs, &fa);
         if (st == ZS_OK)
-            st = zsi_meta_v2_array(s->ctx, k2, d, attrs, &m);
+            st = zsi_meta_v2_array(ctx, k2, d, attrs, &m);
     } else if (st == ZS_OK) {
         st = get_doc(s, k3, &d, &found);
         if (st == ZS_OK && found)
-            st = zsi_meta_v3_array(s->ctx, k3, d, NULL, &m);
+            st = zsi_meta_v3_array(ctx, k3, d, NULL, &m);
         else if (st == ZS_OK)
-            st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: no array at '%s'",
-                         s->name, path);
+            st = zsi_err(ctx, ZS_ERR_NOTFOUND, "%s: no array at '%s'",
+                         zs_store_name(s), path);
     }
     if (st == ZS_OK)
         st = zsi_array_from_meta(s, path, &m, out);

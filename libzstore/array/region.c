@@ -437,9 +437,9 @@ zs_status zs_array_write(zs_array *a, const uint64_t *start,
     size_t n;
     bool empty;
     zs_status st;
-    if (!(a->store->caps & ZSI_STORE_CAN_WRITE))
+    if (!(zsi_store_caps(a->store) & ZSI_STORE_CAN_WRITE))
         return zsi_err(a->ctx, ZS_ERR_READONLY, "%s: store is read-only",
-                       a->store->name);
+                       zs_store_name(a->store));
     st = check_box(a, start, count, &r, &n, &empty);
     if (st != ZS_OK || empty)
         return st;
@@ -448,7 +448,7 @@ zs_status zs_array_write(zs_array *a, const uint64_t *start,
         return zsi_shard_write(a, start, count, in);
     r.in = in;
     r.turn = NULL;
-    if (a->store->caps & ZSI_STORE_STREAM) {
+    if (zsi_store_caps(a->store) & ZSI_STORE_STREAM) {
         zsi_turn t = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
         r.turn = &t;
         st = zsi_parallel_for(a->ctx, n, write_task, &r);

@@ -540,7 +540,7 @@ zs_status zsi_shard_write(zs_array *a, const uint64_t *start,
     if (a->meta.dtype == ZS_DT_STRING)
         return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED, "%s: sharded arrays of "
                        "variable-length strings cannot be written", a->path);
-    if ((a->store->caps & ZSI_STORE_STREAM) && !covers_shards(&w))
+    if ((zsi_store_caps(a->store) & ZSI_STORE_STREAM) && !covers_shards(&w))
         return zsi_err(a->ctx, ZS_ERR_UNSUPPORTED, "%s: a write to a stream "
                        "must cover whole shards", a->path);
     if (!zsi_mul_ok(w.nshards, sh->n_inner, &slots) || slots > SIZE_MAX / 32)

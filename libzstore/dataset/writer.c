@@ -261,7 +261,7 @@ zs_status zsi_writer_open(zs_ctx *ctx, const char *name,
         free(w);
         return st;
     }
-    w->stream = (w->store->caps & ZSI_STORE_STREAM) != 0;
+    w->stream = (zsi_store_caps(w->store) & ZSI_STORE_STREAM) != 0;
     *out = w;
     return ZS_OK;
 }

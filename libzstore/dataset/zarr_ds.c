@@ -386,7 +386,7 @@ static zs_status from_v2_listing(zs_dataset *ds)
     zs_store *s = zsi_dataset_store(ds);
     zsi_strv keys = {0};
     zs_status st = ZS_OK;
-    if (s->caps & ZSI_STORE_CAN_LIST)
+    if (zsi_store_caps(s) & ZSI_STORE_CAN_LIST)
         st = zsi_store_list_all(s, "", &keys);
     else if (!zsi_strv_push(&keys, ".zarray"))
         st = zsi_nomem(ds->ctx);
@@ -460,6 +460,12 @@ static zs_status v3_node(zs_dataset *ds, const char *path,
     return keep_unsupported(ds, path, st);
 }
 
+/* What the dataset's store can do (ZSI_STORE_*). */
+static bool store_can(zs_dataset *ds, unsigned cap)
+{
+    return (zsi_store_caps(zsi_dataset_store(ds)) & cap) != 0;
+}
+
 static zs_status from_v3(zs_dataset *ds, zsi_meta_doc *root)
 {
     zsi_strv keys = {0};
@@ -481,7 +487,7 @@ static zs_status from_v3(zs_dataset *ds, zsi_meta_doc *root)
         zsi_strv_free(&keys);
         return st;
     }
-    if (!(zsi_dataset_store(ds)->caps & ZSI_STORE_CAN_LIST)) {
+    if (!store_can(ds, ZSI_STORE_CAN_LIST)) {
         const zs_group *g = ds->root;   /* an array at the root, or not */
         return g->nvars ? ZS_OK : cannot_list(ds, "a Zarr v3 group");
     }
@@ -590,7 +596,7 @@ static zs_status build(zs_dataset *ds)
                              "not a Zarr store (no .zmetadata, .zgroup, "
                              ".zarray or zarr.json)");
             if (st == ZS_OK && fg &&
-                !(zsi_dataset_store(ds)->caps & ZSI_STORE_CAN_LIST))
+                !store_can(ds, ZSI_STORE_CAN_LIST))
                 st = cannot_list(ds, "a Zarr v2 group");
             if (st == ZS_OK)
                 st = from_v2_listing(ds);
@@ -601,7 +607,7 @@ static zs_status build(zs_dataset *ds)
     zsi_meta_doc_free(d);
     if (st == ZS_OK)
         st = zsi_dataset_each_var(ds, collect_dims, NULL);
-    if (st == ZS_OK && (zsi_dataset_store(ds)->caps & ZSI_STORE_STREAM))
+    if (st == ZS_OK && store_can(ds, ZSI_STORE_STREAM))
         st = zsi_dataset_each_var(ds, pin_small, zsi_dataset_store(ds));
     return st;
 }
@@ -615,9 +621,7 @@ static void close_store(zs_dataset *ds)
 static void zarr_io_stats(zs_dataset *ds, uint64_t *requests,
                           uint64_t *bytes)
 {
-    zs_store *s = zsi_dataset_store(ds);
-    *requests = __atomic_load_n(&s->n_requests, __ATOMIC_RELAXED);
-    *bytes = __atomic_load_n(&s->n_bytes_in, __ATOMIC_RELAXED);
+    zsi_store_stats(zsi_dataset_store(ds), requests, bytes);
 }
 
 static const zsi_ds_ops zarr_ops_owning = {

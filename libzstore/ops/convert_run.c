@@ -575,8 +575,8 @@ static zs_status write_data(zs_convert *c, zs_store *out)
         if (st == ZS_OK)
             st = run_tick(&j);
     } else {
-        j.forward = !(out->caps & ZSI_STORE_CONCURRENT_WRITES);
-        j.ordered = (out->caps & ZSI_STORE_STREAM) != 0;
+        j.forward = !(zsi_store_caps(out) & ZSI_STORE_CONCURRENT_WRITES);
+        j.ordered = (zsi_store_caps(out) & ZSI_STORE_STREAM) != 0;
         j.window = 2 * n;
         j.fr = calloc((size_t)n, sizeof *j.fr);
         st = j.fr ? zsi_procs_run(c->ctx, n, run_child, &j,

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 zs_status zsi_store_alloc(zs_ctx *ctx, const char *name, unsigned flags,
                           const zsi_store_ops *ops, zs_store **out)
@@ -226,6 +226,16 @@ void zsi_store_count(zs_store *s, uint64_t requests, uint64_t bytes_in,
     __atomic_add_fetch(&s->n_bytes_in, bytes_in, __ATOMIC_RELAXED);
     __atomic_add_fetch(&s->n_bytes_out, bytes_out, __ATOMIC_RELAXED);
 }
+
+void zsi_store_stats(const zs_store *s, uint64_t *requests,
+                     uint64_t *bytes_in)
+{
+    *requests = __atomic_load_n(&s->n_requests, __ATOMIC_RELAXED);
+    *bytes_in = __atomic_load_n(&s->n_bytes_in, __ATOMIC_RELAXED);
+}
+
+zs_ctx *zsi_store_ctx(const zs_store *s) { return s->ctx; }
+unsigned zsi_store_caps(const zs_store *s) { return s->caps; }
 
 zs_status zsi_store_get(zs_store *s, const char *key, zsi_buf *out,
                         int *found)

@@ -45,7 +45,7 @@
 #include <sys/syscall.h>
 #endif
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 /* Temporary files carry a control character, which no valid key holds,
  * so that listing can never mistake one for a key or hide a key. */

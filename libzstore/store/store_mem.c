@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 typedef struct mem_entry {
     char *key;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 #define HDR (1 + 1 + 8 + 4 + 8)
 

@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 enum { AT_MEM, AT_SPILL, AT_DROPPED, AT_WRITTEN };
 

@@ -52,7 +52,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 /* Record signatures and fixed sizes (APPNOTE.TXT 4.3). */
 #define SIG_LOCAL 0x04034b50u

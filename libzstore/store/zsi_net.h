@@ -30,7 +30,7 @@
 #ifndef ZSI_NET_H
 #define ZSI_NET_H
 
-#include "store/zsi_store.h"
+#include "store/store_impl.h"
 
 typedef struct zsi_net zsi_net;
 

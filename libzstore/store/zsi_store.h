@@ -66,23 +66,6 @@ typedef struct zsi_store_ops {
     zs_status (*skip)(zs_store *s, const char *prefix);
 } zsi_store_ops;
 
-struct zs_store {
-    zs_ctx *ctx;
-    const zsi_store_ops *ops;
-    void *impl;
-    char *name;
-    unsigned flags;   /* ZS_STORE_* open flags */
-    unsigned caps;    /* ZSI_STORE_* capabilities */
-    pthread_mutex_t wlock;  /* serialises set/erase without
-                               ZSI_STORE_CONCURRENT_WRITES */
-    /* statistics, updated atomically */
-    uint64_t n_requests;
-    uint64_t n_bytes_in;
-    uint64_t n_bytes_out;
-    /* where zsi_store_count adds them instead (a remote store under a
-     * zip read by range: its requests are the zip's), or NULL */
-    zs_store *count_to;
-};
 
 /* Create the generic part of a store; the back-end sets impl and caps. */
 zs_status zsi_store_alloc(zs_ctx *ctx, const char *name, unsigned flags,
@@ -154,5 +137,12 @@ zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 /* Statistics. */
 void zsi_store_count(zs_store *s, uint64_t requests, uint64_t bytes_in,
                      uint64_t bytes_out);
+/* Requests made and bytes read so far. */
+void zsi_store_stats(const zs_store *s, uint64_t *requests,
+                     uint64_t *bytes_in);
+
+/* The context a store was opened with, and its ZSI_STORE_* abilities. */
+zs_ctx *zsi_store_ctx(const zs_store *s);
+unsigned zsi_store_caps(const zs_store *s);
 
 #endif /* ZSI_STORE_H */
