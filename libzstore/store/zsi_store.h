@@ -155,4 +155,8 @@ zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 void zsi_store_count(zs_store *s, uint64_t requests, uint64_t bytes_in,
                      uint64_t bytes_out);
 
+/* Remove a file or a folder and everything below it, never following a
+ * link (store_dir.c); 0 on success, -1 with errno set. */
+int zsi_rm_tree(const char *path);
+
 #endif /* ZSI_STORE_H */
