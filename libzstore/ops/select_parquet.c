@@ -228,18 +228,26 @@ static zs_status write_file(pq_out *p, const char *path, uint64_t i)
     return st;
 }
 
+/* The partition's coordinate column: on its dimension, of its name. */
+static sel_col *part_col(pq_out *p)
+{
+    for (size_t k = 0; k < p->r.ncols; k++) {
+        sel_col *c = &p->r.cols[k];
+        if (!c->is_data && c->nd == 1 && c->dim[0] == p->part &&
+            !strcmp(c->name, p->s->o.partition_on))
+            return c;
+    }
+    return NULL;
+}
+
 /* The folder name of partition i, as pandas prints the label. */
 static zs_status part_name(pq_out *p, uint64_t i, zsi_buf *out)
 {
-    sel_col *c = NULL;
+    sel_col *c = part_col(p);
     uint64_t idx[ZS_MAX_DIMS] = {0}, start[ZS_MAX_DIMS] = {0};
     uint64_t count[ZS_MAX_DIMS];
     char text[ZS_DATETIME_MAX + 64], *t;
     zs_status st;
-    for (size_t k = 0; !c && k < p->r.ncols; k++)
-        if (p->r.cols[k].nd == 1 && p->r.cols[k].dim[0] == p->part &&
-            !p->r.cols[k].is_data)
-            c = &p->r.cols[k];
     memcpy(count, p->r.len, sizeof count);
     start[p->part] = idx[p->part] = i;
     count[p->part] = 1;
@@ -301,10 +309,8 @@ static zs_status find_part(pq_out *p)
     if (p->part < 0)
         return zsi_err(p->s->ctx, ZS_ERR_NOTFOUND, "partition dimension "
                        "'%s': not a dimension of the selected rows", name);
-    for (size_t k = 0; k < p->r.ncols; k++)
-        if (p->r.cols[k].nd == 1 && p->r.cols[k].dim[0] == p->part &&
-            !p->r.cols[k].is_data && !strcmp(p->r.cols[k].name, name))
-            return ZS_OK;
+    if (part_col(p))
+        return ZS_OK;
     return zsi_err(p->s->ctx, ZS_ERR_UNSUPPORTED, "partition dimension "
                    "'%s': has no coordinate variable to name folders by",
                    name);
@@ -319,8 +325,7 @@ static zs_status file_columns(pq_out *p)
         return zsi_nomem(p->s->ctx);
     for (size_t k = 0; k < p->r.ncols; k++) {
         const sel_col *c = &p->r.cols[k];
-        if (p->part >= 0 && !c->is_data && c->nd == 1 &&
-            c->dim[0] == p->part && !strcmp(c->name, p->s->o.partition_on))
+        if (p->part >= 0 && c == part_col(p))
             continue;
         p->src[p->ncols] = k;
         p->cols[p->ncols].name = c->name;

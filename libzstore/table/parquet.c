@@ -310,60 +310,59 @@ static void put_val(zsi_pq *w, pq_column *c, const void *p, size_t n)
         w->nomem = true;
 }
 
-void zsi_pq_put_i32(zsi_pq *w, size_t c, int32_t v)
+/* a < b for values of type t (no NaN here). */
+static bool val_less(zsi_pq_type t, const pq_val *a, const pq_val *b)
+{
+    switch (t) {
+    case ZSI_PQ_INT32: return a->i32 < b->i32;
+    case ZSI_PQ_FLOAT: return a->f < b->f;
+    case ZSI_PQ_DOUBLE: return a->d < b->d;
+    default: return a->i64 < b->i64;
+    }
+}
+
+/* Append the n little-endian bytes le of value v and widen the column's
+ * min and max (NaN takes no part in them). */
+static void put_num(zsi_pq *w, size_t c, const uint8_t *le, size_t n,
+                    pq_val v, bool nan)
 {
     pq_column *col = &w->cols[c];
+    put_val(w, col, le, n);
+    if (nan)
+        return;
+    if (!col->st.has || val_less(col->type, &v, &col->lo))
+        col->lo = v;
+    if (!col->st.has || val_less(col->type, &col->hi, &v))
+        col->hi = v;
+    col->st.has = true;
+}
+
+void zsi_pq_put_i32(zsi_pq *w, size_t c, int32_t v)
+{
     uint8_t le[4];
     le_bits((uint32_t)v, 4, le);
-    put_val(w, col, le, 4);
-    if (!col->st.has || v < col->lo.i32)
-        col->lo.i32 = v;
-    if (!col->st.has || v > col->hi.i32)
-        col->hi.i32 = v;
-    col->st.has = true;
+    put_num(w, c, le, 4, (pq_val){.i32 = v}, false);
 }
 
 void zsi_pq_put_i64(zsi_pq *w, size_t c, int64_t v)
 {
-    pq_column *col = &w->cols[c];
     uint8_t le[8];
     le_bits((uint64_t)v, 8, le);
-    put_val(w, col, le, 8);
-    if (!col->st.has || v < col->lo.i64)
-        col->lo.i64 = v;
-    if (!col->st.has || v > col->hi.i64)
-        col->hi.i64 = v;
-    col->st.has = true;
+    put_num(w, c, le, 8, (pq_val){.i64 = v}, false);
 }
 
 void zsi_pq_put_float(zsi_pq *w, size_t c, float v)
 {
-    pq_column *col = &w->cols[c];
     uint8_t le[4];
     le_float(v, le);
-    put_val(w, col, le, 4);
-    if (isnan(v))
-        return;
-    if (!col->st.has || v < col->lo.f)
-        col->lo.f = v;
-    if (!col->st.has || v > col->hi.f)
-        col->hi.f = v;
-    col->st.has = true;
+    put_num(w, c, le, 4, (pq_val){.f = v}, isnan(v));
 }
 
 void zsi_pq_put_double(zsi_pq *w, size_t c, double v)
 {
-    pq_column *col = &w->cols[c];
     uint8_t le[8];
     le_double(v, le);
-    put_val(w, col, le, 8);
-    if (isnan(v))
-        return;
-    if (!col->st.has || v < col->lo.d)
-        col->lo.d = v;
-    if (!col->st.has || v > col->hi.d)
-        col->hi.d = v;
-    col->st.has = true;
+    put_num(w, c, le, 8, (pq_val){.d = v}, isnan(v));
 }
 
 static int str_cmp(const zsi_buf *a, const char *s, size_t n)
