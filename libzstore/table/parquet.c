@@ -7,17 +7,22 @@
  * type TIMESTAMP_MICROS.  Each row group holds one column chunk per
  * column and each chunk one data page (v1) whose body is compressed with
  * zstd: the definition levels (max level 1, RLE / bit-packed hybrid with
- * its 4-byte length) then the non-null values in PLAIN encoding.  Chunk
+ * its 4-byte length) then the non-null values in PLAIN encoding or, for
+ * numeric chunks of at most DICT_MAX distinct values (decoded packed
+ * int16 data, times, coordinates) when that is smaller, RLE_DICTIONARY:
+ * a dictionary page (PLAIN) before the data page, whose values are the
+ * indices, bit-packed after a byte giving their width.  Chunk
  * statistics: null_count, min_value and max_value (strings only when at
  * most STAT_MAX bytes; floats without NaN, a zero minimum as -0 and a
  * zero maximum as +0, as the format asks), with a TypeDefinedOrder per
- * column in the footer.  No dictionary pages, no page index, no bloom
- * filters, no encryption.  The metadata is Thrift's compact protocol.
+ * column in the footer.  No page index, no bloom filters, no encryption.
+ * The metadata is Thrift's compact protocol.
  *
- * Write model: the writer buffers the current row group (values and one
- * byte per row for the definition level) and keeps, for the footer, one
- * small record per column chunk.  Sizes are checked against the
- * format's 32-bit page fields before a page is written.
+ * Write model: the writer buffers the current row group (PLAIN values,
+ * one byte per row for the definition level, and while a dictionary
+ * still pays its entries and one 4-byte index per value) and keeps, for
+ * the footer, one small record per column chunk.  Sizes are checked
+ * against the format's 32-bit page fields before a page is written.
  */
 #include "config.h"
 
@@ -34,13 +39,14 @@
 
 #define ZSTD_LEVEL 1
 #define STAT_MAX 64          /* longest string kept as a min or max */
+#define DICT_MAX 65536       /* most entries of a column chunk's dictionary */
 
 /* Parquet enums (parquet.thrift). */
 enum { PT_INT32 = 1, PT_INT64 = 2, PT_FLOAT = 4, PT_DOUBLE = 5,
        PT_BYTE_ARRAY = 6 };
-enum { ENC_PLAIN = 0, ENC_RLE = 3 };
+enum { ENC_PLAIN = 0, ENC_RLE = 3, ENC_RLE_DICTIONARY = 8 };
 enum { CT_UTF8 = 0, CT_TIMESTAMP_MICROS = 10 };
-enum { CODEC_ZSTD = 6, REP_OPTIONAL = 1, PAGE_DATA = 0 };
+enum { CODEC_ZSTD = 6, REP_OPTIONAL = 1, PAGE_DATA = 0, PAGE_DICT = 2 };
 
 /* Thrift compact types. */
 enum { TT_TRUE = 1, TT_FALSE = 2, TT_I16 = 4, TT_I32 = 5, TT_I64 = 6,
@@ -185,8 +191,22 @@ typedef struct pq_stats {
 /* What the footer needs of a written column chunk. */
 typedef struct pq_chunk {
     uint64_t offset, ucsize, csize, nvals;
+    uint64_t data_offset;     /* the data page (after the dictionary) */
+    bool dict;                /* a dictionary page at offset */
     pq_stats st;
 } pq_chunk;
+
+/* The dictionary of a numeric column chunk: distinct values (their bit
+ * patterns) in order of arrival, an open-addressing table of their
+ * indices plus one, and the index of every value put. */
+typedef struct pq_dict {
+    bool off;                 /* over DICT_MAX entries: PLAIN */
+    uint64_t *bits;
+    uint32_t n;
+    uint32_t *slot;
+    uint32_t nslot;           /* a power of two, or 0 */
+    zsi_buf idx;              /* uint32 per value */
+} pq_dict;
 
 typedef struct pq_column {
     char *name;
@@ -196,6 +216,7 @@ typedef struct pq_column {
     pq_val lo, hi;            /* numeric min and max so far */
     zsi_buf slo, shi;         /* string min and max so far */
     pq_stats st;
+    pq_dict dict;
 } pq_column;
 
 typedef struct pq_group {
@@ -310,6 +331,74 @@ static void put_val(zsi_pq *w, pq_column *c, const void *p, size_t n)
         w->nomem = true;
 }
 
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    return x;
+}
+
+static void dict_drop(pq_dict *d)
+{
+    free(d->bits);
+    free(d->slot);
+    zsi_buf_free(&d->idx);
+    memset(d, 0, sizeof *d);
+}
+
+/* Double the table (keeping it under half full); false: no memory. */
+static bool dict_grow(pq_dict *d)
+{
+    uint32_t n = d->nslot ? d->nslot * 2 : 1024;
+    uint32_t *slot = calloc(n, sizeof *slot);
+    uint64_t *bits = realloc(d->bits, (size_t)(n / 2) * sizeof *bits);
+    if (!slot || !bits) {
+        free(slot);
+        if (bits)
+            d->bits = bits;
+        return false;
+    }
+    d->bits = bits;
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint32_t h = (uint32_t)mix(bits[i]) & (n - 1);
+        while (slot[h])
+            h = (h + 1) & (n - 1);
+        slot[h] = i + 1;
+    }
+    free(d->slot);
+    d->slot = slot;
+    d->nslot = n;
+    return true;
+}
+
+/* Record value bits in the dictionary of c (unless it gave up). */
+static void dict_put(zsi_pq *w, pq_dict *d, uint64_t bits)
+{
+    uint32_t h, i;
+    if (d->off)
+        return;
+    if (2 * (d->n + 1) > d->nslot && !dict_grow(d)) {
+        w->nomem = true;
+        return;
+    }
+    h = (uint32_t)mix(bits) & (d->nslot - 1);
+    while (d->slot[h] && d->bits[d->slot[h] - 1] != bits)
+        h = (h + 1) & (d->nslot - 1);
+    if (!d->slot[h]) {
+        if (d->n == DICT_MAX) {
+            dict_drop(d);
+            d->off = true;
+            return;
+        }
+        d->bits[d->n] = bits;
+        d->slot[h] = ++d->n;
+    }
+    i = d->slot[h] - 1;
+    if (!zsi_buf_append(&d->idx, &i, sizeof i))
+        w->nomem = true;
+}
+
 /* a < b for values of type t (no NaN here). */
 static bool val_less(zsi_pq_type t, const pq_val *a, const pq_val *b)
 {
@@ -327,7 +416,11 @@ static void put_num(zsi_pq *w, size_t c, const uint8_t *le, size_t n,
                     pq_val v, bool nan)
 {
     pq_column *col = &w->cols[c];
+    uint64_t bits = 0;
     put_val(w, col, le, n);
+    for (size_t i = 0; i < n; i++)
+        bits |= (uint64_t)le[i] << (8 * i);
+    dict_put(w, &col->dict, bits);
     if (nan)
         return;
     if (!col->st.has || val_less(col->type, &v, &col->lo))
@@ -400,12 +493,40 @@ void zsi_pq_put_str(zsi_pq *w, size_t c, const char *s, size_t n)
 
 /* ---- pages ---------------------------------------------------------- */
 
-/* Definition levels (bit width 1) in the RLE / bit-packed hybrid, with
- * the 4-byte length in front: one RLE run when all rows have values,
- * else bit-packed runs of at most 63 groups of 8. */
+static uint32_t elem(const uint8_t *p, size_t w, size_t i)
+{
+    uint32_t v;
+    if (w == 1)
+        return p[i];
+    memcpy(&v, p + 4 * i, 4);
+    return v;
+}
+
+/* n values (elements of w bytes, 1 or 4, at p) of bw bits (at most 24)
+ * as bit-packed runs of the RLE / bit-packed hybrid, at most 63 groups
+ * of 8 each (the last group padded with zeros). */
+static void put_bitpacked(tc *t, const uint8_t *p, size_t w, size_t n,
+                          int bw)
+{
+    for (size_t i = 0; i < n; i += 63 * 8) {
+        size_t m = n - i < 63 * 8 ? n - i : 63 * 8, groups = (m + 7) / 8;
+        uint64_t acc = 0;
+        int nb = 0;
+        tc_varint(t, (uint64_t)groups << 1 | 1);
+        for (size_t k = 0; k < groups * 8; k++) {
+            acc |= (uint64_t)(k < m ? elem(p, w, i + k) : 0) << nb;
+            for (nb += bw; nb >= 8; nb -= 8) {
+                tc_byte(t, (unsigned)(acc & 0xff));
+                acc >>= 8;
+            }
+        }
+    }
+}
+
+/* Definition levels (bit width 1) in the hybrid, with the 4-byte length
+ * in front: one RLE run when all rows have values, else bit-packed. */
 static void encode_defs(tc *t, const pq_column *c)
 {
-    const uint8_t *d = c->defs.data;
     size_t n = c->defs.len, start = t->b->len;
     uint8_t len[4];
     tc_raw(t, "\0\0\0\0", 4);
@@ -413,22 +534,36 @@ static void encode_defs(tc *t, const pq_column *c)
         tc_varint(t, (uint64_t)n << 1);
         tc_byte(t, 1);
     } else {
-        for (size_t i = 0; i < n; i += 63 * 8) {
-            size_t m = n - i < 63 * 8 ? n - i : 63 * 8;
-            size_t groups = (m + 7) / 8;
-            tc_varint(t, (uint64_t)groups << 1 | 1);
-            for (size_t g = 0; g < groups; g++) {
-                unsigned byte = 0;
-                for (size_t k = 0; k < 8 && g * 8 + k < m; k++)
-                    byte |= (unsigned)d[i + g * 8 + k] << k;
-                tc_byte(t, byte);
-            }
-        }
+        put_bitpacked(t, c->defs.data, 1, n, 1);
     }
     if (!t->ok)
         return;
     le_bits(t->b->len - start - 4, 4, len);
     memcpy(t->b->data + start, len, 4);
+}
+
+static size_t value_size(const pq_column *c)
+{
+    return c->type == ZSI_PQ_INT32 || c->type == ZSI_PQ_FLOAT ? 4 : 8;
+}
+
+/* Bits of the dictionary's indices (at least 1). */
+static int dict_width(const pq_dict *d)
+{
+    int bw = 1;
+    while (bw < 24 && ((uint32_t)1 << bw) < d->n)
+        bw++;
+    return bw;
+}
+
+/* A dictionary when it has entries and is smaller than PLAIN values. */
+static bool use_dict(const pq_column *c)
+{
+    const pq_dict *d = &c->dict;
+    uint64_t idx = d->idx.len / 4;
+    return !d->off && d->n > 0 && c->type != ZSI_PQ_STRING &&
+           d->n * value_size(c) + (idx * (uint64_t)dict_width(d) + 7) / 8 +
+           idx / 504 + 1 < c->vals.len;
 }
 
 /* The PLAIN bytes of a min or max. */
@@ -501,18 +636,15 @@ static zs_status page_too_big(zsi_pq *w, const pq_column *c)
 }
 
 /* Write column c of the current group as one chunk of one page. */
-static zs_status write_chunk(zsi_pq *w, pq_column *c, pq_chunk *out)
+/* Compress w->page and write it after its header: a data page of
+ * nvals values (levels included) in encoding enc, or (type PAGE_DICT) a
+ * dictionary page of nvals entries. */
+static zs_status write_page(zsi_pq *w, const pq_column *c, int type,
+                            uint64_t nvals, int enc, pq_chunk *out)
 {
     tc t;
     size_t bound, z;
-    uint64_t nvals = c->defs.len;
     zs_status st;
-    w->page.len = w->hdr.len = 0;
-    tc_init(&t, &w->page);
-    encode_defs(&t, c);
-    tc_raw(&t, c->vals.data, c->vals.len);
-    if (!t.ok)
-        return zsi_nomem(w->ctx);
     if (w->page.len > INT32_MAX || nvals > INT32_MAX)
         return page_too_big(w, c);
     bound = ZSTD_compressBound(w->page.len);
@@ -525,32 +657,77 @@ static zs_status write_chunk(zsi_pq *w, pq_column *c, pq_chunk *out)
                        ZSTD_getErrorName(z));
     if (z > INT32_MAX)
         return page_too_big(w, c);
+    w->hdr.len = 0;
     tc_init(&t, &w->hdr);
-    tc_i32(&t, 1, PAGE_DATA);
+    tc_i32(&t, 1, type);
     tc_i32(&t, 2, (int64_t)w->page.len);
     tc_i32(&t, 3, (int64_t)z);
-    tc_begin(&t, 5);
+    tc_begin(&t, type == PAGE_DATA ? 5 : 7);
     tc_i32(&t, 1, (int64_t)nvals);
-    tc_i32(&t, 2, ENC_PLAIN);
-    tc_i32(&t, 3, ENC_RLE);
-    tc_i32(&t, 4, ENC_RLE);
+    tc_i32(&t, 2, enc);
+    if (type == PAGE_DATA) {
+        tc_i32(&t, 3, ENC_RLE);
+        tc_i32(&t, 4, ENC_RLE);
+    }
     tc_end(&t);
     tc_byte(&t, 0);
     if (!t.ok)
         return zsi_nomem(w->ctx);
-    out->offset = w->pos;
-    out->nvals = nvals;
-    out->ucsize = w->hdr.len + w->page.len;
-    out->csize = w->hdr.len + z;
-    out->st = group_stats(c);
+    out->ucsize += w->hdr.len + w->page.len;
+    out->csize += w->hdr.len + z;
     st = put_bytes(w, w->hdr.data, w->hdr.len);
     return st == ZS_OK ? put_bytes(w, w->zpage.data, z) : st;
+}
+
+/* The dictionary page: its entries, PLAIN. */
+static zs_status write_dict(zsi_pq *w, const pq_column *c, pq_chunk *out)
+{
+    size_t vs = value_size(c);
+    w->page.len = 0;
+    if (!zsi_buf_resize(&w->page, (size_t)c->dict.n * vs))
+        return zsi_nomem(w->ctx);
+    for (uint32_t i = 0; i < c->dict.n; i++)
+        le_bits(c->dict.bits[i], (int)vs, w->page.data + i * vs);
+    return write_page(w, c, PAGE_DICT, c->dict.n, ENC_PLAIN, out);
+}
+
+/* Write column c of the current group as one chunk: a dictionary page
+ * if it pays, and one data page. */
+static zs_status write_chunk(zsi_pq *w, pq_column *c, pq_chunk *out)
+{
+    tc t;
+    zs_status st = ZS_OK;
+    memset(out, 0, sizeof *out);
+    out->offset = w->pos;
+    out->dict = use_dict(c);
+    if (out->dict)
+        st = write_dict(w, c, out);
+    if (st != ZS_OK)
+        return st;
+    w->page.len = 0;
+    tc_init(&t, &w->page);
+    encode_defs(&t, c);
+    if (out->dict) {
+        int bw = dict_width(&c->dict);
+        tc_byte(&t, (unsigned)bw);
+        put_bitpacked(&t, c->dict.idx.data, 4, c->dict.idx.len / 4, bw);
+    } else {
+        tc_raw(&t, c->vals.data, c->vals.len);
+    }
+    if (!t.ok)
+        return zsi_nomem(w->ctx);
+    out->data_offset = w->pos;
+    out->nvals = c->defs.len;
+    out->st = group_stats(c);
+    return write_page(w, c, PAGE_DATA, c->defs.len,
+                      out->dict ? ENC_RLE_DICTIONARY : ENC_PLAIN, out);
 }
 
 static void column_reset(pq_column *c)
 {
     c->vals.len = c->defs.len = 0;
     memset(&c->st, 0, sizeof c->st);
+    dict_drop(&c->dict);
 }
 
 zs_status zsi_pq_end_group(zsi_pq *w)
@@ -623,9 +800,11 @@ static void write_chunk_meta(tc *t, const pq_column *c, const pq_chunk *k)
     tc_i64(t, 2, (int64_t)k->offset);
     tc_begin(t, 3);            /* ColumnMetaData */
     tc_i32(t, 1, phys_type(c->type));
-    tc_list(t, 2, TT_I32, 2);
+    tc_list(t, 2, TT_I32, k->dict ? 3 : 2);
     tc_varint(t, zigzag(ENC_PLAIN));
     tc_varint(t, zigzag(ENC_RLE));
+    if (k->dict)
+        tc_varint(t, zigzag(ENC_RLE_DICTIONARY));
     tc_list(t, 3, TT_BINARY, 1);
     tc_varint(t, strlen(c->name));
     tc_raw(t, c->name, strlen(c->name));
@@ -633,7 +812,9 @@ static void write_chunk_meta(tc *t, const pq_column *c, const pq_chunk *k)
     tc_i64(t, 5, (int64_t)k->nvals);
     tc_i64(t, 6, (int64_t)k->ucsize);
     tc_i64(t, 7, (int64_t)k->csize);
-    tc_i64(t, 9, (int64_t)k->offset);
+    tc_i64(t, 9, (int64_t)k->data_offset);
+    if (k->dict)
+        tc_i64(t, 11, (int64_t)k->offset);
     write_stats(t, 12, &k->st);
     tc_end(t);
     tc_end(t);
@@ -685,6 +866,7 @@ static void pq_free(zsi_pq *w)
         zsi_buf_free(&w->cols[i].defs);
         zsi_buf_free(&w->cols[i].slo);
         zsi_buf_free(&w->cols[i].shi);
+        dict_drop(&w->cols[i].dict);
     }
     for (size_t g = 0; g < w->ngroups; g++)
         free(w->groups[g].chunks);

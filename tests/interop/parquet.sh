@@ -179,7 +179,9 @@ else
 fi
 
 # several row groups (--row-group N: at most N rows each, cut along the
-# rows' dimensions: 72 hours of 11 x 60 points make 72 groups of 660)
+# rows' dimensions: 72 hours of 11 x 60 points make 72 groups of 660);
+# chunks with few distinct values (times, coordinates, packed int16) in
+# dictionary encoding, the others PLAIN
 zsel era5.zarr -s latitude=0:60 --csv > groups.csv
 if zsel era5.zarr -s latitude=0:60 --parquet groups.pq --row-group 1000 \
         2> groups.err; then
@@ -196,6 +198,18 @@ console.log(String(o.g), String(o.m), String(o.n));
 EOF
         check_eq "row groups of at most 1000 rows" "72 660 660" \
             "$(node groups.mjs 2>&1)"
+        cat > enc.mjs <<EOF
+import { DuckDBInstance } from "$NPM/@duckdb/node-api/lib/index.js";
+const c = await (await DuckDBInstance.create(":memory:")).connect();
+const r = await c.runAndReadAll("SELECT encodings AS e, count(*) AS n " +
+    "FROM parquet_metadata('groups.pq/part.0.parquet') GROUP BY e ORDER BY e");
+console.log(r.getRowObjects().map(o => o.e + ": " + o.n).join("; "));
+EOF
+        enc=$(node enc.mjs 2>&1)
+        diag "chunk encodings: $enc"
+        check "both PLAIN and dictionary chunks were read" \
+            sh -c "echo '$enc' | grep -q 'RLE_DICTIONARY: ' &&
+                   echo '$enc' | grep -q 'PLAIN, RLE: '"
     fi
 else
     not_ok "zsel --row-group runs" "$(cat groups.err)"
