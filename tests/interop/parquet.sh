@@ -125,7 +125,7 @@ data:
   time = 0, 1, 2 ; y = 0, 1 ; x = 0, 1 ;
   lat = 60.5, 60.25, 61, 61.5 ; lon = 10, 11.5, 10.25, 12 ; number = 7 ;
   t2m = 1, 2, 3, 4, 5, -999, 7, 8, 9, 10, 11, 12 ;
-  name = "a", "b,c", "d\"e" ;
+  name = "a", "b,c", "d\"e and a string longer than the 64 bytes kept as a column's minimum or maximum" ;
 }
 EOF
 if ncgen -4 -o aux.nc aux.cdl && nc2zarr -q aux.nc -o aux.zarr; then
@@ -136,6 +136,25 @@ if ncgen -4 -o aux.nc aux.cdl && nc2zarr -q aux.nc -o aux.zarr; then
     case_ strings aux.zarr --vars name
 else
     not_ok "aux: ncgen and nc2zarr"
+fi
+
+# sixteen variables: lists of 15 or more in the footer (the schema, the
+# columns of a row group) take Thrift's long list header
+{
+    echo 'netcdf wide { dimensions: x = 3 ; variables: int x(x) ;'
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+        echo "short v$i(x) ; v$i:_FillValue = -1s ;"
+    done
+    echo 'data: x = 10, 20, 30 ;'
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+        echo "v$i = $i, -1, $((i * 100)) ;"
+    done
+    echo '}'
+} > wide.cdl
+if ncgen -4 -o wide.nc wide.cdl && nc2zarr -q wide.nc -o wide.zarr; then
+    case_ wide wide.zarr
+else
+    not_ok "wide: ncgen and nc2zarr"
 fi
 
 # partitioned as dask's partition_on: DIR/time=2019-07-01 00:00:00/...
