@@ -500,18 +500,9 @@ static bool wanted(const zsi_reduce *r, const zs_var *v)
 /* Listed in some variable's "coordinates" attribute. */
 static bool is_aux_coord(const zs_var *v)
 {
-    for (size_t i = 0; i < v->g->nvars; i++) {
-        const char *co = zsi_attrs_text(v->g->vars[i]->attrs, "coordinates");
-        zsi_strv t = {0};
-        bool hit;
-        if (!co)
-            continue;
-        zsi_strv_split(&t, co, ' ');
-        hit = zsi_strv_contains(&t, v->name);
-        zsi_strv_free(&t);
-        if (hit)
+    for (size_t i = 0; i < v->g->nvars; i++)
+        if (zsi_attrs_lists(v->g->vars[i]->attrs, "coordinates", v->name))
             return true;
-    }
     return false;
 }
 

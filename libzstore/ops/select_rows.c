@@ -15,18 +15,10 @@
 static bool referenced(const zs_selection *s, const zs_var *v,
                        const char *attr)
 {
-    for (size_t i = 0; i < s->nvars; i++) {
-        const char *t = zsi_attrs_text(s->vars[i].v->attrs, attr);
-        zsi_strv w = {0};
-        bool hit;
-        if (!t || s->vars[i].v->g != v->g)
-            continue;
-        zsi_strv_split(&w, t, ' ');
-        hit = zsi_strv_contains(&w, v->name);
-        zsi_strv_free(&w);
-        if (hit)
+    for (size_t i = 0; i < s->nvars; i++)
+        if (s->vars[i].v->g == v->g &&
+            zsi_attrs_lists(s->vars[i].v->attrs, attr, v->name))
             return true;
-    }
     return false;
 }
 

@@ -203,20 +203,10 @@ static bool wants(const zs_skill *s, int m)
 
 static bool is_aux(const zs_var *v)
 {
-    static const char *const attrs[] = {"coordinates", "bounds"};
     for (size_t i = 0; i < v->g->nvars; i++)
-        for (int k = 0; k < 2; k++) {
-            const char *t = zsi_attrs_text(v->g->vars[i]->attrs, attrs[k]);
-            zsi_strv w = {0};
-            bool hit;
-            if (!t)
-                continue;
-            zsi_strv_split(&w, t, ' ');
-            hit = zsi_strv_contains(&w, v->name);
-            zsi_strv_free(&w);
-            if (hit)
-                return true;
-        }
+        if (zsi_attrs_lists(v->g->vars[i]->attrs, "coordinates", v->name) ||
+            zsi_attrs_lists(v->g->vars[i]->attrs, "bounds", v->name))
+            return true;
     return false;
 }
 
