@@ -363,6 +363,10 @@ static zs_status commit(zs_selection *s, const char *tmp, const char *dir)
 static zs_status check_output(zs_selection *s, const char *dir)
 {
     struct stat sb;
+    if (!*dir || !strcmp(dir, "-") || strstr(dir, "://"))
+        return zsi_err(s->ctx, ZS_ERR_INVALID, "%s: Parquet output "
+                       "goes to a local folder (not a stream or a URL)",
+                       dir);
     if (lstat(dir, &sb) == 0 && !s->w.overwrite)
         return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: output exists", dir);
     return ZS_OK;

@@ -290,6 +290,13 @@ check_fail "--partition-on an unknown dimension" 1 \
     "^zsel: era5.zarr: partition dimension 'level': not a dimension.*--partition-on" \
     zsel era5.zarr -i time=0 --parquet nodim.pq --partition-on level
 check "  ... writes nothing" test ! -e nodim.pq
+check_fail "--parquet to standard output" 1 \
+    "^zsel: -: Parquet output goes to a local folder" \
+    zsel era5.zarr -i time=0 --parquet -
+check_fail "--parquet to a URL" 1 \
+    "^zsel: s3://b/x: Parquet output goes to a local folder" \
+    zsel era5.zarr -i time=0 --parquet s3://b/x
+check "  ... writes nothing" test ! -e s3: -a ! -e ./-
 check_fail "--parquet with -o" 2 "give exactly one of" \
     zsel era5.zarr -i time=0 --parquet both.pq -o both.zarr
 check_fail "--parquet with --csv" 2 "give exactly one of" \
