@@ -40,7 +40,8 @@ static void usage(void)
 "                           them: DIR/DIM=LABEL/part.0.parquet\n"
 "      --dropna             leave out rows whose data variables are all\n"
 "                           missing\n"
-"      --row-group N        rows per Parquet row group (default 131072)\n"
+"      --row-group N        at most N rows per Parquet row group (default\n"
+"                           131072)\n"
 "  -n, --plan               print the selection per dimension and stop\n"
 "\n"
 TOOL_WRITE_HELP
