@@ -59,12 +59,14 @@ build() {  # build DIR [configure options...]
 
 [ -x configure ] || ./bootstrap || exit 1
 
-# JavaScript oracles from the npm registry: zarrita (reads our zips) and
-# s3rver (an S3 server that checks signatures).  Tests skip without them.
+# JavaScript oracles from the npm registry: zarrita (reads our zips),
+# s3rver (an S3 server that checks signatures), DuckDB and hyparquet (read
+# our Parquet files).  Tests skip without them.
 npm_oracles() {
     export ZS_NPM_DIR="$top/build/npm/node_modules"
     [ -d "$ZS_NPM_DIR/@20minutes/s3rver" ] && [ -d "$ZS_NPM_DIR/zarrita" ] &&
-        return 0
+        [ -d "$ZS_NPM_DIR/@duckdb/node-api" ] &&
+        [ -d "$ZS_NPM_DIR/hyparquet-compressors" ] && return 0
     if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm \
             >/dev/null 2>&1
@@ -73,6 +75,8 @@ npm_oracles() {
     mkdir -p build/npm
     npm install --prefix build/npm --no-audit --no-fund --loglevel=error \
         zarrita@0.7.5 @zarrita/storage@0.2.0 @20minutes/s3rver@4.0.4 \
+        @duckdb/node-api@1.5.6-r.1 hyparquet@1.33.0 \
+        hyparquet-compressors@1.1.2 \
         >build/npm.log 2>&1 ||
         echo "npm install failed (see build/npm.log): the zarrita and S3 tests will skip"
 }

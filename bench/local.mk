@@ -11,3 +11,4 @@ EXTRA_DIST += bench/http.sh
 EXTRA_DIST += bench/longer.sh bench/repeat_store.py bench/tools.sh
 EXTRA_DIST += bench/rechunk.sh
 EXTRA_DIST += bench/batch.sh bench/perturb_store.py bench/xskill_ops.py
+EXTRA_DIST += bench/parquet.sh

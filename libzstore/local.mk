@@ -92,6 +92,11 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/netcdf/nc_direct.c \
 	libzstore/netcdf/dataset_open.c
 
+# table: tables written as files (Apache Parquet)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/table/zsi_parquet.h \
+	libzstore/table/parquet.c
+
 # ops: conversion (nc2zarr) and other operations
 libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/zsi_ops.h \
@@ -107,6 +112,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/select_opts.c \
 	libzstore/ops/select_plan.c \
 	libzstore/ops/select_write.c \
+	libzstore/ops/select_rows.c \
+	libzstore/ops/select_parquet.c \
 	libzstore/ops/zsi_reduce.h \
 	libzstore/ops/reduce_plan.c \
 	libzstore/ops/reduce_run.c \

@@ -657,6 +657,19 @@ zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t);
 zs_status zs_select_opts_set_vars(zs_select_opts *o, const char *list);
 /** Relabel longitudes into [-180, 180) (180) or [0, 360) (360); 0 none. */
 zs_status zs_select_opts_set_lon(zs_select_opts *o, int convention);
+/**
+ * Parquet output (zs_select_parquet()): one folder per label of dimension
+ * dim, "DIM=LABEL/part.0.parquet", as dask's partition_on writes them;
+ * NULL for one file.  Checked against the rows at run time.
+ */
+zs_status zs_select_opts_set_partition_on(zs_select_opts *o,
+                                          const char *dim);
+/** Parquet output: leave out rows whose data variables are all missing
+ *  (on non-zero). */
+zs_status zs_select_opts_set_dropna(zs_select_opts *o, int on);
+/** Parquet output: rows per row group (0: the default, 131072).
+ *  @return ZS_ERR_INVALID above 2^31. */
+zs_status zs_select_opts_set_row_group(zs_select_opts *o, uint64_t rows);
 
 /** A selection resolved against a dataset. */
 typedef struct zs_selection zs_selection;
@@ -688,6 +701,21 @@ zs_status zs_select_run(zs_selection *s, const char *out);
 zs_status zs_select_csv(zs_selection *s, zs_line_fn fn, void *user);
 /** The same rows as an aligned table for people. */
 zs_status zs_select_print(zs_selection *s, zs_line_fn fn, void *user);
+/**
+ * The same rows and columns as Apache Parquet, in the folder dir:
+ * dir/part.0.parquet, or one folder per label with a partition
+ * (zs_select_opts_set_partition_on(), the partition's column left out
+ * of the files).  Types: integers INT32 or INT64, float32 FLOAT, others
+ * and packed values DOUBLE, strings UTF8 BYTE_ARRAY, times TIMESTAMP
+ * (microseconds, not adjusted to UTC) in the standard and
+ * proleptic_gregorian calendars and ISO 8601 strings in others; missing
+ * values are nulls.  Written in row groups (memory does not grow with
+ * the rows) under a temporary name renamed to dir at the end.
+ * @return ZS_ERR_EXISTS if dir exists and the write options do not
+ *         overwrite; ZS_ERR_NOTFOUND for a partition dimension that is
+ *         not one of the rows'.
+ */
+zs_status zs_select_parquet(zs_selection *s, const char *dir);
 
 /* ------------------------------------------------------------------ */
 /* Reductions, climatologies, anomalies (zmean)                        */

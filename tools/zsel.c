@@ -12,8 +12,10 @@ static void usage(void)
 {
     puts("Usage: zsel [OPTIONS] STORE -o OUT\n"
 "       zsel [OPTIONS] STORE --csv | --print\n"
+"       zsel [OPTIONS] STORE --parquet DIR [--partition-on DIM] [--dropna]\n"
 "Select part of a Zarr store (or NetCDF file) by coordinate labels or by\n"
-"index, and write it as a new store, or as CSV or a table on stdout.\n"
+"index, and write it as a new store, as CSV or a table on stdout, or as\n"
+"Parquet files.\n"
 "\n"
 "Options:\n"
 "  -s, --sel DIM=A:B        labels from A to B, inclusive, in either\n"
@@ -32,6 +34,14 @@ static void usage(void)
 "      --csv                write CSV to stdout: one row per point,\n"
 "                           coordinates then decoded values\n"
 "      --print              write the points as a table to stdout\n"
+"      --parquet DIR        write the rows of --csv as Parquet files in the\n"
+"                           new folder DIR (DIR/part.0.parquet)\n"
+"      --partition-on DIM   one folder per label of DIM, as dask writes\n"
+"                           them: DIR/DIM=LABEL/part.0.parquet\n"
+"      --dropna             leave out rows whose data variables are all\n"
+"                           missing\n"
+"      --row-group N        at most N rows per Parquet row group (default\n"
+"                           131072)\n"
 "  -n, --plan               print the selection per dimension and stop\n"
 "\n"
 TOOL_WRITE_HELP
@@ -42,7 +52,8 @@ TOOL_HELP
 "Exit status: 0 on success, 1 on failure, 2 on usage errors.");
 }
 
-enum { OPT_TOL = 256, OPT_VARS, OPT_LON180, OPT_LON360, OPT_CSV, OPT_PRINT };
+enum { OPT_TOL = 256, OPT_VARS, OPT_LON180, OPT_LON360, OPT_CSV, OPT_PRINT,
+       OPT_PARQUET, OPT_PARTITION, OPT_DROPNA, OPT_ROW_GROUP };
 
 static const struct option longopts[] = {
     {"sel", required_argument, NULL, 's'},
@@ -53,6 +64,10 @@ static const struct option longopts[] = {
     {"lon360", no_argument, NULL, OPT_LON360},
     {"csv", no_argument, NULL, OPT_CSV},
     {"print", no_argument, NULL, OPT_PRINT},
+    {"parquet", required_argument, NULL, OPT_PARQUET},
+    {"partition-on", required_argument, NULL, OPT_PARTITION},
+    {"dropna", no_argument, NULL, OPT_DROPNA},
+    {"row-group", required_argument, NULL, OPT_ROW_GROUP},
     {"plan", no_argument, NULL, 'n'},
     TOOL_WRITE_LONGOPTS,
     TOOL_LONGOPTS,
@@ -64,6 +79,8 @@ static const tool_hint hints[] = {
     {"index selection", "--isel"},
     {"select by index", "--isel"},
     {"to keep", "--vars"},
+    {"partition dimension", "--partition-on"},
+    {"row group", "--row-group"},
     {NULL, NULL},
 };
 
@@ -74,7 +91,8 @@ int main(int argc, char **argv)
     zs_dataset *ds = NULL;
     zs_selection *sel = NULL;
     int c, csv = 0, print = 0, plan = 0, rc = TOOL_FAIL, lon = 0;
-    const char *in;
+    int pq_opts = 0;
+    const char *in, *parquet = NULL;
     zs_status st;
     tool_start(&t, "zsel", argc, argv, true, usage, hints);
     if (zs_select_opts_new(t.ctx, &o) != ZS_OK)
@@ -102,17 +120,35 @@ int main(int argc, char **argv)
         case OPT_LON360: lon = 360; break;
         case OPT_CSV: csv = 1; break;
         case OPT_PRINT: print = 1; break;
+        case OPT_PARQUET: parquet = optarg; break;
+        case OPT_PARTITION:
+            if (zs_select_opts_set_partition_on(o, optarg) != ZS_OK)
+                tool_bad_value(&t, "--partition-on");
+            pq_opts = 1;
+            break;
+        case OPT_DROPNA:
+            zs_select_opts_set_dropna(o, 1);
+            pq_opts = 1;
+            break;
+        case OPT_ROW_GROUP:
+            zs_select_opts_set_row_group(o, (uint64_t)tool_int_arg(
+                &t, "--row-group", optarg, 1, 1 << 30));
+            pq_opts = 1;
+            break;
         case 'n': plan = 1; break;
         default:
             if (!tool_option(&t, c, optarg))
                 tool_bad_option(&t);
         }
     in = tool_input(&t, argc, argv);
-    if (csv + print + plan + (t.out != NULL) != 1)
+    if (csv + print + plan + (t.out != NULL) + (parquet != NULL) != 1)
         tool_usage_error(&t, "give exactly one of -o OUT, --csv, --print, "
-                         "--plan");
+                         "--parquet DIR, --plan");
+    if (pq_opts && !parquet)
+        tool_usage_error(&t, "--partition-on, --dropna and --row-group "
+                         "go with --parquet DIR");
     zs_select_opts_set_lon(o, lon);
-    tool_ready(&t, t.out != NULL);
+    tool_ready(&t, t.out != NULL || parquet != NULL);
     tool_catch_signals();
     st = zs_dataset_open(t.ctx, in, &ds);
     if (st == ZS_OK)
@@ -127,8 +163,14 @@ int main(int argc, char **argv)
         st = zs_select_csv(sel, tool_print_line, NULL);
     else if (print)
         st = zs_select_print(sel, tool_print_line, NULL);
+    else if (parquet)
+        st = zs_select_parquet(sel, parquet);
     else
         st = zs_select_run(sel, t.out);
+    /* name the Parquet folder in its messages (exists, I/O), the input in
+     * the rest (a partition dimension it does not have) */
+    if (parquet && st != ZS_ERR_NOTFOUND && st != ZS_ERR_UNSUPPORTED)
+        t.out = parquet;
     rc = tool_done(&t, st, ds, in);
 done:
     zs_select_plan_free(sel);

@@ -355,18 +355,9 @@ int zs_var_is_coord(const zs_var *v)
 
 bool zsi_var_named_in(const zs_var *v, const char *attr)
 {
-    for (size_t i = 0; i < v->g->nvars; i++) {
-        const char *t = zsi_attrs_text(v->g->vars[i]->attrs, attr);
-        zsi_strv w = {0};
-        bool hit;
-        if (!t)
-            continue;
-        zsi_strv_split(&w, t, ' ');
-        hit = zsi_strv_contains(&w, v->name);
-        zsi_strv_free(&w);
-        if (hit)
+    for (size_t i = 0; i < v->g->nvars; i++)
+        if (zsi_attrs_lists(v->g->vars[i]->attrs, attr, v->name))
             return true;
-    }
     return false;
 }
 

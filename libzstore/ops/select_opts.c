@@ -30,6 +30,7 @@ void zsi_select_opts_clear(struct zs_select_opts *o)
         spec_clear(&o->specs[i]);
     free(o->specs);
     free(o->tolerance);
+    free(o->partition_on);
     zsi_strv_free(&o->vars);
     memset(o, 0, sizeof *o);
 }
@@ -185,6 +186,35 @@ zs_status zs_select_opts_set_lon(zs_select_opts *o, int convention)
     return ZS_OK;
 }
 
+zs_status zs_select_opts_set_partition_on(zs_select_opts *o,
+                                          const char *dim)
+{
+    char *copy = NULL;
+    if (dim && !*dim)
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "partition dimension: "
+                       "empty name");
+    if (dim && !(copy = zsi_strdup(dim)))
+        return zsi_nomem(o->ctx);
+    free(o->partition_on);
+    o->partition_on = copy;
+    return ZS_OK;
+}
+
+zs_status zs_select_opts_set_dropna(zs_select_opts *o, int on)
+{
+    o->dropna = on != 0;
+    return ZS_OK;
+}
+
+zs_status zs_select_opts_set_row_group(zs_select_opts *o, uint64_t rows)
+{
+    if (rows > ((uint64_t)1 << 31))
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "rows per row group %llu: "
+                       "want at most 2^31", (unsigned long long)rows);
+    o->group_rows = rows;
+    return ZS_OK;
+}
+
 zs_status zsi_select_opts_copy(zs_ctx *ctx, const zs_select_opts *src,
                                struct zs_select_opts *dst)
 {
@@ -192,6 +222,8 @@ zs_status zsi_select_opts_copy(zs_ctx *ctx, const zs_select_opts *src,
     memset(&o, 0, sizeof o);
     o.ctx = ctx;
     o.lon = src->lon;
+    o.dropna = src->dropna;
+    o.group_rows = src->group_rows;
     o.specs = calloc(src->nspecs ? src->nspecs : 1, sizeof *o.specs);
     if (!o.specs)
         goto nomem;
@@ -211,6 +243,9 @@ zs_status zsi_select_opts_copy(zs_ctx *ctx, const zs_select_opts *src,
         if (!zsi_strv_push(&o.vars, src->vars.v[i]))
             goto nomem;
     if (src->tolerance && !(o.tolerance = zsi_strdup(src->tolerance)))
+        goto nomem;
+    if (src->partition_on &&
+        !(o.partition_on = zsi_strdup(src->partition_on)))
         goto nomem;
     *dst = o;
     return ZS_OK;

@@ -22,6 +22,9 @@ struct zs_select_opts {
     char *tolerance;
     zsi_strv vars;
     int lon;
+    char *partition_on;   /* Parquet: a dimension, or NULL */
+    bool dropna;          /* Parquet: leave out rows without data */
+    uint64_t group_rows;  /* Parquet: rows per row group (0: default) */
 };
 
 /* A run of source indices: start, start + step, ... (count of them). */
@@ -77,5 +80,48 @@ const dsel *zsi_select_dim(const zs_selection *s, const char *name);
 zs_status zsi_select_read(zs_selection *s, const osel *o,
                           const uint64_t *start, const uint64_t *count,
                           void *out);
+
+/* ---- rows (select_rows.c): one row per point, columns for the
+ * coordinates then the data variables, read box by box ---------------- */
+
+typedef struct sel_col {
+    const osel *o;
+    char *name;
+    bool is_data;         /* a data variable, not a coordinate */
+    int dim[ZS_MAX_DIMS]; /* row dims it depends on, in its order */
+    int nd;
+    uint8_t *data;        /* its raw values in the loaded box */
+    uint64_t n;           /* elements in data */
+    bool loaded;
+    uint64_t bstart[ZS_MAX_DIMS], bcount[ZS_MAX_DIMS];  /* per own dim */
+    zsi_cfdecode dec;
+    zs_time_units *tu;    /* a time coordinate */
+    bool f32;             /* float32 values (print as float32) */
+} sel_col;
+
+typedef struct sel_rows {
+    zs_selection *s;
+    const char *dims[ZS_MAX_DIMS];
+    uint64_t len[ZS_MAX_DIMS];
+    int nd;
+    sel_col *cols;
+    size_t ncols;
+} sel_rows;
+
+/* The columns and row dimensions of s; nothing is read yet. */
+zs_status zsi_rows_build(zs_selection *s, sel_rows *r);
+/* Read the values of every column inside the box start/count of row
+ * dimensions (columns whose part of the box is loaded already are kept). */
+zs_status zsi_rows_load(sel_rows *r, const uint64_t *start,
+                        const uint64_t *count);
+/* The same for one column. */
+zs_status zsi_rows_load_col(sel_rows *r, sel_col *c, const uint64_t *start,
+                            const uint64_t *count);
+/* The element of column c at row index idx (inside the loaded box). */
+uint64_t zsi_rows_elem(const sel_col *c, const uint64_t *idx);
+/* Text of column c at row idx, as --csv writes it ("" when missing). */
+void zsi_rows_text(const sel_col *c, const uint64_t *idx, char *buf,
+                   size_t size);
+void zsi_rows_free(sel_rows *r);
 
 #endif

@@ -569,7 +569,7 @@ static int rm_at(int dfd, const char *name)
     return rc;
 }
 
-static int rm_tree(const char *path)
+int zsi_rm_tree(const char *path)
 {
     return rm_at(AT_FDCWD, path);
 }
@@ -598,7 +598,7 @@ static zs_status dir_commit(zs_store *s)
             free(old);
             return st;
         }
-        rm_tree(old);
+        zsi_rm_tree(old);
         free(old);
     } else if (rename(d->root, d->final) != 0) {
         return zsi_errno(s->ctx, errno, "%s", d->final);
@@ -625,7 +625,7 @@ static zs_status dir_discard(zs_store *s)
         return zsi_err(s->ctx, ZS_ERR_INVALID,
                        "%s: refusing to discard a store opened for reading",
                        d->final);
-    if (rm_tree(d->root) != 0)
+    if (zsi_rm_tree(d->root) != 0)
         return zsi_errno(s->ctx, errno, "%s", d->root);
     return ZS_OK;
 }
@@ -687,7 +687,7 @@ static zs_status remove_stale(zs_ctx *ctx, const char *root)
         bool same = fstat(fd, &a) == 0 && stat(lk, &b) == 0 &&
                     a.st_dev == b.st_dev && a.st_ino == b.st_ino;
         if (same) {
-            if (rm_tree(root) != 0)
+            if (zsi_rm_tree(root) != 0)
                 st = zsi_errno(ctx, errno, "%s", root);
             close(fd);
             free(lk);
@@ -696,7 +696,7 @@ static zs_status remove_stale(zs_ctx *ctx, const char *root)
         close(fd);
     }
     free(lk);
-    if (st == ZS_OK && rm_tree(root) != 0)
+    if (st == ZS_OK && zsi_rm_tree(root) != 0)
         st = zsi_errno(ctx, errno, "%s", root);
     return st;
 }
@@ -736,7 +736,7 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
         zs_status st = remove_stale(ctx, d->root);
         if (st != ZS_OK)
             return st;
-    } else if (exists && rm_tree(d->final) != 0) {
+    } else if (exists && zsi_rm_tree(d->final) != 0) {
         return zsi_errno(ctx, errno, "%s", d->final);
     }
     if (mkdir(d->root, 0777) != 0)
@@ -744,7 +744,7 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
     if (flags & ZS_STORE_PARTIAL) {
         zs_status st = take_lock(ctx, d);
         if (st != ZS_OK)
-            rm_tree(d->root);
+            zsi_rm_tree(d->root);
         return st;
     }
     return ZS_OK;

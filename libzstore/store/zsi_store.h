@@ -145,4 +145,8 @@ void zsi_store_stats(const zs_store *s, uint64_t *requests,
 zs_ctx *zsi_store_ctx(const zs_store *s);
 unsigned zsi_store_caps(const zs_store *s);
 
+/* Remove a file or a folder and everything below it, never following a
+ * link (store_dir.c); 0 on success, -1 with errno set. */
+int zsi_rm_tree(const char *path);
+
 #endif /* ZSI_STORE_H */

@@ -196,6 +196,19 @@ const char *zsi_attrs_text(const zs_attrs *a, const char *name)
     return zs_attrs_get_string(a, i);
 }
 
+bool zsi_attrs_lists(const zs_attrs *a, const char *name, const char *word)
+{
+    const char *t = zsi_attrs_text(a, name);
+    zsi_strv w = {0};
+    bool hit;
+    if (!t)
+        return false;
+    zsi_strv_split(&w, t, ' ');
+    hit = zsi_strv_contains(&w, word);
+    zsi_strv_free(&w);
+    return hit;
+}
+
 bool zsi_attrs_value_equal(const zs_attrs *a, size_t i, const zs_attrs *b,
                            size_t j)
 {

@@ -262,6 +262,9 @@ const void *zsi_attrs_values(const zs_attrs *a, size_t i);
 /* Convenience lookups by name: return 1 found, 0 absent. */
 int zsi_attrs_double(const zs_attrs *a, const char *name, double *out);
 const char *zsi_attrs_text(const zs_attrs *a, const char *name);
+/* True if the text attribute name is a space-separated list holding
+ * word (as "coordinates" and "bounds" name variables). */
+bool zsi_attrs_lists(const zs_attrs *a, const char *name, const char *word);
 /* True if two attribute values are identical (type and bits). */
 bool zsi_attrs_value_equal(const zs_attrs *a, size_t i, const zs_attrs *b,
                            size_t j);
