@@ -393,10 +393,14 @@ else
     if [ -z "$a" ] || [ -z "$b" ]; then
         not_ok "$rss_name: zmean failed" "$(cat short.zarr.err long.zarr.err)"
     elif awk "BEGIN { exit !($a > 20000 && $b > 20000) }"; then
-        if awk "BEGIN { r = $b / $a; exit !(r < 1.10 && r > 0.90) }"; then
-            ok "$rss_name: $a KB vs $b KB (< 10% apart)"
+        # apart by at most 10% and 16 MB: the decoders in flight vary
+        # with the machine's load (88 and 98 MB for one day, seen), and
+        # keeping the steps would add 4 MB an hour, 288 MB here
+        if awk "BEGIN { exit !($b < $a * 1.10 + 16384 &&
+                              $a < $b * 1.10 + 16384) }"; then
+            ok "$rss_name: $a KB vs $b KB (< 10% + 16 MB apart)"
         else
-            not_ok "$rss_name: $a KB vs $b KB (< 10% apart)"
+            not_ok "$rss_name: $a KB vs $b KB (< 10% + 16 MB apart)"
         fi
     else
         not_ok "$rss_name: $a KB and $b KB: too small to have run"
