@@ -67,7 +67,9 @@ typedef enum zs_status {
     ZS_ERR_MISMATCH = 15,    /**< inputs that must agree do not */
     ZS_ERR_INTERRUPTED = 16, /**< stopped by a signal or a callback */
     ZS_ERR_CHILD = 17,       /**< a worker process failed */
-    ZS_ERR_READONLY = 18     /**< the store cannot be written */
+    ZS_ERR_READONLY = 18,    /**< the store cannot be written */
+    ZS_ERR_INCOMPLETE = 19   /**< work that must be complete is not (parts
+                                  of a conversion) */
 } zs_status;
 
 /** Static, one-line description of a status code; never NULL. */
@@ -150,6 +152,13 @@ void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user);
  *   stream.memory SIZE      memory a stream may hold before spilling
  *   zip.compression C       zips written: stored (default), deflate,
  *                           deflate:1..9
+ *   convert.unit SIZE       values a conversion writes as one unit of
+ *                           work, whole chunks (default 32M): what a
+ *                           part is made of, and what a resumed run
+ *                           skips or writes again
+ *   convert.record_ms N     a conversion worker records the units it
+ *                           completed at most every N ms (default 1000;
+ *                           each record costs a sync of the file system)
  * @return ZS_ERR_INVALID for an unknown name or a malformed value.
  */
 zs_status zs_ctx_set_option(zs_ctx *ctx, const char *name, const char *value);
@@ -599,6 +608,34 @@ zs_status zs_convert_opts_set_unpack(zs_convert_opts *o, int on);
 /** Duplicate times: 0 error (default), 1 keep first, 2 keep last. */
 enum { ZS_OVERLAP_ERROR = 0, ZS_OVERLAP_FIRST = 1, ZS_OVERLAP_LAST = 2 };
 zs_status zs_convert_opts_set_overlap(zs_convert_opts *o, int policy);
+
+/**
+ * Continue the partial output a run left (killed, or failed on a full
+ * disk or a network store), skipping the work it recorded as complete
+ * (its inputs and options must be the same: the plan is compared); a
+ * run that fails keeps its partial output for the next one.  Without
+ * it, a partial output is replaced; either way a directory output
+ * records completed work as it goes.  Directory stores only.
+ */
+zs_status zs_convert_opts_set_resume(zs_convert_opts *o, int on);
+/**
+ * A conversion in parts, on one machine or many sharing the output:
+ * ZS_CONVERT_PREPARE records the plan (and writes the time coordinate)
+ * in the partial output; zs_convert_opts_set_part() makes a run write
+ * only part k of n (1 <= k <= n), a disjoint set of whole chunks, and
+ * record it complete; ZS_CONVERT_FINISH checks that every part is
+ * complete (the error names the parts that are not) and writes the
+ * metadata.  Parts run in any order, at once or not, and may be run
+ * again (they continue).  ZS_CONVERT_WHOLE (the default) does it all.
+ * Directory stores only.
+ */
+enum { ZS_CONVERT_WHOLE = 0, ZS_CONVERT_PREPARE = 1, ZS_CONVERT_PART = 2,
+       ZS_CONVERT_FINISH = 3 };
+zs_status zs_convert_opts_set_stage(zs_convert_opts *o, int stage);
+/** Part k of n (sets the stage to ZS_CONVERT_PART).
+ *  @return ZS_ERR_INVALID unless 1 <= k <= n <= 1000000. */
+zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,
+                                   uint64_t n);
 
 /** A planned conversion: schema, chunking and cost, before writing. */
 typedef struct zs_convert zs_convert;

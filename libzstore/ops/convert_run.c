@@ -1,6 +1,8 @@
 /* convert_run.c - planning entry point and the run: worker processes
  * write units; the parent writes the time coordinate and the metadata,
- * .zmetadata last, then renames OUT.partial to OUT. */
+ * .zmetadata last, then renames OUT.partial to OUT.  In a directory
+ * output, completed units are recorded as they go (convert_resume.c), so
+ * that a run can continue what another left, or write one part. */
 #include "config.h"
 
 #include <math.h>
@@ -341,6 +343,9 @@ typedef struct pending {
 typedef struct run_job {
     zs_convert *c;
     zsi_shm *shm;
+    uint64_t u0, u1;    /* the units to write (those not done) */
+    uint64_t total;     /* their bytes */
+    zsi_cstate *rec;    /* records of completed units, or NULL */
     bool in_parent;     /* -j 1: report progress (and interrupts) here */
     /* Forwarding: the output store is not process-safe (zip, tar stream,
      * memory), so the workers send what they write to the parent, which
@@ -377,10 +382,13 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
     zs_status st = ZS_OK;
     memset(&sc, 0, sizeof sc);
     for (;;) {
-        uint64_t u = __atomic_fetch_add(&j->shm->next, 1, __ATOMIC_SEQ_CST);
-        if (u >= j->c->nunits || __atomic_load_n(&j->shm->failed,
-                                                 __ATOMIC_SEQ_CST))
+        uint64_t u = j->u0 + __atomic_fetch_add(&j->shm->next, 1,
+                                                __ATOMIC_SEQ_CST);
+        if (u >= j->u1 || __atomic_load_n(&j->shm->failed,
+                                          __ATOMIC_SEQ_CST))
             break;
+        if (j->rec && zsi_cstate_is_done(j->rec, u))
+            continue;
         if (pipe) {
             if (j->ordered)
                 wait_turn(j, u);
@@ -389,19 +397,24 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
         st = zsi_convert_write_unit(j->c, ctx, u, &sc);
         if (st == ZS_OK && pipe)
             st = zsi_store_pipe_end_tag(pipe, u);
+        if (st == ZS_OK && j->rec)
+            st = zsi_cstate_unit(j->c, j->rec, u);
         if (st != ZS_OK) {
             zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
             break;
         }
-        const zsi_cvar *v = zsi_convert_unit_var(j->c, u);
-        uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], b;
-        zsi_convert_unit_box(v, u - v->unit0, s, n);
-        b = v->out_size;
-        for (int d = 0; d < v->ndim; d++)
-            b *= n[d];
-        __atomic_add_fetch(&j->shm->done_bytes, b, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&j->shm->done_bytes,
+                           zsi_convert_unit_bytes(j->c, u), __ATOMIC_SEQ_CST);
         if (j->in_parent && (st = run_tick(j)) != ZS_OK)
             break;
+    }
+    /* what was written is recorded, also when another worker failed */
+    if (j->rec) {
+        zs_status rs = zsi_cstate_flush(j->c, j->rec, true);
+        if (st == ZS_OK && rs != ZS_OK) {
+            st = rs;
+            zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
+        }
     }
     src_close_all(&sc);
     return st;
@@ -535,7 +548,7 @@ static zs_status run_sink(void *arg, int k, const char *data, size_t len)
 static zs_status run_tick(void *arg)
 {
     run_job *j = arg;
-    return zsi_progress(j->c->ctx, j->shm->done_bytes, j->c->raw_bytes);
+    return zsi_progress(j->c->ctx, j->shm->done_bytes, j->total);
 }
 
 /* ---- creating arrays ---------------------------------------------------------- */
@@ -562,13 +575,23 @@ static zs_status create_arrays(zs_convert *c, zsi_writer *w)
     return st;
 }
 
-static zs_status write_data(zs_convert *c, zs_store *out)
+/* Write units [u0, u1) but those rec (if not NULL) has done. */
+static zs_status write_data(zs_convert *c, zs_store *out, uint64_t u0,
+                            uint64_t u1, zsi_cstate *rec)
 {
-    run_job j = {.c = c, .shm = zsi_shm_new(), .out = out};
-    int n = zsi_procs_count(c->ctx, c->nunits);
+    run_job j = {.c = c, .shm = zsi_shm_new(), .out = out, .u0 = u0,
+                 .u1 = u1, .rec = rec};
+    uint64_t todo = 0;
+    int n;
     zs_status st;
     if (!j.shm)
         return zsi_err(c->ctx, ZS_ERR_NOMEM, "cannot map shared memory");
+    for (uint64_t u = u0; u < u1; u++)
+        if (!rec || !zsi_cstate_is_done(rec, u)) {
+            j.total += zsi_convert_unit_bytes(c, u);
+            todo++;
+        }
+    n = zsi_procs_count(c->ctx, todo);
     if (n <= 1) {
         j.in_parent = true;
         st = run_units(&j, c->ctx, NULL);
@@ -584,7 +607,7 @@ static zs_status write_data(zs_convert *c, zs_store *out)
                                   &j, j.shm)
                   : zsi_nomem(c->ctx);
         if (st == ZS_OK && j.forward && (j.npend || j.nended ||
-                                         (j.ordered && j.next != c->nunits)))
+                                         (j.ordered && j.next != u1)))
             st = zsi_err(c->ctx, ZS_ERR_CHILD, "worker processes stopped "
                          "before sending every unit");
         for (int i = 0; j.fr && i < n; i++)
@@ -598,15 +621,94 @@ static zs_status write_data(zs_convert *c, zs_store *out)
         free(j.ended);
     }
     if (st == ZS_OK)
-        st = zsi_progress(c->ctx, c->raw_bytes, c->raw_bytes);
+        st = zsi_progress(c->ctx, j.total, j.total);
     zsi_shm_free(j.shm);
+    return st;
+}
+
+/* ---- the stages ------------------------------------------------------------- */
+
+static zs_status not_prepared(zs_convert *c, const char *out)
+{
+    return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "%s.partial: no prepared "
+                   "conversion to %s (prepare it first)", out,
+                   c->o.stage == ZS_CONVERT_PART ? "write a part of"
+                                                 : "finish");
+}
+
+/* A whole run replaces a partial output, unless resuming; parts write
+ * into it at once; the finish needs it. */
+static zs_status open_output(zs_convert *c, const char *out, zsi_writer **w)
+{
+    int stage = c->o.stage;
+    bool later = stage == ZS_CONVERT_PART || stage == ZS_CONVERT_FINISH;
+    zs_status st;
+    if (!c->o.resume && stage == ZS_CONVERT_WHOLE)
+        return zsi_writer_open(c->ctx, out, &c->w, w);
+    st = zsi_writer_open_continue(c->ctx, out, &c->w,
+                                  (stage == ZS_CONVERT_PART
+                                       ? ZSI_CONTINUE_SHARED : 0) |
+                                      (later ? ZSI_CONTINUE_EXISTING : 0),
+                                  w);
+    return st == ZS_ERR_NOTFOUND && later ? not_prepared(c, out) : st;
+}
+
+/* Records of completed work: what the output holds must be this plan's
+ * (a partial output of another plan is an error, left as it is); a
+ * part and the finish need a prepared one; the others start afresh
+ * what holds no plan, and record theirs. */
+static zs_status start_records(zs_convert *c, zsi_writer *w, const char *out,
+                               zsi_cstate *rec)
+{
+    bool planned = false;
+    bool part = c->o.stage == ZS_CONVERT_PART;
+    zs_status st = zsi_cstate_digest(c, w, rec->digest);
+    if (st == ZS_OK)
+        st = zsi_writer_set_scratch(w, ZSI_REC_DIR);
+    if (st == ZS_OK)
+        st = zsi_cstate_load(c, zsi_writer_store(w), rec,
+                             part ? c->o.part_k : 0, c->o.part_n, &planned);
+    if (st != ZS_OK || planned)
+        return st;
+    if (part || c->o.stage == ZS_CONVERT_FINISH)
+        return not_prepared(c, out);
+    if (c->o.resume || c->o.stage == ZS_CONVERT_PREPARE)
+        st = zsi_writer_restart(w);
+    if (st == ZS_OK)
+        st = zsi_cstate_put_plan(c, rec);
+    return st;
+}
+
+static zs_status write_stage(zs_convert *c, zsi_writer *w, zsi_cstate *rec)
+{
+    zs_store *s = zsi_writer_store(w);
+    zsi_cstate *r = rec->store ? rec : NULL;
+    uint64_t u0 = 0, u1 = c->nunits;
+    zs_status st = ZS_OK;
+    int stage = c->o.stage;
+    /* the time coordinate is the parent's, written again by whoever
+     * finishes (the same bytes) */
+    for (size_t i = 0; stage != ZS_CONVERT_PART && i < c->nvars; i++)
+        if (c->vars[i].is_time && st == ZS_OK)
+            st = write_times(c, &c->vars[i]);
+    if (stage == ZS_CONVERT_PART)
+        zsi_convert_part_units(c, c->o.part_k, c->o.part_n, &u0, &u1);
+    if (st == ZS_OK && (stage == ZS_CONVERT_WHOLE || stage == ZS_CONVERT_PART))
+        st = write_data(c, s, u0, u1, r);
+    if (st == ZS_OK && stage == ZS_CONVERT_PART)
+        st = zsi_cstate_put_part(c, rec, c->o.part_k, c->o.part_n);
+    if (st == ZS_OK && stage == ZS_CONVERT_FINISH)
+        st = zsi_cstate_check(c, rec);
     return st;
 }
 
 zs_status zs_convert_run(zs_convert *c, const char *out)
 {
     zsi_writer *w = NULL;
-    zs_status st = zsi_writer_open(c->ctx, out, &c->w, &w);
+    zsi_cstate rec;
+    int stage = c->o.stage;
+    zs_status st = open_output(c, out, &w);
+    memset(&rec, 0, sizeof rec);
     if (st == ZS_OK)
         st = create_arrays(c, w);
     /* a stream is read in one pass: metadata first, then the time
@@ -614,17 +716,18 @@ zs_status zs_convert_run(zs_convert *c, const char *out)
      * that an unfinished store never looks complete */
     if (st == ZS_OK)
         st = zsi_writer_begin(w);
-    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
-        if (c->vars[i].is_time)
-            st = write_times(c, &c->vars[i]);
+    if (st == ZS_OK && zsi_writer_resumable(w))
+        st = start_records(c, w, out, &rec);
     if (st == ZS_OK)
-        st = write_data(c, zsi_writer_store(w));
-    if (st == ZS_OK)
+        st = write_stage(c, w, &rec);
+    if (st == ZS_OK && (stage == ZS_CONVERT_WHOLE ||
+                        stage == ZS_CONVERT_FINISH))
         st = zsi_writer_finish(w);
-    else if (w)
+    else if (st != ZS_OK && w)
         zsi_writer_fail(w, st);
     for (size_t i = 0; i < c->nvars; i++)
         c->vars[i].arr = NULL;   /* the writer's */
     zsi_writer_close(w);
+    zsi_cstate_clear(&rec);
     return st;
 }

@@ -23,11 +23,17 @@
 #define ZSI_CHUNK_TARGET ((uint64_t)8 << 20)
 #define ZSI_CHUNK_MAX ((uint64_t)16 << 20)
 
+/* The most parts a conversion is split into. */
+#define ZSI_MAX_PARTS 1000000
+
 struct zs_convert_opts {
     zs_ctx *ctx;
     zsi_strv vars, exclude;
     int unpack;
     int overlap;
+    int resume;
+    int stage;              /* ZS_CONVERT_* */
+    uint64_t part_k, part_n;
 };
 
 typedef struct zsi_cfile {
@@ -128,6 +134,57 @@ struct zsi_src_cache;
 zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u);
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
                                  struct zsi_src_cache *cache);
+
+/* convert_resume.c: records of completed work in a directory output,
+ * under ZSI_REC_DIR (which readers ignore and the end of the run
+ * erases): "plan" the digest of the plan (what the output holds is
+ * this plan's work), "done/NAME" per worker process the units it wrote
+ * (rewritten as it goes, each time after a sync, so that no record
+ * outlives its chunks in a crash), "part/K-N" per part complete. */
+#define ZSI_REC_DIR ".zstore/"
+
+typedef struct zsi_cstate {
+    zs_store *store;        /* NULL: no records (not a directory) */
+    char digest[65];
+    uint8_t *done;          /* a bit per unit: recorded done */
+    uint64_t ndone;
+    uint64_t part_n;        /* N of a part record found, 0 if none */
+    /* this process's units written and the name of its record */
+    uint64_t *mine;
+    size_t nmine, capmine;
+    long pid;
+    char *name;
+    double last;            /* when it last wrote its record */
+    bool dirty;
+} zsi_cstate;
+
+/* The digest of what c writes into w (arrays defined): metadata, inputs
+ * and their records in output order. */
+zs_status zsi_cstate_digest(zs_convert *c, zsi_writer *w, char hex[65]);
+/* Read the records of store (for part k of n, only its own unit
+ * records; k = 0: all) into s.  *planned: a plan record was found; a
+ * different plan is an error naming the store. */
+zs_status zsi_cstate_load(zs_convert *c, zs_store *store, zsi_cstate *s,
+                          uint64_t k, uint64_t n, bool *planned);
+/* Write the plan record (after a sync). */
+zs_status zsi_cstate_put_plan(zs_convert *c, zsi_cstate *s);
+bool zsi_cstate_is_done(const zsi_cstate *s, uint64_t u);
+/* This process wrote unit u; its record is rewritten when due (every
+ * convert.record_ms) or when force is set. */
+zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u);
+zs_status zsi_cstate_flush(zs_convert *c, zsi_cstate *s, bool force);
+/* Part k of n is complete. */
+zs_status zsi_cstate_put_part(zs_convert *c, zsi_cstate *s, uint64_t k,
+                              uint64_t n);
+/* Every unit recorded done, or an error naming the parts that are not. */
+zs_status zsi_cstate_check(zs_convert *c, const zsi_cstate *s);
+void zsi_cstate_clear(zsi_cstate *s);
+/* The units [*u0, *u1) of part k of n: contiguous, about equal in
+ * bytes. */
+void zsi_convert_part_units(const zs_convert *c, uint64_t k, uint64_t n,
+                            uint64_t *u0, uint64_t *u1);
+/* Raw bytes of unit u. */
+uint64_t zsi_convert_unit_bytes(const zs_convert *c, uint64_t u);
 
 /* The most worker processes a conversion forks (and files it scans at
  * once): pipes and poll sets are sized for it. */
