@@ -18,9 +18,9 @@
 
 #include "ops/zsi_convert.h"
 
-#define REC_PLAN ZSI_REC_DIR "plan"
-#define REC_DONE ZSI_REC_DIR "done/"
-#define REC_PART ZSI_REC_DIR "part/"
+#define REC_PLAN ZSI_REC_PREFIX "plan"
+#define REC_DONE ZSI_REC_PREFIX "done."
+#define REC_PART ZSI_REC_PREFIX "part."
 /* A worker rewrites its record at most this often (ms; convert.record_ms). */
 #define REC_INTERVAL_MS 1000
 /* Parts named in a message before "and N more". */

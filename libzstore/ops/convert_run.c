@@ -664,7 +664,7 @@ static zs_status start_records(zs_convert *c, zsi_writer *w, const char *out,
     bool part = c->o.stage == ZS_CONVERT_PART;
     zs_status st = zsi_cstate_digest(c, w, rec->digest);
     if (st == ZS_OK)
-        st = zsi_writer_set_scratch(w, ZSI_REC_DIR);
+        st = zsi_writer_set_scratch(w, ZSI_REC_PREFIX);
     if (st == ZS_OK)
         st = zsi_cstate_load(c, zsi_writer_store(w), rec,
                              part ? c->o.part_k : 0, c->o.part_n, &planned);

@@ -136,12 +136,13 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
                                  struct zsi_src_cache *cache);
 
 /* convert_resume.c: records of completed work in a directory output,
- * under ZSI_REC_DIR (which readers ignore and the end of the run
- * erases): "plan" the digest of the plan (what the output holds is
- * this plan's work), "done/NAME" per worker process the units it wrote
- * (rewritten as it goes, each time after a sync, so that no record
- * outlives its chunks in a crash), "part/K-N" per part complete. */
-#define ZSI_REC_DIR ".zstore/"
+ * keys at its root starting ZSI_REC_PREFIX (which readers ignore, and
+ * the end of the run erases, leaving no folder behind): "plan" the
+ * digest of the plan (what the output holds is this plan's work),
+ * "done.NAME" per worker process the units it wrote (rewritten as it
+ * goes, each time after a sync, so that no record outlives its chunks in
+ * a crash), "part.K-N" per part complete. */
+#define ZSI_REC_PREFIX ".zstore."
 
 typedef struct zsi_cstate {
     zs_store *store;        /* NULL: no records (not a directory) */

@@ -74,7 +74,6 @@ typedef struct dir_store {
     bool no_openat2;  /* the kernel refused openat2: take the slow path */
     uint64_t seq;   /* temporary-name counter */
     int lock_fd;    /* our lock on root when writing a partial store */
-    bool erased;    /* keys were erased: commit removes empty folders */
 } dir_store;
 
 static char *key_path(dir_store *d, const char *key)
@@ -447,7 +446,6 @@ static zs_status dir_erase(zs_store *s, const char *key)
     zs_status st = open_parent(s, key, false, &pfd, &base);
     if (st != ZS_OK || pfd < 0)
         return st;     /* no folder of the key: absent */
-    d->erased = true;
     /* a directory is not a value: erasing it is erasing an absent key;
      * a link goes, not what it leads to */
     if (unlinkat(pfd, base, 0) != 0 && errno != ENOENT && errno != EISDIR &&
@@ -585,8 +583,8 @@ static int rm_tree(const char *path)
 }
 
 /* Remove the temporary files under folder dfd that writers killed
- * half-way left (not the lock), and the folders that erasing left
- * empty. */
+ * half-way left (not the lock), and the folders left empty (made for a
+ * key whose value never came). */
 static int tidy_at(int dfd)
 {
     DIR *dh = fdopendir(dfd);
@@ -638,7 +636,7 @@ static zs_status dir_commit(zs_store *s)
     struct stat stt;
     if (strcmp(d->root, d->final) == 0)
         return ZS_OK;
-    if ((s->flags & ZSI_STORE_CONTINUE) || d->erased) {
+    if (s->flags & ZSI_STORE_CONTINUE) {
         int fd = openat(d->root_fd, ".", DIR_FLAGS);
         if (fd < 0 || tidy_at(fd) != 0)
             return zsi_errno(s->ctx, errno, "%s: tidying", d->root);
