@@ -156,9 +156,10 @@ void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user);
  *                           work, whole chunks (default 32M): what a
  *                           part is made of, and what a resumed run
  *                           skips or writes again
- *   convert.record_ms N     a conversion worker records the units it
- *                           completed at most every N ms (default 1000;
- *                           each record costs a sync of the file system)
+ *   convert.record_ms N     a thread of each conversion worker records
+ *                           the units it completed every N ms (default
+ *                           1000, at least 10), after a sync of the file
+ *                           system
  * @return ZS_ERR_INVALID for an unknown name or a malformed value.
  */
 zs_status zs_ctx_set_option(zs_ctx *ctx, const char *name, const char *value);

@@ -10,6 +10,7 @@
  * written deterministically, so writing one again gives the same bytes. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,9 @@
 #define REC_PLAN ZSI_REC_PREFIX "plan"
 #define REC_DONE ZSI_REC_PREFIX "done."
 #define REC_PART ZSI_REC_PREFIX "part."
-/* A worker rewrites its record at most this often (ms; convert.record_ms). */
+/* A worker's record is rewritten this often (ms; convert.record_ms). */
 #define REC_INTERVAL_MS 1000
+#define REC_MIN_MS 10
 /* Parts named in a message before "and N more". */
 #define NAMED_PARTS 20
 
@@ -285,13 +287,6 @@ zs_status zsi_cstate_put_plan(zs_convert *c, zsi_cstate *s)
     return st;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The name of this process's record: its part, host, process and start,
  * so that no two processes (on any machine, at any time) share one. */
 static char *record_name(const zs_convert *c)
@@ -311,15 +306,107 @@ static char *record_name(const zs_convert *c)
                         (long long)ts.tv_sec, (long)ts.tv_nsec);
 }
 
-zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u)
+/* The record's text: this process's ranges, then "end N" (under mu). */
+static bool record_text(const zsi_cstate *s, zsi_buf *b)
 {
-    if (s->pid != (long)getpid()) {  /* a new worker: a record of its own */
-        free(s->name);
-        s->name = NULL;
-        s->nmine = 0;
-        s->pid = (long)getpid();
-        s->last = now();
+    bool ok = true;
+    for (size_t i = 0; ok && i < s->nmine; i++)
+        ok = zsi_buf_printf(b, "%llu %llu\n",
+                            (unsigned long long)s->mine[2 * i],
+                            (unsigned long long)s->mine[2 * i + 1]);
+    return ok && zsi_buf_printf(b, "end %zu\n", s->nmine);
+}
+
+/* Sync, then write the record: what it names is on disk before it is. */
+static zs_status write_record(zs_convert *c, zsi_cstate *s, zsi_buf *b)
+{
+    zs_status st = zsi_store_sync(s->store);
+    (void)c;
+    if (st == ZS_OK)
+        st = zs_store_set(s->store, s->name, b->data, b->len);
+    return st;
+}
+
+/* The recorder thread: every interval, the ranges as they are, a sync
+ * and the record; until told to stop or a failure. */
+static void *recorder(void *arg)
+{
+    zs_convert *c = ((void **)arg)[0];
+    zsi_cstate *s = ((void **)arg)[1];
+    int64_t ms = zsi_ctx_opt_int(c->ctx, "convert.record_ms",
+                                 REC_INTERVAL_MS);
+    if (ms < REC_MIN_MS)
+        ms = REC_MIN_MS;
+    char msg[ZSI_MSG_MAX] = "";
+    bool redirected = zsi_ctx_redirect(c->ctx, msg);
+    zsi_buf b = ZSI_BUF_INIT;
+    free(arg);
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop && s->thread_st == ZS_OK) {
+        struct timespec ts;
+        bool ok = true;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)(ms / 1000);
+        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0)
+            ;
+        if (s->stop || !s->dirty)
+            continue;
+        b.len = 0;
+        ok = record_text(s, &b);
+        s->dirty = false;
+        pthread_mutex_unlock(&s->mu);
+        zs_status st = ok && redirected ? write_record(c, s, &b)
+                                        : ZS_ERR_NOMEM;
+        pthread_mutex_lock(&s->mu);
+        if (st != ZS_OK && s->thread_st == ZS_OK) {
+            s->thread_st = st;
+            snprintf(s->thread_msg, sizeof s->thread_msg, "%s", *msg ? msg
+                     : "cannot record the units written");
+        }
     }
+    pthread_mutex_unlock(&s->mu);
+    if (redirected)
+        zsi_ctx_redirect(c->ctx, NULL);
+    zsi_buf_free(&b);
+    return NULL;
+}
+
+/* A process's first unit: its own record and recorder thread (after a
+ * fork, what the parent's state says is not this process's). */
+static zs_status start_recorder(zs_convert *c, zsi_cstate *s)
+{
+    void **arg = malloc(2 * sizeof *arg);
+    free(s->name);
+    s->nmine = 0;
+    s->dirty = false;
+    s->stop = false;
+    s->thread_on = false;
+    s->thread_st = ZS_OK;
+    s->pid = (long)getpid();
+    if (!arg || !(s->name = record_name(c))) {
+        free(arg);
+        return zsi_nomem(c->ctx);
+    }
+    arg[0] = c;
+    arg[1] = s;
+    if (pthread_mutex_init(&s->mu, NULL) != 0 ||
+        pthread_cond_init(&s->cv, NULL) != 0 ||
+        pthread_create(&s->thread, NULL, recorder, arg) != 0) {
+        free(arg);
+        return zsi_err(c->ctx, ZS_ERR_NOMEM, "cannot start a thread");
+    }
+    s->thread_on = true;
+    return ZS_OK;
+}
+
+/* Append u to this process's ranges (under mu). */
+static bool add_unit(zsi_cstate *s, uint64_t u)
+{
     if (s->nmine && s->mine[2 * s->nmine - 1] + 1 == u) {
         s->mine[2 * s->nmine - 1] = u;
     } else {
@@ -327,7 +414,7 @@ zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u)
             size_t cap = s->capmine ? 2 * s->capmine : 64;
             uint64_t *m = realloc(s->mine, 2 * cap * sizeof *m);
             if (!m)
-                return zsi_nomem(c->ctx);
+                return false;
             s->mine = m;
             s->capmine = cap;
         }
@@ -335,31 +422,41 @@ zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u)
         s->nmine++;
     }
     s->dirty = true;
-    return zsi_cstate_flush(c, s, false);
+    return true;
 }
 
-zs_status zsi_cstate_flush(zs_convert *c, zsi_cstate *s, bool force)
+zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u)
+{
+    zs_status st = ZS_OK;
+    bool ok;
+    if (s->pid != (long)getpid() && (st = start_recorder(c, s)) != ZS_OK)
+        return st;
+    pthread_mutex_lock(&s->mu);
+    ok = add_unit(s, u);
+    if (s->thread_st != ZS_OK)
+        st = zsi_err(c->ctx, s->thread_st, "%s", s->thread_msg);
+    pthread_mutex_unlock(&s->mu);
+    return ok || st != ZS_OK ? st : zsi_nomem(c->ctx);
+}
+
+zs_status zsi_cstate_flush(zs_convert *c, zsi_cstate *s)
 {
     zsi_buf b = ZSI_BUF_INIT;
-    zs_status st = ZS_OK;
-    bool ok = true;
-    double every = (double)zsi_ctx_opt_int(c->ctx, "convert.record_ms",
-                                           REC_INTERVAL_MS) / 1000.0;
-    if (!s->store || !s->dirty || (!force && now() - s->last < every))
-        return ZS_OK;
-    if (!s->name && !(s->name = record_name(c)))
-        return zsi_nomem(c->ctx);
-    for (size_t i = 0; ok && i < s->nmine; i++)
-        ok = zsi_buf_printf(&b, "%llu %llu\n",
-                            (unsigned long long)s->mine[2 * i],
-                            (unsigned long long)s->mine[2 * i + 1]);
-    ok = ok && zsi_buf_printf(&b, "end %zu\n", s->nmine);
-    st = ok ? zsi_store_sync(s->store) : zsi_nomem(c->ctx);
-    if (st == ZS_OK)
-        st = zs_store_set(s->store, s->name, b.data, b.len);
+    zs_status st;
+    if (!s->store || s->pid != (long)getpid() || !s->thread_on)
+        return ZS_OK;      /* this process wrote no unit */
+    pthread_mutex_lock(&s->mu);
+    s->stop = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->thread, NULL);
+    s->thread_on = false;
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    if (s->thread_st != ZS_OK)
+        return zsi_err(c->ctx, s->thread_st, "%s", s->thread_msg);
+    st = record_text(s, &b) ? write_record(c, s, &b) : zsi_nomem(c->ctx);
     zsi_buf_free(&b);
-    s->last = now();
-    s->dirty = st != ZS_OK;
     return st;
 }
 
@@ -429,6 +526,15 @@ zs_status zsi_cstate_check(zs_convert *c, const zsi_cstate *s)
 
 void zsi_cstate_clear(zsi_cstate *s)
 {
+    if (s->thread_on && s->pid == (long)getpid()) {   /* after a failure */
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
     free(s->done);
     free(s->mine);
     free(s->name);

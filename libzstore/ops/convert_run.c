@@ -410,7 +410,7 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
     }
     /* what was written is recorded, also when another worker failed */
     if (j->rec) {
-        zs_status rs = zsi_cstate_flush(j->c, j->rec, true);
+        zs_status rs = zsi_cstate_flush(j->c, j->rec);
         if (st == ZS_OK && rs != ZS_OK) {
             st = rs;
             zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));

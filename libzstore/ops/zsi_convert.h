@@ -150,13 +150,20 @@ typedef struct zsi_cstate {
     uint8_t *done;          /* a bit per unit: recorded done */
     uint64_t ndone;
     uint64_t part_n;        /* N of a part record found, 0 if none */
-    /* this process's units written and the name of its record */
+    /* this process's units written (ranges) and the name of its record,
+     * which a thread of its own rewrites while the process works: the
+     * sync before each record waits for the disk, not the worker */
     uint64_t *mine;
     size_t nmine, capmine;
     long pid;
     char *name;
-    double last;            /* when it last wrote its record */
     bool dirty;
+    pthread_t thread;
+    bool thread_on, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    zs_status thread_st;    /* the thread's first failure */
+    char thread_msg[ZSI_MSG_MAX];
 } zsi_cstate;
 
 /* The digest of what c writes into w (arrays defined): metadata, inputs
@@ -170,10 +177,12 @@ zs_status zsi_cstate_load(zs_convert *c, zs_store *store, zsi_cstate *s,
 /* Write the plan record (after a sync). */
 zs_status zsi_cstate_put_plan(zs_convert *c, zsi_cstate *s);
 bool zsi_cstate_is_done(const zsi_cstate *s, uint64_t u);
-/* This process wrote unit u; its record is rewritten when due (every
- * convert.record_ms) or when force is set. */
+/* This process wrote unit u: its recorder thread (started with the
+ * first unit) rewrites its record every convert.record_ms.  Returns the
+ * thread's failure, if any. */
 zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u);
-zs_status zsi_cstate_flush(zs_convert *c, zsi_cstate *s, bool force);
+/* Stop the thread and write the record of every unit of this process. */
+zs_status zsi_cstate_flush(zs_convert *c, zsi_cstate *s);
 /* Part k of n is complete. */
 zs_status zsi_cstate_put_part(zs_convert *c, zsi_cstate *s, uint64_t k,
                               uint64_t n);
