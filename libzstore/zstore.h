@@ -633,6 +633,13 @@ zs_status zs_convert_opts_set_resume(zs_convert_opts *o, int on);
 enum { ZS_CONVERT_WHOLE = 0, ZS_CONVERT_PREPARE = 1, ZS_CONVERT_PART = 2,
        ZS_CONVERT_FINISH = 3 };
 zs_status zs_convert_opts_set_stage(zs_convert_opts *o, int stage);
+/**
+ * The output the run will write (borrowed name, copied).  A part and
+ * the finish then take the inputs' headers from what the preparation
+ * recorded there instead of reading every input again (the inputs must
+ * be the same names in the same order).  NULL: read them.
+ */
+zs_status zs_convert_opts_set_output(zs_convert_opts *o, const char *out);
 /** Part k of n (sets the stage to ZS_CONVERT_PART).
  *  @return ZS_ERR_INVALID unless 1 <= k <= n <= 1000000. */
 zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,

@@ -325,6 +325,8 @@ int main(int argc, char **argv)
     tool_ready(&t, !dry);
     /* an exact copy: the history stays the files' own */
     zs_write_opts_set_history(t.w, NULL);
+    if (t.out && zs_convert_opts_set_output(o, t.out) != ZS_OK)
+        tool_bad_value(&t, "-o");
     if (files_from)
         read_list(&in, files_from);
     for (int i = optind; i < argc; i++)

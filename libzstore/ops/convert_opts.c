@@ -19,6 +19,7 @@ void zsi_convert_opts_clear(struct zs_convert_opts *o)
 {
     zsi_strv_free(&o->vars);
     zsi_strv_free(&o->exclude);
+    free(o->output);
     memset(o, 0, sizeof *o);
 }
 
@@ -99,6 +100,16 @@ zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,
     return ZS_OK;
 }
 
+zs_status zs_convert_opts_set_output(zs_convert_opts *o, const char *out)
+{
+    char *p = out ? zsi_strdup(out) : NULL;
+    if (out && !p)
+        return zsi_nomem(o->ctx);
+    free(o->output);
+    o->output = p;
+    return ZS_OK;
+}
+
 static bool copy_strv(zsi_strv *d, const zsi_strv *s)
 {
     memset(d, 0, sizeof *d);
@@ -122,7 +133,8 @@ zs_status zsi_convert_opts_copy(zs_ctx *ctx, const zs_convert_opts *src,
         o.part_k = src->part_k;
         o.part_n = src->part_n;
         if (!copy_strv(&o.vars, &src->vars) ||
-            !copy_strv(&o.exclude, &src->exclude)) {
+            !copy_strv(&o.exclude, &src->exclude) ||
+            (src->output && !(o.output = zsi_strdup(src->output)))) {
             zsi_convert_opts_clear(&o);
             return zsi_nomem(ctx);
         }

@@ -82,6 +82,7 @@ void zs_convert_plan_free(zs_convert *c)
     free(c->calendar);
     zsi_write_opts_clear(&c->w);
     zsi_convert_opts_clear(&c->o);
+    zsi_buf_free(&c->scan_text);
     free(c);
 }
 
@@ -674,6 +675,9 @@ static zs_status start_records(zs_convert *c, zsi_writer *w, const char *out,
         return not_prepared(c, out);
     if (c->o.resume || c->o.stage == ZS_CONVERT_PREPARE)
         st = zsi_writer_restart(w);
+    if (st == ZS_OK && c->scan_text.len)
+        st = zs_store_set(zsi_writer_store(w), ZSI_REC_SCAN,
+                          c->scan_text.data, c->scan_text.len);
     if (st == ZS_OK)
         st = zsi_cstate_put_plan(c, rec);
     return st;

@@ -34,6 +34,7 @@ struct zs_convert_opts {
     int resume;
     int stage;              /* ZS_CONVERT_* */
     uint64_t part_k, part_n;
+    char *output;           /* where a prepared scan is, or NULL */
 };
 
 typedef struct zsi_cfile {
@@ -104,7 +105,11 @@ struct zs_convert {
     uint64_t nunits;
     uint64_t raw_bytes;
     uint64_t nobjects;
+    zsi_buf scan_text;      /* the inputs' headers, for the preparation */
 };
+
+/* Where the preparation records the inputs' headers (convert_scan.c). */
+#define ZSI_REC_SCAN ZSI_REC_PREFIX "scan"
 
 /* convert_opts.c */
 zs_status zsi_convert_opts_copy(zs_ctx *ctx, const zs_convert_opts *src,

@@ -123,6 +123,21 @@ done
 nc2zarr $OPTS --finish f*.nc -o p.zarr || not_ok "N=64: finish"
 same_store "N=64 shuffled: byte-identical" ref.zarr p.zarr
 
+# parts take the inputs' headers from the preparation: an input whose
+# header changes after it (here an attribute that a new scan would find
+# at odds with the first file) does not stop them
+mkdir chg && cp f*.nc chg/
+nc2zarr $OPTS --prepare chg/*.nc -o c.zarr
+$PY -c 'import netCDF4; d = netCDF4.Dataset("chg/f05.nc", "a"); d["a"].units = "degC"; d.close()'
+check_fail "a new scan sees the changed header" 1 "chg/f05.nc: differs from" \
+    nc2zarr $OPTS chg/*.nc -o c2.zarr
+for k in 2 3 1; do
+    nc2zarr $OPTS --part $k/3 chg/*.nc -o c.zarr || not_ok "chg: part $k/3"
+done
+nc2zarr $OPTS --finish chg/*.nc -o c.zarr || not_ok "chg: finish"
+same_store "parts and finish read the headers the preparation recorded" \
+    ref.zarr c.zarr
+
 # ---- what is refused ----------------------------------------------------
 check_fail "--part 0/3: usage error" 2 "invalid --part: part 0 of 3: parts are numbered from 1 to 3" \
     nc2zarr --part 0/3 f*.nc -o bad.zarr
@@ -157,8 +172,11 @@ check_fail "a part with other options is refused" 1 \
     "p.zarr.partial: holds a conversion of other inputs or options" \
     nc2zarr -q -c time=4 --compressor zlib:1 --part 2/7 f*.nc -o p.zarr
 check_fail "a part with other inputs is refused" 1 \
-    "holds a conversion of other inputs or options" \
+    "^nc2zarr: p.zarr.partial: prepared for other inputs \(24, not 10\)" \
     nc2zarr $OPTS --part 2/7 f0*.nc -o p.zarr
+check_fail "a part with the inputs in another order is refused" 1 \
+    "prepared for other inputs \(input 1 differs\)" \
+    nc2zarr $OPTS --part 2/7 $(ls f*.nc | sort -r) -o p.zarr
 check_eq "... and they change nothing" "$before" "$(tree_sum p.zarr.partial)"
 nc2zarr $OPTS --part 5/7 f*.nc -o p.zarr
 check_fail "with part 5 done, the finish names part 2 alone" 1 \
