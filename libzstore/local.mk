@@ -102,6 +102,7 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/convert_plan.c \
 	libzstore/ops/convert_run.c \
 	libzstore/ops/convert_resume.c \
+	libzstore/ops/convert_append.c \
 	libzstore/ops/describe.c \
 	libzstore/ops/zsi_select.h \
 	libzstore/ops/select_opts.c \

@@ -640,6 +640,16 @@ zs_status zs_convert_opts_set_stage(zs_convert_opts *o, int stage);
  * be the same names in the same order).  NULL: read them.
  */
 zs_status zs_convert_opts_set_output(zs_convert_opts *o, const char *out);
+/**
+ * Append the inputs to the existing store named by
+ * zs_convert_opts_set_output(), along its record dimension: the result
+ * is the store a conversion of its inputs and these at once writes.
+ * The variables, dtypes, chunks, codecs, fill values, packing and
+ * coordinates must agree (ZS_ERR_MISMATCH naming the first difference,
+ * the store unchanged), and the new records must come after the
+ * store's.  Directory stores.
+ */
+zs_status zs_convert_opts_set_append(zs_convert_opts *o, int on);
 /** Part k of n (sets the stage to ZS_CONVERT_PART).
  *  @return ZS_ERR_INVALID unless 1 <= k <= n <= 1000000. */
 zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,

@@ -49,6 +49,8 @@ static void usage(void)
 "      --finish             check that every part completed, write the\n"
 "                           metadata and rename STORE.partial to STORE\n"
 "                           (each with the same inputs and options)\n"
+"      --append             extend the existing STORE with the inputs\n"
+"                           along its record (time) dimension\n"
 "\n"
 TOOL_WRITE_HELP
 "                           (-o is required unless -n)\n"
@@ -63,7 +65,8 @@ TOOL_HELP
 }
 
 enum { OPT_VARS = 256, OPT_EXCLUDE, OPT_UNPACK, OPT_OVERLAP, OPT_PATTERN,
-       OPT_FILES_FROM, OPT_RESUME, OPT_PREPARE, OPT_PART, OPT_FINISH };
+       OPT_FILES_FROM, OPT_RESUME, OPT_PREPARE, OPT_PART, OPT_FINISH,
+       OPT_APPEND };
 
 static const struct option longopts[] = {
     {"vars", required_argument, NULL, OPT_VARS},
@@ -77,6 +80,7 @@ static const struct option longopts[] = {
     {"prepare", no_argument, NULL, OPT_PREPARE},
     {"part", required_argument, NULL, OPT_PART},
     {"finish", no_argument, NULL, OPT_FINISH},
+    {"append", no_argument, NULL, OPT_APPEND},
     TOOL_WRITE_LONGOPTS,
     TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
@@ -252,8 +256,8 @@ static void part_arg(const tool *t, zs_convert_opts *o, const char *s)
 static void stage(const tool *t, int *seen, const char *opt)
 {
     if (*seen)
-        tool_usage_error(t, "--resume, --prepare, --part and --finish "
-                         "exclude each other (%s)", opt);
+        tool_usage_error(t, "--append, --resume, --prepare, --part and "
+                         "--finish exclude each other (%s)", opt);
     *seen = 1;
 }
 
@@ -295,6 +299,10 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
         case OPT_PART:
             stage(t, &staged, "--part");
             part_arg(t, o, optarg);
+            break;
+        case OPT_APPEND:
+            stage(t, &staged, "--append");
+            zs_convert_opts_set_append(o, 1);
             break;
         default:
             if (!tool_option(t, c, optarg))

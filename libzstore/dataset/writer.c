@@ -257,9 +257,11 @@ static zs_status open_flags(zs_ctx *ctx, const char *name,
     st = zsi_write_opts_copy(ctx, wo, &w->o);
     if (st == ZS_OK && w->o.format != 3 && !zsi_dimspec_empty(&w->o.shards))
         st = zsi_err(ctx, ZS_ERR_INVALID, "sharding needs Zarr format 3");
-    w->flags = flags | ZS_STORE_CREATE | ZS_STORE_PARTIAL |
-               (w->o.overwrite ? ZS_STORE_OVERWRITE : 0);
-    w->keep = (flags & ZSI_STORE_CONTINUE) != 0;
+    w->flags = flags & ZSI_STORE_UPDATE
+                   ? flags
+                   : flags | ZS_STORE_CREATE | ZS_STORE_PARTIAL |
+                         (w->o.overwrite ? ZS_STORE_OVERWRITE : 0);
+    w->keep = (flags & (ZSI_STORE_CONTINUE | ZSI_STORE_UPDATE)) != 0;
     if (st == ZS_OK && !(w->name = zsi_strdup(name)))
         st = zsi_nomem(ctx);
     if (st == ZS_OK)
@@ -303,6 +305,15 @@ static zs_status erase_under(zsi_writer *w, const char *prefix)
         st = zs_store_erase(w->store, keys.v[i]);
     zsi_strv_free(&keys);
     return st;
+}
+
+zs_status zsi_writer_open_update(zs_ctx *ctx, const char *name,
+                                 const zs_write_opts *wo, zsi_writer **out)
+{
+    if (!zsi_store_name_resumable(name))
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: only a directory "
+                       "store can be appended to", name);
+    return open_flags(ctx, name, wo, ZSI_STORE_UPDATE, out);
 }
 
 zs_status zsi_writer_restart(zsi_writer *w)

@@ -110,6 +110,12 @@ enum { ZSI_CONTINUE_SHARED = 1, ZSI_CONTINUE_EXISTING = 2 };
 zs_status zsi_writer_open_continue(zs_ctx *ctx, const char *name,
                                    const zs_write_opts *w, unsigned how,
                                    zsi_writer **out);
+/* Open the existing store name to change it in place (an append): what
+ * is written is kept when the writer fails (the metadata, written last,
+ * is then the old); finish writes the metadata and renames nothing.
+ * Directory stores only. */
+zs_status zsi_writer_open_update(zs_ctx *ctx, const char *name,
+                                 const zs_write_opts *w, zsi_writer **out);
 /* Start a continued output afresh: every key it held is removed (its
  * content is unknown). */
 zs_status zsi_writer_restart(zsi_writer *w);

@@ -378,10 +378,14 @@ zs_status zsi_convert_schema(zs_convert *c)
         free(c->units);
         c->units = NULL;
     }
+    if (st == ZS_OK && c->o.append)
+        st = zsi_convert_append_plan(c);
     if (st == ZS_OK)
         st = copy_groups(c, ds->root);
     if (st == ZS_OK)
         st = build_vars(c, ds);
+    if (st == ZS_OK && c->o.append)
+        st = zsi_convert_append_attrs(c, ds);
     if (st == ZS_OK)
         st = finish_plan(c);
     zs_dataset_close(ds);

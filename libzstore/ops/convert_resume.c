@@ -429,6 +429,8 @@ zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u)
 {
     zs_status st = ZS_OK;
     bool ok;
+    if (!s->store)          /* no records (appending) */
+        return ZS_OK;
     if (s->pid != (long)getpid() && (st = start_recorder(c, s)) != ZS_OK)
         return st;
     pthread_mutex_lock(&s->mu);

@@ -163,6 +163,8 @@ static zs_status read_piece(zs_convert *c, zs_ctx *ctx,
     zsi_cfdecode p;
     if (st != ZS_OK)
         return st;
+    if (c->files[f].is_store)   /* values as they are stored */
+        return zs_var_read(iv, start, count, dst);
     if (iv->dtype != v->in_dtype)
         return zsi_err(ctx, ZS_ERR_MISMATCH, "%s: %s changed type",
                        c->files[f].path, v->path);
@@ -706,12 +708,52 @@ static zs_status write_stage(zs_convert *c, zsi_writer *w, zsi_cstate *rec)
     return st;
 }
 
+/* The end of a run: finish (when the stage does) or record a failure,
+ * then close; the arrays were the writer's. */
+static zs_status end_run(zs_convert *c, zsi_writer *w, zs_status st,
+                         bool finish, zsi_cstate *rec)
+{
+    if (st == ZS_OK && finish)
+        st = zsi_writer_finish(w);
+    else if (st != ZS_OK && w)
+        zsi_writer_fail(w, st);
+    for (size_t i = 0; i < c->nvars; i++)
+        c->vars[i].arr = NULL;
+    zsi_writer_close(w);
+    zsi_cstate_clear(rec);
+    return st;
+}
+
+/* Appending: the store changed in place, its complete chunks kept. */
+static zs_status run_append(zs_convert *c, const char *out)
+{
+    zsi_writer *w = NULL;
+    zsi_cstate skip;
+    zs_status st = zsi_writer_open_update(c->ctx, out, &c->w, &w);
+    memset(&skip, 0, sizeof skip);
+    if (st == ZS_OK)
+        st = create_arrays(c, w);
+    if (st == ZS_OK)
+        st = zsi_convert_append_check(c, w);
+    if (st == ZS_OK)
+        st = zsi_convert_append_skips(c, &skip);
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
+        if (c->vars[i].is_time)
+            st = write_times(c, &c->vars[i]);
+    if (st == ZS_OK)
+        st = write_data(c, zsi_writer_store(w), 0, c->nunits, &skip);
+    return end_run(c, w, st, true, &skip);
+}
+
 zs_status zs_convert_run(zs_convert *c, const char *out)
 {
     zsi_writer *w = NULL;
     zsi_cstate rec;
     int stage = c->o.stage;
-    zs_status st = open_output(c, out, &w);
+    zs_status st;
+    if (c->o.append)
+        return run_append(c, out);
+    st = open_output(c, out, &w);
     memset(&rec, 0, sizeof rec);
     if (st == ZS_OK)
         st = create_arrays(c, w);
@@ -724,14 +766,6 @@ zs_status zs_convert_run(zs_convert *c, const char *out)
         st = start_records(c, w, out, &rec);
     if (st == ZS_OK)
         st = write_stage(c, w, &rec);
-    if (st == ZS_OK && (stage == ZS_CONVERT_WHOLE ||
-                        stage == ZS_CONVERT_FINISH))
-        st = zsi_writer_finish(w);
-    else if (st != ZS_OK && w)
-        zsi_writer_fail(w, st);
-    for (size_t i = 0; i < c->nvars; i++)
-        c->vars[i].arr = NULL;   /* the writer's */
-    zsi_writer_close(w);
-    zsi_cstate_clear(&rec);
-    return st;
+    return end_run(c, w, st, stage == ZS_CONVERT_WHOLE ||
+                                 stage == ZS_CONVERT_FINISH, &rec);
 }

@@ -35,6 +35,7 @@ struct zs_convert_opts {
     int stage;              /* ZS_CONVERT_* */
     uint64_t part_k, part_n;
     char *output;           /* where a prepared scan is, or NULL */
+    int append;
 };
 
 typedef struct zsi_cfile {
@@ -46,6 +47,7 @@ typedef struct zsi_cfile {
     zsi_strv fp;            /* fingerprint lines */
     zsi_usec first;         /* first time on the common axis */
     size_t order;           /* position in the input list */
+    bool is_store;          /* the store appended to, read as it is */
 } zsi_cfile;
 
 /* A run of records of one file in the output, in output order. */
@@ -106,7 +108,21 @@ struct zs_convert {
     uint64_t raw_bytes;
     uint64_t nobjects;
     zsi_buf scan_text;      /* the inputs' headers, for the preparation */
+    uint64_t store_nrec;    /* appending: the store's records */
 };
+
+/* convert_append.c: appending to a store (o.append, o.output). */
+/* The store's records as the first segment, its time units (before the
+ * variables are defined). */
+zs_status zsi_convert_append_plan(zs_convert *c);
+/* Check variables, packing and coordinates against the store's, and
+ * take its attributes (nds: the first new input). */
+zs_status zsi_convert_append_attrs(zs_convert *c, zs_dataset *nds);
+/* Check the arrays w defines against the store's metadata. */
+zs_status zsi_convert_append_check(zs_convert *c, zsi_writer *w);
+/* Mark done the units that need not be written again. */
+struct zsi_cstate;
+zs_status zsi_convert_append_skips(zs_convert *c, struct zsi_cstate *s);
 
 /* Where the preparation records the inputs' headers (convert_scan.c). */
 #define ZSI_REC_SCAN ZSI_REC_PREFIX "scan"

@@ -695,6 +695,12 @@ static void dir_close(zs_store *s)
     dir_store *d = s->impl;
     if (!d)
         return;
+    if (d->lock_fd >= 0 && (s->flags & ZSI_STORE_UPDATE)) {
+        char *lk = zsi_path_join(d->root, LOCK_NAME);
+        if (lk)
+            unlink(lk);   /* in the store itself: not left behind */
+        free(lk);
+    }
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     if (d->root_fd >= 0)
@@ -900,6 +906,8 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
         st = prepare_create(ctx, d, flags);
     if (st == ZS_OK)
         st = open_root(ctx, d);
+    if (st == ZS_OK && (flags & ZSI_STORE_UPDATE))
+        st = join_lock(ctx, d, false);
     if (st != ZS_OK)
         goto fail;
     st = zsi_store_alloc(ctx, d->final, flags, &dir_ops, &s);
@@ -910,6 +918,8 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
     if (flags & ZS_STORE_CREATE)
         s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES |
                    ZSI_STORE_RESUMABLE;
+    if (flags & ZSI_STORE_UPDATE)
+        s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES;
     *out = s;
     return ZS_OK;
 fail:

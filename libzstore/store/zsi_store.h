@@ -31,6 +31,9 @@
 /* With ZSI_STORE_CONTINUE: no NAME.partial is ZS_ERR_NOTFOUND (nothing
  * is made). */
 #define ZSI_STORE_EXISTING 0x80000u
+/* Write into an existing store in place (a folder: under its lock, held
+ * alone; commit renames nothing): what an append changes. */
+#define ZSI_STORE_UPDATE 0x100000u
 
 /* Capabilities. */
 enum {
