@@ -273,7 +273,7 @@ zs_status zsi_cstate_load(zs_convert *c, zs_store *store, zsi_cstate *s,
     return st;
 }
 
-/* ---- writing them ---------------------------------------------------------- */
+/* ---- writing them ------------------------------------------------------- */
 
 zs_status zsi_cstate_put_plan(zs_convert *c, zsi_cstate *s)
 {
@@ -476,7 +476,7 @@ zs_status zsi_cstate_put_part(zs_convert *c, zsi_cstate *s, uint64_t k,
     return st;
 }
 
-/* ---- finishing ---------------------------------------------------------------- */
+/* ---- finishing ---------------------------------------------------------- */
 
 static bool part_complete(const zs_convert *c, const zsi_cstate *s,
                           uint64_t k, uint64_t n)

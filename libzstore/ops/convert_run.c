@@ -86,7 +86,7 @@ void zs_convert_plan_free(zs_convert *c)
     free(c);
 }
 
-/* ---- input files held open by a worker ----------------------------------- */
+/* ---- input files held open by a worker ---------------------------------- */
 
 #define SRC_SLOTS 4
 
@@ -145,9 +145,9 @@ static zs_status src_var(zs_convert *c, zs_ctx *ctx,
     return ZS_OK;
 }
 
-/* ---- decoding packed values ----------------------------------------------- */
+/* ---- decoding packed values --------------------------------------------- */
 
-/* ---- one unit --------------------------------------------------------------- */
+/* ---- one unit ----------------------------------------------------------- */
 
 /* Read box (input coordinates) of a variable of file f into dst, which is
  * a block of the slab (or the whole slab); convert when unpacking. */
@@ -290,7 +290,7 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
     return st;
 }
 
-/* ---- the time coordinate ------------------------------------------------------ */
+/* ---- the time coordinate ------------------------------------------------ */
 
 static zs_status write_times(zs_convert *c, zsi_cvar *v)
 {
@@ -333,7 +333,7 @@ static zs_status write_times(zs_convert *c, zsi_cvar *v)
     return st;
 }
 
-/* ---- workers ---------------------------------------------------------------- */
+/* ---- workers ------------------------------------------------------------ */
 
 typedef struct pending {
     uint64_t tag;
@@ -446,7 +446,7 @@ static int run_child(void *arg, int k, int n, int fd)
     return st == ZS_OK ? 0 : 1;
 }
 
-/* ---- the parent's end of forwarding ---------------------------------------- */
+/* ---- the parent's end of forwarding ------------------------------------- */
 
 static zs_status apply(run_job *j, char op, const char *key, const void *data,
                        size_t len)
@@ -554,7 +554,7 @@ static zs_status run_tick(void *arg)
     return zsi_progress(j->c->ctx, j->shm->done_bytes, j->total);
 }
 
-/* ---- creating arrays ---------------------------------------------------------- */
+/* ---- creating arrays ---------------------------------------------------- */
 
 static zs_status create_arrays(zs_convert *c, zsi_writer *w)
 {
@@ -629,7 +629,7 @@ static zs_status write_data(zs_convert *c, zs_store *out, uint64_t u0,
     return st;
 }
 
-/* ---- the stages ------------------------------------------------------------- */
+/* ---- the stages --------------------------------------------------------- */
 
 static zs_status not_prepared(zs_convert *c, const char *out)
 {

@@ -216,7 +216,7 @@ static void scan_file(zs_ctx *ctx, zsi_cfile *f, bool unpack)
     zs_dataset_close(ds);
 }
 
-/* ---- passing scans from workers to the parent ----------------------------- */
+/* ---- passing scans from workers to the parent --------------------------- */
 
 static bool put_line(zsi_buf *b, char tag, const char *text)
 {
@@ -355,7 +355,7 @@ static zs_status scan_all(zs_convert *c)
     return st;
 }
 
-/* ---- the scan recorded by a preparation ---------------------------------- */
+/* ---- the scan recorded by a preparation --------------------------------- */
 
 /* The scan as text: the input names in order, then each file's record
  * as the workers send it. */
@@ -461,7 +461,7 @@ zs_status zsi_convert_reopen(zs_ctx *ctx, const char *path,
     return st;
 }
 
-/* ---- agreement, order, overlap and gaps ---------------------------------- */
+/* ---- agreement, order, overlap and gaps --------------------------------- */
 
 /* Fingerprint lines of a variable start "var NAME: "; the length of
  * that prefix, or 0 for the other lines. */
