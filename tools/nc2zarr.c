@@ -265,7 +265,7 @@ static void stage(const tool *t, int *seen, const char *opt)
 static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
                   const char **files_from, int argc, char **argv)
 {
-    int c, staged = 0;
+    int c, staged = 0, appending = 0;
     while ((c = getopt_long(argc, argv, "n" TOOL_WRITE_SHORTOPTS
                             TOOL_SHORTOPTS, longopts, NULL)) != -1)
         switch (c) {
@@ -303,12 +303,13 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
         case OPT_APPEND:
             stage(t, &staged, "--append");
             zs_convert_opts_set_append(o, 1);
+            appending = 1;
             break;
         default:
             if (!tool_option(t, c, optarg))
                 tool_bad_option(t);
         }
-    if (!t->out && !*dry)
+    if (!t->out && (!*dry || appending))
         tool_usage_error(t, "missing -o STORE");
     if (optind >= argc && !*files_from)
         tool_usage_error(t, "no input files");

@@ -102,4 +102,9 @@ check_fail "appending to no store" 1 "nothing.zarr" \
     nc2zarr -q --append "$m3" -o nothing.zarr
 check_fail "--append with --resume: usage error" 2 "exclude each other" \
     nc2zarr --append --resume "$m3" -o s.zarr
+check_fail "--append -n without a store: usage error" 2 "missing -o STORE" \
+    nc2zarr -n --append "$m3"
+nc2zarr -n -c time=24 --append "$m4" -o s.zarr > plan
+check "--append -n: the plan of the whole" \
+    grep -q "variable t2m: int16 (121, 31, 60) chunks (24, 31, 60)" plan
 done_testing
