@@ -650,6 +650,27 @@ zs_status zs_convert_opts_set_output(zs_convert_opts *o, const char *out);
  * store's.  Directory stores.
  */
 zs_status zs_convert_opts_set_append(zs_convert_opts *o, int on);
+/**
+ * Leave a manifest in the store (key ".zmanifest", described in
+ * zstore(5)): per input, the records it filled and a SHA-256 of their
+ * values as written, so that zs_convert_verify() can later prove that
+ * the store holds what the files hold.  Written by a whole run and by
+ * the finish of one in parts.
+ */
+zs_status zs_convert_opts_set_manifest(zs_convert_opts *o, int on);
+/**
+ * Check files against the manifest of store: each file is converted
+ * alone in memory as the manifest says and the digest of its records
+ * compared with the manifest's and with the digest of the store's
+ * records.  fn gets a line per file, "FILE: OK (records A to B)" or
+ * "FILE: DIFFERS (...)" saying which side is not what was converted, or
+ * "FILE: not in the manifest"; *bad counts those not OK.
+ * @return an error for a store without a manifest or a file that cannot
+ * be read (not for a file that differs).
+ */
+zs_status zs_convert_verify(zs_ctx *ctx, const char *store,
+                            const char *const *files, size_t n,
+                            zs_line_fn fn, void *user, size_t *bad);
 /** Part k of n (sets the stage to ZS_CONVERT_PART).
  *  @return ZS_ERR_INVALID unless 1 <= k <= n <= 1000000. */
 zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,

@@ -51,6 +51,10 @@ static void usage(void)
 "                           (each with the same inputs and options)\n"
 "      --append             extend the existing STORE with the inputs\n"
 "                           along its record (time) dimension\n"
+"      --manifest           leave in STORE, per input, the records it\n"
+"                           filled and a digest of their values, which\n"
+"                           zinfo checks files against (a whole run or\n"
+"                           the finish)\n"
 "\n"
 TOOL_WRITE_HELP
 "                           (-o is required unless -n)\n"
@@ -66,7 +70,7 @@ TOOL_HELP
 
 enum { OPT_VARS = 256, OPT_EXCLUDE, OPT_UNPACK, OPT_OVERLAP, OPT_PATTERN,
        OPT_FILES_FROM, OPT_RESUME, OPT_PREPARE, OPT_PART, OPT_FINISH,
-       OPT_APPEND };
+       OPT_APPEND, OPT_MANIFEST };
 
 static const struct option longopts[] = {
     {"vars", required_argument, NULL, OPT_VARS},
@@ -81,6 +85,7 @@ static const struct option longopts[] = {
     {"part", required_argument, NULL, OPT_PART},
     {"finish", no_argument, NULL, OPT_FINISH},
     {"append", no_argument, NULL, OPT_APPEND},
+    {"manifest", no_argument, NULL, OPT_MANIFEST},
     TOOL_WRITE_LONGOPTS,
     TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
@@ -300,6 +305,7 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
             stage(t, &staged, "--part");
             part_arg(t, o, optarg);
             break;
+        case OPT_MANIFEST: zs_convert_opts_set_manifest(o, 1); break;
         case OPT_APPEND:
             stage(t, &staged, "--append");
             zs_convert_opts_set_append(o, 1);

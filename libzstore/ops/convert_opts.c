@@ -100,6 +100,12 @@ zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,
     return ZS_OK;
 }
 
+zs_status zs_convert_opts_set_manifest(zs_convert_opts *o, int on)
+{
+    o->manifest = on != 0;
+    return ZS_OK;
+}
+
 zs_status zs_convert_opts_set_append(zs_convert_opts *o, int on)
 {
     o->append = on != 0;
@@ -136,6 +142,7 @@ zs_status zsi_convert_opts_copy(zs_ctx *ctx, const zs_convert_opts *src,
         o.overlap = src->overlap;
         o.resume = src->resume;
         o.append = src->append;
+        o.manifest = src->manifest;
         o.stage = src->stage;
         o.part_k = src->part_k;
         o.part_n = src->part_n;

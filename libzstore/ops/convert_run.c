@@ -244,6 +244,33 @@ static size_t first_file(const zs_convert *c)
     return c->nsegs ? c->segs[0].file : 0;
 }
 
+struct zsi_src_cache *zsi_convert_src_cache_new(void)
+{
+    return calloc(1, sizeof(struct zsi_src_cache));
+}
+
+void zsi_convert_src_cache_free(struct zsi_src_cache *sc)
+{
+    if (!sc)
+        return;
+    src_close_all(sc);
+    free(sc);
+}
+
+zs_status zsi_convert_read_record(zs_convert *c, const zsi_cvar *v,
+                                  uint64_t r, struct zsi_src_cache *sc,
+                                  void *buf)
+{
+    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
+    for (int d = 0; d < v->ndim; d++) {
+        start[d] = d == v->rec ? r : 0;
+        count[d] = d == v->rec ? 1 : v->shape[d];
+    }
+    if (v->rec >= 0)
+        return read_records(c, c->ctx, sc, v, start, count, buf);
+    return read_piece(c, c->ctx, sc, v, first_file(c), start, count, buf);
+}
+
 zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u)
 {
     size_t lo = 0, hi = c->nvars;
@@ -705,6 +732,12 @@ static zs_status write_stage(zs_convert *c, zsi_writer *w, zsi_cstate *rec)
         st = zsi_cstate_put_part(c, rec, c->o.part_k, c->o.part_n);
     if (st == ZS_OK && stage == ZS_CONVERT_FINISH)
         st = zsi_cstate_check(c, rec);
+    if (st == ZS_OK && c->o.manifest && (stage == ZS_CONVERT_WHOLE ||
+                                         stage == ZS_CONVERT_FINISH))
+        st = zsi_writer_is_stream(w)
+                 ? zsi_err(c->ctx, ZS_ERR_UNSUPPORTED, "a manifest is read "
+                           "back from the store: not in a stream")
+                 : zsi_convert_manifest(c, s);
     return st;
 }
 

@@ -36,6 +36,7 @@ struct zs_convert_opts {
     uint64_t part_k, part_n;
     char *output;           /* where a prepared scan is, or NULL */
     int append;
+    int manifest;
 };
 
 typedef struct zsi_cfile {
@@ -110,6 +111,20 @@ struct zs_convert {
     zsi_buf scan_text;      /* the inputs' headers, for the preparation */
     uint64_t store_nrec;    /* appending: the store's records */
 };
+
+/* convert_manifest.c: the manifest of the inputs (o.manifest). */
+#define ZSI_MANIFEST_KEY ".zmanifest"
+/* Write it into out, from the arrays written (before the metadata). */
+zs_status zsi_convert_manifest(zs_convert *c, zs_store *out);
+struct zsi_src_cache;
+/* Inputs held open by a reader (convert_run.c). */
+struct zsi_src_cache *zsi_convert_src_cache_new(void);
+void zsi_convert_src_cache_free(struct zsi_src_cache *sc);
+/* Record r of variable v (one record long box, all of the other
+ * dimensions) as written, read from the inputs. */
+zs_status zsi_convert_read_record(zs_convert *c, const zsi_cvar *v,
+                                  uint64_t r, struct zsi_src_cache *sc,
+                                  void *buf);
 
 /* convert_append.c: appending to a store (o.append, o.output). */
 /* The store's records as the first segment, its time units (before the

@@ -9,31 +9,8 @@ cd "$TMP" || exit 1
 
 # 24 files of 4 hourly records: a float variable and a packed one with
 # holes (fill values), on a small grid
-$PY - <<'PYEOF' || { not_ok "inputs written"; done_testing; exit; }
-import netCDF4, numpy as np
-rng = np.random.default_rng(13)
-for f in range(24):
-    d = netCDF4.Dataset("f%02d.nc" % f, "w")
-    d.createDimension("time", None)
-    d.createDimension("y", 24)
-    d.createDimension("x", 36)
-    t = d.createVariable("time", "f8", ("time",))
-    t.units = "hours since 2000-01-01 00:00:00"
-    t[:] = np.arange(4) + 4 * f
-    y = d.createVariable("y", "f4", ("y",)); y[:] = np.arange(24)
-    x = d.createVariable("x", "f4", ("x",)); x[:] = np.arange(36) * 0.5
-    a = d.createVariable("a", "f4", ("time", "y", "x"))
-    a.units = "K"
-    a[:] = rng.standard_normal((4, 24, 36)).astype("f4")
-    p = d.createVariable("p", "i2", ("time", "y", "x"), fill_value=-32767)
-    p.scale_factor = 0.01
-    p.add_offset = 100.0
-    p.set_auto_maskandscale(False)
-    v = rng.integers(-30000, 30000, (4, 24, 36)).astype("i2")
-    v[:, 3:5, 7:9] = -32767
-    p[:] = v
-    d.close()
-PYEOF
+$PY "$srcdir/tests/interop/mk_nc_series.py" 24 4 24 36 13 ||
+    { not_ok "inputs written"; done_testing; exit; }
 ls f*.nc > files
 # small units, so that parts and resumed runs have many pieces to get
 # wrong
