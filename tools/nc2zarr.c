@@ -270,7 +270,7 @@ static void stage(const tool *t, int *seen, const char *opt)
 static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
                   const char **files_from, int argc, char **argv)
 {
-    int c, staged = 0, appending = 0;
+    int c, staged = 0, appending = 0, manifest = 0, whole = 1;
     while ((c = getopt_long(argc, argv, "n" TOOL_WRITE_SHORTOPTS
                             TOOL_SHORTOPTS, longopts, NULL)) != -1)
         switch (c) {
@@ -294,6 +294,7 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
             zs_convert_opts_set_resume(o, 1);
             break;
         case OPT_PREPARE:
+            whole = 0;
             stage(t, &staged, "--prepare");
             zs_convert_opts_set_stage(o, ZS_CONVERT_PREPARE);
             break;
@@ -302,10 +303,14 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
             zs_convert_opts_set_stage(o, ZS_CONVERT_FINISH);
             break;
         case OPT_PART:
+            whole = 0;
             stage(t, &staged, "--part");
             part_arg(t, o, optarg);
             break;
-        case OPT_MANIFEST: zs_convert_opts_set_manifest(o, 1); break;
+        case OPT_MANIFEST:
+            zs_convert_opts_set_manifest(o, 1);
+            manifest = 1;
+            break;
         case OPT_APPEND:
             stage(t, &staged, "--append");
             zs_convert_opts_set_append(o, 1);
@@ -317,6 +322,9 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
         }
     if (!t->out && (!*dry || appending))
         tool_usage_error(t, "missing -o STORE");
+    if (manifest && (appending || !whole))
+        tool_usage_error(t, "--manifest is written by a whole conversion "
+                         "or by --finish");
     if (optind >= argc && !*files_from)
         tool_usage_error(t, "no input files");
 }

@@ -64,4 +64,8 @@ check_fail "a store without a manifest" 1 "none.zarr: no manifest" \
     zinfo --verify none.zarr f001.nc
 check_fail "--verify without files: usage error" 2 "needs a store and files" \
     zinfo --verify m.zarr
+check_fail "--manifest with --part: usage error" 2 "written by a whole conversion" \
+    nc2zarr --manifest --part 1/2 f001.nc -o m2.zarr
+check_fail "--manifest with --append: usage error" 2 "written by a whole conversion" \
+    nc2zarr --manifest --append f001.nc -o m.zarr
 done_testing
