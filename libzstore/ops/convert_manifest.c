@@ -23,8 +23,13 @@
 
 #include "ops/zsi_convert.h"
 
-/* Reads record r of variable k into buf (record_bytes of k). */
-typedef zs_status (*rec_fn)(void *arg, size_t k, uint64_t r, void *buf);
+/* Reads records r .. r+n-1 of variable k into buf (n is 1 unless the
+ * record dimension is the first: then the records follow each other). */
+typedef zs_status (*rec_fn)(void *arg, size_t k, uint64_t r, uint64_t n,
+                            void *buf);
+
+/* Bytes of records read at once. */
+#define DIGEST_BLOCK ((uint64_t)32 << 20)
 
 typedef struct mvars {
     size_t n;
@@ -37,14 +42,14 @@ static bool listed(const zs_convert *c, const zsi_cvar *v)
     return v->rec >= 0 && !v->is_time && v->out_dtype != ZS_DT_STRING;
 }
 
-/* Bytes of one record of v, and the box of record r. */
-static uint64_t record_box(const zsi_cvar *v, uint64_t r, uint64_t *start,
-                           uint64_t *count)
+/* Bytes of records r .. r+k-1 of v, and their box. */
+static uint64_t record_box(const zsi_cvar *v, uint64_t r, uint64_t k,
+                           uint64_t *start, uint64_t *count)
 {
     uint64_t n = v->out_size;
     for (int d = 0; d < v->ndim; d++) {
         start[d] = d == v->rec ? r : 0;
-        count[d] = d == v->rec ? 1 : v->shape[d];
+        count[d] = d == v->rec ? k : v->shape[d];
         n *= count[d];
     }
     return n;
@@ -58,17 +63,26 @@ static zs_status digest(zs_ctx *ctx, const mvars *mv, rec_fn fn, void *arg,
     zs_status st = zsi_sha256_new(ctx, &h);
     for (size_t k = 0; st == ZS_OK && k < mv->n; k++) {
         uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-        uint64_t bytes = record_box(mv->v[k], 0, s, c);
-        void *nb = realloc(buf, (size_t)(bytes ? bytes : 1));
+        uint64_t one = record_box(mv->v[k], 0, 1, s, c);
+        /* records that follow each other in C order are read in blocks,
+         * so that a chunk is decoded once, not once per record */
+        uint64_t per = mv->v[k]->rec == 0 && one < DIGEST_BLOCK
+                           ? DIGEST_BLOCK / one : 1;
+        uint64_t size;
+        void *nb;
+        per = per < n ? per : (n ? n : 1);
+        size = one * per;
+        nb = realloc(buf, (size_t)(size ? size : 1));
         if (!nb) {
             st = zsi_nomem(ctx);
             break;
         }
         buf = nb;
-        for (uint64_t r = r0; st == ZS_OK && r < r0 + n; r++) {
-            st = fn(arg, k, r, buf);
+        for (uint64_t r = r0; st == ZS_OK && r < r0 + n; r += per) {
+            uint64_t m = r0 + n - r < per ? r0 + n - r : per;
+            st = fn(arg, k, r, m, buf);
             if (st == ZS_OK)
-                zsi_sha256_update(h, buf, (size_t)bytes);
+                zsi_sha256_update(h, buf, (size_t)(one * m));
         }
     }
     if (st == ZS_OK)
@@ -95,11 +109,12 @@ static zs_status manifest_vars(zs_convert *c, mvars *mv)
 
 /* ---- writing it ------------------------------------------------------- */
 
-static zs_status read_written(void *arg, size_t k, uint64_t r, void *buf)
+static zs_status read_written(void *arg, size_t k, uint64_t r, uint64_t n,
+                              void *buf)
 {
     const mvars *mv = arg;
     uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-    record_box(mv->v[k], r, s, c);
+    record_box(mv->v[k], r, n, s, c);
     return zs_array_read(mv->v[k]->arr, s, c, buf);
 }
 
@@ -249,18 +264,20 @@ typedef struct side {
     zs_var **sv;
 } side;
 
-static zs_status read_store(void *arg, size_t k, uint64_t r, void *buf)
+static zs_status read_store(void *arg, size_t k, uint64_t r, uint64_t n,
+                            void *buf)
 {
     side *sd = arg;
     uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-    record_box(sd->mv.v[k], r, s, c);
+    record_box(sd->mv.v[k], r, n, s, c);
     return zs_var_read(sd->sv[k], s, c, buf);
 }
 
-static zs_status read_file(void *arg, size_t k, uint64_t r, void *buf)
+static zs_status read_file(void *arg, size_t k, uint64_t r, uint64_t n,
+                           void *buf)
 {
     side *sd = arg;
-    return zsi_convert_read_record(sd->c, sd->mv.v[k], r, sd->sc, buf);
+    return zsi_convert_read_record(sd->c, sd->mv.v[k], r, n, sd->sc, buf);
 }
 
 /* The variables of the manifest in plan c (store: their shapes). */

@@ -258,13 +258,13 @@ void zsi_convert_src_cache_free(struct zsi_src_cache *sc)
 }
 
 zs_status zsi_convert_read_record(zs_convert *c, const zsi_cvar *v,
-                                  uint64_t r, struct zsi_src_cache *sc,
-                                  void *buf)
+                                  uint64_t r, uint64_t n,
+                                  struct zsi_src_cache *sc, void *buf)
 {
     uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
     for (int d = 0; d < v->ndim; d++) {
         start[d] = d == v->rec ? r : 0;
-        count[d] = d == v->rec ? 1 : v->shape[d];
+        count[d] = d == v->rec ? n : v->shape[d];
     }
     if (v->rec >= 0)
         return read_records(c, c->ctx, sc, v, start, count, buf);

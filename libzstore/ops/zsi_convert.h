@@ -120,11 +120,11 @@ struct zsi_src_cache;
 /* Inputs held open by a reader (convert_run.c). */
 struct zsi_src_cache *zsi_convert_src_cache_new(void);
 void zsi_convert_src_cache_free(struct zsi_src_cache *sc);
-/* Record r of variable v (one record long box, all of the other
- * dimensions) as written, read from the inputs. */
+/* Records r .. r+n-1 of variable v (a box n records long, all of the
+ * other dimensions) as written, read from the inputs. */
 zs_status zsi_convert_read_record(zs_convert *c, const zsi_cvar *v,
-                                  uint64_t r, struct zsi_src_cache *sc,
-                                  void *buf);
+                                  uint64_t r, uint64_t n,
+                                  struct zsi_src_cache *sc, void *buf);
 
 /* convert_append.c: appending to a store (o.append, o.output). */
 /* The store's records as the first segment, its time units (before the
