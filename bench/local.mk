@@ -6,7 +6,7 @@ bench_cpulimit_LDADD = $(NETCDF_LIBS) $(BLOSC_LIBS)
 EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/zip.sh bench/peakrss.py \
 	bench/to_zarr_xarray.py bench/xarray_ops.py \
 	bench/RESULTS.md
-EXTRA_DIST += bench/stream.sh
+EXTRA_DIST += bench/stream.sh bench/parts.sh
 EXTRA_DIST += bench/http.sh
 EXTRA_DIST += bench/longer.sh bench/repeat_store.py bench/tools.sh
 EXTRA_DIST += bench/rechunk.sh

@@ -107,6 +107,9 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/convert_scan.c \
 	libzstore/ops/convert_plan.c \
 	libzstore/ops/convert_run.c \
+	libzstore/ops/convert_resume.c \
+	libzstore/ops/convert_append.c \
+	libzstore/ops/convert_manifest.c \
 	libzstore/ops/describe.c \
 	libzstore/ops/zsi_select.h \
 	libzstore/ops/select_opts.c \

@@ -67,7 +67,9 @@ typedef enum zs_status {
     ZS_ERR_MISMATCH = 15,    /**< inputs that must agree do not */
     ZS_ERR_INTERRUPTED = 16, /**< stopped by a signal or a callback */
     ZS_ERR_CHILD = 17,       /**< a worker process failed */
-    ZS_ERR_READONLY = 18     /**< the store cannot be written */
+    ZS_ERR_READONLY = 18,    /**< the store cannot be written */
+    ZS_ERR_INCOMPLETE = 19   /**< work that must be complete is not (parts
+                                  of a conversion) */
 } zs_status;
 
 /** Static, one-line description of a status code; never NULL. */
@@ -150,6 +152,14 @@ void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user);
  *   stream.memory SIZE      memory a stream may hold before spilling
  *   zip.compression C       zips written: stored (default), deflate,
  *                           deflate:1..9
+ *   convert.unit SIZE       values a conversion writes as one unit of
+ *                           work, whole chunks (default 32M): what a
+ *                           part is made of, and what a resumed run
+ *                           skips or writes again
+ *   convert.record_ms N     a thread of each conversion worker records
+ *                           the units it completed every N ms (default
+ *                           1000, at least 10), after a sync of the file
+ *                           system
  * @return ZS_ERR_INVALID for an unknown name or a malformed value.
  */
 zs_status zs_ctx_set_option(zs_ctx *ctx, const char *name, const char *value);
@@ -599,6 +609,72 @@ zs_status zs_convert_opts_set_unpack(zs_convert_opts *o, int on);
 /** Duplicate times: 0 error (default), 1 keep first, 2 keep last. */
 enum { ZS_OVERLAP_ERROR = 0, ZS_OVERLAP_FIRST = 1, ZS_OVERLAP_LAST = 2 };
 zs_status zs_convert_opts_set_overlap(zs_convert_opts *o, int policy);
+
+/**
+ * Continue the partial output a run left (killed, or failed on a full
+ * disk or a network store), skipping the work it recorded as complete
+ * (its inputs and options must be the same: the plan is compared); a
+ * run that fails keeps its partial output for the next one.  Without
+ * it, a partial output is replaced; either way a directory output
+ * records completed work as it goes.  Directory stores only.
+ */
+zs_status zs_convert_opts_set_resume(zs_convert_opts *o, int on);
+/**
+ * A conversion in parts, on one machine or many sharing the output:
+ * ZS_CONVERT_PREPARE records the plan (and writes the time coordinate)
+ * in the partial output; zs_convert_opts_set_part() makes a run write
+ * only part k of n (1 <= k <= n), a disjoint set of whole chunks, and
+ * record it complete; ZS_CONVERT_FINISH checks that every part is
+ * complete (the error names the parts that are not) and writes the
+ * metadata.  Parts run in any order, at once or not, and may be run
+ * again (they continue).  ZS_CONVERT_WHOLE (the default) does it all.
+ * Directory stores only.
+ */
+enum { ZS_CONVERT_WHOLE = 0, ZS_CONVERT_PREPARE = 1, ZS_CONVERT_PART = 2,
+       ZS_CONVERT_FINISH = 3 };
+zs_status zs_convert_opts_set_stage(zs_convert_opts *o, int stage);
+/**
+ * The output the run will write (borrowed name, copied).  A part and
+ * the finish then take the inputs' headers from what the preparation
+ * recorded there instead of reading every input again (the inputs must
+ * be the same names in the same order).  NULL: read them.
+ */
+zs_status zs_convert_opts_set_output(zs_convert_opts *o, const char *out);
+/**
+ * Append the inputs to the existing store named by
+ * zs_convert_opts_set_output(), along its record dimension: the result
+ * is the store a conversion of its inputs and these at once writes.
+ * The variables, dtypes, chunks, codecs, fill values, packing and
+ * coordinates must agree (ZS_ERR_MISMATCH naming the first difference,
+ * the store unchanged), and the new records must come after the
+ * store's.  Directory stores.
+ */
+zs_status zs_convert_opts_set_append(zs_convert_opts *o, int on);
+/**
+ * Leave a manifest in the store (key ".zmanifest", described in
+ * zstore(5)): per input, the records it filled and a SHA-256 of their
+ * values as written, so that zs_convert_verify() can later prove that
+ * the store holds what the files hold.  Written by a whole run and by
+ * the finish of one in parts.
+ */
+zs_status zs_convert_opts_set_manifest(zs_convert_opts *o, int on);
+/**
+ * Check files against the manifest of store: each file is converted
+ * alone in memory as the manifest says and the digest of its records
+ * compared with the manifest's and with the digest of the store's
+ * records.  fn gets a line per file, "FILE: OK (records A to B)" or
+ * "FILE: DIFFERS (...)" saying which side is not what was converted, or
+ * "FILE: not in the manifest"; *bad counts those not OK.
+ * @return an error for a store without a manifest or a file that cannot
+ * be read (not for a file that differs).
+ */
+zs_status zs_convert_verify(zs_ctx *ctx, const char *store,
+                            const char *const *files, size_t n,
+                            zs_line_fn fn, void *user, size_t *bad);
+/** Part k of n (sets the stage to ZS_CONVERT_PART).
+ *  @return ZS_ERR_INVALID unless 1 <= k <= n <= 1000000. */
+zs_status zs_convert_opts_set_part(zs_convert_opts *o, uint64_t k,
+                                   uint64_t n);
 
 /** A planned conversion: schema, chunking and cost, before writing. */
 typedef struct zs_convert zs_convert;

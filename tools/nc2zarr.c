@@ -38,19 +38,39 @@ static void usage(void)
 "                           (- for standard input)\n"
 "  -n, --dry-run            print the plan and write nothing\n"
 "\n"
+"Resuming, and converting in parts (directory stores):\n"
+"      --resume             continue the STORE.partial an interrupted run\n"
+"                           left (same inputs and options), and keep it\n"
+"                           if this run fails too\n"
+"      --prepare            record the plan in STORE.partial for parts\n"
+"      --part K/N           write part K of N (1 <= K <= N): a disjoint\n"
+"                           set of chunks; parts run in any order, on any\n"
+"                           machine sharing STORE, and may be rerun\n"
+"      --finish             check that every part completed, write the\n"
+"                           metadata and rename STORE.partial to STORE\n"
+"                           (each with the same inputs and options)\n"
+"      --append             extend the existing STORE with the inputs\n"
+"                           along its record (time) dimension\n"
+"      --manifest           leave in STORE, per input, the records it\n"
+"                           filled and a digest of their values, which\n"
+"                           zinfo checks files against (a whole run or\n"
+"                           the finish)\n"
+"\n"
 TOOL_WRITE_HELP
 "                           (-o is required unless -n)\n"
 "\n"
 TOOL_HELP
 "\n"
 "A directory store is written to STORE.partial and renamed to STORE when\n"
-"complete; the consolidated metadata is written last.  -j sets the worker\n"
+"complete; the consolidated metadata is written last; completed work is\n"
+"recorded in STORE.partial as it goes (for --resume).  -j sets the worker\n"
 "processes (at most 64).  Exit status: 0 on success, 1 on failure, 2 on\n"
 "usage errors.");
 }
 
 enum { OPT_VARS = 256, OPT_EXCLUDE, OPT_UNPACK, OPT_OVERLAP, OPT_PATTERN,
-       OPT_FILES_FROM };
+       OPT_FILES_FROM, OPT_RESUME, OPT_PREPARE, OPT_PART, OPT_FINISH,
+       OPT_APPEND, OPT_MANIFEST };
 
 static const struct option longopts[] = {
     {"vars", required_argument, NULL, OPT_VARS},
@@ -60,6 +80,12 @@ static const struct option longopts[] = {
     {"pattern", required_argument, NULL, OPT_PATTERN},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"dry-run", no_argument, NULL, 'n'},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"prepare", no_argument, NULL, OPT_PREPARE},
+    {"part", required_argument, NULL, OPT_PART},
+    {"finish", no_argument, NULL, OPT_FINISH},
+    {"append", no_argument, NULL, OPT_APPEND},
+    {"manifest", no_argument, NULL, OPT_MANIFEST},
     TOOL_WRITE_LONGOPTS,
     TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
@@ -70,6 +96,8 @@ static const tool_hint hints[] = {
     {"unpacking", "--unpack"},
     {"to keep", "--vars"},
     {"to exclude", "--exclude"},
+    {"prepare it first", "--prepare"},
+    {"parts", "--part"},
     {NULL, NULL},
 };
 
@@ -212,11 +240,37 @@ static int overlap_arg(const tool *t, const char *s)
     return ZS_OVERLAP_ERROR;
 }
 
+/* --part K/N */
+static void part_arg(const tool *t, zs_convert_opts *o, const char *s)
+{
+    char *end;
+    unsigned long long k, n = 0;
+    bool ok = *s >= '0' && *s <= '9';
+    errno = 0;
+    k = strtoull(s, &end, 10);
+    ok = ok && *end == '/' && end[1] >= '0' && end[1] <= '9';
+    if (ok)
+        n = strtoull(end + 1, &end, 10);
+    if (!ok || *end || errno)
+        tool_usage_error(t, "--part must be K/N, e.g. 3/64 (part 3 of 64)");
+    if (zs_convert_opts_set_part(o, k, n) != ZS_OK)
+        tool_bad_value(t, "--part");
+}
+
+/* The stage options (and --resume) exclude each other. */
+static void stage(const tool *t, int *seen, const char *opt)
+{
+    if (*seen)
+        tool_usage_error(t, "--append, --resume, --prepare, --part and "
+                         "--finish exclude each other (%s)", opt);
+    *seen = 1;
+}
+
 /* The options: the conversion's into o, the shared ones into t. */
 static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
                   const char **files_from, int argc, char **argv)
 {
-    int c;
+    int c, staged = 0, appending = 0, manifest = 0, whole = 1;
     while ((c = getopt_long(argc, argv, "n" TOOL_WRITE_SHORTOPTS
                             TOOL_SHORTOPTS, longopts, NULL)) != -1)
         switch (c) {
@@ -235,12 +289,42 @@ static void parse(tool *t, zs_convert_opts *o, inputs *in, int *dry,
         case OPT_PATTERN: in->pattern = optarg; break;
         case OPT_FILES_FROM: *files_from = optarg; break;
         case 'n': *dry = 1; break;
+        case OPT_RESUME:
+            stage(t, &staged, "--resume");
+            zs_convert_opts_set_resume(o, 1);
+            break;
+        case OPT_PREPARE:
+            whole = 0;
+            stage(t, &staged, "--prepare");
+            zs_convert_opts_set_stage(o, ZS_CONVERT_PREPARE);
+            break;
+        case OPT_FINISH:
+            stage(t, &staged, "--finish");
+            zs_convert_opts_set_stage(o, ZS_CONVERT_FINISH);
+            break;
+        case OPT_PART:
+            whole = 0;
+            stage(t, &staged, "--part");
+            part_arg(t, o, optarg);
+            break;
+        case OPT_MANIFEST:
+            zs_convert_opts_set_manifest(o, 1);
+            manifest = 1;
+            break;
+        case OPT_APPEND:
+            stage(t, &staged, "--append");
+            zs_convert_opts_set_append(o, 1);
+            appending = 1;
+            break;
         default:
             if (!tool_option(t, c, optarg))
                 tool_bad_option(t);
         }
-    if (!t->out && !*dry)
+    if (!t->out && (!*dry || appending))
         tool_usage_error(t, "missing -o STORE");
+    if (manifest && (appending || !whole))
+        tool_usage_error(t, "--manifest is written by a whole conversion "
+                         "or by --finish");
     if (optind >= argc && !*files_from)
         tool_usage_error(t, "no input files");
 }
@@ -264,6 +348,8 @@ int main(int argc, char **argv)
     tool_ready(&t, !dry);
     /* an exact copy: the history stays the files' own */
     zs_write_opts_set_history(t.w, NULL);
+    if (t.out && zs_convert_opts_set_output(o, t.out) != ZS_OK)
+        tool_bad_value(&t, "-o");
     if (files_from)
         read_list(&in, files_from);
     for (int i = optind; i < argc; i++)

@@ -100,6 +100,8 @@ static void env_options(const char *prog, zs_ctx *ctx)
         {"AWS_PROFILE", "s3.profile"},
         {"TMPDIR", "tmpdir"},
         {"ZSTORE_STREAM_MEMORY", "stream.memory"},
+        {"ZSTORE_CONVERT_UNIT", "convert.unit"},
+        {"ZSTORE_CONVERT_RECORD_MS", "convert.record_ms"},
         {"ZSTORE_ZIP_COMPRESSION", "zip.compression"},
     };
     char *f;

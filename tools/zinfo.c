@@ -10,6 +10,7 @@
 static void usage(void)
 {
     puts("Usage: zinfo [OPTIONS] STORE_OR_NETCDF...\n"
+"       zinfo --verify STORE FILE...\n"
 "Describe Zarr stores and NetCDF files: dimensions, coordinates with their\n"
 "first and last values, variables with dtype, shape, chunks, codecs,\n"
 "packing and fill value, storage, attributes.\n"
@@ -22,6 +23,9 @@ static void usage(void)
 "                   bytes of the stored dtype\n"
 "      --check      decode every chunk; list missing and corrupt chunks;\n"
 "                   exit status 1 if there are any\n"
+"      --verify     check each FILE against the manifest of STORE (which\n"
+"                   nc2zarr leaves when asked): a line per file, OK or\n"
+"                   DIFFERS; exit status 1 if any differs\n"
 "  (-v also prints the requests made and bytes read in the summary)\n"
 "\n"
 TOOL_HELP
@@ -30,13 +34,14 @@ TOOL_HELP
 "2 on usage errors.");
 }
 
-enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK };
+enum { OPT_JSON = 256, OPT_CHECKSUM, OPT_CHECK, OPT_VERIFY };
 
 static const struct option longopts[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"json", no_argument, NULL, OPT_JSON},
     {"checksum", no_argument, NULL, OPT_CHECKSUM},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"verify", no_argument, NULL, OPT_VERIFY},
     TOOL_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
@@ -167,11 +172,30 @@ static int check(tool *t, zs_dataset *ds, const char *name)
     return rc;
 }
 
+/* --verify STORE FILE... */
+static int verify(tool *t, int argc, char **argv)
+{
+    size_t bad = 0;
+    zs_status st;
+    if (argc < 2)
+        tool_usage_error(t, "--verify needs a store and files");
+    st = zs_convert_verify(t->ctx, argv[0], (const char *const *)argv + 1,
+                           (size_t)argc - 1, tool_print_line, NULL, &bad);
+    if (st != ZS_OK) {
+        tool_err(t, argv[0], st);
+        return TOOL_FAIL;
+    }
+    if (bad)
+        tool_msg(t, "%s: %zu of %d files differ from the store or are not "
+                 "in its manifest", argv[0], bad, argc - 1);
+    return bad ? TOOL_FAIL : TOOL_OK;
+}
+
 int main(int argc, char **argv)
 {
     tool t;
     zs_ctx *ctx;
-    int c, verbose = 0, json = 0, sums = 0, chk = 0;
+    int c, verbose = 0, json = 0, sums = 0, chk = 0, ver = 0;
     int rc = TOOL_OK, ndocs = 0;
     tool_start(&t, "zinfo", argc, argv, false, usage, NULL);
     ctx = t.ctx;
@@ -182,16 +206,24 @@ int main(int argc, char **argv)
         case OPT_JSON: json = 1; break;
         case OPT_CHECKSUM: sums = 1; break;
         case OPT_CHECK: chk = 1; break;
+        case OPT_VERIFY: ver = 1; break;
         default:
             if (!tool_option(&t, c, optarg))
                 tool_bad_option(&t);
         }
     if (optind >= argc)
         tool_usage_error(&t, "no store or file given");
-    if (json + sums + chk > 1)
-        tool_usage_error(&t, "--json, --checksum and --check exclude each "
-                         "other");
+    if (json + sums + chk + ver > 1)
+        tool_usage_error(&t, "--json, --checksum, --check and --verify "
+                         "exclude each other");
     tool_ready(&t, false);
+    if (ver) {
+        rc = verify(&t, argc - optind, argv + optind);
+        tool_finish(&t);
+        if (tool_close_stdout(&t) != TOOL_OK)
+            rc = TOOL_FAIL;
+        return rc;
+    }
     /* several JSON documents make one JSON list */
     if (json && argc - optind > 1)
         fputs("[\n", stdout);

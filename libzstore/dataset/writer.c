@@ -18,6 +18,10 @@ struct zsi_writer {
     zs_store *store;
     zs_write_opts o;
     bool stream, begun, finished;
+    bool keep;                     /* continued: kept on failure */
+    unsigned flags;                /* the store's open flags */
+    char *name;
+    char *scratch;                 /* the op's records, or NULL */
     zs_status failed;              /* first failure, or ZS_OK */
     char msg[ZSI_MSG_MAX];         /* and its message */
     zsi_strv gpaths;               /* groups, in the order added */
@@ -241,8 +245,9 @@ zs_status zsi_write_check_dims(const zs_write_opts *w, const zsi_strv *dims)
 
 /* ---- opening, groups --------------------------------------------------- */
 
-zs_status zsi_writer_open(zs_ctx *ctx, const char *name,
-                          const zs_write_opts *wo, zsi_writer **out)
+static zs_status open_flags(zs_ctx *ctx, const char *name,
+                            const zs_write_opts *wo, unsigned flags,
+                            zsi_writer **out)
 {
     zsi_writer *w = calloc(1, sizeof *w);
     zs_status st;
@@ -252,18 +257,87 @@ zs_status zsi_writer_open(zs_ctx *ctx, const char *name,
     st = zsi_write_opts_copy(ctx, wo, &w->o);
     if (st == ZS_OK && w->o.format != 3 && !zsi_dimspec_empty(&w->o.shards))
         st = zsi_err(ctx, ZS_ERR_INVALID, "sharding needs Zarr format 3");
+    w->flags = flags & ZSI_STORE_UPDATE
+                   ? flags
+                   : flags | ZS_STORE_CREATE | ZS_STORE_PARTIAL |
+                         (w->o.overwrite ? ZS_STORE_OVERWRITE : 0);
+    w->keep = (flags & (ZSI_STORE_CONTINUE | ZSI_STORE_UPDATE)) != 0;
+    if (st == ZS_OK && !(w->name = zsi_strdup(name)))
+        st = zsi_nomem(ctx);
     if (st == ZS_OK)
-        st = zs_store_open(ctx, name, ZS_STORE_CREATE | ZS_STORE_PARTIAL |
-                           (w->o.overwrite ? ZS_STORE_OVERWRITE : 0),
-                           &w->store);
+        st = zs_store_open(ctx, name, w->flags, &w->store);
     if (st != ZS_OK) {
         zsi_write_opts_clear(&w->o);
+        free(w->name);
         free(w);
         return st;
     }
     w->stream = (zsi_store_caps(w->store) & ZSI_STORE_STREAM) != 0;
     *out = w;
     return ZS_OK;
+}
+
+zs_status zsi_writer_open(zs_ctx *ctx, const char *name,
+                          const zs_write_opts *wo, zsi_writer **out)
+{
+    return open_flags(ctx, name, wo, 0, out);
+}
+
+zs_status zsi_writer_open_continue(zs_ctx *ctx, const char *name,
+                                   const zs_write_opts *wo, unsigned how,
+                                   zsi_writer **out)
+{
+    if (!zsi_store_name_resumable(name))
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: only a directory "
+                       "store can be continued by a later run", name);
+    return open_flags(ctx, name, wo, ZSI_STORE_CONTINUE |
+                      (how & ZSI_CONTINUE_SHARED ? ZSI_STORE_SHARED : 0) |
+                      (how & ZSI_CONTINUE_EXISTING ? ZSI_STORE_EXISTING : 0),
+                      out);
+}
+
+/* Erase every key under prefix. */
+static zs_status erase_under(zsi_writer *w, const char *prefix)
+{
+    zsi_strv keys = {0};
+    zs_status st = zsi_store_list_all(w->store, prefix, &keys);
+    for (size_t i = 0; st == ZS_OK && i < keys.n; i++)
+        st = zs_store_erase(w->store, keys.v[i]);
+    zsi_strv_free(&keys);
+    return st;
+}
+
+zs_status zsi_writer_open_update(zs_ctx *ctx, const char *name,
+                                 const zs_write_opts *wo, zsi_writer **out)
+{
+    if (!zsi_store_name_resumable(name))
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: only a directory "
+                       "store can be appended to", name);
+    return open_flags(ctx, name, wo, ZSI_STORE_UPDATE, out);
+}
+
+zs_status zsi_writer_restart(zsi_writer *w)
+{
+    return erase_under(w, "");
+}
+
+zs_status zsi_writer_set_scratch(zsi_writer *w, const char *prefix)
+{
+    free(w->scratch);
+    w->scratch = zsi_strdup(prefix);
+    return w->scratch ? ZS_OK : zsi_nomem(w->ctx);
+}
+
+bool zsi_writer_resumable(const zsi_writer *w)
+{
+    return (zsi_store_caps(w->store) & ZSI_STORE_RESUMABLE) != 0;
+}
+
+/* Erase the operation's records (sorted: a plan record named last in
+ * its folder goes last). */
+static zs_status erase_scratch(zsi_writer *w)
+{
+    return w->scratch ? erase_under(w, w->scratch) : ZS_OK;
 }
 
 /* Prepend "TIME: text" to a history attribute (CF, as NCO and CDO do). */
@@ -669,6 +743,8 @@ zs_status zsi_writer_finish(zsi_writer *w)
     if (st == ZS_OK && !w->stream)
         st = write_metadata(w);
     if (st == ZS_OK)
+        st = erase_scratch(w);
+    if (st == ZS_OK)
         st = zs_store_commit(w->store);
     if (st != ZS_OK)
         return zsi_writer_fail(w, st);
@@ -682,7 +758,8 @@ zs_status zsi_writer_fail(zsi_writer *w, zs_status st)
         /* keep the failure's message, not the clean-up's */
         w->failed = st;
         snprintf(w->msg, sizeof w->msg, "%s", zs_ctx_message(w->ctx));
-        zs_store_discard(w->store);
+        if (!w->keep)
+            zs_store_discard(w->store);
     }
     zsi_err(w->ctx, w->failed, "%s", w->msg);
     return w->failed;
@@ -692,7 +769,7 @@ void zsi_writer_close(zsi_writer *w)
 {
     if (!w)
         return;
-    if (!w->finished && !w->failed) {
+    if (!w->finished && !w->failed && !w->keep && w->store) {
         char msg[ZSI_MSG_MAX];
         snprintf(msg, sizeof msg, "%s", zs_ctx_message(w->ctx));
         zs_store_discard(w->store);
@@ -707,6 +784,8 @@ void zsi_writer_close(zsi_writer *w)
     zsi_strv_free(&w->gpaths);
     zs_store_close(w->store);
     zsi_write_opts_clear(&w->o);
+    free(w->name);
+    free(w->scratch);
     free(w);
 }
 

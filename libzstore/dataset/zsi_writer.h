@@ -99,6 +99,31 @@ typedef struct zsi_writer zsi_writer;
  * settings allow), renamed into place by finish. */
 zs_status zsi_writer_open(zs_ctx *ctx, const char *name,
                           const zs_write_opts *w, zsi_writer **out);
+/* Open name to continue the partial output a run left (a directory's
+ * NAME.partial, made if absent unless how has ZSI_CONTINUE_EXISTING):
+ * what is in it is kept, and kept too when the writer fails or closes
+ * unfinished, so that a later run can continue it.  ZSI_CONTINUE_SHARED:
+ * other writers may write other keys at once.  ZS_ERR_UNSUPPORTED for
+ * stores that cannot be continued, ZS_ERR_NOTFOUND for an absent one
+ * that must exist. */
+enum { ZSI_CONTINUE_SHARED = 1, ZSI_CONTINUE_EXISTING = 2 };
+zs_status zsi_writer_open_continue(zs_ctx *ctx, const char *name,
+                                   const zs_write_opts *w, unsigned how,
+                                   zsi_writer **out);
+/* Open the existing store name to change it in place (an append): what
+ * is written is kept when the writer fails (the metadata, written last,
+ * is then the old); finish writes the metadata and renames nothing.
+ * Directory stores only. */
+zs_status zsi_writer_open_update(zs_ctx *ctx, const char *name,
+                                 const zs_write_opts *w, zsi_writer **out);
+/* Start a continued output afresh: every key it held is removed (its
+ * content is unknown). */
+zs_status zsi_writer_restart(zsi_writer *w);
+/* Keys under prefix are the operation's own records, not the dataset's:
+ * finish erases them after writing the metadata, before the commit. */
+zs_status zsi_writer_set_scratch(zsi_writer *w, const char *prefix);
+/* Can a later run continue this output (a directory)? */
+bool zsi_writer_resumable(const zsi_writer *w);
 /* The groups of a dataset's tree (paths and attributes); the settings'
  * history is added at the root.  Or one group at a time (the root ""
  * first).  Groups not added are written with no attributes. */

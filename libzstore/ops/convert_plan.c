@@ -251,8 +251,12 @@ static uint64_t objects(const zsi_cvar *v)
  * object whole, once. */
 static zs_status plan_units(zs_convert *c, zsi_cvar *v)
 {
+    int64_t budget = zsi_ctx_opt_int(c->ctx, "convert.unit",
+                                     (int64_t)ZSI_SLAB_BUDGET);
+    if (budget <= 0 || (uint64_t)budget > SIZE_MAX)
+        budget = (int64_t)ZSI_SLAB_BUDGET;
     if (!zsi_blocks_plan(&v->slabs, v->ndim, v->shape, v->shard,
-                         v->out_size, ZSI_SLAB_BUDGET, 0))
+                         v->out_size, (size_t)budget, 0))
         return zsi_err(c->ctx, ZS_ERR_OVERFLOW, "%s: too many units",
                        v->path);
     v->nunits = v->slabs.n;
@@ -374,10 +378,14 @@ zs_status zsi_convert_schema(zs_convert *c)
         free(c->units);
         c->units = NULL;
     }
+    if (st == ZS_OK && c->o.append)
+        st = zsi_convert_append_plan(c);
     if (st == ZS_OK)
         st = copy_groups(c, ds->root);
     if (st == ZS_OK)
         st = build_vars(c, ds);
+    if (st == ZS_OK && c->o.append)
+        st = zsi_convert_append_attrs(c, ds);
     if (st == ZS_OK)
         st = finish_plan(c);
     zs_dataset_close(ds);
@@ -393,6 +401,41 @@ static void dims_text(const zsi_cvar *v, const uint64_t *x, zsi_buf *b)
     for (int d = 0; d < v->ndim; d++)
         zsi_buf_printf(b, "%s%llu", d ? ", " : "", (unsigned long long)x[d]);
     zsi_buf_append(b, ")", 1);
+}
+
+/* Objects (shards or chunks) of unit u. */
+static uint64_t unit_objects(const zs_convert *c, uint64_t u)
+{
+    const zsi_cvar *v = zsi_convert_unit_var(c, u);
+    uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], k = 1;
+    zsi_convert_unit_box(v, u - v->unit0, s, n);
+    for (int d = 0; d < v->ndim; d++)
+        k *= (n[d] + v->shard[d] - 1) / v->shard[d];
+    return k;
+}
+
+/* "part K of N: units A to B of U; objects; raw bytes" */
+static void describe_part(const zs_convert *c, zsi_buf *b)
+{
+    uint64_t u0, u1, bytes = 0, obj = 0;
+    char h[32];
+    zsi_convert_part_units(c, c->o.part_k, c->o.part_n, &u0, &u1);
+    for (uint64_t u = u0; u < u1; u++) {
+        bytes += zsi_convert_unit_bytes(c, u);
+        obj += unit_objects(c, u);
+    }
+    zsi_fmt_size(bytes, h, sizeof h);
+    zsi_buf_printf(b, "part %llu of %llu: ", (unsigned long long)c->o.part_k,
+                   (unsigned long long)c->o.part_n);
+    if (u0 == u1)
+        zsi_buf_printf(b, "no units (of %llu)", (unsigned long long)c->nunits);
+    else
+        zsi_buf_printf(b, "units %llu to %llu of %llu; objects: %llu; raw "
+                       "bytes: %llu (%s)", (unsigned long long)u0,
+                       (unsigned long long)u1 - 1,
+                       (unsigned long long)c->nunits,
+                       (unsigned long long)obj, (unsigned long long)bytes,
+                       h);
 }
 
 zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
@@ -434,6 +477,11 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
                    (unsigned long long)c->nobjects,
                    (unsigned long long)c->raw_bytes, h1);
     fn(user, zsi_buf_cstr(&b));
+    if (c->o.stage == ZS_CONVERT_PART) {
+        b.len = 0;
+        describe_part(c, &b);
+        fn(user, zsi_buf_cstr(&b));
+    }
     b.len = 0;
     zsi_fmt_size((uint64_t)workers * (2 * slab + (16u << 20)), h2, sizeof h2);
     zsi_buf_printf(&b, "memory: about %s (%d worker process%s)", h2,

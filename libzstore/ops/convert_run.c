@@ -1,6 +1,8 @@
 /* convert_run.c - planning entry point and the run: worker processes
  * write units; the parent writes the time coordinate and the metadata,
- * .zmetadata last, then renames OUT.partial to OUT. */
+ * .zmetadata last, then renames OUT.partial to OUT.  In a directory
+ * output, completed units are recorded as they go (convert_resume.c), so
+ * that a run can continue what another left, or write one part. */
 #include "config.h"
 
 #include <math.h>
@@ -80,10 +82,11 @@ void zs_convert_plan_free(zs_convert *c)
     free(c->calendar);
     zsi_write_opts_clear(&c->w);
     zsi_convert_opts_clear(&c->o);
+    zsi_buf_free(&c->scan_text);
     free(c);
 }
 
-/* ---- input files held open by a worker ----------------------------------- */
+/* ---- input files held open by a worker ---------------------------------- */
 
 #define SRC_SLOTS 4
 
@@ -142,9 +145,9 @@ static zs_status src_var(zs_convert *c, zs_ctx *ctx,
     return ZS_OK;
 }
 
-/* ---- decoding packed values ----------------------------------------------- */
+/* ---- decoding packed values --------------------------------------------- */
 
-/* ---- one unit --------------------------------------------------------------- */
+/* ---- one unit ----------------------------------------------------------- */
 
 /* Read box (input coordinates) of a variable of file f into dst, which is
  * a block of the slab (or the whole slab); convert when unpacking. */
@@ -160,6 +163,8 @@ static zs_status read_piece(zs_convert *c, zs_ctx *ctx,
     zsi_cfdecode p;
     if (st != ZS_OK)
         return st;
+    if (c->files[f].is_store)   /* values as they are stored */
+        return zs_var_read(iv, start, count, dst);
     if (iv->dtype != v->in_dtype)
         return zsi_err(ctx, ZS_ERR_MISMATCH, "%s: %s changed type",
                        c->files[f].path, v->path);
@@ -239,6 +244,33 @@ static size_t first_file(const zs_convert *c)
     return c->nsegs ? c->segs[0].file : 0;
 }
 
+struct zsi_src_cache *zsi_convert_src_cache_new(void)
+{
+    return calloc(1, sizeof(struct zsi_src_cache));
+}
+
+void zsi_convert_src_cache_free(struct zsi_src_cache *sc)
+{
+    if (!sc)
+        return;
+    src_close_all(sc);
+    free(sc);
+}
+
+zs_status zsi_convert_read_record(zs_convert *c, const zsi_cvar *v,
+                                  uint64_t r, uint64_t n,
+                                  struct zsi_src_cache *sc, void *buf)
+{
+    uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
+    for (int d = 0; d < v->ndim; d++) {
+        start[d] = d == v->rec ? r : 0;
+        count[d] = d == v->rec ? n : v->shape[d];
+    }
+    if (v->rec >= 0)
+        return read_records(c, c->ctx, sc, v, start, count, buf);
+    return read_piece(c, c->ctx, sc, v, first_file(c), start, count, buf);
+}
+
 zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u)
 {
     size_t lo = 0, hi = c->nvars;
@@ -285,7 +317,7 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
     return st;
 }
 
-/* ---- the time coordinate ------------------------------------------------------ */
+/* ---- the time coordinate ------------------------------------------------ */
 
 static zs_status write_times(zs_convert *c, zsi_cvar *v)
 {
@@ -328,7 +360,7 @@ static zs_status write_times(zs_convert *c, zsi_cvar *v)
     return st;
 }
 
-/* ---- workers ---------------------------------------------------------------- */
+/* ---- workers ------------------------------------------------------------ */
 
 typedef struct pending {
     uint64_t tag;
@@ -341,6 +373,9 @@ typedef struct pending {
 typedef struct run_job {
     zs_convert *c;
     zsi_shm *shm;
+    uint64_t u0, u1;    /* the units to write (those not done) */
+    uint64_t total;     /* their bytes */
+    zsi_cstate *rec;    /* records of completed units, or NULL */
     bool in_parent;     /* -j 1: report progress (and interrupts) here */
     /* Forwarding: the output store is not process-safe (zip, tar stream,
      * memory), so the workers send what they write to the parent, which
@@ -377,10 +412,13 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
     zs_status st = ZS_OK;
     memset(&sc, 0, sizeof sc);
     for (;;) {
-        uint64_t u = __atomic_fetch_add(&j->shm->next, 1, __ATOMIC_SEQ_CST);
-        if (u >= j->c->nunits || __atomic_load_n(&j->shm->failed,
-                                                 __ATOMIC_SEQ_CST))
+        uint64_t u = j->u0 + __atomic_fetch_add(&j->shm->next, 1,
+                                                __ATOMIC_SEQ_CST);
+        if (u >= j->u1 || __atomic_load_n(&j->shm->failed,
+                                          __ATOMIC_SEQ_CST))
             break;
+        if (j->rec && zsi_cstate_is_done(j->rec, u))
+            continue;
         if (pipe) {
             if (j->ordered)
                 wait_turn(j, u);
@@ -389,19 +427,24 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
         st = zsi_convert_write_unit(j->c, ctx, u, &sc);
         if (st == ZS_OK && pipe)
             st = zsi_store_pipe_end_tag(pipe, u);
+        if (st == ZS_OK && j->rec)
+            st = zsi_cstate_unit(j->c, j->rec, u);
         if (st != ZS_OK) {
             zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
             break;
         }
-        const zsi_cvar *v = zsi_convert_unit_var(j->c, u);
-        uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], b;
-        zsi_convert_unit_box(v, u - v->unit0, s, n);
-        b = v->out_size;
-        for (int d = 0; d < v->ndim; d++)
-            b *= n[d];
-        __atomic_add_fetch(&j->shm->done_bytes, b, __ATOMIC_SEQ_CST);
+        __atomic_add_fetch(&j->shm->done_bytes,
+                           zsi_convert_unit_bytes(j->c, u), __ATOMIC_SEQ_CST);
         if (j->in_parent && (st = run_tick(j)) != ZS_OK)
             break;
+    }
+    /* what was written is recorded, also when another worker failed */
+    if (j->rec) {
+        zs_status rs = zsi_cstate_flush(j->c, j->rec);
+        if (st == ZS_OK && rs != ZS_OK) {
+            st = rs;
+            zsi_shm_fail(j->shm, st, zs_ctx_message(ctx));
+        }
     }
     src_close_all(&sc);
     return st;
@@ -430,7 +473,7 @@ static int run_child(void *arg, int k, int n, int fd)
     return st == ZS_OK ? 0 : 1;
 }
 
-/* ---- the parent's end of forwarding ---------------------------------------- */
+/* ---- the parent's end of forwarding ------------------------------------- */
 
 static zs_status apply(run_job *j, char op, const char *key, const void *data,
                        size_t len)
@@ -535,10 +578,10 @@ static zs_status run_sink(void *arg, int k, const char *data, size_t len)
 static zs_status run_tick(void *arg)
 {
     run_job *j = arg;
-    return zsi_progress(j->c->ctx, j->shm->done_bytes, j->c->raw_bytes);
+    return zsi_progress(j->c->ctx, j->shm->done_bytes, j->total);
 }
 
-/* ---- creating arrays ---------------------------------------------------------- */
+/* ---- creating arrays ---------------------------------------------------- */
 
 static zs_status create_arrays(zs_convert *c, zsi_writer *w)
 {
@@ -562,13 +605,23 @@ static zs_status create_arrays(zs_convert *c, zsi_writer *w)
     return st;
 }
 
-static zs_status write_data(zs_convert *c, zs_store *out)
+/* Write units [u0, u1) but those rec (if not NULL) has done. */
+static zs_status write_data(zs_convert *c, zs_store *out, uint64_t u0,
+                            uint64_t u1, zsi_cstate *rec)
 {
-    run_job j = {.c = c, .shm = zsi_shm_new(), .out = out};
-    int n = zsi_procs_count(c->ctx, c->nunits);
+    run_job j = {.c = c, .shm = zsi_shm_new(), .out = out, .u0 = u0,
+                 .u1 = u1, .rec = rec};
+    uint64_t todo = 0;
+    int n;
     zs_status st;
     if (!j.shm)
         return zsi_err(c->ctx, ZS_ERR_NOMEM, "cannot map shared memory");
+    for (uint64_t u = u0; u < u1; u++)
+        if (!rec || !zsi_cstate_is_done(rec, u)) {
+            j.total += zsi_convert_unit_bytes(c, u);
+            todo++;
+        }
+    n = zsi_procs_count(c->ctx, todo);
     if (n <= 1) {
         j.in_parent = true;
         st = run_units(&j, c->ctx, NULL);
@@ -584,7 +637,7 @@ static zs_status write_data(zs_convert *c, zs_store *out)
                                   &j, j.shm)
                   : zsi_nomem(c->ctx);
         if (st == ZS_OK && j.forward && (j.npend || j.nended ||
-                                         (j.ordered && j.next != c->nunits)))
+                                         (j.ordered && j.next != u1)))
             st = zsi_err(c->ctx, ZS_ERR_CHILD, "worker processes stopped "
                          "before sending every unit");
         for (int i = 0; j.fr && i < n; i++)
@@ -598,15 +651,143 @@ static zs_status write_data(zs_convert *c, zs_store *out)
         free(j.ended);
     }
     if (st == ZS_OK)
-        st = zsi_progress(c->ctx, c->raw_bytes, c->raw_bytes);
+        st = zsi_progress(c->ctx, j.total, j.total);
     zsi_shm_free(j.shm);
     return st;
+}
+
+/* ---- the stages --------------------------------------------------------- */
+
+static zs_status not_prepared(zs_convert *c, const char *out)
+{
+    return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "%s.partial: no prepared "
+                   "conversion to %s (prepare it first)", out,
+                   c->o.stage == ZS_CONVERT_PART ? "write a part of"
+                                                 : "finish");
+}
+
+/* A whole run replaces a partial output, unless resuming; parts write
+ * into it at once; the finish needs it. */
+static zs_status open_output(zs_convert *c, const char *out, zsi_writer **w)
+{
+    int stage = c->o.stage;
+    bool later = stage == ZS_CONVERT_PART || stage == ZS_CONVERT_FINISH;
+    zs_status st;
+    if (!c->o.resume && stage == ZS_CONVERT_WHOLE)
+        return zsi_writer_open(c->ctx, out, &c->w, w);
+    st = zsi_writer_open_continue(c->ctx, out, &c->w,
+                                  (stage == ZS_CONVERT_PART
+                                       ? ZSI_CONTINUE_SHARED : 0) |
+                                      (later ? ZSI_CONTINUE_EXISTING : 0),
+                                  w);
+    return st == ZS_ERR_NOTFOUND && later ? not_prepared(c, out) : st;
+}
+
+/* Records of completed work: what the output holds must be this plan's
+ * (a partial output of another plan is an error, left as it is); a
+ * part and the finish need a prepared one; the others start afresh
+ * what holds no plan, and record theirs. */
+static zs_status start_records(zs_convert *c, zsi_writer *w, const char *out,
+                               zsi_cstate *rec)
+{
+    bool planned = false;
+    bool part = c->o.stage == ZS_CONVERT_PART;
+    zs_status st = zsi_cstate_digest(c, w, rec->digest);
+    if (st == ZS_OK)
+        st = zsi_writer_set_scratch(w, ZSI_REC_PREFIX);
+    if (st == ZS_OK)
+        st = zsi_cstate_load(c, zsi_writer_store(w), rec,
+                             part ? c->o.part_k : 0, c->o.part_n, &planned);
+    if (st != ZS_OK || planned)
+        return st;
+    if (part || c->o.stage == ZS_CONVERT_FINISH)
+        return not_prepared(c, out);
+    if (c->o.resume || c->o.stage == ZS_CONVERT_PREPARE)
+        st = zsi_writer_restart(w);
+    if (st == ZS_OK && c->scan_text.len)
+        st = zs_store_set(zsi_writer_store(w), ZSI_REC_SCAN,
+                          c->scan_text.data, c->scan_text.len);
+    if (st == ZS_OK)
+        st = zsi_cstate_put_plan(c, rec);
+    return st;
+}
+
+static zs_status write_stage(zs_convert *c, zsi_writer *w, zsi_cstate *rec)
+{
+    zs_store *s = zsi_writer_store(w);
+    zsi_cstate *r = rec->store ? rec : NULL;
+    uint64_t u0 = 0, u1 = c->nunits;
+    zs_status st = ZS_OK;
+    int stage = c->o.stage;
+    /* the time coordinate is the parent's, written again by whoever
+     * finishes (the same bytes) */
+    for (size_t i = 0; stage != ZS_CONVERT_PART && i < c->nvars; i++)
+        if (c->vars[i].is_time && st == ZS_OK)
+            st = write_times(c, &c->vars[i]);
+    if (stage == ZS_CONVERT_PART)
+        zsi_convert_part_units(c, c->o.part_k, c->o.part_n, &u0, &u1);
+    if (st == ZS_OK && (stage == ZS_CONVERT_WHOLE || stage == ZS_CONVERT_PART))
+        st = write_data(c, s, u0, u1, r);
+    if (st == ZS_OK && stage == ZS_CONVERT_PART)
+        st = zsi_cstate_put_part(c, rec, c->o.part_k, c->o.part_n);
+    if (st == ZS_OK && stage == ZS_CONVERT_FINISH)
+        st = zsi_cstate_check(c, rec);
+    if (st == ZS_OK && c->o.manifest && (stage == ZS_CONVERT_WHOLE ||
+                                         stage == ZS_CONVERT_FINISH))
+        st = zsi_writer_is_stream(w)
+                 ? zsi_err(c->ctx, ZS_ERR_UNSUPPORTED, "a manifest is read "
+                           "back from the store: not in a stream")
+                 : zsi_convert_manifest(c, s);
+    return st;
+}
+
+/* The end of a run: finish (when the stage does) or record a failure,
+ * then close; the arrays were the writer's. */
+static zs_status end_run(zs_convert *c, zsi_writer *w, zs_status st,
+                         bool finish, zsi_cstate *rec)
+{
+    if (st == ZS_OK && finish)
+        st = zsi_writer_finish(w);
+    else if (st != ZS_OK && w)
+        zsi_writer_fail(w, st);
+    for (size_t i = 0; i < c->nvars; i++)
+        c->vars[i].arr = NULL;
+    zsi_writer_close(w);
+    zsi_cstate_clear(rec);
+    return st;
+}
+
+/* Appending: the store changed in place, its complete chunks kept. */
+static zs_status run_append(zs_convert *c, const char *out)
+{
+    zsi_writer *w = NULL;
+    zsi_cstate skip;
+    zs_status st = zsi_writer_open_update(c->ctx, out, &c->w, &w);
+    memset(&skip, 0, sizeof skip);
+    if (st == ZS_OK)
+        st = create_arrays(c, w);
+    if (st == ZS_OK)
+        st = zsi_convert_append_check(c, w);
+    if (st == ZS_OK)
+        st = zsi_convert_append_skips(c, &skip);
+    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
+        if (c->vars[i].is_time)
+            st = write_times(c, &c->vars[i]);
+    if (st == ZS_OK)
+        st = write_data(c, zsi_writer_store(w), 0, c->nunits, &skip);
+    return end_run(c, w, st, true, &skip);
 }
 
 zs_status zs_convert_run(zs_convert *c, const char *out)
 {
     zsi_writer *w = NULL;
-    zs_status st = zsi_writer_open(c->ctx, out, &c->w, &w);
+    zsi_cstate rec;
+    int stage = c->o.stage;
+    zs_status st;
+    if (c->o.append)
+        return run_append(c, out);
+    st = open_output(c, out, &w);
+    memset(&rec, 0, sizeof rec);
     if (st == ZS_OK)
         st = create_arrays(c, w);
     /* a stream is read in one pass: metadata first, then the time
@@ -614,13 +795,10 @@ zs_status zs_convert_run(zs_convert *c, const char *out)
      * that an unfinished store never looks complete */
     if (st == ZS_OK)
         st = zsi_writer_begin(w);
-    for (size_t i = 0; st == ZS_OK && i < c->nvars; i++)
-        if (c->vars[i].is_time)
-            st = write_times(c, &c->vars[i]);
+    if (st == ZS_OK && zsi_writer_resumable(w))
+        st = start_records(c, w, out, &rec);
     if (st == ZS_OK)
-        st = write_data(c, zsi_writer_store(w));
-    st = zsi_writer_end(w, st);
-    for (size_t i = 0; i < c->nvars; i++)
-        c->vars[i].arr = NULL;   /* the writer's */
-    return st;
+        st = write_stage(c, w, &rec);
+    return end_run(c, w, st, stage == ZS_CONVERT_WHOLE ||
+                                 stage == ZS_CONVERT_FINISH, &rec);
 }

@@ -216,7 +216,7 @@ static void scan_file(zs_ctx *ctx, zsi_cfile *f, bool unpack)
     zs_dataset_close(ds);
 }
 
-/* ---- passing scans from workers to the parent ----------------------------- */
+/* ---- passing scans from workers to the parent --------------------------- */
 
 static bool put_line(zsi_buf *b, char tag, const char *text)
 {
@@ -355,6 +355,101 @@ static zs_status scan_all(zs_convert *c)
     return st;
 }
 
+/* ---- the scan recorded by a preparation --------------------------------- */
+
+/* The scan as text: the input names in order, then each file's record
+ * as the workers send it. */
+static zs_status save_scan(zs_convert *c)
+{
+    zsi_buf *b = &c->scan_text;
+    bool ok = zsi_buf_printf(b, "zstore scan 1\ninputs %zu\n", c->nfiles);
+    for (size_t i = 0; ok && i < c->nfiles; i++)
+        ok = put_line(b, 'I', c->files[i].path);
+    for (size_t i = 0; ok && i < c->nfiles; i++)
+        ok = serialize(&c->files[i], i, b);
+    return ok ? ZS_OK : zsi_nomem(c->ctx);
+}
+
+/* Check the header and the input names of a recorded scan; *body is
+ * where the files' records start. */
+static zs_status scan_header(zs_convert *c, const char *text,
+                             const char *where, const char **body)
+{
+    const char *p = text;
+    size_t n = 0;
+    int used = 0;
+    if (sscanf(p, "zstore scan 1\ninputs %zu\n%n", &n, &used) != 1 || !used)
+        return zsi_err(c->ctx, ZS_ERR_FORMAT, "%s: a malformed record of "
+                       "the inputs", where);
+    p += used;
+    if (n != c->nfiles)
+        return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: prepared for other "
+                       "inputs (%zu, not %zu)", where, n, c->nfiles);
+    for (size_t i = 0; i < n; i++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : 0;
+        if (!e || p[0] != 'I' || len < 2 ||
+            strlen(c->files[i].path) != len - 2 ||
+            strncmp(p + 2, c->files[i].path, len - 2))
+            return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: prepared for "
+                           "other inputs (input %zu differs): give the same "
+                           "ones, in the same order", where, i + 1);
+        p = e + 1;
+    }
+    *body = p;
+    return ZS_OK;
+}
+
+/* The headers the preparation recorded in the partial output, if any
+ * (*found): a part does not read every input's header again. */
+static zs_status load_scan(zs_convert *c, bool *found)
+{
+    char *where = zsi_asprintf("%s.partial", c->o.output);
+    zs_store *s = NULL;
+    zsi_buf b = ZSI_BUF_INIT;
+    scan_job *j = calloc(1, sizeof *j);
+    const char *body = NULL;
+    int got = 0;
+    zs_status st = where && j ? ZS_OK : zsi_nomem(c->ctx);
+    *found = false;
+    if (st == ZS_OK && zs_store_open(c->ctx, where, ZS_STORE_READ, &s) !=
+                           ZS_OK)
+        goto done;          /* nothing prepared: the run says so */
+    st = zsi_store_get(s, ZSI_REC_SCAN, &b, &got);
+    if (st == ZS_OK && got && !zsi_buf_cstr(&b))
+        st = zsi_nomem(c->ctx);
+    if (st == ZS_OK && got)
+        st = scan_header(c, (const char *)b.data, where, &body);
+    if (st == ZS_OK && got) {
+        j->c = c;
+        st = scan_sink(j, 0, body, strlen(body));
+        *found = st == ZS_OK;
+    }
+done:
+    if (j)
+        zsi_buf_free(&j->in[0]);
+    free(j);
+    zsi_buf_free(&b);
+    zs_store_close(s);
+    free(where);
+    return st;
+}
+
+/* Read the headers: from a preparation's record for a part and the
+ * finish, else from the files (recorded when preparing). */
+static zs_status headers(zs_convert *c)
+{
+    bool later = c->o.stage == ZS_CONVERT_PART ||
+                 c->o.stage == ZS_CONVERT_FINISH;
+    bool found = false;
+    zs_status st = later && c->o.output ? load_scan(c, &found) : ZS_OK;
+    if (st == ZS_OK && !found)
+        st = scan_all(c);
+    if (st == ZS_OK && c->o.stage == ZS_CONVERT_PREPARE)
+        st = save_scan(c);
+    return st;
+}
+
 zs_status zsi_convert_reopen(zs_ctx *ctx, const char *path,
                              zs_dataset **out)
 {
@@ -366,7 +461,7 @@ zs_status zsi_convert_reopen(zs_ctx *ctx, const char *path,
     return st;
 }
 
-/* ---- agreement, order, overlap and gaps ---------------------------------- */
+/* ---- agreement, order, overlap and gaps --------------------------------- */
 
 /* Fingerprint lines of a variable start "var NAME: "; the length of
  * that prefix, or 0 for the other lines. */
@@ -749,7 +844,7 @@ zs_status zsi_convert_scan(zs_convert *c, const char *const *inputs,
     for (size_t i = 0; i < n; i++)
         if (!(c->files[i].path = zsi_strdup(inputs[i])))
             return zsi_nomem(c->ctx);
-    st = scan_all(c);
+    st = headers(c);
     for (size_t i = 0; st == ZS_OK && i < n; i++)
         if (c->files[i].err)
             return zsi_err(c->ctx, ZS_ERR_FORMAT, "%s", c->files[i].err);

@@ -23,11 +23,20 @@
 #define ZSI_CHUNK_TARGET ((uint64_t)8 << 20)
 #define ZSI_CHUNK_MAX ((uint64_t)16 << 20)
 
+/* The most parts a conversion is split into. */
+#define ZSI_MAX_PARTS 1000000
+
 struct zs_convert_opts {
     zs_ctx *ctx;
     zsi_strv vars, exclude;
     int unpack;
     int overlap;
+    int resume;
+    int stage;              /* ZS_CONVERT_* */
+    uint64_t part_k, part_n;
+    char *output;           /* where a prepared scan is, or NULL */
+    int append;
+    int manifest;
 };
 
 typedef struct zsi_cfile {
@@ -39,6 +48,7 @@ typedef struct zsi_cfile {
     zsi_strv fp;            /* fingerprint lines */
     zsi_usec first;         /* first time on the common axis */
     size_t order;           /* position in the input list */
+    bool is_store;          /* the store appended to, read as it is */
 } zsi_cfile;
 
 /* A run of records of one file in the output, in output order. */
@@ -98,7 +108,39 @@ struct zs_convert {
     uint64_t nunits;
     uint64_t raw_bytes;
     uint64_t nobjects;
+    zsi_buf scan_text;      /* the inputs' headers, for the preparation */
+    uint64_t store_nrec;    /* appending: the store's records */
 };
+
+/* convert_manifest.c: the manifest of the inputs (o.manifest). */
+#define ZSI_MANIFEST_KEY ".zmanifest"
+/* Write it into out, from the arrays written (before the metadata). */
+zs_status zsi_convert_manifest(zs_convert *c, zs_store *out);
+struct zsi_src_cache;
+/* Inputs held open by a reader (convert_run.c). */
+struct zsi_src_cache *zsi_convert_src_cache_new(void);
+void zsi_convert_src_cache_free(struct zsi_src_cache *sc);
+/* Records r .. r+n-1 of variable v (a box n records long, all of the
+ * other dimensions) as written, read from the inputs. */
+zs_status zsi_convert_read_record(zs_convert *c, const zsi_cvar *v,
+                                  uint64_t r, uint64_t n,
+                                  struct zsi_src_cache *sc, void *buf);
+
+/* convert_append.c: appending to a store (o.append, o.output). */
+/* The store's records as the first segment, its time units (before the
+ * variables are defined). */
+zs_status zsi_convert_append_plan(zs_convert *c);
+/* Check variables, packing and coordinates against the store's, and
+ * take its attributes (nds: the first new input). */
+zs_status zsi_convert_append_attrs(zs_convert *c, zs_dataset *nds);
+/* Check the arrays w defines against the store's metadata. */
+zs_status zsi_convert_append_check(zs_convert *c, zsi_writer *w);
+/* Mark done the units that need not be written again. */
+struct zsi_cstate;
+zs_status zsi_convert_append_skips(zs_convert *c, struct zsi_cstate *s);
+
+/* Where the preparation records the inputs' headers (convert_scan.c). */
+#define ZSI_REC_SCAN ZSI_REC_PREFIX "scan"
 
 /* convert_opts.c */
 zs_status zsi_convert_opts_copy(zs_ctx *ctx, const zs_convert_opts *src,
@@ -128,6 +170,67 @@ struct zsi_src_cache;
 zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u);
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
                                  struct zsi_src_cache *cache);
+
+/* convert_resume.c: records of completed work in a directory output,
+ * keys at its root starting ZSI_REC_PREFIX (which readers ignore, and
+ * the end of the run erases, leaving no folder behind): "plan" the
+ * digest of the plan (what the output holds is this plan's work),
+ * "done.NAME" per worker process the units it wrote (rewritten as it
+ * goes, each time after a sync, so that no record outlives its chunks in
+ * a crash), "part.K-N" per part complete. */
+#define ZSI_REC_PREFIX ".zstore."
+
+typedef struct zsi_cstate {
+    zs_store *store;        /* NULL: no records (not a directory) */
+    char digest[65];
+    uint8_t *done;          /* a bit per unit: recorded done */
+    uint64_t ndone;
+    uint64_t part_n;        /* N of a part record found, 0 if none */
+    /* this process's units written (ranges) and the name of its record,
+     * which a thread of its own rewrites while the process works: the
+     * sync before each record waits for the disk, not the worker */
+    uint64_t *mine;
+    size_t nmine, capmine;
+    long pid;
+    char *name;
+    bool dirty;
+    pthread_t thread;
+    bool thread_on, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    zs_status thread_st;    /* the thread's first failure */
+    char thread_msg[ZSI_MSG_MAX];
+} zsi_cstate;
+
+/* The digest of what c writes into w (arrays defined): metadata, inputs
+ * and their records in output order. */
+zs_status zsi_cstate_digest(zs_convert *c, zsi_writer *w, char hex[65]);
+/* Read the records of store (for part k of n, only its own unit
+ * records; k = 0: all) into s.  *planned: a plan record was found; a
+ * different plan is an error naming the store. */
+zs_status zsi_cstate_load(zs_convert *c, zs_store *store, zsi_cstate *s,
+                          uint64_t k, uint64_t n, bool *planned);
+/* Write the plan record (after a sync). */
+zs_status zsi_cstate_put_plan(zs_convert *c, zsi_cstate *s);
+bool zsi_cstate_is_done(const zsi_cstate *s, uint64_t u);
+/* This process wrote unit u: its recorder thread (started with the
+ * first unit) rewrites its record every convert.record_ms.  Returns the
+ * thread's failure, if any. */
+zs_status zsi_cstate_unit(zs_convert *c, zsi_cstate *s, uint64_t u);
+/* Stop the thread and write the record of every unit of this process. */
+zs_status zsi_cstate_flush(zs_convert *c, zsi_cstate *s);
+/* Part k of n is complete. */
+zs_status zsi_cstate_put_part(zs_convert *c, zsi_cstate *s, uint64_t k,
+                              uint64_t n);
+/* Every unit recorded done, or an error naming the parts that are not. */
+zs_status zsi_cstate_check(zs_convert *c, const zsi_cstate *s);
+void zsi_cstate_clear(zsi_cstate *s);
+/* The units [*u0, *u1) of part k of n: contiguous, about equal in
+ * bytes. */
+void zsi_convert_part_units(const zs_convert *c, uint64_t k, uint64_t n,
+                            uint64_t *u0, uint64_t *u1);
+/* Raw bytes of unit u. */
+uint64_t zsi_convert_unit_bytes(const zs_convert *c, uint64_t u);
 
 /* The most worker processes a conversion forks (and files it scans at
  * once): pipes and poll sets are sized for it. */

@@ -405,6 +405,24 @@ zs_status zsi_store_skip(zs_store *s, const char *prefix)
     return s->ops->skip ? s->ops->skip(s, prefix) : ZS_OK;
 }
 
+zs_status zsi_store_sync(zs_store *s)
+{
+    return s->ops->sync ? s->ops->sync(s) : ZS_OK;
+}
+
+bool zsi_store_name_resumable(const char *name)
+{
+    const char *p = name;
+    if (!strcmp(name, "-") || !*name)
+        return false;
+    if (zsi_str_starts(name, "file://"))
+        p = name + 7;
+    else if (strstr(name, "://"))
+        return false;
+    return !((zsi_str_ends_ci(p, ".zip") || zsi_str_ends_ci(p, ".tar")) &&
+             !is_dir(p));
+}
+
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v)
 {
     struct collect c = {v, false};

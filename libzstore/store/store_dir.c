@@ -26,7 +26,15 @@
  * there.  Erasing and removing trees unlink links, never their targets.
  * Listing reports every key that is not a folder (links and other files
  * included, so that reading them reports what they are) and does not
- * descend into linked folders. */
+ * descend into linked folders.
+ *
+ * Continuing (ZSI_STORE_CONTINUE): a run may write on into the
+ * NAME.partial another run left, under the same lock file held shared
+ * (parts of one conversion, on several machines of a shared file
+ * system) or exclusive.  A killed writer may have left temporary files:
+ * commit removes them before the rename.  sync is syncfs(2), so that
+ * a record of finished work written after it never outlives the work in
+ * a power loss. */
 #include "config.h"
 
 #include <dirent.h>
@@ -574,6 +582,53 @@ int zsi_rm_tree(const char *path)
     return rm_at(AT_FDCWD, path);
 }
 
+/* Remove the temporary files under folder dfd that writers killed
+ * half-way left (not the lock), and the folders left empty (made for a
+ * key whose value never came). */
+static int tidy_at(int dfd)
+{
+    DIR *dh = fdopendir(dfd);
+    struct dirent *e;
+    int rc = 0;
+    if (!dh) {
+        close(dfd);
+        return -1;
+    }
+    while ((e = readdir(dh))) {
+        struct stat stt;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            !strcmp(e->d_name, LOCK_NAME) ||
+            fstatat(dirfd(dh), e->d_name, &stt, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (strstr(e->d_name, TMP_MARK)) {
+            if (unlinkat(dirfd(dh), e->d_name, 0) != 0 && errno != ENOENT)
+                rc = -1;
+        } else if (S_ISDIR(stt.st_mode)) {
+            int sub = openat(dirfd(dh), e->d_name, DIR_FLAGS);
+            if (sub < 0 || tidy_at(sub) != 0)
+                rc = -1;
+            else if (unlinkat(dirfd(dh), e->d_name, AT_REMOVEDIR) != 0 &&
+                     errno != ENOTEMPTY && errno != EEXIST)
+                rc = -1;
+        }
+    }
+    closedir(dh);
+    return rc;
+}
+
+static zs_status dir_sync(zs_store *s)
+{
+    dir_store *d = s->impl;
+#ifdef HAVE_SYNCFS
+    if (syncfs(d->root_fd) != 0)
+        return zsi_errno(s->ctx, errno, "%s: sync", d->root);
+#else
+    (void)d;
+    sync();
+#endif
+    return ZS_OK;
+}
+
 static zs_status dir_commit(zs_store *s)
 {
     dir_store *d = s->impl;
@@ -581,6 +636,11 @@ static zs_status dir_commit(zs_store *s)
     struct stat stt;
     if (strcmp(d->root, d->final) == 0)
         return ZS_OK;
+    if (s->flags & ZSI_STORE_CONTINUE) {
+        int fd = openat(d->root_fd, ".", DIR_FLAGS);
+        if (fd < 0 || tidy_at(fd) != 0)
+            return zsi_errno(s->ctx, errno, "%s: tidying", d->root);
+    }
     if (lstat(d->final, &stt) == 0) {
         if (!(s->flags & ZS_STORE_OVERWRITE))
             return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: exists", d->final);
@@ -635,6 +695,12 @@ static void dir_close(zs_store *s)
     dir_store *d = s->impl;
     if (!d)
         return;
+    if (d->lock_fd >= 0 && (s->flags & ZSI_STORE_UPDATE)) {
+        char *lk = zsi_path_join(d->root, LOCK_NAME);
+        if (lk)
+            unlink(lk);   /* in the store itself: not left behind */
+        free(lk);
+    }
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     if (d->root_fd >= 0)
@@ -656,6 +722,7 @@ static const zsi_store_ops dir_ops = {
     .commit = dir_commit,
     .discard = dir_discard,
     .close = dir_close,
+    .sync = dir_sync,
 };
 
 /* Remove a partial store left by a run that is gone; refuse one that a
@@ -720,6 +787,52 @@ static zs_status take_lock(zs_ctx *ctx, dir_store *d)
     return ZS_OK;
 }
 
+/* Hold the lock of a partial store we continue: exclusive (with our
+ * process number in it), or shared with other writers (and no number:
+ * there are several). */
+static zs_status join_lock(zs_ctx *ctx, dir_store *d, bool shared)
+{
+    char *lk = zsi_path_join(d->root, LOCK_NAME);
+    char pid[32] = "";
+    int n;
+    if (!lk)
+        return zsi_nomem(ctx);
+    d->lock_fd = open(lk, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    free(lk);
+    if (d->lock_fd < 0)
+        return zsi_errno(ctx, errno, "%s: cannot lock", d->root);
+    if (flock(d->lock_fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK)
+            return zsi_errno(ctx, errno, "%s: cannot lock", d->root);
+        n = (int)pread(d->lock_fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+        return zsi_err(ctx, ZS_ERR_EXISTS, "%s: another conversion is "
+                       "writing it%s%s%s", d->root, *pid ? " (process " : "",
+                       pid, *pid ? ")" : "");
+    }
+    n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(d->lock_fd, 0) != 0 ||
+        (!shared && pwrite(d->lock_fd, pid, (size_t)n, 0) != n))
+        return zsi_errno(ctx, errno, "%s: cannot lock", d->root);
+    return ZS_OK;
+}
+
+/* Continue root if it is there, else make it. */
+static zs_status continue_root(zs_ctx *ctx, dir_store *d, unsigned flags)
+{
+    struct stat stt;
+    int rc = lstat(d->root, &stt);
+    if (rc == 0 && !S_ISDIR(stt.st_mode))
+        return zsi_err(ctx, ZS_ERR_EXISTS, "%s: exists and is not a "
+                       "directory", d->root);
+    if (rc != 0 && (flags & ZSI_STORE_EXISTING))
+        return zsi_errno(ctx, errno, "%s", d->root);
+    if (mkdir(d->root, 0777) != 0 && errno != EEXIST)
+        return zsi_errno(ctx, errno, "%s: cannot create", d->root);
+    return join_lock(ctx, d, (flags & ZSI_STORE_SHARED) != 0);
+}
+
 /* Create root (and check the final name is free unless overwriting). */
 static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
 {
@@ -732,6 +845,8 @@ static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
     if (exists && !S_ISDIR(stt.st_mode))
         return zsi_err(ctx, ZS_ERR_EXISTS,
                        "%s: exists and is not a directory", d->final);
+    if ((flags & ZS_STORE_PARTIAL) && (flags & ZSI_STORE_CONTINUE))
+        return continue_root(ctx, d, flags);
     if (flags & ZS_STORE_PARTIAL) {
         zs_status st = remove_stale(ctx, d->root);
         if (st != ZS_OK)
@@ -791,6 +906,8 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
         st = prepare_create(ctx, d, flags);
     if (st == ZS_OK)
         st = open_root(ctx, d);
+    if (st == ZS_OK && (flags & ZSI_STORE_UPDATE))
+        st = join_lock(ctx, d, false);
     if (st != ZS_OK)
         goto fail;
     st = zsi_store_alloc(ctx, d->final, flags, &dir_ops, &s);
@@ -799,6 +916,9 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
     s->impl = d;
     s->caps = ZSI_STORE_CAN_LIST;
     if (flags & ZS_STORE_CREATE)
+        s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES |
+                   ZSI_STORE_RESUMABLE;
+    if (flags & ZSI_STORE_UPDATE)
         s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES;
     *out = s;
     return ZS_OK;

@@ -20,6 +20,20 @@
  * remote store of objects, not of a dataset: read no metadata at open
  * (a zip read by range from an http or s3 store). */
 #define ZSI_STORE_RAW 0x10000u
+/* Open flags for work that a later run continues (with ZS_STORE_CREATE
+ * and ZS_STORE_PARTIAL, on stores with ZSI_STORE_RESUMABLE): keep an
+ * existing NAME.partial and write on into it (made if absent), holding
+ * its lock exclusive, or shared with ZSI_STORE_SHARED (several writers
+ * at once, each writing other keys).  Commit then first removes what
+ * killed writers left half-written. */
+#define ZSI_STORE_CONTINUE 0x20000u
+#define ZSI_STORE_SHARED 0x40000u
+/* With ZSI_STORE_CONTINUE: no NAME.partial is ZS_ERR_NOTFOUND (nothing
+ * is made). */
+#define ZSI_STORE_EXISTING 0x80000u
+/* Write into an existing store in place (a folder: under its lock, held
+ * alone; commit renames nothing): what an append changes. */
+#define ZSI_STORE_UPDATE 0x100000u
 
 /* Capabilities. */
 enum {
@@ -30,7 +44,10 @@ enum {
     /* A stream (tar on a pipe): written once, in order, metadata first,
      * each key once; read in one pass (what is read ahead is kept, in
      * memory or spilled to tmpdir, until asked for). */
-    ZSI_STORE_STREAM = 16
+    ZSI_STORE_STREAM = 16,
+    /* Written object by object, each whole or absent, kept when the
+     * writer dies: a later run can continue it (ZSI_STORE_CONTINUE). */
+    ZSI_STORE_RESUMABLE = 32
 };
 
 typedef struct zsi_store_ops {
@@ -64,6 +81,10 @@ typedef struct zsi_store_ops {
     /* No key under prefix will be read (optional): a stream does not
      * keep them; reading one is then an error. */
     zs_status (*skip)(zs_store *s, const char *prefix);
+    /* Make everything written so far durable, so that a record of it
+     * written next never outlives it in a crash (optional: NULL where a
+     * write is durable once it returns). */
+    zs_status (*sync)(zs_store *s);
 } zsi_store_ops;
 
 
@@ -131,6 +152,10 @@ zs_status zsi_store_pin(zs_store *s, const char *prefix);
 zs_status zsi_store_forget(zs_store *s, const char *key);
 /* No key under prefix will be read (see ops.skip). */
 zs_status zsi_store_skip(zs_store *s, const char *prefix);
+/* What was written is durable (see ops.sync). */
+zs_status zsi_store_sync(zs_store *s);
+/* Would name open as a store that can be continued (a directory)? */
+bool zsi_store_name_resumable(const char *name);
 /* Collect keys under prefix into v (sorted). */
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 

@@ -28,6 +28,7 @@ static const char *const status_text[] = {
     [ZS_ERR_INTERRUPTED] = "interrupted",
     [ZS_ERR_CHILD] = "worker process failed",
     [ZS_ERR_READONLY] = "store is read-only",
+    [ZS_ERR_INCOMPLETE] = "incomplete",
 };
 
 const char *zs_strerror(zs_status code)
@@ -108,6 +109,8 @@ static const struct {
     {"tmpdir", OPT_TEXT},
     {"zip.compression", OPT_TEXT},
     {"stream.memory", OPT_SIZE},
+    {"convert.unit", OPT_SIZE},
+    {"convert.record_ms", OPT_UINT},
 };
 
 zs_status zs_ctx_set_option(zs_ctx *ctx, const char *name, const char *value)

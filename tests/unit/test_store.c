@@ -1439,6 +1439,77 @@ static void t_tmp_mark(const backend *b)
     drop(b, s, name);
 }
 
+/* Continuing a partial store (ZSI_STORE_CONTINUE): kept when closed,
+ * locked shared or alone, tidied of a killed writer's temporary files at
+ * commit. */
+#define CONT (ZS_STORE_CREATE | ZS_STORE_PARTIAL | ZSI_STORE_CONTINUE)
+
+static void t_continue(const backend *b)
+{
+    char *name = b->name("continue"), *path = b->path(name);
+    char *part = zsi_asprintf("%s.partial", path);
+    char *tmp = zsi_asprintf("%s/k\001zstmp.99.1", part);
+    zs_store *s = NULL, *s2 = NULL, *x = NULL;
+    zsi_strv got = {0};
+    FILE *f;
+    zs_status st = zs_store_open(ctx, name, CONT | ZSI_STORE_EXISTING, &s);
+    TAP_OK(st == ZS_ERR_NOTFOUND && !exists(part) && !s,
+           "%s: continuing an absent partial store that must exist: not "
+           "found, nothing made", b->kind);
+    st = zs_store_open(ctx, name, CONT, &s);
+    TAP_OK(st == ZS_OK && zs_store_set(s, "a", "1", 1) == ZS_OK &&
+           zsi_store_sync(s) == ZS_OK &&
+           (zsi_store_caps(s) & ZSI_STORE_RESUMABLE),
+           "%s: continuing makes NAME.partial, writes and syncs", b->kind);
+    zs_store_close(s);
+    s = NULL;
+    TAP_OK(exists(part) && !exists(path), "%s: closed without a commit: "
+           "NAME.partial is kept", b->kind);
+    zs_store_open(ctx, name, CONT | ZSI_STORE_SHARED, &s);
+    zs_store_open(ctx, name, CONT | ZSI_STORE_SHARED, &s2);
+    TAP_OK(s && s2 && holds(s2, "a", "1"), "%s: two writers share it, and "
+           "see what the first run wrote", b->kind);
+    TAP_OK(zs_store_open(ctx, name, CONT, &x) == ZS_ERR_EXISTS &&
+           strstr(zs_ctx_message(ctx), "another conversion is writing it"),
+           "%s: ... while an exclusive writer is refused", b->kind);
+    TAP_OK(zs_store_open(ctx, name, ZS_STORE_CREATE | ZS_STORE_PARTIAL,
+                         &x) == ZS_ERR_EXISTS && exists(part),
+           "%s: ... and a fresh run does not remove it", b->kind);
+    zs_store_close(s);
+    zs_store_close(s2);
+    s = NULL;
+    if ((f = fopen(tmp, "w")))    /* what a killed writer leaves */
+        fclose(f);
+    st = zs_store_open(ctx, name, CONT, &s);
+    TAP_OK(st == ZS_OK && zs_store_set(s, "b", "2", 1) == ZS_OK &&
+           zs_store_commit(s) == ZS_OK, "%s: continued alone, committed",
+           b->kind);
+    tree(path, "", &got);
+    TAP_OK(got.n == 2 && !strcmp(got.v[0], "a") && !strcmp(got.v[1], "b") &&
+           !exists(part), "%s: the store holds both runs' keys, and no "
+           "temporary file or lock", b->kind);
+    zs_store_close(s);
+    zsi_strv_free(&got);
+    rm_rf(path);
+    free(tmp);
+    free(part);
+    free(path);
+    free(name);
+}
+
+static void t_resumable_names(void)
+{
+    TAP_OK(zsi_store_name_resumable("a.zarr") &&
+           zsi_store_name_resumable("file:///x/a.zarr") &&
+           !zsi_store_name_resumable("a.zip") &&
+           !zsi_store_name_resumable("a.tar") &&
+           !zsi_store_name_resumable("-") &&
+           !zsi_store_name_resumable("mem://a") &&
+           !zsi_store_name_resumable("s3://b/a.zarr") &&
+           !zsi_store_name_resumable("https://h/a.zarr"),
+           "only directory names can be continued");
+}
+
 /* A stream: each key written once, in order; readable after commit. */
 static void t_stream(const backend *b)
 {
@@ -1682,7 +1753,10 @@ int main(void)
         t_threads(b);
         if (!strcmp(b->kind, "zip"))
             t_zip_crc(b);
+        if (b->caps & CAP_FS)
+            t_continue(b);
     }
+    t_resumable_names();
     rm_rf(tmproot);
     zs_ctx_free(ctx);
     return TAP_DONE();

@@ -71,7 +71,7 @@ static void t_status(void)
 {
     bool ok = true, distinct = true;
     char v[32];
-    for (int i = 0; i <= ZS_ERR_READONLY; i++) {
+    for (int i = 0; i <= ZS_ERR_INCOMPLETE; i++) {
         const char *s = zs_strerror((zs_status)i);
         if (!s || !*s || strcmp(s, "unknown status") == 0)
             ok = false;
@@ -80,9 +80,9 @@ static void t_status(void)
                 distinct = false;
     }
     TAP_OK(ok, "zs_strerror has a text for every code 0..%d",
-           ZS_ERR_READONLY);
+           ZS_ERR_INCOMPLETE);
     TAP_OK(distinct, "... and the texts are distinct");
-    TAP_OK(strcmp(zs_strerror((zs_status)(ZS_ERR_READONLY + 1)),
+    TAP_OK(strcmp(zs_strerror((zs_status)(ZS_ERR_INCOMPLETE + 1)),
                   "unknown status") == 0 &&
            strcmp(zs_strerror((zs_status)-1), "unknown status") == 0 &&
            strcmp(zs_strerror((zs_status)100000), "unknown status") == 0,
