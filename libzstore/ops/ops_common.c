@@ -143,6 +143,41 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
     return ZS_OK;
 }
 
+/* What a source read decodes whole: the chunks of a Zarr array (inner
+ * chunks of shards), the chunks of a NetCDF variable; contiguous NetCDF
+ * storage reads any box without waste. */
+void zsi_source_unit(const zs_var *v, uint64_t *src)
+{
+    const uint64_t *u = v->array ? zsi_array_read_unit(v->array) : v->chunks;
+    bool contiguous = !v->array && v->codecs && !strcmp(v->codecs, "none");
+    for (int d = 0; d < v->ndim; d++) {
+        contiguous = contiguous && v->chunks[d] == v->shape[d];
+        src[d] = u[d] ? u[d] : 1;
+    }
+    for (int d = 0; contiguous && d < v->ndim; d++)
+        src[d] = 1;
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* The least common multiple of a and b, at most the dimension's length
+ * (a box that long covers both to the end). */
+uint64_t zsi_lcm_cap(uint64_t a, uint64_t b, uint64_t len)
+{
+    uint64_t g = gcd(a, b), l;
+    if (!zsi_mul_ok(a / g, b, &l) || l > len)
+        return len ? len : 1;
+    return l;
+}
+
 static zs_status skip_var(void *user, zs_var *v)
 {
     struct {

@@ -31,6 +31,15 @@ void zsi_cfdecode_row(const zsi_cfdecode *d, const void *raw, size_t n,
 zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
                          uint64_t *n);
 
+/* What a source read decodes whole (per dimension): the chunks of a
+ * Zarr array (inner chunks of shards), the chunks of a NetCDF variable;
+ * 1 for contiguous NetCDF storage, which reads any box without waste. */
+void zsi_source_unit(const zs_var *v, uint64_t *src);
+
+/* The least common multiple of a and b, at most len (a box that long
+ * covers both to the end). */
+uint64_t zsi_lcm_cap(uint64_t a, uint64_t b, uint64_t len);
+
 /* The arrays of ds other than the n used ones will not be read: a stream
  * need not keep their chunks. */
 zs_status zsi_skip_unused(zs_dataset *ds, zs_var *const *used, size_t n);
