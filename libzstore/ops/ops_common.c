@@ -178,6 +178,27 @@ uint64_t zsi_lcm_cap(uint64_t a, uint64_t b, uint64_t len)
     return l;
 }
 
+zs_status zsi_copy_define(zsi_writer *w, const zs_write_opts *o, zs_var *v,
+                          zs_array **out)
+{
+    zsi_codec_spec *c = NULL;
+    size_t nc = 0;
+    uint64_t chunks[ZS_MAX_DIMS];
+    zsi_array_def d;
+    zs_status st = zsi_codecs_of_var(v, 0, &c, &nc);
+    memcpy(chunks, v->chunks, sizeof chunks);
+    zsi_write_chunks(o, v->ndim, (const char *const *)v->dims, v->shape,
+                     v->stored_itemsize, chunks);
+    d = (zsi_array_def){v->path, v->ndim, v->shape, chunks,
+                        (const char *const *)v->dims, v->dtype,
+                        v->stored_itemsize, v->has_fill ? v->fill : NULL,
+                        v->attrs, c, nc, v->array != NULL};
+    if (st == ZS_OK)
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(c, nc);
+    return st;
+}
+
 static zs_status skip_var(void *user, zs_var *v)
 {
     struct {
