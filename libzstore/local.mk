@@ -122,3 +122,11 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/zsi_skill.h \
 	libzstore/ops/skill_plan.c \
 	libzstore/ops/skill_run.c
+# ops: regridding (zregrid)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_regrid.h \
+	libzstore/ops/regrid_opts.c \
+	libzstore/ops/regrid_weights.c \
+	libzstore/ops/regrid_plan.c \
+	libzstore/ops/regrid_run.c \
+	libzstore/ops/regrid_time.c

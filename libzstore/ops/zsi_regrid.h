@@ -1,0 +1,160 @@
+/*
+ * zsi_regrid.h - private to regridding (ops/regrid_*.c).
+ *
+ * Grids here are rectilinear latitude-longitude grids: a 1-D coordinate
+ * per axis, evenly spaced or not, in either direction.  On such grids
+ * every method's weights separate: source point (k, l) contributes to
+ * target point (j, i) with weight wy[j][k] * wx[i][l] (bilinear is linear
+ * times linear; the area of the overlap of two latitude-longitude boxes
+ * is R^2 times a difference of sines of latitude times a difference of
+ * longitudes).  Each axis has one small sparse matrix, and a field is
+ * regridded in two passes: along longitude, then along latitude.
+ */
+#ifndef ZSI_REGRID_H
+#define ZSI_REGRID_H
+
+#include "dataset/zsi_writer.h"
+#include "ops/zsi_ops.h"
+
+enum { RG_LINEAR, RG_NEAREST, RG_CONSERVATIVE, RG_DESTAREA };
+
+/* A coordinate of the target grid and how it is written. */
+typedef struct rg_coord {
+    uint64_t n;
+    double *c;
+    zs_dtype dtype;
+    zs_attrs *attrs;      /* NULL: the source coordinate's, made CF */
+} rg_coord;
+
+bool zsi_rg_coord_copy(rg_coord *dst, const rg_coord *src);
+void zsi_rg_coord_clear(rg_coord *c);
+
+/* The weights of one axis as sparse rows: target t takes source point
+ * idx[e] (an index of the source coordinate) with weight w[e] for e in
+ * [row[t], row[t + 1]).  Stencil points of weight 0 are kept: a missing
+ * value there still makes the target missing.  cover[t] is the sum of
+ * the row's weights, 0 where the target is outside the source. */
+typedef struct rg_weights {
+    uint64_t nt;
+    uint64_t *row;
+    uint64_t *idx;
+    double *w;
+    double *cover;
+} rg_weights;
+
+void zsi_rg_weights_free(rg_weights *w);
+
+/* A source axis for the weights. */
+typedef struct rg_src_axis {
+    const double *c;      /* the coordinate, as stored */
+    uint64_t n;
+    bool lon;             /* a longitude: positions modulo 360 */
+    bool periodic;        /* a longitude that closes the circle */
+} rg_src_axis;
+
+/* How the weights of an axis are made. */
+typedef struct rg_method {
+    int method;           /* RG_* */
+    bool extrapolate;     /* targets outside take the nearest end */
+} rg_method;
+
+/* The weights from src to the target coordinate t (n points, a
+ * longitude when src is one).  ZS_ERR_INVALID for axes the method
+ * cannot use (conservative needs two points a side, for cell edges). */
+zs_status zsi_rg_weights_make(zs_ctx *ctx, const rg_src_axis *src,
+                              const double *t, uint64_t n,
+                              const rg_method *m, rg_weights *out);
+
+/* A longitude coordinate that spans the whole circle: n points a mean
+ * step apart make 360 degrees. */
+bool zsi_rg_closes_circle(const double *c, uint64_t n);
+
+/* Latitude (Y) or longitude (X) coordinate by its units, standard_name
+ * or axis; 0 for neither. */
+int zsi_rg_axis_kind(const zs_var *v);
+
+/* The horizontal coordinates of the root group of ds: the variables
+ * named ydim and xdim when given, else found by zsi_rg_axis_kind.
+ * Messages name ds and "horizontal dimensions". */
+zs_status zsi_rg_find_axes(zs_dataset *ds, const char *ydim,
+                           const char *xdim, zs_var **y, zs_var **x);
+
+/* The values of a 1-D coordinate, strictly monotonic and finite: *out
+ * (free it) holds v's length of them. */
+zs_status zsi_rg_coord_read(zs_var *v, double **out);
+
+/* A time axis: values in its own units, with their type and attributes,
+ * and as instants on its calendar's axis. */
+typedef struct rg_time {
+    rg_coord c;
+    zsi_usec *t;          /* NULL: none */
+    zs_calendar cal;
+} rg_time;
+
+enum { RG_TIME_NONE, RG_TIME_NEAREST, RG_TIME_FFILL, RG_TIME_BFILL,
+       RG_TIME_WITHIN };
+
+bool zsi_rg_time_copy(rg_time *dst, const rg_time *src);
+void zsi_rg_time_clear(rg_time *t);
+/* The first 1-D coordinate of the root with units "... since ...". */
+zs_var *zsi_rg_time_find(zs_dataset *ds);
+zs_status zsi_rg_time_read(zs_var *v, rg_time *out);
+
+struct zs_regrid_opts {
+    zs_ctx *ctx;
+    bool have_grid;
+    rg_coord lat, lon;    /* the target grid */
+    char *grid_name;      /* the spec or the store, for describe */
+    int method;
+    char *ydim, *xdim;    /* the source's horizontal dimensions */
+    int periodic;         /* ZS_PERIODIC_* */
+    bool skipna;
+    double min_frac;
+    bool extrapolate;
+    zs_dtype dtype;       /* ZS_DT_NONE: float32 unless float64 in */
+    zsi_strv vars;
+    rg_time ttime;        /* the target's time axis, if it has one */
+    int time_method;      /* RG_TIME_* */
+    bool has_tolerance;
+    int64_t tolerance;    /* microseconds */
+};
+
+/* A variable regridded: (..., Y, X) to (..., target Y, target X). */
+typedef struct rg_var {
+    zs_var *v;
+    uint64_t oshape[ZS_MAX_DIMS];
+    uint64_t ochunks[ZS_MAX_DIMS];
+    uint64_t unit[ZS_MAX_DIMS];   /* what a write covers (shards) */
+    zs_dtype dtype;
+    int tdim;                     /* the time dimension mapped, or -1 */
+    zs_array *out;                /* the writer's */
+} rg_var;
+
+struct zs_regrid {
+    zs_ctx *ctx;
+    zs_dataset *ds;
+    struct zs_regrid_opts o;
+    zs_write_opts w;
+    uint64_t memory;
+    zs_var *ysrc, *xsrc;          /* the source's coordinates */
+    double *yc, *xc;              /* ... their values */
+    bool periodic;
+    rg_weights wy, wx;
+    bool *need_row;               /* source rows some target uses */
+    rg_var *vars;
+    size_t nvars;
+    zs_var **copy;                /* written unchanged */
+    size_t ncopy;
+    zs_var *tsrc;                 /* the source's time, when mapped */
+    int64_t *tmap;                /* source step of each target time,
+                                     -1 for none */
+};
+
+/* The source step of each target time (regrid_time.c). */
+zs_status zsi_rg_time_map(zs_regrid *r);
+
+/* Plan (regrid_plan.c), and the values of one variable (regrid_run.c). */
+zs_status zsi_regrid_plan(zs_regrid *r);
+zs_status zsi_regrid_var(zs_regrid *r, rg_var *rv);
+
+#endif
