@@ -843,6 +843,10 @@ zs_status zs_regrid_opts_set_periodic(zs_regrid_opts *o, int mode);
  */
 zs_status zs_regrid_opts_set_skipna(zs_regrid_opts *o, int on,
                                     double min_frac);
+/** First make missing the values outside valid_range (or valid_min,
+ *  valid_max) and those equal to one of flag_values (land, coast, pole
+ *  hole, lake), compared as stored (packed, _Unsigned), as CF says. */
+zs_status zs_regrid_opts_set_mask_invalid(zs_regrid_opts *o, int on);
 /** Targets outside the source's domain: missing (0, default) or, 1, the
  *  values of the nearest edge of the source. */
 zs_status zs_regrid_opts_set_extrapolate(zs_regrid_opts *o, int nearest);

@@ -30,6 +30,9 @@ static void usage(void)
 "                           (default: a target touching one is missing)\n"
 "      --min-frac F         with --skipna: a value only where at least\n"
 "                           F (0..1) of the weight is valid (default 0)\n"
+"      --mask-invalid       first make missing the values outside\n"
+"                           valid_range (valid_min, valid_max) and the\n"
+"                           flag_values (land, coast, pole hole)\n"
 "      --extrapolate nearest  targets outside the source take the\n"
 "                           nearest edge's values (default: missing)\n"
 "      --dtype TYPE         float32 or float64 results (default: float64\n"
@@ -53,7 +56,7 @@ TOOL_HELP
 
 enum { OPT_LIKE = 256, OPT_GRID, OPT_METHOD, OPT_DIMS, OPT_PERIODIC,
        OPT_SKIPNA, OPT_MIN_FRAC, OPT_EXTRAPOLATE, OPT_DTYPE, OPT_VARS,
-       OPT_TIME, OPT_TOLERANCE };
+       OPT_TIME, OPT_TOLERANCE, OPT_MASK_INVALID };
 
 static const struct option longopts[] = {
     {"like", required_argument, NULL, OPT_LIKE},
@@ -64,6 +67,7 @@ static const struct option longopts[] = {
     {"skipna", no_argument, NULL, OPT_SKIPNA},
     {"min-frac", required_argument, NULL, OPT_MIN_FRAC},
     {"extrapolate", required_argument, NULL, OPT_EXTRAPOLATE},
+    {"mask-invalid", no_argument, NULL, OPT_MASK_INVALID},
     {"dtype", required_argument, NULL, OPT_DTYPE},
     {"vars", required_argument, NULL, OPT_VARS},
     {"time", required_argument, NULL, OPT_TIME},
@@ -149,6 +153,7 @@ static bool own_option(tool *t, zs_regrid_opts *o, args *a, int c)
             tool_usage_error(t, "--extrapolate must be nearest");
         zs_regrid_opts_set_extrapolate(o, 1);
         break;
+    case OPT_MASK_INVALID: zs_regrid_opts_set_mask_invalid(o, 1); break;
     case OPT_DTYPE:
         zs_regrid_opts_set_dtype(o, tool_dtype_arg(t, optarg));
         break;

@@ -379,6 +379,12 @@ zs_status zs_regrid_opts_set_skipna(zs_regrid_opts *o, int on,
     return ZS_OK;
 }
 
+zs_status zs_regrid_opts_set_mask_invalid(zs_regrid_opts *o, int on)
+{
+    o->mask_invalid = on != 0;
+    return ZS_OK;
+}
+
 zs_status zs_regrid_opts_set_extrapolate(zs_regrid_opts *o, int nearest)
 {
     o->extrapolate = nearest != 0;

@@ -96,6 +96,64 @@ static zs_status weights(zs_regrid *r)
     return st == ZS_OK ? rows_needed(r) : st;
 }
 
+/* ---- valid ranges and flags ------------------------------------------- */
+
+/* Value k of attribute name of v as stored (_Unsigned applied), decoded
+ * as the variable's values are. */
+static bool raw_attr(const zs_var *v, const zsi_cfdecode *d,
+                     const char *name, size_t k, double *out)
+{
+    size_t i;
+    double x;
+    if (!zs_attrs_find(v->attrs, name, &i) ||
+        k >= zs_attrs_length(v->attrs, i) ||
+        !zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i)) ||
+        zs_attrs_get_double(v->attrs, i, k, &x) != ZS_OK)
+        return false;
+    if (d->is_unsigned && x < 0)
+        x += (double)((uint64_t)1 << (8 * zsi_dtype_size(v->dtype) - 1)) * 2;
+    *out = d->packed ? x * d->scale + d->offset : x;
+    return true;
+}
+
+void zsi_rg_mask_init(rg_mask *m, const zs_var *v)
+{
+    zsi_cfdecode d;
+    double a, b;
+    size_t i;
+    memset(m, 0, sizeof *m);
+    m->lo = -INFINITY;
+    m->hi = INFINITY;
+    zsi_cfdecode_init(&d, v);
+    if (raw_attr(v, &d, "valid_range", 0, &a) &&
+        raw_attr(v, &d, "valid_range", 1, &b)) {
+        m->lo = a < b ? a : b;
+        m->hi = a < b ? b : a;
+    }
+    /* a negative scale turns the stored order around */
+    if (raw_attr(v, &d, "valid_min", 0, &a))
+        *(d.scale < 0 ? &m->hi : &m->lo) = a;
+    if (raw_attr(v, &d, "valid_max", 0, &b))
+        *(d.scale < 0 ? &m->lo : &m->hi) = b;
+    if (zs_attrs_find(v->attrs, "flag_values", &i))
+        for (size_t k = 0; k < zs_attrs_length(v->attrs, i) &&
+                           m->nflag < RG_MAX_FLAGS; k++)
+            if (raw_attr(v, &d, "flag_values", k, &a))
+                m->flag[m->nflag++] = a;
+    m->on = m->nflag || m->lo > -INFINITY || m->hi < INFINITY;
+}
+
+void zsi_rg_mask_apply(const rg_mask *m, double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool bad = x[i] < m->lo || x[i] > m->hi;
+        for (size_t k = 0; !bad && k < m->nflag; k++)
+            bad = x[i] == m->flag[k];
+        if (bad)
+            x[i] = NAN;
+    }
+}
+
 /* ---- variables ------------------------------------------------------- */
 
 static bool wanted(const zs_regrid *r, const zs_var *v)
@@ -153,6 +211,8 @@ static zs_status plan_var(zs_regrid *r, zs_var *v)
     rv->v = v;
     rv->dtype = result_dtype(r, v);
     rv->tdim = -1;
+    if (r->o.mask_invalid)
+        zsi_rg_mask_init(&rv->mask, v);
     for (int d = 0; d < nd; d++) {
         if (r->tsrc && d < nd - 2 && !strcmp(v->dims[d], r->tsrc->name))
             rv->tdim = d;

@@ -15,6 +15,10 @@
 
 #include "ops/zsi_regrid.h"
 
+/* Larger boxes of source and results gain nothing: a few slices per
+ * thread keep every core busy. */
+#define BOX_MAX ((uint64_t)64 << 20)
+
 /* ---- one slice -------------------------------------------------------- */
 
 typedef struct job {
@@ -114,6 +118,8 @@ static zs_status slice_task(void *arg, size_t s)
     for (uint64_t k = 0; k < ny; k++)
         if (r->need_row[k]) {
             zsi_cfdecode_row(&j->dec, raw + k * nx * w, (size_t)nx, row);
+            if (j->rv->mask.on)
+                zsi_rg_mask_apply(&j->rv->mask, row, (size_t)nx);
             pass_x(&r->wx, row, num + k * ntx,
                    skip ? num + nrow + k * ntx : NULL);
         }
@@ -152,6 +158,8 @@ static bool plan_boxes(zs_regrid *r, const rg_var *rv, zsi_blocks *b,
     slice = v->shape[no] * v->shape[no + 1] * v->itemsize +
             rv->oshape[no] * rv->oshape[no + 1] * zsi_dtype_size(rv->dtype);
     budget = r->memory > fixed ? (r->memory - fixed) / 2 : 1;
+    if (budget > BOX_MAX)
+        budget = BOX_MAX;
     zsi_source_unit(v, src);
     one = slice;
     for (int d = 0; d < no; d++) {
@@ -284,7 +292,8 @@ static zs_status result_attrs(zs_regrid *r, const rg_var *rv,
         return zsi_nomem(r->ctx);
     for (int k = 0; not_kept[k]; k++)
         zsi_attrs_remove(*out, not_kept[k]);
-    for (int k = 0; flags[k] && r->o.method != RG_NEAREST; k++)
+    for (int k = 0; flags[k] && (r->o.method != RG_NEAREST ||
+                                 r->o.mask_invalid); k++)
         zsi_attrs_remove(*out, flags[k]);
     if (r->o.method == RG_CONSERVATIVE || r->o.method == RG_DESTAREA) {
         char *cm = zsi_asprintf("%s%sarea: mean", old ? old : "",

@@ -114,10 +114,26 @@ struct zs_regrid_opts {
     zs_dtype dtype;       /* ZS_DT_NONE: float32 unless float64 in */
     zsi_strv vars;
     rg_time ttime;        /* the target's time axis, if it has one */
+    bool mask_invalid;    /* valid range and flag values: missing */
     int time_method;      /* RG_TIME_* */
     bool has_tolerance;
     int64_t tolerance;    /* microseconds */
 };
+
+/* Values made missing before regridding (mask_invalid), decoded: those
+ * below lo or above hi, and the flag values. */
+#define RG_MAX_FLAGS 16
+typedef struct rg_mask {
+    bool on;
+    double lo, hi;
+    double flag[RG_MAX_FLAGS];
+    size_t nflag;
+} rg_mask;
+
+/* The mask of variable v (decoded units; off when it has none). */
+void zsi_rg_mask_init(rg_mask *m, const zs_var *v);
+/* Missing values in place of the masked ones of x[0..n-1]. */
+void zsi_rg_mask_apply(const rg_mask *m, double *x, size_t n);
 
 /* A variable regridded: (..., Y, X) to (..., target Y, target X). */
 typedef struct rg_var {
@@ -127,6 +143,7 @@ typedef struct rg_var {
     uint64_t unit[ZS_MAX_DIMS];   /* what a write covers (shards) */
     zs_dtype dtype;
     int tdim;                     /* the time dimension mapped, or -1 */
+    rg_mask mask;
     zs_array *out;                /* the writer's */
 } rg_var;
 

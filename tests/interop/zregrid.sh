@@ -3,8 +3,10 @@
 # normalisations, REMAP_EXTRAPOLATE=off) and xarray (interp) on synthetic
 # grids that cross the longitude seam in every direction, on the sample
 # sets and on real files of ../shared/data; the area mean preserved;
-# attributes, types and pass-through variables; every kind of store; and
-# bad input refused with a message and no output (compare_regrid.py).
+# --mask-invalid on NSIDC-like flags; the time axis of another store
+# against xarray's reindex; attributes, types and pass-through variables;
+# every kind of store; memory flat in the number of time steps; bad input
+# refused with a message and no output (compare_regrid.py).
 . "$srcdir/tests/lib/tap.sh"
 S=$top_builddir/data-samples/out
 CMP="$PY $srcdir/tests/interop/compare_regrid.py"
@@ -275,6 +277,20 @@ cdo -s -b F32 -f nc remapcon,r90x45 -mergetime "$S"/sst/*.nc sst-con.nc 2>/dev/n
 cmp "OISST-like land missing, conservative skipping it: as CDO remapcon" \
     cdo sst-con.zarr sst sst-con.nc 1e-6
 
+# sea ice: unsigned bytes, flags 251..255 over land, coast, lakes and the
+# pole hole, valid_range 0..100; CDO reads values outside the valid range
+# as missing, xarray as values
+si=$S/seaice/nsidc-like_nh_20200103.nc
+rg si-mask "$si" --grid r360x180 --mask-invalid
+cdo -s -b F32 -f nc remapbil,r360x180 "$si" si.nc 2>/dev/null
+cmp "--mask-invalid: NSIDC-like flags and valid_range, as CDO" cdo \
+    si-mask.zarr seaice_conc si.nc
+check "--mask-invalid: the flag attributes are gone" $CMP attrs \
+    si-mask.zarr seaice_conc flag_values= flag_meanings= valid_range=
+rg si-flags "$si" --grid r360x180
+cmp "without --mask-invalid flags are values, as xarray" xarray \
+    si-flags.zarr seaice_conc "$si" linear
+
 # ---- the time axis ---------------------------------------------------------
 # a source of six steps at uneven times (hours since 2020-01-01) and a
 # target of 3-hourly times in other units (days since 2019-12-31) on the
@@ -371,6 +387,32 @@ check_eq "a stream in, a stream out: the same values" "$want" \
     "$(zinfo --checksum - <out.tar)"
 check "v3, sharded, with checksums: read by zinfo --check" \
     zinfo --check z-zip.zarr
+
+# ---- memory: flat in the number of time steps ----------------------------
+if ! "$top_builddir/data-samples/mksamples" bench big --hours 48 --res 0.5 \
+        >mk.log 2>&1 || ! nc2zarr -q -c time=1 big -o big.zarr; then
+    not_ok "making the 0.5 degree store of 48 hours" "$(tail -5 mk.log)"
+else
+    rm -rf big
+    zsel -q big.zarr -i time=0:24 -o small.zarr
+    if [ "${ZS_SANITIZED:-no}" = yes ]; then
+        skip_env "memory figures mean nothing under the sanitizers"
+    else
+        /usr/bin/time -f %M -o rss48 zregrid -q -m 16M big.zarr \
+            --grid r360x180 -o b48.zarr
+        /usr/bin/time -f %M -o rss24 zregrid -q -m 16M small.zarr \
+            --grid r360x180 -o b24.zarr
+        a=$(tail -1 rss24) b=$(tail -1 rss48)
+        check "peak memory within the bound + 64 MiB: $b KB" \
+            awk "BEGIN { exit !($b > 0 && $b < (16 + 64) * 1024) }"
+        check "peak memory flat: 48 steps $b KB, 24 steps $a KB" \
+            awk "BEGIN { exit !($b < 1.1 * $a + 4096) }"
+        zsel -q b48.zarr -i time=0:24 -o b48-24.zarr
+        check_eq "the first 24 steps are those of a run on them alone" \
+            "$(zinfo --checksum b24.zarr)" "$(zinfo --checksum b48-24.zarr)"
+    fi
+    rm -rf big.zarr small.zarr b48.zarr b24.zarr b48-24.zarr
+fi
 
 # ---- the plan ------------------------------------------------------------
 zregrid -n era5.zarr --grid r72x36 --method conservative >plan.txt
