@@ -83,6 +83,64 @@ static zs_status rows_needed(zs_regrid *r)
     return ZS_OK;
 }
 
+/* Cosines and sines of latitude and longitude of a point, in radians. */
+typedef struct sphere {
+    double clat, slat, clon, slon;
+} sphere;
+
+static sphere on_sphere(double lat, double lon)
+{
+    sphere p;
+    p.clat = cos(lat * M_PI / 180);
+    p.slat = sin(lat * M_PI / 180);
+    p.clon = cos(lon * M_PI / 180);
+    p.slon = sin(lon * M_PI / 180);
+    return p;
+}
+
+/* The cosine of the angle between two points (larger: nearer). */
+static double closeness(const sphere *a, const sphere *b)
+{
+    return a->clat * b->clat * (a->clon * b->clon + a->slon * b->slon) +
+           a->slat * b->slat;
+}
+
+/* nearest: of the corners of target (j, i)'s stencil, the nearest on
+ * the sphere, as CDO's remapnn measures it (the lower address on a
+ * tie). */
+static uint8_t pick_corner(const zs_regrid *r, uint64_t j, uint64_t i)
+{
+    const rg_weights *wy = &r->wy, *wx = &r->wx;
+    sphere t = on_sphere(r->o.lat.c[j], r->o.lon.c[i]);
+    uint64_t nx = r->xsrc->shape[0], best_add = UINT64_MAX;
+    double best = -2;
+    uint8_t pick = 0;
+    for (uint64_t a = 0; a < wy->row[j + 1] - wy->row[j]; a++)
+        for (uint64_t b = 0; b < wx->row[i + 1] - wx->row[i]; b++) {
+            uint64_t k = wy->idx[wy->row[j] + a], l = wx->idx[wx->row[i] + b];
+            sphere s = on_sphere(r->yc[k], r->xc[l]);
+            double c = closeness(&t, &s);
+            if (c > best || (c == best && k * nx + l < best_add)) {
+                best = c;
+                best_add = k * nx + l;
+                pick = (uint8_t)(a | b << 1);
+            }
+        }
+    return pick;
+}
+
+static zs_status nearest_picks(zs_regrid *r)
+{
+    uint64_t n;
+    if (!zsi_mul_ok(r->wy.nt, r->wx.nt, &n) || n > SIZE_MAX / 2 ||
+        !(r->pick = malloc((size_t)(n ? n : 1))))
+        return zsi_nomem(r->ctx);
+    for (uint64_t j = 0; j < r->wy.nt; j++)
+        for (uint64_t i = 0; i < r->wx.nt; i++)
+            r->pick[j * r->wx.nt + i] = pick_corner(r, j, i);
+    return ZS_OK;
+}
+
 static zs_status weights(zs_regrid *r)
 {
     rg_method m = {r->o.method, r->o.extrapolate};
@@ -93,6 +151,8 @@ static zs_status weights(zs_regrid *r)
     if (st == ZS_OK)
         st = zsi_rg_weights_make(r->ctx, &xa, r->o.lon.c, r->o.lon.n, &m,
                                  &r->wx);
+    if (st == ZS_OK && r->o.method == RG_NEAREST)
+        st = nearest_picks(r);
     return st == ZS_OK ? rows_needed(r) : st;
 }
 
@@ -388,6 +448,7 @@ void zs_regrid_plan_free(zs_regrid *r)
     zsi_rg_weights_free(&r->wy);
     zsi_rg_weights_free(&r->wx);
     free(r->need_row);
+    free(r->pick);
     free(r->tmap);
     free(r->vars);
     free(r->copy);

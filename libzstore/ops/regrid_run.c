@@ -91,40 +91,68 @@ static double result(const zs_regrid *r, double num, double den,
     return r->o.method == RG_DESTAREA ? num : num / den;
 }
 
-static zs_status slice_task(void *arg, size_t s)
+/* nearest: each target the value of the corner picked; rows holds the
+ * decoded source rows. */
+static void pick_values(const job *j, const double *rows, void *out)
 {
-    job *j = arg;
-    zs_regrid *r = j->r;
+    const zs_regrid *r = j->r;
+    const rg_weights *wy = &r->wy, *wx = &r->wx;
+    uint64_t nx = r->xsrc->shape[0];
+    for (uint64_t t = 0; t < wy->nt; t++)
+        for (uint64_t i = 0; i < wx->nt; i++) {
+            uint8_t p = r->pick[t * wx->nt + i];
+            double v = NAN;
+            if (wy->cover[t] > 0 && wx->cover[i] > 0)
+                v = rows[wy->idx[wy->row[t] + (p & 1)] * nx +
+                         wx->idx[wx->row[i] + (p >> 1)]];
+            zsi_store_double(j->rv->dtype, out, (size_t)(t * wx->nt + i), v);
+        }
+}
+
+/* Row k of a slice decoded (and masked). */
+static void decode_row(const job *j, const uint8_t *raw, uint64_t k,
+                       double *row)
+{
+    uint64_t ny = j->r->ysrc->shape[0], nx = j->r->xsrc->shape[0];
+    size_t w = j->raw_slice / (size_t)(ny * nx);
+    zsi_cfdecode_row(&j->dec, raw + k * nx * w, (size_t)nx, row);
+    if (j->rv->mask.on)
+        zsi_rg_mask_apply(&j->rv->mask, row, (size_t)nx);
+}
+
+static zs_status slice_nearest(const job *j, const uint8_t *raw, void *out)
+{
+    const zs_regrid *r = j->r;
     uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
-    uint64_t nty = r->wy.nt, ntx = r->wx.nt;
+    double *rows = malloc((size_t)(ny * nx) * sizeof *rows);
+    if (!rows)
+        return zsi_nomem(r->ctx);
+    for (uint64_t k = 0; k < ny; k++)
+        if (r->need_row[k])
+            decode_row(j, raw, k, rows + k * nx);
+    pick_values(j, rows, out);
+    free(rows);
+    return ZS_OK;
+}
+
+/* linear and conservative: the two passes. */
+static zs_status slice_weights(const job *j, const uint8_t *raw, void *out)
+{
+    const zs_regrid *r = j->r;
+    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    uint64_t ntx = r->wx.nt;
     bool skip = r->o.skipna;
-    size_t nrow = (size_t)(ny * ntx), w = j->raw_slice / (size_t)(ny * nx);
+    size_t nrow = (size_t)(ny * ntx);
     double *row = malloc((size_t)(nx + 2 * ntx) * sizeof *row);
     double *num = malloc(nrow * (skip ? 2 : 1) * sizeof *num);
-    const uint8_t *raw = j->raw + s * j->raw_slice;
-    void *out = j->out + s * j->out_slice * zsi_dtype_size(j->rv->dtype);
-    if (j->none && j->none[s]) {
-        for (uint64_t i = 0; i < j->out_slice; i++)
-            zsi_store_double(j->rv->dtype, out, (size_t)i, NAN);
-        free(row);
-        free(num);
-        return ZS_OK;
-    }
-    if (!row || !num) {
-        free(row);
-        free(num);
-        return zsi_nomem(r->ctx);
-    }
-    for (uint64_t k = 0; k < ny; k++)
+    double *on = row + nx, *od = row + nx + ntx;
+    for (uint64_t k = 0; row && num && k < ny; k++)
         if (r->need_row[k]) {
-            zsi_cfdecode_row(&j->dec, raw + k * nx * w, (size_t)nx, row);
-            if (j->rv->mask.on)
-                zsi_rg_mask_apply(&j->rv->mask, row, (size_t)nx);
+            decode_row(j, raw, k, row);
             pass_x(&r->wx, row, num + k * ntx,
                    skip ? num + nrow + k * ntx : NULL);
         }
-    for (uint64_t t = 0; t < nty; t++) {
-        double *on = row + nx, *od = row + nx + ntx;
+    for (uint64_t t = 0; row && num && t < r->wy.nt; t++) {
         pass_y(&r->wy, t, ntx, num, skip ? num + nrow : NULL, on, od);
         for (uint64_t i = 0; i < ntx; i++)
             zsi_store_double(j->rv->dtype, out, (size_t)(t * ntx + i),
@@ -133,7 +161,21 @@ static zs_status slice_task(void *arg, size_t s)
     }
     free(row);
     free(num);
-    return ZS_OK;
+    return row && num ? ZS_OK : zsi_nomem(r->ctx);
+}
+
+static zs_status slice_task(void *arg, size_t s)
+{
+    const job *j = arg;
+    const uint8_t *raw = j->raw + s * j->raw_slice;
+    void *out = j->out + s * j->out_slice * zsi_dtype_size(j->rv->dtype);
+    if (j->none && j->none[s]) {   /* no source time step */
+        for (uint64_t i = 0; i < j->out_slice; i++)
+            zsi_store_double(j->rv->dtype, out, (size_t)i, NAN);
+        return ZS_OK;
+    }
+    return j->r->pick ? slice_nearest(j, raw, out)
+                      : slice_weights(j, raw, out);
 }
 
 /* ---- boxes ------------------------------------------------------------ */
@@ -141,8 +183,11 @@ static zs_status slice_task(void *arg, size_t s)
 /* Bytes of the first-pass sums of one slice, per thread. */
 static uint64_t scratch_bytes(const zs_regrid *r)
 {
-    return (r->ysrc->shape[0] * r->wx.nt * (r->o.skipna ? 2 : 1) +
-            r->xsrc->shape[0] + 2 * r->wx.nt) * sizeof(double);
+    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    if (r->pick)
+        return ny * nx * sizeof(double);
+    return (ny * r->wx.nt * (r->o.skipna ? 2 : 1) + nx + 2 * r->wx.nt) *
+           sizeof(double);
 }
 
 /* The boxes of a variable, in the output's indices: whole slices,

@@ -2,8 +2,8 @@
  *
  * linear: the two source points around a target, weights by distance in
  * degrees (bilinear on the grid is linear along each axis, as CDO's
- * remapbil and xarray's interp compute it).  nearest: the closer of the
- * two (the lower one at the middle, as scipy).  conservative: the
+ * remapbil and xarray's interp compute it).  nearest: the same stencil;
+ * the plan picks its corner nearest on the sphere.  conservative: the
  * overlap of a target cell with each source cell, as a fraction of the
  * target cell: along latitude the difference of the sines of the edges
  * (the area of a latitude band is proportional to it), along longitude
@@ -181,8 +181,6 @@ static bool point_row(rows *r, const sorted *s, const rg_method *m,
     if (!locate(s, x, &k, &k2, &f))
         return !m->extrapolate || rows_add(r, t, orig(s, nearest_end(s, x)),
                                            1.0);
-    if (m->method == RG_NEAREST)
-        return rows_add(r, t, orig(s, f <= 0.5 ? k : k2), 1.0);
     return rows_add(r, t, orig(s, k), 1.0 - f) &&
            rows_add(r, t, orig(s, k2), f);
 }

@@ -158,6 +158,9 @@ struct zs_regrid {
     bool periodic;
     rg_weights wy, wx;
     bool *need_row;               /* source rows some target uses */
+    uint8_t *pick;                /* nearest: the corner of each target's
+                                     stencil (bit 0: its second row,
+                                     bit 1: its second column) */
     rg_var *vars;
     size_t nvars;
     zs_var **copy;                /* written unchanged */

@@ -133,6 +133,25 @@ assert seam.any() and (~np.isnan(o[..., seam])).sum() > 80
 assert (np.abs(lat[bad] - 1) < 4).all(), lat[bad]
 ' g180-linear-1.zarr
 
+# nearest on the sphere: targets 0.003 degrees from the middle of two rows
+# and 0.9 degrees from the nearest column, where the nearest point on the
+# sphere is often in the other row than the nearest latitude's
+griddes g3.txt -79.997 2 80 0.1 2 180
+rg nn-sphere g180.zarr --method nearest --grid lat=-79.997:80:2,lon=0.1:359:2
+cdo -s -b F32 -f nc remapnn,g3.txt g180.nc nn-sphere.nc 2>/dev/null
+cmp "nearest on the sphere beside the middle of rows: as CDO remapnn" cdo \
+    nn-sphere.zarr v nn-sphere.nc
+check "... where xarray's nearest along each axis differs" $PY -c '
+import sys, numpy as np, xarray as xr
+o = xr.open_zarr(sys.argv[1]).v
+s = xr.open_dataset(sys.argv[2]).v
+tx = (o.longitude.values + 180) % 360 - 180
+e = s.interp(latitude=o.latitude.values, longitude=tx, method="nearest")
+a, e = o.values, e.values
+both = ~np.isnan(a) & ~np.isnan(e)
+assert (a[both] != e[both]).sum() > 1000, (a[both] != e[both]).sum()
+' nn-sphere.zarr g180.nc
+
 # ---- skipna, min-frac, extrapolation ------------------------------------
 rg skip g180.zarr --grid "$G1" --skipna
 check "--skipna: fewer missing points, and none where a valid neighbour "\
