@@ -129,4 +129,5 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/regrid_weights.c \
 	libzstore/ops/regrid_plan.c \
 	libzstore/ops/regrid_run.c \
-	libzstore/ops/regrid_time.c
+	libzstore/ops/regrid_time.c \
+	libzstore/ops/regrid_scrip.c

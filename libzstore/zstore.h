@@ -820,6 +820,16 @@ zs_status zs_regrid_opts_set_grid(zs_regrid_opts *o, const char *spec);
  * coordinates.
  */
 zs_status zs_regrid_opts_set_like(zs_regrid_opts *o, zs_dataset *like);
+/**
+ * Weights made by another program in the SCRIP format, as cdo genbil,
+ * gencon or gennn write them (a NetCDF file: src_address, dst_address,
+ * remap_matrix, the grids' sizes and the target's centres), read now
+ * from the dataset weights (which may be closed afterwards): they are
+ * the target grid (it must be rectilinear) and the method.  The plan
+ * checks that they were made for the source's grid.
+ * @return ZS_ERR_FORMAT for a file that is not such weights.
+ */
+zs_status zs_regrid_opts_set_weights(zs_regrid_opts *o, zs_dataset *weights);
 /** linear (bilinear, the default), nearest, conservative (normalised by
  *  the covered valid part of each target cell, CDO's fracarea) or
  *  conservative-destarea (by the whole target cell, CDO's destarea). */

@@ -18,6 +18,8 @@ static void usage(void)
 "      --like TARGET        the grid of the store or file TARGET\n"
 "      --grid SPEC          lat=START:STOP:STEP,lon=START:STOP:STEP, or a\n"
 "                           CDO global grid rNXxNY (r360x180)\n"
+"      --weights FILE       the target grid and weights of a SCRIP file\n"
+"                           (cdo genbil, gencon, gennn)\n"
 "      --method M           linear (bilinear; default), nearest,\n"
 "                           conservative (area mean over the covered\n"
 "                           valid part, CDO's fracarea) or\n"
@@ -56,11 +58,12 @@ TOOL_HELP
 
 enum { OPT_LIKE = 256, OPT_GRID, OPT_METHOD, OPT_DIMS, OPT_PERIODIC,
        OPT_SKIPNA, OPT_MIN_FRAC, OPT_EXTRAPOLATE, OPT_DTYPE, OPT_VARS,
-       OPT_TIME, OPT_TOLERANCE, OPT_MASK_INVALID };
+       OPT_TIME, OPT_TOLERANCE, OPT_MASK_INVALID, OPT_WEIGHTS };
 
 static const struct option longopts[] = {
     {"like", required_argument, NULL, OPT_LIKE},
     {"grid", required_argument, NULL, OPT_GRID},
+    {"weights", required_argument, NULL, OPT_WEIGHTS},
     {"method", required_argument, NULL, OPT_METHOD},
     {"dims", required_argument, NULL, OPT_DIMS},
     {"periodic", required_argument, NULL, OPT_PERIODIC},
@@ -88,8 +91,8 @@ static const tool_hint hints[] = {
 
 /* What the command line asked for, before the library is told. */
 typedef struct args {
-    const char *like, *grid, *tolerance;
-    int skipna, time;
+    const char *like, *grid, *tolerance, *weights;
+    int skipna, time, method;
     double min_frac;
 } args;
 
@@ -130,12 +133,14 @@ static bool own_option(tool *t, zs_regrid_opts *o, args *a, int c)
     const char *opt = NULL;
     switch (c) {
     case OPT_LIKE: a->like = optarg; break;
+    case OPT_WEIGHTS: a->weights = optarg; break;
     case OPT_GRID:
         a->grid = optarg;
         st = zs_regrid_opts_set_grid(o, optarg);
         opt = "--grid";
         break;
     case OPT_METHOD:
+        a->method = 1;
         st = zs_regrid_opts_set_method(o, optarg);
         opt = "--method";
         break;
@@ -171,15 +176,17 @@ static bool own_option(tool *t, zs_regrid_opts *o, args *a, int c)
     return true;
 }
 
-/* The target grid of --like, read from TARGET. */
-static zs_status like_grid(tool *t, zs_regrid_opts *o, const char *like)
+/* The target grid of --like or --weights, read from name. */
+static zs_status read_grid(tool *t, zs_regrid_opts *o, const char *name,
+                           bool weights)
 {
     zs_dataset *ds = NULL;
-    zs_status st = zs_dataset_open(t->ctx, like, &ds);
+    zs_status st = zs_dataset_open(t->ctx, name, &ds);
     if (st == ZS_OK)
-        st = zs_regrid_opts_set_like(o, ds);
+        st = weights ? zs_regrid_opts_set_weights(o, ds)
+                     : zs_regrid_opts_set_like(o, ds);
     if (st != ZS_OK)
-        tool_err(t, like, st);
+        tool_err(t, name, st);
     zs_dataset_close(ds);
     return st;
 }
@@ -190,7 +197,7 @@ int main(int argc, char **argv)
     zs_regrid_opts *o;
     zs_dataset *ds = NULL;
     zs_regrid *r = NULL;
-    args a = {NULL, NULL, NULL, 0, 0, 0.0};
+    args a = {NULL, NULL, NULL, NULL, 0, 0, 0, 0.0};
     int c, plan = 0, rc = TOOL_FAIL;
     const char *in;
     zs_status st;
@@ -205,8 +212,11 @@ int main(int argc, char **argv)
             tool_bad_option(&t);
     }
     in = tool_input(&t, argc, argv);
-    if (!a.like == !a.grid)
-        tool_usage_error(&t, "give one target grid: --like or --grid");
+    if (!!a.like + !!a.grid + !!a.weights != 1)
+        tool_usage_error(&t, "give one target grid: --like, --grid or "
+                         "--weights");
+    if (a.weights && a.method)
+        tool_usage_error(&t, "--weights are the method: no --method");
     if (!a.skipna && a.min_frac > 0)
         tool_usage_error(&t, "--min-frac goes with --skipna");
     if (a.time && !a.like)
@@ -221,7 +231,8 @@ int main(int argc, char **argv)
         tool_bad_value(&t, "--tolerance");
     tool_ready(&t, !plan);
     tool_catch_signals();
-    if (a.like && like_grid(&t, o, a.like) != ZS_OK)
+    if ((a.like && read_grid(&t, o, a.like, false) != ZS_OK) ||
+        (a.weights && read_grid(&t, o, a.weights, true) != ZS_OK))
         goto done;
     st = zs_dataset_open(t.ctx, in, &ds);
     if (st == ZS_OK)

@@ -154,6 +154,7 @@ static void grid_clear(zs_regrid_opts *o)
     zsi_rg_coord_clear(&o->lat);
     zsi_rg_coord_clear(&o->lon);
     zsi_rg_time_clear(&o->ttime);
+    zsi_rg_links_clear(&o->links);
     free(o->grid_name);
     o->grid_name = NULL;
     o->have_grid = false;
@@ -317,6 +318,13 @@ zs_status zs_regrid_opts_set_like(zs_regrid_opts *o, zs_dataset *like)
         zsi_rg_time_read(t, &o->ttime) == ZS_ERR_NOMEM)
         st = ZS_ERR_NOMEM;
     return grid_done(o, st, like->name);
+}
+
+zs_status zs_regrid_opts_set_weights(zs_regrid_opts *o, zs_dataset *weights)
+{
+    grid_clear(o);
+    return grid_done(o, zsi_rg_scrip_read(weights, &o->links, &o->lat,
+                                          &o->lon), weights->name);
 }
 
 zs_status zs_regrid_opts_set_method(zs_regrid_opts *o, const char *method)

@@ -30,8 +30,10 @@ static zs_status copy_opts(zs_ctx *ctx, const zs_regrid_opts *o,
     memset(&c->lon, 0, sizeof c->lon);
     memset(&c->vars, 0, sizeof c->vars);
     memset(&c->ttime, 0, sizeof c->ttime);
+    memset(&c->links, 0, sizeof c->links);
     c->grid_name = c->ydim = c->xdim = NULL;
     ok = zsi_rg_coord_copy(&c->lat, &o->lat) &&
+         zsi_rg_links_copy(&c->links, &o->links) &&
          zsi_rg_time_copy(&c->ttime, &o->ttime) &&
          zsi_rg_coord_copy(&c->lon, &o->lon) &&
          (!o->grid_name || (c->grid_name = zsi_strdup(o->grid_name))) &&
@@ -47,6 +49,7 @@ static void clear_opts(struct zs_regrid_opts *c)
     zsi_rg_coord_clear(&c->lat);
     zsi_rg_coord_clear(&c->lon);
     zsi_rg_time_clear(&c->ttime);
+    zsi_rg_links_clear(&c->links);
     free(c->grid_name);
     free(c->ydim);
     free(c->xdim);
@@ -141,8 +144,35 @@ static zs_status nearest_picks(zs_regrid *r)
     return ZS_OK;
 }
 
+/* Weights from a file: made for this source grid; every row needed. */
+static zs_status file_weights(zs_regrid *r)
+{
+    const rg_links *l = &r->o.links;
+    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    if (l->src_ny != ny || l->src_nx != nx)
+        return zsi_err(r->ctx, ZS_ERR_MISMATCH, "%s: the weights are for "
+                       "a source grid of %llu x %llu points, not %llu x "
+                       "%llu", r->ds->name, (unsigned long long)l->src_nx,
+                       (unsigned long long)l->src_ny,
+                       (unsigned long long)nx, (unsigned long long)ny);
+    r->need_row = calloc((size_t)ny + 1, sizeof *r->need_row);
+    r->lcover = calloc((size_t)(r->o.lat.n * r->o.lon.n + 1),
+                       sizeof *r->lcover);
+    if (!r->need_row || !r->lcover)
+        return zsi_nomem(r->ctx);
+    for (uint64_t k = 0; k < ny; k++)
+        r->need_row[k] = true;
+    for (uint64_t e = 0; e < l->n; e++)
+        r->lcover[l->dst[e]] += l->w[e];
+    return ZS_OK;
+}
+
 static zs_status weights(zs_regrid *r)
 {
+    if (r->o.links.n) {
+        r->o.method = RG_LINEAR;   /* the file's weights are the method */
+        return file_weights(r);
+    }
     rg_method m = {r->o.method, r->o.extrapolate};
     rg_src_axis ya = {r->yc, r->ysrc->shape[0], false, false};
     rg_src_axis xa = {r->xc, r->xsrc->shape[0], true, r->periodic};
@@ -448,6 +478,7 @@ void zs_regrid_plan_free(zs_regrid *r)
     zsi_rg_weights_free(&r->wy);
     zsi_rg_weights_free(&r->wx);
     free(r->need_row);
+    free(r->lcover);
     free(r->pick);
     free(r->tmap);
     free(r->vars);
@@ -475,7 +506,8 @@ static bool grid_line(const zs_regrid *r, zsi_buf *b)
            axis_text(b, "lat", r->o.lat.c, r->o.lat.n) &&
            zsi_buf_append_str(b, " x ") &&
            axis_text(b, "lon", r->o.lon.c, r->o.lon.n) &&
-           zsi_buf_printf(b, "; %s%s%s", method_name(r->o.method),
+           zsi_buf_printf(b, "; %s%s%s", r->o.links.n ? "weights from "
+                          "the file" : method_name(r->o.method),
                           r->o.skipna ? ", skipping missing values" : "",
                           r->o.extrapolate ? ", extrapolating" : "");
 }

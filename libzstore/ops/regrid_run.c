@@ -135,6 +135,33 @@ static zs_status slice_nearest(const job *j, const uint8_t *raw, void *out)
     return ZS_OK;
 }
 
+/* Weights from a file: one sparse product over the slice. */
+static zs_status slice_links(const job *j, const uint8_t *raw, void *out)
+{
+    const zs_regrid *r = j->r;
+    const rg_links *l = &r->o.links;
+    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    uint64_t nt = r->o.lat.n * r->o.lon.n;
+    bool skip = r->o.skipna;
+    double *rows = malloc((size_t)(ny * nx) * sizeof *rows);
+    double *num = calloc((size_t)nt * 2 + 1, sizeof *num), *den = num + nt;
+    for (uint64_t k = 0; rows && num && k < ny; k++)
+        decode_row(j, raw, k, rows + k * nx);
+    for (uint64_t e = 0; rows && num && e < l->n; e++) {
+        double v = rows[l->src[e]];
+        if (!skip || !isnan(v)) {
+            num[l->dst[e]] += l->w[e] * v;
+            den[l->dst[e]] += l->w[e];
+        }
+    }
+    for (uint64_t t = 0; rows && num && t < nt; t++)
+        zsi_store_double(j->rv->dtype, out, (size_t)t,
+                         result(r, num[t], den[t], r->lcover[t]));
+    free(rows);
+    free(num);
+    return rows && num ? ZS_OK : zsi_nomem(r->ctx);
+}
+
 /* linear and conservative: the two passes. */
 static zs_status slice_weights(const job *j, const uint8_t *raw, void *out)
 {
@@ -174,8 +201,9 @@ static zs_status slice_task(void *arg, size_t s)
             zsi_store_double(j->rv->dtype, out, (size_t)i, NAN);
         return ZS_OK;
     }
-    return j->r->pick ? slice_nearest(j, raw, out)
-                      : slice_weights(j, raw, out);
+    return j->r->o.links.n ? slice_links(j, raw, out)
+           : j->r->pick ? slice_nearest(j, raw, out)
+                        : slice_weights(j, raw, out);
 }
 
 /* ---- boxes ------------------------------------------------------------ */
@@ -184,6 +212,8 @@ static zs_status slice_task(void *arg, size_t s)
 static uint64_t scratch_bytes(const zs_regrid *r)
 {
     uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    if (r->o.links.n)
+        return (ny * nx + 2 * r->o.lat.n * r->o.lon.n) * sizeof(double);
     if (r->pick)
         return ny * nx * sizeof(double);
     return (ny * r->wx.nt * (r->o.skipna ? 2 : 1) + nx + 2 * r->wx.nt) *

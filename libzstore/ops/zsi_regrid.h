@@ -100,6 +100,22 @@ void zsi_rg_time_clear(rg_time *t);
 zs_var *zsi_rg_time_find(zs_dataset *ds);
 zs_status zsi_rg_time_read(zs_var *v, rg_time *out);
 
+/* Weights read from a SCRIP file: link e takes source point src[e] (an
+ * index into the source's latitude-major grid) to target point dst[e]
+ * with weight w[e]. */
+typedef struct rg_links {
+    uint64_t n;
+    uint32_t *src, *dst;
+    double *w;
+    uint64_t src_ny, src_nx;
+} rg_links;
+
+bool zsi_rg_links_copy(rg_links *dst, const rg_links *src);
+void zsi_rg_links_clear(rg_links *l);
+/* The links and target grid of a SCRIP weights file (regrid_scrip.c). */
+zs_status zsi_rg_scrip_read(zs_dataset *ds, rg_links *l, rg_coord *lat,
+                            rg_coord *lon);
+
 struct zs_regrid_opts {
     zs_ctx *ctx;
     bool have_grid;
@@ -115,6 +131,7 @@ struct zs_regrid_opts {
     zsi_strv vars;
     rg_time ttime;        /* the target's time axis, if it has one */
     bool mask_invalid;    /* valid range and flag values: missing */
+    rg_links links;       /* weights from a file (n 0: none) */
     int time_method;      /* RG_TIME_* */
     bool has_tolerance;
     int64_t tolerance;    /* microseconds */
@@ -158,6 +175,8 @@ struct zs_regrid {
     bool periodic;
     rg_weights wy, wx;
     bool *need_row;               /* source rows some target uses */
+    double *lcover;               /* weights from a file: their sum per
+                                     target */
     uint8_t *pick;                /* nearest: the corner of each target's
                                      stencil (bit 0: its second row,
                                      bit 1: its second column) */

@@ -3,6 +3,7 @@
 # normalisations, REMAP_EXTRAPOLATE=off) and xarray (interp) on synthetic
 # grids that cross the longitude seam in every direction, on the sample
 # sets and on real files of ../shared/data; the area mean preserved;
+# weights made by cdo genbil and gencon applied (--weights);
 # --mask-invalid on NSIDC-like flags; the time axis of another store
 # against xarray's reindex; attributes, types and pass-through variables;
 # every kind of store; memory flat in the number of time steps; bad input
@@ -232,6 +233,17 @@ if [ -n "$SHARED" ]; then
                              echo s.txt)" "$sst" sst-bil.nc 2>/dev/null
     cmp "geocat sst (uneven latitudes, land missing): as CDO remapbil" \
         cdo sst-bil.zarr TEMP sst-bil.nc
+    # weights made by CDO, applied by zregrid
+    for g in bil con; do
+        cdo -s gen$g,r144x72 "$t2m" "w-$g.nc" 2>/dev/null
+        rg "t2m-w$g" "$t2m" --weights "w-$g.nc" || continue
+        cdo -s -b F32 -f nc remap$g,r144x72 "$t2m" "t2m-w$g.nc" 2>/dev/null
+        cmp "--weights from cdo gen$g: as CDO remap$g" cdo "t2m-w$g.zarr" T \
+            "t2m-w$g.nc" 1e-6
+    done
+    check_fail "--weights for another source grid: exit 1, nothing read" 1 \
+        "sst.nc: the weights are for a source grid of 360 x 181 points, not 181 x 64" \
+        zregrid "$sst" --weights w-bil.nc -o e.zarr
     check "geocat sst: its DEPTH and TIME pass through" $PY -c '
 import sys, xarray as xr
 a, b = xr.open_zarr(sys.argv[1]), xr.open_dataset(sys.argv[2])
@@ -465,6 +477,11 @@ check_fail "latitudes beyond 90: exit 2" 2 "latitudes beyond" \
     zregrid era5.zarr --grid lat=-100:10:1,lon=0:10:1 -o e.zarr
 check_fail "a grid that is not one: exit 2" 2 "invalid --grid" \
     zregrid era5.zarr --grid r360 -o e.zarr
+check_fail "a file that is not SCRIP weights: exit 1" 1 \
+    "g180.nc: no numeric variable src_grid_dims" \
+    zregrid g180.zarr --weights g180.nc -o e.zarr
+check_fail "--weights and --method: exit 2" 2 "weights are the method" \
+    zregrid g180.zarr --weights g180.nc --method nearest -o e.zarr
 check_fail "no target grid: exit 2" 2 "give one target grid" \
     zregrid era5.zarr -o e.zarr
 check_fail "an unknown method: exit 2" 2 "invalid --method: method 'cubic'" \
