@@ -89,7 +89,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/netcdf/nc_dataset.c \
 	libzstore/netcdf/nc3_size.c \
 	libzstore/netcdf/nc_direct.c \
-	libzstore/netcdf/dataset_open.c
+	libzstore/netcdf/dataset_open.c \
+	libzstore/netcdf/nc_scrip.c
 
 # ops: conversion (nc2zarr) and other operations
 libzstore_libzscore_la_SOURCES += \

@@ -899,6 +899,15 @@ void zs_regrid_plan_free(zs_regrid *r);
 /** The plan: the grids, the method, each variable, memory. */
 zs_status zs_regrid_describe(const zs_regrid *r, zs_line_fn fn,
                              void *user);
+/**
+ * Write the plan's weights as a SCRIP file (NetCDF) that cdo remap
+ * applies: the full matrix, the products of the two axes' weights (for
+ * conservative divided by the covered part of each target cell, CDO's
+ * fracarea), one link per target for nearest.  Missing values are the
+ * applying program's to handle: skipna and the valid range are not in
+ * the weights.
+ */
+zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path);
 /** Regrid and write the store: the target's coordinates, the regridded
  *  variables (CF attributes, packing removed, NaN for missing), the
  *  others copied. */

@@ -20,6 +20,8 @@ static void usage(void)
 "                           CDO global grid rNXxNY (r360x180)\n"
 "      --weights FILE       the target grid and weights of a SCRIP file\n"
 "                           (cdo genbil, gencon, gennn)\n"
+"      --save-weights FILE  write the weights as a SCRIP file for\n"
+"                           cdo remap (with or without -o)\n"
 "      --method M           linear (bilinear; default), nearest,\n"
 "                           conservative (area mean over the covered\n"
 "                           valid part, CDO's fracarea) or\n"
@@ -58,12 +60,14 @@ TOOL_HELP
 
 enum { OPT_LIKE = 256, OPT_GRID, OPT_METHOD, OPT_DIMS, OPT_PERIODIC,
        OPT_SKIPNA, OPT_MIN_FRAC, OPT_EXTRAPOLATE, OPT_DTYPE, OPT_VARS,
-       OPT_TIME, OPT_TOLERANCE, OPT_MASK_INVALID, OPT_WEIGHTS };
+       OPT_TIME, OPT_TOLERANCE, OPT_MASK_INVALID, OPT_WEIGHTS,
+       OPT_SAVE_WEIGHTS };
 
 static const struct option longopts[] = {
     {"like", required_argument, NULL, OPT_LIKE},
     {"grid", required_argument, NULL, OPT_GRID},
     {"weights", required_argument, NULL, OPT_WEIGHTS},
+    {"save-weights", required_argument, NULL, OPT_SAVE_WEIGHTS},
     {"method", required_argument, NULL, OPT_METHOD},
     {"dims", required_argument, NULL, OPT_DIMS},
     {"periodic", required_argument, NULL, OPT_PERIODIC},
@@ -91,7 +95,7 @@ static const tool_hint hints[] = {
 
 /* What the command line asked for, before the library is told. */
 typedef struct args {
-    const char *like, *grid, *tolerance, *weights;
+    const char *like, *grid, *tolerance, *weights, *save;
     int skipna, time, method;
     double min_frac;
 } args;
@@ -134,6 +138,7 @@ static bool own_option(tool *t, zs_regrid_opts *o, args *a, int c)
     switch (c) {
     case OPT_LIKE: a->like = optarg; break;
     case OPT_WEIGHTS: a->weights = optarg; break;
+    case OPT_SAVE_WEIGHTS: a->save = optarg; break;
     case OPT_GRID:
         a->grid = optarg;
         st = zs_regrid_opts_set_grid(o, optarg);
@@ -197,7 +202,7 @@ int main(int argc, char **argv)
     zs_regrid_opts *o;
     zs_dataset *ds = NULL;
     zs_regrid *r = NULL;
-    args a = {NULL, NULL, NULL, NULL, 0, 0, 0, 0.0};
+    args a = {NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0};
     int c, plan = 0, rc = TOOL_FAIL;
     const char *in;
     zs_status st;
@@ -224,7 +229,7 @@ int main(int argc, char **argv)
     if (a.tolerance && (!a.time || a.time == ZS_RGTIME_WITHIN))
         tool_usage_error(&t, "--tolerance goes with --time nearest, ffill "
                          "or bfill");
-    if (!t.out && !plan)
+    if (!t.out && !plan && !a.save)
         tool_usage_error(&t, "missing -o OUT");
     zs_regrid_opts_set_skipna(o, a.skipna, a.min_frac);
     if (zs_regrid_opts_set_time(o, a.time, a.tolerance) != ZS_OK)
@@ -241,8 +246,10 @@ int main(int argc, char **argv)
         tool_err(&t, in, st);
         goto done;
     }
-    st = plan ? zs_regrid_describe(r, tool_print_line, NULL)
-              : zs_regrid_run(r, t.out);
+    st = a.save && !plan ? zs_regrid_save_weights(r, a.save) : ZS_OK;
+    if (st == ZS_OK && (plan || t.out))
+        st = plan ? zs_regrid_describe(r, tool_print_line, NULL)
+                  : zs_regrid_run(r, t.out);
     rc = tool_done(&t, st, ds, in);
 done:
     zs_regrid_plan_free(r);

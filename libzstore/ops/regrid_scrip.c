@@ -2,7 +2,8 @@
  * gencon, gennn and gendis write them (NetCDF: src_grid_dims,
  * dst_grid_dims, dst_grid_center_lat and _lon, src_address, dst_address
  * with addresses from 1, remap_matrix whose first column is the weight),
- * read for zs_regrid_opts_set_weights().  Every size and address from
+ * read for zs_regrid_opts_set_weights() and written from a plan for
+ * cdo remap (zs_regrid_save_weights).  Every size and address from
  * the file is checked before it is used; the target grid must be
  * rectilinear (its centres a product of latitudes and longitudes). */
 #include "config.h"
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netcdf/zsi_nc.h"
 #include "ops/zsi_regrid.h"
 
 /* Links and grid points a weights file may hold. */
@@ -189,5 +191,74 @@ zs_status zsi_rg_scrip_read(zs_dataset *ds, rg_links *l, rg_coord *lat,
         st = target_axes(ds, tx, ty, lat, lon);
     if (st == ZS_OK)
         st = links(ds, l->src_nx * l->src_ny, tx * ty, l);
+    return st;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* The links of a plan: the file's, the corner each target picks
+ * (nearest), or the products of the two axes' weights, divided by the
+ * covered part of the target for conservative (CDO's fracarea). */
+static bool plan_links(const zs_regrid *r, rg_links *l, double *frac)
+{
+    const rg_weights *wy = &r->wy, *wx = &r->wx;
+    uint64_t nx = r->xsrc->shape[0], n = 0;
+    if (r->o.links.n)
+        return zsi_rg_links_copy(l, &r->o.links);
+    for (uint64_t j = 0; j < wy->nt; j++)
+        n += (wy->row[j + 1] - wy->row[j]) * wx->row[wx->nt];
+    memset(l, 0, sizeof *l);
+    l->src = malloc((size_t)(n + 1) * sizeof *l->src);
+    l->dst = malloc((size_t)(n + 1) * sizeof *l->dst);
+    l->w = malloc((size_t)(n + 1) * sizeof *l->w);
+    if (!l->src || !l->dst || !l->w)
+        return false;
+    for (uint64_t j = 0; j < wy->nt; j++)
+        for (uint64_t i = 0; i < wx->nt; i++) {
+            double cover = wy->cover[j] * wx->cover[i];
+            uint8_t p = r->pick ? r->pick[j * wx->nt + i] : 0;
+            frac[j * wx->nt + i] = cover > 0 ? cover : 0;
+            for (uint64_t a = wy->row[j]; a < wy->row[j + 1]; a++)
+                for (uint64_t b = wx->row[i]; b < wx->row[i + 1]; b++) {
+                    if (r->pick && (a - wy->row[j] != (uint64_t)(p & 1) ||
+                                    b - wx->row[i] != (uint64_t)(p >> 1)))
+                        continue;
+                    l->src[l->n] = (uint32_t)(wy->idx[a] * nx + wx->idx[b]);
+                    l->dst[l->n] = (uint32_t)(j * wx->nt + i);
+                    l->w[l->n++] = r->pick ? 1.0
+                        : r->o.method == RG_CONSERVATIVE
+                            ? wy->w[a] * wx->w[b] / cover
+                            : wy->w[a] * wx->w[b];
+                }
+        }
+    return true;
+}
+
+zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path)
+{
+    static const char *const method[] = {
+        "Bilinear remapping", "Nearest neighbor remapping",
+        "Conservative remapping", "Conservative remapping"};
+    static const char *const norm[] = {"none", "none", "fracarea",
+                                       "destarea"};
+    uint64_t nt = r->o.lat.n * r->o.lon.n;
+    double *frac = calloc((size_t)nt + 1, sizeof *frac);
+    rg_links l;
+    zsi_scrip s;
+    zs_status st;
+    memset(&l, 0, sizeof l);
+    if (!frac || !plan_links(r, &l, frac)) {
+        free(frac);
+        zsi_rg_links_clear(&l);
+        return zsi_nomem(r->ctx);
+    }
+    s = (zsi_scrip){r->o.links.n ? "Bilinear remapping" : method[r->o.method],
+                    r->o.links.n ? "none" : norm[r->o.method],
+                    r->xsrc->shape[0], r->ysrc->shape[0], r->o.lon.n,
+                    r->o.lat.n, r->yc, r->xc, r->o.lat.c, r->o.lon.c,
+                    r->o.links.n ? NULL : frac, l.n, l.src, l.dst, l.w};
+    st = zsi_nc_write_scrip(r->ctx, path, &s);
+    free(frac);
+    zsi_rg_links_clear(&l);
     return st;
 }

@@ -3,7 +3,8 @@
 # normalisations, REMAP_EXTRAPOLATE=off) and xarray (interp) on synthetic
 # grids that cross the longitude seam in every direction, on the sample
 # sets and on real files of ../shared/data; the area mean preserved;
-# weights made by cdo genbil and gencon applied (--weights);
+# weights made by cdo genbil and gencon applied (--weights), ours
+# applied by cdo remap (--save-weights);
 # --mask-invalid on NSIDC-like flags; the time axis of another store
 # against xarray's reindex; attributes, types and pass-through variables;
 # every kind of store; memory flat in the number of time steps; bad input
@@ -240,6 +241,19 @@ if [ -n "$SHARED" ]; then
         cdo -s -b F32 -f nc remap$g,r144x72 "$t2m" "t2m-w$g.nc" 2>/dev/null
         cmp "--weights from cdo gen$g: as CDO remap$g" cdo "t2m-w$g.zarr" T \
             "t2m-w$g.nc" 1e-6
+    done
+    # weights made by zregrid, applied by CDO and by zregrid
+    for m in linear nearest conservative conservative-destarea; do
+        rg "t2m-s$m" "$t2m" --grid "$G1" --method $m \
+            --save-weights "s-$m.nc" || continue
+        cdo -s -b F32 -f nc remap,g1.txt,"s-$m.nc" "$t2m" "t2m-s$m.nc" \
+            2>/dev/null
+        cmp "--save-weights ($m): cdo remap with them gives ours" cdo \
+            "t2m-s$m.zarr" T "t2m-s$m.nc" 1e-6
+        rg "t2m-r$m" "$t2m" --weights "s-$m.nc"
+        check_eq "--save-weights ($m): --weights with them gives ours" \
+            "$(zinfo --checksum "t2m-s$m.zarr" | grep ' T$')" \
+            "$(zinfo --checksum "t2m-r$m.zarr" | grep ' T$')"
     done
     check_fail "--weights for another source grid: exit 1, nothing read" 1 \
         "sst.nc: the weights are for a source grid of 360 x 181 points, not 181 x 64" \
