@@ -1047,8 +1047,9 @@ static zs_status group_coord_data(zsi_reduce *r, zs_array *out)
     return st;
 }
 
-static zs_status run(zsi_reduce *r, zsi_writer *w)
+static zs_status run(void *user, zsi_writer *w)
 {
+    zsi_reduce *r = user;
     size_t na = 0, cap = r->nvars + r->ncopy + 1;
     zs_array **copies = calloc(cap, sizeof *copies), *gc = NULL;
     zs_var **used = calloc(cap, sizeof *used);
@@ -1088,18 +1089,9 @@ static zs_status run(zsi_reduce *r, zsi_writer *w)
 
 zs_status zs_reduce_run(zs_reduction *r, const char *out)
 {
-    zsi_writer *w = NULL;
-    zs_status st = zsi_writer_open(r->ctx, out, &r->w, &w);
-    if (st == ZS_OK)
-        st = run(r, w);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
-    /* the writer owns the arrays */
-    for (size_t i = 0; i < r->nvars; i++)
+    zs_status st = zsi_writer_write(r->ctx, out, &r->w, run, r);
+    for (size_t i = 0; i < r->nvars; i++)   /* the writer's, gone */
         r->vars[i].out = NULL;
-    zsi_writer_close(w);
     return st;
 }
 

@@ -1,7 +1,8 @@
 /* regrid_run.c - a regridding run: the source streamed in boxes of whole
- * horizontal slices (time steps, levels), each slice regridded in two
- * passes on the thread pool, the results written through the dataset
- * writer.
+ * horizontal slices (time steps, levels), each slice regridded on the
+ * thread pool (two passes for linear and conservative, the picked corner
+ * for nearest, one sparse product for a weights file), the results
+ * written through the dataset writer.
  *
  * Missing values.  Without skipna, a NaN times its weight (0 included)
  * stays NaN, so a target whose stencil touches a missing value is
@@ -485,8 +486,9 @@ static zs_status define(zs_regrid *r, zsi_writer *w, zs_array **copies,
     return st;
 }
 
-static zs_status run(zs_regrid *r, zsi_writer *w)
+static zs_status run(void *user, zsi_writer *w)
 {
+    zs_regrid *r = user;
     zs_array **copies = calloc(r->ncopy + 1, sizeof *copies);
     zs_array *yxt[3] = {NULL, NULL, NULL};
     zs_status st = copies ? define(r, w, copies, yxt) : zsi_nomem(r->ctx);
@@ -508,16 +510,8 @@ static zs_status run(zs_regrid *r, zsi_writer *w)
 
 zs_status zs_regrid_run(zs_regrid *r, const char *out)
 {
-    zsi_writer *w = NULL;
-    zs_status st = zsi_writer_open(r->ctx, out, &r->w, &w);
-    if (st == ZS_OK)
-        st = run(r, w);
-    if (st == ZS_OK)
-        st = zsi_writer_finish(w);
-    else if (w)
-        zsi_writer_fail(w, st);
-    for (size_t i = 0; i < r->nvars; i++)   /* the writer's */
+    zs_status st = zsi_writer_write(r->ctx, out, &r->w, run, r);
+    for (size_t i = 0; i < r->nvars; i++)   /* the writer's, gone */
         r->vars[i].out = NULL;
-    zsi_writer_close(w);
     return st;
 }
