@@ -874,13 +874,15 @@ zs_status zs_regrid_opts_set_vars(zs_regrid_opts *o, const char *list);
  * ZS_RGTIME_FFILL (the last at or before it), ZS_RGTIME_BFILL (the
  * first at or after it); or ZS_RGTIME_WITHIN: the step whose interval
  * contains it (its bounds, else up to the next step; the last as long
- * as the one before), for composites to days.  Targets without a step,
- * or farther than tolerance (a duration, "12h", "1D"; NULL: any) from
- * it, are missing.  Times are never interpolated.  ZS_RGTIME_NONE
- * (default): the source's own time axis.
+ * as the one before), for composites to days; or ZS_RGTIME_LINEAR: the
+ * two steps around it weighted by their distance in time (xarray's
+ * interp).  Targets without a step, or farther than tolerance (a
+ * duration, "12h", "1D"; NULL: any; nearest, ffill and bfill) from it,
+ * are missing.  Times are interpolated only with ZS_RGTIME_LINEAR.
+ * ZS_RGTIME_NONE (default): the source's own time axis.
  */
 enum { ZS_RGTIME_NONE = 0, ZS_RGTIME_NEAREST = 1, ZS_RGTIME_FFILL = 2,
-       ZS_RGTIME_BFILL = 3, ZS_RGTIME_WITHIN = 4 };
+       ZS_RGTIME_BFILL = 3, ZS_RGTIME_WITHIN = 4, ZS_RGTIME_LINEAR = 5 };
 zs_status zs_regrid_opts_set_time(zs_regrid_opts *o, int method,
                                   const char *tolerance);
 

@@ -45,7 +45,8 @@ static void usage(void)
 "                           time axis; each target time takes the\n"
 "                           nearest, ffill (last before) or bfill (first\n"
 "                           after) source step, as xarray's reindex, or\n"
-"                           within: the step whose interval holds it\n"
+"                           within: the step whose interval holds it;\n"
+"                           linear: between the two steps around it\n"
 "      --tolerance D        the largest time distance (90min, 12h, 2D)\n"
 "      --vars LIST          regrid only these data variables\n"
 "  -n, --plan               print the grids and variables and stop\n"
@@ -114,11 +115,12 @@ static int periodic_arg(const tool *t, const char *s)
 static int time_arg(const tool *t, const char *s)
 {
     static const char *const names[] = {"nearest", "ffill", "bfill",
-                                        "within"};
-    for (int i = 0; i < 4; i++)
+                                        "within", "linear"};
+    for (int i = 0; i < 5; i++)
         if (!strcmp(s, names[i]))
             return ZS_RGTIME_NEAREST + i;
-    tool_usage_error(t, "--time must be nearest, ffill, bfill or within");
+    tool_usage_error(t, "--time must be nearest, ffill, bfill, within or "
+                     "linear");
 }
 
 static double frac_arg(const tool *t, const char *s)
@@ -226,7 +228,8 @@ int main(int argc, char **argv)
         tool_usage_error(&t, "--min-frac goes with --skipna");
     if (a.time && !a.like)
         tool_usage_error(&t, "--time takes the time axis of --like");
-    if (a.tolerance && (!a.time || a.time == ZS_RGTIME_WITHIN))
+    if (a.tolerance && (!a.time || a.time == ZS_RGTIME_WITHIN ||
+                        a.time == ZS_RGTIME_LINEAR))
         tool_usage_error(&t, "--tolerance goes with --time nearest, ffill "
                          "or bfill");
     if (!t.out && !plan && !a.save)

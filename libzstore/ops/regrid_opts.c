@@ -421,9 +421,9 @@ zs_status zs_regrid_opts_set_time(zs_regrid_opts *o, int method,
                                   const char *tolerance)
 {
     zsi_time_step step;
-    if (method < ZS_RGTIME_NONE || method > ZS_RGTIME_WITHIN)
+    if (method < ZS_RGTIME_NONE || method > ZS_RGTIME_LINEAR)
         return zsi_err(o->ctx, ZS_ERR_INVALID, "time method %d: want "
-                       "nearest, ffill, bfill or within", method);
+                       "nearest, ffill, bfill, within or linear", method);
     if (tolerance && (zsi_time_step_parse(NULL, tolerance, &step) != ZS_OK ||
                       step.months || step.usec <= 0))
         return zsi_err(o->ctx, ZS_ERR_INVALID, "tolerance '%s': want a "

@@ -481,6 +481,7 @@ void zs_regrid_plan_free(zs_regrid *r)
     free(r->lcover);
     free(r->pick);
     free(r->tmap);
+    free(r->tfrac);
     free(r->vars);
     free(r->copy);
     free(r);
@@ -515,7 +516,7 @@ static bool grid_line(const zs_regrid *r, zsi_buf *b)
 static bool time_line(const zs_regrid *r, zsi_buf *b)
 {
     static const char *const names[] = {"", "nearest", "ffill", "bfill",
-                                        "within"};
+                                        "within", "linear"};
     uint64_t none = 0;
     for (uint64_t i = 0; i < r->o.ttime.c.n; i++)
         none += r->tmap[i] < 0;

@@ -31,6 +31,8 @@ typedef struct job {
     size_t raw_slice;        /* bytes of a slice */
     uint64_t out_slice;      /* elements of a result slice */
     bool *none;              /* slices with no source time step */
+    uint8_t *raw2;           /* time linear: the next steps' values */
+    double *alpha;           /* ... and their weight per slice */
 } job;
 
 /* Along longitude: a source row into a row of sums (and of weights of
@@ -110,44 +112,53 @@ static void pick_values(const job *j, const double *rows, void *out)
         }
 }
 
-/* Row k of a slice decoded (and masked). */
-static void decode_row(const job *j, const uint8_t *raw, uint64_t k,
-                       double *row)
+/* Row k of slice s decoded (and masked); in time between two source
+ * steps, the weighted mean of theirs (tmp: a row of scratch). */
+static void decode_row(const job *j, size_t s, uint64_t k, double *row,
+                       double *tmp)
 {
     uint64_t ny = j->r->ysrc->shape[0], nx = j->r->xsrc->shape[0];
-    size_t w = j->raw_slice / (size_t)(ny * nx);
-    zsi_cfdecode_row(&j->dec, raw + k * nx * w, (size_t)nx, row);
+    size_t w = j->raw_slice / (size_t)(ny * nx), off = s * j->raw_slice;
+    double a = j->alpha ? j->alpha[s] : 0;
+    zsi_cfdecode_row(&j->dec, j->raw + off + k * nx * w, (size_t)nx, row);
     if (j->rv->mask.on)
         zsi_rg_mask_apply(&j->rv->mask, row, (size_t)nx);
+    if (!(a > 0))
+        return;
+    zsi_cfdecode_row(&j->dec, j->raw2 + off + k * nx * w, (size_t)nx, tmp);
+    if (j->rv->mask.on)
+        zsi_rg_mask_apply(&j->rv->mask, tmp, (size_t)nx);
+    for (uint64_t i = 0; i < nx; i++)
+        row[i] = (1 - a) * row[i] + a * tmp[i];
 }
 
-static zs_status slice_nearest(const job *j, const uint8_t *raw, void *out)
+static zs_status slice_nearest(const job *j, size_t s, void *out)
 {
     const zs_regrid *r = j->r;
     uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
-    double *rows = malloc((size_t)(ny * nx) * sizeof *rows);
+    double *rows = malloc((size_t)((ny + 1) * nx) * sizeof *rows);
     if (!rows)
         return zsi_nomem(r->ctx);
     for (uint64_t k = 0; k < ny; k++)
         if (r->need_row[k])
-            decode_row(j, raw, k, rows + k * nx);
+            decode_row(j, s, k, rows + k * nx, rows + ny * nx);
     pick_values(j, rows, out);
     free(rows);
     return ZS_OK;
 }
 
 /* Weights from a file: one sparse product over the slice. */
-static zs_status slice_links(const job *j, const uint8_t *raw, void *out)
+static zs_status slice_links(const job *j, size_t s, void *out)
 {
     const zs_regrid *r = j->r;
     const rg_links *l = &r->o.links;
     uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
     uint64_t nt = r->o.lat.n * r->o.lon.n;
     bool skip = r->o.skipna;
-    double *rows = malloc((size_t)(ny * nx) * sizeof *rows);
+    double *rows = malloc((size_t)((ny + 1) * nx) * sizeof *rows);
     double *num = calloc((size_t)nt * 2 + 1, sizeof *num), *den = num + nt;
     for (uint64_t k = 0; rows && num && k < ny; k++)
-        decode_row(j, raw, k, rows + k * nx);
+        decode_row(j, s, k, rows + k * nx, rows + ny * nx);
     for (uint64_t e = 0; rows && num && e < l->n; e++) {
         double v = rows[l->src[e]];
         if (!skip || !isnan(v)) {
@@ -164,19 +175,19 @@ static zs_status slice_links(const job *j, const uint8_t *raw, void *out)
 }
 
 /* linear and conservative: the two passes. */
-static zs_status slice_weights(const job *j, const uint8_t *raw, void *out)
+static zs_status slice_weights(const job *j, size_t s, void *out)
 {
     const zs_regrid *r = j->r;
     uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
     uint64_t ntx = r->wx.nt;
     bool skip = r->o.skipna;
     size_t nrow = (size_t)(ny * ntx);
-    double *row = malloc((size_t)(nx + 2 * ntx) * sizeof *row);
+    double *row = malloc((size_t)(2 * nx + 2 * ntx) * sizeof *row);
     double *num = malloc(nrow * (skip ? 2 : 1) * sizeof *num);
-    double *on = row + nx, *od = row + nx + ntx;
+    double *on = row + 2 * nx, *od = row + 2 * nx + ntx;
     for (uint64_t k = 0; row && num && k < ny; k++)
         if (r->need_row[k]) {
-            decode_row(j, raw, k, row);
+            decode_row(j, s, k, row, row + nx);
             pass_x(&r->wx, row, num + k * ntx,
                    skip ? num + nrow + k * ntx : NULL);
         }
@@ -195,16 +206,15 @@ static zs_status slice_weights(const job *j, const uint8_t *raw, void *out)
 static zs_status slice_task(void *arg, size_t s)
 {
     const job *j = arg;
-    const uint8_t *raw = j->raw + s * j->raw_slice;
     void *out = j->out + s * j->out_slice * zsi_dtype_size(j->rv->dtype);
     if (j->none && j->none[s]) {   /* no source time step */
         for (uint64_t i = 0; i < j->out_slice; i++)
             zsi_store_double(j->rv->dtype, out, (size_t)i, NAN);
         return ZS_OK;
     }
-    return j->r->o.links.n ? slice_links(j, raw, out)
-           : j->r->pick ? slice_nearest(j, raw, out)
-                        : slice_weights(j, raw, out);
+    return j->r->o.links.n ? slice_links(j, s, out)
+           : j->r->pick ? slice_nearest(j, s, out)
+                        : slice_weights(j, s, out);
 }
 
 /* ---- boxes ------------------------------------------------------------ */
@@ -214,10 +224,11 @@ static uint64_t scratch_bytes(const zs_regrid *r)
 {
     uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
     if (r->o.links.n)
-        return (ny * nx + 2 * r->o.lat.n * r->o.lon.n) * sizeof(double);
+        return ((ny + 1) * nx + 2 * r->o.lat.n * r->o.lon.n) *
+               sizeof(double);
     if (r->pick)
-        return ny * nx * sizeof(double);
-    return (ny * r->wx.nt * (r->o.skipna ? 2 : 1) + nx + 2 * r->wx.nt) *
+        return (ny + 1) * nx * sizeof(double);
+    return (ny * r->wx.nt * (r->o.skipna ? 2 : 1) + 2 * nx + 2 * r->wx.nt) *
            sizeof(double);
 }
 
@@ -231,7 +242,8 @@ static bool plan_boxes(zs_regrid *r, const rg_var *rv, zsi_blocks *b,
     int no = v->ndim - 2;
     uint64_t src[ZS_MAX_DIMS], unit[ZS_MAX_DIMS], slice, budget, one;
     uint64_t fixed = (uint64_t)zs_ctx_threads(r->ctx) * scratch_bytes(r);
-    slice = v->shape[no] * v->shape[no + 1] * v->itemsize +
+    slice = v->shape[no] * v->shape[no + 1] * v->itemsize *
+                (r->tfrac && rv->tdim >= 0 ? 2 : 1) +
             rv->oshape[no] * rv->oshape[no + 1] * zsi_dtype_size(rv->dtype);
     budget = r->memory > fixed ? (r->memory - fixed) / 2 : 1;
     if (budget > BOX_MAX)
@@ -269,6 +281,8 @@ static zs_status read_mapped(job *j, const uint64_t *s, const uint64_t *c,
         }
         src = j->r->tmap[st[rv->tdim]];
         j->none[k] = src < 0;
+        if (j->alpha)
+            j->alpha[k] = src < 0 ? 0 : j->r->tfrac[st[rv->tdim]];
         if (src < 0)
             continue;
         st[rv->tdim] = (uint64_t)src;
@@ -276,6 +290,9 @@ static zs_status read_mapped(job *j, const uint64_t *s, const uint64_t *c,
         one[no] = c[no];
         one[no + 1] = c[no + 1];
         e = zs_var_read(rv->v, st, one, (void *)(j->raw + k * j->raw_slice));
+        st[rv->tdim]++;
+        if (e == ZS_OK && j->alpha && j->alpha[k] > 0)
+            e = zs_var_read(rv->v, st, one, j->raw2 + k * j->raw_slice);
     }
     return e;
 }
@@ -325,7 +342,12 @@ zs_status zsi_regrid_var(zs_regrid *r, rg_var *rv)
                    zsi_dtype_size(rv->dtype));
     if (rv->tdim >= 0)
         j.none = calloc((size_t)(most ? most : 1), sizeof *j.none);
-    if (!j.raw || !j.out || (rv->tdim >= 0 && !j.none))
+    if (rv->tdim >= 0 && r->tfrac) {
+        j.alpha = calloc((size_t)(most ? most : 1), sizeof *j.alpha);
+        j.raw2 = malloc((size_t)(most ? most : 1) * j.raw_slice);
+    }
+    if (!j.raw || !j.out || (rv->tdim >= 0 && !j.none) ||
+        (rv->tdim >= 0 && r->tfrac && (!j.alpha || !j.raw2)))
         st = zsi_nomem(r->ctx);
     /* a source step taken by several target times is read again */
     if (v->array)
@@ -340,6 +362,8 @@ zs_status zsi_regrid_var(zs_regrid *r, rg_var *rv)
     free((void *)j.raw);
     free(j.out);
     free(j.none);
+    free(j.alpha);
+    free(j.raw2);
     return st;
 }
 

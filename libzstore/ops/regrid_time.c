@@ -1,8 +1,10 @@
 /* regrid_time.c - the source put on the target's time axis: each target
  * time takes one source step (or none), as xarray's reindex picks them
  * (nearest, ffill, bfill, with a tolerance), or the step whose interval
- * contains it (within: 8-day composites to days).  Times are compared as
- * instants, whatever the units of either axis. */
+ * contains it (within: 8-day composites to days), or, asked for, the
+ * two steps around it weighted by distance in time (linear, as xarray's
+ * interp).  Times are compared as instants, whatever the units of
+ * either axis. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -184,6 +186,20 @@ static zs_status check_axes(zs_regrid *r, const rg_time *src)
     return ZS_OK;
 }
 
+/* linear: the step at or before x and the weight of the one after it;
+ * -1 outside the source's times. */
+static int64_t pick_linear(const zsi_usec *s, uint64_t n, zsi_usec x,
+                           double *frac)
+{
+    int64_t k = pick(RG_TIME_FFILL, s, n, x);
+    *frac = 0;
+    if (k < 0 || (s[k] != x && (uint64_t)k + 1 >= n))
+        return -1;
+    if (s[k] != x)
+        *frac = (double)(x - s[k]) / (double)(s[k + 1] - s[k]);
+    return k;
+}
+
 zs_status zsi_rg_time_map(zs_regrid *r)
 {
     rg_time src;
@@ -207,12 +223,16 @@ zs_status zsi_rg_time_map(zs_regrid *r)
     if (st == ZS_OK &&
         !(r->tmap = malloc((size_t)(tt->c.n + 1) * sizeof *r->tmap)))
         st = zsi_nomem(r->ctx);
+    if (st == ZS_OK && r->o.time_method == RG_TIME_LINEAR &&
+        !(r->tfrac = calloc((size_t)tt->c.n + 1, sizeof *r->tfrac)))
+        st = zsi_nomem(r->ctx);
     for (uint64_t i = 0; st == ZS_OK && i < tt->c.n; i++) {
         zsi_usec x = tt->t[i];
         int64_t k = r->o.time_method == RG_TIME_WITHIN
                         ? pick_within(src.t, b, src.c.n, x)
-                        : pick(r->o.time_method, src.t, src.c.n, x);
-        if (k >= 0 && r->o.has_tolerance &&
+                    : r->tfrac ? pick_linear(src.t, src.c.n, x, &r->tfrac[i])
+                               : pick(r->o.time_method, src.t, src.c.n, x);
+        if (k >= 0 && r->o.has_tolerance && !r->tfrac &&
             r->o.time_method != RG_TIME_WITHIN &&
             dist(src.t[k], x) > (zsi_usec)r->o.tolerance)
             k = -1;

@@ -92,7 +92,7 @@ typedef struct rg_time {
 } rg_time;
 
 enum { RG_TIME_NONE, RG_TIME_NEAREST, RG_TIME_FFILL, RG_TIME_BFILL,
-       RG_TIME_WITHIN };
+       RG_TIME_WITHIN, RG_TIME_LINEAR };
 
 bool zsi_rg_time_copy(rg_time *dst, const rg_time *src);
 void zsi_rg_time_clear(rg_time *t);
@@ -187,6 +187,8 @@ struct zs_regrid {
     zs_var *tsrc;                 /* the source's time, when mapped */
     int64_t *tmap;                /* source step of each target time,
                                      -1 for none */
+    double *tfrac;                /* time linear: the weight of the step
+                                     after it */
 };
 
 /* The source step of each target time (regrid_time.c). */

@@ -403,6 +403,21 @@ if sys.argv[5]:
 ' "$n.zarr" tsrc.nc ttgt.nc $tm "$tol"
     done
 done
+rg time-linear tsrc.nc --like ttgt.nc --method nearest --time linear
+check "--time linear: as xarray interp in time, missing before the first" \
+    $PY -c '
+import sys, numpy as np, xarray as xr
+o = xr.open_zarr(sys.argv[1]).v.values.astype("f8")
+s = xr.open_dataset(sys.argv[2]).v.astype("f8")
+t = xr.open_dataset(sys.argv[3]).time
+e = s.interp(time=t.values).values
+assert np.array_equal(np.isnan(o), np.isnan(e)) and np.isnan(e).any()
+ok = ~np.isnan(e)
+d = np.abs(o[ok] - e[ok]) / np.abs(e[ok])
+assert d.max() < 1e-6, d.max()
+# not a copy of one step: some targets lie between two
+assert len(set(np.round(o[ok], 3)) - set(np.round(s.values.ravel(), 3)))
+' time-linear.zarr tsrc.nc ttgt.nc
 rg chl-days chl.zarr --like days.nc --time within --method nearest
 check "--time within: each day its 8-day composite, none after the last" \
     $PY -c '
