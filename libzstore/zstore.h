@@ -898,7 +898,7 @@ typedef struct zs_regrid zs_regrid;
 zs_status zs_regrid_plan(zs_dataset *ds, const zs_regrid_opts *o,
                          const zs_write_opts *w, zs_regrid **out);
 void zs_regrid_plan_free(zs_regrid *r);
-/** The plan: the grids, the method, each variable, memory. */
+/** The plan: the grids, the method, the time map, each variable. */
 zs_status zs_regrid_describe(const zs_regrid *r, zs_line_fn fn,
                              void *user);
 /**

@@ -383,13 +383,6 @@ static zs_status classify(void *user, zs_var *v)
     return plan_var(r, v);
 }
 
-static zs_status count_vars(void *user, zs_var *v)
-{
-    (*(size_t *)user)++;
-    (void)v;
-    return ZS_OK;
-}
-
 static zs_status check_output_dims(zs_regrid *r)
 {
     zsi_strv dims = {0};
@@ -419,7 +412,6 @@ static zs_status check_vars(zs_regrid *r)
 
 zs_status zsi_regrid_plan(zs_regrid *r)
 {
-    size_t n = 0;
     zs_status st = r->o.have_grid ? check_vars(r)
                    : zsi_err(r->ctx, ZS_ERR_INVALID, "no target grid");
     if (st == ZS_OK)
@@ -428,9 +420,8 @@ zs_status zsi_regrid_plan(zs_regrid *r)
         st = zsi_rg_time_map(r);
     if (st == ZS_OK)
         st = weights(r);
-    if (st == ZS_OK)
-        st = zsi_dataset_each_var(r->ds, count_vars, &n);
-    if (st == ZS_OK && !(r->vars = calloc(n + 1, sizeof *r->vars)))
+    if (st == ZS_OK && !(r->vars = calloc(zsi_dataset_nvars(r->ds) + 1,
+                                          sizeof *r->vars)))
         st = zsi_nomem(r->ctx);
     if (st == ZS_OK)
         st = zsi_dataset_each_var(r->ds, classify, r);
