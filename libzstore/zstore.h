@@ -886,6 +886,12 @@ enum { ZS_RGTIME_NONE = 0, ZS_RGTIME_NEAREST = 1, ZS_RGTIME_FFILL = 2,
 zs_status zs_regrid_opts_set_time(zs_regrid_opts *o, int method,
                                   const char *tolerance);
 
+/** The target time axis for zs_regrid_opts_set_time() made from the
+ *  source's own: its first time, then every step ("6h", "1D", "1MS")
+ *  up to its last; it replaces the time axis of a dataset given to
+ *  zs_regrid_opts_set_like().  NULL: none. */
+zs_status zs_regrid_opts_set_time_step(zs_regrid_opts *o, const char *step);
+
 /** A planned regridding. */
 typedef struct zs_regrid zs_regrid;
 

@@ -48,6 +48,8 @@ static void usage(void)
 "                           within: the step whose interval holds it;\n"
 "                           linear: between the two steps around it\n"
 "      --tolerance D        the largest time distance (90min, 12h, 2D)\n"
+"      --time-step F        with --time: the target time axis from the\n"
+"                           source's first time every F (6h, 1D, 1MS)\n"
 "      --vars LIST          regrid only these data variables\n"
 "  -n, --plan               print the grids and variables and stop\n"
 "\n"
@@ -62,7 +64,7 @@ TOOL_HELP
 enum { OPT_LIKE = 256, OPT_GRID, OPT_METHOD, OPT_DIMS, OPT_PERIODIC,
        OPT_SKIPNA, OPT_MIN_FRAC, OPT_EXTRAPOLATE, OPT_DTYPE, OPT_VARS,
        OPT_TIME, OPT_TOLERANCE, OPT_MASK_INVALID, OPT_WEIGHTS,
-       OPT_SAVE_WEIGHTS };
+       OPT_SAVE_WEIGHTS, OPT_TIME_STEP };
 
 static const struct option longopts[] = {
     {"like", required_argument, NULL, OPT_LIKE},
@@ -80,6 +82,7 @@ static const struct option longopts[] = {
     {"vars", required_argument, NULL, OPT_VARS},
     {"time", required_argument, NULL, OPT_TIME},
     {"tolerance", required_argument, NULL, OPT_TOLERANCE},
+    {"time-step", required_argument, NULL, OPT_TIME_STEP},
     {"plan", no_argument, NULL, 'n'},
     TOOL_WRITE_LONGOPTS,
     TOOL_LONGOPTS,
@@ -96,7 +99,7 @@ static const tool_hint hints[] = {
 
 /* What the command line asked for, before the library is told. */
 typedef struct args {
-    const char *like, *grid, *tolerance, *weights, *save;
+    const char *like, *grid, *tolerance, *weights, *save, *step;
     int skipna, time, method;
     double min_frac;
 } args;
@@ -175,6 +178,11 @@ static bool own_option(tool *t, zs_regrid_opts *o, args *a, int c)
         break;
     case OPT_TIME: a->time = time_arg(t, optarg); break;
     case OPT_TOLERANCE: a->tolerance = optarg; break;
+    case OPT_TIME_STEP:
+        a->step = optarg;
+        st = zs_regrid_opts_set_time_step(o, optarg);
+        opt = "--time-step";
+        break;
     default:
         return false;
     }
@@ -204,7 +212,7 @@ int main(int argc, char **argv)
     zs_regrid_opts *o;
     zs_dataset *ds = NULL;
     zs_regrid *r = NULL;
-    args a = {NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0};
+    args a = {NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0};
     int c, plan = 0, rc = TOOL_FAIL;
     const char *in;
     zs_status st;
@@ -226,8 +234,11 @@ int main(int argc, char **argv)
         tool_usage_error(&t, "--weights are the method: no --method");
     if (!a.skipna && a.min_frac > 0)
         tool_usage_error(&t, "--min-frac goes with --skipna");
-    if (a.time && !a.like)
-        tool_usage_error(&t, "--time takes the time axis of --like");
+    if (a.time && !a.like && !a.step)
+        tool_usage_error(&t, "--time takes the time axis of --like or "
+                         "--time-step");
+    if (a.step && !a.time)
+        tool_usage_error(&t, "--time-step goes with --time");
     if (a.tolerance && (!a.time || a.time == ZS_RGTIME_WITHIN ||
                         a.time == ZS_RGTIME_LINEAR))
         tool_usage_error(&t, "--tolerance goes with --time nearest, ffill "

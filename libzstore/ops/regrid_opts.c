@@ -433,3 +433,19 @@ zs_status zs_regrid_opts_set_time(zs_regrid_opts *o, int method,
     o->tolerance = tolerance ? step.usec : 0;
     return ZS_OK;
 }
+
+zs_status zs_regrid_opts_set_time_step(zs_regrid_opts *o, const char *step)
+{
+    zsi_time_step t;
+    if (!step) {
+        o->has_step = false;
+        return ZS_OK;
+    }
+    if (zsi_time_step_parse(NULL, step, &t) != ZS_OK ||
+        (t.usec <= 0 && t.months <= 0))
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "time step '%s': want a "
+                       "frequency such as 6h, 1D or 1MS", step);
+    o->step = t;
+    o->has_step = true;
+    return ZS_OK;
+}

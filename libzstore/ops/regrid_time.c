@@ -200,13 +200,66 @@ static int64_t pick_linear(const zsi_usec *s, uint64_t n, zsi_usec x,
     return k;
 }
 
+/* The target axis from the source's: its first time, then every step
+ * up to its last, in its units. */
+#define STEPS_MAX ((uint64_t)1 << 24)
+
+/* Room for one more time in tt (false: out of memory). */
+static bool grow(rg_time *tt, uint64_t *cap)
+{
+    zsi_usec *nt;
+    double *nc;
+    if (tt->c.n < *cap)
+        return true;
+    *cap = *cap ? *cap * 2 : 64;
+    if (!(nt = realloc(tt->t, (size_t)*cap * sizeof *nt)))
+        return false;
+    tt->t = nt;
+    if (!(nc = realloc(tt->c.c, (size_t)*cap * sizeof *nc)))
+        return false;
+    tt->c.c = nc;
+    return true;
+}
+
+static zs_status step_axis(zs_regrid *r, const rg_time *src)
+{
+    rg_time *tt = &r->o.ttime;
+    zs_time_units *u = NULL;
+    zsi_usec t = src->t[0];
+    uint64_t cap = 0;
+    zs_status st = zs_time_units_parse(r->ctx,
+                                       zsi_attrs_text(r->tsrc->attrs, "units"),
+                                       zsi_attrs_text(r->tsrc->attrs,
+                                                      "calendar"), &u);
+    zsi_rg_time_clear(tt);
+    tt->cal = src->cal;
+    tt->c.dtype = ZS_DT_FLOAT64;
+    if (st == ZS_OK && zsi_attrs_copy(r->tsrc->attrs, &tt->c.attrs) != ZS_OK)
+        st = zsi_nomem(r->ctx);
+    while (st == ZS_OK && t <= src->t[src->c.n - 1]) {
+        if (tt->c.n == STEPS_MAX)
+            st = zsi_err(r->ctx, ZS_ERR_RANGE, "time step: more than %llu "
+                         "target times", (unsigned long long)STEPS_MAX);
+        else if (!grow(tt, &cap))
+            st = zsi_nomem(r->ctx);
+        if (st != ZS_OK)
+            break;
+        tt->t[tt->c.n] = t;
+        st = zsi_time_from_usec(u, t, &tt->c.c[tt->c.n++]);
+        if (st == ZS_OK)
+            st = zsi_time_add(src->cal, t, &r->o.step, 1, &t);
+    }
+    zs_time_units_free(u);
+    return st;
+}
+
 zs_status zsi_rg_time_map(zs_regrid *r)
 {
     rg_time src;
     zsi_usec *b = NULL;
     const rg_time *tt = &r->o.ttime;
     zs_status st;
-    if (!tt->t)
+    if (!tt->t && !r->o.has_step)
         return zsi_err(r->ctx, ZS_ERR_INVALID, "the target has no time "
                        "axis to put the source on");
     if (!(r->tsrc = zsi_rg_time_find(r->ds)))
@@ -216,6 +269,8 @@ zs_status zsi_rg_time_map(zs_regrid *r)
     if (st == ZS_OK && src.c.n == 0)
         st = zsi_err(r->ctx, ZS_ERR_INVALID, "%s: no time steps",
                      r->tsrc->path);
+    if (st == ZS_OK && r->o.has_step)
+        st = step_axis(r, &src);
     if (st == ZS_OK)
         st = check_axes(r, &src);
     if (st == ZS_OK && r->o.time_method == RG_TIME_WITHIN)

@@ -135,6 +135,8 @@ struct zs_regrid_opts {
     int time_method;      /* RG_TIME_* */
     bool has_tolerance;
     int64_t tolerance;    /* microseconds */
+    bool has_step;        /* a target time axis from the source's */
+    zsi_time_step step;   /* first time by this step */
 };
 
 /* Values made missing before regridding (mask_invalid), decoded: those

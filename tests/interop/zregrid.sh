@@ -418,6 +418,21 @@ assert d.max() < 1e-6, d.max()
 # not a copy of one step: some targets lie between two
 assert len(set(np.round(o[ok], 3)) - set(np.round(s.values.ravel(), 3)))
 ' time-linear.zarr tsrc.nc ttgt.nc
+for ts in "nearest 6h" "ffill 1D"; do
+    set -- $ts
+    rg "time-step-$1" tsrc.nc --grid lat=-50:50:10,lon=0:330:30 \
+        --method nearest --time $1 --time-step $2 || continue
+    check "--time $1 --time-step $2: as xarray reindex onto a date_range" \
+        $PY -c '
+import sys, numpy as np, pandas as pd, xarray as xr
+o = xr.open_zarr(sys.argv[1])
+s = xr.open_dataset(sys.argv[2]).v
+t = pd.date_range(s.time.values[0], s.time.values[-1], freq=sys.argv[4])
+e = s.reindex(time=t, method=sys.argv[3])
+assert len(t) > 6 and (o.time.values == t.values).all(), o.time.values
+assert np.array_equal(o.v.values, e.values, equal_nan=True)
+' "time-step-$1.zarr" tsrc.nc $1 $2
+done
 rg chl-days chl.zarr --like days.nc --time within --method nearest
 check "--time within: each day its 8-day composite, none after the last" \
     $PY -c '
@@ -527,6 +542,11 @@ check_fail "--time without --like: exit 2" 2 "takes the time axis of --like" \
 check_fail "--time onto a target without time: exit 1" 1 \
     "no time axis to put the source on \(--time\)" \
     zregrid tsrc.nc --like gridonly.nc --time nearest -o e.zarr
+check_fail "--time-step without --time: exit 2" 2 "goes with --time" \
+    zregrid tsrc.nc --grid r72x36 --time-step 1D -o e.zarr
+check_fail "a time step of zero days: exit 2" 2 \
+    "invalid --time-step: time step '0D'" \
+    zregrid tsrc.nc --grid r72x36 --time nearest --time-step 0D -o e.zarr
 check_fail "a tolerance that is not a duration: exit 2" 2 \
     "invalid --tolerance: tolerance '1M'" \
     zregrid tsrc.nc --like ttgt.nc --time nearest --tolerance 1M -o e.zarr
