@@ -794,9 +794,9 @@ zs_status zs_rechunk_run(zs_rechunk *r, const char *out);
 /*
  * Fields on one rectilinear latitude-longitude grid (1-D coordinates,
  * either direction, longitudes in -180..180 or 0..360) put on another.
- * The weights of such grids separate into one small matrix per axis;
- * the source is streamed over its other dimensions in bounded memory.
- * See zregrid(1).
+ * The weights of such grids separate into one small matrix per axis
+ * (or come from a SCRIP file); the source is streamed over its other
+ * dimensions in bounded memory.  See zregrid(1).
  */
 typedef struct zs_regrid_opts zs_regrid_opts;
 
@@ -897,9 +897,10 @@ typedef struct zs_regrid zs_regrid;
 
 /**
  * Check the options against ds (which must stay open) and plan: the
- * horizontal coordinates, the weights of each axis, the variables
- * regridded and copied.  Variables must have the horizontal dimensions
- * last (..., Y, X).
+ * horizontal coordinates, the weights of each axis, the time map, the
+ * variables regridded (those with the horizontal dimensions last,
+ * (..., Y, X); others with them are left out with a warning) and
+ * copied.
  */
 zs_status zs_regrid_plan(zs_dataset *ds, const zs_regrid_opts *o,
                          const zs_write_opts *w, zs_regrid **out);
