@@ -274,14 +274,15 @@ static zs_dtype result_dtype(const zs_regrid *r, const zs_var *v)
 }
 
 /* Output chunks by default: whole target slices, the source's chunks
- * along the other dimensions, cut from the outermost while a chunk
- * would pass about 8 MiB (a contiguous NetCDF variable has one chunk). */
+ * along the other dimensions, cut from the outermost (down to rows of
+ * the target, for very fine grids) while a chunk would pass about 8 MiB
+ * (a contiguous NetCDF variable has one chunk). */
 static void default_chunks(rg_var *rv, int nd)
 {
     uint64_t *c = rv->ochunks, bytes = zsi_dtype_size(rv->dtype);
     for (int d = 0; d < nd; d++)
         bytes *= c[d];
-    for (int d = 0; d < nd - 2 && bytes > ZSI_CHUNK_AUTO_BYTES; d++) {
+    for (int d = 0; d < nd - 1 && bytes > ZSI_CHUNK_AUTO_BYTES; d++) {
         uint64_t rest = bytes / c[d];
         uint64_t fit = rest < ZSI_CHUNK_AUTO_BYTES
                            ? ZSI_CHUNK_AUTO_BYTES / rest : 1;
