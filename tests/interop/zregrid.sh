@@ -154,6 +154,32 @@ both = ~np.isnan(a) & ~np.isnan(e)
 assert (a[both] != e[both]).sum() > 1000, (a[both] != e[both]).sum()
 ' nn-sphere.zarr g180.nc
 
+# coordinates that say nothing of what they are: named with --dims
+$PY - <<'EOF'
+import netCDF4, numpy as np
+s = netCDF4.Dataset("g180.nc")
+d = netCDF4.Dataset("bare.nc", "w")
+d.createDimension("y", 90)
+d.createDimension("x", 180)
+y = d.createVariable("y", "f8", ("y",))
+x = d.createVariable("x", "f8", ("x",))
+y[:] = s["latitude"][:]
+x[:] = s["longitude"][:]
+v = d.createVariable("v", "f4", ("y", "x"), fill_value=np.float32(-999))
+v[:] = s["v"][0]
+d.close()
+EOF
+check_fail "coordinates without units: the message names --dims" 1 \
+    "no latitude coordinate .*\(--dims\)" \
+    zregrid bare.nc --grid "$G1" -o e.zarr
+rg bare bare.nc --dims y,x --grid "$G1"
+check "--dims y,x: the values of the same field with units" $PY -c '
+import sys, numpy as np, xarray as xr
+a = xr.open_zarr(sys.argv[1]).v.values
+b = xr.open_zarr(sys.argv[2]).v.values[0]
+assert np.array_equal(a, b, equal_nan=True)
+' bare.zarr g180-linear-1.zarr
+
 # ---- skipna, min-frac, extrapolation ------------------------------------
 rg skip g180.zarr --grid "$G1" --skipna
 check "--skipna: fewer missing points, and none where a valid neighbour "\
