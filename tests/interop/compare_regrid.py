@@ -11,8 +11,8 @@ Usage:
       (method linear or nearest) wherever xarray gives a value (1e-5
       relative); --lon180: the source's longitudes are -180..180, so the
       target's are moved there first (xarray does not wrap).  Prints how
-      many points xarray left NaN and checks we have no NaN there unless
-      the source does (the seam).
+      many points xarray left NaN (beyond its last longitude: the seam)
+      and how many of them are NaN in ours (zregrid.sh checks the seam).
   compare_regrid.py mean OURS VAR SOURCE
       the area-weighted mean (exact cell areas, sin(lat) differences)
       of our VAR equals the source's within 1e-6 relative.
