@@ -8,6 +8,8 @@
   xarray_ops.py rechunk STORE OUT  open_zarr(STORE).chunk(time -1,
                                  latitude 32, longitude 32).to_zarr(OUT)
                                  with dask, as users rechunk with xarray
+  xarray_ops.py interp STORE OUT  open_zarr(STORE).interp(latitude,
+                                 longitude of a 1 degree grid).to_zarr(OUT)
   xarray_ops.py same A B         "yes" if the decoded values of every
                                  data variable are equal, else "NO"
 """
@@ -43,6 +45,13 @@ elif what == "compare":
         d = np.nanmax(np.abs(p - q)) / (scale if scale > 0 else 1.0)
         worst = max(worst, float(d))
     print("%.3g" % worst)
+elif what == "interp":
+    ds = xr.open_zarr(a, consolidated=True)
+    ds = ds.interp(latitude=np.arange(-89.5, 90, 1.0),
+                   longitude=np.arange(0.0, 360, 1.0))
+    for v in ds.variables.values():
+        v.encoding.pop("chunks", None)
+    ds.to_zarr(b, mode="w", consolidated=True)
 elif what == "rechunk":
     ds = xr.open_zarr(a, consolidated=True)
     ds = ds.chunk({"time": -1, "latitude": 32, "longitude": 32})

@@ -90,7 +90,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/netcdf/nc_dataset.c \
 	libzstore/netcdf/nc3_size.c \
 	libzstore/netcdf/nc_direct.c \
-	libzstore/netcdf/dataset_open.c
+	libzstore/netcdf/dataset_open.c \
+	libzstore/netcdf/nc_scrip.c
 
 # table: tables written as files (Apache Parquet)
 libzstore_libzscore_la_SOURCES += \
@@ -133,3 +134,12 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/zsi_skill.h \
 	libzstore/ops/skill_plan.c \
 	libzstore/ops/skill_run.c
+# ops: regridding (zregrid)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_regrid.h \
+	libzstore/ops/regrid_opts.c \
+	libzstore/ops/regrid_weights.c \
+	libzstore/ops/regrid_plan.c \
+	libzstore/ops/regrid_run.c \
+	libzstore/ops/regrid_time.c \
+	libzstore/ops/regrid_scrip.c

@@ -892,6 +892,141 @@ zs_status zs_rechunk_describe(const zs_rechunk *r, zs_line_fn fn,
 zs_status zs_rechunk_run(zs_rechunk *r, const char *out);
 
 /* ------------------------------------------------------------------ */
+/* Regridding (zregrid)                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Fields on one rectilinear latitude-longitude grid (1-D coordinates,
+ * either direction, longitudes in -180..180 or 0..360) put on another.
+ * The weights of such grids separate into one small matrix per axis
+ * (or come from a SCRIP file); the source is streamed over its other
+ * dimensions in bounded memory.  See zregrid(1).
+ */
+typedef struct zs_regrid_opts zs_regrid_opts;
+
+zs_status zs_regrid_opts_new(zs_ctx *ctx, zs_regrid_opts **out);
+void zs_regrid_opts_free(zs_regrid_opts *o);
+/**
+ * The target grid by text: "lat=A:B:STEP,lon=A:B:STEP" (from A to B,
+ * B included when the steps reach it; STEP negative for a descending
+ * axis) or a CDO global grid "rNXxNY" (NX longitudes from 0; NY
+ * latitudes: the centres of NY equal bands for an even NY, -90 to 90
+ * for an odd one, as CDO makes them).
+ * @return ZS_ERR_INVALID naming the problem: a zero step, a stop before
+ * the start, latitudes beyond +-90, more than 2^24 points.
+ */
+zs_status zs_regrid_opts_set_grid(zs_regrid_opts *o, const char *spec);
+/**
+ * The target grid of a dataset: its latitude and longitude coordinates
+ * (found as zs_regrid_opts_set_dims() describes) and their attributes
+ * are read now; like may be closed afterwards.
+ * @return ZS_ERR_NOTFOUND when like has no recognisable horizontal
+ * coordinates.
+ */
+zs_status zs_regrid_opts_set_like(zs_regrid_opts *o, zs_dataset *like);
+/**
+ * Weights made by another program in the SCRIP format, as cdo genbil,
+ * gencon or gennn write them (a NetCDF file: src_address, dst_address,
+ * remap_matrix, the grids' sizes and the target's centres), read now
+ * from the dataset weights (which may be closed afterwards): they are
+ * the target grid (it must be rectilinear) and the method.  The plan
+ * checks that they were made for the source's grid.
+ * @return ZS_ERR_FORMAT for a file that is not such weights.
+ */
+zs_status zs_regrid_opts_set_weights(zs_regrid_opts *o, zs_dataset *weights);
+/** linear (bilinear, the default), nearest, conservative (normalised by
+ *  the covered valid part of each target cell, CDO's fracarea) or
+ *  conservative-destarea (by the whole target cell, CDO's destarea). */
+zs_status zs_regrid_opts_set_method(zs_regrid_opts *o, const char *method);
+/**
+ * The source's horizontal dimensions "Y,X" (latitude, longitude), each
+ * with a 1-D coordinate.  Default: the coordinates whose units are
+ * degrees_north and degrees_east, or whose standard_name is latitude and
+ * longitude, or whose axis is Y and X.
+ */
+zs_status zs_regrid_opts_set_dims(zs_regrid_opts *o, const char *dims);
+/** Whether source longitudes wrap around: ZS_PERIODIC_AUTO (default:
+ *  when they close the circle), ZS_PERIODIC_YES or ZS_PERIODIC_NO. */
+enum { ZS_PERIODIC_AUTO = 0, ZS_PERIODIC_YES = 1, ZS_PERIODIC_NO = 2 };
+zs_status zs_regrid_opts_set_periodic(zs_regrid_opts *o, int mode);
+/**
+ * Missing source values.  Off (default): a target whose stencil touches
+ * a missing value is missing.  On: the weights are renormalised over the
+ * valid part, and a value is written where at least min_frac (0..1) of
+ * the stencil's weight is valid (any valid weight for 0).
+ */
+zs_status zs_regrid_opts_set_skipna(zs_regrid_opts *o, int on,
+                                    double min_frac);
+/** First make missing the values outside valid_range (or valid_min,
+ *  valid_max) and those equal to one of flag_values (land, coast, pole
+ *  hole, lake), compared as stored (packed, _Unsigned), as CF says. */
+zs_status zs_regrid_opts_set_mask_invalid(zs_regrid_opts *o, int on);
+/** Targets outside the source's domain: missing (0, default) or, 1, the
+ *  values of the nearest edge of the source. */
+zs_status zs_regrid_opts_set_extrapolate(zs_regrid_opts *o, int nearest);
+/** ZS_DT_FLOAT32, ZS_DT_FLOAT64, or ZS_DT_NONE (default: float64 for
+ *  float64 inputs, else float32). */
+zs_status zs_regrid_opts_set_dtype(zs_regrid_opts *o, zs_dtype t);
+/** Data variables to regrid ("a,b"); default: all with the horizontal
+ *  dimensions.  Variables without them are copied. */
+zs_status zs_regrid_opts_set_vars(zs_regrid_opts *o, const char *list);
+
+/**
+ * Put the source on the time axis of the dataset given to
+ * zs_regrid_opts_set_like(): each target time takes one source step, as
+ * xarray's reindex picks it: ZS_RGTIME_NEAREST (the later one on a tie),
+ * ZS_RGTIME_FFILL (the last at or before it), ZS_RGTIME_BFILL (the
+ * first at or after it); or ZS_RGTIME_WITHIN: the step whose interval
+ * contains it (its bounds, else up to the next step; the last as long
+ * as the one before), for composites to days; or ZS_RGTIME_LINEAR: the
+ * two steps around it weighted by their distance in time (xarray's
+ * interp).  Targets without a step, or farther than tolerance (a
+ * duration, "12h", "1D"; NULL: any; nearest, ffill and bfill) from it,
+ * are missing.  Times are interpolated only with ZS_RGTIME_LINEAR.
+ * ZS_RGTIME_NONE (default): the source's own time axis.
+ */
+enum { ZS_RGTIME_NONE = 0, ZS_RGTIME_NEAREST = 1, ZS_RGTIME_FFILL = 2,
+       ZS_RGTIME_BFILL = 3, ZS_RGTIME_WITHIN = 4, ZS_RGTIME_LINEAR = 5 };
+zs_status zs_regrid_opts_set_time(zs_regrid_opts *o, int method,
+                                  const char *tolerance);
+
+/** The target time axis for zs_regrid_opts_set_time() made from the
+ *  source's own: its first time, then every step ("6h", "1D", "1MS")
+ *  up to its last; it replaces the time axis of a dataset given to
+ *  zs_regrid_opts_set_like().  NULL: none. */
+zs_status zs_regrid_opts_set_time_step(zs_regrid_opts *o, const char *step);
+
+/** A planned regridding. */
+typedef struct zs_regrid zs_regrid;
+
+/**
+ * Check the options against ds (which must stay open) and plan: the
+ * horizontal coordinates, the weights of each axis, the time map, the
+ * variables regridded (those with the horizontal dimensions last,
+ * (..., Y, X); others with them are left out with a warning) and
+ * copied.
+ */
+zs_status zs_regrid_plan(zs_dataset *ds, const zs_regrid_opts *o,
+                         const zs_write_opts *w, zs_regrid **out);
+void zs_regrid_plan_free(zs_regrid *r);
+/** The plan: the grids, the method, the time map, each variable. */
+zs_status zs_regrid_describe(const zs_regrid *r, zs_line_fn fn,
+                             void *user);
+/**
+ * Write the plan's weights as a SCRIP file (NetCDF) that cdo remap
+ * applies: the full matrix, the products of the two axes' weights (for
+ * conservative divided by the covered part of each target cell, CDO's
+ * fracarea), one link per target for nearest.  Missing values are the
+ * applying program's to handle: skipna and the valid range are not in
+ * the weights.
+ */
+zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path);
+/** Regrid and write the store: the target's coordinates, the regridded
+ *  variables (CF attributes, packing removed, NaN for missing), the
+ *  others copied. */
+zs_status zs_regrid_run(zs_regrid *r, const char *out);
+
+/* ------------------------------------------------------------------ */
 /* Training batches (zbatch)                                           */
 /* ------------------------------------------------------------------ */
 

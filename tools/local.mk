@@ -22,3 +22,6 @@ tools_zbatch_SOURCES = tools/zbatch.c
 tools_zbatch_LDADD = $(ZS_TOOL_LIBS)
 tools_zskill_SOURCES = tools/zskill.c
 tools_zskill_LDADD = $(ZS_TOOL_LIBS)
+bin_PROGRAMS += tools/zregrid
+tools_zregrid_SOURCES = tools/zregrid.c
+tools_zregrid_LDADD = $(ZS_TOOL_LIBS)

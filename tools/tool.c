@@ -401,6 +401,15 @@ int tool_close_stdout(const tool *t)
     return TOOL_OK;
 }
 
+zs_dtype tool_dtype_arg(const tool *t, const char *val)
+{
+    if (!strcmp(val, "float64"))
+        return ZS_DT_FLOAT64;
+    if (!strcmp(val, "float32"))
+        return ZS_DT_FLOAT32;
+    tool_usage_error(t, "--dtype must be float32 or float64");
+}
+
 int tool_int_arg(const tool *t, const char *opt, const char *val, int min,
                  int max)
 {

@@ -157,6 +157,8 @@ int tool_close_stdout(const tool *t);
 /* Parse an int option value or die with a usage error. */
 int tool_int_arg(const tool *t, const char *opt, const char *val, int min,
                  int max);
+/* The value of --dtype: float32 or float64, or die with a usage error. */
+zs_dtype tool_dtype_arg(const tool *t, const char *val);
 /* Exit status for a failure: 130 after an interruption, else 1. */
 int tool_fail_status(zs_status st);
 /* Progress callback (pass the tool as user); draws only if t->progress. */

@@ -162,15 +162,6 @@ static int format_arg(const tool *t, const char *s)
     tool_usage_error(t, "--format must be npy, npz or tar");
 }
 
-static zs_dtype dtype_arg(const tool *t, const char *s)
-{
-    if (!strcmp(s, "float32"))
-        return ZS_DT_FLOAT32;
-    if (!strcmp(s, "float64"))
-        return ZS_DT_FLOAT64;
-    tool_usage_error(t, "--dtype must be float32 or float64");
-}
-
 /* -y STORE:VAR, split at the last colon (URLs have colons). */
 static zs_status target_store(const tool *t, zs_batch_opts *o,
                               const char *s)
@@ -220,7 +211,7 @@ static zs_status batch_option(const tool *t, zs_batch_opts *o, args *a,
     case OPT_INDEX: *opt = "--index"; a->index = optarg;
         return zs_batch_opts_set_index(o, optarg);
     case OPT_DTYPE: *opt = "--dtype";
-        return zs_batch_opts_set_dtype(o, dtype_arg(t, optarg));
+        return zs_batch_opts_set_dtype(o, tool_dtype_arg(t, optarg));
     case 'n': a->plan = 1; return ZS_OK;
     case OPT_ASSEMBLE: a->assemble = optarg; return ZS_OK;
     case OPT_LIKE: a->like = optarg; return ZS_OK;

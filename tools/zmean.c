@@ -70,15 +70,6 @@ static const tool_hint hints[] = {
     {NULL, NULL},
 };
 
-static zs_dtype dtype_arg(const tool *t, const char *s)
-{
-    if (!strcmp(s, "float64"))
-        return ZS_DT_FLOAT64;
-    if (!strcmp(s, "float32"))
-        return ZS_DT_FLOAT32;
-    tool_usage_error(t, "--dtype must be float32 or float64");
-}
-
 int main(int argc, char **argv)
 {
     tool t;
@@ -119,7 +110,7 @@ int main(int argc, char **argv)
         case OPT_ANOMALY: zs_reduce_opts_set_anomaly(o, 1); break;
         case OPT_KEEPDIMS: zs_reduce_opts_set_keepdims(o, 1); break;
         case OPT_DTYPE:
-            st = zs_reduce_opts_set_dtype(o, dtype_arg(&t, optarg));
+            st = zs_reduce_opts_set_dtype(o, tool_dtype_arg(&t, optarg));
             opt = "--dtype";
             break;
         case OPT_VARS:

@@ -264,6 +264,19 @@ zs_status zsi_dataset_each_var(zs_dataset *ds, zsi_var_fn fn, void *user)
     return each_var(ds->root, fn, user);
 }
 
+static size_t count_tree(const zs_group *g)
+{
+    size_t n = g->nvars;
+    for (size_t i = 0; i < g->ngroups; i++)
+        n += count_tree(g->groups[i]);
+    return n;
+}
+
+size_t zsi_dataset_nvars(const zs_dataset *ds)
+{
+    return count_tree(ds->root);
+}
+
 /* ---- public accessors ------------------------------------------------ */
 
 int zs_dataset_source(const zs_dataset *ds) { return ds->source; }

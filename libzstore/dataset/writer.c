@@ -806,3 +806,14 @@ zs_array *zsi_writer_array(const zsi_writer *w, size_t i)
 {
     return i < w->narrays ? w->arrays[i] : NULL;
 }
+
+zs_status zsi_writer_write(zs_ctx *ctx, const char *name,
+                           const zs_write_opts *o, zsi_write_fn fn,
+                           void *user)
+{
+    zsi_writer *w = NULL;
+    zs_status st = zsi_writer_open(ctx, name, o, &w);
+    if (st == ZS_OK)
+        st = fn(user, w);
+    return zsi_writer_end(w, st);
+}

@@ -111,6 +111,8 @@ zs_store *zsi_dataset_store(zs_dataset *ds);
 /* Visit every variable of the tree (depth first, groups in order). */
 typedef zs_status (*zsi_var_fn)(void *user, zs_var *v);
 zs_status zsi_dataset_each_var(zs_dataset *ds, zsi_var_fn fn, void *user);
+/* The number of variables of the whole tree. */
+size_t zsi_dataset_nvars(const zs_dataset *ds);
 
 /* The variables of a dataset (depth first) and whether each is taken:
  * all of them, or those keep names (by name or path) and what they need

@@ -150,6 +150,14 @@ void zsi_writer_close(zsi_writer *w);
  * status (the first failure's). */
 zs_status zsi_writer_end(zsi_writer *w, zs_status st);
 
+/* The whole of a write: open name, let fn define and write everything,
+ * then finish, or on failure discard (keeping fn's message), and close.
+ * The arrays fn got from the writer are gone when this returns. */
+typedef zs_status (*zsi_write_fn)(void *user, zsi_writer *w);
+zs_status zsi_writer_write(zs_ctx *ctx, const char *name,
+                           const zs_write_opts *o, zsi_write_fn fn,
+                           void *user);
+
 zs_store *zsi_writer_store(const zsi_writer *w);
 bool zsi_writer_is_stream(const zsi_writer *w);
 /* The arrays defined so far (for workers that write through a pipe). */

@@ -62,6 +62,24 @@ zs_status zsi_nc_open(zs_ctx *ctx, const char *path, zs_dataset **out);
  * returns zeros for data past the end of a truncated file). */
 zs_status zsi_nc3_check_length(zs_ctx *ctx, const char *path);
 
+/* Regridding weights for a SCRIP file: grids as 1-D latitudes and
+ * longitudes (degrees), links from source to target point (addresses
+ * from 0, latitude-major), method and normalization as the attributes
+ * map_method and normalization say them to CDO. */
+typedef struct zsi_scrip {
+    const char *method, *normalization;
+    uint64_t src_nx, src_ny, dst_nx, dst_ny;
+    const double *src_lat, *src_lon, *dst_lat, *dst_lon;
+    const double *dst_frac;       /* covered part of each target, or NULL */
+    uint64_t nlinks;
+    const uint32_t *src, *dst;
+    const double *w;
+} zsi_scrip;
+
+/* Write s to the NetCDF file path (through path.partial). */
+zs_status zsi_nc_write_scrip(zs_ctx *ctx, const char *path,
+                             const zsi_scrip *s);
+
 /* netCDF's own type name of a variable ("short", "ubyte", ...). */
 const char *zsi_nc_type_name(const zs_var *v);
 

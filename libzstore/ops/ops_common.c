@@ -143,6 +143,62 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
     return ZS_OK;
 }
 
+/* What a source read decodes whole: the chunks of a Zarr array (inner
+ * chunks of shards), the chunks of a NetCDF variable; contiguous NetCDF
+ * storage reads any box without waste. */
+void zsi_source_unit(const zs_var *v, uint64_t *src)
+{
+    const uint64_t *u = v->array ? zsi_array_read_unit(v->array) : v->chunks;
+    bool contiguous = !v->array && v->codecs && !strcmp(v->codecs, "none");
+    for (int d = 0; d < v->ndim; d++) {
+        contiguous = contiguous && v->chunks[d] == v->shape[d];
+        src[d] = u[d] ? u[d] : 1;
+    }
+    for (int d = 0; contiguous && d < v->ndim; d++)
+        src[d] = 1;
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* The least common multiple of a and b, at most the dimension's length
+ * (a box that long covers both to the end). */
+uint64_t zsi_lcm_cap(uint64_t a, uint64_t b, uint64_t len)
+{
+    uint64_t g = gcd(a, b), l;
+    if (!zsi_mul_ok(a / g, b, &l) || l > len)
+        return len ? len : 1;
+    return l;
+}
+
+zs_status zsi_copy_define(zsi_writer *w, const zs_write_opts *o, zs_var *v,
+                          zs_array **out)
+{
+    zsi_codec_spec *c = NULL;
+    size_t nc = 0;
+    uint64_t chunks[ZS_MAX_DIMS];
+    zsi_array_def d;
+    zs_status st = zsi_codecs_of_var(v, 0, &c, &nc);
+    memcpy(chunks, v->chunks, sizeof chunks);
+    zsi_write_chunks(o, v->ndim, (const char *const *)v->dims, v->shape,
+                     v->stored_itemsize, chunks);
+    d = (zsi_array_def){v->path, v->ndim, v->shape, chunks,
+                        (const char *const *)v->dims, v->dtype,
+                        v->stored_itemsize, v->has_fill ? v->fill : NULL,
+                        v->attrs, c, nc, v->array != NULL};
+    if (st == ZS_OK)
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(c, nc);
+    return st;
+}
+
 static zs_status skip_var(void *user, zs_var *v)
 {
     struct {

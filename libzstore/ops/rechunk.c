@@ -146,26 +146,6 @@ zs_status zs_rechunk_opts_set_temp(zs_rechunk_opts *o, const char *store)
 
 /* ---- sizes -------------------------------------------------------------- */
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-/* The least common multiple of a and b, at most the dimension's length
- * (a box that long covers both to the end). */
-static uint64_t lcm_cap(uint64_t a, uint64_t b, uint64_t len)
-{
-    uint64_t g = gcd(a, b), l;
-    if (!zsi_mul_ok(a / g, b, &l) || l > len)
-        return len ? len : 1;
-    return l;
-}
-
 /* Bytes of a box of shape u (clipped to the array). */
 static uint64_t bytes_of(const rcvar *rc, const uint64_t *u)
 {
@@ -225,21 +205,6 @@ static void box_shape(const rcvar *rc, const zsi_blocks *b, uint64_t *shape)
 
 /* ---- planning ---------------------------------------------------------- */
 
-/* What a source read decodes whole: the chunks of a Zarr array (inner
- * chunks of shards), the chunks of a NetCDF variable; contiguous NetCDF
- * storage reads any box without waste. */
-static void source_unit(const zs_var *v, uint64_t *src)
-{
-    const uint64_t *u = v->array ? zsi_array_read_unit(v->array) : v->chunks;
-    bool contiguous = !v->array && v->codecs && !strcmp(v->codecs, "none");
-    for (int d = 0; d < v->ndim; d++) {
-        contiguous = contiguous && v->chunks[d] == v->shape[d];
-        src[d] = u[d] ? u[d] : 1;
-    }
-    for (int d = 0; contiguous && d < v->ndim; d++)
-        src[d] = 1;
-}
-
 static zs_status plan_boxes(zs_rechunk *r, const rcvar *rc, zsi_blocks *b,
                             const uint64_t *unit)
 {
@@ -275,8 +240,8 @@ static zs_status plan_two(zs_rechunk *r, rcvar *rc)
         rc->inter[big] = (rc->inter[big] + 1) / 2;
     }
     for (int d = 0; d < rc->nd; d++) {
-        u1[d] = lcm_cap(rc->src[d], rc->inter[d], rc->v->shape[d]);
-        u2[d] = lcm_cap(rc->inter[d], rc->unit[d], rc->v->shape[d]);
+        u1[d] = zsi_lcm_cap(rc->src[d], rc->inter[d], rc->v->shape[d]);
+        u2[d] = zsi_lcm_cap(rc->inter[d], rc->unit[d], rc->v->shape[d]);
     }
     rc->aligned = bytes_of(rc, u1) <= r->budget;
     st = plan_boxes(r, rc, &rc->p1, rc->aligned ? u1 : rc->inter);
@@ -297,7 +262,7 @@ static zs_status plan_var(zs_rechunk *r, rcvar *rc, bool temp_ok)
     uint64_t x[ZS_MAX_DIMS], data;
     zs_status st;
     for (int d = 0; d < rc->nd; d++)
-        x[d] = lcm_cap(rc->src[d], rc->unit[d], rc->v->shape[d]);
+        x[d] = zsi_lcm_cap(rc->src[d], rc->unit[d], rc->v->shape[d]);
     data = bytes_of(rc, rc->v->shape);
     rc->passes = 1;
     rc->aligned = bytes_of(rc, x) <= r->budget;
@@ -322,7 +287,7 @@ static zs_status shape_var(zs_rechunk *r, rcvar *rc, zs_var *v)
     rc->v = v;
     rc->nd = v->ndim;
     rc->w = v->itemsize;
-    source_unit(v, rc->src);
+    zsi_source_unit(v, rc->src);
     for (int d = 0; d < v->ndim; d++)
         rc->out[d] = m && m->zarr_format == 3 && zsi_array_sharded(v->array)
                          ? rc->src[d] : v->chunks[d];

@@ -530,13 +530,6 @@ static zs_status classify(void *user, zs_var *v)
     return ZS_OK;
 }
 
-static zs_status count_vars(void *user, zs_var *v)
-{
-    (*(size_t *)user)++;
-    (void)v;
-    return ZS_OK;
-}
-
 static zs_status check(zsi_reduce *r)
 {
     const zs_group *o;
@@ -590,7 +583,6 @@ static zs_status check_output_dims(zsi_reduce *r)
 
 zs_status zsi_reduce_plan(zsi_reduce *r)
 {
-    size_t n = 0;
     zs_status st = check(r);
     if (st == ZS_OK && (r->o.groupby || r->o.resample)) {
         r->gdim = r->o.resample ? r->o.resample_dim
@@ -599,9 +591,8 @@ zs_status zsi_reduce_plan(zsi_reduce *r)
     }
     if (st == ZS_OK && r->o.coslat)
         st = weights(r);
-    if (st == ZS_OK)
-        st = zsi_dataset_each_var(r->ds, count_vars, &n);
-    if (st == ZS_OK && !(r->vars = calloc(n + 1, sizeof *r->vars)))
+    if (st == ZS_OK && !(r->vars = calloc(zsi_dataset_nvars(r->ds) + 1,
+                                          sizeof *r->vars)))
         st = zsi_nomem(r->ctx);
     if (st == ZS_OK)
         st = zsi_dataset_each_var(r->ds, classify, r);

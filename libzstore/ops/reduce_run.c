@@ -993,28 +993,6 @@ static zs_status create_result(zsi_reduce *r, zsi_writer *w, rvar *rv)
     return st;
 }
 
-/* A variable written unchanged. */
-static zs_status copy_var_create(zsi_reduce *r, zsi_writer *w, zs_var *v,
-                                 zs_array **out)
-{
-    zsi_codec_spec *c = NULL;
-    size_t nc = 0;
-    uint64_t chunks[ZS_MAX_DIMS];
-    zsi_array_def d;
-    zs_status st = zsi_codecs_of_var(v, 0, &c, &nc);
-    memcpy(chunks, v->chunks, sizeof chunks);
-    zsi_write_chunks(&r->w, v->ndim, (const char *const *)v->dims, v->shape,
-                     v->stored_itemsize, chunks);
-    d = (zsi_array_def){v->path, v->ndim, v->shape, chunks,
-                        (const char *const *)v->dims, v->dtype,
-                        v->stored_itemsize, v->has_fill ? v->fill : NULL,
-                        v->attrs, c, nc, v->array != NULL};
-    if (st == ZS_OK)
-        st = zsi_writer_add_array(w, &d, out);
-    zsi_codecs_free(c, nc);
-    return st;
-}
-
 /* The coordinate of the groups: months, days of year, seasons, hours,
  * or the resampled times. */
 static zs_status group_coord_create(zsi_reduce *r, zsi_writer *w,
@@ -1069,8 +1047,9 @@ static zs_status group_coord_data(zsi_reduce *r, zs_array *out)
     return st;
 }
 
-static zs_status run(zsi_reduce *r, zsi_writer *w)
+static zs_status run(void *user, zsi_writer *w)
 {
+    zsi_reduce *r = user;
     size_t na = 0, cap = r->nvars + r->ncopy + 1;
     zs_array **copies = calloc(cap, sizeof *copies), *gc = NULL;
     zs_var **used = calloc(cap, sizeof *used);
@@ -1088,7 +1067,7 @@ static zs_status run(zsi_reduce *r, zsi_writer *w)
     /* every array first; a stream gets the metadata, then coordinates and
      * copied variables, then the results */
     for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++)
-        if ((st = copy_var_create(r, w, r->copy[i], &copies[na])) == ZS_OK)
+        if ((st = zsi_copy_define(w, &r->w, r->copy[i], &copies[na])) == ZS_OK)
             na++;
     if (st == ZS_OK && r->tg.n && !r->o.anomaly)
         st = group_coord_create(r, w, &gc);
@@ -1110,13 +1089,8 @@ static zs_status run(zsi_reduce *r, zsi_writer *w)
 
 zs_status zs_reduce_run(zs_reduction *r, const char *out)
 {
-    zsi_writer *w = NULL;
-    zs_status st = zsi_writer_open(r->ctx, out, &r->w, &w);
-    if (st == ZS_OK)
-        st = run(r, w);
-    st = zsi_writer_end(w, st);
-    /* the writer owned the arrays */
-    for (size_t i = 0; i < r->nvars; i++)
+    zs_status st = zsi_writer_write(r->ctx, out, &r->w, run, r);
+    for (size_t i = 0; i < r->nvars; i++)   /* the writer's, gone */
         r->vars[i].out = NULL;
     return st;
 }

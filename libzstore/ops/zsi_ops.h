@@ -7,6 +7,7 @@
 
 #include "dataset/zsi_cftime.h"
 #include "dataset/zsi_dataset.h"
+#include "dataset/zsi_writer.h"
 
 /* CF decoding of packed or masked values: raw * scale + offset, with
  * _FillValue and missing_value (compared in the raw type) and _Unsigned
@@ -30,6 +31,21 @@ void zsi_cfdecode_row(const zsi_cfdecode *d, const void *raw, size_t n,
 /* Time coordinate helpers: the instants of a 1-D time variable. */
 zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
                          uint64_t *n);
+
+/* What a source read decodes whole (per dimension): the chunks of a
+ * Zarr array (inner chunks of shards), the chunks of a NetCDF variable;
+ * 1 for contiguous NetCDF storage, which reads any box without waste. */
+void zsi_source_unit(const zs_var *v, uint64_t *src);
+
+/* The least common multiple of a and b, at most len (a box that long
+ * covers both to the end). */
+uint64_t zsi_lcm_cap(uint64_t a, uint64_t b, uint64_t len);
+
+/* Define in w the array of a variable written unchanged: its shape,
+ * type, fill value, attributes and codecs; its chunks unless the
+ * settings o name its dimensions. */
+zs_status zsi_copy_define(zsi_writer *w, const zs_write_opts *o, zs_var *v,
+                          zs_array **out);
 
 /* The arrays of ds other than the n used ones will not be read: a stream
  * need not keep their chunks. */

@@ -5,7 +5,8 @@
  * values leave a message naming the concept, never a command-line flag;
  * large thread counts work (more workers than the conversion forks);
  * every operation writes through the same writer (v2, v3, sharded, to a
- * folder or memory) with the values intact.
+ * folder or memory) with the values intact; a regridding onto the
+ * source's own grid gives the source's values.
  *
  * Inputs: the ERA5-like samples in $top_builddir/data-samples/out/era5.
  */
@@ -264,6 +265,109 @@ static void t_shape(const char *dir)
     zs_dataset_close(ds);
 }
 
+static void t_regrid_setters(void)
+{
+    zs_regrid_opts *o;
+    if (zs_regrid_opts_new(ctx, &o) != ZS_OK) {
+        TAP_OK(0, "regrid options");
+        return;
+    }
+    refused(zs_regrid_opts_set_grid(o, "lat=-10:10:0,lon=0:10:1"),
+            "a zero step", "latitude step is zero");
+    refused(zs_regrid_opts_set_grid(o, "lat=-10:10:1,lon=10:0:1"),
+            "a stop before the start", "longitude stop 0 is before the "
+            "start 10");
+    refused(zs_regrid_opts_set_grid(o, "lat=0:100:1,lon=0:10:1"),
+            "latitudes beyond 90", "latitudes beyond");
+    refused(zs_regrid_opts_set_grid(o, "r360"), "a grid that is not one",
+            "grid 'r360'");
+    refused(zs_regrid_opts_set_method(o, "cubic"), "method cubic",
+            "method 'cubic'");
+    refused(zs_regrid_opts_set_dims(o, "lat"), "one horizontal dimension",
+            "want two names");
+    refused(zs_regrid_opts_set_skipna(o, 1, 1.5), "a fraction of 1.5",
+            "minimum valid fraction 1.5");
+    refused(zs_regrid_opts_set_time(o, ZS_RGTIME_NEAREST, "1M"),
+            "a tolerance of a month", "tolerance '1M'");
+    TAP_OK(zs_regrid_opts_set_grid(o, "r360x181") == ZS_OK &&
+           zs_regrid_opts_set_grid(o, "lat=90:-90:-0.25,lon=0:359.75:0.25")
+               == ZS_OK &&
+           zs_regrid_opts_set_method(o, "conservative-destarea") == ZS_OK &&
+           zs_regrid_opts_set_time(o, ZS_RGTIME_WITHIN, NULL) == ZS_OK,
+           "regrid: good values are taken");
+    zs_regrid_opts_free(o);
+    zs_regrid_opts_free(NULL);
+    zs_regrid_plan_free(NULL);
+}
+
+/* The decoded value i of a packed int16 variable (NaN for the fill). */
+static double decoded(zs_var *v, const int16_t *raw, size_t i)
+{
+    const zs_attrs *a = zs_var_attrs(v);
+    double sc = 1, of = 0;
+    size_t k;
+    int16_t fill;
+    if (zs_var_fill(v, &fill) && raw[i] == fill)
+        return 0.0 / 0.0;
+    if (zs_attrs_find(a, "scale_factor", &k))
+        zs_attrs_get_double(a, k, 0, &sc);
+    if (zs_attrs_find(a, "add_offset", &k))
+        zs_attrs_get_double(a, k, 0, &of);
+    return raw[i] * sc + of;
+}
+
+/* Nearest onto the source's own grid: every value the decoded source's,
+ * as float32, through plan, describe and run to a memory store; but on
+ * the rows at the poles, whose points are all the same point on the
+ * sphere (the nearest is then the first). */
+static void t_regrid(void)
+{
+    static int16_t raw[24 * 31 * 60];
+    static float out[24 * 31 * 60];
+    uint64_t start[3] = {0, 0, 0}, count[3] = {24, 31, 60};
+    zs_dataset *ds = NULL, *rd = NULL;
+    zs_regrid_opts *o = NULL;
+    zs_regrid *r = NULL;
+    zs_var *v, *u;
+    int lines = 0, same = 1;
+    zs_status st = zs_dataset_open(ctx, era5[0], &ds);
+    if (st == ZS_OK)
+        st = zs_regrid_opts_new(ctx, &o);
+    if (st == ZS_OK)
+        st = zs_regrid_opts_set_grid(o, "lat=90:-90:-6,lon=0:354:6");
+    if (st == ZS_OK)
+        st = zs_regrid_opts_set_method(o, "nearest");
+    if (st == ZS_OK)
+        st = zs_regrid_plan(ds, o, NULL, &r);
+    if (st == ZS_OK)
+        st = zs_regrid_describe(r, line_count, &lines);
+    if (st == ZS_OK)
+        st = zs_regrid_run(r, "mem://regridded");
+    TAP_OK(st == ZS_OK && lines == 6, "regrid: plan, describe (%d lines), "
+           "run (%s)", lines, zs_ctx_message(ctx));
+    if (st == ZS_OK)
+        st = zs_dataset_open(ctx, "mem://regridded", &rd);
+    v = st == ZS_OK ? zs_group_find_var(zs_dataset_root(ds), "t2m") : NULL;
+    u = st == ZS_OK ? zs_group_find_var(zs_dataset_root(rd), "t2m") : NULL;
+    if (v && u && zs_var_dtype(u) == ZS_DT_FLOAT32 &&
+        zs_var_read(v, start, count, raw) == ZS_OK &&
+        zs_var_read(u, start, count, out) == ZS_OK)
+        for (size_t i = 0; same && i < 24 * 31 * 60; i++) {
+            float want = (float)decoded(v, raw, i);
+            if (i / 60 % 31 == 0 || i / 60 % 31 == 30)
+                continue;
+            same = want == out[i] || (want != want && out[i] != out[i]);
+        }
+    else
+        same = 0;
+    TAP_OK(same, "regrid: nearest onto the same grid gives the decoded "
+           "values, float32");
+    zs_dataset_close(rd);
+    zs_regrid_plan_free(r);
+    zs_regrid_opts_free(o);
+    zs_dataset_close(ds);
+}
+
 int main(void)
 {
     const char *top = getenv("top_builddir");
@@ -277,6 +381,8 @@ int main(void)
     if (zs_ctx_new(&ctx) != ZS_OK || !mkdtemp(dir))
         return 99;
     t_setters();
+    t_regrid_setters();
+    t_regrid();
     t_threads(dir);
     t_shape(dir);
     zs_ctx_free(ctx);
