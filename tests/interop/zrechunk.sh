@@ -170,11 +170,22 @@ else
     rm -rf p.zarr big.tar
     # stopped half-way: a signal cleans up; kill -9 leaves only .partial
     # (and the intermediate store), never a store that looks complete
+    # the signal goes once the first intermediate chunk is written (a
+    # fixed sleep lost the race on an idle machine: the copy took less)
+    # kill_midway SIG PID OUT
+    kill_midway() {
+        n=0
+        until [ -n "$(find "$3.rechunk-tmp" -type f -name '[0-9]*' \
+                      2>/dev/null | head -1)" ] || [ $n -ge 600 ]; do
+            sleep 0.05
+            n=$((n + 1))
+        done
+        kill "-$1" "$2" 2>/dev/null
+    }
     zrechunk -q -m ${bound}M big.zarr -c time=-1,latitude=32,longitude=32 \
         -o int.zarr 2>int.err &
     pid=$!
-    sleep 1
-    kill -TERM $pid 2>/dev/null
+    kill_midway TERM $pid int.zarr
     wait $pid
     rc=$?
     check_eq "SIGTERM: exit 130" 130 "$rc"
@@ -184,8 +195,7 @@ else
     zrechunk -q -m ${bound}M big.zarr -c time=-1,latitude=32,longitude=32 \
         -o k9.zarr &
     pid=$!
-    sleep 1
-    kill -9 $pid 2>/dev/null
+    kill_midway 9 $pid k9.zarr
     wait $pid
     check "kill -9: nothing that looks complete" test ! -e k9.zarr
     check "kill -9: a later run refuses the intermediate store left over" \
