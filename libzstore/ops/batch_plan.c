@@ -161,11 +161,7 @@ zs_status zs_batch_opts_set_batch_size(zs_batch_opts *o, uint64_t n)
 
 zs_status zs_batch_opts_set_vars(zs_batch_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->vars);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
+    return zsi_names_set(o->ctx, "variables", list, &o->vars);
 }
 
 zs_status zs_batch_opts_set_target(zs_batch_opts *o, const char *store,
@@ -265,11 +261,10 @@ zs_status zs_batch_opts_set_index(zs_batch_opts *o, const char *path)
 
 zs_status zs_batch_opts_set_dtype(zs_batch_opts *o, zs_dtype t)
 {
-    if (t != ZS_DT_FLOAT32 && t != ZS_DT_FLOAT64)
-        return zsi_err(o->ctx, ZS_ERR_INVALID, "sample type %s: want "
-                       "float32 or float64", zs_dtype_name(t));
-    o->dtype = t;
-    return ZS_OK;
+    zs_status st = zsi_float_dtype(o->ctx, "sample type", t, false);
+    if (st == ZS_OK)
+        o->dtype = t;
+    return st;
 }
 
 static zs_status copy_opts(zs_ctx *ctx, const zs_batch_opts *o,

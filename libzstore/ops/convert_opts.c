@@ -31,24 +31,15 @@ void zs_convert_opts_free(zs_convert_opts *o)
     free(o);
 }
 
-static zs_status set_list(zs_ctx *ctx, const char *what, zsi_strv *v,
-                          const char *list)
-{
-    if (!list) {
-        zsi_strv_free(v);
-        return ZS_OK;
-    }
-    return zsi_names_parse(ctx, what, list, v);
-}
-
 zs_status zs_convert_opts_set_vars(zs_convert_opts *o, const char *list)
 {
-    return set_list(o->ctx, "variables to keep", &o->vars, list);
+    return zsi_names_set(o->ctx, "variables to keep", list, &o->vars);
 }
 
 zs_status zs_convert_opts_set_exclude(zs_convert_opts *o, const char *list)
 {
-    return set_list(o->ctx, "variables to exclude", &o->exclude, list);
+    return zsi_names_set(o->ctx, "variables to exclude", list,
+                         &o->exclude);
 }
 
 zs_status zs_convert_opts_set_unpack(zs_convert_opts *o, int on)

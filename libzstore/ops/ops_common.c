@@ -228,3 +228,13 @@ zs_status zsi_skip_unused(zs_dataset *ds, zs_var *const *used, size_t n)
     return zsi_dataset_each_var(ds, skip_var, &u);
 }
 
+
+zs_status zsi_float_dtype(zs_ctx *ctx, const char *what, zs_dtype t,
+                          bool none_ok)
+{
+    if (t == ZS_DT_FLOAT32 || t == ZS_DT_FLOAT64 ||
+        (none_ok && t == ZS_DT_NONE))
+        return ZS_OK;
+    return zsi_err(ctx, ZS_ERR_INVALID, "%s %s: want float32 or float64",
+                   what, zs_dtype_name(t));
+}

@@ -104,21 +104,12 @@ void zs_rechunk_opts_free(zs_rechunk_opts *o)
 
 zs_status zs_rechunk_opts_set_vars(zs_rechunk_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->vars);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
+    return zsi_names_set(o->ctx, "variables", list, &o->vars);
 }
 
 zs_status zs_rechunk_opts_set_exclude(zs_rechunk_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->exclude);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "variables to exclude", list,
-                           &o->exclude);
+    return zsi_names_set(o->ctx, "variables to exclude", list, &o->exclude);
 }
 
 /* Intermediate chunks are read back while the store is written: a

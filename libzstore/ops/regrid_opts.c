@@ -401,20 +401,15 @@ zs_status zs_regrid_opts_set_extrapolate(zs_regrid_opts *o, int nearest)
 
 zs_status zs_regrid_opts_set_dtype(zs_regrid_opts *o, zs_dtype t)
 {
-    if (t != ZS_DT_FLOAT32 && t != ZS_DT_FLOAT64 && t != ZS_DT_NONE)
-        return zsi_err(o->ctx, ZS_ERR_INVALID, "result type %s: want "
-                       "float32 or float64", zs_dtype_name(t));
-    o->dtype = t;
-    return ZS_OK;
+    zs_status st = zsi_float_dtype(o->ctx, "result type", t, true);
+    if (st == ZS_OK)
+        o->dtype = t;
+    return st;
 }
 
 zs_status zs_regrid_opts_set_vars(zs_regrid_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->vars);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
+    return zsi_names_set(o->ctx, "variables", list, &o->vars);
 }
 
 zs_status zs_regrid_opts_set_time(zs_regrid_opts *o, int method,

@@ -170,11 +170,7 @@ zs_status zs_select_opts_set_tolerance(zs_select_opts *o, const char *t)
 
 zs_status zs_select_opts_set_vars(zs_select_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->vars);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
+    return zsi_names_set(o->ctx, "variables", list, &o->vars);
 }
 
 zs_status zs_select_opts_set_lon(zs_select_opts *o, int convention)

@@ -84,11 +84,7 @@ zs_status zs_skill_opts_set_metrics(zs_skill_opts *o, const char *list)
 
 zs_status zs_skill_opts_set_dims(zs_skill_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->dims);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "dimensions to reduce", list, &o->dims);
+    return zsi_names_set(o->ctx, "dimensions to reduce", list, &o->dims);
 }
 
 static zs_status set_text(zs_ctx *ctx, const char *s, char **dst)
@@ -165,11 +161,7 @@ zs_status zs_skill_opts_set_centred(zs_skill_opts *o, int on)
 
 zs_status zs_skill_opts_set_vars(zs_skill_opts *o, const char *list)
 {
-    if (!list) {
-        zsi_strv_free(&o->vars);
-        return ZS_OK;
-    }
-    return zsi_names_parse(o->ctx, "variables", list, &o->vars);
+    return zsi_names_set(o->ctx, "variables", list, &o->vars);
 }
 
 static zs_status copy_opts(zs_ctx *ctx, const zs_skill_opts *o,

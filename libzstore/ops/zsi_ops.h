@@ -51,4 +51,10 @@ zs_status zsi_copy_define(zsi_writer *w, const zs_write_opts *o, zs_var *v,
  * need not keep their chunks. */
 zs_status zsi_skip_unused(zs_dataset *ds, zs_var *const *used, size_t n);
 
+/* A result type an operation computes in (what names it: "result
+ * type"): float32 or float64, or ZS_DT_NONE (the operation's default)
+ * when none_ok. */
+zs_status zsi_float_dtype(zs_ctx *ctx, const char *what, zs_dtype t,
+                          bool none_ok);
+
 #endif

@@ -172,6 +172,16 @@ zs_status zsi_names_parse(zs_ctx *ctx, const char *what, const char *text,
     return ZS_OK;
 }
 
+zs_status zsi_names_set(zs_ctx *ctx, const char *what, const char *text,
+                        zsi_strv *out)
+{
+    if (!text) {
+        zsi_strv_free(out);
+        return ZS_OK;
+    }
+    return zsi_names_parse(ctx, what, text, out);
+}
+
 zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
                          uint64_t min, uint64_t *out)
 {

@@ -298,6 +298,10 @@ const char *zsi_dimspec_unknown(const zsi_dimspec *s, const zsi_strv *dims);
 /* "a,b,c": names, none empty, none twice; out replaced on success. */
 zs_status zsi_names_parse(zs_ctx *ctx, const char *what, const char *text,
                           zsi_strv *out);
+/* An option setter's list of names: text NULL empties out (back to the
+ * default), anything else is parsed as zsi_names_parse does. */
+zs_status zsi_names_set(zs_ctx *ctx, const char *what, const char *text,
+                        zsi_strv *out);
 /* A memory size ("512M", "2G", "4096"), at least min bytes. */
 zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
                          uint64_t min, uint64_t *out);

@@ -368,6 +368,27 @@ static void t_parse_space(void)
            "zsi_parse_double refuses leading white space");
 }
 
+/* An option's list of names: NULL is the default (empty), "" refused,
+ * a refusal leaves what was set. */
+static void t_names_set(void)
+{
+    zsi_strv v = {0};
+    zs_status st = zsi_names_set(ctx, "variables", "a,b", &v);
+    TAP_OK(st == ZS_OK && v.n == 2 && !strcmp(v.v[1], "b"),
+           "zsi_names_set: \"a,b\" sets two names");
+    st = zsi_names_set(ctx, "variables", "c,c", &v);
+    TAP_OK(st == ZS_ERR_INVALID && v.n == 2 &&
+           strstr(zs_ctx_message(ctx), "variables 'c,c': 'c' given twice"),
+           "zsi_names_set: a name twice is refused, naming what the "
+           "list was for, and the list stays");
+    st = zsi_names_set(ctx, "variables", "", &v);
+    TAP_OK(st == ZS_ERR_INVALID && v.n == 2,
+           "zsi_names_set: an empty text is refused");
+    st = zsi_names_set(ctx, "variables", NULL, &v);
+    TAP_OK(st == ZS_OK && v.n == 0, "zsi_names_set: NULL empties the list");
+    zsi_strv_free(&v);
+}
+
 /* ------------------------------------------------------------------ */
 /* Store keys                                                          */
 /* ------------------------------------------------------------------ */
@@ -2383,6 +2404,7 @@ int main(int argc, char **argv)
         t_sha256();
         t_pool();
         t_parse_space();
+        t_names_set();
         t_fmt_pow2();
         t_half_nan();
     }
