@@ -33,6 +33,7 @@ typedef struct pq_out {
     char *tmp;                /* the folder being written */
     uint8_t *keep;            /* --dropna: rows of the box kept */
     uint64_t written;         /* rows written to the current file */
+    zsi_buf text;             /* a cell's text, reused */
 } pq_out;
 
 static bool real_calendar(const zs_time_units *u)
@@ -76,26 +77,28 @@ static void put_string(zsi_pq *w, size_t j, const sel_col *c, uint64_t k)
     zsi_pq_put_str(w, j, p, strnlen(p, v->stored_itemsize));
 }
 
-/* Value of column c at row idx into file column j. */
-static void put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
-                     const uint64_t *idx)
+/* Value of column c at row idx into file column j; false when out of
+ * memory. */
+static bool put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
+                     const uint64_t *idx, zsi_buf *text)
 {
     uint64_t k = zsi_rows_elem(c, idx);
     zs_dtype dt = c->o->v->dtype;
-    char text[ZS_DATETIME_MAX];
     int64_t iv;
     zsi_usec us;
     double x;
     if (t == ZSI_PQ_STRING && !c->tu) {
         put_string(w, j, c, k);
-        return;
+        return true;
     }
     x = zsi_cfdecode_value(&c->dec, c->data, (size_t)k);
     if (isnan(x)) {
         zsi_pq_put_null(w, j);
     } else if (t == ZSI_PQ_STRING) {
-        zsi_rows_text(c, idx, text, sizeof text);
-        zsi_pq_put_str(w, j, text, strlen(text));
+        text->len = 0;
+        if (!zsi_rows_text(c, idx, text))
+            return false;
+        zsi_pq_put_str(w, j, (const char *)text->data, text->len);
     } else if (t == ZSI_PQ_TIMESTAMP) {
         if (zsi_time_to_usec(c->tu, zsi_load_double(dt, c->data, (size_t)k),
                              &us) == ZS_OK && us >= INT64_MIN &&
@@ -115,6 +118,7 @@ static void put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
     } else {
         zsi_pq_put_double(w, j, x);
     }
+    return true;
 }
 
 /* The next row index of the box start/count in C order; false after
@@ -184,9 +188,10 @@ static zs_status write_box(pq_out *p, zsi_pq *w, const uint64_t *start,
     for (size_t j = 0; st == ZS_OK && j < p->ncols; j++) {
         const sel_col *c = &p->r.cols[p->src[j]];
         memcpy(idx, start, sizeof idx);
-        for (uint64_t e = 0; e < n; e++) {
-            if (p->keep[e])
-                put_cell(w, j, c, p->cols[j].type, idx);
+        for (uint64_t e = 0; st == ZS_OK && e < n; e++) {
+            if (p->keep[e] &&
+                !put_cell(w, j, c, p->cols[j].type, idx, &p->text))
+                st = zsi_nomem(p->s->ctx);
             next_row(p->r.nd, idx, start, count);
         }
     }
@@ -246,7 +251,7 @@ static zs_status part_name(pq_out *p, uint64_t i, zsi_buf *out)
     sel_col *c = part_col(p);
     uint64_t idx[ZS_MAX_DIMS] = {0}, start[ZS_MAX_DIMS] = {0};
     uint64_t count[ZS_MAX_DIMS];
-    char text[ZS_DATETIME_MAX + 64], *t;
+    char *text, *t;
     zs_status st;
     memcpy(count, p->r.len, sizeof count);
     start[p->part] = idx[p->part] = i;
@@ -254,9 +259,12 @@ static zs_status part_name(pq_out *p, uint64_t i, zsi_buf *out)
     st = zsi_rows_load_col(&p->r, c, start, count);
     if (st != ZS_OK)
         return st;
-    zsi_rows_text(c, idx, text, sizeof text);
+    p->text.len = 0;
+    if (!zsi_rows_text(c, idx, &p->text) || !zsi_buf_cstr(&p->text))
+        return zsi_nomem(p->s->ctx);
+    text = (char *)p->text.data;
     if (!text[0])
-        snprintf(text, sizeof text, "__HIVE_DEFAULT_PARTITION__");
+        text = "__HIVE_DEFAULT_PARTITION__";
     else if (col_type(c) == ZSI_PQ_TIMESTAMP && (t = strchr(text, 'T')))
         *t = ' ';   /* str(pandas.Timestamp) */
     if (strchr(text, '/') || !strcmp(text, ".") || !strcmp(text, ".."))
@@ -378,6 +386,7 @@ static void out_free(pq_out *p)
     free(p->src);
     free(p->cols);
     free(p->keep);
+    zsi_buf_free(&p->text);
     free(p->tmp);
 }
 

@@ -200,45 +200,45 @@ uint64_t zsi_rows_elem(const sel_col *c, const uint64_t *idx)
     return k;
 }
 
-void zsi_rows_text(const sel_col *c, const uint64_t *idx, char *buf,
-                   size_t size)
+bool zsi_rows_text(const sel_col *c, const uint64_t *idx, zsi_buf *out)
 {
     uint64_t k = zsi_rows_elem(c, idx);
     zs_dtype t = c->o->v->dtype;
+    char num[ZS_DATETIME_MAX + 64];
     double x;
     if (t == ZS_DT_STRING) {
         const char *s = ((char **)(void *)c->data)[k];
-        snprintf(buf, size, "%s", s ? s : "");
-        return;
+        return zsi_buf_append_str(out, s ? s : "");
     }
     if (t == ZS_DT_BYTES || t == ZS_DT_UNICODE) {
-        snprintf(buf, size, "%.*s", (int)c->o->v->stored_itemsize,
-                 (const char *)c->data + k * c->o->v->itemsize);
-        return;
+        /* Fixed-width text ends at its first NUL or at the item size. */
+        const char *s = (const char *)c->data + k * c->o->v->itemsize;
+        size_t n = 0;
+        while (n < c->o->v->stored_itemsize && s[n])
+            n++;
+        return zsi_buf_append(out, s, n);
     }
     x = zsi_cfdecode_value(&c->dec, c->data, (size_t)k);
-    if (isnan(x)) {
-        buf[0] = 0;
-        return;
-    }
+    num[0] = 0;
+    if (isnan(x))
+        return true;
     if (c->tu) {
         zs_datetime dt;
         if (zs_time_decode(c->tu, zsi_load_double(t, c->data, (size_t)k),
                            &dt) == ZS_OK &&
-            zs_datetime_format(&dt, buf, size) == ZS_OK)
-            return;
+            zs_datetime_format(&dt, num, sizeof num) == ZS_OK)
+            return zsi_buf_append_str(out, num);
     }
     if (!c->dec.packed && zsi_dtype_is_int(t)) {
         int64_t iv;
-        if (zsi_load_i64(t, c->data, (size_t)k, &iv)) {
-            snprintf(buf, size, "%lld", (long long)iv);
-            return;
-        }
+        if (zsi_load_i64(t, c->data, (size_t)k, &iv))
+            return zsi_buf_printf(out, "%lld", (long long)iv);
     }
     if (c->f32)
-        zsi_fmt_float((float)x, buf, size);
+        zsi_fmt_float((float)x, num, sizeof num);
     else
-        zsi_fmt_double(x, buf, size);
+        zsi_fmt_double(x, num, sizeof num);
+    return zsi_buf_append_str(out, num);
 }
 
 /* ---- CSV and tables --------------------------------------------------- */
@@ -280,7 +280,7 @@ static zs_status emit_rows(zs_selection *s, bool csv, zs_line_fn fn,
     sel_rows r;
     zsi_buf line = ZSI_BUF_INIT;
     uint64_t idx[ZS_MAX_DIMS] = {0};
-    char text[128];
+    zsi_buf text = ZSI_BUF_INIT;
     int *width = NULL;
     zs_status st = load_all(s, &r);
     if (st == ZS_OK && !(width = calloc(r.ncols + 1, sizeof *width)))
@@ -297,18 +297,22 @@ static zs_status emit_rows(zs_selection *s, bool csv, zs_line_fn fn,
     if (st == ZS_OK && zsi_buf_cstr(&line))
         fn(user, (char *)line.data);
     for (bool more = st == ZS_OK; more;) {
+        bool ok = true;
         line.len = 0;
         for (size_t i = 0; i < r.ncols; i++) {
-            zsi_rows_text(&r.cols[i], idx, text, sizeof text);
+            text.len = 0;
+            ok = zsi_rows_text(&r.cols[i], idx, &text) &&
+                 zsi_buf_cstr(&text) && ok;
             if (csv) {
                 if (i)
-                    zsi_buf_append(&line, ",", 1);
-                put_csv(&line, text);
+                    ok = zsi_buf_append(&line, ",", 1) && ok;
+                ok = put_csv(&line, (char *)text.data) && ok;
             } else {
-                zsi_buf_printf(&line, "%s%*s", i ? "  " : "", width[i], text);
+                ok = zsi_buf_printf(&line, "%s%*s", i ? "  " : "", width[i],
+                                    (char *)text.data) && ok;
             }
         }
-        if (!zsi_buf_cstr(&line)) {
+        if (!ok || !zsi_buf_cstr(&line)) {
             st = zsi_nomem(s->ctx);
             break;
         }
@@ -326,6 +330,7 @@ static zs_status emit_rows(zs_selection *s, bool csv, zs_line_fn fn,
     }
     free(width);
     zsi_buf_free(&line);
+    zsi_buf_free(&text);
     zsi_rows_free(&r);
     return st;
 }

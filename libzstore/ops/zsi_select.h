@@ -119,9 +119,10 @@ zs_status zsi_rows_load_col(sel_rows *r, sel_col *c, const uint64_t *start,
                             const uint64_t *count);
 /* The element of column c at row index idx (inside the loaded box). */
 uint64_t zsi_rows_elem(const sel_col *c, const uint64_t *idx);
-/* Text of column c at row idx, as --csv writes it ("" when missing). */
-void zsi_rows_text(const sel_col *c, const uint64_t *idx, char *buf,
-                   size_t size);
+/* Append the text of column c at row idx to out, as --csv writes it
+ * (nothing when missing; text cells whole, whatever their length).
+ * False when out of memory. */
+bool zsi_rows_text(const sel_col *c, const uint64_t *idx, zsi_buf *out);
 void zsi_rows_free(sel_rows *r);
 
 #endif

@@ -375,6 +375,46 @@ else
     not_ok "ncgen and nc2zarr write aux.zarr"
 fi
 
+# --csv: text cells are written whole (they were cut at 127 bytes), with
+# CSV quoting: variable-length strings from NetCDF-4, and fixed-width
+# byte strings as python3-zarr writes them
+if $PY - long.nc fixed.zarr <<'PYEOF' && nc2zarr -q long.nc -o long.zarr
+import sys, netCDF4, numpy as np, zarr
+with netCDF4.Dataset(sys.argv[1], "w") as nc:
+    nc.createDimension("station", 3)
+    v = nc.createVariable("name", str, ("station",))
+    for i, n in enumerate((200, 1000, 5)):
+        v[i] = ("st%d, \"q\" " % i) * (n // 10)
+    h = nc.createVariable("height", "f4", ("station",))
+    h[:] = [1.5, 2.5, 3.5]
+g = zarr.open_group(sys.argv[2], mode="w")
+a = g.create_dataset("code", shape=(2,), dtype="S300", chunks=(2,))
+a[:] = np.array([b"a" * 300, b"b,\"" * 50], dtype="S300")
+a.attrs["_ARRAY_DIMENSIONS"] = ["station"]
+zarr.consolidate_metadata(sys.argv[2])
+PYEOF
+then
+    zsel long.zarr --csv > long.csv
+    zsel fixed.zarr --csv > fixed.csv
+    check "--csv: long text cells whole, as netCDF4 and zarr read them" \
+        $PY - long.nc long.csv fixed.zarr fixed.csv <<'PYEOF'
+import sys, csv, netCDF4, zarr
+nc = netCDF4.Dataset(sys.argv[1])
+rows = list(csv.DictReader(open(sys.argv[2], newline="")))
+assert len(rows) == 3, len(rows)
+for i, r in enumerate(rows):
+    assert r["name"] == nc["name"][i], (i, len(r["name"]), len(nc["name"][i]))
+    assert float(r["height"]) == float(nc["height"][i])
+assert max(len(r["name"]) for r in rows) >= 900
+z = zarr.open_group(sys.argv[3], mode="r")["code"][:]
+rows = list(csv.DictReader(open(sys.argv[4], newline="")))
+assert [r["code"] for r in rows] == [b.decode() for b in z], \
+    [len(r["code"]) for r in rows]
+PYEOF
+else
+    not_ok "netCDF4 and python3-zarr write long.nc and fixed.zarr"
+fi
+
 nc2zarr -q "$S"/sst/*.nc -o sst.zarr
 zsel sst.zarr -s lat=30:40 -s lon=0:20 -s time=2020-01-02 --csv > missing.csv
 check "--csv: missing values (land) are empty fields" grep -Eq ',(,|$)' missing.csv
