@@ -36,5 +36,7 @@ EXTRA_DIST += tests/interop/zbatch.sh tests/interop/compare_batch.py \
 	tests/interop/batch_checks.py tests/interop/decode64.py
 TESTS += tests/interop/zskill.sh
 EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
+TESTS += tests/interop/era5-pipeline.sh
+EXTRA_DIST += tests/interop/era5-pipeline.sh
 TESTS += tests/interop/zregrid.sh
 EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py
