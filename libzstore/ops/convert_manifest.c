@@ -3,18 +3,25 @@
  * checking files against it later.
  *
  * The manifest is the key ZSI_MANIFEST_KEY, text:
- *   zstore manifest 1
+ *   zstore manifest 2
  *   unpack 0|1
  *   variables PATH...      (those with the record dimension, but the
  *                           time coordinate and strings, in unit order)
  *   input R0 START COUNT SHA256 PATH
  * one "input" line per run of records of an input: records START ..
  * START+COUNT-1 of the file filled records R0 .. R0+COUNT-1 of the
- * store.  The digest is SHA-256 over, for each variable in order, each
- * of those records (a box one record long), its values as the store
- * holds them (the array's dtype, native byte order, C order).  A
- * conversion computes it from what it wrote; a check computes it from
- * the store and, converting the file alone in memory, from the file. */
+ * store.  The digest is SHA-256 over, for each variable in order and
+ * each of those records, the 32 bytes of SHA-256 of the record (a box
+ * one record long) as the store holds it (the array's dtype, native
+ * byte order, C order).  Hashing record by record lets the workers that
+ * write a unit of whole records hash them from the slab they write and
+ * leave the hashes as a key ZSI_DIGEST_PREFIX "U" among the records of
+ * completed work, so that the manifest needs no second read of the
+ * store; other records (units of part of a record, outputs without
+ * records, units written without a manifest) are read back.  A check
+ * computes the digest from the store and, converting the file alone in
+ * memory, from the file.  Version 1 (one SHA-256 over the records'
+ * bytes) is still checked. */
 #include "config.h"
 
 #include <stdio.h>
@@ -36,9 +43,8 @@ typedef struct mvars {
     const zsi_cvar **v;     /* the plan's variables, in manifest order */
 } mvars;
 
-static bool listed(const zs_convert *c, const zsi_cvar *v)
+bool zsi_convert_manifest_listed(const zsi_cvar *v)
 {
-    (void)c;
     return v->rec >= 0 && !v->is_time && v->out_dtype != ZS_DT_STRING;
 }
 
@@ -55,41 +61,62 @@ static uint64_t record_box(const zsi_cvar *v, uint64_t r, uint64_t k,
     return n;
 }
 
+/* Hash n records of one record's bytes each at buf into h: version 2,
+ * the SHA-256 of each; version 1, the bytes themselves. */
+static bool hash_records(zsi_sha256 *h, int version, const uint8_t *buf,
+                         uint64_t one, uint64_t n)
+{
+    uint8_t d[32];
+    if (version == 1) {
+        zsi_sha256_update(h, buf, (size_t)(one * n));
+        return true;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (!zsi_sha256_raw(buf + i * one, (size_t)one, d))
+            return false;
+        zsi_sha256_update(h, d, sizeof d);
+    }
+    return true;
+}
+
+/* Feed records r0 .. r0+n-1 of variable k, read through fn, to h. */
+static zs_status feed_read(zs_ctx *ctx, const mvars *mv, size_t k, rec_fn fn,
+                           void *arg, int version, uint64_t r0, uint64_t n,
+                           zsi_sha256 *h)
+{
+    uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
+    uint64_t one = record_box(mv->v[k], 0, 1, s, c);
+    /* records that follow each other in C order are read in blocks,
+     * so that a chunk is decoded once, not once per record */
+    uint64_t per = mv->v[k]->rec == 0 && one < DIGEST_BLOCK
+                       ? DIGEST_BLOCK / one : 1;
+    zs_status st = ZS_OK;
+    uint8_t *buf;
+    per = per < n ? per : (n ? n : 1);
+    buf = malloc((size_t)(one * per > 0 ? one * per : 1));
+    if (!buf)
+        return zsi_nomem(ctx);
+    for (uint64_t r = r0; st == ZS_OK && r < r0 + n; r += per) {
+        uint64_t m = r0 + n - r < per ? r0 + n - r : per;
+        st = fn(arg, k, r, m, buf);
+        if (st == ZS_OK && !hash_records(h, version, buf, one, m))
+            st = zsi_err(ctx, ZS_ERR_NOMEM, "cannot compute SHA-256");
+    }
+    free(buf);
+    return st;
+}
+
 static zs_status digest(zs_ctx *ctx, const mvars *mv, rec_fn fn, void *arg,
-                        uint64_t r0, uint64_t n, char hex[65])
+                        int version, uint64_t r0, uint64_t n, char hex[65])
 {
     zsi_sha256 *h = NULL;
-    void *buf = NULL;
     zs_status st = zsi_sha256_new(ctx, &h);
-    for (size_t k = 0; st == ZS_OK && k < mv->n; k++) {
-        uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS];
-        uint64_t one = record_box(mv->v[k], 0, 1, s, c);
-        /* records that follow each other in C order are read in blocks,
-         * so that a chunk is decoded once, not once per record */
-        uint64_t per = mv->v[k]->rec == 0 && one < DIGEST_BLOCK
-                           ? DIGEST_BLOCK / one : 1;
-        uint64_t size;
-        void *nb;
-        per = per < n ? per : (n ? n : 1);
-        size = one * per;
-        nb = realloc(buf, (size_t)(size ? size : 1));
-        if (!nb) {
-            st = zsi_nomem(ctx);
-            break;
-        }
-        buf = nb;
-        for (uint64_t r = r0; st == ZS_OK && r < r0 + n; r += per) {
-            uint64_t m = r0 + n - r < per ? r0 + n - r : per;
-            st = fn(arg, k, r, m, buf);
-            if (st == ZS_OK)
-                zsi_sha256_update(h, buf, (size_t)(one * m));
-        }
-    }
+    for (size_t k = 0; st == ZS_OK && k < mv->n; k++)
+        st = feed_read(ctx, mv, k, fn, arg, version, r0, n, h);
     if (st == ZS_OK)
         zsi_sha256_final(h, hex);
     else
         zsi_sha256_free(h);
-    free(buf);
     return st;
 }
 
@@ -101,13 +128,42 @@ static zs_status manifest_vars(zs_convert *c, mvars *mv)
         return zsi_nomem(c->ctx);
     for (size_t i = 0; i < c->nvars; i++) {
         const zsi_cvar *v = &c->vars[c->unit_order[i]];
-        if (listed(c, v))
+        if (zsi_convert_manifest_listed(v))
             mv->v[mv->n++] = v;
     }
     return ZS_OK;
 }
 
 /* ---- writing it ------------------------------------------------------- */
+
+bool zsi_convert_unit_digestible(const zsi_cvar *v, const uint64_t *start,
+                                 const uint64_t *count)
+{
+    if (!zsi_convert_manifest_listed(v) || v->rec != 0)
+        return false;
+    for (int d = 1; d < v->ndim; d++)
+        if (start[d] != 0 || count[d] != v->shape[d])
+            return false;
+    return true;
+}
+
+zs_status zsi_convert_unit_digests(zs_ctx *ctx, const zsi_cvar *v,
+                                   const uint64_t *count, const void *slab,
+                                   zsi_buf *out)
+{
+    uint64_t one = v->out_size;
+    for (int d = 1; d < v->ndim; d++)
+        one *= count[d];
+    out->len = 0;
+    if (!zsi_buf_reserve(out, (size_t)count[0] * 32))
+        return zsi_nomem(ctx);
+    for (uint64_t r = 0; r < count[0]; r++)
+        if (!zsi_sha256_raw((const uint8_t *)slab + r * one, (size_t)one,
+                            out->data + r * 32))
+            return zsi_err(ctx, ZS_ERR_NOMEM, "cannot compute SHA-256");
+    out->len = (size_t)count[0] * 32;
+    return ZS_OK;
+}
 
 static zs_status read_written(void *arg, size_t k, uint64_t r, uint64_t n,
                               void *buf)
@@ -118,24 +174,106 @@ static zs_status read_written(void *arg, size_t k, uint64_t r, uint64_t n,
     return zs_array_read(mv->v[k]->arr, s, c, buf);
 }
 
+/* Where the hashes of a variable's records come from: the digests its
+ * workers left, unit by unit (records only grow, segment after
+ * segment), or a read of the store. */
+typedef struct cursor {
+    uint64_t u;             /* the next unit of the variable to look at */
+    uint64_t r0, n;         /* records of the unit loaded */
+    void *h;                /* their hashes, or NULL: read them */
+    size_t len;
+} cursor;
+
+/* Load the unit of v holding record r into cu (h NULL when it left no
+ * digests). */
+static zs_status load_unit(zs_convert *c, zs_store *out, const zsi_cvar *v,
+                           cursor *cu, uint64_t r)
+{
+    uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS];
+    char key[64];
+    int found = 0;
+    zs_status st;
+    for (;; cu->u++) {
+        if (cu->u >= v->nunits)
+            return zsi_err(c->ctx, ZS_ERR_RANGE, "%s: record %llu in "
+                           "no unit", v->path, (unsigned long long)r);
+        zsi_convert_unit_box(v, cu->u, s, n);
+        if (r < s[0] + n[0])
+            break;
+    }
+    zs_free(cu->h);
+    cu->h = NULL;
+    cu->r0 = s[0];
+    cu->n = n[0];
+    if (!zsi_convert_unit_digestible(v, s, n))
+        return ZS_OK;
+    snprintf(key, sizeof key, ZSI_DIGEST_PREFIX "%llu",
+             (unsigned long long)(v->unit0 + cu->u));
+    st = zs_store_get(out, key, &cu->h, &cu->len, &found);
+    if (st == ZS_OK && (!found || cu->len != n[0] * 32)) {
+        zs_free(cu->h);    /* none, or not this plan's: read back */
+        cu->h = NULL;
+    }
+    return st;
+}
+
+/* Feed the hashes of records r0 .. r0+n-1 of variable k to h. */
+static zs_status feed_written(zs_convert *c, zs_store *out, const mvars *mv,
+                              size_t k, cursor *cu, uint64_t r0, uint64_t n,
+                              zsi_sha256 *h)
+{
+    const zsi_cvar *v = mv->v[k];
+    zs_status st = ZS_OK;
+    for (uint64_t r = r0; st == ZS_OK && r < r0 + n;) {
+        uint64_t m;
+        if (cu->n == 0 || r < cu->r0 || r >= cu->r0 + cu->n) {
+            if (r < cu->r0)
+                cu->u = 0;      /* not expected: records go forward */
+            st = load_unit(c, out, v, cu, r);
+            if (st != ZS_OK)
+                break;
+        }
+        m = cu->r0 + cu->n - r;
+        m = m < r0 + n - r ? m : r0 + n - r;
+        if (cu->h)
+            zsi_sha256_update(h, (const uint8_t *)cu->h + (r - cu->r0) * 32,
+                              (size_t)(m * 32));
+        else
+            st = feed_read(c->ctx, mv, k, read_written, (void *)mv, 2, r, m,
+                           h);
+        r += m;
+    }
+    return st;
+}
+
 zs_status zsi_convert_manifest(zs_convert *c, zs_store *out)
 {
     mvars mv;
     zsi_buf b = ZSI_BUF_INIT;
     uint64_t r0 = 0;
+    cursor *cu = NULL;
     zs_status st = manifest_vars(c, &mv);
     bool ok = st == ZS_OK &&
-              zsi_buf_printf(&b, "zstore manifest 1\nunpack %d\nvariables",
+              zsi_buf_printf(&b, "zstore manifest 2\nunpack %d\nvariables",
                              c->o.unpack ? 1 : 0);
     for (size_t k = 0; ok && k < mv.n; k++)
         ok = zsi_buf_printf(&b, " %s", mv.v[k]->path);
     ok = ok && zsi_buf_append(&b, "\n", 1);
     if (st == ZS_OK && !ok)
         st = zsi_nomem(c->ctx);
+    if (st == ZS_OK && !(cu = calloc(mv.n ? mv.n : 1, sizeof *cu)))
+        st = zsi_nomem(c->ctx);
     for (size_t i = 0; st == ZS_OK && i < c->nsegs; i++) {
         const zsi_cseg *sg = &c->segs[i];
+        zsi_sha256 *h = NULL;
         char hex[65];
-        st = digest(c->ctx, &mv, read_written, &mv, r0, sg->count, hex);
+        st = zsi_sha256_new(c->ctx, &h);
+        for (size_t k = 0; st == ZS_OK && k < mv.n; k++)
+            st = feed_written(c, out, &mv, k, &cu[k], r0, sg->count, h);
+        if (st == ZS_OK)
+            zsi_sha256_final(h, hex);
+        else
+            zsi_sha256_free(h);
         if (st == ZS_OK &&
             !zsi_buf_printf(&b, "input %llu %llu %llu %s %s\n",
                             (unsigned long long)r0,
@@ -147,6 +285,9 @@ zs_status zsi_convert_manifest(zs_convert *c, zs_store *out)
     }
     if (st == ZS_OK)
         st = zs_store_set(out, ZSI_MANIFEST_KEY, b.data, b.len);
+    for (size_t k = 0; cu && k < mv.n; k++)
+        zs_free(cu[k].h);
+    free(cu);
     free(mv.v);
     zsi_buf_free(&b);
     return st;
@@ -162,6 +303,7 @@ typedef struct mline {
 
 typedef struct manifest {
     char *text;
+    int version;
     int unpack;
     zsi_strv vars;
     mline *lines;
@@ -219,6 +361,10 @@ static zs_status read_manifest(zs_ctx *ctx, zs_store *s, const char *name,
     memcpy(m->text, data, len);
     m->text[len] = 0;
     zs_free(data);
+    if (!strncmp(m->text, "zstore manifest 1\n", 18))
+        m->version = 1;
+    else if (!strncmp(m->text, "zstore manifest 2\n", 18))
+        m->version = 2;
     for (l = strtok_r(m->text, "\n", &save); l && st == ZS_OK;
          l = strtok_r(NULL, "\n", &save)) {
         if (!strncmp(l, "unpack ", 7))
@@ -231,7 +377,7 @@ static zs_status read_manifest(zs_ctx *ctx, zs_store *s, const char *name,
     }
     if (st == ZS_ERR_NOMEM)
         return zsi_nomem(ctx);
-    if (st != ZS_OK || strncmp(m->text, "zstore manifest 1", 17))
+    if (st != ZS_OK || !m->version)
         return zsi_err(ctx, ZS_ERR_FORMAT, "%s: malformed manifest", name);
     return ZS_OK;
 }
@@ -361,9 +507,11 @@ static zs_status verify_one(zs_ctx *ctx, zs_dataset *ds, const manifest *m,
         st = zsi_nomem(ctx);
     sd.c = c;
     if (st == ZS_OK)
-        st = digest(ctx, &sd.mv, read_file, &sd, ml->start, ml->count, hf);
+        st = digest(ctx, &sd.mv, read_file, &sd, m->version, ml->start,
+                    ml->count, hf);
     if (st == ZS_OK)
-        st = digest(ctx, &sd.mv, read_store, &sd, ml->r0, ml->count, hs);
+        st = digest(ctx, &sd.mv, read_store, &sd, m->version, ml->r0,
+                    ml->count, hs);
     if (st == ZS_OK) {
         bool fok = !strcmp(hf, ml->hex), sok = !strcmp(hs, ml->hex);
         line = zsi_asprintf("%s: %s (records %llu to %llu)%s%s", file,

@@ -289,7 +289,7 @@ zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u)
 }
 
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
-                                 struct zsi_src_cache *sc)
+                                 struct zsi_src_cache *sc, zsi_buf *dig)
 {
     zsi_cvar *v = zsi_convert_unit_var(c, u);
     uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS], n = 1;
@@ -310,6 +310,10 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
         st = read_piece(c, ctx, sc, v, first_file(c), start, count, slab);
     if (st == ZS_OK)
         st = zs_array_write(v->arr, start, count, slab);
+    if (dig)
+        dig->len = 0;
+    if (st == ZS_OK && dig && zsi_convert_unit_digestible(v, start, count))
+        st = zsi_convert_unit_digests(ctx, v, count, slab, dig);
     if (v->out_dtype == ZS_DT_STRING)
         for (uint64_t i = 0; i < n; i++)
             free(((char **)(void *)slab)[i]);
@@ -409,6 +413,9 @@ static void wait_turn(run_job *j, uint64_t u)
 static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
 {
     struct zsi_src_cache sc;
+    /* a manifest's digests, left with the records of completed work */
+    zsi_buf dig = ZSI_BUF_INIT, *digp = j->c->o.manifest && j->rec
+                                            ? &dig : NULL;
     zs_status st = ZS_OK;
     memset(&sc, 0, sizeof sc);
     for (;;) {
@@ -424,7 +431,13 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
                 wait_turn(j, u);
             zsi_store_pipe_set_tag(pipe, u);
         }
-        st = zsi_convert_write_unit(j->c, ctx, u, &sc);
+        st = zsi_convert_write_unit(j->c, ctx, u, &sc, digp);
+        if (st == ZS_OK && digp && dig.len) {
+            char key[64];
+            snprintf(key, sizeof key, ZSI_DIGEST_PREFIX "%llu",
+                     (unsigned long long)u);
+            st = zs_store_set(j->rec->store, key, dig.data, dig.len);
+        }
         if (st == ZS_OK && pipe)
             st = zsi_store_pipe_end_tag(pipe, u);
         if (st == ZS_OK && j->rec)
@@ -447,6 +460,7 @@ static zs_status run_units(run_job *j, zs_ctx *ctx, zs_store *pipe)
         }
     }
     src_close_all(&sc);
+    zsi_buf_free(&dig);
     return st;
 }
 

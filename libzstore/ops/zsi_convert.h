@@ -114,8 +114,19 @@ struct zs_convert {
 
 /* convert_manifest.c: the manifest of the inputs (o.manifest). */
 #define ZSI_MANIFEST_KEY ".zmanifest"
-/* Write it into out, from the arrays written (before the metadata). */
+/* Write it into out, from the digests the workers left in out and the
+ * arrays written (before the metadata). */
 zs_status zsi_convert_manifest(zs_convert *c, zs_store *out);
+/* v is in the manifest. */
+bool zsi_convert_manifest_listed(const zsi_cvar *v);
+/* The box start/count of v is whole records of a listed variable: its
+ * worker can hash them from the slab (zsi_convert_unit_digests). */
+bool zsi_convert_unit_digestible(const zsi_cvar *v, const uint64_t *start,
+                                 const uint64_t *count);
+/* out = SHA-256 (32 bytes) of each record of the slab of box count. */
+zs_status zsi_convert_unit_digests(zs_ctx *ctx, const zsi_cvar *v,
+                                   const uint64_t *count, const void *slab,
+                                   zsi_buf *out);
 struct zsi_src_cache;
 /* Inputs held open by a reader (convert_run.c). */
 struct zsi_src_cache *zsi_convert_src_cache_new(void);
@@ -168,8 +179,10 @@ struct zsi_src_cache;
 /* convert_run.c */
 /* The variable owning unit u (units are numbered in c->unit_order). */
 zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u);
+/* Write unit u; with dig (not NULL), dig holds the digests of its
+ * records when they can be had from the slab (else dig->len is 0). */
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
-                                 struct zsi_src_cache *cache);
+                                 struct zsi_src_cache *cache, zsi_buf *dig);
 
 /* convert_resume.c: records of completed work in a directory output,
  * keys at its root starting ZSI_REC_PREFIX (which readers ignore, and
@@ -179,6 +192,9 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
  * goes, each time after a sync, so that no record outlives its chunks in
  * a crash), "part.K-N" per part complete. */
 #define ZSI_REC_PREFIX ".zstore."
+/* With a manifest: per unit of whole records, the SHA-256 of each
+ * (32 bytes a record), written before the unit is recorded done. */
+#define ZSI_DIGEST_PREFIX ZSI_REC_PREFIX "digest."
 
 typedef struct zsi_cstate {
     zs_store *store;        /* NULL: no records (not a directory) */

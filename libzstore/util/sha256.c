@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/zsi_util.h"
 
@@ -46,4 +47,15 @@ void zsi_sha256_free(zsi_sha256 *h)
         return;
     EVP_MD_CTX_free(h->md);
     free(h);
+}
+
+bool zsi_sha256_raw(const void *p, size_t n, uint8_t out[32])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(n ? p : "", n, d, &len, EVP_sha256(), NULL) != 1 ||
+        len != 32)
+        return false;
+    memcpy(out, d, 32);
+    return true;
 }

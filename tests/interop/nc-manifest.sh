@@ -9,31 +9,86 @@ $PY "$srcdir/tests/interop/mk_nc_series.py" 100 2 5 7 100 ||
     { not_ok "inputs written"; done_testing; exit; }
 nc2zarr -q -c time=3 --manifest f*.nc -o m.zarr || not_ok "converts with --manifest"
 check_eq "a manifest line per input" 100 "$(grep -c '^input ' m.zarr/.zmanifest)"
-# the digests, from the store, by python3-zarr and hashlib
-$PY - m.zarr > oracle <<'PYEOF'
+# the digests, from the store, by python3-zarr and hashlib: SHA-256 over
+# the SHA-256 of each record of each variable (version 2), or over the
+# records' bytes (version 1)
+cat > oracle.py <<'PYEOF'
 import sys, hashlib, zarr, numpy as np
-g = zarr.open_consolidated(sys.argv[1], mode="r")
-lines = open(sys.argv[1] + "/.zmanifest").read().splitlines()
-names = [l for l in lines if l.startswith("variables")][0].split()[1:]
-bad = 0
-for l in lines:
-    if not l.startswith("input "):
-        continue
-    _, r0, start, n, hexd, path = l.split(" ", 5)
-    r0, n = int(r0), int(n)
-    h = hashlib.sha256()
-    for v in names:
-        h.update(np.ascontiguousarray(g[v][r0:r0 + n]).astype(g[v].dtype.newbyteorder("<")).tobytes())
-    bad += h.hexdigest() != hexd
-print(bad, len(names))
+def digests(store, version):
+    g = zarr.open_consolidated(store, mode="r")
+    lines = open(store + "/.zmanifest").read().splitlines()
+    names = [l for l in lines if l.startswith("variables")][0].split()[1:]
+    out = []
+    for l in lines:
+        if not l.startswith("input "):
+            continue
+        _, r0, start, n, hexd, path = l.split(" ", 5)
+        r0, n = int(r0), int(n)
+        h = hashlib.sha256()
+        for v in names:
+            a = g[v][r0:r0 + n]
+            a = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<"))
+            if version == 1:
+                h.update(a.tobytes())
+            else:
+                for rec in a:
+                    h.update(hashlib.sha256(rec.tobytes()).digest())
+        out.append((l, h.hexdigest() == hexd, h.hexdigest()))
+    return names, out
+if __name__ == "__main__":
+    names, out = digests(sys.argv[1], 2)
+    assert open(sys.argv[1] + "/.zmanifest").readline() == "zstore manifest 2\n"
+    print(sum(not ok for _, ok, _ in out), len(names))
 PYEOF
 check_eq "every digest is SHA-256 of the store's records of a and p" "0 2" \
-    "$(cat oracle)"
+    "$($PY oracle.py m.zarr)"
 zinfo --verify m.zarr f*.nc > ok.out 2>ok.err; rc=$?
 check_eq "every file verifies: exit 0" 0 "$rc"
 check_eq "... a line OK each" 100 "$(grep -c ': OK (records ' ok.out)"
 check "... f042.nc filled records 84 to 85" grep -qx "f042.nc: OK (records 84 to 85)" ok.out
 
+# the digests come from the workers (units of whole records), from the
+# store read back (a zip has no records of completed work; units of part
+# of a record), or from both: the same manifest
+nc2zarr -q -c time=3 --manifest f*.nc -o m.zip ||
+    not_ok "--manifest into a zip"
+unzip -p m.zip .zmanifest > zip.manifest
+check "a zip (digests read back): the same manifest" \
+    cmp m.zarr/.zmanifest zip.manifest
+ZSTORE_CONVERT_UNIT=100 nc2zarr -q -c time=3,y=2 --manifest f*.nc \
+    -o cols.zarr || not_ok "--manifest with units of part of a record"
+check_eq "units of part of a record: digests as python3-zarr's" "0 2" \
+    "$($PY oracle.py cols.zarr)"
+grep '^input ' m.zarr/.zmanifest > m.in
+grep '^input ' cols.zarr/.zmanifest > cols.in
+check "... the same digests as whole records'" cmp m.in cols.in
+# a run killed after some units were recorded, resumed: the workers of
+# the first run left digests the manifest uses
+ZSTORE_CONVERT_RECORD_MS=50 ZSTORE_CONVERT_UNIT=4K \
+    nc2zarr -q -j 2 -c time=3 --manifest f*.nc -o res.zarr 2>/dev/null &
+pid=$!
+n=0
+while ! ls res.zarr.partial/.zstore.done.* >/dev/null 2>&1 &&
+      [ $n -lt 1000 ]; do
+    sleep 0.01; n=$((n + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [ -e res.zarr ]; then
+    skip_env "the run ended before it could be killed"
+else
+    check "killed with digests left" sh -c \
+        "ls res.zarr.partial/.zstore.digest.* >/dev/null 2>&1"
+    n=0
+    until ZSTORE_CONVERT_UNIT=4K nc2zarr -q --resume -c time=3 --manifest \
+            f*.nc -o res.zarr 2>res.err ||
+          ! grep -q "another conversion" res.err || [ $n -gt 100 ]; do
+        sleep 0.1; n=$((n + 1))
+    done
+    check "resumed: the same manifest" cmp m.zarr/.zmanifest res.zarr/.zmanifest
+    check "... and no digests left behind" sh -c \
+        "! ls -a res.zarr | grep -q zstore"
+fi
 # one value of one file changed after the conversion
 $PY -c 'import netCDF4; d = netCDF4.Dataset("f057.nc", "a"); d["p"].set_auto_maskandscale(False); d["p"][1, 2, 3] = d["p"][1, 2, 3] + 1; d.close()'
 zinfo --verify m.zarr f*.nc > v.out 2>v.err; rc=$?
@@ -52,6 +107,25 @@ nc2zarr -q -c time=3 --manifest --finish f*.nc -o parts.zarr ||
 check "parts and a finish: the same manifest as one run" \
     cmp whole.zarr/.zmanifest parts.zarr/.zmanifest
 check "... and the same store" diff -r whole.zarr parts.zarr
+
+# a manifest of version 1 (written by older zstore) still verifies
+cp -r m.zarr v1.zarr
+$PY - v1.zarr <<'PYEOF'
+import sys
+sys.path.insert(0, ".")
+from oracle import digests
+names, out = digests(sys.argv[1], 1)
+text = open(sys.argv[1] + "/.zmanifest").read()
+text = text.replace("zstore manifest 2\n", "zstore manifest 1\n")
+for l, _, hexd in out:
+    f = l.split(" ", 5)
+    f[4] = hexd
+    text = text.replace(l, " ".join(f))
+open(sys.argv[1] + "/.zmanifest", "w").write(text)
+PYEOF
+check "a version 1 manifest verifies" zinfo --verify v1.zarr f00*.nc
+check_fail "... and a changed one does not" 1 "1 of 1 files differ" \
+    zinfo --verify v1.zarr f057.nc
 
 # unpacked values are checked as float32
 nc2zarr -q --unpack --manifest f00*.nc -o u.zarr
