@@ -27,7 +27,7 @@ test_pkgs="python3 python3-numpy python3-xarray python3-zarr python3-netcdf4
 python3-dask python3-numcodecs python3-cftime python3-fsspec python3-aiohttp
 python3-h5py
 nco cdo mandoc procps util-linux nginx-light tar zip unzip time openssl
-ca-certificates parallel
+ca-certificates parallel openmpi-bin
 python3-scipy python3-torch python3-statsmodels python3-bottleneck
 python3-numba"
 [ "$mode" = check ] && pkgs="$pkgs $test_pkgs"

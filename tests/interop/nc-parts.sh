@@ -188,6 +188,23 @@ else
     skip "examples/parallel.sh: no GNU parallel"
 fi
 
+if command -v mpirun >/dev/null 2>&1; then
+    nc2zarr -q --prepare f*.nc -o mpi.zarr
+    # (as root, Open MPI wants to be told; the ranks share nothing)
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        mpirun --oversubscribe -n 3 sh "$srcdir/examples/mpi-part.sh" \
+        mpi.zarr f*.nc > mpi.out 2>&1 ||
+        not_ok "examples/mpi-part.sh under mpirun -n 3" "$(cat mpi.out)"
+    nc2zarr -q --finish f*.nc -o mpi.zarr || not_ok "mpi: finish"
+    same_store "examples/mpi-part.sh under mpirun -n 3: byte-identical" \
+        plain.zarr mpi.zarr
+    check_fail "examples/mpi-part.sh outside mpirun" 2 "not an MPI rank" \
+        env -u OMPI_COMM_WORLD_RANK -u PMI_RANK -u PMIX_RANK \
+        sh "$srcdir/examples/mpi-part.sh" x.zarr f*.nc
+else
+    skip "examples/mpi-part.sh: no mpirun (Debian openmpi-bin)"
+fi
+
 # ---- resume after kill -9 ------------------------------------------------
 # records every 50 ms (each costs a syncfs), so that killed runs have some
 ZSTORE_CONVERT_RECORD_MS=50
