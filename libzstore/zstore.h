@@ -689,7 +689,17 @@ zs_status zs_convert_plan(zs_ctx *ctx, const char *const *inputs,
                           size_t ninputs, const zs_convert_opts *opts,
                           const zs_write_opts *w, zs_convert **out);
 void zs_convert_plan_free(zs_convert *c);
-/** The plan: variables, chunks, objects, bytes, memory. */
+/**
+ * Time a sample of the conversion: read, convert and encode one unit of
+ * work (the first of the largest variable) into a memory store that is
+ * then discarded, so that zs_convert_describe() adds the time the run
+ * (or the part) should take with its workers.  Reads one unit of the
+ * inputs; writes nothing.
+ * @return ZS_OK, or what reading the sample failed with.
+ */
+zs_status zs_convert_estimate(zs_convert *c);
+/** The plan: variables, chunks, objects, bytes, time (after
+ * zs_convert_estimate()), memory. */
 zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn,
                               void *user);
 /** Raw bytes the conversion will write (for progress totals). */

@@ -371,6 +371,12 @@ int main(int argc, char **argv)
         goto done;
     }
     if (dry) {
+        st = zs_convert_estimate(cv);
+        if (st != ZS_OK) {
+            tool_err(&t, NULL, st);
+            rc = tool_fail_status(st);
+            goto done;
+        }
         zs_convert_describe(cv, tool_print_line, NULL);
         rc = tool_close_stdout(&t);
         goto done;

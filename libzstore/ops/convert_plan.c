@@ -438,6 +438,32 @@ static void describe_part(const zs_convert *c, zsi_buf *b)
                        h);
 }
 
+/* "time: about ..." of the run (or of the part), from the sample unit
+ * zs_convert_estimate timed, assuming the workers share the work evenly
+ * and the rest of the inputs read as fast as the sample. */
+static void describe_time(const zs_convert *c, int workers, zsi_buf *b,
+                          zs_line_fn fn, void *user)
+{
+    uint64_t u0 = 0, u1 = c->nunits, bytes = 0;
+    char h[32], t[32];
+    double secs;
+    if (c->o.stage == ZS_CONVERT_PART)
+        zsi_convert_part_units(c, c->o.part_k, c->o.part_n, &u0, &u1);
+    for (uint64_t u = u0; u < u1; u++)
+        bytes += zsi_convert_unit_bytes(c, u);
+    secs = c->est_secs * ((double)bytes / (double)c->est_bytes) /
+           (workers > 0 ? workers : 1);
+    zsi_fmt_size(c->est_bytes, h, sizeof h);
+    zsi_fmt_duration(secs, t, sizeof t);
+    b->len = 0;
+    zsi_buf_printf(b, "time: about %s%s with %d worker%s (one unit of %s, "
+                   "%s, read and encoded in %.3f s)", t,
+                   c->o.stage == ZS_CONVERT_PART ? " for the part" : "",
+                   workers, workers == 1 ? "" : "s", c->est_var, h,
+                   c->est_secs);
+    fn(user, zsi_buf_cstr(b));
+}
+
 zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
 {
     zsi_buf b = ZSI_BUF_INIT;
@@ -482,6 +508,8 @@ zs_status zs_convert_describe(const zs_convert *c, zs_line_fn fn, void *user)
         describe_part(c, &b);
         fn(user, zsi_buf_cstr(&b));
     }
+    if (c->est_bytes)
+        describe_time(c, workers, &b, fn, user);
     b.len = 0;
     zsi_fmt_size((uint64_t)workers * (2 * slab + (16u << 20)), h2, sizeof h2);
     zsi_buf_printf(&b, "memory: about %s (%d worker process%s)", h2,

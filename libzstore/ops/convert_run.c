@@ -56,6 +56,7 @@ void zs_convert_plan_free(zs_convert *c)
         free(f->calendar);
         zsi_strv_free(&f->fp);
     }
+    free(c->est_var);
     for (size_t i = 0; i < c->nvars; i++) {
         zsi_cvar *v = &c->vars[i];
         for (int d = 0; d < v->ndim && v->dims; d++)
@@ -769,6 +770,62 @@ static zs_status end_run(zs_convert *c, zsi_writer *w, zs_status st,
     zsi_writer_close(w);
     zsi_cstate_clear(rec);
     return st;
+}
+
+/* ---- the estimate ------------------------------------------------------- */
+
+/* The sample: the first unit of the variable with the most bytes. */
+static uint64_t sample_unit(const zs_convert *c)
+{
+    uint64_t best = 0, most = 0;
+    for (size_t i = 0; i < c->nvars; i++) {
+        const zsi_cvar *v = &c->vars[i];
+        uint64_t b = v->out_size;
+        for (int d = 0; d < v->ndim; d++)
+            b *= v->shape[d];
+        if (v->nunits && b > most) {
+            most = b;
+            best = v->unit0;
+        }
+    }
+    return best;
+}
+
+zs_status zs_convert_estimate(zs_convert *c)
+{
+    char name[64];
+    zsi_writer *w = NULL;
+    struct zsi_src_cache *sc = NULL;
+    struct timespec t0, t1;
+    uint64_t u = sample_unit(c);
+    zs_status st;
+    c->est_bytes = 0;
+    if (!c->nunits)
+        return ZS_OK;
+    /* written as the run writes it, into memory, then discarded */
+    snprintf(name, sizeof name, "mem://.zstore-estimate-%p", (void *)c);
+    st = zsi_writer_open(c->ctx, name, &c->w, &w);
+    if (st == ZS_OK)
+        st = create_arrays(c, w);
+    if (st == ZS_OK && !(sc = zsi_convert_src_cache_new()))
+        st = zsi_nomem(c->ctx);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (st == ZS_OK)
+        st = zsi_convert_write_unit(c, c->ctx, u, sc, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    zsi_convert_src_cache_free(sc);
+    for (size_t i = 0; i < c->nvars; i++)
+        c->vars[i].arr = NULL;
+    zsi_writer_close(w);    /* not finished: discarded */
+    if (st != ZS_OK)
+        return st;
+    free(c->est_var);
+    if (!(c->est_var = zsi_strdup(zsi_convert_unit_var(c, u)->path)))
+        return zsi_nomem(c->ctx);
+    c->est_bytes = zsi_convert_unit_bytes(c, u);
+    c->est_secs = (double)(t1.tv_sec - t0.tv_sec) +
+                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return ZS_OK;
 }
 
 /* Appending: the store changed in place, its complete chunks kept. */

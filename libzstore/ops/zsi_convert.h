@@ -110,6 +110,10 @@ struct zs_convert {
     uint64_t nobjects;
     zsi_buf scan_text;      /* the inputs' headers, for the preparation */
     uint64_t store_nrec;    /* appending: the store's records */
+    /* zs_convert_estimate: a sample unit's bytes and seconds (0: none) */
+    uint64_t est_bytes;
+    double est_secs;
+    char *est_var;
 };
 
 /* convert_manifest.c: the manifest of the inputs (o.manifest). */

@@ -5,6 +5,8 @@
  * tools add those. */
 #include "config.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +196,21 @@ zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
                        what, text, (unsigned long long)min);
     *out = v;
     return ZS_OK;
+}
+
+void zsi_fmt_duration(double secs, char *buf, size_t n)
+{
+    double s = secs > 0 ? secs : 0;
+    if (s < 10)
+        snprintf(buf, n, "%.1f s", s);
+    else if (s < 3600)
+        snprintf(buf, n, "%.0f min %02.0f s", floor(s / 60),
+                 fmod(floor(s + 0.5), 60));
+    else if (s < 86400 * 100.0)
+        snprintf(buf, n, "%.0f h %02.0f min", floor(s / 3600),
+                 fmod(floor(s / 60 + 0.5), 60));
+    else
+        snprintf(buf, n, "%.0f days", floor(s / 86400 + 0.5));
 }
 
 void zsi_fmt_size(uint64_t b, char *buf, size_t n)

@@ -307,6 +307,8 @@ zs_status zsi_size_parse(zs_ctx *ctx, const char *what, const char *text,
                          uint64_t min, uint64_t *out);
 /* A size for people: "880.0 KiB", "3.1 GiB", "12 B". */
 void zsi_fmt_size(uint64_t b, char *buf, size_t n);
+/* "4.2 s", "3 min 05 s", "2 h 10 min", "12 days". */
+void zsi_fmt_duration(double secs, char *buf, size_t n);
 
 /* ---- thread pool ---------------------------------------------------- */
 

@@ -53,6 +53,12 @@ check "no records left in a finished store" sh -c \
 nc2zarr -n $OPTS --part 3/7 f*.nc -o x.zarr > plan
 check "a dry run of a part tells its units and bytes" \
     grep -Eq "^part 3 of 7: units [0-9]+ to [0-9]+ of [0-9]+; objects: [0-9]+; raw bytes" plan
+check "... and the time it should take, from a sample unit" \
+    grep -Eq "^time: about [0-9.]+ s for the part with [0-9]+ workers? \(one unit of [ap], [0-9.]+ [KM]?i?B, read and encoded in [0-9.]+ s\)$" plan
+check "... writing nothing" test ! -e x.zarr -a ! -e x.zarr.partial
+nc2zarr -n $OPTS f*.nc -o x.zarr > plan
+check "a dry run of the whole: its time" \
+    grep -Eq "^time: about [0-9.]+ s with [0-9]+ workers? \(one unit of" plan
 
 # ---- parts ------------------------------------------------------------
 for n in 1 2 7; do
