@@ -21,7 +21,7 @@ ZS_DEP_LIBS = $(NETCDF_LIBS) $(CJSON_LIBS) $(ZSTD_LIBS) \
 
 # util: context, errors, buffers, attributes, thread pool, digests
 libzstore_libzscore_la_SOURCES = \
-	libzstore/util/zsi_util.h \
+	libzstore/util/zsi_util.h libzstore/util/ctx_impl.h \
 	libzstore/util/ctx.c \
 	libzstore/util/buf.c \
 	libzstore/util/kv.c \

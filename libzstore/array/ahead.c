@@ -136,9 +136,7 @@ static void *transfer(void *arg)
     if (own) {
         zsi_ctx_redirect(ctx, NULL);
     } else if (ah->st != ZS_OK) {   /* no slot: as good as can be */
-        pthread_mutex_lock(&ctx->lock);
-        memcpy(ah->msg, ctx->msg, sizeof ah->msg);
-        pthread_mutex_unlock(&ctx->lock);
+        zsi_ctx_copy_message(ctx, ah->msg, sizeof ah->msg);
     }
     return NULL;
 }

@@ -99,7 +99,7 @@ void zs_array_close(zs_array *a)
     if (!a)
         return;
     zsi_ahead_free(a->ahead);
-    zsi_cache_drop_all(a->ctx->cache, a->cache_id);
+    zsi_cache_drop_all(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), a->cache_id);
     zsi_chain_free(&a->chain);
     zsi_shard_free(a->shard);
     free(a->broken_msg);
@@ -738,7 +738,7 @@ zs_status zsi_array_store_chunk(zs_array *a, const uint64_t *cidx,
                                  enc.len);
     if (st != ZS_OK && key.data)
         zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
-    zsi_cache_drop(a->ctx->cache, a->cache_id, zsi_array_ravel(a, cidx));
+    zsi_cache_drop(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), a->cache_id, zsi_array_ravel(a, cidx));
     zsi_buf_free(&key);
     zsi_buf_free(&enc);
     return st;

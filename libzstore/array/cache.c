@@ -35,20 +35,25 @@ size_t zsi_cache_budget(struct zsi_cache *c)
     return c ? __atomic_load_n(&c->budget, __ATOMIC_RELAXED) : 0;
 }
 
+static void *cache_make(void *user)
+{
+    struct zsi_cache *c = calloc(1, sizeof *c);
+    (void)user;
+    if (c)
+        pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+static void cache_destroy(void *c)
+{
+    cache_free(c);
+}
+
 struct zsi_cache *zsi_cache_of(zs_ctx *ctx)
 {
-    struct zsi_cache *c;
-    size_t budget;
-    pthread_mutex_lock(&ctx->lock);
-    if (!ctx->cache && (c = calloc(1, sizeof *c))) {
-        pthread_mutex_init(&c->lock, NULL);
-        c->budget = ctx->cache_bytes;
-        ctx->cache = c;
-        ctx->cache_free = cache_free;
-    }
-    c = ctx->cache;
-    budget = ctx->cache_bytes;
-    pthread_mutex_unlock(&ctx->lock);
+    struct zsi_cache *c = zsi_ctx_slot(ctx, ZSI_SLOT_CACHE, cache_make, NULL,
+                                       NULL, cache_destroy);
+    size_t budget = zsi_ctx_cache_bytes(ctx);
     if (c && zsi_cache_budget(c) != budget) {
         /* zsi_cache_get reads it without the lock */
         pthread_mutex_lock(&c->lock);

@@ -248,7 +248,7 @@ static zs_status read_task(void *arg, size_t i)
     if (st != ZS_OK)
         return st;
     if ((st = zsi_array_note_read(a, e->found)) != ZS_OK) {
-        zsi_cache_release(a->ctx->cache, e);
+        zsi_cache_release(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), e);
         return st;
     }
     if (a->meta.dtype == ZS_DT_STRING) {
@@ -259,7 +259,7 @@ static zs_status read_task(void *arg, size_t i)
     } else {
         fill_piece(a, r, &p, &st);
     }
-    zsi_cache_release(a->ctx->cache, e);
+    zsi_cache_release(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), e);
     return st;
 }
 

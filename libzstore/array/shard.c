@@ -215,7 +215,7 @@ static zs_status load_index(zs_array *a, const uint64_t *sidx,
                             const char *key, zsi_centry **out, int *found)
 {
     struct zsi_shard *sh = a->shard;
-    struct zsi_cache *c = a->ctx->cache;
+    struct zsi_cache *c = zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE);
     uint64_t lin = 0;
     zs_status st;
     for (int d = 0; d < a->meta.ndim; d++)
@@ -244,7 +244,7 @@ static zs_status read_index(zs_array *a, uint64_t lin, const char *key,
                             zsi_centry **out, int *found)
 {
     struct zsi_shard *sh = a->shard;
-    struct zsi_cache *c = a->ctx->cache;
+    struct zsi_cache *c = zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE);
     uint64_t size = 0;
     zsi_buf raw = ZSI_BUF_INIT, dec = ZSI_BUF_INIT;
     zs_status st;
@@ -328,7 +328,7 @@ zs_status zsi_shard_get(zs_array *a, const uint64_t *cidx, zsi_buf *out,
             free(p);
         }
     }
-    zsi_cache_release(a->ctx->cache, e);
+    zsi_cache_release(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), e);
     zsi_buf_free(&key);
     return st;
 }
@@ -491,10 +491,10 @@ static zs_status store_shard(swrite *w, uint64_t k)
     for (int d = 0; d < a->meta.ndim; d++)
         lin = lin * (a->meta.shape[d] ? (a->meta.shape[d] - 1) /
                                             sh->outer[d] + 1 : 0) + sidx[d];
-    zsi_cache_drop(a->ctx->cache, sh->cache_id, lin);
+    zsi_cache_drop(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), sh->cache_id, lin);
     for (uint64_t p = 0; p < sh->n_inner; p++)
         if (inner_coords(a, sidx, p, cidx))
-            zsi_cache_drop(a->ctx->cache, a->cache_id,
+            zsi_cache_drop(zsi_ctx_slot_peek(a->ctx, ZSI_SLOT_CACHE), a->cache_id,
                            zsi_array_ravel(a, cidx));
     zsi_buf_free(&key);
     zsi_buf_free(&enc);

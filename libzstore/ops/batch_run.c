@@ -560,7 +560,7 @@ zs_status zs_batch_run(zs_batch *b, const char *out)
 {
     bwriter wr;
     uint64_t *perm = NULL;
-    size_t cache = b->ctx->cache_bytes;
+    size_t cache = zsi_ctx_cache_bytes(b->ctx);
     zs_status st;
     memset(&wr, 0, sizeof wr);
     wr.b = b;

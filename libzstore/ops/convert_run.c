@@ -474,8 +474,7 @@ static int run_child(void *arg, int k, int n, int fd)
     (void)k;
     (void)n;
     /* the parent's pool (if any) has no threads in this process */
-    ctx->pool = NULL;
-    ctx->threads = 1;
+    zsi_ctx_forked_child(ctx);
     if (j->forward) {
         st = zsi_store_pipe_open(ctx, zs_store_name(j->out), fd, &pipe);
         for (size_t i = 0; st == ZS_OK && i < j->c->nvars; i++)

@@ -453,11 +453,13 @@ static zs_status headers(zs_convert *c)
 zs_status zsi_convert_reopen(zs_ctx *ctx, const char *path,
                              zs_dataset **out)
 {
-    zs_log_fn log = ctx->log_fn;
+    zs_log_fn log;
+    void *user;
     zs_status st;
-    ctx->log_fn = NULL;
+    zsi_ctx_get_log(ctx, &log, &user);
+    zs_ctx_set_log(ctx, NULL, NULL);
     st = zs_dataset_open(ctx, path, out);
-    ctx->log_fn = log;
+    zs_ctx_set_log(ctx, log, user);
     return st;
 }
 

@@ -189,16 +189,9 @@ zs_status zsi_procs_run(zs_ctx *ctx, int n, zsi_child_fn fn, void *arg,
         return zsi_nomem(ctx);
     for (int i = 0; i < n; i++)
         c[i].fd = -1;
-    {   /* no other thread of ours may hold a lock (the allocator's, the
-         * sanitizer's) at fork: stop the pool; it restarts when needed */
-        struct zsi_pool *pool;
-        pthread_mutex_lock(&ctx->lock);
-        pool = ctx->pool;
-        ctx->pool = NULL;
-        pthread_mutex_unlock(&ctx->lock);
-        if (pool)
-            zsi_pool_free(pool);
-    }
+    /* no other thread of ours may hold a lock (the allocator's, the
+     * sanitizer's) at fork: stop the pool; it restarts when needed */
+    zsi_ctx_stop_pool(ctx);
     for (int i = 0; i < n && st == ZS_OK; i++)
         st = spawn(ctx, &c[i], i, n, fn, arg);
     while (st == ZS_OK && (alive > 0 || fds > 0)) {

@@ -742,7 +742,7 @@ zs_status zs_rechunk_run(zs_rechunk *r, const char *out)
 {
     zsi_writer *w = NULL;
     zs_store *tmp = NULL;
-    size_t cache = r->ctx->cache_bytes;
+    size_t cache = zsi_ctx_cache_bytes(r->ctx);
     zs_status st;
     /* the cache is part of the bound */
     if (cache > r->cache)

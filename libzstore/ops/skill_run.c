@@ -833,7 +833,7 @@ static zs_status score_tile(srun *r, uint64_t u, sink_fn sink)
 static zs_status score(zs_skill *s, sink_fn sink)
 {
     srun r;
-    size_t cache = s->ctx->cache_bytes;
+    size_t cache = zsi_ctx_cache_bytes(s->ctx);
     zs_status st = ZS_OK;
     memset(&r, 0, sizeof r);
     r.s = s;

@@ -23,6 +23,7 @@ typedef struct mem_table {
 } mem_table;
 
 typedef struct mem_registry {
+    pthread_mutex_t lock;       /* guards the list */
     mem_table *head;
 } mem_registry;
 
@@ -46,7 +47,17 @@ static void registry_free(void *p)
         r->head = t->next;
         table_free(t);
     }
+    pthread_mutex_destroy(&r->lock);
     free(r);
+}
+
+static void *registry_make(void *user)
+{
+    mem_registry *r = calloc(1, sizeof *r);
+    (void)user;
+    if (r)
+        pthread_mutex_init(&r->lock, NULL);
+    return r;
 }
 
 /* Binary search: index of key, or of where it would go (*hit = false). */
@@ -230,16 +241,15 @@ zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
     mem_table *t;
     zs_store *s;
     zs_status st;
-    pthread_mutex_lock(&ctx->lock);
-    if (!ctx->mem_stores) {
-        ctx->mem_stores = calloc(1, sizeof(mem_registry));
-        ctx->mem_stores_free = registry_free;
-    }
-    r = ctx->mem_stores;
-    for (t = r ? r->head : NULL; t; t = t->next)
+    r = zsi_ctx_slot(ctx, ZSI_SLOT_MEM_STORES, registry_make, NULL, NULL,
+                     registry_free);
+    if (!r)
+        return zsi_nomem(ctx);
+    pthread_mutex_lock(&r->lock);
+    for (t = r->head; t; t = t->next)
         if (strcmp(t->name, name) == 0)
             break;
-    if (r && !t && (flags & ZS_STORE_CREATE) &&
+    if (!t && (flags & ZS_STORE_CREATE) &&
         (t = calloc(1, sizeof *t))) {
         if (!(t->name = zsi_strdup(name))) {
             free(t);
@@ -250,9 +260,7 @@ zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
             r->head = t;
         }
     }
-    pthread_mutex_unlock(&ctx->lock);
-    if (!r)
-        return zsi_nomem(ctx);
+    pthread_mutex_unlock(&r->lock);
     if (!t)
         return (flags & ZS_STORE_CREATE)
                    ? zsi_nomem(ctx)

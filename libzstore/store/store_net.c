@@ -101,20 +101,27 @@ static net_share *share_new(void)
 }
 
 /* The context's share for this process (created on first use). */
+static void *share_make(void *user)
+{
+    (void)user;
+    return share_new();
+}
+
+/* A parent's share is left alone (see above): replaced, not freed. */
+static bool share_foreign(void *obj)
+{
+    return ((net_share *)obj)->pid != getpid();
+}
+
+static void share_destroy(void *obj)
+{
+    share_free(obj);
+}
+
 static CURLSH *ctx_share(zs_ctx *ctx)
 {
-    net_share *s;
-    pthread_mutex_lock(&ctx->lock);
-    s = ctx->net;
-    if (!s || s->pid != getpid()) {
-        s = share_new();
-        if (s) {
-            /* a parent's share is left alone (see above) */
-            ctx->net = s;
-            ctx->net_free = share_free;
-        }
-    }
-    pthread_mutex_unlock(&ctx->lock);
+    net_share *s = zsi_ctx_slot(ctx, ZSI_SLOT_NET, share_make, NULL,
+                                share_foreign, share_destroy);
     return s ? s->sh : NULL;
 }
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/zsi_util.h"
+#include "util/ctx_impl.h"
 
 static const char *const status_text[] = {
     [ZS_OK] = "success",
@@ -69,12 +69,9 @@ void zs_ctx_free(zs_ctx *ctx)
         return;
     if (ctx->pool)
         zsi_pool_free(ctx->pool);
-    if (ctx->cache && ctx->cache_free)
-        ctx->cache_free(ctx->cache);
-    if (ctx->mem_stores && ctx->mem_stores_free)
-        ctx->mem_stores_free(ctx->mem_stores);
-    if (ctx->net && ctx->net_free)
-        ctx->net_free(ctx->net);
+    for (int k = 0; k < ZSI_NSLOTS; k++)
+        if (ctx->slot[k] && ctx->slot_free[k])
+            ctx->slot_free[k](ctx->slot[k]);
     if (ctx->opts) {
         zsi_kv_free(ctx->opts);
         free(ctx->opts);
@@ -229,6 +226,63 @@ void zs_ctx_set_progress(zs_ctx *ctx, zs_progress_fn fn, void *user)
 {
     ctx->progress_fn = fn;
     ctx->progress_user = user;
+}
+
+/* ---- the layers' slots and accessors -------------------------------- */
+
+void *zsi_ctx_slot(zs_ctx *ctx, zsi_slot k, void *(*make)(void *user),
+                   void *user, bool (*replace)(void *obj),
+                   void (*destroy)(void *obj))
+{
+    void *o;
+    pthread_mutex_lock(&ctx->lock);
+    o = ctx->slot[k];
+    if (!o || (replace && replace(o))) {
+        void *n = make(user);
+        if (n) {
+            __atomic_store_n(&ctx->slot[k], n, __ATOMIC_RELEASE);
+            ctx->slot_free[k] = destroy;
+        }
+        o = n;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return o;
+}
+
+void *zsi_ctx_slot_peek(zs_ctx *ctx, zsi_slot k)
+{
+    return __atomic_load_n(&ctx->slot[k], __ATOMIC_ACQUIRE);
+}
+
+size_t zsi_ctx_cache_bytes(zs_ctx *ctx)
+{
+    size_t n;
+    pthread_mutex_lock(&ctx->lock);
+    n = ctx->cache_bytes;
+    pthread_mutex_unlock(&ctx->lock);
+    return n;
+}
+
+void zsi_ctx_get_log(zs_ctx *ctx, zs_log_fn *fn, void **user)
+{
+    *fn = ctx->log_fn;
+    *user = ctx->log_user;
+}
+
+void zsi_ctx_copy_message(zs_ctx *ctx, char *buf, size_t size)
+{
+    if (!size)
+        return;
+    pthread_mutex_lock(&ctx->lock);
+    snprintf(buf, size, "%s", ctx->msg);
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+void zsi_ctx_clear_message(zs_ctx *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    ctx->msg[0] = 0;
+    pthread_mutex_unlock(&ctx->lock);
 }
 
 bool zsi_ctx_redirect(zs_ctx *ctx, char *buf)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "util/zsi_util.h"
+#include "util/ctx_impl.h"
 
 struct zsi_pool {
     pthread_mutex_t lock;
@@ -183,4 +183,21 @@ zs_status zsi_parallel_for_n(zs_ctx *ctx, size_t n, int max_workers,
 zs_status zsi_parallel_for(zs_ctx *ctx, size_t n, zsi_task_fn fn, void *arg)
 {
     return zsi_parallel_for_n(ctx, n, 0, fn, arg);
+}
+
+void zsi_ctx_stop_pool(zs_ctx *ctx)
+{
+    struct zsi_pool *pool;
+    pthread_mutex_lock(&ctx->lock);
+    pool = ctx->pool;
+    ctx->pool = NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    if (pool)
+        zsi_pool_free(pool);
+}
+
+void zsi_ctx_forked_child(zs_ctx *ctx)
+{
+    ctx->pool = NULL;
+    ctx->threads = 1;
 }

@@ -27,35 +27,43 @@
 struct zsi_pool;
 struct zsi_cache;
 
-/* The context.  Layers above util keep their per-context state in the
- * "slots" below so that util does not need to know their types. */
-struct zs_ctx {
-    pthread_mutex_t lock;       /* guards msg, and lazy creation below */
-    char msg[ZSI_MSG_MAX];
-    int threads;                /* 0 = one per core */
-    size_t cache_bytes;
-    uint64_t memory;            /* zs_ctx_set_memory(), 0: defaults */
-    zs_log_fn log_fn;
-    void *log_user;
-    zs_progress_fn progress_fn;
-    void *progress_user;
-    struct zsi_pool *pool;      /* created on first use */
-    struct zsi_cache *cache;    /* decoded-chunk cache, array layer */
-    void (*cache_free)(struct zsi_cache *);
-    void *mem_stores;           /* memory-store registry, store layer */
-    void (*mem_stores_free)(void *);
-    void *net;                  /* shared network state, store layer */
-    void (*net_free)(void *);
-    struct zsi_kv *opts;        /* zs_ctx_set_option(), under lock */
-    /* threads whose messages go to a buffer of their own, under lock (a
-     * read-ahead transfer must not overwrite the error of the read it
-     * runs beside) */
-    struct {
-        pthread_t thread;
-        char *buf;
-    } redirect[ZSI_REDIRECT_MAX];
-    int nredirect;
-};
+/* ---- the context ---------------------------------------------------- */
+
+/* The context's body is util's own (util/ctx_impl.h).  Layers above keep
+ * their per-context state in slots: one object each, made on first use
+ * under the context's lock and freed with the context, so that util
+ * does not need to know their types. */
+typedef enum zsi_slot {
+    ZSI_SLOT_CACHE,         /* the decoded-chunk cache (array) */
+    ZSI_SLOT_MEM_STORES,    /* the memory-store registry (store) */
+    ZSI_SLOT_NET,           /* shared network state (store) */
+    ZSI_NSLOTS
+} zsi_slot;
+/* The object in slot k, made by make(user) if there is none or if
+ * replace(obj) says the one there may not be used (it is then dropped,
+ * not freed: it belongs to whoever made it, such as a parent process);
+ * NULL if make fails.  destroy frees it with the context.  make and
+ * replace run under the context's lock: they must not record messages
+ * (zsi_err) or use the context. */
+void *zsi_ctx_slot(zs_ctx *ctx, zsi_slot k, void *(*make)(void *user),
+                   void *user, bool (*replace)(void *obj),
+                   void (*destroy)(void *obj));
+/* The object in slot k, or NULL; makes none (lock-free). */
+void *zsi_ctx_slot_peek(zs_ctx *ctx, zsi_slot k);
+/* The decoded-chunk cache budget (zs_ctx_set_cache_bytes, memory). */
+size_t zsi_ctx_cache_bytes(zs_ctx *ctx);
+/* The log callback and its argument. */
+void zsi_ctx_get_log(zs_ctx *ctx, zs_log_fn *fn, void **user);
+/* Copy the context's message (size bytes at most) under its lock. */
+void zsi_ctx_copy_message(zs_ctx *ctx, char *buf, size_t size);
+void zsi_ctx_clear_message(zs_ctx *ctx);
+/* Stop the context's thread pool (before a fork: no thread of ours may
+ * hold a lock then); it is made again when needed. */
+void zsi_ctx_stop_pool(zs_ctx *ctx);
+/* In a child process after fork: the parent's pool has no threads here
+ * (forgotten, not freed), and this process works alone. */
+void zsi_ctx_forked_child(zs_ctx *ctx);
+
 
 /* An option's value (NULL if unset), copied into buf of size bytes so
  * that a concurrent zs_ctx_set_option cannot free it under the caller. */

@@ -135,7 +135,7 @@ int main(void)
         return 1;
     while (fgets(line, sizeof line, stdin)) {
         int n = split(line, f);
-        ctx->msg[0] = '\0';
+        zsi_ctx_clear_message(ctx);
         if ((st = answer(ctx, c, f, n, out, sizeof out)) == ZS_OK)
             printf("%s\n", out);
         else
