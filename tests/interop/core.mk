@@ -38,3 +38,5 @@ TESTS += tests/interop/zskill.sh
 EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
 TESTS += tests/interop/zregrid.sh
 EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py
+TESTS += tests/interop/plot.sh
+EXTRA_DIST += tests/interop/plot.sh tests/interop/compare_plot.py
