@@ -76,7 +76,6 @@ static const struct option longopts[] = {
 };
 
 static const tool_hint hints[] = {
-    {"not 2-D", "-s DIM=LABEL"},
     {"no variable to draw", "--var"},
     {"which variable", "--mask STORE:VAR"},
     {NULL, NULL},

@@ -154,7 +154,8 @@ static double nice_step(double range, size_t want)
     return 10 * mag;
 }
 
-size_t zsi_plot_ticks(double a, double b, bool log, double *t, size_t max)
+size_t zsi_plot_ticks(double a, double b, bool log, int want, double *t,
+                      size_t max)
 {
     size_t n = 0;
     double step, x;
@@ -168,7 +169,7 @@ size_t zsi_plot_ticks(double a, double b, bool log, double *t, size_t max)
             return n;
         n = 0;   /* less than two decades: linear ticks */
     }
-    step = nice_step(b - a, 5);
+    step = nice_step(b - a, want < 2 ? 2 : (size_t)want);
     for (x = ceil(a / step - 1e-9) * step; x <= b + step * 1e-9 && n < max;
          x += step)
         t[n++] = fabs(x) < step * 1e-9 ? 0 : x;

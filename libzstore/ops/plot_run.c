@@ -24,7 +24,7 @@
 #define PLOT_BOTTOM 56
 #define BAR_GAP 20
 #define BAR_WIDTH 20
-#define BAR_TEXT 100
+#define BAR_TEXT 80
 #define RAW_GAP 8
 
 typedef struct layout {
@@ -99,23 +99,26 @@ static void axes(zsi_canvas *c, const plot_field *f, int x0, int y0, int w,
 {
     double t[16];
     char s[32];
-    size_t n = zsi_plot_ticks(f->xl, f->xr, false, t, 16);
+    size_t n = zsi_plot_ticks(f->xl, f->xr, false, w / 70, t, 16);
     for (size_t i = 0; i < n; i++) {
         double px = x0 + (t[i] - f->xl) / (f->xr - f->xl) * w;
         zsi_canvas_line(c, px, y0 + h, px, y0 + h + 4);
         tick_text(t[i], s, sizeof s);
-        zsi_canvas_text(c, px, y0 + h + 17, 10, 0, false, s);
+        zsi_canvas_text(c, px, y0 + h + 17, 10, 0, 0, false, s);
     }
-    n = zsi_plot_ticks(f->yb, f->yt, false, t, 16);
+    n = zsi_plot_ticks(f->yb, f->yt, false, h / 40, t, 16);
     for (size_t i = 0; i < n; i++) {
         double py = y0 + (f->yt - t[i]) / (f->yt - f->yb) * h;
         zsi_canvas_line(c, x0 - 5, py, x0 - 1, py);
         tick_text(t[i], s, sizeof s);
-        zsi_canvas_text(c, x0 - 8, py + 4, 10, 1, false, s);
+        zsi_canvas_text(c, x0 - 8, py + 4, 10, 0, 1, false, s);
     }
-    zsi_canvas_text(c, x0 + w / 2.0, y0 + h + 38, 11, 0, false, f->xlabel);
-    zsi_canvas_text(c, x0 - 50, y0 + h / 2.0, 11, 0, true, f->ylabel);
-    zsi_canvas_text(c, x0 + w / 2.0, y0 - 14, 13, 0, false, f->title);
+    zsi_canvas_text(c, x0 + w / 2.0, y0 + h + 38, 11, w + PLOT_GAP - 10, 0,
+                    false, f->xlabel);
+    zsi_canvas_text(c, x0 - 50, y0 + h / 2.0, 11, h + PLOT_BOTTOM, 0, true,
+                    f->ylabel);
+    zsi_canvas_text(c, x0 + w / 2.0, y0 - 14, 13, w + PLOT_GAP - 10, 0,
+                    false, f->title);
 }
 
 static void colour_bar(const zs_plot *p, zsi_canvas *c, const layout *l)
@@ -133,14 +136,14 @@ static void colour_bar(const zs_plot *p, zsi_canvas *c, const layout *l)
                                                                    : i]);
     }
     frame(c, x, y, BAR_WIDTH, h);
-    n = zsi_plot_ticks(p->vmin, p->vmax, p->o.log, t, 16);
+    n = zsi_plot_ticks(p->vmin, p->vmax, p->o.log, h / 40, t, 16);
     for (size_t k = 0; k < n; k++) {
         double py = y + (1 - zsi_plot_norm(p, t[k])) * h;
         zsi_canvas_line(c, x + BAR_WIDTH, py, x + BAR_WIDTH + 4, py);
         tick_text(t[k], s, sizeof s);
-        zsi_canvas_text(c, x + BAR_WIDTH + 7, py + 4, 10, -1, false, s);
+        zsi_canvas_text(c, x + BAR_WIDTH + 7, py + 4, 10, 0, -1, false, s);
     }
-    zsi_canvas_text(c, x + BAR_WIDTH + 80, y + h / 2.0, 11, 0, true,
+    zsi_canvas_text(c, x + BAR_WIDTH + 62, y + h / 2.0, 11, h, 0, true,
                     p->f[0].units);
 }
 

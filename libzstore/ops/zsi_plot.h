@@ -99,7 +99,9 @@ zs_status zsi_plot_limits(zs_plot *p);
 void zsi_plot_colour(const zs_plot *p, double x, uint8_t rgb[3]);
 /* The normalised position of x in [vmin, vmax] (linear or log). */
 double zsi_plot_norm(const zs_plot *p, double x);
-/* Up to max "nice" tick values within [a, b] (decades for log). */
-size_t zsi_plot_ticks(double a, double b, bool log, double *t, size_t max);
+/* About want (at least 2) "nice" tick values within [a, b], at most max
+ * (decades for log). */
+size_t zsi_plot_ticks(double a, double b, bool log, int want, double *t,
+                      size_t max);
 
 #endif

@@ -77,7 +77,8 @@ static void before_cairo(zsi_canvas *c)
 }
 
 void zsi_canvas_text(zsi_canvas *c, double x, double y, double px,
-                     int align, bool vertical, const char *text)
+                     double maxw, int align, bool vertical,
+                     const char *text)
 {
     cairo_text_extents_t e;
     before_cairo(c);
@@ -85,6 +86,10 @@ void zsi_canvas_text(zsi_canvas *c, double x, double y, double px,
                            CAIRO_FONT_WEIGHT_NORMAL);
     cairo_set_font_size(c->cr, px);
     cairo_text_extents(c->cr, text, &e);
+    if (maxw > 0 && e.x_advance > maxw) {
+        cairo_set_font_size(c->cr, px * maxw / e.x_advance);
+        cairo_text_extents(c->cr, text, &e);
+    }
     cairo_save(c->cr);
     cairo_translate(c->cr, x, y);
     if (vertical)

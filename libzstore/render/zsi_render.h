@@ -23,9 +23,11 @@ void zsi_canvas_free(zsi_canvas *c);
 void zsi_canvas_put(zsi_canvas *c, int x, int y, const uint8_t rgb[3]);
 /* Text in DejaVu Sans of size px at (x, y) (the baseline; align -1 left,
  * 0 centre, 1 right of x); rotated a quarter turn counter-clockwise
- * when vertical (for a y-axis label, then centred on y). */
+ * when vertical (for a y-axis label, then centred on y); smaller when
+ * wider than maxw (0: any width). */
 void zsi_canvas_text(zsi_canvas *c, double x, double y, double px,
-                     int align, bool vertical, const char *text);
+                     double maxw, int align, bool vertical,
+                     const char *text);
 /* A black line of width 1 between pixel centres. */
 void zsi_canvas_line(zsi_canvas *c, double x0, double y0, double x1,
                      double y1);
