@@ -415,29 +415,59 @@ static void range_of(const double *x, const double *y, uint64_t n,
     }
 }
 
-/* numpy.histogram2d's bin of x: the last bin includes its right edge. */
-static uint64_t bin_of(double x, double lo, double hi, int bins)
+/* The bin edges numpy.histogram2d uses: np.linspace(lo, hi, bins + 1),
+ * k * step + lo with the last edge hi itself. */
+static double *bin_edges(double lo, double hi, int bins)
 {
-    double t = (x - lo) / (hi - lo) * bins;
-    return t >= bins ? (uint64_t)bins - 1 : (uint64_t)t;
+    double *e = malloc(((size_t)bins + 1) * sizeof *e);
+    double step = (hi - lo) / bins;
+    if (!e)
+        return NULL;
+    for (int k = 0; k < bins; k++)
+        e[k] = (double)k * step + lo;
+    e[bins] = hi;
+    return e;
+}
+
+/* numpy's bin of x: edges at or below x, less one (searchsorted right);
+ * the last bin includes its right edge. */
+static uint64_t bin_of(double x, const double *e, int bins)
+{
+    int lo = 0, hi = bins + 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (e[mid] <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > bins ? (uint64_t)bins - 1 : (uint64_t)(lo - 1);
 }
 
 static zs_status count(const double *x, const double *y, uint64_t n,
                        int bins, zs_ctx *ctx, plot_field *f)
 {
     uint64_t nb = (uint64_t)bins, valid = 0;
+    double *ex, *ey;
     range_of(x, y, n, &f->xl, &f->xr);
     range_of(y, x, n, &f->yb, &f->yt);
     f->nx = f->ny = nb;
-    if (!(f->v = calloc((size_t)(nb * nb), sizeof *f->v)))
+    ex = bin_edges(f->xl, f->xr, bins);
+    ey = bin_edges(f->yb, f->yt, bins);
+    if (!ex || !ey || !(f->v = calloc((size_t)(nb * nb), sizeof *f->v))) {
+        free(ex);
+        free(ey);
         return zsi_nomem(ctx);
+    }
     for (uint64_t i = 0; i < n; i++) {
         if (isnan(x[i]) || isnan(y[i]))
             continue;
-        f->v[(nb - 1 - bin_of(y[i], f->yb, f->yt, bins)) * nb +
-             bin_of(x[i], f->xl, f->xr, bins)] += 1;
+        f->v[(nb - 1 - bin_of(y[i], ey, bins)) * nb + bin_of(x[i], ex, bins)]
+            += 1;
         valid++;
     }
+    free(ex);
+    free(ey);
     for (uint64_t i = 0; i < nb * nb; i++)
         if (f->v[i] == 0)
             f->v[i] = NAN;        /* empty: background */

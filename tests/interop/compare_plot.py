@@ -41,6 +41,14 @@ def decoded(da):
     return da.copy(data=v)
 
 
+def pick(text):
+    """A label of --sel: a number, else text (a time)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def field(args, store=None, var=None):
     store = store or args.store
     ds = xr.open_dataset(store, mask_and_scale=False,
@@ -48,17 +56,27 @@ def field(args, store=None, var=None):
     da = decoded(ds[var or args.var])
     for s in args.sel:
         dim, val = s.split("=")
-        try:
-            val = float(val)
-        except ValueError:
-            pass
         if dim in da.dims:
-            da = da.sel({dim: val}, method="nearest")
+            da = da.sel({dim: pick(val)}, method="nearest")
     da = da.squeeze()
     y = [d for d in da.dims if d.startswith("lat")][0]
     x = [d for d in da.dims if d.startswith("lon")][0]
     da = da.transpose(y, x).sortby(y, ascending=False).sortby(x)
     return da.values.astype(np.float64)
+
+
+def counts(a):
+    """Counts per bin as an image: x to the right, y upward."""
+    ds = xr.open_dataset(a.store, mask_and_scale=False, engine="zarr")
+    ds = ds.sel({d: pick(v) for d, v in (s.split("=") for s in a.sel)},
+                method="nearest")
+    x = decoded(ds[a.hist2d[0]]).values.ravel()
+    y = decoded(ds[a.hist2d[1]]).values.ravel()
+    k = ~np.isnan(x) & ~np.isnan(y)
+    h, _, _ = np.histogram2d(x[k], y[k], bins=int(a.hist2d[2]))
+    h = h.T[::-1].copy()
+    h[h == 0] = np.nan
+    return h
 
 
 def limits(a, v):
@@ -92,10 +110,15 @@ def main():
     p.add_argument("--raw", action="store_true")
     p.add_argument("--at", nargs=2, type=int, help="map corner (x, y)")
     p.add_argument("--mask", help="STORE:VAR, land (> 0.5) drawn tan")
+    p.add_argument("--hist2d", nargs=3, metavar=("X", "Y", "BINS"),
+                   help="numpy.histogram2d counts of X and Y (VAR is "
+                   "ignored), log scale, empty bins white")
     p.add_argument("--limits", nargs=2, type=float,
                    help="check that zplot --plan printed these")
     a = p.parse_args()
-    v = field(a)
+    v = counts(a) if a.hist2d else field(a)
+    if a.hist2d:
+        a.log = True
     lo, hi = limits(a, v)
     if a.limits and (a.limits[0] != lo or a.limits[1] != hi):
         sys.exit("limits %r %r, numpy says %r %r" % (a.limits[0],
@@ -104,7 +127,7 @@ def main():
     n = norm(v)
     want = matplotlib.colormaps[a.cmap](n, bytes=True)[..., :3].copy()
     bad = ~np.isfinite(np.ma.filled(n, np.nan))
-    want[bad] = GREY
+    want[bad] = (255, 255, 255) if a.hist2d else GREY
     if a.mask:
         land = field(a, *a.mask.split(":")) > 0.5
         want[land] = LAND

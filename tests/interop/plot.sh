@@ -118,21 +118,20 @@ else
     not_ok "--panel runs" "$(cat panel.err)"
 fi
 
-# the 2-D histogram: its empty bins are numpy.histogram2d's
-if zplot f.zarr --hist2d t p --bins 8 -o hist.png 2>hist.err &&
-   empty=$(zplot f.zarr --hist2d t p --bins 8 --plan |
-           sed -n 's/.*, \([0-9]*\) empty bins$/\1/p'); then
-    keep hist.png
-    want=$($PY -c '
-import numpy as np, xarray as xr
-d = xr.open_zarr("f.zarr")
-t, p = d.t.values.ravel(), d.p.values.astype("f8").ravel()
-k = ~np.isnan(t) & ~np.isnan(p)
-h, _, _ = np.histogram2d(t[k], p[k], bins=8)
-print(int((h == 0).sum()))')
-    check_eq "--hist2d: empty bins as numpy.histogram2d" "$want" "$empty"
+# the 2-D histogram: numpy.histogram2d's counts, coloured by LogNorm
+case_ hist "--hist2d t p --bins 8 --scale 20" "x --hist2d t p 8 --scale 20"
+
+# the same on the sample SST and sea ice of one day, 50 bins
+if nc2zarr -q "$S/sst" -o sst.zarr 2>sstz.err &&
+   zplot sst.zarr --hist2d sst ice -s time=2020-01-02 --bins 50 --scale 4 \
+       -o sst-ice.png 2>sst-ice.err &&
+   out=$($CMP sst-ice.png sst.zarr x --hist2d sst ice 50 --scale 4 \
+       --sel time=2020-01-02 2>&1); then
+    keep sst-ice.png
+    ok "sample sst against ice: $out"
 else
-    not_ok "--hist2d runs" "$(cat hist.err)"
+    not_ok "sample sst against ice: numpy.histogram2d's counts" "$out" \
+        "$(cat sstz.err sst-ice.err 2>/dev/null)"
 fi
 
 # -o - writes the same PNG to standard output
