@@ -1269,11 +1269,16 @@ zs_status zs_plot_opts_set_mask(zs_plot_opts *o, const char *store,
 zs_status zs_plot_opts_set_panel(zs_plot_opts *o, const char *store,
                                  const char *var);
 /** Instead of a map, a 2-D histogram of the pairs of values of
- *  variables x and y at each point of the selection (bins x bins, as
- *  numpy.histogram2d over their ranges), counts on a log scale, empty
- *  bins white. */
-zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *x,
-                                  const char *y, int bins);
+ *  variable x of xstore and y of ystore (NULL: the plotted store) at
+ *  each point of the selection, bins as numpy.histogram2d makes them
+ *  over the two ranges, counts on a log scale, empty bins white.  The
+ *  two must lie on the same points (the plan fails with
+ *  ZS_ERR_MISMATCH naming the first label that differs). */
+zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *xstore,
+                                  const char *x, const char *ystore,
+                                  const char *y);
+/** Bins of each axis of the histogram, 2..1000 (default 100). */
+zs_status zs_plot_opts_set_bins(zs_plot_opts *o, int bins);
 
 /** A planned picture: the fields read, the colour limits chosen. */
 typedef struct zs_plot zs_plot;

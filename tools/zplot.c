@@ -35,7 +35,8 @@ static void usage(void)
 "      --panel [STORE][:VAR]  a second map to the right (another store,\n"
 "                           another variable), with the same colours\n"
 "      --hist2d X Y         a 2-D histogram of two variables instead of a\n"
-"                           map (counts on a log scale)\n"
+"                           map (counts on a log scale); X or Y may be\n"
+"                           STORE:VAR, on the same points\n"
 "      --bins N             bins of each axis of --hist2d (default 100)\n"
 "      --ascii              a preview on standard output in ANSI 256\n"
 "                           colours (upper half blocks) instead of a PNG\n"
@@ -84,7 +85,7 @@ static const tool_hint hints[] = {
 /* The settings main() collects before planning. */
 typedef struct zplot_args {
     double vmin, vmax;
-    const char *hx, *hy;
+    char *hx, *hy;
     int bins, width, ascii, plan;
 } zplot_args;
 
@@ -181,8 +182,18 @@ static void finish_args(tool *t, zs_plot_opts *o, const zplot_args *a)
     if ((!isnan(a->vmin) || !isnan(a->vmax)) &&
         zs_plot_opts_set_limits(o, a->vmin, a->vmax) != ZS_OK)
         tool_bad_value(t, "--vmin/--vmax");
-    if (a->hx && zs_plot_opts_set_hist2d(o, a->hx, a->hy, a->bins) != ZS_OK)
-        tool_bad_value(t, "--hist2d");
+    if (a->hx) {
+        char *xv, *yv;
+        split_src(a->hx, &xv);
+        split_src(a->hy, &yv);
+        /* "STORE:VAR" or a variable of the plotted store */
+        if (zs_plot_opts_set_hist2d(o, xv ? a->hx : NULL, xv ? xv : a->hx,
+                                    yv ? a->hy : NULL, yv ? yv : a->hy)
+            != ZS_OK)
+            tool_bad_value(t, "--hist2d");
+    }
+    if (zs_plot_opts_set_bins(o, a->bins) != ZS_OK)
+        tool_bad_value(t, "--bins");
 }
 
 int main(int argc, char **argv)

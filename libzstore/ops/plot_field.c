@@ -476,42 +476,155 @@ static zs_status count(const double *x, const double *y, uint64_t n,
     return ZS_OK;
 }
 
+/* One side of a histogram: a variable of a store, its selected values
+ * and what they lie on. */
+typedef struct hist_in {
+    zs_dataset *ds;         /* the plotted dataset, or one opened here */
+    bool own;
+    zs_selection *s;
+    const osel *o;
+    double *v;
+    uint64_t n;
+} hist_in;
+
+static zs_status hist_read(zs_dataset *main, const plot_src *src,
+                           const struct zs_plot_opts *o, hist_in *h)
+{
+    zs_var *v;
+    zs_status st = ZS_OK;
+    memset(h, 0, sizeof *h);
+    h->ds = main;
+    if (src->store && (st = zs_dataset_open(main->ctx, src->store,
+                                            &h->ds)) != ZS_OK)
+        return st;
+    h->own = src->store != NULL;
+    if (!(v = find_var(h->ds, src->var, src->store ? " in that store"
+                                                    : "")))
+        return ZS_ERR_NOTFOUND;
+    st = plot_select(h->ds, v, src->var, o, !h->own, &h->s);
+    if (st == ZS_OK)
+        st = read_decoded(h->s, h->o = out_of(h->s, v), &h->v, &h->n);
+    return st;
+}
+
+static void hist_free(hist_in *h)
+{
+    free(h->v);
+    zs_select_plan_free(h->s);
+    if (h->own)
+        zs_dataset_close(h->ds);
+}
+
+/* Label k of a coordinate as text: ISO 8601 for times. */
+static void label_text(zs_time_units *tu, double v, char *buf, size_t n)
+{
+    zs_datetime dt;
+    if (tu && zs_time_decode(tu, v, &dt) == ZS_OK &&
+        zs_datetime_format(&dt, buf, n) == ZS_OK)
+        return;
+    zsi_fmt_double(v, buf, n);
+}
+
+static zs_time_units *units_of(zs_selection *s, const char *dim)
+{
+    const osel *c = coord_of(s, dim);
+    const char *u = c ? zsi_attrs_text(c->v->attrs, "units") : NULL;
+    zs_time_units *tu = NULL;
+    if (u && strstr(u, " since "))
+        zs_time_units_parse(s->ctx, u, zsi_attrs_text(c->v->attrs,
+                                                      "calendar"), &tu);
+    return tu;
+}
+
+/* The first label of dimension dim (length n) where a and b differ:
+ * false and the texts when there is one. */
+static zs_status same_labels(hist_in *a, hist_in *b, const char *dim,
+                             uint64_t n, char *ta, char *tb, bool *same)
+{
+    double *la = NULL, *lb = NULL;
+    zs_time_units *ua = units_of(a->s, dim), *ub = units_of(b->s, dim);
+    zs_status st = axis_labels(a->s, dim, n, &la);
+    if (st == ZS_OK)
+        st = axis_labels(b->s, dim, n, &lb);
+    *same = true;
+    for (uint64_t i = 0; st == ZS_OK && *same && i < n; i++) {
+        label_text(ua, la[i], ta, 64);
+        label_text(ub, lb[i], tb, 64);
+        *same = !strcmp(ta, tb);
+    }
+    free(la);
+    free(lb);
+    zs_time_units_free(ua);
+    zs_time_units_free(ub);
+    return st;
+}
+
+/* The dimensions longer than 1 of a side, "time 4, lat 180". */
+static void dims_text(const osel *o, zsi_buf *b)
+{
+    for (int j = 0; j < o->ndim; j++)
+        if (o->shape[j] > 1)
+            zsi_buf_printf(b, "%s%s %llu", b->len ? ", " : "",
+                           o->v->dims[o->src_dim[j]],
+                           (unsigned long long)o->shape[j]);
+}
+
+/* x and y must lie on the same points: the same dimensions longer than
+ * 1, the same lengths and labels. */
+static zs_status hist_match(zs_ctx *ctx, hist_in *x, hist_in *y)
+{
+    zsi_buf bx = ZSI_BUF_INIT, by = ZSI_BUF_INIT;
+    zs_status st = ZS_OK;
+    char ta[64], tb[64];
+    dims_text(x->o, &bx);
+    dims_text(y->o, &by);
+    if (!zsi_buf_cstr(&bx) || !zsi_buf_cstr(&by))
+        st = zsi_nomem(ctx);
+    else if (strcmp((char *)bx.data, (char *)by.data))
+        st = zsi_err(ctx, ZS_ERR_MISMATCH, "%s (%s) and %s (%s) are not on "
+                     "the same points", x->o->v->name, (char *)bx.data,
+                     y->o->v->name, (char *)by.data);
+    for (int j = 0; st == ZS_OK && j < x->o->ndim; j++) {
+        const char *dim = x->o->v->dims[x->o->src_dim[j]];
+        bool same;
+        if (x->o->shape[j] < 2)
+            continue;
+        st = same_labels(x, y, dim, x->o->shape[j], ta, tb, &same);
+        if (st == ZS_OK && !same)
+            st = zsi_err(ctx, ZS_ERR_MISMATCH, "%s and %s are not on the "
+                         "same points: %s %s and %s (put one on the other's "
+                         "grid and times first, with zregrid --like)",
+                         x->o->v->name, y->o->v->name, dim, ta, tb);
+    }
+    zsi_buf_free(&bx);
+    zsi_buf_free(&by);
+    return st;
+}
+
 zs_status zsi_plot_hist2d(zs_dataset *ds, const struct zs_plot_opts *o,
                           plot_field *f)
 {
-    zs_var *vx = find_var(ds, o->hx, ""), *vy = NULL;
-    zs_selection *s = NULL;
-    double *x = NULL, *y = NULL;
-    uint64_t nx = 0, ny = 0;
-    char *both = zsi_asprintf("%s,%s", o->hx, o->hy);
-    zs_status st = both ? ZS_OK : zsi_nomem(ds->ctx);
+    hist_in x, y;
+    zs_status st = hist_read(ds, &o->hx, o, &x);
+    memset(&y, 0, sizeof y);
     memset(f, 0, sizeof *f);
-    if (st == ZS_OK && (!vx || !(vy = find_var(ds, o->hy, ""))))
-        st = ZS_ERR_NOTFOUND;
     if (st == ZS_OK)
-        st = plot_select(ds, vx, both, o, true, &s);
-    if (st == ZS_OK && (st = read_decoded(s, out_of(s, vx), &x, &nx)) ==
-        ZS_OK && (st = read_decoded(s, out_of(s, vy), &y, &ny)) == ZS_OK &&
-        nx != ny)
-        st = zsi_err(ds->ctx, ZS_ERR_MISMATCH, "%s has %llu values and %s "
-                     "%llu: a 2-D histogram pairs them point by point",
-                     o->hx, (unsigned long long)nx, o->hy,
-                     (unsigned long long)ny);
+        st = hist_read(ds, &o->hy, o, &y);
     if (st == ZS_OK)
-        st = count(x, y, nx, o->bins, ds->ctx, f);
+        st = hist_match(ds->ctx, &x, &y);
+    if (st == ZS_OK)
+        st = count(x.v, y.v, x.n, o->bins, ds->ctx, f);
     if (st == ZS_OK) {
-        f->xlabel = name_units(vx, NULL);
-        f->ylabel = name_units(vy, NULL);
-        f->title = zsi_asprintf("%s against %s: points per bin", o->hy,
-                                o->hx);
+        f->xlabel = name_units(x.o->v, NULL);
+        f->ylabel = name_units(y.o->v, NULL);
+        f->title = zsi_asprintf("%s against %s: points per bin",
+                                o->hy.var, o->hx.var);
         f->units = zsi_strdup("count");
         if (!f->xlabel || !f->ylabel || !f->title || !f->units)
             st = zsi_nomem(ds->ctx);
     }
-    free(x);
-    free(y);
-    free(both);
-    zs_select_plan_free(s);
+    hist_free(&x);
+    hist_free(&y);
     if (st != ZS_OK)
         zsi_plot_field_clear(f);
     return st;

@@ -37,8 +37,8 @@ void zsi_plot_opts_clear(struct zs_plot_opts *o)
     zsi_strv_free(&o->isels);
     src_clear(&o->mask);
     src_clear(&o->panel);
-    free(o->hx);
-    free(o->hy);
+    src_clear(&o->hx);
+    src_clear(&o->hy);
     memset(o, 0, sizeof *o);
 }
 
@@ -57,6 +57,12 @@ static bool dup_or_null(const char *s, char **dst)
     return !s || *dst;
 }
 
+static bool src_copy(const plot_src *src, plot_src *dst)
+{
+    return dup_or_null(src->store, &dst->store) &&
+           dup_or_null(src->var, &dst->var);
+}
+
 static bool strv_copy(const zsi_strv *src, zsi_strv *dst)
 {
     for (size_t i = 0; i < src->n; i++)
@@ -71,9 +77,11 @@ zs_status zsi_plot_opts_copy(zs_ctx *ctx, const struct zs_plot_opts *src,
     *dst = *src;
     memset(&dst->sels, 0, sizeof dst->sels);
     memset(&dst->isels, 0, sizeof dst->isels);
-    dst->var = dst->hx = dst->hy = NULL;
+    dst->var = NULL;
     memset(&dst->mask, 0, sizeof dst->mask);
     memset(&dst->panel, 0, sizeof dst->panel);
+    memset(&dst->hx, 0, sizeof dst->hx);
+    memset(&dst->hy, 0, sizeof dst->hy);
     if (!dup_or_null(src->var, &dst->var) ||
         !strv_copy(&src->sels, &dst->sels) ||
         !strv_copy(&src->isels, &dst->isels) ||
@@ -81,7 +89,7 @@ zs_status zsi_plot_opts_copy(zs_ctx *ctx, const struct zs_plot_opts *src,
         !dup_or_null(src->mask.var, &dst->mask.var) ||
         !dup_or_null(src->panel.store, &dst->panel.store) ||
         !dup_or_null(src->panel.var, &dst->panel.var) ||
-        !dup_or_null(src->hx, &dst->hx) || !dup_or_null(src->hy, &dst->hy)) {
+        !src_copy(&src->hx, &dst->hx) || !src_copy(&src->hy, &dst->hy)) {
         zsi_plot_opts_clear(dst);
         return zsi_nomem(ctx);
     }
@@ -208,19 +216,25 @@ zs_status zs_plot_opts_set_panel(zs_plot_opts *o, const char *store,
     return set_src(o, &o->panel, &o->has_panel, store, var);
 }
 
-zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *x,
-                                  const char *y, int bins)
+zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *xstore,
+                                  const char *x, const char *ystore,
+                                  const char *y)
 {
+    bool has;
     zs_status st;
     if (!x || !y || !*x || !*y)
         return zsi_err(o->ctx, ZS_ERR_INVALID, "a 2-D histogram needs two "
                        "variables");
+    if ((st = set_src(o, &o->hx, &has, xstore, x)) != ZS_OK)
+        return st;
+    return set_src(o, &o->hy, &has, ystore, y);
+}
+
+zs_status zs_plot_opts_set_bins(zs_plot_opts *o, int bins)
+{
     if (bins < 2 || bins > 1000)
         return zsi_err(o->ctx, ZS_ERR_INVALID, "histogram bins: %d is not "
                        "in 2..1000", bins);
-    if ((st = set_str(o->ctx, &o->hx, x)) != ZS_OK ||
-        (st = set_str(o->ctx, &o->hy, y)) != ZS_OK)
-        return st;
     o->bins = bins;
     return ZS_OK;
 }

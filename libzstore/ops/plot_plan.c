@@ -55,7 +55,7 @@ static zs_status load_land(zs_plot *p, zs_dataset *ds)
 static zs_status load(zs_plot *p, zs_dataset *ds)
 {
     zs_status st;
-    if (p->o.hx) {
+    if (p->o.hx.var) {
         p->hist = true;
         p->o.log = true;       /* counts span decades */
         p->nf = 1;

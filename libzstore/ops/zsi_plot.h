@@ -41,7 +41,7 @@ struct zs_plot_opts {
     bool raw;               /* the map only */
     bool has_mask, has_panel;
     plot_src mask, panel;
-    char *hx, *hy;          /* hist2d variables, or NULL */
+    plot_src hx, hy;        /* hist2d variables (var NULL: none) */
     int bins;
     int ascii_width;
 };

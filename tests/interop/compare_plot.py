@@ -67,11 +67,14 @@ def field(args, store=None, var=None):
 
 def counts(a):
     """Counts per bin as an image: x to the right, y upward."""
-    ds = xr.open_dataset(a.store, mask_and_scale=False, engine="zarr")
-    ds = ds.sel({d: pick(v) for d, v in (s.split("=") for s in a.sel)},
-                method="nearest")
-    x = decoded(ds[a.hist2d[0]]).values.ravel()
-    y = decoded(ds[a.hist2d[1]]).values.ravel()
+    def values(spec):
+        store, var = spec.split(":") if ":" in spec else (a.store, spec)
+        ds = xr.open_dataset(store, mask_and_scale=False, engine="zarr")
+        ds = ds.sel({d: pick(v) for d, v in (s.split("=") for s in a.sel)
+                     if d in ds.dims}, method="nearest")
+        return decoded(ds[var]).values.ravel()
+    x = values(a.hist2d[0])
+    y = values(a.hist2d[1])
     k = ~np.isnan(x) & ~np.isnan(y)
     h, _, _ = np.histogram2d(x[k], y[k], bins=int(a.hist2d[2]))
     h = h.T[::-1].copy()
@@ -111,8 +114,8 @@ def main():
     p.add_argument("--at", nargs=2, type=int, help="map corner (x, y)")
     p.add_argument("--mask", help="STORE:VAR, land (> 0.5) drawn tan")
     p.add_argument("--hist2d", nargs=3, metavar=("X", "Y", "BINS"),
-                   help="numpy.histogram2d counts of X and Y (VAR is "
-                   "ignored), log scale, empty bins white")
+                   help="numpy.histogram2d counts of X and Y ([STORE:]VAR; "
+                   "VAR is ignored), log scale, empty bins white")
     p.add_argument("--limits", nargs=2, type=float,
                    help="check that zplot --plan printed these")
     a = p.parse_args()

@@ -56,6 +56,9 @@ m.to_zarr("mask.zarr", mode="w")
 # the same field with latitudes south to north (another store, another
 # variable name: a second panel)
 ds[["t"]].rename({"t": "t2"}).sortby("lat").to_zarr("g.zarr", mode="w")
+# another variable on the same points in another store (a histogram)
+xr.Dataset({"q": (("lat", "lon"), t * 2 + rng.normal(0, 1, y.shape))},
+           coords={"lat": lat, "lon": lon}).to_zarr("h.zarr", mode="w")
 PYEOF
 [ -d f.zarr ] || { not_ok "the test stores are written"; done_testing; exit; }
 
@@ -120,6 +123,8 @@ fi
 
 # the 2-D histogram: numpy.histogram2d's counts, coloured by LogNorm
 case_ hist "--hist2d t p --bins 8 --scale 20" "x --hist2d t p 8 --scale 20"
+case_ hist-stores "--hist2d t h.zarr:q --bins 12 --scale 10" \
+    "x --hist2d t h.zarr:q 12 --scale 10"
 
 # the same on the sample SST and sea ice of one day, 50 bins
 if nc2zarr -q "$S/sst" -o sst.zarr 2>sstz.err &&
@@ -163,7 +168,8 @@ for c in "not-2d|not 2-D: 3 dimensions left: time \(3\), lat \(10\), lon \(15\)|
          "unknown-dim|nodim|--var t -s nodim=3" \
          "unknown-label|time|--var s -s time=1990-01-01" \
          "bad-cmap|unknown colour map 'jet'|--var t --cmap jet" \
-         "log-vmin|vmin > 0|--var p --log --vmin -1 --vmax 3"; do
+         "log-vmin|vmin > 0|--var p --log --vmin -1 --vmax 3" \
+         "hist-points|t and t2 are not on the same points: lat 45.0 and -45.0|--hist2d t g.zarr:t2"; do
     n=${c%%|*} rest=${c#*|}
     re=${rest%%|*} args=${rest#*|}
     # shellcheck disable=SC2086
