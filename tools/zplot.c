@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -179,6 +180,9 @@ static void finish_args(tool *t, zs_plot_opts *o, const zplot_args *a)
 {
     if (a->ascii + a->plan + (t->out != NULL) != 1)
         tool_usage_error(t, "give exactly one of -o FILE, --ascii, --plan");
+    if (t->out && !strcmp(t->out, "-") && isatty(STDOUT_FILENO))
+        tool_usage_error(t, "not writing a PNG to a terminal (redirect "
+                         "it, or use --ascii for a preview)");
     if ((!isnan(a->vmin) || !isnan(a->vmax)) &&
         zs_plot_opts_set_limits(o, a->vmin, a->vmax) != ZS_OK)
         tool_bad_value(t, "--vmin/--vmax");
