@@ -1252,6 +1252,11 @@ zs_status zs_plot_opts_set_robust(zs_plot_opts *o, int on);
 /** A logarithmic scale (matplotlib's LogNorm): values <= 0 are drawn as
  *  missing; limits from the positive values. */
 zs_status zs_plot_opts_set_log(zs_plot_opts *o, int on);
+/** Values outside valid_range (or valid_min, valid_max) and those equal
+ *  to one of flag_values are missing, compared as zregrid's
+ *  --mask-invalid compares them; a flag whose flag_meanings word is
+ *  "land" is drawn as land. */
+zs_status zs_plot_opts_set_mask_invalid(zs_plot_opts *o, int on);
 /** Pixels per cell, 1..64 (0, default: the most that keeps the longer
  *  side within 480 pixels, at least 1). */
 zs_status zs_plot_opts_set_scale(zs_plot_opts *o, int pixels);

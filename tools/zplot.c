@@ -33,6 +33,8 @@ static void usage(void)
 "                           pixels a side)\n"
 "      --raw                the map alone: no text, axes or colour bar\n"
 "      --mask STORE[:VAR]   land (a value above 0.5) drawn in tan\n"
+"      --mask-invalid       values outside valid_range and flag values are\n"
+"                           missing; the flag meaning land is land\n"
 "      --panel [STORE][:VAR]  a second map to the right (another store,\n"
 "                           another variable), with the same colours\n"
 "      --hist2d X Y         a 2-D histogram of two variables instead of a\n"
@@ -52,7 +54,7 @@ TOOL_HELP
 
 enum { OPT_VAR = 256, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_ROBUST, OPT_LOG,
        OPT_SCALE, OPT_RAW, OPT_MASK, OPT_PANEL, OPT_HIST2D, OPT_BINS,
-       OPT_ASCII, OPT_WIDTH };
+       OPT_ASCII, OPT_WIDTH, OPT_INVALID };
 
 static const struct option longopts[] = {
     {"var", required_argument, NULL, OPT_VAR},
@@ -67,6 +69,7 @@ static const struct option longopts[] = {
     {"scale", required_argument, NULL, OPT_SCALE},
     {"raw", no_argument, NULL, OPT_RAW},
     {"mask", required_argument, NULL, OPT_MASK},
+    {"mask-invalid", no_argument, NULL, OPT_INVALID},
     {"panel", required_argument, NULL, OPT_PANEL},
     {"hist2d", required_argument, NULL, OPT_HIST2D},
     {"bins", required_argument, NULL, OPT_BINS},
@@ -160,6 +163,7 @@ static void own_option(tool *t, zs_plot_opts *o, zplot_args *a, int c,
         zs_plot_opts_set_scale(o, tool_int_arg(t, "--scale", optarg, 1, 64));
         break;
     case OPT_RAW: zs_plot_opts_set_raw(o, 1); break;
+    case OPT_INVALID: zs_plot_opts_set_mask_invalid(o, 1); break;
     case OPT_MASK: case OPT_PANEL: source_option(t, o, c, optarg); break;
     case OPT_HIST2D: hist_option(t, a, optarg, argc, argv); break;
     case OPT_BINS: a->bins = tool_int_arg(t, "--bins", optarg, 2, 1000);

@@ -241,8 +241,9 @@ static void edges(const double *c, uint64_t n, double *lo, double *hi)
 
 /* Place the values v (dims a then b of the selection) into f: y is a
  * unless a is a longitude or b a latitude; rows from the top. */
-static void orient(const double *v, const double *la, const double *lb,
-                   uint64_t na, uint64_t nb, bool swap, plot_field *f)
+static void orient(const double *v, double *out, const double *la,
+                   const double *lb, uint64_t na, uint64_t nb, bool swap,
+                   plot_field *f)
 {
     const double *ly = swap ? lb : la, *lx = swap ? la : lb;
     uint64_t ny = swap ? nb : na, nx = swap ? na : nb;
@@ -254,7 +255,7 @@ static void orient(const double *v, const double *la, const double *lb,
         uint64_t iy = flipy ? ny - 1 - r : r;
         for (uint64_t c = 0; c < nx; c++) {
             uint64_t ix = flipx ? nx - 1 - c : c;
-            f->v[r * nx + c] = swap ? v[ix * ny + iy] : v[iy * nx + ix];
+            out[r * nx + c] = swap ? v[ix * ny + iy] : v[iy * nx + ix];
         }
     }
     edges(lx, nx, &f->xl, &f->xr);
@@ -270,10 +271,67 @@ static zs_status axis_texts(zs_selection *s, const char *ydim,
     return f->xlabel && f->ylabel ? ZS_OK : zsi_nomem(s->ctx);
 }
 
-static zs_status slice(zs_selection *s, const osel *o, plot_field *f)
+/* The word of flag_meanings that says land: its index, or -1. */
+static int land_flag(const char *meanings)
+{
+    int k = 0;
+    for (const char *p = meanings; p && *p; k++) {
+        size_t n;
+        p += strspn(p, " ");
+        n = strcspn(p, " ");
+        if (n == 4 && !strncmp(p, "land", 4))
+            return k;
+        p += n;
+    }
+    return -1;
+}
+
+/* Values outside the valid range and flag values missing (zregrid's
+ * --mask-invalid rule); those whose flag means land are 1 in *land
+ * (NULL when none is). */
+static zs_status mask_invalid(zs_ctx *ctx, const zs_var *v, double *x,
+                              uint64_t n, double **land)
+{
+    rg_mask m;
+    size_t i;
+    int k = land_flag(zsi_attrs_text(v->attrs, "flag_meanings"));
+    zsi_rg_mask_init(&m, v);
+    *land = NULL;
+    if (k >= 0 && (size_t)k < m.nflag &&
+        zs_attrs_find(v->attrs, "flag_values", &i) &&
+        zs_attrs_length(v->attrs, i) == m.nflag) {
+        if (!(*land = malloc((size_t)(n ? n : 1) * sizeof **land)))
+            return zsi_nomem(ctx);
+        for (uint64_t j = 0; j < n; j++)
+            (*land)[j] = x[j] == m.flag[k];
+    }
+    zsi_rg_mask_apply(&m, x, (size_t)n);
+    return ZS_OK;
+}
+
+/* The land of the flags in the map's orientation. */
+static zs_status orient_land(zs_ctx *ctx, const double *land,
+                             const double *la, const double *lb,
+                             uint64_t na, uint64_t nb, bool swap,
+                             plot_field *f)
+{
+    double *tmp = malloc((size_t)(na * nb) * sizeof *tmp);
+    if (!tmp || !(f->land = malloc((size_t)(na * nb)))) {
+        free(tmp);
+        return zsi_nomem(ctx);
+    }
+    orient(land, tmp, la, lb, na, nb, swap, f);
+    for (uint64_t i = 0; i < na * nb; i++)
+        f->land[i] = tmp[i] != 0;
+    free(tmp);
+    return ZS_OK;
+}
+
+static zs_status slice(zs_selection *s, const osel *o, bool invalid,
+                       plot_field *f)
 {
     int a = 0, b = 0;
-    double *v = NULL, *la = NULL, *lb = NULL;
+    double *v = NULL, *la = NULL, *lb = NULL, *land = NULL;
     uint64_t n;
     const char *da, *db;
     const osel *ca, *cb;
@@ -293,12 +351,17 @@ static zs_status slice(zs_selection *s, const osel *o, plot_field *f)
            (cb && zsi_rg_axis_kind(cb->v) == 'Y');
     if ((st = read_decoded(s, o, &v, &n)) == ZS_OK &&
         (st = axis_labels(s, da, o->shape[a], &la)) == ZS_OK &&
-        (st = axis_labels(s, db, o->shape[b], &lb)) == ZS_OK) {
+        (st = axis_labels(s, db, o->shape[b], &lb)) == ZS_OK &&
+        (!invalid || (st = mask_invalid(s->ctx, o->v, v, n, &land)) ==
+         ZS_OK)) {
         if (!(f->v = malloc((size_t)n * sizeof *f->v)))
             st = zsi_nomem(s->ctx);
         else
-            orient(v, la, lb, o->shape[a], o->shape[b], swap, f);
+            orient(v, f->v, la, lb, o->shape[a], o->shape[b], swap, f);
     }
+    if (st == ZS_OK && land)
+        st = orient_land(s->ctx, land, la, lb, o->shape[a], o->shape[b],
+                         swap, f);
     if (st == ZS_OK)
         st = axis_texts(s, swap ? db : da, swap ? da : db, f);
     if (st == ZS_OK)
@@ -306,6 +369,7 @@ static zs_status slice(zs_selection *s, const osel *o, plot_field *f)
     free(v);
     free(la);
     free(lb);
+    free(land);
     return st;
 }
 
@@ -319,7 +383,7 @@ zs_status zsi_plot_load(zs_dataset *ds, const char *var,
                      : ZS_ERR_NOTFOUND;
     memset(f, 0, sizeof *f);
     if (st == ZS_OK)
-        st = slice(s, out_of(s, v), f);
+        st = slice(s, out_of(s, v), o->mask_invalid, f);
     zs_select_plan_free(s);
     if (st != ZS_OK)
         zsi_plot_field_clear(f);
@@ -386,10 +450,11 @@ zs_status zsi_plot_load_mask(zs_ctx *ctx, zs_dataset *main,
                          (unsigned long long)mf.ny,
                          (unsigned long long)f->nx,
                          (unsigned long long)f->ny);
-        else if (!(f->land = malloc((size_t)(f->nx * f->ny))))
+        else if (!f->land && !(f->land = calloc(1, (size_t)(f->nx *
+                                                            f->ny))))
             st = zsi_nomem(ctx);
         for (uint64_t i = 0; st == ZS_OK && i < f->nx * f->ny; i++)
-            f->land[i] = mf.v[i] > 0.5;   /* NaN is not land */
+            f->land[i] |= mf.v[i] > 0.5;   /* NaN is not land */
         zsi_plot_field_clear(&mf);
     }
     if (m != main)
@@ -504,6 +569,11 @@ static zs_status hist_read(zs_dataset *main, const plot_src *src,
     st = plot_select(h->ds, v, src->var, o, !h->own, &h->s);
     if (st == ZS_OK)
         st = read_decoded(h->s, h->o = out_of(h->s, v), &h->v, &h->n);
+    if (st == ZS_OK && o->mask_invalid) {
+        double *land;
+        st = mask_invalid(main->ctx, v, h->v, h->n, &land);
+        free(land);
+    }
     return st;
 }
 

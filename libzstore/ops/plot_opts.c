@@ -178,6 +178,12 @@ zs_status zs_plot_opts_set_scale(zs_plot_opts *o, int pixels)
     return ZS_OK;
 }
 
+zs_status zs_plot_opts_set_mask_invalid(zs_plot_opts *o, int on)
+{
+    o->mask_invalid = on != 0;
+    return ZS_OK;
+}
+
 zs_status zs_plot_opts_set_raw(zs_plot_opts *o, int on)
 {
     o->raw = on != 0;

@@ -37,6 +37,7 @@ struct zs_plot_opts {
     const zsi_cmap *cmap;
     double vmin, vmax;      /* NaN: from the data */
     bool robust, log;
+    bool mask_invalid;      /* valid range, flag values: missing */
     int scale;              /* pixels per cell (0: automatic) */
     bool raw;               /* the map only */
     bool has_mask, has_panel;

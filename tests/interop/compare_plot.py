@@ -24,21 +24,44 @@ GREY = (153, 153, 153)
 LAND = (210, 180, 140)
 
 
-def decoded(da):
+def decoded(da, invalid=False):
     """CF decoding in float64 as zplot does it: raw * scale + offset,
-    _FillValue and missing_value missing (xarray would keep float32 for a
-    float32 scale, and then the values are not the same)."""
+    _FillValue and missing_value missing, _Unsigned bytes as unsigned
+    (xarray would keep float32 for a float32 scale, and then the values
+    are not the same).  invalid: values outside the valid range and the
+    flag values missing too, and the flag meaning "land" as 2."""
     raw = da.values
     v = raw.astype(np.float64)
     bad = np.isnan(v)
     for key in ("_FillValue", "missing_value"):
         if key in da.attrs:
             bad |= raw == np.asarray(da.attrs[key]).astype(raw.dtype)
-    if "scale_factor" in da.attrs or "add_offset" in da.attrs:
-        v = v * np.float64(da.attrs.get("scale_factor", 1.0)) + \
-            np.float64(da.attrs.get("add_offset", 0.0))
+    unsigned = str(da.attrs.get("_Unsigned", "")).lower() == "true"
+    scale = np.float64(da.attrs.get("scale_factor", 1.0))
+    offset = np.float64(da.attrs.get("add_offset", 0.0))
+    packed = "scale_factor" in da.attrs or "add_offset" in da.attrs
+
+    def dec(x):
+        x = np.asarray(x, dtype=np.float64)
+        if unsigned:
+            x = np.where(x < 0, x + 2.0 ** (8 * raw.dtype.itemsize), x)
+        return x * scale + offset if packed else x
+    v = dec(v)
+    land = np.zeros(v.shape, bool)
+    if invalid:
+        lo, hi = -np.inf, np.inf
+        if "valid_range" in da.attrs:
+            lo, hi = sorted(dec(da.attrs["valid_range"]))
+        lo = dec(da.attrs["valid_min"]) if "valid_min" in da.attrs else lo
+        hi = dec(da.attrs["valid_max"]) if "valid_max" in da.attrs else hi
+        flags = dec(np.atleast_1d(da.attrs.get("flag_values", [])))
+        words = str(da.attrs.get("flag_meanings", "")).split()
+        if "land" in words:
+            land = (v == flags[words.index("land")]) & ~bad
+        bad |= (v < lo) | (v > hi) | np.isin(v, flags)
     v[bad] = np.nan
-    return da.copy(data=v)
+    v[land] = 2       # not a value: drawn as land
+    return da.copy(data=v), land
 
 
 def pick(text):
@@ -53,7 +76,8 @@ def field(args, store=None, var=None):
     store = store or args.store
     ds = xr.open_dataset(store, mask_and_scale=False,
                          engine=None if store.endswith(".nc") else "zarr")
-    da = decoded(ds[var or args.var])
+    da, land = decoded(ds[var or args.var], args.mask_invalid)
+    da = da.copy(data=np.where(land, np.inf, da.values))
     for s in args.sel:
         dim, val = s.split("=")
         if dim in da.dims:
@@ -72,7 +96,7 @@ def counts(a):
         ds = xr.open_dataset(store, mask_and_scale=False, engine="zarr")
         ds = ds.sel({d: pick(v) for d, v in (s.split("=") for s in a.sel)
                      if d in ds.dims}, method="nearest")
-        return decoded(ds[var]).values.ravel()
+        return decoded(ds[var], a.mask_invalid)[0].values.ravel()
     x = values(a.hist2d[0])
     y = values(a.hist2d[1])
     k = ~np.isnan(x) & ~np.isnan(y)
@@ -113,6 +137,8 @@ def main():
     p.add_argument("--raw", action="store_true")
     p.add_argument("--at", nargs=2, type=int, help="map corner (x, y)")
     p.add_argument("--mask", help="STORE:VAR, land (> 0.5) drawn tan")
+    p.add_argument("--mask-invalid", action="store_true",
+                   help="valid range and flags missing, land flags tan")
     p.add_argument("--hist2d", nargs=3, metavar=("X", "Y", "BINS"),
                    help="numpy.histogram2d counts of X and Y ([STORE:]VAR; "
                    "VAR is ignored), log scale, empty bins white")
@@ -120,6 +146,8 @@ def main():
                    help="check that zplot --plan printed these")
     a = p.parse_args()
     v = counts(a) if a.hist2d else field(a)
+    flagged = np.isposinf(v)          # land flags (--mask-invalid)
+    v[flagged] = np.nan
     if a.hist2d:
         a.log = True
     lo, hi = limits(a, v)
@@ -131,6 +159,7 @@ def main():
     want = matplotlib.colormaps[a.cmap](n, bytes=True)[..., :3].copy()
     bad = ~np.isfinite(np.ma.filled(n, np.nan))
     want[bad] = (255, 255, 255) if a.hist2d else GREY
+    want[flagged] = LAND
     if a.mask:
         land = field(a, *a.mask.split(":")) > 0.5
         want[land] = LAND

@@ -139,6 +139,20 @@ else
         "$(cat sstz.err sst-ice.err 2>/dev/null)"
 fi
 
+# the sample sea ice (NetCDF-3, unsigned bytes, flags): valid range and
+# flags missing, the land flag tan
+ice=$S/seaice/nsidc-like_nh_20200101.nc
+if zplot "$ice" --var seaice_conc --mask-invalid --scale 2 -o seaice.png \
+        2>seaice.err &&
+   out=$($CMP seaice.png "$ice" seaice_conc --mask-invalid --scale 2 2>&1)
+then
+    keep seaice.png
+    ok "sample sea ice, --mask-invalid: $out"
+else
+    not_ok "sample sea ice, --mask-invalid: every pixel" "$out" \
+        "$(cat seaice.err 2>/dev/null)"
+fi
+
 # -o - writes the same PNG to standard output
 if zplot f.zarr --var t --raw --scale 3 -o - >stdout.png 2>stdout.err &&
    cmp -s stdout.png raw.png; then
