@@ -139,6 +139,19 @@ else
         "$(cat sstz.err sst-ice.err 2>/dev/null)"
 fi
 
+# every kind of store: a zip file and a tar stream on a pipe give the
+# same image as the folder
+if nc2zarr -q -o sst.zip "$S/sst" 2>zip.err &&
+   zplot sst.zarr --var sst -s time=2020-01-03 --raw -o dir.png &&
+   zplot sst.zip --var sst -s time=2020-01-03 --raw -o zip.png &&
+   nc2zarr -q -o - "$S/sst" | zplot - --var sst -s time=2020-01-03 --raw \
+       -o pipe.png && cmp -s dir.png zip.png && cmp -s dir.png pipe.png; then
+    ok "a zip store and a tar stream on a pipe draw the folder's image"
+else
+    not_ok "a zip store and a tar stream on a pipe draw the folder's image" \
+        "$(cat zip.err)"
+fi
+
 # the sample sea ice (NetCDF-3, unsigned bytes, flags): valid range and
 # flags missing, the land flag tan
 ice=$S/seaice/nsidc-like_nh_20200101.nc
