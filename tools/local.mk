@@ -28,3 +28,4 @@ tools_zregrid_LDADD = $(ZS_TOOL_LIBS)
 bin_PROGRAMS += tools/zplot
 tools_zplot_SOURCES = tools/zplot.c
 tools_zplot_LDADD = $(ZS_TOOL_LIBS)
+EXTRA_DIST += examples/zplot-sst.png
