@@ -86,6 +86,8 @@ case_ rdbu "--var t --cmap RdBu_r --scale 6" "t --cmap RdBu_r --scale 6"
 case_ cividis-clipped "--var t --cmap cividis --vmin -1 --vmax 1.5 --raw --scale 1" \
     "t --cmap cividis --vmin -1 --vmax 1.5 --raw"
 case_ robust "--var t --robust --raw --scale 2" "t --robust --raw --scale 2"
+case_ rdbu-robust "--var t --cmap RdBu_r --robust --raw --scale 2" \
+    "t --cmap RdBu_r --robust --raw --scale 2"
 case_ log "--var p --log --scale 6" "p --log --scale 6"
 case_ log-limits "--var p --log --vmin 0.1 --vmax 10 --raw --scale 1" \
     "p --log --vmin 0.1 --vmax 10 --raw"
@@ -120,6 +122,16 @@ if zplot f.zarr --var t --panel g.zarr:t2 --scale 4 --vmin -3 --vmax 3 \
 else
     not_ok "--panel runs" "$(cat panel.err)"
 fi
+
+# panels share their colours: limits from both fields
+lim=$(zplot f.zarr --var t --panel h.zarr:q --plan |
+      sed -n 's/^colours: viridis, linear, \(.*\) \.\. \(.*\)$/\1 \2/p')
+want=$($PY -c '
+import numpy as np, xarray as xr
+a = np.concatenate([xr.open_zarr("f.zarr").t.values.ravel(),
+                    xr.open_zarr("h.zarr").q.values.ravel()])
+print(repr(float(np.nanmin(a))), repr(float(np.nanmax(a))))')
+check_eq "--panel: one pair of limits over both maps" "$want" "$lim"
 
 # the 2-D histogram: numpy.histogram2d's counts, coloured by LogNorm
 case_ hist "--hist2d t p --bins 8 --scale 20" "x --hist2d t p 8 --scale 20"
