@@ -83,6 +83,7 @@ static const struct option longopts[] = {
 static const tool_hint hints[] = {
     {"no variable to draw", "--var"},
     {"which variable", "--mask STORE:VAR"},
+    {"draw it smaller", "--scale"},
     {NULL, NULL},
 };
 

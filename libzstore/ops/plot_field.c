@@ -440,7 +440,7 @@ zs_status zsi_plot_load_mask(zs_ctx *ctx, zs_dataset *main,
         return zsi_err_prefix(ctx, st, "mask");
     if (!(name = mask_var(m, o->mask.var)))
         st = zsi_err(ctx, ZS_ERR_NOTFOUND, "mask %s: which variable? "
-                     "name it as STORE:VAR", zs_dataset_format(m));
+                     "name it as STORE:VAR", o->mask.store);
     if (st == ZS_OK && (st = zsi_plot_load(m, name, o, false, &mf)) ==
         ZS_OK) {
         if (mf.nx != f->nx || mf.ny != f->ny)

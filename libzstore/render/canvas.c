@@ -15,7 +15,9 @@
 
 #include "render/zsi_render.h"
 
+/* 256 MiB of surface at most */
 #define SIDE_MAX 32768
+#define PIXELS_MAX ((uint64_t)1 << 26)
 
 struct zsi_canvas {
     cairo_surface_t *s;
@@ -28,9 +30,11 @@ struct zsi_canvas {
 zs_status zsi_canvas_new(zs_ctx *ctx, int w, int h, zsi_canvas **out)
 {
     zsi_canvas *c;
-    if (w < 1 || h < 1 || w > SIDE_MAX || h > SIDE_MAX)
+    if (w < 1 || h < 1 || w > SIDE_MAX || h > SIDE_MAX ||
+        (uint64_t)w * (uint64_t)h > PIXELS_MAX)
         return zsi_err(ctx, ZS_ERR_RANGE, "an image of %d x %d pixels is "
-                       "too large (at most %d a side)", w, h, SIDE_MAX);
+                       "too large (at most %d a side and 2^26 in all): "
+                       "draw it smaller", w, h, SIDE_MAX);
     if (!(c = calloc(1, sizeof *c)))
         return zsi_nomem(ctx);
     c->s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);

@@ -16,7 +16,7 @@
 
 typedef struct zsi_canvas zsi_canvas;
 
-/* A white canvas of w x h pixels (each at most 32768). */
+/* A white canvas of w x h pixels (each at most 32768, 2^26 in all). */
 zs_status zsi_canvas_new(zs_ctx *ctx, int w, int h, zsi_canvas **out);
 void zsi_canvas_free(zsi_canvas *c);
 /* Set one opaque pixel. */

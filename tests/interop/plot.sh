@@ -208,6 +208,7 @@ for c in "not-2d|not 2-D: 3 dimensions left: time \(3\), lat \(10\), lon \(15\)|
          "unknown-label|time|--var s -s time=1990-01-01" \
          "bad-cmap|unknown colour map 'jet'|--var t --cmap jet" \
          "log-vmin|vmin > 0|--var p --log --vmin -1 --vmax 3" \
+         "mask-var|which variable\? name it as STORE:VAR|--var t --mask f.zarr" \
          "hist-points|t and t2 are not on the same points: lat 45.0 and -45.0|--hist2d t g.zarr:t2"; do
     n=${c%%|*} rest=${c#*|}
     re=${rest%%|*} args=${rest#*|}
@@ -223,5 +224,11 @@ for c in "not-2d|not 2-D: 3 dimensions left: time \(3\), lat \(10\), lon \(15\)|
             "$(cat "bad-$n.err")"
     fi
 done
+
+# an image too large to hold: refused before drawing
+check_fail "bad input too-large: exit 1, --scale named" 1 \
+    "^zplot: big.png: an image of 23240 x 11616 pixels is too large.*\(--scale\)" \
+    zplot "$S/sst/oisst-like_20200101.nc" --var sst --scale 64 -o big.png
+check "bad input too-large: no file" test ! -e big.png -a ! -e big.png.partial
 
 done_testing
