@@ -118,7 +118,7 @@ zs_status zs_plot_describe(const zs_plot *p, zs_line_fn fn, void *user)
             miss += isnan(f->v[k]) != 0;
         snprintf(line, sizeof line, "%s: %llu x %llu cells, %d pixels "
                  "each: %s", p->nf > 1 ? (i ? "after" : "before")
-                                       : "map",
+                                       : p->hist ? "histogram" : "map",
                  (unsigned long long)f->nx, (unsigned long long)f->ny,
                  f->scale, f->title);
         fn(user, line);
