@@ -1282,6 +1282,9 @@ zs_status zs_plot_opts_set_panel(zs_plot_opts *o, const char *store,
 zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *xstore,
                                   const char *x, const char *ystore,
                                   const char *y);
+/** Bins of the histogram in log10 of x's values, of y's values: the
+ *  values <= 0 are left out, the axes drawn with decades. */
+zs_status zs_plot_opts_set_hist_log(zs_plot_opts *o, int x, int y);
 /** Bins of each axis of the histogram, 2..1000 (default 100). */
 zs_status zs_plot_opts_set_bins(zs_plot_opts *o, int bins);
 

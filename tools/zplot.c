@@ -41,6 +41,8 @@ static void usage(void)
 "                           map (counts on a log scale); X or Y may be\n"
 "                           STORE:VAR, on the same points\n"
 "      --bins N             bins of each axis of --hist2d (default 100)\n"
+"      --logx, --logy       bins of --hist2d in log10 of X, of Y (values\n"
+"                           <= 0 left out)\n"
 "      --ascii              a preview on standard output in ANSI 256\n"
 "                           colours (upper half blocks) instead of a PNG\n"
 "      --width N            columns of --ascii (default 80)\n"
@@ -54,7 +56,7 @@ TOOL_HELP
 
 enum { OPT_VAR = 256, OPT_CMAP, OPT_VMIN, OPT_VMAX, OPT_ROBUST, OPT_LOG,
        OPT_SCALE, OPT_RAW, OPT_MASK, OPT_PANEL, OPT_HIST2D, OPT_BINS,
-       OPT_ASCII, OPT_WIDTH, OPT_INVALID };
+       OPT_ASCII, OPT_WIDTH, OPT_INVALID, OPT_LOGX, OPT_LOGY };
 
 static const struct option longopts[] = {
     {"var", required_argument, NULL, OPT_VAR},
@@ -73,6 +75,8 @@ static const struct option longopts[] = {
     {"panel", required_argument, NULL, OPT_PANEL},
     {"hist2d", required_argument, NULL, OPT_HIST2D},
     {"bins", required_argument, NULL, OPT_BINS},
+    {"logx", no_argument, NULL, OPT_LOGX},
+    {"logy", no_argument, NULL, OPT_LOGY},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"width", required_argument, NULL, OPT_WIDTH},
     {"plan", no_argument, NULL, 'n'},
@@ -91,7 +95,7 @@ static const tool_hint hints[] = {
 typedef struct zplot_args {
     double vmin, vmax;
     char *hx, *hy;
-    int bins, width, ascii, plan;
+    int bins, width, ascii, plan, logx, logy;
 } zplot_args;
 
 static double number_arg(const tool *t, const char *opt, const char *v)
@@ -169,6 +173,8 @@ static void own_option(tool *t, zs_plot_opts *o, zplot_args *a, int c,
     case OPT_HIST2D: hist_option(t, a, optarg, argc, argv); break;
     case OPT_BINS: a->bins = tool_int_arg(t, "--bins", optarg, 2, 1000);
         break;
+    case OPT_LOGX: a->logx = 1; break;
+    case OPT_LOGY: a->logy = 1; break;
     case OPT_ASCII: a->ascii = 1; break;
     case OPT_WIDTH: a->width = tool_int_arg(t, "--width", optarg, 1, 10000);
         break;
@@ -201,6 +207,7 @@ static void finish_args(tool *t, zs_plot_opts *o, const zplot_args *a)
             != ZS_OK)
             tool_bad_value(t, "--hist2d");
     }
+    zs_plot_opts_set_hist_log(o, a->logx, a->logy);
     if (zs_plot_opts_set_bins(o, a->bins) != ZS_OK)
         tool_bad_value(t, "--bins");
 }
@@ -211,7 +218,7 @@ int main(int argc, char **argv)
     zs_plot_opts *o;
     zs_dataset *ds = NULL;
     zs_plot *p = NULL;
-    zplot_args a = {NAN, NAN, NULL, NULL, 100, 80, 0, 0};
+    zplot_args a = {NAN, NAN, NULL, NULL, 100, 80, 0, 0, 0, 0};
     int c, rc = TOOL_FAIL;
     const char *in;
     zs_status st;

@@ -671,6 +671,23 @@ static zs_status hist_match(zs_ctx *ctx, hist_in *x, hist_in *y)
     return st;
 }
 
+/* log10 of the values in place; those <= 0 missing. */
+static void to_log10(double *v, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        v[i] = v[i] > 0 ? log10(v[i]) : NAN;
+}
+
+static char *log_label(const zs_var *v, bool log)
+{
+    char *nu = name_units(v, NULL), *l;
+    if (!log || !nu)
+        return nu;
+    l = zsi_asprintf("%s, log scale", nu);
+    free(nu);
+    return l;
+}
+
 zs_status zsi_plot_hist2d(zs_dataset *ds, const struct zs_plot_opts *o,
                           plot_field *f)
 {
@@ -682,11 +699,17 @@ zs_status zsi_plot_hist2d(zs_dataset *ds, const struct zs_plot_opts *o,
         st = hist_read(ds, &o->hy, o, &y);
     if (st == ZS_OK)
         st = hist_match(ds->ctx, &x, &y);
+    if (st == ZS_OK && o->hist_logx)
+        to_log10(x.v, x.n);
+    if (st == ZS_OK && o->hist_logy)
+        to_log10(y.v, y.n);
     if (st == ZS_OK)
         st = count(x.v, y.v, x.n, o->bins, ds->ctx, f);
     if (st == ZS_OK) {
-        f->xlabel = name_units(x.o->v, NULL);
-        f->ylabel = name_units(y.o->v, NULL);
+        f->xlog = o->hist_logx;
+        f->ylog = o->hist_logy;
+        f->xlabel = log_label(x.o->v, f->xlog);
+        f->ylabel = log_label(y.o->v, f->ylog);
         f->title = zsi_asprintf("%s against %s: points per bin",
                                 o->hy.var, o->hx.var);
         f->units = zsi_strdup("count");

@@ -236,6 +236,13 @@ zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *xstore,
     return set_src(o, &o->hy, &has, ystore, y);
 }
 
+zs_status zs_plot_opts_set_hist_log(zs_plot_opts *o, int x, int y)
+{
+    o->hist_logx = x != 0;
+    o->hist_logy = y != 0;
+    return ZS_OK;
+}
+
 zs_status zs_plot_opts_set_bins(zs_plot_opts *o, int bins)
 {
     if (bins < 2 || bins > 1000)

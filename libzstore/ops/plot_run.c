@@ -94,21 +94,34 @@ static void tick_text(double v, char *buf, size_t n)
     snprintf(buf, n, "%g", v);
 }
 
+/* Ticks of an axis from edge a to b, in log10 of the values when log:
+ * the values in t, their positions (0..1 from a) in pos. */
+static size_t axis_ticks(double a, double b, bool log, int want, double *t,
+                         double *pos)
+{
+    size_t n = log ? zsi_plot_ticks(pow(10, a), pow(10, b), true, want,
+                                    t, 16)
+                   : zsi_plot_ticks(a, b, false, want, t, 16);
+    for (size_t i = 0; i < n; i++)
+        pos[i] = ((log ? log10(t[i]) : t[i]) - a) / (b - a);
+    return n;
+}
+
 static void axes(zsi_canvas *c, const plot_field *f, int x0, int y0, int w,
                  int h)
 {
-    double t[16];
+    double t[16], pos[16];
     char s[32];
-    size_t n = zsi_plot_ticks(f->xl, f->xr, false, w / 70, t, 16);
+    size_t n = axis_ticks(f->xl, f->xr, f->xlog, w / 70, t, pos);
     for (size_t i = 0; i < n; i++) {
-        double px = x0 + (t[i] - f->xl) / (f->xr - f->xl) * w;
+        double px = x0 + pos[i] * w;
         zsi_canvas_line(c, px, y0 + h, px, y0 + h + 4);
         tick_text(t[i], s, sizeof s);
         zsi_canvas_text(c, px, y0 + h + 17, 10, 0, 0, false, s);
     }
-    n = zsi_plot_ticks(f->yb, f->yt, false, h / 40, t, 16);
+    n = axis_ticks(f->yb, f->yt, f->ylog, h / 40, t, pos);
     for (size_t i = 0; i < n; i++) {
-        double py = y0 + (f->yt - t[i]) / (f->yt - f->yb) * h;
+        double py = y0 + (1 - pos[i]) * h;
         zsi_canvas_line(c, x0 - 5, py, x0 - 1, py);
         tick_text(t[i], s, sizeof s);
         zsi_canvas_text(c, x0 - 8, py + 4, 10, 0, 1, false, s);

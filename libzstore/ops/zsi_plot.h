@@ -44,6 +44,7 @@ struct zs_plot_opts {
     plot_src mask, panel;
     plot_src hx, hy;        /* hist2d variables (var NULL: none) */
     int bins;
+    bool hist_logx, hist_logy;  /* bins of log10 of the values */
     int ascii_width;
 };
 
@@ -54,6 +55,7 @@ typedef struct plot_field {
     double *v;              /* ny * nx decoded values, NaN missing */
     uint8_t *land;          /* ny * nx, 1 for land (a mask), or NULL */
     double xl, xr, yb, yt;  /* edges: left, right, bottom, top */
+    bool xlog, ylog;        /* edges and cells in log10 of the values */
     char *title;            /* long_name [units], slice labels */
     char *xlabel, *ylabel;
     char *units;            /* colour bar label */

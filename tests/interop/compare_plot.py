@@ -99,6 +99,11 @@ def counts(a):
         return decoded(ds[var], a.mask_invalid)[0].values.ravel()
     x = values(a.hist2d[0])
     y = values(a.hist2d[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if a.logx:
+            x = np.where(x > 0, np.log10(x), np.nan)
+        if a.logy:
+            y = np.where(y > 0, np.log10(y), np.nan)
     k = ~np.isnan(x) & ~np.isnan(y)
     h, _, _ = np.histogram2d(x[k], y[k], bins=int(a.hist2d[2]))
     h = h.T[::-1].copy()
@@ -139,6 +144,8 @@ def main():
     p.add_argument("--mask", help="STORE:VAR, land (> 0.5) drawn tan")
     p.add_argument("--mask-invalid", action="store_true",
                    help="valid range and flags missing, land flags tan")
+    p.add_argument("--logx", action="store_true", help="hist2d: log10 x")
+    p.add_argument("--logy", action="store_true", help="hist2d: log10 y")
     p.add_argument("--hist2d", nargs=3, metavar=("X", "Y", "BINS"),
                    help="numpy.histogram2d counts of X and Y ([STORE:]VAR; "
                    "VAR is ignored), log scale, empty bins white")

@@ -137,6 +137,8 @@ check_eq "--panel: one pair of limits over both maps" "$want" "$lim"
 case_ hist "--hist2d t p --bins 8 --scale 20" "x --hist2d t p 8 --scale 20"
 case_ hist-stores "--hist2d t h.zarr:q --bins 12 --scale 10" \
     "x --hist2d t h.zarr:q 12 --scale 10"
+case_ hist-logy "--hist2d t p --logy --bins 10 --scale 10" \
+    "x --hist2d t p 10 --logy --scale 10"
 
 # the same on the sample SST and sea ice of one day, 50 bins
 if nc2zarr -q "$S/sst" -o sst.zarr 2>sstz.err &&
@@ -149,6 +151,22 @@ if nc2zarr -q "$S/sst" -o sst.zarr 2>sstz.err &&
 else
     not_ok "sample sst against ice: numpy.histogram2d's counts" "$out" \
         "$(cat sstz.err sst-ice.err 2>/dev/null)"
+fi
+
+# the seed's scatter: chlorophyll (on the SST grid and days) against SST,
+# log10 bins of chlorophyll
+if nc2zarr -q "$S/chl" -o chl.zarr 2>chl.err &&
+   zregrid -q chl.zarr --like sst.zarr --time within -o chl-daily.zarr \
+       2>>chl.err &&
+   zplot sst.zarr --hist2d chl-daily.zarr:chlor_a sst --logx -o chl-sst.png \
+       2>>chl.err &&
+   out=$($CMP chl-sst.png sst.zarr x --hist2d chl-daily.zarr:chlor_a sst \
+       100 --logx --scale 4 2>&1); then
+    keep chl-sst.png
+    ok "chlorophyll against SST, --logx: $out"
+else
+    not_ok "chlorophyll against SST, --logx: every pixel" "$out" \
+        "$(cat chl.err)"
 fi
 
 # every kind of store: a zip file and a tar stream on a pipe give the
