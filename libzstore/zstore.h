@@ -1224,6 +1224,103 @@ zs_status zs_skill_csv(zs_skill *s, zs_line_fn fn, void *user);
 /** The same as an aligned table for people. */
 zs_status zs_skill_print(zs_skill *s, zs_line_fn fn, void *user);
 
+/* ------------------------------------------------------------------ */
+/* Quick-look maps (zplot)                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A PNG of a 2-D slice: values decoded (packing; _FillValue and
+ * missing_value are missing), latitude growing upward and longitude to
+ * the right whatever the stored order, coloured as matplotlib colours
+ * them (its Normalize or LogNorm, then its colour map's 256-entry table:
+ * every pixel the same), with a title, axes and a colour bar drawn with
+ * cairo.  Missing values are grey (153, 153, 153); land from a mask is
+ * tan (210, 180, 140).  See zplot(1) for the layout.
+ */
+typedef struct zs_plot_opts zs_plot_opts;
+
+zs_status zs_plot_opts_new(zs_ctx *ctx, zs_plot_opts **out);
+void zs_plot_opts_free(zs_plot_opts *o);
+/** The variable to draw. */
+zs_status zs_plot_opts_set_var(zs_plot_opts *o, const char *var);
+/** Select the slice as zs_select_opts_add_sel() and
+ *  zs_select_opts_add_isel() do ("time=2020-01-02", "zlev=0"); after
+ *  them exactly two dimensions longer than 1 must be left. */
+zs_status zs_plot_opts_add_sel(zs_plot_opts *o, const char *spec);
+zs_status zs_plot_opts_add_isel(zs_plot_opts *o, const char *spec);
+/** "viridis" (default), "cividis" or "RdBu_r".  RdBu_r without limits
+ *  is centred at 0: vmin = -vmax = the largest absolute value (or
+ *  robust limit), as xarray draws anomalies. */
+zs_status zs_plot_opts_set_cmap(zs_plot_opts *o, const char *name);
+/** Colour limits; NaN for either: from the data (its minimum and
+ *  maximum).  @return ZS_ERR_INVALID for vmin > vmax or infinities. */
+zs_status zs_plot_opts_set_limits(zs_plot_opts *o, double vmin,
+                                  double vmax);
+/** Limits from the data at its 2nd and 98th percentiles (numpy's
+ *  linear definition), as xarray's robust=True. */
+zs_status zs_plot_opts_set_robust(zs_plot_opts *o, int on);
+/** A logarithmic scale (matplotlib's LogNorm): values <= 0 are drawn as
+ *  missing; limits from the positive values. */
+zs_status zs_plot_opts_set_log(zs_plot_opts *o, int on);
+/** Values outside valid_range (or valid_min, valid_max) and those equal
+ *  to one of flag_values are missing, compared as zregrid's
+ *  --mask-invalid compares them; a flag whose flag_meanings word is
+ *  "land" is drawn as land. */
+zs_status zs_plot_opts_set_mask_invalid(zs_plot_opts *o, int on);
+/** Pixels per cell, 1..64 (0, default: the most that keeps the longer
+ *  side within 480 pixels, at least 1). */
+zs_status zs_plot_opts_set_scale(zs_plot_opts *o, int pixels);
+/** Only the maps: no margins, text, axes nor colour bar. */
+zs_status zs_plot_opts_set_raw(zs_plot_opts *o, int on);
+/** Land from a mask: the variable var (NULL: lsm, land_sea_mask,
+ *  landmask, land_mask, land or mask, or the only variable of two or
+ *  more dimensions) of the store, on the map's grid; land where its
+ *  value exceeds 0.5. */
+zs_status zs_plot_opts_set_mask(zs_plot_opts *o, const char *store,
+                                const char *var);
+/** A second map to the right of the first (before and after): variable
+ *  var (NULL: the same) of store (NULL: the same), sliced by the
+ *  selections of its dimensions; both share the colour limits. */
+zs_status zs_plot_opts_set_panel(zs_plot_opts *o, const char *store,
+                                 const char *var);
+/** Instead of a map, a 2-D histogram of the pairs of values of
+ *  variable x of xstore and y of ystore (NULL: the plotted store) at
+ *  each point of the selection, bins as numpy.histogram2d makes them
+ *  over the two ranges, counts on a log scale, empty bins white.  The
+ *  two must lie on the same points (the plan fails with
+ *  ZS_ERR_MISMATCH naming the first label that differs). */
+zs_status zs_plot_opts_set_hist2d(zs_plot_opts *o, const char *xstore,
+                                  const char *x, const char *ystore,
+                                  const char *y);
+/** Bins of the histogram in log10 of x's values, of y's values: the
+ *  values <= 0 are left out, the axes drawn with decades. */
+zs_status zs_plot_opts_set_hist_log(zs_plot_opts *o, int x, int y);
+/** Bins of each axis of the histogram, 2..1000 (default 100). */
+zs_status zs_plot_opts_set_bins(zs_plot_opts *o, int bins);
+
+/** A planned picture: the fields read, the colour limits chosen. */
+typedef struct zs_plot zs_plot;
+
+/**
+ * Read and decode the fields of ds (which may be closed afterwards) and
+ * choose the colour limits.  Fails with a message naming the
+ * dimensions left when the slice is not 2-D, and for an unknown
+ * variable or label (as zs_select_plan()).
+ */
+zs_status zs_plot_plan(zs_dataset *ds, const zs_plot_opts *o,
+                       zs_plot **out);
+void zs_plot_plan_free(zs_plot *p);
+/** The plan: each map's cells, extent and title, the colour limits. */
+zs_status zs_plot_describe(const zs_plot *p, zs_line_fn fn, void *user);
+/** Write the PNG to the file out (through out.partial; no file on
+ *  failure), or to standard output for "-". */
+zs_status zs_plot_run(zs_plot *p, const char *out);
+/** The first map as lines of at most width (0: one per cell) upper
+ *  half blocks in ANSI 256 colours (the nearest of the 6x6x6 cube), two
+ *  rows of cells a line, and a last line with the title and limits. */
+zs_status zs_plot_ascii(const zs_plot *p, int width, zs_line_fn fn,
+                        void *user);
+
 #ifdef __cplusplus
 }
 #endif

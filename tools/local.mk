@@ -25,3 +25,7 @@ tools_zskill_LDADD = $(ZS_TOOL_LIBS)
 bin_PROGRAMS += tools/zregrid
 tools_zregrid_SOURCES = tools/zregrid.c
 tools_zregrid_LDADD = $(ZS_TOOL_LIBS)
+bin_PROGRAMS += tools/zplot
+tools_zplot_SOURCES = tools/zplot.c
+tools_zplot_LDADD = $(ZS_TOOL_LIBS)
+EXTRA_DIST += examples/zplot-sst.png

@@ -40,3 +40,11 @@ TESTS += tests/interop/era5-pipeline.sh
 EXTRA_DIST += tests/interop/era5-pipeline.sh
 TESTS += tests/interop/zregrid.sh
 EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py
+TESTS += tests/interop/plot.sh
+EXTRA_DIST += tests/interop/plot.sh tests/interop/compare_plot.py \
+	tests/interop/compare_ascii.py
+# the images tests/interop/plot.sh keeps for people to look at
+clean-plot-images:
+	-rm -rf tests/interop/plot-images
+.PHONY: clean-plot-images
+clean-local: clean-plot-images

@@ -36,3 +36,10 @@ TESTS += tests/unit/test_ops
 tests_unit_test_ops_SOURCES = tests/unit/test_ops.c
 tests_unit_test_ops_CPPFLAGS = $(ZS_UNIT_CPPFLAGS)
 tests_unit_test_ops_LDADD = $(ZS_UNIT_LIBS)
+
+# the colour arithmetic of the maps (zplot) at its edges
+check_PROGRAMS += tests/unit/test_plot
+TESTS += tests/unit/test_plot
+tests_unit_test_plot_SOURCES = tests/unit/test_plot.c
+tests_unit_test_plot_CPPFLAGS = $(ZS_UNIT_CPPFLAGS)
+tests_unit_test_plot_LDADD = $(ZS_UNIT_LIBS)
