@@ -142,4 +142,5 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/regrid_plan.c \
 	libzstore/ops/regrid_run.c \
 	libzstore/ops/regrid_time.c \
-	libzstore/ops/regrid_scrip.c
+	libzstore/ops/regrid_scrip.c \
+	libzstore/ops/regrid_curvi.c
