@@ -36,5 +36,6 @@ EXTRA_DIST += tests/interop/zbatch.sh tests/interop/compare_batch.py \
 	tests/interop/batch_checks.py tests/interop/decode64.py
 TESTS += tests/interop/zskill.sh
 EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
-TESTS += tests/interop/zregrid.sh
-EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py
+TESTS += tests/interop/zregrid.sh tests/interop/zregrid-curvi.sh
+EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py \
+	tests/interop/zregrid-curvi.sh

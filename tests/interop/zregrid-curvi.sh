@@ -1,0 +1,193 @@
+#!/bin/sh
+# zregrid from curvilinear sources (2-D latitude and longitude) against
+# CDO remapbil and remapnn (REMAP_EXTRAPOLATE=off) onto the same 0.5
+# degree grid (r720x360): the polar stereographic sea-ice sample
+# (seaice-ps/, --mask-invalid), the CMIP6 CanESM5 sea-ice file of
+# ../shared/data (an ORCA-like tripolar ocean grid) and geocat's fice.nc
+# (whose hlat/hlon are 1-D: the rectilinear path, by the same names);
+# SCRIP weights both ways; --extrapolate; attributes; bad input.
+#
+# Where CDO differs, on purpose and only there:
+# - nearest, ties: a target as near to two centres (to 1e-6; common where
+#   the source is regular and the target lies midway) takes the lower
+#   address in zregrid; CDO's k-d tree (single precision) takes either.
+#   compare_regrid.py cdo-nn checks that each such target holds the value
+#   of one of its tied centres in both outputs.
+# - the column seam of a grid whose first and last columns are
+#   neighbours (CanESM5: 72.5 and 73.5 E): CDO builds no cells across it
+#   and leaves the targets there missing (lon 73.0; on its edge, lon
+#   73.5, four points differ); zregrid closes it.  Those target
+#   longitudes are left out of the comparison, and the test checks that
+#   zregrid has values there.
+# - cells that surround the pole (the unmasked field on the polar
+#   stereographic grid, targets from 88.75 N): CDO's iteration fails and
+#   it falls back to an inverse-distance mean of four points; zregrid
+#   keeps the bilinear cell where Newton's method converges and leaves
+#   the rest missing.  Compared south of 88.5 N.  (In the sample the pole
+#   hole's flag masks those cells, and the outputs are equal.)
+. "$srcdir/tests/lib/tap.sh"
+S=$top_builddir/data-samples/out
+CMP="$PY $srcdir/tests/interop/compare_regrid.py"
+REMAP_EXTRAPOLATE=off
+export REMAP_EXTRAPOLATE
+cd "$TMP" || exit 1
+
+if ! command -v cdo >/dev/null 2>&1; then
+    skip "cdo is not installed"
+    done_testing
+    exit
+fi
+
+cmp() {
+    d=$1; shift
+    if out=$($CMP "$@" 2>&1); then ok "$d"; diag "$out"
+    else not_ok "$d" "$out"; fi
+}
+
+rg() {
+    n=$1; shift
+    if ! zregrid -q "$@" -o "$n.zarr" 2>"$n.err"; then
+        not_ok "$n: zregrid runs" "$(cat "$n.err")"
+        return 1
+    fi
+}
+
+# cdo_out NAME CDO-ARGS...: CDO's float32 output into NAME.nc
+cdo_out() {
+    n=$1; shift
+    cdo -s -b F32 -f nc "$@" "$n.nc" 2>"$n.cdoerr" ||
+        not_ok "$n: cdo runs" "$(cat "$n.cdoerr")"
+}
+
+# ---- the polar stereographic sample ----------------------------------------
+# CDO cannot write the ubyte flag_values on a float result, so it reads a
+# copy without them; it takes values outside valid_range (the flags) as
+# missing, as --mask-invalid does.
+ps=$S/seaice-ps/seaice_conc_daily_nh_20200102_f17_v04r00.nc
+$PY - "$ps" <<'EOF'
+import shutil, sys, netCDF4
+shutil.copy(sys.argv[1], "ps.nc")
+with netCDF4.Dataset("ps.nc", "a") as d:
+    d["cdr_seaice_conc"].delncattr("flag_values")
+EOF
+for m in linear nearest; do
+    rg "ps-$m" "$ps" --grid r720x360 --method $m --mask-invalid || continue
+done
+cdo_out ps-bil remapbil,r720x360 ps.nc
+cdo_out ps-nn remapnn,r720x360 ps.nc
+cmp "polar stereographic sample, linear: as CDO remapbil" cdo \
+    ps-linear.zarr cdr_seaice_conc ps-bil.nc
+cmp "polar stereographic sample, nearest: as CDO remapnn" cdo-nn \
+    ps-nearest.zarr cdr_seaice_conc ps-nn.nc ps.nc latitude longitude
+check "the projection, x, y and 2-D coordinates are gone; lat/lon 1-D" \
+    $PY -c '
+import sys, xarray as xr
+d = xr.open_zarr(sys.argv[1])
+assert set(d.data_vars) == {"cdr_seaice_conc"}, list(d.variables)
+v = d.cdr_seaice_conc
+assert v.dims == ("time", "latitude", "longitude"), v.dims
+assert "grid_mapping" not in v.attrs and "x" not in d and "crs" not in d
+assert d.latitude.attrs["units"] == "degrees_north"
+assert v.encoding.get("coordinates", "time") == "time", v.encoding
+' ps-linear.zarr
+zregrid -n "$ps" --grid r720x360 >plan.txt 2>&1
+check "-n names the curvilinear grid" grep -q \
+    "curvilinear latitude, longitude (y 112 x x 76)" plan.txt
+
+# ---- CMIP6 sea ice on CanESM5's ocean grid ------------------------------------
+sic=${SHARED:+$SHARED/nc/xclim__sic_SImon_CCCma-CanESM5_ssp245_r13i1p2f1_2020.nc}
+if [ -n "$sic" ] && [ -f "$sic" ]; then
+    rg sic-linear "$sic" --grid r720x360 --vars siconc
+    rg sic-nearest "$sic" --grid r720x360 --vars siconc --method nearest
+    cdo_out sic-bil remapbil,r720x360 -selname,siconc "$sic"
+    cdo_out sic-nn remapnn,r720x360 -selname,siconc "$sic"
+    cmp "CanESM5 siconc, linear: as CDO remapbil (but the seam)" cdo \
+        sic-linear.zarr siconc sic-bil.nc --skip-lon=73 --skip-lon=73.5
+    cmp "CanESM5 siconc, nearest: as CDO remapnn (but the seam)" cdo-nn \
+        sic-nearest.zarr siconc sic-nn.nc "$sic" latitude longitude \
+        --skip-lon=73
+    check "no seam: values at 73 E where CDO has none" $PY -c '
+import sys, numpy as np, xarray as xr
+for p in sys.argv[1:]:
+    v = xr.open_zarr(p).siconc.sel(longitude=73.0)
+    assert (~np.isnan(v.values)).sum() > 12 * 150, (p, int(v.count()))
+' sic-linear.zarr sic-nearest.zarr
+else
+    skip "../shared/data/nc/xclim__sic_SImon_CCCma-CanESM5_ssp245_r13i1p2f1_2020.nc is absent"
+fi
+
+# ---- geocat fice.nc: hlat, hlon ---------------------------------------------
+fice=${SHARED:+$SHARED/nc/geocat__fice.nc}
+if [ -n "$fice" ] && [ -f "$fice" ]; then
+    rg fice-linear "$fice" --grid r720x360
+    rg fice-nearest "$fice" --grid r720x360 --method nearest
+    cdo_out fice-bil remapbil,r720x360 "$fice"
+    cdo_out fice-nn remapnn,r720x360 "$fice"
+    cmp "geocat fice (hlat, hlon), linear: as CDO remapbil" cdo \
+        fice-linear.zarr fice fice-bil.nc
+    cmp "geocat fice (hlat, hlon), nearest: as CDO remapnn" cdo-nn \
+        fice-nearest.zarr fice fice-nn.nc "$fice" hlat hlon
+else
+    skip "../shared/data/nc/geocat__fice.nc is absent"
+fi
+
+# ---- weights, extrapolation: a field without missing values -----------------
+$PY - <<'EOF'
+import numpy as np, netCDF4
+with netCDF4.Dataset("ps.nc") as s, netCDF4.Dataset("psf.nc", "w") as d:
+    for n, dim in s.dimensions.items():
+        d.createDimension(n, len(dim))
+    for n in ("time", "y", "x", "latitude", "longitude"):
+        v = s[n]
+        w = d.createVariable(n, v.dtype, v.dimensions)
+        w.setncatts({k: v.getncattr(k) for k in v.ncattrs()})
+        w[:] = v[:]
+    f = d.createVariable("f", "f4", ("time", "y", "x"))
+    f.coordinates = "latitude longitude"
+    lat, lon = s["latitude"][:], np.radians(s["longitude"][:])
+    f[:] = (lat + 10 * np.cos(lon))[None]
+EOF
+rg psf "psf.nc" --grid r720x360 --save-weights psf-w.nc
+cdo -s -f nc remap,r720x360,psf-w.nc psf.nc psf-cdo-w.nc 2>psf.cdoerr
+check "--save-weights: CDO takes them (no 'not used' warning)" \
+    test ! -s psf.cdoerr
+cmp "--save-weights: cdo remap with ours gives ours" cdo psf.zarr f \
+    psf-cdo-w.nc 1e-6
+cdo -s genbil,r720x360 psf.nc psf-genbil.nc 2>/dev/null
+cdo_out psf-bil remapbil,r720x360 psf.nc
+rg psf-their psf.nc --weights psf-genbil.nc
+cmp "--weights from cdo genbil: CDO's remapbil" cdo psf-their.zarr f \
+    psf-bil.nc 1e-6
+cmp "an unmasked field: as CDO remapbil south of the pole's cells" cdo \
+    psf.zarr f psf-bil.nc --below-lat=88.5
+rg psf-ext psf.nc --grid r72x36 --method linear --extrapolate nearest
+check "--extrapolate nearest: every target has a value" $PY -c '
+import sys, numpy as np, xarray as xr
+assert not np.isnan(xr.open_zarr(sys.argv[1]).f.values).any()
+' psf-ext.zarr
+
+# ---- bad input -----------------------------------------------------------
+$PY - <<'EOF'
+import netCDF4
+with netCDF4.Dataset("shapes.nc", "w") as d:
+    d.createDimension("y", 3)
+    d.createDimension("x", 4)
+    d.createDimension("y2", 5)
+    la = d.createVariable("lat", "f8", ("y", "x"))
+    la.units = "degrees_north"
+    lo = d.createVariable("lon", "f8", ("y2", "x"))
+    lo.units = "degrees_east"
+    v = d.createVariable("v", "f4", ("y", "x"))
+    la[:] = 0
+    lo[:] = 0
+    v[:] = 1
+EOF
+check_fail "conservative from a curvilinear source: not supported yet" 1 \
+    "conservative regridding of a curvilinear source .* not supported yet" \
+    zregrid "$ps" --grid r72x36 --method conservative -o e.zarr
+check_fail "2-D latitude and longitude of different shapes: exit 1" 1 \
+    "shapes.nc: the 2-D latitude lat \(y, x\) and longitude lon \(y2, x\)"\
+" are not on the same dimensions" \
+    zregrid shapes.nc --grid r72x36 -o e.zarr
+check "no output after a refusal" test ! -e e.zarr -a ! -e e.zarr.partial
+done_testing
