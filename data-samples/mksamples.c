@@ -1755,13 +1755,20 @@ static void chl_values(const struct chl_ctx *c, long day, float *out)
     }
 }
 
+/* The spatial resolution as the product names it, and whether the
+ * composite's interval is a time_bnds variable. */
+struct chl_kind {
+    const char *res;
+    int bnds;
+};
+
 static void chl_write(const char *path, const struct grid *g, long day,
-                      const float *chl)
+                      const float *chl, const struct chl_kind *k)
 {
     size_t start[3] = { 0, 0, 0 }, count[3] = { 1, 0, 0 };
     size_t chunks[3] = { 1, 64, 64 };
-    int nc = nc_new(path, NC_NETCDF4), d[3], vt, vla, vlo, v;
-    double t = (double)day;
+    int nc = nc_new(path, NC_NETCDF4), d[3], db, vt, vla, vlo, v, vb = -1;
+    double t = (double)day, tb[2] = { (double)day, (double)day + 8.0 };
     char ts[64], te[64], date[16];
 
     NC(nc_def_dim(nc, "time", 1, &d[0]));
@@ -1769,6 +1776,15 @@ static void chl_write(const char *path, const struct grid *g, long day,
     NC(nc_def_dim(nc, "lon", g->nlon, &d[2]));
     vt = def_coord(nc, "time", NC_DOUBLE, d[0], "days since 1970-01-01",
                    "start of the 8-day composite", "time");
+    if (k->bnds) {
+        int bd[2];
+
+        NC(nc_def_dim(nc, "nv", 2, &db));
+        bd[0] = d[0];
+        bd[1] = db;
+        att_text(nc, vt, "bounds", "time_bnds");
+        vb = def_var(nc, "time_bnds", NC_DOUBLE, 2, bd);
+    }
     vla = def_coord(nc, "lat", NC_FLOAT, d[1], "degrees_north", "Latitude",
                     "latitude");
     vlo = def_coord(nc, "lon", NC_FLOAT, d[2], "degrees_east", "Longitude",
@@ -1795,12 +1811,14 @@ static void chl_write(const char *path, const struct grid *g, long day,
     att_text(nc, NC_GLOBAL, "processing_level", "L3 Mapped");
     att_text(nc, NC_GLOBAL, "temporal_range", "8-day");
     att_text(nc, NC_GLOBAL, "map_projection", "Equidistant Cylindrical");
-    att_text(nc, NC_GLOBAL, "spatialResolution", "111 km");
+    att_text(nc, NC_GLOBAL, "spatialResolution", k->res);
     att_text(nc, NC_GLOBAL, "time_coverage_start", ts);
     att_text(nc, NC_GLOBAL, "time_coverage_end", te);
     att_text(nc, NC_GLOBAL, "history", HISTORY);
     NC(nc_enddef(nc));
     put_coord(nc, vt, &t, 1);
+    if (vb >= 0)
+        NC(nc_put_var_double(nc, vb, tb));
     put_coord(nc, vla, g->lat, g->nlat);
     put_coord(nc, vlo, g->lon, g->nlon);
     count[1] = g->nlat;
@@ -1809,47 +1827,64 @@ static void chl_write(const char *path, const struct grid *g, long day,
     nc_done(nc);
 }
 
-static void samples_chl(const char *root)
+/* Four 8-day composites of a grid from 2020-01-01; name_fmt takes the
+ * root and the first and last dates. */
+static void chl_series(const char *root, struct grid *g, const char *fmt,
+                       const struct chl_kind *k, const char *desc)
 {
-    struct grid g;
     struct chl_ctx c;
-    size_t npt;
+    size_t npt = g->nlat * g->nlon;
     float *chl;
     long day0 = days_from_civil(2020, 1, 1);
-    int k;
+    int n;
 
-    grid_init(&g, 180, 89.5, -1.0, 360, -179.5, 1.0);
-    npt = g.nlat * g.nlon;
-    c.g = &g;
+    c.g = g;
     c.near = xcalloc(npt, sizeof(float));
     c.fixn = xcalloc(npt, sizeof(double));
     c.compn = xcalloc(npt, sizeof(double));
     c.cloud = xcalloc(npt, sizeof(double));
     chl = xcalloc(npt, sizeof(float));
     chl_near_land(&c);
-    red_field(g.nlat, g.nlon, 0.8, seed_of(300, 0, npt), c.fixn);
-    for (k = 0; k < 4; k++) {
-        long day = day0 + 8 * k;
+    red_field(g->nlat, g->nlon, 0.8, seed_of(300, 0, npt), c.fixn);
+    for (n = 0; n < 4; n++) {
+        long day = day0 + 8 * n;
         char path[PATHLEN], d0[16], d1[16];
 
-        red_field(g.nlat, g.nlon, 0.6, seed_of(301, (uint64_t)day, npt),
+        red_field(g->nlat, g->nlon, 0.6, seed_of(301, (uint64_t)day, npt),
                   c.compn);
-        red_field(g.nlat, g.nlon, 0.92, seed_of(302, (uint64_t)day, npt),
+        red_field(g->nlat, g->nlon, 0.92, seed_of(302, (uint64_t)day, npt),
                   c.cloud);
         chl_values(&c, day, chl);
         iso_date(d0, sizeof d0, day);
         iso_date(d1, sizeof d1, day + 7);
-        path_fmt(path, "%s/chl/viirs-like_%s_%s.L3m_8D_CHL_chlor_a_1deg.nc",
-                 root, d0, d1);
-        chl_write(path, &g, day, chl);
-        manifest_add(path, "VIIRS-like 8-day chlor_a float32, _FillValue "
-                     "-32767 (land, cloud, polar night)");
+        path_fmt(path, fmt, root, d0, d1);
+        chl_write(path, g, day, chl, k);
+        manifest_add(path, desc);
     }
     free(c.near);
     free(c.fixn);
     free(c.compn);
     free(c.cloud);
     free(chl);
+}
+
+static void samples_chl(const char *root)
+{
+    static const struct chl_kind one = { "111 km", 0 };
+    static const struct chl_kind twelfth = { "9.28 km", 1 };
+    struct grid g;
+
+    grid_init(&g, 180, 89.5, -1.0, 360, -179.5, 1.0);
+    chl_series(root, &g, "%s/chl/viirs-like_%s_%s.L3m_8D_CHL_chlor_a_1deg.nc",
+               &one, "VIIRS-like 8-day chlor_a float32, _FillValue "
+               "-32767 (land, cloud, polar night)");
+    grid_free(&g);
+    /* 1/12 degree, 10 x 10 degrees off California: 120 x 120 */
+    grid_init(&g, 120, 39.0 + 23.0 / 24.0, -1.0 / 12.0, 120,
+              -130.0 + 1.0 / 24.0, 1.0 / 12.0);
+    chl_series(root, &g, "%s/chl-12/viirs-like_%s_%s.L3m_8D_CHL_chlor_a_"
+               "9km.nc", &twelfth, "VIIRS-like 8-day chlor_a float32 on "
+               "1/12 degree (30..40 N, 130..120 W), time_bnds");
     grid_free(&g);
 }
 
@@ -2045,7 +2080,7 @@ static void samples_calendars(const char *root)
 
 static const char *const sample_dirs[] = {
     "era5", "era5-nc3", "era5-monthly-split", "era5-single", "era5-bad",
-    "sst", "seaice", "seaice-ps", "chl", "calendars/noleap",
+    "sst", "seaice", "seaice-ps", "chl", "chl-12", "calendars/noleap",
     "calendars/360_day",
     "calendars/monthly",
 };

@@ -5,7 +5,9 @@
 # (seaice-ps/, --mask-invalid), the CMIP6 CanESM5 sea-ice file of
 # ../shared/data (an ORCA-like tripolar ocean grid) and geocat's fice.nc
 # (whose hlat/hlon are 1-D: the rectilinear path, by the same names);
-# SCRIP weights both ways; --extrapolate; attributes; bad input.
+# SCRIP weights both ways; --extrapolate; attributes; bad input.  And
+# the 1/12 degree chlorophyll sample (chl-12/): --time within on its
+# time_bnds, conservative to 0.25 degree as CDO remapcon.
 #
 # Where CDO differs, on purpose and only there:
 # - nearest, ties: a target as near to two centres (to 1e-6; common where
@@ -165,6 +167,47 @@ check "--extrapolate nearest: every target has a value" $PY -c '
 import sys, numpy as np, xarray as xr
 assert not np.isnan(xr.open_zarr(sys.argv[1]).f.values).any()
 ' psf-ext.zarr
+
+# ---- 1/12 degree chlorophyll, 8-day composites with time_bnds -------------
+# onto a daily 0.25 degree axis: area means skipping the cloud gaps, and
+# each day the composite whose time_bnds hold it
+nc2zarr -q "$S"/chl-12 -o chl12.zarr
+$PY - <<'EOF'
+import numpy as np, netCDF4
+with netCDF4.Dataset("days12.nc", "w") as d:
+    for n, c in (("time", np.arange(34.0)),
+                 ("lat", np.arange(30.125, 40, 0.25)),
+                 ("lon", np.arange(-129.875, -120, 0.25))):
+        d.createDimension(n, len(c))
+        v = d.createVariable(n, "f8", (n,))
+        v.units = {"time": "days since 2020-01-01", "lat": "degrees_north",
+                   "lon": "degrees_east"}[n]
+        v[:] = c
+EOF
+rg chl12-days chl12.zarr --like days12.nc --time within \
+    --method conservative --skipna
+check "1/12 degree chl, --time within: each day its composite (time_bnds)" \
+    $PY -c '
+import sys, numpy as np, xarray as xr
+a = xr.open_zarr(sys.argv[1]).chlor_a
+s = xr.open_zarr(sys.argv[2])
+assert a.shape == (34, 40, 40), a.shape
+assert "time_bnds" in s and (s.time_bnds[:, 1] - s.time_bnds[:, 0] ==
+                             np.timedelta64(8, "D")).all()
+v = a.values
+for d in range(32):
+    assert np.array_equal(v[d], v[d // 8 * 8], equal_nan=True), d
+    assert not np.array_equal(v[d], v[(d // 8 + 1) % 4 * 8],
+                              equal_nan=True), d
+assert np.isnan(v[32:]).all()
+assert 0 < np.isnan(v[0]).sum() < v[0].size
+' chl12-days.zarr chl12.zarr
+printf 'gridtype = lonlat\nxsize = 40\nysize = 40\nxfirst = -129.875\n'\
+'xinc = 0.25\nyfirst = 30.125\nyinc = 0.25\n' >q12.grid
+cdo_out chl12-con-cdo remapcon,q12.grid -mergetime "$S"/chl-12/*.nc
+rg chl12-con chl12.zarr --like days12.nc --method conservative --skipna
+cmp "1/12 degree chl to 0.25 degree, conservative skipping clouds: as "\
+"CDO remapcon" cdo chl12-con.zarr chlor_a chl12-con-cdo.nc 1e-6
 
 # ---- bad input -----------------------------------------------------------
 $PY - <<'EOF'
