@@ -194,6 +194,14 @@ static void att_short(int nc, int v, const char *name, short x)
     NC(nc_put_att_short(nc, v, name, NC_SHORT, 1, &x));
 }
 
+/* The global attributes every sample file starts with. */
+static void att_globals(int nc, const char *conventions, const char *title)
+{
+    att_text(nc, NC_GLOBAL, "Conventions", conventions);
+    att_text(nc, NC_GLOBAL, "title", title);
+    att_text(nc, NC_GLOBAL, "history", HISTORY);
+}
+
 static int def_var(int nc, const char *name, nc_type type, int ndims,
                    const int *dims)
 {
@@ -1247,10 +1255,8 @@ static void sst_write(const char *path, const struct grid *g, long day,
     att_text(nc, vi, "units", "1");
     att_short(nc, vi, "valid_min", 0);
     att_short(nc, vi, "valid_max", 100);
-    att_text(nc, NC_GLOBAL, "Conventions", "CF-1.6, ACDD-1.3");
-    att_text(nc, NC_GLOBAL, "title", "Synthetic OISST-like daily sea "
-             "surface temperature, 1 degree");
-    att_text(nc, NC_GLOBAL, "history", HISTORY);
+    att_globals(nc, "CF-1.6, ACDD-1.3", "Synthetic OISST-like daily sea "
+                "surface temperature, 1 degree");
     NC(nc_enddef(nc));
     put_coord(nc, vt, &t, 1);
     put_coord(nc, vz, &z, 1);
@@ -1386,10 +1392,8 @@ static void seaice_write(const char *path, const struct grid *g, long day,
     att_text(nc, v, "units", "percent");
     att_text(nc, v, "comment", "bytes are unsigned: 0..100 percent, "
              "251..255 flags as in flag_meanings (stored as -5..-1)");
-    att_text(nc, NC_GLOBAL, "Conventions", "CF-1.6");
-    att_text(nc, NC_GLOBAL, "title", "Synthetic NSIDC-like daily sea ice "
-             "concentration, northern hemisphere");
-    att_text(nc, NC_GLOBAL, "history", HISTORY);
+    att_globals(nc, "CF-1.6", "Synthetic NSIDC-like daily sea ice "
+                "concentration, northern hemisphere");
     NC(nc_enddef(nc));
     start[0] = 0;
     count[0] = 1;
@@ -1642,10 +1646,8 @@ static void ps_write(const char *path, const struct ps_grid *g, long day,
     att_text(nc, vlo, "standard_name", "longitude");
     att_text(nc, vlo, "long_name", "longitude");
     v = ps_def_conc(nc, d);
-    att_text(nc, NC_GLOBAL, "Conventions", "CF-1.6, ACDD-1.3");
-    att_text(nc, NC_GLOBAL, "title", "Synthetic NSIDC-like (G02202) daily "
-             "sea ice concentration, north polar stereographic");
-    att_text(nc, NC_GLOBAL, "history", HISTORY);
+    att_globals(nc, "CF-1.6, ACDD-1.3", "Synthetic NSIDC-like (G02202) "
+                "daily sea ice concentration, north polar stereographic");
     NC(nc_enddef(nc));
     put_coord(nc, vt, &t, 1);
     put_coord(nc, vx, g->x, PS_NX);

@@ -38,4 +38,4 @@ TESTS += tests/interop/zskill.sh
 EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
 TESTS += tests/interop/zregrid.sh tests/interop/zregrid-curvi.sh
 EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py \
-	tests/interop/zregrid-curvi.sh
+	tests/interop/zregrid-curvi.sh tests/interop/regrid-common.sh

@@ -27,32 +27,7 @@
 #   keeps the bilinear cell where Newton's method converges and leaves
 #   the rest missing.  Compared south of 88.5 N.  (In the sample the pole
 #   hole's flag masks those cells, and the outputs are equal.)
-. "$srcdir/tests/lib/tap.sh"
-S=$top_builddir/data-samples/out
-CMP="$PY $srcdir/tests/interop/compare_regrid.py"
-REMAP_EXTRAPOLATE=off
-export REMAP_EXTRAPOLATE
-cd "$TMP" || exit 1
-
-if ! command -v cdo >/dev/null 2>&1; then
-    skip "cdo is not installed"
-    done_testing
-    exit
-fi
-
-cmp() {
-    d=$1; shift
-    if out=$($CMP "$@" 2>&1); then ok "$d"; diag "$out"
-    else not_ok "$d" "$out"; fi
-}
-
-rg() {
-    n=$1; shift
-    if ! zregrid -q "$@" -o "$n.zarr" 2>"$n.err"; then
-        not_ok "$n: zregrid runs" "$(cat "$n.err")"
-        return 1
-    fi
-}
+. "$srcdir/tests/interop/regrid-common.sh"
 
 # cdo_out NAME CDO-ARGS...: CDO's float32 output into NAME.nc
 cdo_out() {
@@ -202,8 +177,7 @@ for d in range(32):
 assert np.isnan(v[32:]).all()
 assert 0 < np.isnan(v[0]).sum() < v[0].size
 ' chl12-days.zarr chl12.zarr
-printf 'gridtype = lonlat\nxsize = 40\nysize = 40\nxfirst = -129.875\n'\
-'xinc = 0.25\nyfirst = 30.125\nyinc = 0.25\n' >q12.grid
+griddes q12.grid 30.125 0.25 40 -129.875 0.25 40
 cdo_out chl12-con-cdo remapcon,q12.grid -mergetime "$S"/chl-12/*.nc
 rg chl12-con chl12.zarr --like days12.nc --method conservative --skipna
 cmp "1/12 degree chl to 0.25 degree, conservative skipping clouds: as "\
