@@ -58,22 +58,32 @@ static void clear_opts(struct zs_regrid_opts *c)
 
 /* ---- axes and weights ------------------------------------------------ */
 
-/* 1-D coordinates, else 2-D ones (curvilinear). */
+/* A curvilinear source's 2-D coordinates and their dimensions. */
+static zs_status curvi_axes(zs_regrid *r)
+{
+    r->curvi = true;
+    r->ydim = r->ysrc->dims[0];
+    r->xdim = r->ysrc->dims[1];
+    r->ny = r->ysrc->shape[0];
+    r->nx = r->ysrc->shape[1];
+    return zsi_rg_curvi_read(r);
+}
+
+/* 1-D coordinates, else 2-D ones (curvilinear): a rectilinear grid
+ * that also carries 2-D latitude and longitude keeps its separable
+ * weights. */
 static zs_status axes(zs_regrid *r)
 {
-    zs_status st = zsi_rg_find_curvi(r->ds, r->o.ydim, r->o.xdim, &r->ysrc,
-                                     &r->xsrc);
-    if (st == ZS_OK) {
-        r->curvi = true;
-        r->ydim = r->ysrc->dims[0];
-        r->xdim = r->ysrc->dims[1];
-        r->ny = r->ysrc->shape[0];
-        r->nx = r->ysrc->shape[1];
-        return zsi_rg_curvi_read(r);
+    zs_status st = zsi_rg_find_axes(r->ds, r->o.ydim, r->o.xdim, &r->ysrc,
+                                    &r->xsrc), cst;
+    if (st == ZS_ERR_NOTFOUND) {
+        cst = zsi_rg_find_curvi(r->ds, r->o.ydim, r->o.xdim, &r->ysrc,
+                                &r->xsrc);
+        if (cst == ZS_OK)
+            return curvi_axes(r);
+        if (cst != ZS_ERR_NOTFOUND)
+            return cst;
     }
-    if (st != ZS_ERR_NOTFOUND)
-        return st;
-    st = zsi_rg_find_axes(r->ds, r->o.ydim, r->o.xdim, &r->ysrc, &r->xsrc);
     if (st == ZS_OK)
         st = zsi_rg_coord_read(r->ysrc, &r->yc);
     if (st == ZS_OK)

@@ -183,6 +183,34 @@ rg chl12-con chl12.zarr --like days12.nc --method conservative --skipna
 cmp "1/12 degree chl to 0.25 degree, conservative skipping clouds: as "\
 "CDO remapcon" cdo chl12-con.zarr chlor_a chl12-con-cdo.nc 1e-6
 
+# ---- which coordinates ------------------------------------------------------
+# --dims may name the 2-D coordinates; a rectilinear grid that also
+# carries 2-D latitude and longitude keeps its 1-D axes (separable
+# weights, conservative allowed)
+zregrid -n "$ps" --grid r72x36 --dims latitude,longitude >dims.txt 2>&1
+check "--dims latitude,longitude: the 2-D coordinates" grep -q \
+    "curvilinear latitude, longitude (y 112 x x 76)" dims.txt
+$PY - <<'EOF'
+import numpy as np, netCDF4
+with netCDF4.Dataset("both.nc", "w") as d:
+    d.createDimension("lat", 3)
+    d.createDimension("lon", 4)
+    for n, u, c in (("lat", "degrees_north", [0, 1, 2]),
+                    ("lon", "degrees_east", [0, 1, 2, 3])):
+        v = d.createVariable(n, "f8", (n,))
+        v.units = u
+        v[:] = c
+    for n, u in (("lat2d", "degrees_north"), ("lon2d", "degrees_east")):
+        v = d.createVariable(n, "f8", ("lat", "lon"))
+        v.units = u
+        v[:] = 0
+    d.createVariable("v", "f4", ("lat", "lon"))[:] = 1
+EOF
+zregrid -n both.nc --grid lat=0:2:0.5,lon=0:3:0.5 --method conservative \
+    >both.txt 2>&1
+check "1-D and 2-D coordinates: the 1-D ones" grep -q \
+    "^grid: both.nc lat 3 (0 .. 2) x lon 4 (0 .. 3) -> " both.txt
+
 # ---- bad input -----------------------------------------------------------
 $PY - <<'EOF'
 import netCDF4
