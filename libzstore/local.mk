@@ -143,4 +143,5 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/regrid_run.c \
 	libzstore/ops/regrid_time.c \
 	libzstore/ops/regrid_scrip.c \
-	libzstore/ops/regrid_curvi.c
+	libzstore/ops/regrid_curvi.c \
+	libzstore/ops/regrid_curvi_con.c

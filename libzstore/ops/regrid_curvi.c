@@ -74,11 +74,6 @@ zs_status zsi_rg_curvi_read(zs_regrid *r)
                        "of %llu x %llu points (at most 2^31, at least "
                        "one)", r->ds->name, (unsigned long long)r->ny,
                        (unsigned long long)r->nx);
-    if (r->o.method == RG_CONSERVATIVE || r->o.method == RG_DESTAREA)
-        return zsi_err(r->ctx, ZS_ERR_UNSUPPORTED, "%s: conservative "
-                       "regridding of a curvilinear source (2-D %s, %s) "
-                       "is not supported yet; use linear or nearest",
-                       r->ds->name, r->ysrc->name, r->xsrc->name);
     st = read_2d(r, r->ysrc, n, 90, &r->yc);
     if (st == ZS_OK)
         st = read_2d(r, r->xsrc, n, 1e4, &r->xc);
@@ -472,6 +467,8 @@ zs_status zsi_rg_curvi_links(zs_regrid *r)
                        "%llu points from a curvilinear source (at most "
                        "2^31)", (unsigned long long)r->o.lat.n,
                        (unsigned long long)r->o.lon.n);
+    if (r->o.method == RG_CONSERVATIVE || r->o.method == RG_DESTAREA)
+        return zsi_rg_curvi_con_links(r);
     memset(&j, 0, sizeof j);
     memset(&t, 0, sizeof t);
     j.r = r;

@@ -246,7 +246,7 @@ zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path)
     rg_links l;
     zsi_scrip s;
     zs_status st;
-    bool file;
+    bool file, con;
     memset(&l, 0, sizeof l);
     if (!frac || !plan_links(r, &l, frac)) {
         free(frac);
@@ -254,8 +254,13 @@ zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path)
         return zsi_nomem(r->ctx);
     }
     file = r->o.links.n && !r->curvi_links;
+    /* a curvilinear source's links, as the axes' products above */
+    con = r->o.method == RG_CONSERVATIVE || r->o.method == RG_DESTAREA;
     for (uint64_t t = 0; r->curvi_links && t < nt; t++)
-        frac[t] = r->lcover[t] > 0 ? 1 : 0;
+        frac[t] = con ? r->lcover[t] : r->lcover[t] > 0 ? 1 : 0;
+    for (uint64_t e = 0; r->curvi_links && e < l.n; e++)
+        if (r->o.method == RG_CONSERVATIVE)
+            l.w[e] /= r->lcover[l.dst[e]];
     s = (zsi_scrip){file ? "Bilinear remapping" : method[r->o.method],
                     file ? "none" : norm[r->o.method], r->nx, r->ny,
                     r->o.lon.n, r->o.lat.n, r->yc, r->xc, r->o.lat.c,

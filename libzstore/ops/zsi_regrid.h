@@ -217,6 +217,8 @@ struct zs_regrid {
  * into r->o.links. */
 zs_status zsi_rg_curvi_read(zs_regrid *r);
 zs_status zsi_rg_curvi_links(zs_regrid *r);
+/* ... conservative, from the cells' corners (regrid_curvi_con.c). */
+zs_status zsi_rg_curvi_con_links(zs_regrid *r);
 
 /* The source step of each target time (regrid_time.c). */
 zs_status zsi_rg_time_map(zs_regrid *r);
