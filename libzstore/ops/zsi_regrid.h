@@ -13,8 +13,10 @@
  * Curvilinear sources (2-D latitude and longitude on dimensions Y, X:
  * polar stereographic sea ice, ocean model grids) have no such axes:
  * their weights are links from source points to target points, made
- * with a k-d tree of the source's centres (regrid_curvi.c), and a field
- * is regridded in one sparse product, as with weights from a file.
+ * with a k-d tree of the source's centres (regrid_curvi.c) or, for the
+ * conservative methods, by clipping the source's cells with the target's
+ * (regrid_curvi_con.c), and a field is regridded in one sparse product,
+ * as with weights from a file.
  */
 #ifndef ZSI_REGRID_H
 #define ZSI_REGRID_H
