@@ -90,7 +90,7 @@ typedef struct kdtree {
     double cap[3], cap_cos;   /* a cap that holds every cell */
 } kdtree;
 
-static void unit_vector(double lat, double lon, double *v)
+void zsi_rg_unit_vector(double lat, double lon, double *v)
 {
     double a = lat * M_PI / 180, b = lon * M_PI / 180;
     v[0] = cos(a) * cos(b);
@@ -209,7 +209,7 @@ static zs_status tree_new(zs_regrid *r, kdtree *t)
     for (uint64_t i = 0; i < n; i++) {
         if (isnan(r->yc[i]) || isnan(r->xc[i]))
             continue;
-        unit_vector(r->yc[i], r->xc[i], t->p + 3 * i);
+        zsi_rg_unit_vector(r->yc[i], r->xc[i], t->p + 3 * i);
         t->perm[t->n++] = (uint32_t)i;
     }
     build(t, 0, t->n);
@@ -339,9 +339,9 @@ static bool columns_wrap(const zs_regrid *r)
     if (nx < 3 || isnan(r->yc[k * nx]) || isnan(r->yc[k * nx + 1]) ||
         isnan(r->yc[k * nx + nx - 1]))
         return false;
-    unit_vector(r->yc[k * nx], r->xc[k * nx], a);
-    unit_vector(r->yc[k * nx + 1], r->xc[k * nx + 1], b);
-    unit_vector(r->yc[k * nx + nx - 1], r->xc[k * nx + nx - 1], c);
+    zsi_rg_unit_vector(r->yc[k * nx], r->xc[k * nx], a);
+    zsi_rg_unit_vector(r->yc[k * nx + 1], r->xc[k * nx + 1], b);
+    zsi_rg_unit_vector(r->yc[k * nx + nx - 1], r->xc[k * nx + nx - 1], c);
     for (int i = 0; i < 3; i++) {
         d1 += (a[i] - b[i]) * (a[i] - b[i]);
         d2 += (a[i] - c[i]) * (a[i] - c[i]);
@@ -409,7 +409,7 @@ static zs_status target_row(void *arg, size_t jrow)
         double q[3], w[4];
         knn h = {0, {0}, {0}};
         bool in;
-        unit_vector(r->o.lat.c[jrow], r->o.lon.c[i], q);
+        zsi_rg_unit_vector(r->o.lat.c[jrow], r->o.lon.c[i], q);
         j->nl[t] = 0;
         if (!r->o.extrapolate && beyond_cap(j->t, q))
             continue;

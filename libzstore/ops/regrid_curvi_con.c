@@ -38,14 +38,6 @@ typedef struct poly {
                              bound, -1: a northern) */
 } poly;
 
-static void to_xyz(double lat, double lon, double *p)
-{
-    double a = lat * M_PI / 180, b = lon * M_PI / 180;
-    p[0] = cos(a) * cos(b);
-    p[1] = cos(a) * sin(b);
-    p[2] = sin(a);
-}
-
 static double dot(const double *a, const double *b)
 {
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -267,9 +259,9 @@ static bool source_cell(const double *vy, const double *vx, int nv,
     c->pole = 0;
     if (isnan(cy) || isnan(cx))
         return false;
-    to_xyz(cy, cx, ctr);
-    for (int i = 0; i < nv; i++) {
-        to_xyz(vy[k * (uint64_t)nv + i], vx[k * (uint64_t)nv + i], p);
+    zsi_rg_unit_vector(cy, cx, ctr);
+    for (uint64_t i = k * (uint64_t)nv; i < (k + 1) * (uint64_t)nv; i++) {
+        zsi_rg_unit_vector(vy[i], vx[i], p);
         if (!(dot(p, ctr) >= cos(CELL_REACH * M_PI / 180)))
             return false;
     }
@@ -292,8 +284,8 @@ static bool source_cell(const double *vy, const double *vx, int nv,
     for (int i = 0; i < nv; i++) {
         double q[3], z[3];
         int j = (i + 1) % nv;
-        to_xyz(c->lat[i], c->lon[i], p);
-        to_xyz(c->lat[j], c->lon[j], q);
+        zsi_rg_unit_vector(c->lat[i], c->lon[i], p);
+        zsi_rg_unit_vector(c->lat[j], c->lon[j], q);
         len = arc(p, q, u);
         a = atan2(u[2], p[2]);
         z[0] = p[2];
@@ -319,7 +311,7 @@ static double overlap(const cell *c, double s, double n, double w, double e)
     double m[3];
     a.n = c->n;
     for (int i = 0; i < c->n; i++) {
-        to_xyz(c->lat[i], c->lon[i], a.p[i]);
+        zsi_rg_unit_vector(c->lat[i], c->lon[i], a.p[i]);
         a.lat[i] = 0;
     }
     m[0] = -sin(w * M_PI / 180);

@@ -218,6 +218,8 @@ struct zs_regrid {
  * links of method r->o.method (nearest or linear) to the target grid
  * into r->o.links. */
 zs_status zsi_rg_curvi_read(zs_regrid *r);
+/* The unit vector of a point (degrees) on the sphere. */
+void zsi_rg_unit_vector(double lat, double lon, double *v);
 zs_status zsi_rg_curvi_links(zs_regrid *r);
 /* ... conservative, from the cells' corners (regrid_curvi_con.c). */
 zs_status zsi_rg_curvi_con_links(zs_regrid *r);

@@ -71,8 +71,9 @@ zregrid -n "$ps" --grid r720x360 >plan.txt 2>&1
 check "-n names the curvilinear grid" grep -q \
     "curvilinear latitude, longitude (y 112 x x 76)" plan.txt
 
-# ---- CMIP6 sea ice on CanESM5's ocean grid ------------------------------------
-sic=${SHARED:+$SHARED/nc/xclim__sic_SImon_CCCma-CanESM5_ssp245_r13i1p2f1_2020.nc}
+# ---- CMIP6 sea ice on CanESM5's ocean grid --------------------------------
+sicname=xclim__sic_SImon_CCCma-CanESM5_ssp245_r13i1p2f1_2020.nc
+sic=${SHARED:+$SHARED/nc/$sicname}
 if [ -n "$sic" ] && [ -f "$sic" ]; then
     rg sic-linear "$sic" --grid r720x360 --vars siconc
     rg sic-nearest "$sic" --grid r720x360 --vars siconc --method nearest
@@ -102,7 +103,8 @@ for p in sys.argv[1:]:
             "sic-$norm.zarr" siconc "sic-cdo-$norm.nc" 1e-6
     done
     check "conservative: cell_methods area: mean" $CMP attrs \
-        sic-fracarea.zarr siconc "cell_methods=area: mean where sea time: mean area: mean"
+        sic-fracarea.zarr siconc \
+        "cell_methods=area: mean where sea time: mean area: mean"
     # weights both ways on a field without missing values (g on the
     # ocean grid's centres); CanESM5's first row has broken corners (one
     # in the Arctic): zregrid leaves those cells out, CDO smears them, so
@@ -146,7 +148,7 @@ d = np.abs(g.values[ok] - e[ok])
 assert d.max() < 0.1, d.max()
 ' sicg.zarr
 else
-    skip "../shared/data/nc/xclim__sic_SImon_CCCma-CanESM5_ssp245_r13i1p2f1_2020.nc is absent"
+    skip "../shared/data/nc/$sicname is absent"
 fi
 
 # ---- geocat fice.nc: hlat, hlon ---------------------------------------------
@@ -261,15 +263,7 @@ with netCDF4.Dataset("both.nc", "w") as d:
         v.units = u
         v[:] = 0
     d.createVariable("v", "f4", ("lat", "lon"))[:] = 1
-EOF
-zregrid -n both.nc --grid lat=0:2:0.5,lon=0:3:0.5 --method conservative \
-    >both.txt 2>&1
-check "1-D and 2-D coordinates: the 1-D ones" grep -q \
-    "^grid: both.nc lat 3 (0 .. 2) x lon 4 (0 .. 3) -> " both.txt
-
-# ---- bad input -----------------------------------------------------------
-$PY - <<'EOF'
-import netCDF4
+# for bad input: latitude and longitude on different dimensions
 with netCDF4.Dataset("shapes.nc", "w") as d:
     d.createDimension("y", 3)
     d.createDimension("x", 4)
@@ -283,7 +277,13 @@ with netCDF4.Dataset("shapes.nc", "w") as d:
     lo[:] = 0
     v[:] = 1
 EOF
-check_fail "conservative from a curvilinear source without corners: exit 1" 1 \
+zregrid -n both.nc --grid lat=0:2:0.5,lon=0:3:0.5 --method conservative \
+    >both.txt 2>&1
+check "1-D and 2-D coordinates: the 1-D ones" grep -q \
+    "^grid: both.nc lat 3 (0 .. 2) x lon 4 (0 .. 3) -> " both.txt
+
+# ---- bad input -----------------------------------------------------------
+check_fail "conservative, a curvilinear source without corners: exit 1" 1 \
     "conservative regridding of a curvilinear source needs cell corners" \
     zregrid "$ps" --grid r72x36 --method conservative -o e.zarr
 check_fail "2-D latitude and longitude of different shapes: exit 1" 1 \
