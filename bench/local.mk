@@ -9,6 +9,6 @@ EXTRA_DIST += bench/nc2zarr.sh bench/reduce.sh bench/zip.sh bench/peakrss.py \
 EXTRA_DIST += bench/stream.sh bench/parts.sh
 EXTRA_DIST += bench/http.sh
 EXTRA_DIST += bench/longer.sh bench/repeat_store.py bench/tools.sh
-EXTRA_DIST += bench/rechunk.sh bench/regrid.sh
+EXTRA_DIST += bench/rechunk.sh bench/regrid.sh bench/regrid-curvi.sh
 EXTRA_DIST += bench/batch.sh bench/perturb_store.py bench/xskill_ops.py
 EXTRA_DIST += bench/parquet.sh
