@@ -110,6 +110,21 @@ def unit(lat, lon):
                      np.sin(la)], -1)
 
 
+def nearest8(pts, q):
+    """Distances and indices of the 8 nearest of pts to each of q."""
+    try:
+        from scipy.spatial import cKDTree
+        return cKDTree(pts).query(q, k=8)
+    except ImportError:   # all pairs, a few targets at a time
+        d, n = np.empty((len(q), 8)), np.empty((len(q), 8), int)
+        for a in range(0, len(q), 64):
+            e = np.sqrt(((q[a:a + 64, None, :] - pts[None]) ** 2).sum(-1))
+            k = np.argsort(e, axis=1, kind="stable")[:, :8]
+            n[a:a + 64] = k
+            d[a:a + 64] = np.take_along_axis(e, k, axis=1)
+        return d, n
+
+
 def cmd_cdo_nn(path, var, cdo, src, latname, lonname, *rest):
     import netCDF4
     skip = [float(a[11:]) for a in rest if a.startswith("--skip-lon=")]
@@ -131,9 +146,7 @@ def cmd_cdo_nn(path, var, cdo, src, latname, lonname, *rest):
     bad = bad.reshape(-1, len(ty), len(tx))
     bad[..., np.isin(tx, skip)] = False
     where = np.argwhere(bad.any(axis=0))
-    from scipy.spatial import cKDTree
-    dist, near = cKDTree(pts).query(unit(ty[where[:, 0]], tx[where[:, 1]]),
-                                    k=8)
+    dist, near = nearest8(pts, unit(ty[where[:, 0]], tx[where[:, 1]]))
     a3, c3 = a.reshape(bad.shape), c.reshape(bad.shape)
     for n, (j, i) in enumerate(where):
         tied = near[n][dist[n] <= dist[n][0] * (1 + 1e-6) + 1e-12]
