@@ -71,6 +71,53 @@ zregrid -n "$ps" --grid r720x360 >plan.txt 2>&1
 check "-n names the curvilinear grid" grep -q \
     "curvilinear latitude, longitude (y 112 x x 76)" plan.txt
 
+# ---- conservative on the polar stereographic grid --------------------------
+# NSIDC's files have no cell corners: a copy gets them from the x/y cell
+# edges through the sample's inverse projection (EPSG:3411).  The sample
+# (flags masked) and an unmasked field, whose cell around the pole is
+# clipped like any other, as CDO remapcon (fracarea).
+$PY - ps.nc psfc.nc <<'EOF'
+import sys, shutil, numpy as np, netCDF4
+A, E, LATTS, LON0 = 6378273.0, 0.081816153, 70.0, -45.0
+def t_of(phi):
+    es = E * np.sin(phi)
+    return np.tan(np.pi / 4 - phi / 2) / ((1 - es) / (1 + es)) ** (E / 2)
+def inverse(x, y):
+    phic = np.radians(LATTS)
+    mc = np.cos(phic) / np.sqrt(1 - E * E * np.sin(phic) ** 2)
+    t = np.hypot(x, y) * t_of(phic) / (A * mc)
+    phi = np.pi / 2 - 2 * np.arctan(t)
+    for _ in range(20):
+        es = E * np.sin(phi)
+        phi = np.pi / 2 - 2 * np.arctan(t * ((1 - es) / (1 + es)) ** (E / 2))
+    lon = LON0 + np.degrees(np.arctan2(x, -y))
+    return np.degrees(phi), np.where(lon < -180, lon + 360, lon)
+src, out = sys.argv[1:3]
+shutil.copy(src, out)
+with netCDF4.Dataset(out, "a") as d:
+    x, y = d["x"][:], d["y"][:]
+    X, Y = np.meshgrid(x, y)
+    la, lo = inverse(X, Y)
+    assert np.abs(la - d["latitude"][:]).max() < 1e-9, "the projection"
+    h = (x[1] - x[0]) / 2
+    d.createDimension("nv", 4)
+    vla, vlo = inverse(X[..., None] + np.array([-h, h, h, -h]),
+                       Y[..., None] + np.array([h, h, -h, -h]))
+    for n, v in (("latitude", vla), ("longitude", vlo)):
+        b = d.createVariable(n + "_bnds", "f8", ("y", "x", "nv"))
+        b[:] = v
+        d[n].bounds = n + "_bnds"
+    f = d.createVariable("f", "f4", ("time", "y", "x"))
+    f.coordinates = "latitude longitude"
+    f[:] = (la + 10 * np.cos(np.radians(lo)))[None]
+EOF
+rg psc psfc.nc --grid r720x360 --method conservative --skipna --mask-invalid
+cdo_out psc-cdo remapcon,r720x360 psfc.nc
+cmp "polar stereographic sample, conservative: as CDO remapcon" cdo \
+    psc.zarr cdr_seaice_conc psc-cdo.nc 1e-6
+cmp "... and an unmasked field, the cell around the pole too" cdo \
+    psc.zarr f psc-cdo.nc 1e-6
+
 # ---- CMIP6 sea ice on CanESM5's ocean grid --------------------------------
 sicname=xclim__sic_SImon_CCCma-CanESM5_ssp245_r13i1p2f1_2020.nc
 sic=${SHARED:+$SHARED/nc/$sicname}
