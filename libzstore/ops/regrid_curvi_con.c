@@ -377,6 +377,27 @@ static uint64_t first_col(const target *t, double x)
     return lo;
 }
 
+/* The rows [*j0, *j1) whose latitudes may meet [south, north]: the
+ * edges are monotonic either way. */
+static void rows_of(const target *t, double south, double north,
+                    uint64_t *j0, uint64_t *j1)
+{
+    bool up = t->ye[t->ny] > t->ye[0];
+    double first = up ? south : north;
+    uint64_t lo = 0, hi = t->ny;
+    while (lo < hi) {   /* the first row that ends past first */
+        uint64_t m = lo + (hi - lo) / 2;
+        if (up ? t->ye[m + 1] > first : t->ye[m + 1] < first)
+            hi = m;
+        else
+            lo = m + 1;
+    }
+    *j0 = lo;
+    for (*j1 = lo; *j1 < t->ny && (up ? t->ye[*j1] < north
+                                      : t->ye[*j1] > south); (*j1)++)
+        ;
+}
+
 /* The links of source cell k to every target box it overlaps: in each
  * frame of the target's longitudes (moved by whole turns) where the
  * cell's extent meets them. */
@@ -388,7 +409,9 @@ static bool cell_links(const target *t, cell *c, uint64_t k, grow *g)
         c->hi = t->xe[0] + 360;
     }
     t0 = 360 * floor((c->lo - t->xe[0]) / 360);
-    for (uint64_t j = 0; j < t->ny; j++) {
+    uint64_t j0, j1;
+    rows_of(t, c->south, c->north, &j0, &j1);
+    for (uint64_t j = j0; j < j1; j++) {
         double s = fmin(t->ye[j], t->ye[j + 1]);
         double n = fmax(t->ye[j], t->ye[j + 1]);
         if (n <= c->south || s >= c->north || n <= s)
