@@ -38,9 +38,6 @@ for m in linear:remapbil nearest:remapnn conservative:remapcon; do
     eval "echo \"\$z_$zm\"; echo \"\$c_$zm\""
 done
 
-wall() { echo "$1" | awk '{print $2}'; }
-rss() { echo "$1" | awk '{print $3}'; }
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 {
     echo "data: $F (12 steps, 291 x 360, curvilinear with corners)"
     echo "machine: $cores cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
