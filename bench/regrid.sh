@@ -56,9 +56,6 @@ m_t=$(best zregrid-tenth "$T/zregrid" -q --overwrite "$o/tenth.zarr" \
       --grid $G -o "$o/zrg-tenth.zarr")
 echo "$m_t"
 
-wall() { echo "$1" | awk '{print $2}'; }
-rss() { echo "$1" | awk '{print $3}'; }
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 {
     echo "data: $h ($(du -sh "$h" | cut -f1) stored, $nt steps), and its NetCDF files"
     echo "machine: $cores cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"

@@ -26,3 +26,8 @@ best() {
     done
     echo "$name $bw $br"
 }
+
+# wall RESULT, rss RESULT: the fields of a best line; ratio A B: A / B
+wall() { echo "$1" | awk '{print $2}'; }
+rss() { echo "$1" | awk '{print $3}'; }
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }

@@ -194,6 +194,14 @@ static void att_short(int nc, int v, const char *name, short x)
     NC(nc_put_att_short(nc, v, name, NC_SHORT, 1, &x));
 }
 
+/* The global attributes every sample file starts with. */
+static void att_globals(int nc, const char *conventions, const char *title)
+{
+    att_text(nc, NC_GLOBAL, "Conventions", conventions);
+    att_text(nc, NC_GLOBAL, "title", title);
+    att_text(nc, NC_GLOBAL, "history", HISTORY);
+}
+
 static int def_var(int nc, const char *name, nc_type type, int ndims,
                    const int *dims)
 {
@@ -1247,10 +1255,8 @@ static void sst_write(const char *path, const struct grid *g, long day,
     att_text(nc, vi, "units", "1");
     att_short(nc, vi, "valid_min", 0);
     att_short(nc, vi, "valid_max", 100);
-    att_text(nc, NC_GLOBAL, "Conventions", "CF-1.6, ACDD-1.3");
-    att_text(nc, NC_GLOBAL, "title", "Synthetic OISST-like daily sea "
-             "surface temperature, 1 degree");
-    att_text(nc, NC_GLOBAL, "history", HISTORY);
+    att_globals(nc, "CF-1.6, ACDD-1.3", "Synthetic OISST-like daily sea "
+                "surface temperature, 1 degree");
     NC(nc_enddef(nc));
     put_coord(nc, vt, &t, 1);
     put_coord(nc, vz, &z, 1);
@@ -1386,10 +1392,8 @@ static void seaice_write(const char *path, const struct grid *g, long day,
     att_text(nc, v, "units", "percent");
     att_text(nc, v, "comment", "bytes are unsigned: 0..100 percent, "
              "251..255 flags as in flag_meanings (stored as -5..-1)");
-    att_text(nc, NC_GLOBAL, "Conventions", "CF-1.6");
-    att_text(nc, NC_GLOBAL, "title", "Synthetic NSIDC-like daily sea ice "
-             "concentration, northern hemisphere");
-    att_text(nc, NC_GLOBAL, "history", HISTORY);
+    att_globals(nc, "CF-1.6", "Synthetic NSIDC-like daily sea ice "
+                "concentration, northern hemisphere");
     NC(nc_enddef(nc));
     start[0] = 0;
     count[0] = 1;
@@ -1434,6 +1438,255 @@ static void samples_seaice(const char *root)
     free(noise);
     free(conc);
     grid_free(&g);
+}
+
+/* ------------------------------------------------------------------ */
+/* Samples: NSIDC polar stereographic daily sea ice (G02202-like)      */
+
+/* NSIDC's north polar stereographic grid (EPSG:3411): Hughes 1980
+ * ellipsoid, true scale at 70 N, central meridian -45.  The full grid is
+ * 304 x 448 cells of 25 km with centres x = -3837500 + 25000 i, y =
+ * 5837500 - 25000 j; the sample keeps every 4th cell of both (76 x 112
+ * cells of 100 km, the same extent). */
+#define PS_A 6378273.0
+#define PS_E 0.081816153
+#define PS_LAT_TS 70.0
+#define PS_LON0 (-45.0)
+#define PS_STRIDE 4
+#define PS_NX (304 / PS_STRIDE)
+#define PS_NY (448 / PS_STRIDE)
+
+/* Snyder (1987) 15-9 and 14-15: t of a latitude, and m at the standard
+ * parallel. */
+static double ps_t(double phi)
+{
+    double es = PS_E * sin(phi);
+
+    return tan(M_PI / 4.0 - phi / 2.0)
+         / pow((1.0 - es) / (1.0 + es), PS_E / 2.0);
+}
+
+/* Latitude and longitude (degrees) of projected x, y (metres): Snyder
+ * 21-38 for rho and t, then 7-9 iterated for the latitude. */
+static void ps_inverse(double x, double y, double *lat, double *lon)
+{
+    double phic = PS_LAT_TS * DEG, sc = sin(phic);
+    double mc = cos(phic) / sqrt(1.0 - PS_E * PS_E * sc * sc);
+    double rho = hypot(x, y), t = rho * ps_t(phic) / (PS_A * mc);
+    double phi = M_PI / 2.0 - 2.0 * atan(t);
+    int k;
+
+    for (k = 0; k < 20; k++) {
+        double es = PS_E * sin(phi);
+
+        phi = M_PI / 2.0
+            - 2.0 * atan(t * pow((1.0 - es) / (1.0 + es), PS_E / 2.0));
+    }
+    *lat = phi / DEG;
+    *lon = PS_LON0 + atan2(x, -y) / DEG;
+    if (*lon < -180.0)
+        *lon += 360.0;
+}
+
+struct ps_grid {
+    double x[PS_NX], y[PS_NY];
+    double lat[PS_NY * PS_NX], lon[PS_NY * PS_NX];
+    unsigned char surf[PS_NY * PS_NX];  /* 0 ocean, else a flag */
+};
+
+enum { PS_POLE = 251, PS_LAKE = 252, PS_COAST = 253, PS_LAND = 254,
+       PS_MISSING = 255 };
+
+static int ps_land(const struct ps_grid *g, long j, long i)
+{
+    double e;
+
+    if (j < 0 || i < 0 || j >= PS_NY || i >= PS_NX)
+        return 0;
+    return land_at(g->lat[j * PS_NX + i], g->lon[j * PS_NX + i], &e);
+}
+
+/* Land (lakes: land cells of a box in Siberia), coast (ocean beside
+ * land), the pole hole (north of 87.2 N, as SSM/I's). */
+static void ps_grid_init(struct ps_grid *g)
+{
+    long i, j;
+
+    for (i = 0; i < PS_NX; i++)
+        g->x[i] = -3837500.0 + 25000.0 * PS_STRIDE * (double)i;
+    for (j = 0; j < PS_NY; j++)
+        g->y[j] = 5837500.0 - 25000.0 * PS_STRIDE * (double)j;
+    for (j = 0; j < PS_NY; j++)
+        for (i = 0; i < PS_NX; i++)
+            ps_inverse(g->x[i], g->y[j], &g->lat[j * PS_NX + i],
+                       &g->lon[j * PS_NX + i]);
+    for (j = 0; j < PS_NY; j++) {
+        for (i = 0; i < PS_NX; i++) {
+            size_t p = (size_t)(j * PS_NX + i);
+            double lat = g->lat[p], lon = g->lon[p];
+
+            if (lat > 87.2)
+                g->surf[p] = PS_POLE;
+            else if (ps_land(g, j, i))
+                g->surf[p] = lat < 66.0 && lon > 100.0 && lon < 106.0
+                           ? PS_LAKE : PS_LAND;
+            else if (ps_land(g, j - 1, i) || ps_land(g, j + 1, i)
+                     || ps_land(g, j, i - 1) || ps_land(g, j, i + 1))
+                g->surf[p] = PS_COAST;
+            else
+                g->surf[p] = 0;
+        }
+    }
+}
+
+static void ps_values(const struct ps_grid *g, long day, int gap,
+                      const double *noise, unsigned char *out)
+{
+    double drift = 0.05 * (double)(day % 365);
+    size_t p;
+
+    for (p = 0; p < (size_t)(PS_NY * PS_NX); p++) {
+        double lat = g->lat[p], lon = g->lon[p] * DEG, edge, c;
+
+        if (g->surf[p] != 0) {
+            out[p] = g->surf[p];
+            continue;
+        }
+        if (gap && g->lon[p] > 120.0 && g->lon[p] < 135.0 && lat < 80.0) {
+            out[p] = PS_MISSING; /* a swath gap */
+            continue;
+        }
+        edge = 72.0 - drift + 5.0 * sin(2.0 * lon + 0.7)
+             + 3.0 * sin(3.0 * lon + 1.9);
+        c = 100.0 * clamp((lat - edge) / 5.0, 0.0, 1.0) + 4.0 * noise[p];
+        c = c < 15.0 ? 0.0 : fmin(c, 100.0);
+        out[p] = (unsigned char)lrint(c);
+    }
+}
+
+static void ps_def_crs(int nc)
+{
+    int v = def_var(nc, "crs", NC_INT, 0, NULL);
+
+    att_text(nc, v, "grid_mapping_name", "polar_stereographic");
+    att_double(nc, v, "straight_vertical_longitude_from_pole", PS_LON0);
+    att_double(nc, v, "latitude_of_projection_origin", 90.0);
+    att_double(nc, v, "standard_parallel", PS_LAT_TS);
+    att_double(nc, v, "false_easting", 0.0);
+    att_double(nc, v, "false_northing", 0.0);
+    att_double(nc, v, "semi_major_axis", PS_A);
+    att_double(nc, v, "semi_minor_axis", 6356889.449);
+    att_double(nc, v, "inverse_flattening", 298.279411123064);
+    att_text(nc, v, "srid", "urn:ogc:def:crs:EPSG::3411");
+    att_text(nc, v, "proj4text", "+proj=stere +lat_0=90 +lat_ts=70 "
+             "+lon_0=-45 +k=1 +x_0=0 +y_0=0 +a=6378273 +b=6356889.449 "
+             "+units=m +no_defs");
+    att_text(nc, v, "long_name", "NSIDC_NH_PolarStereo_25km");
+}
+
+static void ps_def_xy(int nc, const char *name, int dim, const char *sn,
+                      const char *axis, const char *ln, int *v)
+{
+    *v = def_coord(nc, name, NC_DOUBLE, dim, "meters", ln, sn);
+    att_text(nc, *v, "axis", axis);
+}
+
+static int ps_def_conc(int nc, const int *d)
+{
+    static const unsigned char flags[5] = { 251, 252, 253, 254, 255 };
+    static const unsigned char range[2] = { 0, 100 };
+    size_t chunks[3] = { 1, PS_NY, PS_NX };
+    unsigned char fill = 255;
+    int v = def_var(nc, "cdr_seaice_conc", NC_UBYTE, 3, d);
+
+    def_zip(nc, v, chunks, 0, 4);
+    NC(nc_put_att_uchar(nc, v, "_FillValue", NC_UBYTE, 1, &fill));
+    att_float(nc, v, "scale_factor", 0.01f);
+    att_float(nc, v, "add_offset", 0.0f);
+    NC(nc_put_att_uchar(nc, v, "valid_range", NC_UBYTE, 2, range));
+    NC(nc_put_att_uchar(nc, v, "flag_values", NC_UBYTE, 5, flags));
+    att_text(nc, v, "flag_meanings", "pole_hole_mask lakes coastal "
+             "land missing");
+    att_text(nc, v, "long_name", "NOAA/NSIDC Climate Data Record of "
+             "Passive Microwave Daily Northern Hemisphere Sea Ice "
+             "Concentration");
+    att_text(nc, v, "standard_name", "sea_ice_area_fraction");
+    att_text(nc, v, "units", "1");
+    att_text(nc, v, "grid_mapping", "crs");
+    att_text(nc, v, "coordinates", "time latitude longitude");
+    return v;
+}
+
+static void ps_write(const char *path, const struct ps_grid *g, long day,
+                     const unsigned char *conc)
+{
+    size_t start[3] = { 0, 0, 0 }, count[3] = { 1, PS_NY, PS_NX };
+    int nc = nc_new(path, NC_NETCDF4), d[3], vt, vx, vy, vla, vlo, v;
+    double t = (double)day;
+
+    NC(nc_def_dim(nc, "time", 1, &d[0]));
+    NC(nc_def_dim(nc, "y", PS_NY, &d[1]));
+    NC(nc_def_dim(nc, "x", PS_NX, &d[2]));
+    ps_def_crs(nc);
+    NC(nc_def_var(nc, "time", NC_DOUBLE, 1, d, &vt));
+    att_text(nc, vt, "units", "days since 1970-01-01 00:00:00");
+    att_text(nc, vt, "calendar", "standard");
+    att_text(nc, vt, "standard_name", "time");
+    att_text(nc, vt, "axis", "T");
+    ps_def_xy(nc, "y", d[1], "projection_y_coordinate", "Y",
+              "y coordinate of projection", &vy);
+    ps_def_xy(nc, "x", d[2], "projection_x_coordinate", "X",
+              "x coordinate of projection", &vx);
+    vla = def_var(nc, "latitude", NC_DOUBLE, 2, d + 1);
+    att_text(nc, vla, "units", "degrees_north");
+    att_text(nc, vla, "standard_name", "latitude");
+    att_text(nc, vla, "long_name", "latitude");
+    vlo = def_var(nc, "longitude", NC_DOUBLE, 2, d + 1);
+    att_text(nc, vlo, "units", "degrees_east");
+    att_text(nc, vlo, "standard_name", "longitude");
+    att_text(nc, vlo, "long_name", "longitude");
+    v = ps_def_conc(nc, d);
+    att_globals(nc, "CF-1.6, ACDD-1.3", "Synthetic NSIDC-like (G02202) "
+                "daily sea ice concentration, north polar stereographic");
+    NC(nc_enddef(nc));
+    put_coord(nc, vt, &t, 1);
+    put_coord(nc, vx, g->x, PS_NX);
+    put_coord(nc, vy, g->y, PS_NY);
+    NC(nc_put_vara_double(nc, vla, start + 1, count + 1, g->lat));
+    NC(nc_put_vara_double(nc, vlo, start + 1, count + 1, g->lon));
+    NC(nc_put_vara_uchar(nc, v, start, count, conc));
+    nc_done(nc);
+}
+
+static void samples_seaice_ps(const char *root)
+{
+    struct ps_grid *g = xcalloc(1, sizeof *g);
+    size_t npt = PS_NY * PS_NX;
+    double *noise = xcalloc(npt, sizeof(double));
+    unsigned char *conc = xcalloc(npt, 1);
+    long day0 = days_from_civil(2020, 1, 1), day;
+
+    ps_grid_init(g);
+    for (day = day0; day < day0 + 3; day++) {
+        char path[PATHLEN];
+        int y, m, d;
+
+        civil_from_days(day, &y, &m, &d);
+        path_fmt(path, "%s/seaice-ps/seaice_conc_daily_nh_%04d%02d%02d_"
+                 "f17_v04r00.nc", root, y, m, d);
+        red_field(PS_NY, PS_NX, 0.7, seed_of(210, (uint64_t)day, npt),
+                  noise);
+        ps_values(g, day, day == day0 + 1, noise, conc);
+        ps_write(path, g, day, conc);
+        manifest_add(path, day == day0 + 1
+                     ? "NSIDC-like polar stereographic sea ice, ubyte "
+                       "scaled 0.01, flags; has a missing (255) swath"
+                     : "NSIDC-like polar stereographic sea ice, ubyte "
+                       "scaled 0.01, flags 251..255, 2-D lat/lon");
+    }
+    free(noise);
+    free(conc);
+    free(g);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1504,13 +1757,20 @@ static void chl_values(const struct chl_ctx *c, long day, float *out)
     }
 }
 
+/* The spatial resolution as the product names it, and whether the
+ * composite's interval is a time_bnds variable. */
+struct chl_kind {
+    const char *res;
+    int bnds;
+};
+
 static void chl_write(const char *path, const struct grid *g, long day,
-                      const float *chl)
+                      const float *chl, const struct chl_kind *k)
 {
     size_t start[3] = { 0, 0, 0 }, count[3] = { 1, 0, 0 };
     size_t chunks[3] = { 1, 64, 64 };
-    int nc = nc_new(path, NC_NETCDF4), d[3], vt, vla, vlo, v;
-    double t = (double)day;
+    int nc = nc_new(path, NC_NETCDF4), d[3], db, vt, vla, vlo, v, vb = -1;
+    double t = (double)day, tb[2] = { (double)day, (double)day + 8.0 };
     char ts[64], te[64], date[16];
 
     NC(nc_def_dim(nc, "time", 1, &d[0]));
@@ -1518,6 +1778,15 @@ static void chl_write(const char *path, const struct grid *g, long day,
     NC(nc_def_dim(nc, "lon", g->nlon, &d[2]));
     vt = def_coord(nc, "time", NC_DOUBLE, d[0], "days since 1970-01-01",
                    "start of the 8-day composite", "time");
+    if (k->bnds) {
+        int bd[2];
+
+        NC(nc_def_dim(nc, "nv", 2, &db));
+        bd[0] = d[0];
+        bd[1] = db;
+        att_text(nc, vt, "bounds", "time_bnds");
+        vb = def_var(nc, "time_bnds", NC_DOUBLE, 2, bd);
+    }
     vla = def_coord(nc, "lat", NC_FLOAT, d[1], "degrees_north", "Latitude",
                     "latitude");
     vlo = def_coord(nc, "lon", NC_FLOAT, d[2], "degrees_east", "Longitude",
@@ -1544,12 +1813,14 @@ static void chl_write(const char *path, const struct grid *g, long day,
     att_text(nc, NC_GLOBAL, "processing_level", "L3 Mapped");
     att_text(nc, NC_GLOBAL, "temporal_range", "8-day");
     att_text(nc, NC_GLOBAL, "map_projection", "Equidistant Cylindrical");
-    att_text(nc, NC_GLOBAL, "spatialResolution", "111 km");
+    att_text(nc, NC_GLOBAL, "spatialResolution", k->res);
     att_text(nc, NC_GLOBAL, "time_coverage_start", ts);
     att_text(nc, NC_GLOBAL, "time_coverage_end", te);
     att_text(nc, NC_GLOBAL, "history", HISTORY);
     NC(nc_enddef(nc));
     put_coord(nc, vt, &t, 1);
+    if (vb >= 0)
+        NC(nc_put_var_double(nc, vb, tb));
     put_coord(nc, vla, g->lat, g->nlat);
     put_coord(nc, vlo, g->lon, g->nlon);
     count[1] = g->nlat;
@@ -1558,47 +1829,64 @@ static void chl_write(const char *path, const struct grid *g, long day,
     nc_done(nc);
 }
 
-static void samples_chl(const char *root)
+/* Four 8-day composites of a grid from 2020-01-01; name_fmt takes the
+ * root and the first and last dates. */
+static void chl_series(const char *root, struct grid *g, const char *fmt,
+                       const struct chl_kind *k, const char *desc)
 {
-    struct grid g;
     struct chl_ctx c;
-    size_t npt;
+    size_t npt = g->nlat * g->nlon;
     float *chl;
     long day0 = days_from_civil(2020, 1, 1);
-    int k;
+    int n;
 
-    grid_init(&g, 180, 89.5, -1.0, 360, -179.5, 1.0);
-    npt = g.nlat * g.nlon;
-    c.g = &g;
+    c.g = g;
     c.near = xcalloc(npt, sizeof(float));
     c.fixn = xcalloc(npt, sizeof(double));
     c.compn = xcalloc(npt, sizeof(double));
     c.cloud = xcalloc(npt, sizeof(double));
     chl = xcalloc(npt, sizeof(float));
     chl_near_land(&c);
-    red_field(g.nlat, g.nlon, 0.8, seed_of(300, 0, npt), c.fixn);
-    for (k = 0; k < 4; k++) {
-        long day = day0 + 8 * k;
+    red_field(g->nlat, g->nlon, 0.8, seed_of(300, 0, npt), c.fixn);
+    for (n = 0; n < 4; n++) {
+        long day = day0 + 8 * n;
         char path[PATHLEN], d0[16], d1[16];
 
-        red_field(g.nlat, g.nlon, 0.6, seed_of(301, (uint64_t)day, npt),
+        red_field(g->nlat, g->nlon, 0.6, seed_of(301, (uint64_t)day, npt),
                   c.compn);
-        red_field(g.nlat, g.nlon, 0.92, seed_of(302, (uint64_t)day, npt),
+        red_field(g->nlat, g->nlon, 0.92, seed_of(302, (uint64_t)day, npt),
                   c.cloud);
         chl_values(&c, day, chl);
         iso_date(d0, sizeof d0, day);
         iso_date(d1, sizeof d1, day + 7);
-        path_fmt(path, "%s/chl/viirs-like_%s_%s.L3m_8D_CHL_chlor_a_1deg.nc",
-                 root, d0, d1);
-        chl_write(path, &g, day, chl);
-        manifest_add(path, "VIIRS-like 8-day chlor_a float32, _FillValue "
-                     "-32767 (land, cloud, polar night)");
+        path_fmt(path, fmt, root, d0, d1);
+        chl_write(path, g, day, chl, k);
+        manifest_add(path, desc);
     }
     free(c.near);
     free(c.fixn);
     free(c.compn);
     free(c.cloud);
     free(chl);
+}
+
+static void samples_chl(const char *root)
+{
+    static const struct chl_kind one = { "111 km", 0 };
+    static const struct chl_kind twelfth = { "9.28 km", 1 };
+    struct grid g;
+
+    grid_init(&g, 180, 89.5, -1.0, 360, -179.5, 1.0);
+    chl_series(root, &g, "%s/chl/viirs-like_%s_%s.L3m_8D_CHL_chlor_a_1deg.nc",
+               &one, "VIIRS-like 8-day chlor_a float32, _FillValue "
+               "-32767 (land, cloud, polar night)");
+    grid_free(&g);
+    /* 1/12 degree, 10 x 10 degrees off California: 120 x 120 */
+    grid_init(&g, 120, 39.0 + 23.0 / 24.0, -1.0 / 12.0, 120,
+              -130.0 + 1.0 / 24.0, 1.0 / 12.0);
+    chl_series(root, &g, "%s/chl-12/viirs-like_%s_%s.L3m_8D_CHL_chlor_a_"
+               "9km.nc", &twelfth, "VIIRS-like 8-day chlor_a float32 on "
+               "1/12 degree (30..40 N, 130..120 W), time_bnds");
     grid_free(&g);
 }
 
@@ -1794,7 +2082,8 @@ static void samples_calendars(const char *root)
 
 static const char *const sample_dirs[] = {
     "era5", "era5-nc3", "era5-monthly-split", "era5-single", "era5-bad",
-    "sst", "seaice", "chl", "calendars/noleap", "calendars/360_day",
+    "sst", "seaice", "seaice-ps", "chl", "chl-12", "calendars/noleap",
+    "calendars/360_day",
     "calendars/monthly",
 };
 
@@ -1817,6 +2106,7 @@ static int run_samples(const char *root)
     samples_era5(root);
     samples_sst(root);
     samples_seaice(root);
+    samples_seaice_ps(root);
     samples_chl(root);
     samples_calendars(root);
     if (fclose(manifest) != 0)

@@ -142,7 +142,9 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/regrid_plan.c \
 	libzstore/ops/regrid_run.c \
 	libzstore/ops/regrid_time.c \
-	libzstore/ops/regrid_scrip.c
+	libzstore/ops/regrid_scrip.c \
+	libzstore/ops/regrid_curvi.c \
+	libzstore/ops/regrid_curvi_con.c
 # render: drawing (cairo) and PNG (libpng), used only by the maps; the
 # only code that includes their headers (render/zsi_render.h says why)
 libzstore_libzscore_la_SOURCES += \

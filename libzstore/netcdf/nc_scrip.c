@@ -76,7 +76,7 @@ static void define(wfile *f, const zsi_scrip *s)
     text_att(f, "normalization", s->normalization);
     text_att(f, "map_method", s->method);
     text_att(f, "conventions", "SCRIP");
-    text_att(f, "source_grid", "lonlat");
+    text_att(f, "source_grid", s->src_curvi ? "curvilinear" : "lonlat");
     text_att(f, "dest_grid", "lonlat");
     if (f->rc == NC_NOERR)
         f->rc = nc_enddef(f->id);
@@ -84,7 +84,7 @@ static void define(wfile *f, const zsi_scrip *s)
 
 /* One grid's variables: dims (nx, ny), centres, mask, area, fraction. */
 static void put_grid(wfile *f, const char *g, uint64_t nx, uint64_t ny,
-                     const double *lat, const double *lon,
+                     const double *lat, const double *lon, bool curvi,
                      const double *area, const double *frac)
 {
     char name[64];
@@ -102,7 +102,8 @@ static void put_grid(wfile *f, const char *g, uint64_t nx, uint64_t ny,
         f->rc = nc_inq_varid(f->id, name, &v);
         for (size_t i = 0; f->rc == NC_NOERR && i < n; i++) {
             one[i] = 1;
-            buf[i] = k == 1 ? lat[i / nx] : k == 2 ? lon[i % nx]
+            buf[i] = k == 1 ? lat[curvi ? i : i / nx]
+                     : k == 2 ? lon[curvi ? i : i % nx]
                      : k == 4 ? (area ? area[i] : 0) : frac ? frac[i] : 1;
         }
         if (f->rc == NC_NOERR)
@@ -155,9 +156,9 @@ zs_status zsi_nc_write_scrip(zs_ctx *ctx, const char *path,
     if (f.rc == NC_NOERR) {
         define(&f, s);
         put_grid(&f, "src", s->src_nx, s->src_ny, s->src_lat, s->src_lon,
-                 NULL, NULL);
+                 s->src_curvi, NULL, NULL);
         put_grid(&f, "dst", s->dst_nx, s->dst_ny, s->dst_lat, s->dst_lon,
-                 NULL, s->dst_frac);
+                 false, NULL, s->dst_frac);
         put_links(&f, s);
         if (nc_close(f.id) != NC_NOERR && f.rc == NC_NOERR)
             f.rc = NC_EIO;

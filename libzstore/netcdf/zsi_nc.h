@@ -63,13 +63,15 @@ zs_status zsi_nc_open(zs_ctx *ctx, const char *path, zs_dataset **out);
 zs_status zsi_nc3_check_length(zs_ctx *ctx, const char *path);
 
 /* Regridding weights for a SCRIP file: grids as 1-D latitudes and
- * longitudes (degrees), links from source to target point (addresses
+ * longitudes (degrees; a curvilinear source's as 2-D, src_nx x src_ny
+ * each, latitude-major), links from source to target point (addresses
  * from 0, latitude-major), method and normalization as the attributes
  * map_method and normalization say them to CDO. */
 typedef struct zsi_scrip {
     const char *method, *normalization;
     uint64_t src_nx, src_ny, dst_nx, dst_ny;
     const double *src_lat, *src_lon, *dst_lat, *dst_lon;
+    bool src_curvi;               /* src_lat, src_lon 2-D */
     const double *dst_frac;       /* covered part of each target, or NULL */
     uint64_t nlinks;
     const uint32_t *src, *dst;

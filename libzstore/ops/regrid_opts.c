@@ -53,13 +53,12 @@ static bool unit_is(const char *u, const char *dir)
     return false;
 }
 
-int zsi_rg_axis_kind(const zs_var *v)
+/* Latitude (Y) or longitude (X) by units or standard_name alone. */
+static int kind_of(const zs_var *v)
 {
     const char *u = zsi_attrs_text(v->attrs, "units");
     const char *sn = zsi_attrs_text(v->attrs, "standard_name");
-    const char *ax = zsi_attrs_text(v->attrs, "axis");
-    bool degrees = !u || zsi_str_starts(u, "degree");
-    if (v->ndim != 1 || !zsi_dtype_is_numeric(v->dtype))
+    if (!zsi_dtype_is_numeric(v->dtype))
         return 0;
     if (unit_is(u, "north") || unit_is(u, "N"))
         return 'Y';
@@ -69,9 +68,55 @@ int zsi_rg_axis_kind(const zs_var *v)
         return 'Y';
     if (sn && !strcmp(sn, "longitude"))
         return 'X';
+    return 0;
+}
+
+int zsi_rg_axis_kind(const zs_var *v)
+{
+    const char *u = zsi_attrs_text(v->attrs, "units");
+    const char *ax = zsi_attrs_text(v->attrs, "axis");
+    bool degrees = !u || zsi_str_starts(u, "degree");
+    int k = v->ndim == 1 ? kind_of(v) : 0;
+    if (k || v->ndim != 1 || !zsi_dtype_is_numeric(v->dtype))
+        return k;
     if (degrees && ax && (!strcmp(ax, "Y") || !strcmp(ax, "X")))
         return ax[0];
     return 0;
+}
+
+static zs_status curvi_pair(zs_dataset *ds, zs_var *y, zs_var *x)
+{
+    if (strcmp(y->dims[0], x->dims[0]) || strcmp(y->dims[1], x->dims[1]))
+        return zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: the 2-D latitude %s "
+                       "(%s, %s) and longitude %s (%s, %s) are not on the "
+                       "same dimensions", ds->name, y->name, y->dims[0],
+                       y->dims[1], x->name, x->dims[0], x->dims[1]);
+    return ZS_OK;
+}
+
+zs_status zsi_rg_find_curvi(zs_dataset *ds, const char *ydim,
+                            const char *xdim, zs_var **lat, zs_var **lon)
+{
+    zs_group *g = ds->root;
+    *lat = *lon = NULL;
+    if (ydim || xdim) {
+        *lat = ydim ? zs_group_find_var(g, ydim) : NULL;
+        *lon = xdim ? zs_group_find_var(g, xdim) : NULL;
+        if (!*lat || !*lon || (*lat)->ndim != 2 || (*lon)->ndim != 2)
+            return ZS_ERR_NOTFOUND;   /* 1-D ones, perhaps */
+        return curvi_pair(ds, *lat, *lon);
+    }
+    for (size_t i = 0; i < g->nvars; i++) {
+        zs_var *v = g->vars[i];
+        int k = v->ndim == 2 ? kind_of(v) : 0;
+        if (k == 'Y' && !*lat)
+            *lat = v;
+        else if (k == 'X' && !*lon)
+            *lon = v;
+    }
+    if (!*lat || !*lon)
+        return ZS_ERR_NOTFOUND;
+    return curvi_pair(ds, *lat, *lon);
 }
 
 static zs_var *named_coord(zs_group *g, const char *name)

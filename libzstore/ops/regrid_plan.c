@@ -58,26 +58,52 @@ static void clear_opts(struct zs_regrid_opts *c)
 
 /* ---- axes and weights ------------------------------------------------ */
 
+/* A curvilinear source's 2-D coordinates and their dimensions. */
+static zs_status curvi_axes(zs_regrid *r)
+{
+    r->curvi = true;
+    r->ydim = r->ysrc->dims[0];
+    r->xdim = r->ysrc->dims[1];
+    r->ny = r->ysrc->shape[0];
+    r->nx = r->ysrc->shape[1];
+    return zsi_rg_curvi_read(r);
+}
+
+/* 1-D coordinates, else 2-D ones (curvilinear): a rectilinear grid
+ * that also carries 2-D latitude and longitude keeps its separable
+ * weights. */
 static zs_status axes(zs_regrid *r)
 {
     zs_status st = zsi_rg_find_axes(r->ds, r->o.ydim, r->o.xdim, &r->ysrc,
-                                    &r->xsrc);
+                                    &r->xsrc), cst;
+    if (st == ZS_ERR_NOTFOUND) {
+        cst = zsi_rg_find_curvi(r->ds, r->o.ydim, r->o.xdim, &r->ysrc,
+                                &r->xsrc);
+        if (cst == ZS_OK)
+            return curvi_axes(r);
+        if (cst != ZS_ERR_NOTFOUND)
+            return cst;
+    }
     if (st == ZS_OK)
         st = zsi_rg_coord_read(r->ysrc, &r->yc);
     if (st == ZS_OK)
         st = zsi_rg_coord_read(r->xsrc, &r->xc);
     if (st != ZS_OK)
         return st;
+    r->ydim = r->ysrc->name;
+    r->xdim = r->xsrc->name;
+    r->ny = r->ysrc->shape[0];
+    r->nx = r->xsrc->shape[0];
     r->periodic = r->o.periodic == ZS_PERIODIC_YES ||
                   (r->o.periodic == ZS_PERIODIC_AUTO &&
-                   zsi_rg_closes_circle(r->xc, r->xsrc->shape[0]));
+                   zsi_rg_closes_circle(r->xc, r->nx));
     return ZS_OK;
 }
 
 /* Source rows that no target uses are not decoded. */
 static zs_status rows_needed(zs_regrid *r)
 {
-    uint64_t ny = r->ysrc->shape[0];
+    uint64_t ny = r->ny;
     r->need_row = calloc((size_t)ny + 1, sizeof *r->need_row);
     if (!r->need_row)
         return zsi_nomem(r->ctx);
@@ -115,7 +141,7 @@ static uint8_t pick_corner(const zs_regrid *r, uint64_t j, uint64_t i)
 {
     const rg_weights *wy = &r->wy, *wx = &r->wx;
     sphere t = on_sphere(r->o.lat.c[j], r->o.lon.c[i]);
-    uint64_t nx = r->xsrc->shape[0], best_add = UINT64_MAX;
+    uint64_t nx = r->nx, best_add = UINT64_MAX;
     double best = -2;
     uint8_t pick = 0;
     for (uint64_t a = 0; a < wy->row[j + 1] - wy->row[j]; a++)
@@ -148,7 +174,7 @@ static zs_status nearest_picks(zs_regrid *r)
 static zs_status file_weights(zs_regrid *r)
 {
     const rg_links *l = &r->o.links;
-    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    uint64_t ny = r->ny, nx = r->nx;
     if (l->src_ny != ny || l->src_nx != nx)
         return zsi_err(r->ctx, ZS_ERR_MISMATCH, "%s: the weights are for "
                        "a source grid of %llu x %llu points, not %llu x "
@@ -169,14 +195,20 @@ static zs_status file_weights(zs_regrid *r)
 
 static zs_status weights(zs_regrid *r)
 {
+    zs_status st;
     if (r->o.links.n) {
         r->o.method = RG_LINEAR;   /* the file's weights are the method */
         return file_weights(r);
     }
+    if (r->curvi) {
+        r->curvi_links = true;
+        st = zsi_rg_curvi_links(r);
+        return st == ZS_OK ? file_weights(r) : st;
+    }
     rg_method m = {r->o.method, r->o.extrapolate};
-    rg_src_axis ya = {r->yc, r->ysrc->shape[0], false, false};
-    rg_src_axis xa = {r->xc, r->xsrc->shape[0], true, r->periodic};
-    zs_status st = zsi_rg_weights_make(r->ctx, &ya, r->o.lat.c, r->o.lat.n,
+    rg_src_axis ya = {r->yc, r->ny, false, false};
+    rg_src_axis xa = {r->xc, r->nx, true, r->periodic};
+    st = zsi_rg_weights_make(r->ctx, &ya, r->o.lat.c, r->o.lat.n,
                                        &m, &r->wy);
     if (st == ZS_OK)
         st = zsi_rg_weights_make(r->ctx, &xa, r->o.lon.c, r->o.lon.n, &m,
@@ -253,7 +285,9 @@ static bool wanted(const zs_regrid *r, const zs_var *v)
 }
 
 /* Named by the "bounds" or "edges" attribute of a source coordinate:
- * the old grid's cells, left out. */
+ * the old grid's cells, left out.  So are, for a curvilinear source,
+ * the 1-D coordinates of its dimensions (x, y in metres; indices) and
+ * its grid mapping (a projection's crs). */
 static bool old_cells(const zs_regrid *r, const zs_var *v)
 {
     static const char *const keys[] = {"bounds", "edges"};
@@ -261,6 +295,17 @@ static bool old_cells(const zs_regrid *r, const zs_var *v)
         const char *a = zsi_attrs_text(r->ysrc->attrs, keys[i]);
         const char *b = zsi_attrs_text(r->xsrc->attrs, keys[i]);
         if ((a && !strcmp(a, v->name)) || (b && !strcmp(b, v->name)))
+            return true;
+    }
+    if (!r->curvi)
+        return false;
+    if (v->ndim == 1 && (!strcmp(v->dims[0], r->ydim) ||
+                         !strcmp(v->dims[0], r->xdim)))
+        return true;
+    for (size_t i = 0; i < r->ds->root->nvars; i++) {
+        const char *gm = zsi_attrs_text(r->ds->root->vars[i]->attrs,
+                                        "grid_mapping");
+        if (gm && !strcmp(gm, v->name))
             return true;
     }
     return false;
@@ -302,6 +347,9 @@ static zs_status plan_var(zs_regrid *r, zs_var *v)
     rv->v = v;
     rv->dtype = result_dtype(r, v);
     rv->tdim = -1;
+    for (int d = 0; d < nd; d++)
+        rv->odims[d] = d == nd - 2 ? r->ysrc->name
+                       : d == nd - 1 ? r->xsrc->name : v->dims[d];
     if (r->o.mask_invalid)
         zsi_rg_mask_init(&rv->mask, v);
     for (int d = 0; d < nd; d++) {
@@ -317,10 +365,10 @@ static zs_status plan_var(zs_regrid *r, zs_var *v)
             rv->ochunks[d] = 1;
     }
     default_chunks(rv, nd);
-    zsi_write_chunks(&r->w, nd, (const char *const *)v->dims, rv->oshape,
+    zsi_write_chunks(&r->w, nd, rv->odims, rv->oshape,
                      zsi_dtype_size(rv->dtype), rv->ochunks);
     r->nvars++;
-    return zsi_write_shards(&r->w, v->path, nd, (const char *const *)v->dims,
+    return zsi_write_shards(&r->w, v->path, nd, rv->odims,
                             rv->oshape, rv->ochunks, rv->dtype, rv->unit,
                             &sharded);
 }
@@ -359,7 +407,7 @@ static bool old_time(const zs_regrid *r, const zs_var *v, bool regridded)
 static zs_status classify(void *user, zs_var *v)
 {
     zs_regrid *r = user;
-    const char *yd = r->ysrc->name, *xd = r->xsrc->name;
+    const char *yd = r->ydim, *xd = r->xdim;
     int ny = 0, nx = 0, nd = v->ndim;
     for (int d = 0; d < nd; d++) {
         ny += !strcmp(v->dims[d], yd);
@@ -391,8 +439,8 @@ static zs_status check_output_dims(zs_regrid *r)
     zs_status st;
     for (size_t i = 0; ok && i < r->nvars; i++)
         for (int d = 0; ok && d < r->vars[i].v->ndim; d++)
-            ok = zsi_strv_contains(&dims, r->vars[i].v->dims[d]) ||
-                 zsi_strv_push(&dims, r->vars[i].v->dims[d]);
+            ok = zsi_strv_contains(&dims, r->vars[i].odims[d]) ||
+                 zsi_strv_push(&dims, r->vars[i].odims[d]);
     for (size_t i = 0; ok && i < r->ncopy; i++)
         for (int d = 0; ok && d < r->copy[i]->ndim; d++)
             ok = zsi_strv_contains(&dims, r->copy[i]->dims[d]) ||
@@ -429,7 +477,7 @@ zs_status zsi_regrid_plan(zs_regrid *r)
     if (st == ZS_OK && r->nvars == 0)
         st = zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable has the "
                      "horizontal dimensions %s, %s", r->ds->name,
-                     r->ysrc->name, r->xsrc->name);
+                     r->ydim, r->xdim);
     if (st == ZS_OK)
         st = check_output_dims(r);
     return st;
@@ -488,18 +536,29 @@ static bool axis_text(zsi_buf *b, const char *what, const double *c,
                           (unsigned long long)n, c[0], c[n - 1]);
 }
 
+static bool source_text(const zs_regrid *r, zsi_buf *b)
+{
+    if (r->curvi)
+        return zsi_buf_printf(b, "curvilinear %s, %s (%s %llu x %s %llu)",
+                              r->ysrc->name, r->xsrc->name, r->ydim,
+                              (unsigned long long)r->ny, r->xdim,
+                              (unsigned long long)r->nx);
+    return axis_text(b, r->ysrc->name, r->yc, r->ny) &&
+           zsi_buf_append_str(b, " x ") &&
+           axis_text(b, r->xsrc->name, r->xc, r->nx);
+}
+
 static bool grid_line(const zs_regrid *r, zsi_buf *b)
 {
+    bool file = r->o.links.n && !r->curvi_links;
     return zsi_buf_printf(b, "grid: %s ", r->ds->name) &&
-           axis_text(b, r->ysrc->name, r->yc, r->ysrc->shape[0]) &&
-           zsi_buf_append_str(b, " x ") &&
-           axis_text(b, r->xsrc->name, r->xc, r->xsrc->shape[0]) &&
+           source_text(r, b) &&
            zsi_buf_printf(b, "%s -> %s ", r->periodic ? " (periodic)" : "",
                           r->o.grid_name) &&
            axis_text(b, "lat", r->o.lat.c, r->o.lat.n) &&
            zsi_buf_append_str(b, " x ") &&
            axis_text(b, "lon", r->o.lon.c, r->o.lon.n) &&
-           zsi_buf_printf(b, "; %s%s%s", r->o.links.n ? "weights from "
+           zsi_buf_printf(b, "; %s%s%s", file ? "weights from "
                           "the file" : method_name(r->o.method),
                           r->o.skipna ? ", skipping missing values" : "",
                           r->o.extrapolate ? ", extrapolating" : "");

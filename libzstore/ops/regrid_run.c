@@ -100,7 +100,7 @@ static void pick_values(const job *j, const double *rows, void *out)
 {
     const zs_regrid *r = j->r;
     const rg_weights *wy = &r->wy, *wx = &r->wx;
-    uint64_t nx = r->xsrc->shape[0];
+    uint64_t nx = r->nx;
     for (uint64_t t = 0; t < wy->nt; t++)
         for (uint64_t i = 0; i < wx->nt; i++) {
             uint8_t p = r->pick[t * wx->nt + i];
@@ -117,7 +117,7 @@ static void pick_values(const job *j, const double *rows, void *out)
 static void decode_row(const job *j, size_t s, uint64_t k, double *row,
                        double *tmp)
 {
-    uint64_t ny = j->r->ysrc->shape[0], nx = j->r->xsrc->shape[0];
+    uint64_t ny = j->r->ny, nx = j->r->nx;
     size_t w = j->raw_slice / (size_t)(ny * nx), off = s * j->raw_slice;
     double a = j->alpha ? j->alpha[s] : 0;
     zsi_cfdecode_row(&j->dec, j->raw + off + k * nx * w, (size_t)nx, row);
@@ -135,7 +135,7 @@ static void decode_row(const job *j, size_t s, uint64_t k, double *row,
 static zs_status slice_nearest(const job *j, size_t s, void *out)
 {
     const zs_regrid *r = j->r;
-    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    uint64_t ny = r->ny, nx = r->nx;
     double *rows = malloc((size_t)((ny + 1) * nx) * sizeof *rows);
     if (!rows)
         return zsi_nomem(r->ctx);
@@ -152,7 +152,7 @@ static zs_status slice_links(const job *j, size_t s, void *out)
 {
     const zs_regrid *r = j->r;
     const rg_links *l = &r->o.links;
-    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    uint64_t ny = r->ny, nx = r->nx;
     uint64_t nt = r->o.lat.n * r->o.lon.n;
     bool skip = r->o.skipna;
     double *rows = malloc((size_t)((ny + 1) * nx) * sizeof *rows);
@@ -178,7 +178,7 @@ static zs_status slice_links(const job *j, size_t s, void *out)
 static zs_status slice_weights(const job *j, size_t s, void *out)
 {
     const zs_regrid *r = j->r;
-    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
+    uint64_t ny = r->ny, nx = r->nx;
     uint64_t ntx = r->wx.nt;
     bool skip = r->o.skipna;
     size_t nrow = (size_t)(ny * ntx);
@@ -212,7 +212,7 @@ static zs_status slice_task(void *arg, size_t s)
             zsi_store_double(j->rv->dtype, out, (size_t)i, NAN);
         return ZS_OK;
     }
-    return j->r->o.links.n ? slice_links(j, s, out)
+    return j->r->o.links.n || j->r->curvi ? slice_links(j, s, out)
            : j->r->pick ? slice_nearest(j, s, out)
                         : slice_weights(j, s, out);
 }
@@ -222,8 +222,8 @@ static zs_status slice_task(void *arg, size_t s)
 /* Bytes of the first-pass sums of one slice, per thread. */
 static uint64_t scratch_bytes(const zs_regrid *r)
 {
-    uint64_t ny = r->ysrc->shape[0], nx = r->xsrc->shape[0];
-    if (r->o.links.n)
+    uint64_t ny = r->ny, nx = r->nx;
+    if (r->o.links.n || r->curvi)
         return ((ny + 1) * nx + 2 * r->o.lat.n * r->o.lon.n) *
                sizeof(double);
     if (r->pick)
@@ -379,6 +379,32 @@ static bool set_text(zs_attrs *a, const char *name, const char *text)
     return zsi_attrs_set(a, name, ZS_DT_STRING, text, strlen(text));
 }
 
+/* A curvilinear source's variable: its projection and 2-D coordinates
+ * are not the target's. */
+static bool curvi_attrs(zs_regrid *r, zs_attrs *a)
+{
+    const char *c = zsi_attrs_text(a, "coordinates");
+    zsi_strv names = {0};
+    zsi_buf b = ZSI_BUF_INIT;
+    bool ok = true;
+    zsi_attrs_remove(a, "grid_mapping");
+    if (!c)
+        return true;
+    ok = zsi_strv_split(&names, c, ' ');
+    for (size_t i = 0; ok && i < names.n; i++)
+        if (*names.v[i] && strcmp(names.v[i], r->ysrc->name) &&
+            strcmp(names.v[i], r->xsrc->name))
+            ok = zsi_buf_printf(&b, "%s%s", b.len ? " " : "", names.v[i]);
+    ok = ok && zsi_buf_cstr(&b);
+    if (ok && b.len)
+        ok = set_text(a, "coordinates", (const char *)b.data);
+    else if (ok)
+        zsi_attrs_remove(a, "coordinates");
+    zsi_strv_free(&names);
+    zsi_buf_free(&b);
+    return ok;
+}
+
 /* A regridded variable's attributes: packing and ranges gone, flags gone
  * unless values are picked (nearest), cell_methods for area means. */
 static zs_status result_attrs(zs_regrid *r, const rg_var *rv,
@@ -395,7 +421,10 @@ static zs_status result_attrs(zs_regrid *r, const rg_var *rv,
     for (int k = 0; flags[k] && (r->o.method != RG_NEAREST ||
                                  r->o.mask_invalid); k++)
         zsi_attrs_remove(*out, flags[k]);
-    if (r->o.method == RG_CONSERVATIVE || r->o.method == RG_DESTAREA) {
+    if (r->curvi)
+        ok = curvi_attrs(r, *out);
+    if (ok && (r->o.method == RG_CONSERVATIVE ||
+               r->o.method == RG_DESTAREA)) {
         char *cm = zsi_asprintf("%s%sarea: mean", old ? old : "",
                                 old ? " " : "");
         ok = cm && set_text(*out, "cell_methods", cm);
@@ -416,7 +445,7 @@ static zs_status create_result(zs_regrid *r, zsi_writer *w, rg_var *rv)
         st = zsi_codecs_of_var(rv->v, ZSI_CODECS_NO_FILTERS, &c, &nc);
     zsi_store_double(rv->dtype, fill, 0, NAN);
     d = (zsi_array_def){rv->v->path, rv->v->ndim, rv->oshape, rv->ochunks,
-                        (const char *const *)rv->v->dims, rv->dtype,
+                        rv->odims, rv->dtype,
                         zsi_dtype_size(rv->dtype), fill, attrs, c, nc,
                         rv->v->array != NULL};
     if (st == ZS_OK)
@@ -453,12 +482,13 @@ static zs_status create_coord(zs_regrid *r, zsi_writer *w, const zs_var *src,
     zsi_codec_spec *c = NULL;
     size_t nc = 0;
     uint64_t shape[1] = {t->n};
+    /* a curvilinear source's 2-D coordinate becomes a 1-D one */
+    const char *dim[1] = {src->ndim == 1 ? src->dims[0] : src->name};
     zsi_array_def d;
     zs_status st = coord_attrs(r, src, t, lat, &attrs);
     if (st == ZS_OK)
         st = zsi_codecs_of_var(src, ZSI_CODECS_NO_FILTERS, &c, &nc);
-    d = (zsi_array_def){src->path, 1, shape, shape,
-                        (const char *const *)src->dims, t->dtype,
+    d = (zsi_array_def){src->path, 1, shape, shape, dim, t->dtype,
                         zsi_dtype_size(t->dtype), NULL, attrs, c, nc,
                         src->array != NULL};
     if (st == ZS_OK)

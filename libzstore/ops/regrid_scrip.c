@@ -202,7 +202,7 @@ zs_status zsi_rg_scrip_read(zs_dataset *ds, rg_links *l, rg_coord *lat,
 static bool plan_links(const zs_regrid *r, rg_links *l, double *frac)
 {
     const rg_weights *wy = &r->wy, *wx = &r->wx;
-    uint64_t nx = r->xsrc->shape[0], n = 0;
+    uint64_t nx = r->nx, n = 0;
     if (r->o.links.n)
         return zsi_rg_links_copy(l, &r->o.links);
     for (uint64_t j = 0; j < wy->nt; j++)
@@ -246,17 +246,26 @@ zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path)
     rg_links l;
     zsi_scrip s;
     zs_status st;
+    bool file, con;
     memset(&l, 0, sizeof l);
     if (!frac || !plan_links(r, &l, frac)) {
         free(frac);
         zsi_rg_links_clear(&l);
         return zsi_nomem(r->ctx);
     }
-    s = (zsi_scrip){r->o.links.n ? "Bilinear remapping" : method[r->o.method],
-                    r->o.links.n ? "none" : norm[r->o.method],
-                    r->xsrc->shape[0], r->ysrc->shape[0], r->o.lon.n,
-                    r->o.lat.n, r->yc, r->xc, r->o.lat.c, r->o.lon.c,
-                    r->o.links.n ? NULL : frac, l.n, l.src, l.dst, l.w};
+    file = r->o.links.n && !r->curvi_links;
+    /* a curvilinear source's links, as the axes' products above */
+    con = r->o.method == RG_CONSERVATIVE || r->o.method == RG_DESTAREA;
+    for (uint64_t t = 0; r->curvi_links && t < nt; t++)
+        frac[t] = con ? r->lcover[t] : r->lcover[t] > 0 ? 1 : 0;
+    for (uint64_t e = 0; r->curvi_links && e < l.n; e++)
+        if (r->o.method == RG_CONSERVATIVE)
+            l.w[e] /= r->lcover[l.dst[e]];
+    s = (zsi_scrip){file ? "Bilinear remapping" : method[r->o.method],
+                    file ? "none" : norm[r->o.method], r->nx, r->ny,
+                    r->o.lon.n, r->o.lat.n, r->yc, r->xc, r->o.lat.c,
+                    r->o.lon.c, r->curvi, file ? NULL : frac, l.n, l.src,
+                    l.dst, l.w};
     st = zsi_nc_write_scrip(r->ctx, path, &s);
     free(frac);
     zsi_rg_links_clear(&l);

@@ -9,6 +9,14 @@
  * is R^2 times a difference of sines of latitude times a difference of
  * longitudes).  Each axis has one small sparse matrix, and a field is
  * regridded in two passes: along longitude, then along latitude.
+ *
+ * Curvilinear sources (2-D latitude and longitude on dimensions Y, X:
+ * polar stereographic sea ice, ocean model grids) have no such axes:
+ * their weights are links from source points to target points, made
+ * with a k-d tree of the source's centres (regrid_curvi.c) or, for the
+ * conservative methods, by clipping the source's cells with the target's
+ * (regrid_curvi_con.c), and a field is regridded in one sparse product,
+ * as with weights from a file.
  */
 #ifndef ZSI_REGRID_H
 #define ZSI_REGRID_H
@@ -78,6 +86,12 @@ int zsi_rg_axis_kind(const zs_var *v);
  * Messages name ds and "horizontal dimensions". */
 zs_status zsi_rg_find_axes(zs_dataset *ds, const char *ydim,
                            const char *xdim, zs_var **y, zs_var **x);
+
+/* 2-D latitude and longitude on the same two dimensions (Y, X): the
+ * variables named ydim and xdim when given, else found by their units
+ * or standard_name.  ZS_ERR_NOTFOUND quietly when there are none. */
+zs_status zsi_rg_find_curvi(zs_dataset *ds, const char *ydim,
+                            const char *xdim, zs_var **lat, zs_var **lon);
 
 /* The values of a 1-D coordinate, strictly monotonic and finite: *out
  * (free it) holds v's length of them. */
@@ -157,6 +171,8 @@ void zsi_rg_mask_apply(const rg_mask *m, double *x, size_t n);
 /* A variable regridded: (..., Y, X) to (..., target Y, target X). */
 typedef struct rg_var {
     zs_var *v;
+    const char *odims[ZS_MAX_DIMS];  /* the output's: the target's two
+                                        coordinates' names last */
     uint64_t oshape[ZS_MAX_DIMS];
     uint64_t ochunks[ZS_MAX_DIMS];
     uint64_t unit[ZS_MAX_DIMS];   /* what a write covers (shards) */
@@ -173,7 +189,12 @@ struct zs_regrid {
     zs_write_opts w;
     uint64_t memory;
     zs_var *ysrc, *xsrc;          /* the source's coordinates */
-    double *yc, *xc;              /* ... their values */
+    double *yc, *xc;              /* ... their values (curvilinear: ny x
+                                     nx each, NaN where invalid) */
+    bool curvi;                   /* 2-D coordinates */
+    bool curvi_links;             /* ... whose links are in o.links */
+    uint64_t ny, nx;              /* the source's horizontal shape */
+    const char *ydim, *xdim;      /* ... and dimensions */
     bool periodic;
     rg_weights wy, wx;
     bool *need_row;               /* source rows some target uses */
@@ -192,6 +213,16 @@ struct zs_regrid {
     double *tfrac;                /* time linear: the weight of the step
                                      after it */
 };
+
+/* Curvilinear sources (regrid_curvi.c): r->yc, r->xc read, and the
+ * links of method r->o.method (nearest or linear) to the target grid
+ * into r->o.links. */
+zs_status zsi_rg_curvi_read(zs_regrid *r);
+/* The unit vector of a point (degrees) on the sphere. */
+void zsi_rg_unit_vector(double lat, double lon, double *v);
+zs_status zsi_rg_curvi_links(zs_regrid *r);
+/* ... conservative, from the cells' corners (regrid_curvi_con.c). */
+zs_status zsi_rg_curvi_con_links(zs_regrid *r);
 
 /* The source step of each target time (regrid_time.c). */
 zs_status zsi_rg_time_map(zs_regrid *r);

@@ -38,8 +38,9 @@ TESTS += tests/interop/zskill.sh
 EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
 TESTS += tests/interop/era5-pipeline.sh
 EXTRA_DIST += tests/interop/era5-pipeline.sh
-TESTS += tests/interop/zregrid.sh
-EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py
+TESTS += tests/interop/zregrid.sh tests/interop/zregrid-curvi.sh
+EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py \
+	tests/interop/zregrid-curvi.sh tests/interop/regrid-common.sh
 TESTS += tests/interop/plot.sh
 EXTRA_DIST += tests/interop/plot.sh tests/interop/compare_plot.py \
 	tests/interop/compare_ascii.py
