@@ -143,3 +143,11 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/regrid_run.c \
 	libzstore/ops/regrid_time.c \
 	libzstore/ops/regrid_scrip.c
+# ops: expressions (zcalc)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_calc.h \
+	libzstore/ops/calc_parse.c \
+	libzstore/ops/calc_plan.c \
+	libzstore/ops/calc_join.c \
+	libzstore/ops/calc_coords.c \
+	libzstore/ops/calc_run.c

@@ -25,3 +25,6 @@ tools_zskill_LDADD = $(ZS_TOOL_LIBS)
 bin_PROGRAMS += tools/zregrid
 tools_zregrid_SOURCES = tools/zregrid.c
 tools_zregrid_LDADD = $(ZS_TOOL_LIBS)
+bin_PROGRAMS += tools/zcalc
+tools_zcalc_SOURCES = tools/zcalc.c
+tools_zcalc_LDADD = $(ZS_TOOL_LIBS)

@@ -1,0 +1,621 @@
+/* calc_run.c - a zcalc run: each result streamed in boxes aligned to its
+ * output chunks (or shards).  For a box, every operand is read over the
+ * part it covers (through the join's label maps), decoded (packing,
+ * _FillValue and missing_value to NaN) and broadcast by dimension name to
+ * the box; then the program runs over tiles of the box on the thread
+ * pool, one loop per instruction, and the box is written.  Memory: the
+ * operands' buffers of one box, bounded by the context's memory. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/zsi_calc.h"
+
+/* Values per tile: the stack of a tile stays in the L1 and L2 caches. */
+#define TILE 2048
+/* The memory of a box when the context sets none. */
+#define BOX_DEFAULT ((uint64_t)256 << 20)
+
+/* ---- operands ------------------------------------------------------------ */
+
+/* An operand's place in a box: per dimension of the result, the stride
+ * in the source values (0: not the operand's) and the source index of
+ * each position. */
+typedef struct spread {
+    uint64_t gs[ZS_MAX_DIMS];
+    uint64_t *idx[ZS_MAX_DIMS];
+    bool contig;                 /* the last dimension runs 0, 1, 2, ... */
+} spread;
+
+/* Broadcast src to the box (counts cnt over nd dimensions) into dst. */
+static void gather(const double *src, int nd, const uint64_t *cnt,
+                   const spread *sp, double *dst)
+{
+    uint64_t pos[ZS_MAX_DIMS] = {0}, inner = cnt[nd - 1], rows = 1;
+    uint64_t g = sp->gs[nd - 1];
+    const uint64_t *ix = sp->idx[nd - 1];
+    for (int d = 0; d < nd - 1; d++)
+        rows *= cnt[d];
+    for (uint64_t r = 0; r < rows; r++) {
+        const double *s = src;
+        double *o = dst + r * inner;
+        for (int d = 0; d < nd - 1; d++)
+            s += sp->idx[d][pos[d]] * sp->gs[d];
+        if (g == 0)
+            for (uint64_t i = 0; i < inner; i++)
+                o[i] = s[0];
+        else if (sp->contig && g == 1)
+            memcpy(o, s + ix[0], (size_t)inner * sizeof *o);
+        else
+            for (uint64_t i = 0; i < inner; i++)
+                o[i] = s[ix[i] * g];
+        for (int d = nd - 2; d >= 0; d--) {
+            if (++pos[d] < cnt[d])
+                break;
+            pos[d] = 0;
+        }
+    }
+}
+
+/* The position of plan dimension dim in the result, or -1. */
+static int out_pos(const calc_out *o, int dim)
+{
+    for (int d = 0; d < o->ndim; d++)
+        if (o->dim[d] == dim)
+            return d;
+    return -1;
+}
+
+/* The source box of leaf l for the result box (s, n), and how its values
+ * spread over the box.  idx holds the index lists (the box's lengths). */
+static void plan_spread(const zs_calc *c, const calc_out *o,
+                        const calc_leaf *l, const uint64_t *s,
+                        const uint64_t *n, uint64_t *idx, uint64_t *lo,
+                        uint64_t *cnt, spread *sp)
+{
+    uint64_t stride = 1, off = 0;
+    memset(sp, 0, sizeof *sp);
+    for (int d = 0; d < o->ndim; d++) {
+        sp->idx[d] = idx + off;
+        off += n[d];
+    }
+    for (int j = l->ndim - 1; j >= 0; j--) {
+        int p = out_pos(o, l->dim[j]);
+        const uint64_t *map = c->dims[l->dim[j]].map[l->input];
+        uint64_t a = UINT64_MAX, b = 0;
+        for (uint64_t i = 0; i < n[p]; i++) {
+            uint64_t k = map ? map[s[p] + i] : s[p] + i;
+            sp->idx[p][i] = k;
+            a = k < a ? k : a;
+            b = k > b ? k : b;
+        }
+        if (!l->v)          /* a table: all of it */
+            a = 0, b = l->shape[j] - 1;
+        lo[j] = a;
+        cnt[j] = b - a + 1;
+        for (uint64_t i = 0; i < n[p]; i++)
+            sp->idx[p][i] -= a;
+        sp->gs[p] = stride;
+        stride *= cnt[j];
+    }
+    sp->contig = true;
+    for (uint64_t i = 0; sp->gs[o->ndim - 1] && i < n[o->ndim - 1]; i++)
+        if (sp->idx[o->ndim - 1][i] != sp->idx[o->ndim - 1][0] + i)
+            sp->contig = false;
+}
+
+/* Buffers of a box: the operands broadcast, and what reading needs. */
+typedef struct box {
+    double **val;                /* per plan leaf; NULL: not read */
+    uint8_t *raw;
+    double *dec;
+    uint64_t cap;                /* elements raw and dec hold */
+    uint64_t *idx;
+    void *out;
+    uint64_t n;
+} box;
+
+/* raw and dec for m source values (a joined dimension's labels may be
+ * spread wider than the box). */
+static bool box_reserve(box *bx, uint64_t m)
+{
+    uint8_t *r;
+    double *d;
+    if (m <= bx->cap)
+        return true;
+    if (!(r = realloc(bx->raw, (size_t)m * 8)))
+        return false;
+    bx->raw = r;
+    if (!(d = realloc(bx->dec, (size_t)m * sizeof *d)))
+        return false;
+    bx->dec = d;
+    bx->cap = m;
+    return true;
+}
+
+static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
+                           int leaf, const uint64_t *s, const uint64_t *n)
+{
+    const calc_leaf *l = &c->leaves[leaf];
+    uint64_t lo[ZS_MAX_DIMS], cnt[ZS_MAX_DIMS], m = 1;
+    spread sp;
+    const double *src = l->table;
+    zs_status st;
+    plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
+    if (l->v) {
+        for (int j = 0; j < l->ndim; j++)
+            m *= cnt[j];
+        if (!box_reserve(bx, m))
+            return zsi_nomem(c->ctx);
+        st = zs_var_read(l->v, lo, cnt, bx->raw);
+        if (st != ZS_OK)
+            return st;
+        zsi_cfdecode_row(&l->dec, bx->raw, (size_t)m, bx->dec);
+        src = bx->dec;
+    }
+    gather(src, o->ndim, n, &sp, bx->val[leaf]);
+    return ZS_OK;
+}
+
+/* ---- the program ----------------------------------------------------------- */
+
+typedef struct job {
+    const zs_calc *c;
+    const calc_out *o;
+    box *bx;
+} job;
+
+#define MISS(x) isnan(x)
+#define CMP(expr) (MISS(a[i]) || MISS(b[i]) ? NAN : (double)(expr))
+
+static void unary(int op, const double *a, double *r, size_t m)
+{
+    size_t i;
+    switch (op) {
+    case CO_NEG: for (i = 0; i < m; i++) r[i] = -a[i]; break;
+    case CO_NOT:
+        for (i = 0; i < m; i++) r[i] = MISS(a[i]) ? NAN : a[i] == 0;
+        break;
+    case CO_ABS: for (i = 0; i < m; i++) r[i] = fabs(a[i]); break;
+    case CO_SQRT: for (i = 0; i < m; i++) r[i] = sqrt(a[i]); break;
+    case CO_EXP: for (i = 0; i < m; i++) r[i] = exp(a[i]); break;
+    case CO_LOG: for (i = 0; i < m; i++) r[i] = log(a[i]); break;
+    case CO_LOG10: for (i = 0; i < m; i++) r[i] = log10(a[i]); break;
+    case CO_ISNAN: for (i = 0; i < m; i++) r[i] = MISS(a[i]); break;
+    default: break;
+    }
+}
+
+static void binary(int op, const double *a, const double *b, double *r,
+                   size_t m)
+{
+    size_t i;
+    switch (op) {
+    case CO_ADD: for (i = 0; i < m; i++) r[i] = a[i] + b[i]; break;
+    case CO_SUB: for (i = 0; i < m; i++) r[i] = a[i] - b[i]; break;
+    case CO_MUL: for (i = 0; i < m; i++) r[i] = a[i] * b[i]; break;
+    case CO_DIV: for (i = 0; i < m; i++) r[i] = a[i] / b[i]; break;
+    case CO_POW:
+        /* pow(1, NaN) and pow(NaN, 0) are 1 in C: missing stays missing */
+        for (i = 0; i < m; i++)
+            r[i] = MISS(a[i]) || MISS(b[i]) ? NAN : pow(a[i], b[i]);
+        break;
+    case CO_LT: for (i = 0; i < m; i++) r[i] = CMP(a[i] < b[i]); break;
+    case CO_LE: for (i = 0; i < m; i++) r[i] = CMP(a[i] <= b[i]); break;
+    case CO_GT: for (i = 0; i < m; i++) r[i] = CMP(a[i] > b[i]); break;
+    case CO_GE: for (i = 0; i < m; i++) r[i] = CMP(a[i] >= b[i]); break;
+    case CO_EQ: for (i = 0; i < m; i++) r[i] = CMP(a[i] == b[i]); break;
+    case CO_NE: for (i = 0; i < m; i++) r[i] = CMP(a[i] != b[i]); break;
+    case CO_AND:
+        for (i = 0; i < m; i++) r[i] = CMP(a[i] != 0 && b[i] != 0);
+        break;
+    case CO_OR:
+        for (i = 0; i < m; i++) r[i] = CMP(a[i] != 0 || b[i] != 0);
+        break;
+    case CO_MIN:
+        for (i = 0; i < m; i++) r[i] = CMP(a[i] < b[i] ? a[i] : b[i]);
+        break;
+    case CO_MAX:
+        for (i = 0; i < m; i++) r[i] = CMP(a[i] > b[i] ? a[i] : b[i]);
+        break;
+    default: break;
+    }
+}
+
+static void ternary(int op, const double *a, const double *b,
+                    const double *d, double *r, size_t m)
+{
+    size_t i;
+    switch (op) {
+    case CO_COND:
+        for (i = 0; i < m; i++)
+            r[i] = MISS(a[i]) ? NAN : a[i] != 0 ? b[i] : d[i];
+        break;
+    case CO_WHERE:   /* a missing condition is false */
+        for (i = 0; i < m; i++)
+            r[i] = a[i] != 0 && !MISS(a[i]) ? b[i] : d[i];
+        break;
+    case CO_CLIP:
+        for (i = 0; i < m; i++)
+            r[i] = MISS(a[i]) || MISS(b[i]) || MISS(d[i]) ? NAN
+                   : a[i] < b[i] ? b[i] : a[i] > d[i] ? d[i] : a[i];
+        break;
+    default: break;
+    }
+}
+
+static int nargs_of(int op)
+{
+    switch (op) {
+    case CO_CONST: case CO_LEAF: return 0;
+    case CO_NEG: case CO_NOT: case CO_ABS: case CO_SQRT: case CO_EXP:
+    case CO_LOG: case CO_LOG10: case CO_ISNAN: return 1;
+    case CO_COND: case CO_WHERE: case CO_CLIP: return 3;
+    default: return 2;
+    }
+}
+
+/* Store m results in the output's type. */
+static void store(zs_dtype t, const double *v, void *out, size_t off,
+                  size_t m)
+{
+    size_t i;
+    if (t == ZS_DT_FLOAT32) {
+        float *f = (float *)out + off;
+        for (i = 0; i < m; i++)
+            f[i] = (float)v[i];
+    } else if (t == ZS_DT_FLOAT64) {
+        memcpy((double *)out + off, v, m * sizeof *v);
+    } else if (t == ZS_DT_INT8) {   /* missing and out of range: -128 */
+        int8_t *p = (int8_t *)out + off;
+        for (i = 0; i < m; i++)
+            p[i] = v[i] >= -127.5 && v[i] < 127.5 ? (int8_t)lrint(v[i])
+                                                  : INT8_MIN;
+    } else {                        /* bool: missing is false */
+        uint8_t *p = (uint8_t *)out + off;
+        for (i = 0; i < m; i++)
+            p[i] = v[i] != 0 && !MISS(v[i]);
+    }
+}
+
+static zs_status tile_task(void *arg, size_t t)
+{
+    const job *j = arg;
+    const calc_out *o = j->o;
+    size_t off = t * TILE, m = j->bx->n - off < TILE ? j->bx->n - off : TILE;
+    double *buf = malloc((size_t)o->depth * TILE * sizeof *buf);
+    const double **sp = malloc((size_t)o->depth * sizeof *sp);
+    int top = 0;
+    if (!buf || !sp) {
+        free(buf);
+        free(sp);
+        return zsi_nomem(j->c->ctx);
+    }
+    for (size_t k = 0; k < o->ncode; k++) {
+        const calc_instr *in = &o->code[k];
+        int na = nargs_of(in->op), b = top - na;
+        double *r = buf + (size_t)(na ? b : top) * TILE;
+        if (in->op == CO_LEAF) {
+            sp[top++] = j->bx->val[in->leaf] + off;
+            continue;
+        }
+        if (in->op == CO_CONST)
+            for (size_t i = 0; i < m; i++)
+                r[i] = in->c;
+        else if (na == 1)
+            unary(in->op, sp[b], r, m);
+        else if (na == 2)
+            binary(in->op, sp[b], sp[b + 1], r, m);
+        else
+            ternary(in->op, sp[b], sp[b + 1], sp[b + 2], r, m);
+        sp[na ? b : top] = r;
+        top = (na ? b : top) + 1;
+    }
+    store(o->dtype, sp[0], j->bx->out, off, m);
+    free(buf);
+    free(sp);
+    return ZS_OK;
+}
+
+/* ---- results --------------------------------------------------------------- */
+
+static zs_status run_box(const zs_calc *c, const calc_out *o, box *bx,
+                         const zsi_blocks *b, uint64_t i)
+{
+    uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS];
+    job j = {c, o, bx};
+    zs_status st = ZS_OK;
+    zsi_blocks_box(b, i, s, n);
+    bx->n = 1;
+    for (int d = 0; d < o->ndim; d++)
+        bx->n *= n[d];
+    for (size_t k = 0; st == ZS_OK && k < o->nleaves; k++)
+        st = load_leaf(c, o, bx, o->leaves[k], s, n);
+    if (st == ZS_OK)
+        st = zsi_parallel_for(c->ctx, (size_t)((bx->n + TILE - 1) / TILE),
+                              tile_task, &j);
+    return st == ZS_OK ? zs_array_write(o->out, s, n, bx->out) : st;
+}
+
+/* Bytes per element of a box: each operand's values, its raw and
+ * decoded source (at most as many as the box's), the result. */
+static uint64_t elem_bytes(const zs_calc *c, const calc_out *o)
+{
+    uint64_t raw = 0;
+    for (size_t k = 0; k < o->nleaves; k++) {
+        const calc_leaf *l = &c->leaves[o->leaves[k]];
+        if (l->v && l->v->itemsize > raw)
+            raw = l->v->itemsize;
+    }
+    return 8 * o->nleaves + raw + 8 + zsi_dtype_size(o->dtype);
+}
+
+static zs_status alloc_box(const zs_calc *c, const calc_out *o, box *bx,
+                           uint64_t most)
+{
+    size_t idx = 0;
+    for (int d = 0; d < o->ndim; d++)
+        idx += (size_t)o->shape[d];
+    bx->val = calloc(c->nleaves, sizeof *bx->val);
+    bx->idx = malloc((idx + 1) * sizeof *bx->idx);
+    bx->out = malloc((size_t)most * zsi_dtype_size(o->dtype) + 1);
+    if (!bx->val || !box_reserve(bx, most + 1) || !bx->idx || !bx->out)
+        return zsi_nomem(c->ctx);
+    for (size_t k = 0; k < o->nleaves; k++)
+        if (!(bx->val[o->leaves[k]] = malloc((size_t)most * sizeof(double))))
+            return zsi_nomem(c->ctx);
+    return ZS_OK;
+}
+
+static void free_box(const zs_calc *c, box *bx)
+{
+    for (size_t k = 0; bx->val && k < c->nleaves; k++)
+        free(bx->val[k]);
+    free(bx->val);
+    free(bx->raw);
+    free(bx->dec);
+    free(bx->idx);
+    free(bx->out);
+}
+
+static zs_status compute(const zs_calc *c, const calc_out *o)
+{
+    uint64_t mem = c->memory ? c->memory : BOX_DEFAULT;
+    uint64_t per = elem_bytes(c, o), budget = mem / 2 / per;
+    size_t isz = zsi_dtype_size(o->dtype);
+    zsi_blocks b;
+    box bx;
+    zs_status st = ZS_OK;
+    memset(&bx, 0, sizeof bx);
+    if (!zsi_blocks_for_array(&b, o->out, (size_t)(budget * isz) + 1))
+        return zsi_err(c->ctx, ZS_ERR_OVERFLOW, "%s: too many boxes",
+                       o->e->name);
+    st = alloc_box(c, o, &bx, zsi_blocks_max_elems(&b));
+    for (uint64_t i = 0; st == ZS_OK && i < b.n; i++) {
+        st = run_box(c, o, &bx, &b, i);
+        if (st == ZS_OK)
+            st = zsi_progress(c->ctx, i + 1, b.n);
+    }
+    free_box(c, &bx);
+    return st;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static const char *const not_kept[] = {
+    "scale_factor", "add_offset", "missing_value", "_Unsigned", "valid_min",
+    "valid_max", "valid_range", "actual_range", "_FillValue", NULL};
+
+static zs_status result_attrs(const zs_calc *c, const calc_out *o,
+                              zs_attrs **out)
+{
+    zs_status st = o->pure ? zsi_attrs_copy(o->pure->attrs, out)
+                           : zsi_attrs_new(out);
+    if (st != ZS_OK)
+        return zsi_nomem(c->ctx);
+    for (int k = 0; not_kept[k]; k++)
+        zsi_attrs_remove(*out, not_kept[k]);
+    if (!o->pure && !zsi_attrs_set(*out, "long_name", ZS_DT_STRING,
+                                   o->e->rhs, strlen(o->e->rhs)))
+        return zsi_nomem(c->ctx);
+    return ZS_OK;
+}
+
+static zs_status define_result(zs_calc *c, zsi_writer *w, calc_out *o)
+{
+    zs_attrs *attrs = NULL;
+    int8_t fill8 = INT8_MIN;
+    uint64_t fill[1];
+    const void *f = fill;
+    zsi_array_def d;
+    zs_status st = result_attrs(c, o, &attrs);
+    if (o->dtype == ZS_DT_INT8)
+        f = &fill8;
+    else if (o->dtype == ZS_DT_BOOL)
+        f = NULL;
+    else
+        zsi_store_double(o->dtype, fill, 0, NAN);
+    d = (zsi_array_def){o->e->name, o->ndim, o->shape, o->chunks, o->dims,
+                        o->dtype, zsi_dtype_size(o->dtype), f, attrs,
+                        NULL, 0, false};
+    if (st == ZS_OK)
+        st = zsi_writer_add_array(w, &d, &o->out);
+    zsi_attrs_free(attrs);
+    return st;
+}
+
+/* Is a dimension of a written result? */
+static bool dim_written(const zs_calc *c, size_t dim)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        if (c->outs[i].write && out_pos(&c->outs[i], (int)dim) >= 0)
+            return true;
+    return false;
+}
+
+static zs_status define_coord(zs_calc *c, zsi_writer *w, const calc_dim *g,
+                              zs_array **out)
+{
+    zs_var *v = g->coord;
+    zsi_codec_spec *cs = NULL;
+    size_t nc = 0;
+    uint64_t shape[1] = {g->len}, chunks[1] = {g->len ? g->len : 1};
+    zsi_array_def d;
+    zs_status st = zsi_codecs_of_var(v, ZSI_CODECS_NO_FILTERS, &cs, &nc);
+    zsi_write_chunks(&c->w, 1, (const char *const *)v->dims, shape,
+                     v->itemsize, chunks);
+    d = (zsi_array_def){v->name, 1, shape, chunks,
+                        (const char *const *)v->dims, v->dtype, v->itemsize,
+                        v->has_fill ? v->fill : NULL, v->attrs, cs, nc,
+                        v->array != NULL};
+    if (st == ZS_OK)
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(cs, nc);
+    return st;
+}
+
+/* The labels the join kept, in its order. */
+static zs_status write_coord(zs_calc *c, const calc_dim *g, zs_array *a)
+{
+    zs_var *v = g->coord;
+    const uint64_t *map = g->map[g->coord_input];
+    uint64_t start = 0, n = v->shape[0];
+    size_t w = v->itemsize;
+    uint8_t *raw = malloc((size_t)(n ? n : 1) * w);
+    uint8_t *kept = malloc((size_t)(g->len ? g->len : 1) * w);
+    zs_status st = raw && kept ? zs_var_read(v, &start, &n, raw)
+                               : zsi_nomem(c->ctx);
+    for (uint64_t i = 0; st == ZS_OK && i < g->len; i++)
+        memcpy(kept + i * w, raw + (map ? map[i] : i) * w, w);
+    n = g->len;
+    if (st == ZS_OK)
+        st = zs_array_write(a, &start, &n, kept);
+    free(raw);
+    free(kept);
+    return st;
+}
+
+static bool name_taken(const zs_calc *c, const char *name)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        if (c->outs[i].write && !strcmp(c->outs[i].e->name, name))
+            return true;
+    for (size_t i = 0; i < c->ndims; i++)
+        if (c->dims[i].coord && dim_written(c, i) &&
+            !strcmp(c->dims[i].name, name))
+            return true;
+    return false;
+}
+
+/* --keep: the inputs' variables (the first of a name), unless the join
+ * cut one of their dimensions. */
+static zs_status keep_vars(zs_calc *c, zsi_writer *w, zsi_varset *kept,
+                           zs_array ***arrays)
+{
+    zs_status st = ZS_OK;
+    for (size_t s = 0; st == ZS_OK && s < c->nin; s++) {
+        zs_group *g = c->in[s].ds->root;
+        for (size_t i = 0; st == ZS_OK && i < g->nvars; i++) {
+            zs_var *v = g->vars[i];
+            bool ok = !name_taken(c, v->name) && !v->broken;
+            for (size_t k = 0; ok && k < kept->n; k++)
+                ok = strcmp(kept->v[k]->name, v->name) != 0;
+            for (int d = 0; ok && d < v->ndim; d++)
+                for (size_t k = 0; ok && k < c->ndims; k++)
+                    ok = strcmp(c->dims[k].name, v->dims[d]) ||
+                         c->dims[k].len == v->shape[d];
+            if (!ok)
+                continue;
+            if (kept->n == kept->cap) {
+                size_t cap = kept->cap ? 2 * kept->cap : 8;
+                zs_var **gv = realloc(kept->v, cap * sizeof *gv);
+                zs_array **ga = realloc(*arrays, cap * sizeof *ga);
+                if (gv)
+                    kept->v = gv;
+                if (ga)
+                    *arrays = ga;
+                if (!gv || !ga)
+                    return zsi_nomem(c->ctx);
+                kept->cap = cap;
+            }
+            kept->v[kept->n] = v;
+            st = zsi_copy_define(w, &c->w, v, &(*arrays)[kept->n]);
+            kept->n++;
+        }
+    }
+    return st;
+}
+
+static zs_status check_names(const zs_calc *c)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        for (size_t k = 0; k < c->ndims; k++)
+            if (c->outs[i].write && c->dims[k].coord &&
+                dim_written(c, k) && !strcmp(c->dims[k].name,
+                                             c->outs[i].e->name))
+                return zsi_err(c->ctx, ZS_ERR_INVALID, "expression %zu: the "
+                               "result '%s' has the name of a coordinate",
+                               i + 1, c->outs[i].e->name);
+    return ZS_OK;
+}
+
+/* The arrays an input stream must keep: those read. */
+static zs_status skip_unused(zs_calc *c, const zsi_varset *kept)
+{
+    zs_status st = ZS_OK;
+    size_t cap = c->nleaves + c->ndims + kept->n + 1;
+    zs_var **used = malloc(cap * sizeof *used);
+    if (!used)
+        return zsi_nomem(c->ctx);
+    for (size_t s = 0; st == ZS_OK && s < c->nin; s++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nleaves; i++)
+            if (c->leaves[i].v && c->leaves[i].input == (int)s)
+                used[n++] = c->leaves[i].v;
+        for (size_t i = 0; i < c->ndims; i++)
+            if (c->dims[i].coord && c->dims[i].coord_input == (int)s)
+                used[n++] = c->dims[i].coord;
+        for (size_t i = 0; i < kept->n; i++)
+            if (kept->v[i]->g->ds == c->in[s].ds)
+                used[n++] = kept->v[i];
+        st = zsi_skip_unused(c->in[s].ds, used, n);
+    }
+    free(used);
+    return st;
+}
+
+zs_status zsi_calc_write(zs_calc *c, zsi_writer *w)
+{
+    zs_array **coords = calloc(c->ndims + 1, sizeof *coords);
+    zs_array **copies = NULL;
+    zsi_varset kept = {NULL, NULL, 0, 0};
+    zs_status st = coords ? check_names(c) : zsi_nomem(c->ctx);
+    if (st == ZS_OK)
+        st = zsi_writer_add_group(w, "", c->in[0].ds->root->attrs);
+    for (size_t i = 0; st == ZS_OK && i < c->ndims; i++)
+        if (c->dims[i].coord && dim_written(c, i))
+            st = define_coord(c, w, &c->dims[i], &coords[i]);
+    for (size_t i = 0; st == ZS_OK && i < c->nouts; i++)
+        if (c->outs[i].write)
+            st = define_result(c, w, &c->outs[i]);
+    if (st == ZS_OK && c->keep)
+        st = keep_vars(c, w, &kept, &copies);
+    if (st == ZS_OK)
+        st = skip_unused(c, &kept);
+    if (st == ZS_OK)
+        st = zsi_writer_begin(w);
+    for (size_t i = 0; st == ZS_OK && i < c->ndims; i++)
+        if (coords[i])
+            st = write_coord(c, &c->dims[i], coords[i]);
+    for (size_t i = 0; st == ZS_OK && i < kept.n; i++)
+        st = zsi_writer_copy(w, kept.v[i], copies[i]);
+    for (size_t i = 0; st == ZS_OK && i < c->nouts; i++)
+        if (c->outs[i].write)
+            st = compute(c, &c->outs[i]);
+    free(coords);
+    free(copies);
+    free(kept.v);
+    return st;
+}
