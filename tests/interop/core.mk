@@ -38,3 +38,5 @@ TESTS += tests/interop/zskill.sh
 EXTRA_DIST += tests/interop/zskill.sh tests/interop/compare_skill.py
 TESTS += tests/interop/zregrid.sh
 EXTRA_DIST += tests/interop/zregrid.sh tests/interop/compare_regrid.py
+TESTS += tests/interop/zcalc.sh
+EXTRA_DIST += tests/interop/zcalc.sh tests/interop/compare_calc.py
