@@ -4,3 +4,4 @@ dist_man_MANS += man/nc2zarr.1 man/zinfo.1 man/zsel.1 man/zmean.1 \
 	man/zrechunk.1 man/libzstore.3 man/zstore.5
 dist_man_MANS += man/zbatch.1 man/zskill.1
 dist_man_MANS += man/zregrid.1
+dist_man_MANS += man/zcalc.1
