@@ -17,7 +17,8 @@ libzstore_libzscore_la_CPPFLAGS = $(AM_CPPFLAGS) $(NETCDF_CFLAGS) \
 	$(DEFLATE_CFLAGS) $(HDF5_CFLAGS) $(BZ2_CFLAGS)
 ZS_DEP_LIBS = $(NETCDF_LIBS) $(CJSON_LIBS) $(ZSTD_LIBS) \
 	$(LZ4_LIBS) $(BLOSC_LIBS) $(CURL_LIBS) $(ARCHIVE_LIBS) $(ZLIB_LIBS) \
-	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS) $(BZ2_LIBS)
+	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS) $(BZ2_LIBS) \
+	$(UDUNITS_LIBS)
 
 # util: context, errors, buffers, attributes, thread pool, digests
 libzstore_libzscore_la_SOURCES = \

@@ -1068,6 +1068,17 @@ zs_status zs_calc_opts_set_keep(zs_calc_opts *o, int on);
  * @return ZS_ERR_INVALID for another word.
  */
 zs_status zs_calc_opts_set_join(zs_calc_opts *o, const char *how);
+/**
+ * Convert with udunits2: spec "NAME=UNIT".  NAME is a variable as the
+ * expressions read it ("sst", "ice.conc"), converted from its "units"
+ * attribute wherever it is read, or a result that is one variable,
+ * converted when written; either way the result says its new units.
+ * Repeatable.  The plan refuses units that do not convert (or not
+ * linearly) with ZS_ERR_MISMATCH, a NAME nothing has with
+ * ZS_ERR_NOTFOUND.
+ * @return ZS_ERR_INVALID for a spec that is not NAME=UNIT.
+ */
+zs_status zs_calc_opts_add_units(zs_calc_opts *o, const char *spec);
 /** The type of the results: ZS_DT_FLOAT32, ZS_DT_FLOAT64, ZS_DT_INT8
  *  (missing and values beyond +-127 are -128, the fill value) or
  *  ZS_DT_BOOL (missing is false); ZS_DT_NONE (default): float32 when

@@ -23,6 +23,9 @@ static void usage(void)
 "      --keep               also copy the inputs' variables\n"
 "      --join exact|inner   align shared dimensions: the same labels\n"
 "                           (exact, default) or their intersection (inner)\n"
+"      --units NAME=UNIT    convert a variable read (sst, ice.conc) or a\n"
+"                           result that is one variable to UNIT (udunits2:\n"
+"                           degC, K, m/s, ...); repeatable\n"
 "      --dtype TYPE         float32, float64, int8 or bool results\n"
 "                           (default: float32 when every variable read is\n"
 "                           float32, else float64)\n"
@@ -42,13 +45,14 @@ TOOL_HELP
 "Exit status: 0 on success, 1 on failure, 2 on usage errors.");
 }
 
-enum { OPT_KEEP = 256, OPT_JOIN, OPT_DTYPE };
+enum { OPT_KEEP = 256, OPT_JOIN, OPT_DTYPE, OPT_UNITS };
 
 static const struct option longopts[] = {
     {"expr", required_argument, NULL, 'e'},
     {"keep", no_argument, NULL, OPT_KEEP},
     {"join", required_argument, NULL, OPT_JOIN},
     {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"units", required_argument, NULL, OPT_UNITS},
     {"plan", no_argument, NULL, 'n'},
     TOOL_WRITE_LONGOPTS,
     TOOL_LONGOPTS,
@@ -57,6 +61,7 @@ static const struct option longopts[] = {
 
 static const tool_hint hints[] = {
     {"join", "--join"},
+    {"units", "--units"},
     {NULL, NULL},
 };
 
@@ -135,6 +140,10 @@ int main(int argc, char **argv)
         case OPT_DTYPE:
             st = zs_calc_opts_set_dtype(o, dtype_arg(&t, optarg));
             opt = "--dtype";
+            break;
+        case OPT_UNITS:
+            st = zs_calc_opts_add_units(o, optarg);
+            opt = "--units";
             break;
         case 'n': plan = 1; break;
         default:

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/zsi_units.h"
 #include "ops/zsi_calc.h"
 #include "ops/zsi_regrid.h"
 
@@ -34,6 +35,7 @@ void zs_calc_opts_free(zs_calc_opts *o)
     for (size_t i = 0; i < o->nexprs; i++)
         zsi_calc_expr_clear(&o->exprs[i]);
     free(o->exprs);
+    zsi_strv_free(&o->units);
     free(o);
 }
 
@@ -76,6 +78,17 @@ zs_status zs_calc_opts_set_join(zs_calc_opts *o, const char *how)
     else
         return zsi_err(o->ctx, ZS_ERR_INVALID, "join: '%s' is neither "
                        "exact nor inner", how ? how : "");
+    return ZS_OK;
+}
+
+zs_status zs_calc_opts_add_units(zs_calc_opts *o, const char *spec)
+{
+    const char *eq = spec ? strchr(spec, '=') : NULL;
+    if (!eq || eq == spec || !eq[1])
+        return zsi_err(o->ctx, ZS_ERR_INVALID, "units: '%s' is not "
+                       "NAME=UNIT", spec ? spec : "");
+    if (!zsi_strv_push(&o->units, spec))
+        return zsi_nomem(o->ctx);
     return ZS_OK;
 }
 
@@ -411,9 +424,60 @@ static zs_status plan_expr(zs_calc *c, const zs_calc_opts *op, size_t i)
     if (st != ZS_OK)
         return st;
     o->dtype = op->dtype != ZS_DT_NONE ? op->dtype : default_dtype(c, o);
-    if (o->ncode == 1 && c->leaves[o->code[0].leaf].v)
-        o->pure = c->leaves[o->code[0].leaf].v;
+    if (o->ncode == 1 && c->leaves[o->code[0].leaf].v) {
+        o->pure_leaf = o->code[0].leaf;
+        o->pure = c->leaves[o->pure_leaf].v;
+    }
     return ZS_OK;
+}
+
+/* The units of a variable (its "units" attribute), converted to to. */
+static zs_status var_units(zs_calc *c, const char *name, const zs_var *v,
+                           const char *to, double *scale, double *offset)
+{
+    const char *from = zsi_attrs_text(v->attrs, "units");
+    if (!from)
+        return zsi_err(c->ctx, ZS_ERR_INVALID, "units: '%s' has no units "
+                       "to convert from", name);
+    return zsi_units_affine(c->ctx, from, to, scale, offset);
+}
+
+/* --units NAME=UNIT: the variables read under that name (converted
+ * where read) or the results of that name (converted when written; they
+ * must be one variable, whose units are known). */
+static zs_status plan_units(zs_calc *c, const char *spec)
+{
+    const char *eq = strchr(spec, '='), *to = eq + 1;
+    size_t n = (size_t)(eq - spec), found = 0;
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < c->nleaves; i++) {
+        calc_leaf *l = &c->leaves[i];
+        if (!l->v || strlen(l->what) != n || strncmp(l->what, spec, n))
+            continue;
+        found++;
+        l->units = to;
+        st = var_units(c, l->what, l->v, to, &l->scale, &l->offset);
+    }
+    for (size_t i = 0; st == ZS_OK && i < c->nouts; i++) {
+        calc_out *o = &c->outs[i];
+        if (strlen(o->e->name) != n || strncmp(o->e->name, spec, n))
+            continue;
+        found++;
+        if (!o->pure)
+            return zsi_err(c->ctx, ZS_ERR_INVALID, "units: the units of the "
+                           "result '%s' are not known (convert the variables "
+                           "it reads)", o->e->name);
+        o->units = to;
+        st = c->leaves[o->pure_leaf].units
+                 ? zsi_units_affine(c->ctx, c->leaves[o->pure_leaf].units,
+                                    to, &o->scale, &o->offset)
+                 : var_units(c, o->e->name, o->pure, to, &o->scale,
+                             &o->offset);
+    }
+    if (st == ZS_OK && !found)
+        st = zsi_err(c->ctx, ZS_ERR_NOTFOUND, "units: no variable read and "
+                     "no result is called '%.*s'", (int)n, spec);
+    return st;
 }
 
 /* A result's shape after the join, and its default chunks: those of
@@ -495,12 +559,17 @@ zs_status zs_calc_plan(zs_dataset *const *ds, const char *const *aliases,
     st = zsi_write_opts_copy(o->ctx, w, &c->w);
     if (st == ZS_OK)
         st = plan_inputs(c, ds, aliases, n);
+    for (size_t i = 0; st == ZS_OK && i < o->units.n; i++)
+        if (!zsi_strv_push(&c->units, o->units.v[i]))
+            st = zsi_nomem(o->ctx);
     if (st == ZS_OK && (!copy_exprs(c, o) ||
                         !(c->outs = calloc(o->nexprs, sizeof *c->outs))))
         st = zsi_nomem(o->ctx);
     c->nouts = o->nexprs;
     for (size_t i = 0; st == ZS_OK && i < o->nexprs; i++)
         st = plan_expr(c, o, i);
+    for (size_t i = 0; st == ZS_OK && i < c->units.n; i++)
+        st = plan_units(c, c->units.v[i]);
     if (st == ZS_OK)
         st = zsi_calc_join(c);
     for (size_t i = 0; st == ZS_OK && i < c->nouts; i++)
@@ -538,6 +607,7 @@ void zs_calc_plan_free(zs_calc *c)
     for (size_t i = 0; i < c->nexprs; i++)
         zsi_calc_expr_clear(&c->exprs[i]);
     free(c->exprs);
+    zsi_strv_free(&c->units);
     for (size_t i = 0; c->in && i < c->nin; i++)
         free(c->in[i].alias);
     free(c->in);

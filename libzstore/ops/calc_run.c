@@ -153,6 +153,8 @@ static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
         if (st != ZS_OK)
             return st;
         zsi_cfdecode_row(&l->dec, bx->raw, (size_t)m, bx->dec);
+        for (uint64_t i = 0; l->units && i < m; i++)
+            bx->dec[i] = l->scale * bx->dec[i] + l->offset;
         src = bx->dec;
     }
     gather(src, o->ndim, n, &sp, bx->val[leaf]);
@@ -313,6 +315,11 @@ static zs_status tile_task(void *arg, size_t t)
         sp[na ? b : top] = r;
         top = (na ? b : top) + 1;
     }
+    if (o->units) {
+        for (size_t i = 0; i < m; i++)
+            buf[i] = o->scale * sp[0][i] + o->offset;
+        sp[0] = buf;
+    }
     store(o->dtype, sp[0], j->bx->out, off, m);
     free(buf);
     free(sp);
@@ -411,6 +418,7 @@ static const char *const not_kept[] = {
 static zs_status result_attrs(const zs_calc *c, const calc_out *o,
                               zs_attrs **out)
 {
+    const char *units;
     zs_status st = o->pure ? zsi_attrs_copy(o->pure->attrs, out)
                            : zsi_attrs_new(out);
     if (st != ZS_OK)
@@ -419,6 +427,11 @@ static zs_status result_attrs(const zs_calc *c, const calc_out *o,
         zsi_attrs_remove(*out, not_kept[k]);
     if (!o->pure && !zsi_attrs_set(*out, "long_name", ZS_DT_STRING,
                                    o->e->rhs, strlen(o->e->rhs)))
+        return zsi_nomem(c->ctx);
+    units = o->units ? o->units
+            : o->pure ? c->leaves[o->pure_leaf].units : NULL;
+    if (units && !zsi_attrs_set(*out, "units", ZS_DT_STRING, units,
+                                strlen(units)))
         return zsi_nomem(c->ctx);
     return ZS_OK;
 }

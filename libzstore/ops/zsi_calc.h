@@ -70,6 +70,7 @@ struct zs_calc_opts {
     bool keep;
     int join;
     zs_dtype dtype;               /* ZS_DT_NONE: float32 or float64 */
+    zsi_strv units;               /* "NAME=UNIT" */
 };
 
 /* An input store. */
@@ -90,6 +91,9 @@ typedef struct calc_leaf {
     zsi_cfdecode dec;
     char *what;                   /* "ice.conc", "coslat" */
     int kind;                     /* CO_REF, CO_MONTH, ... or a name id */
+    const char *units;            /* converted to these (--units), or
+                                     NULL */
+    double scale, offset;         /* the conversion */
 } calc_leaf;
 
 /* A dimension of the results: its length after the join, and for each
@@ -127,6 +131,9 @@ typedef struct calc_out {
     size_t nleaves;
     zs_dtype dtype;
     zs_var *pure;                 /* the result is this variable */
+    int pure_leaf;
+    const char *units;            /* converted to these, or NULL */
+    double scale, offset;
     zs_array *out;                /* the writer's */
 } calc_out;
 
@@ -145,6 +152,7 @@ struct zs_calc {
     size_t nouts;
     calc_expr *exprs;             /* a copy of the options' */
     size_t nexprs;
+    zsi_strv units;               /* a copy of the options' */
     uint64_t memory;
 };
 

@@ -230,6 +230,42 @@ def dtype(out, a):
     print("bool and int8 results as numpy casts them")
 
 
+def udunits(frm, to):
+    """The affine map the udunits2 program gives for two values."""
+    import re
+    import subprocess
+    ys = []
+    for x in (0, 1):
+        r = subprocess.run(["udunits2", "-H", f"{x} {frm}", "-W", to],
+                           capture_output=True, text=True, check=True)
+        m = re.search(r"=\s*(\S+)\s", r.stdout)
+        if not m:
+            fail(f"udunits2 said: {r.stdout} {r.stderr}")
+        ys.append(float(m.group(1)))
+    return ys[1] - ys[0], ys[0]
+
+
+def units(out, a):
+    o = xr.open_zarr(out)
+    d = xr.open_dataset(a)
+    s = d.sst.values.astype("f8")
+    i = d.ice.values.astype("f8")
+    ak, bk = udunits("degC", "K")
+    ap, bp = udunits("1", "%")
+    af, bf = udunits("K", "degF")
+    check(o, "k", ak * s + bk, rtol=1e-9)
+    # xarray decodes the packed ice in float32
+    check(o, "pct", ap * i + bp, rtol=1e-6)
+    check(o, "sum", (ak * s + bk) + (ap * i + bp), rtol=1e-6)
+    check(o, "f", af * (ak * s + bk) + bf, rtol=1e-6)
+    for k, u in (("k", "K"), ("f", "degF")):
+        if o[k].attrs.get("units") != u:
+            fail(f"{k}: units {o[k].attrs.get('units')}, want {u}")
+    if "units" in o["sum"].attrs:
+        fail("sum: units of a sum of two quantities claimed")
+    print("sst in K, ice in %, a result in degF: as the udunits2 program")
+
+
 def same(x, y):
     a = xr.open_zarr(x)
     b = xr.open_zarr(y)
@@ -244,4 +280,4 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"make": make, "ops": ops, "join": join, "time": time,
      "coords": coords, "cdoarea": cdoarea, "dtype": dtype,
-     "same": same}[cmd](*args)
+     "same": same, "units": units}[cmd](*args)

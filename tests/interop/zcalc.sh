@@ -127,6 +127,25 @@ check "... in several boxes" sh -c \
     "zcalc -m 1M --progress -e '$F' '$ERA' -o p.zarr 2>&1 |
      tr '\\r' '\\n' | grep -Eq '100% [2-9]\\.0 B/'"
 
+# ---- units ----------------------------------------------------------------------
+if command -v udunits2 >/dev/null 2>&1; then
+    zc units --dtype float64 --units sst=K --units ice=% --units f=degF \
+        -e 'k = sst' -e 'pct = ice' -e 'sum = sst + ice' -e 'f = sst' a.nc &&
+        cmp "--units: the udunits2 program's conversions" units units.zarr a.nc
+else
+    skip "the udunits2 program (udunits-bin) is not installed"
+fi
+check_fail "units that do not convert" 1 \
+    "^zcalc: a.nc: units: 'degC' does not convert to 'm' \(--units\)" \
+    zcalc -q --units sst=m -e 'x = sst' a.nc -o badu1.zarr
+check_fail "units of a result that are not known" 1 \
+    "units of the result 'x' are not known" \
+    zcalc -q --units x=K -e 'x = sst * 2' a.nc -o badu2.zarr
+check_fail "a unit udunits2 does not know" 1 "'furlongz' is not a unit" \
+    zcalc -q --units sst=furlongz -e 'x = sst' a.nc -o badu3.zarr
+check_fail "--units without =" 2 "invalid --units: units: 'sst' is not" \
+    zcalc -q --units sst -e 'x = sst' a.nc -o badu4.zarr
+
 # ---- bad input -----------------------------------------------------------------
 check_fail "a syntax error names the expression and column" 2 \
     "^zcalc: invalid -e: expression 2, column 10: unexpected '\*'" \
