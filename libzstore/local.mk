@@ -55,6 +55,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/meta/zsi_meta_json.h \
 	libzstore/meta/zsi_meta_common.h \
 	libzstore/meta/json.c \
+	libzstore/meta/zsi_geojson.h \
+	libzstore/meta/geojson.c \
 	libzstore/meta/attrs_json.c \
 	libzstore/meta/meta_common.c \
 	libzstore/meta/meta_v2.c \

@@ -1037,7 +1037,9 @@ zs_status zs_regrid_run(zs_regrid *r, const char *out);
  * comparisons and && || ! giving 1 or 0, c ? a : b, functions abs sqrt
  * exp log log10 min max pow clip isnan where, nan, the coordinates lat
  * lon time, month(time) dayofyear(time) hour(time) in the coordinate's
- * calendar, coslat and gridarea.  Operands broadcast by dimension name.
+ * calendar, coslat, gridarea and inside(FILE.geojson) (1 for the cells
+ * whose centre is in a polygon of the file).  Operands broadcast by
+ * dimension name.
  * Missing values (decoded _FillValue, missing_value) are NaN and stay
  * missing through every operation but isnan() and where().
  * See zcalc(1).

@@ -34,7 +34,8 @@ static void usage(void)
 "Expressions: numbers, variables (sst, or ice.conc for the store given as\n"
 "ice=STORE), + - * / ^, < <= > >= == != (1 or 0), && || !, c ? a : b,\n"
 "abs sqrt exp log log10 min max pow clip isnan where, nan, lat lon time,\n"
-"month(time) dayofyear(time) hour(time), coslat, gridarea (m^2).\n"
+"month(time) dayofyear(time) hour(time), coslat, gridarea (m^2),\n"
+"inside(FILE.geojson) (1 for cells whose centre is in a polygon).\n"
 "\n"
 TOOL_WRITE_HELP
 "\n"

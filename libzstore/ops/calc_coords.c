@@ -7,13 +7,20 @@
  * radians, R = 6371000 m, with the edges zregrid's conservative method
  * uses (halfway between centres, the ends a half step out, latitudes
  * clipped at the poles; around the seam for a longitude that closes the
- * circle). */
+ * circle).
+ *
+ * inside(FILE) is 1 for the cells whose centre is in a polygon of a
+ * GeoJSON file (in its outer ring and in none of its holes, by the
+ * even-odd rule; longitudes compared modulo 360), else 0. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "meta/zsi_geojson.h"
 #include "ops/zsi_calc.h"
 #include "ops/zsi_regrid.h"
 
@@ -131,4 +138,103 @@ zs_status zsi_calc_table_time(zs_calc *c, int input, zs_var *t, int op,
     zs_time_units_free(u);
     free(when);
     return st == ZS_OK ? leaf_dims(c, input, l, &t, 1, dim_of) : st;
+}
+
+/* Even-odd crossings of a ray from (x, y) towards +x. */
+static bool ring_odd(const zsi_ring *r, double x, double y)
+{
+    bool in = false;
+    for (size_t i = 0, j = r->n - 1; i < r->n; j = i++) {
+        double xi = r->xy[2 * i], yi = r->xy[2 * i + 1];
+        double xj = r->xy[2 * j], yj = r->xy[2 * j + 1];
+        if ((yi > y) != (yj > y) &&
+            x < (xj - xi) * (y - yi) / (yj - yi) + xi)
+            in = !in;
+    }
+    return in;
+}
+
+static bool contains(const zsi_polygons *p, double x, double y)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const zsi_polygon *g = &p->p[i];
+        bool in = g->nrings && ring_odd(&g->rings[0], x, y);
+        for (size_t k = 1; in && k < g->nrings; k++)
+            if (ring_odd(&g->rings[k], x, y))
+                in = false;
+        if (in)
+            return true;
+    }
+    return false;
+}
+
+/* The bytes of a local file, at most max. */
+static zs_status slurp(zs_ctx *ctx, const char *path, size_t max,
+                       char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0;
+    zs_status st = ZS_OK;
+    if (!f)
+        return zsi_errno(ctx, errno, "%s", path);
+    if (!(buf = malloc(max + 1)))
+        st = zsi_nomem(ctx);
+    else
+        n = fread(buf, 1, max + 1, f);
+    if (st == ZS_OK && ferror(f))
+        st = zsi_errno(ctx, errno, "%s", path);
+    else if (st == ZS_OK && n > max)
+        st = zsi_err(ctx, ZS_ERR_RANGE, "%s: larger than %zu bytes", path,
+                     max);
+    fclose(f);
+    if (st != ZS_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *len = n;
+    return ZS_OK;
+}
+
+/* Polygon files are small: a country outline is a few MB. */
+#define GEOJSON_MAX ((size_t)64 << 20)
+
+zs_status zsi_calc_table_inside(zs_calc *c, int input, const char *path,
+                                calc_leaf *l, calc_dim_fn dim_of)
+{
+    zs_var *v[2];
+    double *lat = NULL, *lon = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    zsi_polygons p = {NULL, 0};
+    zs_status st = axis(c, input, 'Y', &v[0]);
+    if (st == ZS_OK)
+        st = axis(c, input, 'X', &v[1]);
+    if (st == ZS_OK)
+        st = slurp(c->ctx, path, GEOJSON_MAX, &text, &len);
+    if (st == ZS_OK)
+        st = zsi_geojson_polygons(c->ctx, path, text, len, &p);
+    if (st == ZS_OK)
+        st = zsi_rg_coord_read(v[0], &lat);
+    if (st == ZS_OK)
+        st = zsi_rg_coord_read(v[1], &lon);
+    if (st == ZS_OK && !(l->table = malloc((size_t)(v[0]->shape[0] *
+                                                    v[1]->shape[0]) *
+                                           sizeof *l->table)))
+        st = zsi_nomem(c->ctx);
+    for (uint64_t j = 0; st == ZS_OK && j < v[0]->shape[0]; j++)
+        for (uint64_t i = 0; i < v[1]->shape[0]; i++) {
+            double x = lon[i], y = lat[j];
+            l->table[j * v[1]->shape[0] + i] =
+                contains(&p, x, y) || contains(&p, x - 360.0, y) ||
+                contains(&p, x + 360.0, y);
+        }
+    if (st == ZS_OK)
+        st = leaf_dims(c, input, l, v, 2, dim_of);
+    free(text);
+    free(lat);
+    free(lon);
+    zsi_polygons_free(&p);
+    return st;
 }

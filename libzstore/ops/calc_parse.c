@@ -150,6 +150,38 @@ static calc_node *parse_number(parser *ps, size_t at)
     return n;
 }
 
+/* inside(FILE): the file name as it is, or in quotes. */
+static calc_node *parse_inside(parser *ps, size_t at)
+{
+    const char *s;
+    size_t b, e;
+    calc_node *n;
+    char q;
+    skip_space(ps);
+    s = ps->s;
+    q = s[ps->p] == '\'' || s[ps->p] == '"' ? s[ps->p] : 0;
+    b = ps->p + (q != 0);
+    for (e = b; s[e] && (q ? s[e] != q : s[e] != ')'); e++)
+        ;
+    if (q && s[e] != q)
+        return fail(ps, ps->p, "unclosed quote", NULL);
+    ps->p = e + (q != 0);
+    while (!q && e > b && isspace((unsigned char)s[e - 1]))
+        e--;
+    if (e == b)
+        return fail(ps, b, "inside() needs a GeoJSON file name", NULL);
+    if (!take(ps, ")"))
+        return fail(ps, ps->p, "expected ')'", NULL);
+    if (!(n = node(ps, CO_INSIDE, at)))
+        return NULL;
+    if (!(n->name = zsi_strndup(s + b, e - b))) {
+        free(n);
+        ps->st = zsi_nomem(ps->ctx);
+        return NULL;
+    }
+    return n;
+}
+
 /* name( args ) */
 static calc_node *parse_call(parser *ps, char *name, size_t at)
 {
@@ -183,7 +215,8 @@ static calc_node *parse_name(parser *ps, size_t at)
     if (!a)
         return (ps->st = zsi_nomem(ps->ctx)), NULL;
     if (take(ps, "(")) {
-        n = parse_call(ps, a, at);
+        n = strcmp(a, "inside") ? parse_call(ps, a, at)
+                                : parse_inside(ps, at);
         free(a);
         return n;
     }

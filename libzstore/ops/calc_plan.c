@@ -171,7 +171,7 @@ static zs_status var_leaf(zs_calc *c, int input, zs_var *v, int *out)
 
 /* A table leaf (coslat, gridarea, month(time), ...), made once. */
 static zs_status table_leaf(zs_calc *c, int input, int kind, zs_var *t,
-                            const char *what, int *out)
+                            const char *what, const char *path, int *out)
 {
     calc_leaf *l;
     zs_status st;
@@ -186,6 +186,8 @@ static zs_status table_leaf(zs_calc *c, int input, int kind, zs_var *t,
     *out = (int)(c->nleaves - 1);
     if (kind == CO_MONTH || kind == CO_DAYOFYEAR || kind == CO_HOUR)
         st = zsi_calc_table_time(c, input, t, kind, l, dim_of);
+    else if (kind == CO_INSIDE)
+        st = zsi_calc_table_inside(c, input, path, l, dim_of);
     else if (!strcmp(what, "gridarea"))
         st = zsi_calc_table_gridarea(c, input, l, dim_of);
     else
@@ -277,7 +279,8 @@ static zs_status find_leaf(compiler *k, const calc_node *n, int *leaf)
         if (v)
             return var_leaf(c, (int)i, v, leaf);
         if (is_table_name(n->name) && axis_var(c->in[i].ds, "lat"))
-            return table_leaf(c, (int)i, CO_REF, NULL, n->name, leaf);
+            return table_leaf(c, (int)i, CO_REF, NULL, n->name, NULL,
+                              leaf);
     }
     if (n->alias)
         return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "expression %d, column %d: "
@@ -329,7 +332,31 @@ static zs_status compile_time(compiler *k, const calc_node *n)
                         l->what);
     if (!what)
         return zsi_nomem(c->ctx);
-    st = table_leaf(c, l->input, n->op, l->v, what, &leaf);
+    st = table_leaf(c, l->input, n->op, l->v, what, NULL, &leaf);
+    free(what);
+    if (st != ZS_OK)
+        return zsi_err_prefix(c->ctx, st, "expression %d, column %d",
+                              k->index, n->col);
+    return emit(k, CO_LEAF, leaf, 0, 0, 1);
+}
+
+/* inside(FILE): a mask on the grid of the first input with one. */
+static zs_status compile_inside(compiler *k, const calc_node *n)
+{
+    zs_calc *c = k->c;
+    int leaf = -1;
+    zs_status st = ZS_OK;
+    char *what;
+    size_t i;
+    for (i = 0; i < c->nin && !axis_var(c->in[i].ds, "lat"); i++)
+        ;
+    if (i == c->nin)
+        return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "expression %d, column %d: "
+                       "inside() needs latitude and longitude coordinates",
+                       k->index, n->col);
+    if (!(what = zsi_asprintf("inside(%s)", n->name)))
+        return zsi_nomem(c->ctx);
+    st = table_leaf(c, (int)i, CO_INSIDE, NULL, what, n->name, &leaf);
     free(what);
     if (st != ZS_OK)
         return zsi_err_prefix(c->ctx, st, "expression %d, column %d",
@@ -349,6 +376,8 @@ static zs_status compile(compiler *k, const calc_node *n)
         st = compile_ref(k, n);
     else if (n->op == CO_MONTH || n->op == CO_DAYOFYEAR || n->op == CO_HOUR)
         st = compile_time(k, n);
+    else if (n->op == CO_INSIDE)
+        st = compile_inside(k, n);
     else {
         for (int i = 0; st == ZS_OK && i < n->nargs; i++)
             st = compile(k, n->arg[i]);

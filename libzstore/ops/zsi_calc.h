@@ -32,6 +32,7 @@ enum {
     CO_ISNAN, CO_WHERE,
     /* functions of a time coordinate: tables made when planning */
     CO_MONTH, CO_DAYOFYEAR, CO_HOUR,
+    CO_INSIDE,      /* inside(FILE): name is the file */
     CO_REF          /* a name: a variable, an earlier result, ... */
 };
 
@@ -168,6 +169,9 @@ zs_status zsi_calc_table_gridarea(zs_calc *c, int input, calc_leaf *l,
                                   calc_dim_fn dim_of);
 zs_status zsi_calc_table_time(zs_calc *c, int input, zs_var *t, int op,
                               calc_leaf *l, calc_dim_fn dim_of);
+
+zs_status zsi_calc_table_inside(zs_calc *c, int input, const char *path,
+                                calc_leaf *l, calc_dim_fn dim_of);
 
 /* The join of every dimension (calc_join.c). */
 zs_status zsi_calc_join(zs_calc *c);

@@ -85,6 +85,27 @@ def make(d):
     f[:] = rng.uniform(size=(40, ny, nx)).astype("f4")
     c.close()
 
+    import json
+    with open(f"{d}/regions.geojson", "w") as f:
+        json.dump(REGIONS, f)
+
+
+REGIONS = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "properties": {"name": "ring with a hole"},
+         "geometry": {"type": "Polygon", "coordinates": [
+             [[-60.3, -50.2], [30.7, -50.2], [30.7, 50.1], [-60.3, 50.1],
+              [-60.3, -50.2]],
+             [[-20.4, -10.6], [10.2, -10.6], [10.2, 20.3], [-20.4, 20.3],
+              [-20.4, -10.6]]]}},
+        {"type": "Feature", "properties": {"name": "two triangles"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [
+             [[[100.1, 10.3], [170.6, 10.3], [135.2, 70.7], [100.1, 10.3]]],
+             [[[-170.2, -80.4], [-100.6, -80.4], [-135.1, -20.2],
+               [-170.2, -80.4]]]]}},
+    ]}
+
 
 def miss(*a):
     m = np.zeros(np.broadcast(*a).shape, bool)
@@ -266,6 +287,37 @@ def units(out, a):
     print("sst in K, ice in %, a result in degF: as the udunits2 program")
 
 
+def inside(out, src):
+    """matplotlib's point-in-polygon, holes taken out, longitudes in
+    -180..180."""
+    from matplotlib.path import Path
+    o = xr.open_zarr(out)
+    d = xr.open_dataset(src)
+    lon = (d.lon.values.astype("f8") + 180) % 360 - 180
+    lat = d.lat.values.astype("f8")
+    X, Y = np.meshgrid(lon, lat)
+    pts = np.column_stack([X.ravel(), Y.ravel()])
+    want = np.zeros(pts.shape[0], bool)
+    for f in REGIONS["features"]:
+        g = f["geometry"]
+        polys = [g["coordinates"]] if g["type"] == "Polygon" \
+            else g["coordinates"]
+        for rings in polys:
+            inp = Path(rings[0]).contains_points(pts)
+            for hole in rings[1:]:
+                inp &= ~Path(hole).contains_points(pts)
+            want |= inp
+    want = want.reshape(X.shape)
+    check(o, "m", want, 0, 0)
+    # dimensions in order of appearance: (lat, lon) first, as xarray's
+    if o.sm.dims != ("lat", "lon", "time", "zlev"):
+        fail(f"sm: dims {o.sm.dims}")
+    check(o.isel(time=0, zlev=0), "sm",
+          np.where(want, d.sst.values[0, 0], np.nan), 1e-6)
+    print(f"inside(): {int(want.sum())} of {want.size} cells, as "
+          "matplotlib's contains_points")
+
+
 def same(x, y):
     a = xr.open_zarr(x)
     b = xr.open_zarr(y)
@@ -280,4 +332,4 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"make": make, "ops": ops, "join": join, "time": time,
      "coords": coords, "cdoarea": cdoarea, "dtype": dtype,
-     "same": same, "units": units}[cmd](*args)
+     "same": same, "units": units, "inside": inside}[cmd](*args)

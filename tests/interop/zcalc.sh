@@ -78,6 +78,13 @@ else
     skip "cdo is not installed"
 fi
 
+# a Polygon with a hole and a MultiPolygon, longitudes -180..180 on a
+# 0..360 grid
+zc inside -e 'm = inside(regions.geojson)' \
+    -e "sm = inside('regions.geojson') ? sst : nan" "$SST" &&
+    cmp "inside(): cells in polygons as matplotlib says" inside inside.zarr \
+        "$SST"
+
 # ---- types -------------------------------------------------------------------
 zc b --dtype bool -e 'b = sst > 10' a.nc &&
 zc i8 --dtype int8 -e 'i8 = sst' a.nc && {
@@ -167,6 +174,12 @@ check_fail "an unclosed parenthesis" 2 "column 13: expected '\)'" \
     zcalc -e 'x = (sst + 1' a.nc -o bad7.zarr
 check_fail "no NAME =" 2 "expected '=' after the name 'sst'" \
     zcalc -e 'sst + 1' a.nc -o bad8.zarr
+echo '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}' >short.json
+check_fail "a polygon ring of two points" 1 \
+    "short.json: GeoJSON: a ring needs at least four positions" \
+    zcalc -q -e 'x = inside(short.json)' a.nc -o bad9.zarr
+check_fail "a GeoJSON file that is absent" 1 "column 5: nothere.json" \
+    zcalc -q -e 'x = inside(nothere.json)' a.nc -o bad10.zarr
 check_eq "no output left by bad input" "" "$(ls -d bad*.zarr* 2>/dev/null)"
 
 done_testing
