@@ -12,3 +12,4 @@ EXTRA_DIST += bench/longer.sh bench/repeat_store.py bench/tools.sh
 EXTRA_DIST += bench/rechunk.sh bench/regrid.sh
 EXTRA_DIST += bench/batch.sh bench/perturb_store.py bench/xskill_ops.py
 EXTRA_DIST += bench/parquet.sh
+EXTRA_DIST += bench/calc.sh
