@@ -135,30 +135,74 @@ static bool box_reserve(box *bx, uint64_t m)
     return true;
 }
 
+/* Decoding a box, in pieces on the thread pool. */
+#define PIECE 65536
+typedef struct decode_job {
+    const calc_leaf *l;
+    const uint8_t *raw;
+    double *out;
+    uint64_t m;
+} decode_job;
+
+static zs_status decode_task(void *arg, size_t k)
+{
+    const decode_job *d = arg;
+    const calc_leaf *l = d->l;
+    uint64_t a = (uint64_t)k * PIECE;
+    size_t n = (size_t)(d->m - a < PIECE ? d->m - a : PIECE);
+    double *o = d->out + a;
+    zsi_cfdecode_row(&l->dec, d->raw + a * l->v->itemsize, n, o);
+    for (size_t i = 0; l->units && i < n; i++)
+        o[i] = l->scale * o[i] + l->offset;
+    return ZS_OK;
+}
+
+/* The source box is the result box, in the same order. */
+static bool same_box(const calc_out *o, const calc_leaf *l,
+                     const uint64_t *cnt, const uint64_t *n,
+                     const spread *sp)
+{
+    if (l->ndim != o->ndim)
+        return false;
+    for (int j = 0; j < l->ndim; j++) {
+        if (l->dim[j] != o->dim[j] || cnt[j] != n[j])
+            return false;
+        for (uint64_t i = 0; i < n[j]; i++)
+            if (sp->idx[j][i] != i)
+                return false;
+    }
+    return true;
+}
+
 static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
                            int leaf, const uint64_t *s, const uint64_t *n)
 {
     const calc_leaf *l = &c->leaves[leaf];
     uint64_t lo[ZS_MAX_DIMS], cnt[ZS_MAX_DIMS], m = 1;
     spread sp;
-    const double *src = l->table;
+    decode_job d;
     zs_status st;
+    bool direct;
     plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
-    if (l->v) {
-        for (int j = 0; j < l->ndim; j++)
-            m *= cnt[j];
-        if (!box_reserve(bx, m))
-            return zsi_nomem(c->ctx);
-        st = zs_var_read(l->v, lo, cnt, bx->raw);
-        if (st != ZS_OK)
-            return st;
-        zsi_cfdecode_row(&l->dec, bx->raw, (size_t)m, bx->dec);
-        for (uint64_t i = 0; l->units && i < m; i++)
-            bx->dec[i] = l->scale * bx->dec[i] + l->offset;
-        src = bx->dec;
+    if (!l->v) {
+        gather(l->table, o->ndim, n, &sp, bx->val[leaf]);
+        return ZS_OK;
     }
-    gather(src, o->ndim, n, &sp, bx->val[leaf]);
-    return ZS_OK;
+    for (int j = 0; j < l->ndim; j++)
+        m *= cnt[j];
+    if (!box_reserve(bx, m))
+        return zsi_nomem(c->ctx);
+    st = zs_var_read(l->v, lo, cnt, bx->raw);
+    if (st != ZS_OK)
+        return st;
+    /* a variable with the result's dimensions decodes into place */
+    direct = same_box(o, l, cnt, n, &sp);
+    d = (decode_job){l, bx->raw, direct ? bx->val[leaf] : bx->dec, m};
+    st = zsi_parallel_for(c->ctx, (size_t)((m + PIECE - 1) / PIECE),
+                          decode_task, &d);
+    if (st == ZS_OK && !direct)
+        gather(bx->dec, o->ndim, n, &sp, bx->val[leaf]);
+    return st;
 }
 
 /* ---- the program ----------------------------------------------------------- */
@@ -170,79 +214,103 @@ typedef struct job {
 } job;
 
 #define MISS(x) isnan(x)
-#define CMP(expr) (MISS(a[i]) || MISS(b[i]) ? NAN : (double)(expr))
+#define CMP(expr) (MISS(x) || MISS(y) ? NAN : (double)(expr))
+
+/* A constant is one value with stride 0, not a tile filled with it: the
+ * loops below come in the forms the compiler vectorises, x and y either
+ * read from arrays or held in registers. */
+#define LOOP1(f)                                                        \
+    for (size_t i = 0; i < m; i++) {                                    \
+        double x = a[i];                                                \
+        r[i] = (f);                                                     \
+    }                                                                   \
+    break
+#define LOOP2(f)                                                        \
+    if (sb == 0) {                                                      \
+        double y = b[0];                                                \
+        for (size_t i = 0; i < m; i++) {                                \
+            double x = a[i];                                            \
+            r[i] = (f);                                                 \
+        }                                                               \
+    } else if (sa == 0) {                                               \
+        double x = a[0];                                                \
+        for (size_t i = 0; i < m; i++) {                                \
+            double y = b[i];                                            \
+            r[i] = (f);                                                 \
+        }                                                               \
+    } else {                                                            \
+        for (size_t i = 0; i < m; i++) {                                \
+            double x = a[i], y = b[i];                                  \
+            r[i] = (f);                                                 \
+        }                                                               \
+    }                                                                   \
+    break
 
 static void unary(int op, const double *a, double *r, size_t m)
 {
-    size_t i;
     switch (op) {
-    case CO_NEG: for (i = 0; i < m; i++) r[i] = -a[i]; break;
-    case CO_NOT:
-        for (i = 0; i < m; i++) r[i] = MISS(a[i]) ? NAN : a[i] == 0;
-        break;
-    case CO_ABS: for (i = 0; i < m; i++) r[i] = fabs(a[i]); break;
-    case CO_SQRT: for (i = 0; i < m; i++) r[i] = sqrt(a[i]); break;
-    case CO_EXP: for (i = 0; i < m; i++) r[i] = exp(a[i]); break;
-    case CO_LOG: for (i = 0; i < m; i++) r[i] = log(a[i]); break;
-    case CO_LOG10: for (i = 0; i < m; i++) r[i] = log10(a[i]); break;
-    case CO_ISNAN: for (i = 0; i < m; i++) r[i] = MISS(a[i]); break;
+    case CO_NEG: LOOP1(-x);
+    case CO_NOT: LOOP1(MISS(x) ? NAN : x == 0);
+    case CO_ABS: LOOP1(fabs(x));
+    case CO_SQRT: LOOP1(sqrt(x));
+    case CO_EXP: LOOP1(exp(x));
+    case CO_LOG: LOOP1(log(x));
+    case CO_LOG10: LOOP1(log10(x));
+    case CO_ISNAN: LOOP1(MISS(x));
     default: break;
     }
 }
 
-static void binary(int op, const double *a, const double *b, double *r,
-                   size_t m)
+/* sa, sb: 1 for arrays, 0 for a constant (not both). */
+static void binary(int op, const double *a, size_t sa, const double *b,
+                   size_t sb, double *r, size_t m)
 {
-    size_t i;
     switch (op) {
-    case CO_ADD: for (i = 0; i < m; i++) r[i] = a[i] + b[i]; break;
-    case CO_SUB: for (i = 0; i < m; i++) r[i] = a[i] - b[i]; break;
-    case CO_MUL: for (i = 0; i < m; i++) r[i] = a[i] * b[i]; break;
-    case CO_DIV: for (i = 0; i < m; i++) r[i] = a[i] / b[i]; break;
-    case CO_POW:
-        /* pow(1, NaN) and pow(NaN, 0) are 1 in C: missing stays missing */
-        for (i = 0; i < m; i++)
-            r[i] = MISS(a[i]) || MISS(b[i]) ? NAN : pow(a[i], b[i]);
-        break;
-    case CO_LT: for (i = 0; i < m; i++) r[i] = CMP(a[i] < b[i]); break;
-    case CO_LE: for (i = 0; i < m; i++) r[i] = CMP(a[i] <= b[i]); break;
-    case CO_GT: for (i = 0; i < m; i++) r[i] = CMP(a[i] > b[i]); break;
-    case CO_GE: for (i = 0; i < m; i++) r[i] = CMP(a[i] >= b[i]); break;
-    case CO_EQ: for (i = 0; i < m; i++) r[i] = CMP(a[i] == b[i]); break;
-    case CO_NE: for (i = 0; i < m; i++) r[i] = CMP(a[i] != b[i]); break;
-    case CO_AND:
-        for (i = 0; i < m; i++) r[i] = CMP(a[i] != 0 && b[i] != 0);
-        break;
-    case CO_OR:
-        for (i = 0; i < m; i++) r[i] = CMP(a[i] != 0 || b[i] != 0);
-        break;
-    case CO_MIN:
-        for (i = 0; i < m; i++) r[i] = CMP(a[i] < b[i] ? a[i] : b[i]);
-        break;
-    case CO_MAX:
-        for (i = 0; i < m; i++) r[i] = CMP(a[i] > b[i] ? a[i] : b[i]);
-        break;
+    case CO_ADD: LOOP2(x + y);
+    case CO_SUB: LOOP2(x - y);
+    case CO_MUL: LOOP2(x * y);
+    case CO_DIV: LOOP2(x / y);
+    /* pow(1, NaN) and pow(NaN, 0) are 1 in C: missing stays missing */
+    case CO_POW: LOOP2(MISS(x) || MISS(y) ? NAN : pow(x, y));
+    case CO_LT: LOOP2(CMP(x < y));
+    case CO_LE: LOOP2(CMP(x <= y));
+    case CO_GT: LOOP2(CMP(x > y));
+    case CO_GE: LOOP2(CMP(x >= y));
+    case CO_EQ: LOOP2(CMP(x == y));
+    case CO_NE: LOOP2(CMP(x != y));
+    case CO_AND: LOOP2(CMP(x != 0 && y != 0));
+    case CO_OR: LOOP2(CMP(x != 0 || y != 0));
+    case CO_MIN: LOOP2(CMP(x < y ? x : y));
+    case CO_MAX: LOOP2(CMP(x > y ? x : y));
     default: break;
     }
 }
 
-static void ternary(int op, const double *a, const double *b,
-                    const double *d, double *r, size_t m)
+/* Strides sa, sb, sd: 1 or 0. */
+static void ternary(int op, const double *a, size_t sa, const double *b,
+                    size_t sb, const double *d, size_t sd, double *r,
+                    size_t m)
 {
     size_t i;
     switch (op) {
     case CO_COND:
-        for (i = 0; i < m; i++)
-            r[i] = MISS(a[i]) ? NAN : a[i] != 0 ? b[i] : d[i];
+        for (i = 0; i < m; i++) {
+            double c = a[i * sa];
+            r[i] = MISS(c) ? NAN : c != 0 ? b[i * sb] : d[i * sd];
+        }
         break;
     case CO_WHERE:   /* a missing condition is false */
-        for (i = 0; i < m; i++)
-            r[i] = a[i] != 0 && !MISS(a[i]) ? b[i] : d[i];
+        for (i = 0; i < m; i++) {
+            double c = a[i * sa];
+            r[i] = c != 0 && !MISS(c) ? b[i * sb] : d[i * sd];
+        }
         break;
     case CO_CLIP:
-        for (i = 0; i < m; i++)
-            r[i] = MISS(a[i]) || MISS(b[i]) || MISS(d[i]) ? NAN
-                   : a[i] < b[i] ? b[i] : a[i] > d[i] ? d[i] : a[i];
+        for (i = 0; i < m; i++) {
+            double x = a[i * sa], lo = b[i * sb], hi = d[i * sd];
+            r[i] = MISS(x) || MISS(lo) || MISS(hi) ? NAN
+                   : x < lo ? lo : x > hi ? hi : x;
+        }
         break;
     default: break;
     }
@@ -289,40 +357,50 @@ static zs_status tile_task(void *arg, size_t t)
     size_t off = t * TILE, m = j->bx->n - off < TILE ? j->bx->n - off : TILE;
     double *buf = malloc((size_t)o->depth * TILE * sizeof *buf);
     const double **sp = malloc((size_t)o->depth * sizeof *sp);
+    size_t *st = malloc((size_t)o->depth * sizeof *st);   /* strides */
     int top = 0;
-    if (!buf || !sp) {
+    if (!buf || !sp || !st) {
         free(buf);
         free(sp);
+        free(st);
         return zsi_nomem(j->c->ctx);
     }
     for (size_t k = 0; k < o->ncode; k++) {
         const calc_instr *in = &o->code[k];
-        int na = nargs_of(in->op), b = top - na;
-        double *r = buf + (size_t)(na ? b : top) * TILE;
+        int na = nargs_of(in->op), b = na ? top - na : top;
+        double *r = buf + (size_t)b * TILE;
+        size_t rs = 1;
         if (in->op == CO_LEAF) {
-            sp[top++] = j->bx->val[in->leaf] + off;
-            continue;
+            r = (double *)(j->bx->val[in->leaf] + off);
+        } else if (in->op == CO_CONST) {
+            r[0] = in->c;
+            rs = 0;
+        } else if (na == 1) {
+            unary(in->op, sp[b], r, st[b] ? m : 1);
+            rs = st[b];
+        } else if (na == 2 && !st[b] && !st[b + 1]) {
+            binary(in->op, sp[b], 1, sp[b + 1], 1, r, 1);
+            rs = 0;
+        } else if (na == 2) {
+            binary(in->op, sp[b], st[b], sp[b + 1], st[b + 1], r, m);
+        } else {
+            ternary(in->op, sp[b], st[b], sp[b + 1], st[b + 1], sp[b + 2],
+                    st[b + 2], r, m);
         }
-        if (in->op == CO_CONST)
-            for (size_t i = 0; i < m; i++)
-                r[i] = in->c;
-        else if (na == 1)
-            unary(in->op, sp[b], r, m);
-        else if (na == 2)
-            binary(in->op, sp[b], sp[b + 1], r, m);
-        else
-            ternary(in->op, sp[b], sp[b + 1], sp[b + 2], r, m);
-        sp[na ? b : top] = r;
-        top = (na ? b : top) + 1;
+        sp[b] = r;
+        st[b] = rs;
+        top = b + 1;
     }
-    if (o->units) {
+    if (o->units || !st[0]) {
         for (size_t i = 0; i < m; i++)
-            buf[i] = o->scale * sp[0][i] + o->offset;
+            buf[i] = o->units ? o->scale * sp[0][i * st[0]] + o->offset
+                              : sp[0][0];
         sp[0] = buf;
     }
     store(o->dtype, sp[0], j->bx->out, off, m);
     free(buf);
     free(sp);
+    free(st);
     return ZS_OK;
 }
 
