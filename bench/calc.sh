@@ -10,7 +10,8 @@
 #     (flat in the number of time steps);
 #   - the two outputs compared.
 # Wall times are the best of REPEAT runs with a warm page cache; peak RSS
-# is the summed RSS of each tool's process tree (bench/peakrss.py).
+# is the summed RSS of each tool's process tree (bench/peakrss.py); CPU
+# seconds (user + system, one run each) are steadier on a shared machine.
 #
 # Usage: bench/calc.sh BUILD_DIR [WORK_DIR]   (WORK_DIR: /tmp/zstore-bench)
 # Writes WORK_DIR/results-calc.txt and prints it.
@@ -49,9 +50,11 @@ t=$(best zcalc-tenth "$T/zcalc" -q --overwrite --dtype float32 -e "$E" \
 echo "$t"
 diff=$($PY "$here/xarray_ops.py" compare "$o/calc-z.zarr" "$o/calc-x.zarr")
 
-wall() { echo "$1" | awk '{print $2}'; }
-rss() { echo "$1" | awk '{print $3}'; }
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+echo "== CPU seconds of one run each"
+zc=$(cpu "$T/zcalc" -q --overwrite --dtype float32 -e "$E" e="$h" w="$wind" \
+     -o "$o/calc-z.zarr")
+xc=$(cpu $PY "$here/xarray_ops.py" calc "$h" "$wind" "$o/calc-x.zarr")
+echo "zcalc $zc, xarray-dask $xc"
 {
     echo "data: $h ($(du -sh "$h" | cut -f1) stored, $nt steps) and $wind"
     echo "expression: $E (float32 out)"
@@ -62,6 +65,7 @@ ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
             "$(wall "$r")" "$(rss "$r")"
     done
     echo "xarray+dask / zcalc:          $(ratio "$(wall "$x")" "$(wall "$z")")x (target >= 5)"
+    echo "CPU seconds: zcalc $zc, xarray+dask $xc: $(ratio "$xc" "$zc")x"
     echo "zcalc RSS, all steps / a tenth: $(ratio "$(rss "$z")" "$(rss "$t")") (flat: about 1)"
     echo "largest difference, relative: $diff"
 } | tee "$W/results-calc.txt"

@@ -306,6 +306,24 @@ static zs_status compile_ref(compiler *k, const calc_node *n)
     return st == ZS_OK ? emit(k, CO_LEAF, leaf, 0, 0, 1) : st;
 }
 
+/* Push the table of node n (its op the kind) made from input's t or
+ * path, called what (taken; NULL: no memory). */
+static zs_status emit_table(compiler *k, const calc_node *n, int input,
+                            zs_var *t, char *what, const char *path)
+{
+    zs_calc *c = k->c;
+    int leaf = -1;
+    zs_status st;
+    if (!what)
+        return zsi_nomem(c->ctx);
+    st = table_leaf(c, input, n->op, t, what, path, &leaf);
+    free(what);
+    if (st != ZS_OK)
+        return zsi_err_prefix(c->ctx, st, "expression %d, column %d",
+                              k->index, n->col);
+    return emit(k, CO_LEAF, leaf, 0, 0, 1);
+}
+
 /* month(time), dayofyear(time), hour(time): a table over time. */
 static zs_status compile_time(compiler *k, const calc_node *n)
 {
@@ -330,22 +348,13 @@ static zs_status compile_time(compiler *k, const calc_node *n)
     what = zsi_asprintf("%s(%s)", n->op == CO_MONTH ? "month"
                                   : n->op == CO_HOUR ? "hour" : "dayofyear",
                         l->what);
-    if (!what)
-        return zsi_nomem(c->ctx);
-    st = table_leaf(c, l->input, n->op, l->v, what, NULL, &leaf);
-    free(what);
-    if (st != ZS_OK)
-        return zsi_err_prefix(c->ctx, st, "expression %d, column %d",
-                              k->index, n->col);
-    return emit(k, CO_LEAF, leaf, 0, 0, 1);
+    return emit_table(k, n, l->input, l->v, what, NULL);
 }
 
 /* inside(FILE): a mask on the grid of the first input with one. */
 static zs_status compile_inside(compiler *k, const calc_node *n)
 {
     zs_calc *c = k->c;
-    int leaf = -1;
-    zs_status st = ZS_OK;
     char *what;
     size_t i;
     for (i = 0; i < c->nin && !axis_var(c->in[i].ds, "lat"); i++)
@@ -354,14 +363,8 @@ static zs_status compile_inside(compiler *k, const calc_node *n)
         return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "expression %d, column %d: "
                        "inside() needs latitude and longitude coordinates",
                        k->index, n->col);
-    if (!(what = zsi_asprintf("inside(%s)", n->name)))
-        return zsi_nomem(c->ctx);
-    st = table_leaf(c, (int)i, CO_INSIDE, NULL, what, n->name, &leaf);
-    free(what);
-    if (st != ZS_OK)
-        return zsi_err_prefix(c->ctx, st, "expression %d, column %d",
-                              k->index, n->col);
-    return emit(k, CO_LEAF, leaf, 0, 0, 1);
+    what = zsi_asprintf("inside(%s)", n->name);
+    return emit_table(k, n, (int)i, NULL, what, n->name);
 }
 
 static zs_status compile(compiler *k, const calc_node *n)
