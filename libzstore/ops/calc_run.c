@@ -493,6 +493,31 @@ static const char *const not_kept[] = {
     "scale_factor", "add_offset", "missing_value", "_Unsigned", "valid_min",
     "valid_max", "valid_range", "actual_range", "_FillValue", NULL};
 
+static bool set_text(zs_attrs *a, const char *name, const char *text)
+{
+    return zsi_attrs_set(a, name, ZS_DT_STRING, text, strlen(text));
+}
+
+/* A result that is one quantity made from coordinates says what it is
+ * (CF's cell_area for gridarea); true if it was one. */
+static bool table_attrs(const zs_calc *c, const calc_out *o, zs_attrs *a)
+{
+    const calc_leaf *l;
+    if (o->ncode != 1 || o->code[0].op != CO_LEAF)
+        return false;
+    l = &c->leaves[o->code[0].leaf];
+    if (l->v)
+        return false;
+    if (!strcmp(l->what, "gridarea"))
+        return set_text(a, "standard_name", "cell_area") &&
+               set_text(a, "long_name", "area of the grid cell") &&
+               set_text(a, "units", "m2");
+    if (!strcmp(l->what, "coslat"))
+        return set_text(a, "long_name", "cosine of latitude") &&
+               set_text(a, "units", "1");
+    return set_text(a, "long_name", l->what);
+}
+
 static zs_status result_attrs(const zs_calc *c, const calc_out *o,
                               zs_attrs **out)
 {
@@ -503,8 +528,9 @@ static zs_status result_attrs(const zs_calc *c, const calc_out *o,
         return zsi_nomem(c->ctx);
     for (int k = 0; not_kept[k]; k++)
         zsi_attrs_remove(*out, not_kept[k]);
-    if (!o->pure && !zsi_attrs_set(*out, "long_name", ZS_DT_STRING,
-                                   o->e->rhs, strlen(o->e->rhs)))
+    if (!o->pure && !table_attrs(c, o, *out) &&
+        !zsi_attrs_set(*out, "long_name", ZS_DT_STRING, o->e->rhs,
+                       strlen(o->e->rhs)))
         return zsi_nomem(c->ctx);
     units = o->units ? o->units
             : o->pure ? c->leaves[o->pure_leaf].units : NULL;

@@ -219,7 +219,12 @@ def coords(out, a):
     r = 6371000.0
     area = r * r * np.abs(np.diff(np.sin(np.deg2rad(e))))[:, None] * dl
     check(o, "ga", area, rtol=1e-9)
-    print("coslat, lat+lon, gridarea equal numpy's")
+    if (o.ga.attrs.get("units"), o.ga.attrs.get("standard_name")) != \
+            ("m2", "cell_area"):
+        fail(f"gridarea attributes {o.ga.attrs}")
+    if o.yx.attrs.get("long_name") != "lat + lon / 1000":
+        fail(f"yx attributes {o.yx.attrs}")
+    print("coslat, lat+lon, gridarea equal numpy's; attributes")
 
 
 def cdoarea(out, cdofile):
