@@ -323,6 +323,19 @@ def inside(out, src):
           "matplotlib's contains_points")
 
 
+def cdoexpr(out, cdofile):
+    """cdo expr: ternaries, comparisons and logic with missing values
+    (missing in CDO too), max, abs, a masked anomaly, clat."""
+    o = xr.open_zarr(out)
+    c = xr.open_dataset(cdofile)
+    for k in ("c", "lt", "an", "mx", "ab", "m"):
+        check(o, k, c[k].transpose(*o[k].dims).values, rtol=1e-6)
+    y = c.y.values
+    check(o, "y", y.reshape(-1, y.shape[-1])[:, 0] if y.ndim > 1 else y)
+    print("ternary, comparisons, logic, max, abs, masking, clat equal "
+          "cdo expr's (missing values included)")
+
+
 def same(x, y):
     a = xr.open_zarr(x)
     b = xr.open_zarr(y)
@@ -337,4 +350,5 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"make": make, "ops": ops, "join": join, "time": time,
      "coords": coords, "cdoarea": cdoarea, "dtype": dtype,
-     "same": same, "units": units, "inside": inside}[cmd](*args)
+     "same": same, "units": units, "inside": inside,
+     "cdoexpr": cdoexpr}[cmd](*args)

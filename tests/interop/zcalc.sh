@@ -53,6 +53,26 @@ set -- -e 'add = sst + ice' -e 'sub = sst - ice' -e 'mul = sst * ice' \
 zc ops -e '_r = sst - (sst - 10) * (abs(sst - 10) < 0.5)' "$@" a.nc &&
     cmp "operators and functions equal numpy's" ops ops.zarr a.nc
 
+# the same against cdo expr, whose missing values behave as ours (m takes
+# the missing value of ice, its first variable: missval(ice) is missing)
+if command -v cdo >/dev/null 2>&1; then
+    if cdo -s -expr,'c = sst > 10 ? sst : ice; lt = sst < 10;
+an = (sst > 5) && (ice > 0.2); y = clat(sst); mx = max(sst, ice*30);
+ab = abs(sst - 15); m = ice > 0.5 ? missval(ice) : sst - clim;' \
+        a.nc cdo-expr.nc 2>cdo-expr.err; then
+        zc cdoexpr -e 'c = sst > 10 ? sst : ice' -e 'lt = sst < 10' \
+            -e 'an = sst > 5 && ice > 0.2' -e 'y = lat' \
+            -e 'mx = max(sst, ice*30)' -e 'ab = abs(sst - 15)' \
+            -e 'm = ice > 0.5 ? nan : sst - clim' a.nc &&
+            cmp "ternary, missing values, clat: cdo expr" cdoexpr \
+                cdoexpr.zarr cdo-expr.nc
+    else
+        not_ok "cdo expr runs" "$(cat cdo-expr.err)"
+    fi
+else
+    skip "cdo is not installed"
+fi
+
 # ---- alignment ---------------------------------------------------------------
 check_fail "--join exact refuses a 20-step and a 3-step store" 1 \
     "zcalc: .*dimension 'time': .*differ first at index 0: 2020-01-01T00:00:00 and 2020-01-06T00:00:00" \
