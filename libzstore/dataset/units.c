@@ -36,7 +36,8 @@ static zs_status convert(zs_ctx *ctx, ut_system *sys, const char *from,
         st = zsi_err(ctx, ZS_ERR_MISMATCH, "units: '%s' does not convert "
                      "to '%s'", from, to);
     if (st == ZS_OK) {
-        double y0 = cv_convert_double(cv, 0.0), y1 = cv_convert_double(cv, 1.0);
+        double y0 = cv_convert_double(cv, 0.0);
+        double y1 = cv_convert_double(cv, 1.0);
         double y7 = cv_convert_double(cv, 7.0);
         *offset = y0;
         *scale = y1 - y0;

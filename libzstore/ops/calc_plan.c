@@ -647,7 +647,7 @@ void zs_calc_plan_free(zs_calc *c)
     free(c);
 }
 
-/* ---- describe ------------------------------------------------------------ */
+/* ---- describe ----------------------------------------------------------- */
 
 static const char *dtype_name(zs_dtype t)
 {

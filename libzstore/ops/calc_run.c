@@ -18,7 +18,7 @@
 /* The memory of a box when the context sets none. */
 #define BOX_DEFAULT ((uint64_t)256 << 20)
 
-/* ---- operands ------------------------------------------------------------ */
+/* ---- operands ----------------------------------------------------------- */
 
 /* An operand's place in a box: per dimension of the result, the stride
  * in the source values (0: not the operand's) and the source index of
@@ -205,7 +205,7 @@ static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
     return st;
 }
 
-/* ---- the program ----------------------------------------------------------- */
+/* ---- the program -------------------------------------------------------- */
 
 typedef struct job {
     const zs_calc *c;
@@ -404,7 +404,7 @@ static zs_status tile_task(void *arg, size_t t)
     return ZS_OK;
 }
 
-/* ---- results --------------------------------------------------------------- */
+/* ---- results ------------------------------------------------------------ */
 
 static zs_status run_box(const zs_calc *c, const calc_out *o, box *bx,
                          const zsi_blocks *b, uint64_t i)
@@ -487,7 +487,7 @@ static zs_status compute(const zs_calc *c, const calc_out *o)
     return st;
 }
 
-/* ---- output ---------------------------------------------------------------- */
+/* ---- output ------------------------------------------------------------- */
 
 static const char *const not_kept[] = {
     "scale_factor", "add_offset", "missing_value", "_Unsigned", "valid_min",
