@@ -406,12 +406,43 @@ static zs_status tile_task(void *arg, size_t t)
 
 /* ---- results ------------------------------------------------------------ */
 
+/* Remote inputs: each variable's part of box i is fetched while the
+ * box before it is decoded (none after the last). */
+static void read_ahead(const zs_calc *c, const calc_out *o, box *bx,
+                       const zsi_blocks *b, uint64_t i)
+{
+    uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], lo[ZS_MAX_DIMS];
+    uint64_t cnt[ZS_MAX_DIMS];
+    spread sp;
+    if (i < b->n)
+        zsi_blocks_box(b, i, s, n);
+    for (size_t k = 0; k < o->nleaves; k++) {
+        const calc_leaf *l = &c->leaves[o->leaves[k]];
+        if (!l->v || !l->v->array)
+            continue;
+        if (i < b->n)
+            plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
+        zsi_array_will_read(l->v->array, i < b->n ? lo : NULL,
+                            i < b->n ? cnt : NULL);
+    }
+}
+
+static void ahead_stop(const zs_calc *c, const calc_out *o)
+{
+    for (size_t k = 0; k < o->nleaves; k++) {
+        const calc_leaf *l = &c->leaves[o->leaves[k]];
+        if (l->v && l->v->array)
+            zsi_array_ahead_stop(l->v->array);
+    }
+}
+
 static zs_status run_box(const zs_calc *c, const calc_out *o, box *bx,
                          const zsi_blocks *b, uint64_t i)
 {
     uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS];
     job j = {c, o, bx};
     zs_status st = ZS_OK;
+    read_ahead(c, o, bx, b, i + 1);
     zsi_blocks_box(b, i, s, n);
     bx->n = 1;
     for (int d = 0; d < o->ndim; d++)
@@ -483,6 +514,7 @@ static zs_status compute(const zs_calc *c, const calc_out *o)
         if (st == ZS_OK)
             st = zsi_progress(c->ctx, i + 1, b.n);
     }
+    ahead_stop(c, o);
     free_box(c, &bx);
     return st;
 }

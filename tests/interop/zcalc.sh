@@ -9,6 +9,7 @@
 # every kind of store in and out; a small memory bound; bad input refused
 # with a message and no output.
 . "$srcdir/tests/lib/tap.sh"
+. "$srcdir/tests/lib/servers.sh"
 CMP="$PY $srcdir/tests/interop/compare_calc.py"
 cd "$TMP" || exit 1
 
@@ -153,6 +154,14 @@ zc big -e "$F" "$ERA" && zc small -m 1M -e "$F" "$ERA" &&
 check "... in several boxes" sh -c \
     "zcalc -m 1M --progress -e '$F' '$ERA' -o p.zarr 2>&1 |
      tr '\\r' '\\n' | grep -Eq '100% [2-9]\\.0 B/'"
+# over HTTP (nginx), with the next box's chunks fetched ahead
+mkdir www && nc2zarr -q "$ERA" -o www/era.zarr 2>/dev/null
+if url=$(zs_nginx_start www); then
+    zc http -m 1M -e "$F" "$url/era.zarr" &&
+        cmp "an HTTP store, box by box" same big.zarr http.zarr
+else
+    skip "$(zs_why)"
+fi
 
 # ---- units ----------------------------------------------------------------------
 if command -v udunits2 >/dev/null 2>&1; then
