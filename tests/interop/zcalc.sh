@@ -14,11 +14,8 @@ CMP="$PY $srcdir/tests/interop/compare_calc.py"
 cd "$TMP" || exit 1
 
 # cmp DESCRIPTION compare_calc.py-ARGS...
-cmp() {
-    d=$1; shift
-    if out=$($CMP "$@" 2>&1); then ok "$d"; diag "$out"
-    else not_ok "$d" "$out"; fi
-}
+# shellcheck disable=SC2086
+cmp() { d=$1; shift; check_diag "$d" $CMP "$@"; }
 
 # zc NAME ZCALC-ARGS...: run zcalc -q ... -o NAME.zarr
 zc() {
