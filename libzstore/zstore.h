@@ -1084,7 +1084,8 @@ zs_status zs_calc_opts_add_units(zs_calc_opts *o, const char *spec);
 /** The type of the results: ZS_DT_FLOAT32, ZS_DT_FLOAT64, ZS_DT_INT8
  *  (missing and values beyond +-127 are -128, the fill value) or
  *  ZS_DT_BOOL (missing is false); ZS_DT_NONE (default): float32 when
- *  every variable read decodes to float32, else float64. */
+ *  every variable read decodes to float32, else float64 (also for
+ *  results made from coordinates alone). */
 zs_status zs_calc_opts_set_dtype(zs_calc_opts *o, zs_dtype t);
 
 /** A planned computation. */

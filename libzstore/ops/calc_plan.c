@@ -432,15 +432,19 @@ static zs_status result_dims(zs_calc *c, int index, calc_out *o)
     return ZS_OK;
 }
 
-/* float32 when every variable read decodes to float32, else float64. */
+/* float32 when every variable read decodes to float32, else float64;
+ * float64 for quantities made from coordinates alone (cell areas of
+ * 1e10 m2 want more than float32's seven digits). */
 static zs_dtype default_dtype(const zs_calc *c, const calc_out *o)
 {
+    bool any = false;
     for (size_t i = 0; i < o->nleaves; i++) {
         const calc_leaf *l = &c->leaves[o->leaves[i]];
         if (l->v && zsi_decoded_dtype(l->v) != ZS_DT_FLOAT32)
             return ZS_DT_FLOAT64;
+        any = any || l->v;
     }
-    return ZS_DT_FLOAT32;
+    return any ? ZS_DT_FLOAT32 : ZS_DT_FLOAT64;
 }
 
 static zs_status plan_expr(zs_calc *c, const zs_calc_opts *op, size_t i)

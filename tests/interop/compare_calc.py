@@ -231,6 +231,8 @@ def cdoarea(out, cdofile):
     """CDO's cells have great-circle edges, ours parallels: on a 1 degree
     grid they agree to 1e-4; both cover the sphere exactly."""
     o = xr.open_zarr(out)
+    if o.ga.dtype != np.float64:
+        fail(f"gridarea alone is {o.ga.dtype}, want float64 by default")
     want = xr.open_dataset(cdofile).cell_area
     check(o, "ga", want.values, rtol=1e-4)
     sphere = 4 * np.pi * 6371000.0 ** 2

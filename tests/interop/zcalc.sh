@@ -90,7 +90,7 @@ zc coords --dtype float64 -e 'cl = coslat' -e 'yx = lat + lon / 1000' \
 SST=$top_builddir/data-samples/out/sst/oisst-like_20200101.nc
 if command -v cdo >/dev/null 2>&1; then
     cdo -s gridarea "$SST" area.nc 2>cdo.err &&
-    zc area --dtype float64 -e 'ga = gridarea' "$SST" &&
+    zc area -e 'ga = gridarea' "$SST" &&
     cmp "gridarea on a 1 degree grid: cdo gridarea" cdoarea area.zarr area.nc
 else
     skip "cdo is not installed"
