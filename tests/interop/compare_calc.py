@@ -164,6 +164,11 @@ def ops(out, a):
                              np.where(i > 0.5, np.nan, s)),
             "prec": 2.0 ** 3 ** 2 + s * 0, "ar": 1 + 2 * 3 - 4 / 2 + s * 0,
             "u": s * 2 + 1,
+            # ?: to the right, && before ||
+            "nt": np.where(np.isnan(s), np.nan,
+                           np.where(s > 20, 2, np.where(s > 10, 1, 0))),
+            "lo": cmpop(lambda x, y: (x > 25) | ((x > 5) & (y > 0.5)), s, i),
+            "un": s + 1,
         }
     for k, v in want.items():
         check(o, k, v)

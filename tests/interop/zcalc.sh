@@ -46,6 +46,8 @@ set -- -e 'add = sst + ice' -e 'sub = sst - ice' -e 'mul = sst * ice' \
     -e 'cl = clip(sst, 5, 20)' -e 'isn = isnan(sst)' \
     -e 'wh = where(sst > 10, sst, 0)' -e 'mask = ice > 0.5 ? nan : sst' \
     -e 'prec = 2^3^2 + sst*0' -e 'ar = 1 + 2*3 - 4/2 + sst*0' \
+    -e 'nt = sst > 20 ? 2 : sst > 10 ? 1 : 0' \
+    -e 'lo = sst > 25 || sst > 5 && ice > 0.5' -e 'un = - -sst + +1' \
     -e '_t = sst * 2' -e 'u = _t + 1'
 # _r (round) is not a function of ours: numpy's round is the oracle's
 zc ops -e '_r = sst - (sst - 10) * (abs(sst - 10) < 0.5)' "$@" a.nc &&
