@@ -13,3 +13,4 @@ EXTRA_DIST += bench/rechunk.sh bench/regrid.sh bench/regrid-curvi.sh
 EXTRA_DIST += bench/batch.sh bench/perturb_store.py bench/xskill_ops.py
 EXTRA_DIST += bench/parquet.sh
 EXTRA_DIST += bench/resume-kill.sh bench/manifest.sh
+EXTRA_DIST += bench/calc.sh

@@ -27,7 +27,16 @@ best() {
     echo "$name $bw $br"
 }
 
-# wall RESULT, rss RESULT: the fields of a best line; ratio A B: A / B
+# Fields of a "NAME WALL RSS" line of best, and a ratio to two decimals.
 wall() { echo "$1" | awk '{print $2}'; }
 rss() { echo "$1" | awk '{print $3}'; }
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+
+# cpu COMMAND...: the CPU seconds (user + system) of one run, a figure
+# that other programs on a busy machine disturb less than wall time.
+cpu() {
+    sync
+    /usr/bin/time -f '%U %S' -o "${TMPDIR:-/tmp}/cpu.$$" "$@" >/dev/null
+    awk '{printf "%.2f", $1 + $2}' "${TMPDIR:-/tmp}/cpu.$$"
+    rm -f "${TMPDIR:-/tmp}/cpu.$$"
+}

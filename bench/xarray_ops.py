@@ -12,6 +12,9 @@
                                  longitude of a 1 degree grid).to_zarr(OUT)
   xarray_ops.py same A B         "yes" if the decoded values of every
                                  data variable are equal, else "NO"
+  xarray_ops.py calc A B OUT     two stores, with dask: m = t2m - 273.15
+                                 of A where u10 of B is at most 5 (NaN
+                                 elsewhere), float32, to_zarr(OUT)
 """
 import sys
 
@@ -19,7 +22,12 @@ import numpy as np
 import xarray as xr
 
 what, a, b = sys.argv[1:4]
-if what == "mean":
+if what == "calc":
+    x = xr.open_zarr(a, consolidated=True)
+    y = xr.open_zarr(b, consolidated=True)
+    m = xr.where(y.u10 > 5, np.nan, x.t2m - 273.15).astype("float32")
+    m.to_dataset(name="m").to_zarr(sys.argv[4], mode="w", consolidated=True)
+elif what == "mean":
     ds = xr.open_zarr(a, consolidated=True)
     ds.mean("time").to_zarr(b, mode="w", consolidated=True)
 elif what == "box":

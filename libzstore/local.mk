@@ -17,7 +17,8 @@ libzstore_libzscore_la_CPPFLAGS = $(AM_CPPFLAGS) $(NETCDF_CFLAGS) \
 	$(DEFLATE_CFLAGS) $(HDF5_CFLAGS) $(BZ2_CFLAGS)
 ZS_DEP_LIBS = $(NETCDF_LIBS) $(CJSON_LIBS) $(ZSTD_LIBS) \
 	$(LZ4_LIBS) $(BLOSC_LIBS) $(CURL_LIBS) $(ARCHIVE_LIBS) $(ZLIB_LIBS) \
-	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS) $(BZ2_LIBS)
+	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS) $(BZ2_LIBS) \
+	$(UDUNITS_LIBS)
 
 # util: context, errors, buffers, attributes, thread pool, digests
 libzstore_libzscore_la_SOURCES = \
@@ -54,6 +55,8 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/meta/zsi_meta_json.h \
 	libzstore/meta/zsi_meta_common.h \
 	libzstore/meta/json.c \
+	libzstore/meta/zsi_geojson.h \
+	libzstore/meta/geojson.c \
 	libzstore/meta/attrs_json.c \
 	libzstore/meta/meta_common.c \
 	libzstore/meta/meta_v2.c \
@@ -163,3 +166,11 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/ops/plot_plan.c \
 	libzstore/ops/plot_run.c
 EXTRA_DIST += tools/gen-colormaps.py
+# ops: expressions (zcalc)
+libzstore_libzscore_la_SOURCES += \
+	libzstore/ops/zsi_calc.h \
+	libzstore/ops/calc_parse.c \
+	libzstore/ops/calc_plan.c \
+	libzstore/ops/calc_join.c \
+	libzstore/ops/calc_coords.c \
+	libzstore/ops/calc_run.c

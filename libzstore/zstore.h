@@ -1037,6 +1037,96 @@ zs_status zs_regrid_save_weights(const zs_regrid *r, const char *path);
 zs_status zs_regrid_run(zs_regrid *r, const char *out);
 
 /* ------------------------------------------------------------------ */
+/* Expressions (zcalc)                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Results computed from the variables of one or several stores by
+ * expressions "NAME = EXPR", streamed box by box in bounded memory:
+ * numbers, variables (name, or alias.name for a named store), + - * / ^,
+ * comparisons and && || ! giving 1 or 0, c ? a : b, functions abs sqrt
+ * exp log log10 min max pow clip isnan where, nan, the coordinates lat
+ * lon time, month(time) dayofyear(time) hour(time) in the coordinate's
+ * calendar, coslat, gridarea and inside(FILE.geojson) (1 for the cells
+ * whose centre is in a polygon of the file).  Operands broadcast by
+ * dimension name.
+ * Missing values (decoded _FillValue, missing_value) are NaN and stay
+ * missing through every operation but isnan() and where().
+ * See zcalc(1).
+ */
+typedef struct zs_calc_opts zs_calc_opts;
+
+zs_status zs_calc_opts_new(zs_ctx *ctx, zs_calc_opts **out);
+/** Free the options (NULL is fine). */
+void zs_calc_opts_free(zs_calc_opts *o);
+/**
+ * Add the expression "NAME = EXPR", parsed now.  Later expressions may
+ * use NAME; results whose NAME starts with "_" are temporaries, not
+ * written.
+ * @return ZS_ERR_INVALID with a message naming the expression (its
+ * number, from 1) and the column of a syntax error, an unknown function
+ * or a wrong number of arguments, or a NAME given twice.
+ */
+zs_status zs_calc_opts_add_expr(zs_calc_opts *o, const char *text);
+/** Also copy the inputs' variables (on = 1), those of the first input
+ *  that has a name; not those whose dimension the join shortened. */
+zs_status zs_calc_opts_set_keep(zs_calc_opts *o, int on);
+/**
+ * How inputs sharing a dimension align, by the labels of its
+ * coordinate (times as instants): "exact" (default: the labels must be
+ * the same, or the plan fails naming the dimension and the first label
+ * that differs) or "inner" (the labels of the first input that every
+ * other has, in its order).
+ * @return ZS_ERR_INVALID for another word.
+ */
+zs_status zs_calc_opts_set_join(zs_calc_opts *o, const char *how);
+/**
+ * Convert with udunits2: spec "NAME=UNIT".  NAME is a variable as the
+ * expressions read it ("sst", "ice.conc"), converted from its "units"
+ * attribute wherever it is read, or a result that is one variable,
+ * converted when written; either way the result says its new units.
+ * Repeatable.  The plan refuses units that do not convert (or not
+ * linearly) with ZS_ERR_MISMATCH, a NAME nothing has with
+ * ZS_ERR_NOTFOUND.
+ * @return ZS_ERR_INVALID for a spec that is not NAME=UNIT.
+ */
+zs_status zs_calc_opts_add_units(zs_calc_opts *o, const char *spec);
+/** The type of the results: ZS_DT_FLOAT32, ZS_DT_FLOAT64, ZS_DT_INT8
+ *  (missing and values beyond +-127 are -128, the fill value) or
+ *  ZS_DT_BOOL (missing is false); ZS_DT_NONE (default): float32 when
+ *  every variable read decodes to float32, else float64 (also for
+ *  results made from coordinates alone). */
+zs_status zs_calc_opts_set_dtype(zs_calc_opts *o, zs_dtype t);
+
+/** A planned computation. */
+typedef struct zs_calc zs_calc;
+
+/**
+ * Resolve every name of the expressions against the n inputs ds (which
+ * must stay open until the plan is freed), called aliases[i] in
+ * expressions (aliases may be NULL, and any of its entries NULL: that
+ * input is reached by bare names only; a bare name is the first
+ * input's that has it), join the shared dimensions and plan the
+ * results.
+ * @return ZS_ERR_NOTFOUND for an unknown variable or store name
+ * ("expression 2, column 14: unknown variable 'sts'"),
+ * ZS_ERR_MISMATCH when the join fails, ZS_ERR_INVALID for arguments a
+ * function cannot take.
+ */
+zs_status zs_calc_plan(zs_dataset *const *ds, const char *const *aliases,
+                       size_t n, const zs_calc_opts *o,
+                       const zs_write_opts *w, zs_calc **out);
+/** Free a plan (NULL is fine). */
+void zs_calc_plan_free(zs_calc *c);
+/** The plan: the dimensions after the join, each result with its type,
+ *  dimensions and the length of its program. */
+zs_status zs_calc_describe(const zs_calc *c, zs_line_fn fn, void *user);
+/** Compute and write the store out: the coordinates of the results'
+ *  dimensions (the labels the join kept), the results (NaN, or the
+ *  int8 fill, for missing), the kept variables. */
+zs_status zs_calc_run(zs_calc *c, const char *out);
+
+/* ------------------------------------------------------------------ */
 /* Training batches (zbatch)                                           */
 /* ------------------------------------------------------------------ */
 

@@ -5,3 +5,4 @@ dist_man_MANS += man/nc2zarr.1 man/zinfo.1 man/zsel.1 man/zmean.1 \
 dist_man_MANS += man/zbatch.1 man/zskill.1
 dist_man_MANS += man/zregrid.1
 dist_man_MANS += man/zplot.1
+dist_man_MANS += man/zcalc.1

@@ -29,3 +29,6 @@ bin_PROGRAMS += tools/zplot
 tools_zplot_SOURCES = tools/zplot.c
 tools_zplot_LDADD = $(ZS_TOOL_LIBS)
 EXTRA_DIST += examples/zplot-sst.png
+bin_PROGRAMS += tools/zcalc
+tools_zcalc_SOURCES = tools/zcalc.c
+tools_zcalc_LDADD = $(ZS_TOOL_LIBS)

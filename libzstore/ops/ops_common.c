@@ -238,3 +238,28 @@ zs_status zsi_float_dtype(zs_ctx *ctx, const char *what, zs_dtype t,
     return zsi_err(ctx, ZS_ERR_INVALID, "%s %s: want float32 or float64",
                    what, zs_dtype_name(t));
 }
+
+zs_dtype zsi_decoded_dtype(const zs_var *v)
+{
+    size_t si = 0, oi = 0;
+    bool hs, ho;
+    zs_dtype ts, to;
+    hs = zs_attrs_find(v->attrs, "scale_factor", &si);
+    ho = zs_attrs_find(v->attrs, "add_offset", &oi);
+    ts = hs ? zs_attrs_type(v->attrs, si) : ZS_DT_NONE;
+    to = ho ? zs_attrs_type(v->attrs, oi) : ZS_DT_NONE;
+    if (hs && ho && ts == to &&
+        (ts == ZS_DT_FLOAT32 || ts == ZS_DT_FLOAT64))
+        return zsi_dtype_is_int(v->dtype) && zsi_dtype_size(v->dtype) == 4
+                   ? ZS_DT_FLOAT64 : ts;
+    if (ho)
+        return ZS_DT_FLOAT64;
+    if (hs)
+        return ts == ZS_DT_FLOAT32 ? ZS_DT_FLOAT32 : ZS_DT_FLOAT64;
+    if (zsi_dtype_is_float(v->dtype))
+        return v->dtype == ZS_DT_FLOAT64 ? ZS_DT_FLOAT64 : ZS_DT_FLOAT32;
+    if ((v->has_fill || zs_attrs_find(v->attrs, "missing_value", NULL)) &&
+        zsi_dtype_size(v->dtype) <= 2)
+        return ZS_DT_FLOAT32;
+    return ZS_DT_FLOAT64;
+}

@@ -402,39 +402,14 @@ static bool is_dropped_bounds(const zsi_reduce *r, const zs_var *v)
 }
 
 /* The results' type: asked for, or the precision of the values as
- * xarray decodes them (and numpy's mean of those).  Packed values: the
- * type of scale_factor and add_offset when both have the same float
- * type (float64 for 32-bit integers), float64 when add_offset is alone,
- * the scale's type when it is; masked integers of up to 16 bits:
- * float32; floats keep float32 (float16 widens to it); the rest
- * float64.  Attributes read from Zarr JSON are float64, as in xarray. */
+ * xarray decodes them (zsi_decoded_dtype), as numpy's mean keeps it. */
 static zs_dtype result_dtype(const zsi_reduce *r, const zs_var *v)
 {
-    size_t si = 0, oi = 0;
-    bool hs, ho;
-    zs_dtype ts, to;
     if (r->o.op == RD_COUNT)
         return ZS_DT_INT64;
     if (r->o.dtype != ZS_DT_NONE)
         return r->o.dtype;
-    hs = zs_attrs_find(v->attrs, "scale_factor", &si);
-    ho = zs_attrs_find(v->attrs, "add_offset", &oi);
-    ts = hs ? zs_attrs_type(v->attrs, si) : ZS_DT_NONE;
-    to = ho ? zs_attrs_type(v->attrs, oi) : ZS_DT_NONE;
-    if (hs && ho && ts == to &&
-        (ts == ZS_DT_FLOAT32 || ts == ZS_DT_FLOAT64))
-        return zsi_dtype_is_int(v->dtype) && zsi_dtype_size(v->dtype) == 4
-                   ? ZS_DT_FLOAT64 : ts;
-    if (ho)
-        return ZS_DT_FLOAT64;
-    if (hs)
-        return ts == ZS_DT_FLOAT32 ? ZS_DT_FLOAT32 : ZS_DT_FLOAT64;
-    if (zsi_dtype_is_float(v->dtype))
-        return v->dtype == ZS_DT_FLOAT64 ? ZS_DT_FLOAT64 : ZS_DT_FLOAT32;
-    if ((v->has_fill || zs_attrs_find(v->attrs, "missing_value", NULL)) &&
-        zsi_dtype_size(v->dtype) <= 2)
-        return ZS_DT_FLOAT32;
-    return ZS_DT_FLOAT64;
+    return zsi_decoded_dtype(v);
 }
 
 static zs_status plan_var(zsi_reduce *r, zs_var *v)

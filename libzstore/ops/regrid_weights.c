@@ -187,9 +187,7 @@ static bool point_row(rows *r, const sorted *s, const rg_method *m,
 
 /* ---- conservative ------------------------------------------------------- */
 
-/* Edges of the cells of coordinate c (either direction): cell i spans
- * [lo[i], hi[i]] with lo < hi. */
-static void cell_edges(const double *c, uint64_t n, bool lon, bool periodic,
+void zsi_rg_cell_edges(const double *c, uint64_t n, bool lon, bool periodic,
                        double *lo, double *hi)
 {
     double dir = c[n - 1] > c[0] ? 1.0 : -1.0;
@@ -262,9 +260,9 @@ static zs_status cells(zs_ctx *ctx, const rg_src_axis *a, const double *t,
     double *thi = malloc((size_t)n * sizeof *thi);
     bool ok = slo && shi && tlo && thi;
     if (ok) {
-        cell_edges(a->c, a->n, a->lon, a->periodic, slo, shi);
-        cell_edges(t, n, a->lon, a->lon && zsi_rg_closes_circle(t, n), tlo,
-                   thi);
+        zsi_rg_cell_edges(a->c, a->n, a->lon, a->periodic, slo, shi);
+        zsi_rg_cell_edges(t, n, a->lon,
+                          a->lon && zsi_rg_closes_circle(t, n), tlo, thi);
     }
     for (uint64_t i = 0; ok && i < n; i++) {
         ok = cell_row(r, a, slo, shi, i, tlo[i], thi[i]) &&

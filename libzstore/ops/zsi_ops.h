@@ -57,4 +57,13 @@ zs_status zsi_skip_unused(zs_dataset *ds, zs_var *const *used, size_t n);
 zs_status zsi_float_dtype(zs_ctx *ctx, const char *what, zs_dtype t,
                           bool none_ok);
 
+/* The precision of a variable's values as xarray decodes them.  Packed
+ * values: the type of scale_factor and add_offset when both have the
+ * same float type (float64 for 32-bit integers), float64 when
+ * add_offset is alone, the scale's type when it is; masked integers of
+ * up to 16 bits: float32; floats keep float32 (float16 widens to it);
+ * the rest float64.  Attributes read from Zarr JSON are float64, as in
+ * xarray. */
+zs_dtype zsi_decoded_dtype(const zs_var *v);
+
 #endif

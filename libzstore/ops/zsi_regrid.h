@@ -77,6 +77,13 @@ zs_status zsi_rg_weights_make(zs_ctx *ctx, const rg_src_axis *src,
  * step apart make 360 degrees. */
 bool zsi_rg_closes_circle(const double *c, uint64_t n);
 
+/* Edges of the cells of coordinate c (either direction, n >= 2): cell i
+ * spans [lo[i], hi[i]] with lo < hi, halfway to its neighbours (the ends
+ * as far out as the step, or across the seam when periodic); latitudes
+ * clipped to [-90, 90]. */
+void zsi_rg_cell_edges(const double *c, uint64_t n, bool lon, bool periodic,
+                       double *lo, double *hi);
+
 /* Latitude (Y) or longitude (X) coordinate by its units, standard_name
  * or axis; 0 for neither. */
 int zsi_rg_axis_kind(const zs_var *v);

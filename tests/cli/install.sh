@@ -17,11 +17,11 @@ pc=$(find "$D" -name libzstore.pc | head -1)
 check "libzstore.pc is installed" test -n "$pc"
 prefix=$(sed -n 's/^prefix=//p' "$pc")
 check "the header is installed" test -f "$D$prefix/include/zstore.h"
-for t in nc2zarr zinfo zsel zmean zregrid zplot; do
+for t in nc2zarr zinfo zsel zmean zregrid zplot zcalc; do
     check "$t is installed and runs" sh -c \
         "LD_LIBRARY_PATH='$D$prefix/lib' '$D$prefix/bin/$t' --version"
 done
-for m in man1/nc2zarr.1 man1/zinfo.1 man1/zregrid.1 man1/zplot.1 \
+for m in man1/nc2zarr.1 man1/zinfo.1 man1/zregrid.1 man1/zplot.1 man1/zcalc.1 \
          man3/libzstore.3 man5/zstore.5; do
     check "man page $m is installed" test -f "$D$prefix/share/man/$m"
 done

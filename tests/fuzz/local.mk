@@ -3,7 +3,7 @@
 # (fuzz_store_keys), zip files and tar streams (fuzz_archive), selection
 # specifications (fuzz_select), CF time units, calendars and dates
 # (fuzz_time), durations and frequencies (fuzz_duration), NetCDF files
-# through netCDF-C (fuzz_nc).  See tests/fuzz/README.md.
+# through netCDF-C (fuzz_nc), zcalc's expressions and GeoJSON (fuzz_calc).  See tests/fuzz/README.md.
 #
 # Every build compiles each target with driver.c into a program that runs
 # it over its corpus, tests/fuzz/corpus/TARGET/ (seeds, and every crash
@@ -169,3 +169,20 @@ tests_fuzz_fuzz_npy_lf_LDADD = $(ZS_UNIT_LIBS)
 endif
 
 .PHONY: fuzz-programs fuzz-long
+
+# zcalc's expressions (ops/calc_parse.c) and GeoJSON polygons
+# (meta/geojson.c)
+check_PROGRAMS += tests/fuzz/fuzz_calc
+TESTS += tests/fuzz/fuzz_calc
+tests_fuzz_fuzz_calc_SOURCES = tests/fuzz/fuzz_calc.c tests/fuzz/driver.c
+tests_fuzz_fuzz_calc_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) \
+	-DZS_FUZZ_NAME=\"fuzz_calc\"
+tests_fuzz_fuzz_calc_LDADD = $(ZS_UNIT_LIBS)
+if ZS_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_calc_lf
+tests_fuzz_fuzz_calc_lf_SOURCES = tests/fuzz/fuzz_calc.c
+tests_fuzz_fuzz_calc_lf_CPPFLAGS = $(ZS_UNIT_CPPFLAGS) -DZS_LIBFUZZER
+tests_fuzz_fuzz_calc_lf_CFLAGS = $(AM_CFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_calc_lf_LDFLAGS = $(AM_LDFLAGS) $(ZS_FUZZ_LF_FLAGS)
+tests_fuzz_fuzz_calc_lf_LDADD = $(ZS_UNIT_LIBS)
+endif

@@ -49,3 +49,5 @@ clean-plot-images:
 	-rm -rf tests/interop/plot-images
 .PHONY: clean-plot-images
 clean-local: clean-plot-images
+TESTS += tests/interop/zcalc.sh
+EXTRA_DIST += tests/interop/zcalc.sh tests/interop/compare_calc.py

@@ -16,11 +16,8 @@ if ! command -v cdo >/dev/null 2>&1; then
 fi
 
 # cmp DESCRIPTION compare_regrid.py-ARGS...
-cmp() {
-    d=$1; shift
-    if out=$($CMP "$@" 2>&1); then ok "$d"; diag "$out"
-    else not_ok "$d" "$out"; fi
-}
+# shellcheck disable=SC2086
+cmp() { d=$1; shift; check_diag "$d" $CMP "$@"; }
 
 # rg NAME ZREGRID-ARGS...: run zregrid -q ... -o NAME.zarr
 rg() {

@@ -53,6 +53,13 @@ check() {
     if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
 }
 
+# check_diag DESCRIPTION COMMAND...: as check, and the command's output
+# (an oracle's summary) shown as a diagnostic when it passes.
+check_diag() {
+    d=$1; shift
+    if out=$("$@" 2>&1); then ok "$d"; diag "$out"; else not_ok "$d" "$out"; fi
+}
+
 # check_fail DESCRIPTION EXPECTED_STATUS STDERR_REGEX COMMAND...:
 # passes if the command exits with that status (or any non-zero status
 # for "!") and its stderr matches the extended regex.

@@ -24,7 +24,7 @@
 MAN=$srcdir/man
 S=$top_builddir/data-samples/out
 PAGES="nc2zarr.1 zinfo.1 zsel.1 zmean.1 zrechunk.1 zstore.5 libzstore.3"
-PAGES="$PAGES zbatch.1 zskill.1 zregrid.1 zplot.1"
+PAGES="$PAGES zbatch.1 zskill.1 zregrid.1 zplot.1 zcalc.1"
 TAB=$(printf '\t')
 LIBS=$top_builddir/libzstore/.libs
 

@@ -1,0 +1,770 @@
+/* calc_run.c - a zcalc run: each result streamed in boxes aligned to its
+ * output chunks (or shards).  For a box, every operand is read over the
+ * part it covers (through the join's label maps), decoded (packing,
+ * _FillValue and missing_value to NaN) and broadcast by dimension name to
+ * the box; then the program runs over tiles of the box on the thread
+ * pool, one loop per instruction, and the box is written.  Memory: the
+ * operands' buffers of one box, bounded by the context's memory. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/zsi_calc.h"
+
+/* Values per tile: the stack of a tile stays in the L1 and L2 caches. */
+#define TILE 2048
+/* The memory of a box when the context sets none. */
+#define BOX_DEFAULT ((uint64_t)256 << 20)
+
+/* ---- operands ----------------------------------------------------------- */
+
+/* An operand's place in a box: per dimension of the result, the stride
+ * in the source values (0: not the operand's) and the source index of
+ * each position. */
+typedef struct spread {
+    uint64_t gs[ZS_MAX_DIMS];
+    uint64_t *idx[ZS_MAX_DIMS];
+    bool contig;                 /* the last dimension runs 0, 1, 2, ... */
+} spread;
+
+/* Broadcast src to the box (counts cnt over nd dimensions) into dst. */
+static void gather(const double *src, int nd, const uint64_t *cnt,
+                   const spread *sp, double *dst)
+{
+    uint64_t pos[ZS_MAX_DIMS] = {0}, inner = cnt[nd - 1], rows = 1;
+    uint64_t g = sp->gs[nd - 1];
+    const uint64_t *ix = sp->idx[nd - 1];
+    for (int d = 0; d < nd - 1; d++)
+        rows *= cnt[d];
+    for (uint64_t r = 0; r < rows; r++) {
+        const double *s = src;
+        double *o = dst + r * inner;
+        for (int d = 0; d < nd - 1; d++)
+            s += sp->idx[d][pos[d]] * sp->gs[d];
+        if (g == 0)
+            for (uint64_t i = 0; i < inner; i++)
+                o[i] = s[0];
+        else if (sp->contig && g == 1)
+            memcpy(o, s + ix[0], (size_t)inner * sizeof *o);
+        else
+            for (uint64_t i = 0; i < inner; i++)
+                o[i] = s[ix[i] * g];
+        for (int d = nd - 2; d >= 0; d--) {
+            if (++pos[d] < cnt[d])
+                break;
+            pos[d] = 0;
+        }
+    }
+}
+
+/* The position of plan dimension dim in the result, or -1. */
+static int out_pos(const calc_out *o, int dim)
+{
+    for (int d = 0; d < o->ndim; d++)
+        if (o->dim[d] == dim)
+            return d;
+    return -1;
+}
+
+/* The source box of leaf l for the result box (s, n), and how its values
+ * spread over the box.  idx holds the index lists (the box's lengths). */
+static void plan_spread(const zs_calc *c, const calc_out *o,
+                        const calc_leaf *l, const uint64_t *s,
+                        const uint64_t *n, uint64_t *idx, uint64_t *lo,
+                        uint64_t *cnt, spread *sp)
+{
+    uint64_t stride = 1, off = 0;
+    memset(sp, 0, sizeof *sp);
+    for (int d = 0; d < o->ndim; d++) {
+        sp->idx[d] = idx + off;
+        off += n[d];
+    }
+    for (int j = l->ndim - 1; j >= 0; j--) {
+        int p = out_pos(o, l->dim[j]);
+        const uint64_t *map = c->dims[l->dim[j]].map[l->input];
+        uint64_t a = UINT64_MAX, b = 0;
+        for (uint64_t i = 0; i < n[p]; i++) {
+            uint64_t k = map ? map[s[p] + i] : s[p] + i;
+            sp->idx[p][i] = k;
+            a = k < a ? k : a;
+            b = k > b ? k : b;
+        }
+        if (!l->v)          /* a table: all of it */
+            a = 0, b = l->shape[j] - 1;
+        lo[j] = a;
+        cnt[j] = b - a + 1;
+        for (uint64_t i = 0; i < n[p]; i++)
+            sp->idx[p][i] -= a;
+        sp->gs[p] = stride;
+        stride *= cnt[j];
+    }
+    sp->contig = true;
+    for (uint64_t i = 0; sp->gs[o->ndim - 1] && i < n[o->ndim - 1]; i++)
+        if (sp->idx[o->ndim - 1][i] != sp->idx[o->ndim - 1][0] + i)
+            sp->contig = false;
+}
+
+/* Buffers of a box: the operands broadcast, and what reading needs. */
+typedef struct box {
+    double **val;                /* per plan leaf; NULL: not read */
+    uint8_t *raw;
+    double *dec;
+    uint64_t cap;                /* elements raw and dec hold */
+    uint64_t *idx;
+    void *out;
+    uint64_t n;
+} box;
+
+/* raw and dec for m source values (a joined dimension's labels may be
+ * spread wider than the box). */
+static bool box_reserve(box *bx, uint64_t m)
+{
+    uint8_t *r;
+    double *d;
+    if (m <= bx->cap)
+        return true;
+    if (!(r = realloc(bx->raw, (size_t)m * 8)))
+        return false;
+    bx->raw = r;
+    if (!(d = realloc(bx->dec, (size_t)m * sizeof *d)))
+        return false;
+    bx->dec = d;
+    bx->cap = m;
+    return true;
+}
+
+/* Decoding a box, in pieces on the thread pool. */
+#define PIECE 65536
+typedef struct decode_job {
+    const calc_leaf *l;
+    const uint8_t *raw;
+    double *out;
+    uint64_t m;
+} decode_job;
+
+static zs_status decode_task(void *arg, size_t k)
+{
+    const decode_job *d = arg;
+    const calc_leaf *l = d->l;
+    uint64_t a = (uint64_t)k * PIECE;
+    size_t n = (size_t)(d->m - a < PIECE ? d->m - a : PIECE);
+    double *o = d->out + a;
+    zsi_cfdecode_row(&l->dec, d->raw + a * l->v->itemsize, n, o);
+    for (size_t i = 0; l->units && i < n; i++)
+        o[i] = l->scale * o[i] + l->offset;
+    return ZS_OK;
+}
+
+/* The source box is the result box, in the same order. */
+static bool same_box(const calc_out *o, const calc_leaf *l,
+                     const uint64_t *cnt, const uint64_t *n,
+                     const spread *sp)
+{
+    if (l->ndim != o->ndim)
+        return false;
+    for (int j = 0; j < l->ndim; j++) {
+        if (l->dim[j] != o->dim[j] || cnt[j] != n[j])
+            return false;
+        for (uint64_t i = 0; i < n[j]; i++)
+            if (sp->idx[j][i] != i)
+                return false;
+    }
+    return true;
+}
+
+static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
+                           int leaf, const uint64_t *s, const uint64_t *n)
+{
+    const calc_leaf *l = &c->leaves[leaf];
+    uint64_t lo[ZS_MAX_DIMS], cnt[ZS_MAX_DIMS], m = 1;
+    spread sp;
+    decode_job d;
+    zs_status st;
+    bool direct;
+    plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
+    if (!l->v) {
+        gather(l->table, o->ndim, n, &sp, bx->val[leaf]);
+        return ZS_OK;
+    }
+    for (int j = 0; j < l->ndim; j++)
+        m *= cnt[j];
+    if (!box_reserve(bx, m))
+        return zsi_nomem(c->ctx);
+    st = zs_var_read(l->v, lo, cnt, bx->raw);
+    if (st != ZS_OK)
+        return st;
+    /* a variable with the result's dimensions decodes into place */
+    direct = same_box(o, l, cnt, n, &sp);
+    d = (decode_job){l, bx->raw, direct ? bx->val[leaf] : bx->dec, m};
+    st = zsi_parallel_for(c->ctx, (size_t)((m + PIECE - 1) / PIECE),
+                          decode_task, &d);
+    if (st == ZS_OK && !direct)
+        gather(bx->dec, o->ndim, n, &sp, bx->val[leaf]);
+    return st;
+}
+
+/* ---- the program -------------------------------------------------------- */
+
+typedef struct job {
+    const zs_calc *c;
+    const calc_out *o;
+    box *bx;
+} job;
+
+#define MISS(x) isnan(x)
+#define CMP(expr) (MISS(x) || MISS(y) ? NAN : (double)(expr))
+
+/* A constant is one value with stride 0, not a tile filled with it: the
+ * loops below come in the forms the compiler vectorises, x and y either
+ * read from arrays or held in registers. */
+#define LOOP1(f)                                                        \
+    for (size_t i = 0; i < m; i++) {                                    \
+        double x = a[i];                                                \
+        r[i] = (f);                                                     \
+    }                                                                   \
+    break
+#define LOOP2(f)                                                        \
+    if (sb == 0) {                                                      \
+        double y = b[0];                                                \
+        for (size_t i = 0; i < m; i++) {                                \
+            double x = a[i];                                            \
+            r[i] = (f);                                                 \
+        }                                                               \
+    } else if (sa == 0) {                                               \
+        double x = a[0];                                                \
+        for (size_t i = 0; i < m; i++) {                                \
+            double y = b[i];                                            \
+            r[i] = (f);                                                 \
+        }                                                               \
+    } else {                                                            \
+        for (size_t i = 0; i < m; i++) {                                \
+            double x = a[i], y = b[i];                                  \
+            r[i] = (f);                                                 \
+        }                                                               \
+    }                                                                   \
+    break
+
+static void unary(int op, const double *a, double *r, size_t m)
+{
+    switch (op) {
+    case CO_NEG: LOOP1(-x);
+    case CO_NOT: LOOP1(MISS(x) ? NAN : x == 0);
+    case CO_ABS: LOOP1(fabs(x));
+    case CO_SQRT: LOOP1(sqrt(x));
+    case CO_EXP: LOOP1(exp(x));
+    case CO_LOG: LOOP1(log(x));
+    case CO_LOG10: LOOP1(log10(x));
+    case CO_ISNAN: LOOP1(MISS(x));
+    default: break;
+    }
+}
+
+/* sa, sb: 1 for arrays, 0 for a constant (not both). */
+static void binary(int op, const double *a, size_t sa, const double *b,
+                   size_t sb, double *r, size_t m)
+{
+    switch (op) {
+    case CO_ADD: LOOP2(x + y);
+    case CO_SUB: LOOP2(x - y);
+    case CO_MUL: LOOP2(x * y);
+    case CO_DIV: LOOP2(x / y);
+    /* pow(1, NaN) and pow(NaN, 0) are 1 in C: missing stays missing */
+    case CO_POW: LOOP2(MISS(x) || MISS(y) ? NAN : pow(x, y));
+    case CO_LT: LOOP2(CMP(x < y));
+    case CO_LE: LOOP2(CMP(x <= y));
+    case CO_GT: LOOP2(CMP(x > y));
+    case CO_GE: LOOP2(CMP(x >= y));
+    case CO_EQ: LOOP2(CMP(x == y));
+    case CO_NE: LOOP2(CMP(x != y));
+    case CO_AND: LOOP2(CMP(x != 0 && y != 0));
+    case CO_OR: LOOP2(CMP(x != 0 || y != 0));
+    case CO_MIN: LOOP2(CMP(x < y ? x : y));
+    case CO_MAX: LOOP2(CMP(x > y ? x : y));
+    default: break;
+    }
+}
+
+/* Strides sa, sb, sd: 1 or 0. */
+static void ternary(int op, const double *a, size_t sa, const double *b,
+                    size_t sb, const double *d, size_t sd, double *r,
+                    size_t m)
+{
+    size_t i;
+    switch (op) {
+    case CO_COND:
+        for (i = 0; i < m; i++) {
+            double c = a[i * sa];
+            r[i] = MISS(c) ? NAN : c != 0 ? b[i * sb] : d[i * sd];
+        }
+        break;
+    case CO_WHERE:   /* a missing condition is false */
+        for (i = 0; i < m; i++) {
+            double c = a[i * sa];
+            r[i] = c != 0 && !MISS(c) ? b[i * sb] : d[i * sd];
+        }
+        break;
+    case CO_CLIP:
+        for (i = 0; i < m; i++) {
+            double x = a[i * sa], lo = b[i * sb], hi = d[i * sd];
+            r[i] = MISS(x) || MISS(lo) || MISS(hi) ? NAN
+                   : x < lo ? lo : x > hi ? hi : x;
+        }
+        break;
+    default: break;
+    }
+}
+
+static int nargs_of(int op)
+{
+    switch (op) {
+    case CO_CONST: case CO_LEAF: return 0;
+    case CO_NEG: case CO_NOT: case CO_ABS: case CO_SQRT: case CO_EXP:
+    case CO_LOG: case CO_LOG10: case CO_ISNAN: return 1;
+    case CO_COND: case CO_WHERE: case CO_CLIP: return 3;
+    default: return 2;
+    }
+}
+
+/* Store m results in the output's type. */
+static void store(zs_dtype t, const double *v, void *out, size_t off,
+                  size_t m)
+{
+    size_t i;
+    if (t == ZS_DT_FLOAT32) {
+        float *f = (float *)out + off;
+        for (i = 0; i < m; i++)
+            f[i] = (float)v[i];
+    } else if (t == ZS_DT_FLOAT64) {
+        memcpy((double *)out + off, v, m * sizeof *v);
+    } else if (t == ZS_DT_INT8) {   /* missing and out of range: -128 */
+        int8_t *p = (int8_t *)out + off;
+        for (i = 0; i < m; i++)
+            p[i] = v[i] >= -127.5 && v[i] < 127.5 ? (int8_t)lrint(v[i])
+                                                  : INT8_MIN;
+    } else {                        /* bool: missing is false */
+        uint8_t *p = (uint8_t *)out + off;
+        for (i = 0; i < m; i++)
+            p[i] = v[i] != 0 && !MISS(v[i]);
+    }
+}
+
+static zs_status tile_task(void *arg, size_t t)
+{
+    const job *j = arg;
+    const calc_out *o = j->o;
+    size_t off = t * TILE, m = j->bx->n - off < TILE ? j->bx->n - off : TILE;
+    double *buf = malloc((size_t)o->depth * TILE * sizeof *buf);
+    const double **sp = malloc((size_t)o->depth * sizeof *sp);
+    size_t *st = malloc((size_t)o->depth * sizeof *st);   /* strides */
+    int top = 0;
+    if (!buf || !sp || !st) {
+        free(buf);
+        free(sp);
+        free(st);
+        return zsi_nomem(j->c->ctx);
+    }
+    for (size_t k = 0; k < o->ncode; k++) {
+        const calc_instr *in = &o->code[k];
+        int na = nargs_of(in->op), b = na ? top - na : top;
+        double *r = buf + (size_t)b * TILE;
+        size_t rs = 1;
+        if (in->op == CO_LEAF) {
+            r = (double *)(j->bx->val[in->leaf] + off);
+        } else if (in->op == CO_CONST) {
+            r[0] = in->c;
+            rs = 0;
+        } else if (na == 1) {
+            unary(in->op, sp[b], r, st[b] ? m : 1);
+            rs = st[b];
+        } else if (na == 2 && !st[b] && !st[b + 1]) {
+            binary(in->op, sp[b], 1, sp[b + 1], 1, r, 1);
+            rs = 0;
+        } else if (na == 2) {
+            binary(in->op, sp[b], st[b], sp[b + 1], st[b + 1], r, m);
+        } else {
+            ternary(in->op, sp[b], st[b], sp[b + 1], st[b + 1], sp[b + 2],
+                    st[b + 2], r, m);
+        }
+        sp[b] = r;
+        st[b] = rs;
+        top = b + 1;
+    }
+    if (o->units || !st[0]) {
+        for (size_t i = 0; i < m; i++)
+            buf[i] = o->units ? o->scale * sp[0][i * st[0]] + o->offset
+                              : sp[0][0];
+        sp[0] = buf;
+    }
+    store(o->dtype, sp[0], j->bx->out, off, m);
+    free(buf);
+    free(sp);
+    free(st);
+    return ZS_OK;
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+/* Remote inputs: each variable's part of box i is fetched while the
+ * box before it is decoded (none after the last). */
+static void read_ahead(const zs_calc *c, const calc_out *o, box *bx,
+                       const zsi_blocks *b, uint64_t i)
+{
+    uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS], lo[ZS_MAX_DIMS];
+    uint64_t cnt[ZS_MAX_DIMS];
+    spread sp;
+    if (i < b->n)
+        zsi_blocks_box(b, i, s, n);
+    for (size_t k = 0; k < o->nleaves; k++) {
+        const calc_leaf *l = &c->leaves[o->leaves[k]];
+        if (!l->v || !l->v->array)
+            continue;
+        if (i < b->n)
+            plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
+        zsi_array_will_read(l->v->array, i < b->n ? lo : NULL,
+                            i < b->n ? cnt : NULL);
+    }
+}
+
+static void ahead_stop(const zs_calc *c, const calc_out *o)
+{
+    for (size_t k = 0; k < o->nleaves; k++) {
+        const calc_leaf *l = &c->leaves[o->leaves[k]];
+        if (l->v && l->v->array)
+            zsi_array_ahead_stop(l->v->array);
+    }
+}
+
+static zs_status run_box(const zs_calc *c, const calc_out *o, box *bx,
+                         const zsi_blocks *b, uint64_t i)
+{
+    uint64_t s[ZS_MAX_DIMS], n[ZS_MAX_DIMS];
+    job j = {c, o, bx};
+    zs_status st = ZS_OK;
+    read_ahead(c, o, bx, b, i + 1);
+    zsi_blocks_box(b, i, s, n);
+    bx->n = 1;
+    for (int d = 0; d < o->ndim; d++)
+        bx->n *= n[d];
+    for (size_t k = 0; st == ZS_OK && k < o->nleaves; k++)
+        st = load_leaf(c, o, bx, o->leaves[k], s, n);
+    if (st == ZS_OK)
+        st = zsi_parallel_for(c->ctx, (size_t)((bx->n + TILE - 1) / TILE),
+                              tile_task, &j);
+    return st == ZS_OK ? zs_array_write(o->out, s, n, bx->out) : st;
+}
+
+/* Bytes per element of a box: each operand's values, its raw and
+ * decoded source (at most as many as the box's), the result. */
+static uint64_t elem_bytes(const zs_calc *c, const calc_out *o)
+{
+    uint64_t raw = 0;
+    for (size_t k = 0; k < o->nleaves; k++) {
+        const calc_leaf *l = &c->leaves[o->leaves[k]];
+        if (l->v && l->v->itemsize > raw)
+            raw = l->v->itemsize;
+    }
+    return 8 * o->nleaves + raw + 8 + zsi_dtype_size(o->dtype);
+}
+
+static zs_status alloc_box(const zs_calc *c, const calc_out *o, box *bx,
+                           uint64_t most)
+{
+    size_t idx = 0;
+    for (int d = 0; d < o->ndim; d++)
+        idx += (size_t)o->shape[d];
+    bx->val = calloc(c->nleaves, sizeof *bx->val);
+    bx->idx = malloc((idx + 1) * sizeof *bx->idx);
+    bx->out = malloc((size_t)most * zsi_dtype_size(o->dtype) + 1);
+    if (!bx->val || !box_reserve(bx, most + 1) || !bx->idx || !bx->out)
+        return zsi_nomem(c->ctx);
+    for (size_t k = 0; k < o->nleaves; k++)
+        if (!(bx->val[o->leaves[k]] = malloc((size_t)most * sizeof(double))))
+            return zsi_nomem(c->ctx);
+    return ZS_OK;
+}
+
+static void free_box(const zs_calc *c, box *bx)
+{
+    for (size_t k = 0; bx->val && k < c->nleaves; k++)
+        free(bx->val[k]);
+    free(bx->val);
+    free(bx->raw);
+    free(bx->dec);
+    free(bx->idx);
+    free(bx->out);
+}
+
+static zs_status compute(const zs_calc *c, const calc_out *o)
+{
+    uint64_t mem = c->memory ? c->memory : BOX_DEFAULT;
+    uint64_t per = elem_bytes(c, o), budget = mem / 2 / per;
+    size_t isz = zsi_dtype_size(o->dtype);
+    zsi_blocks b;
+    box bx;
+    zs_status st = ZS_OK;
+    memset(&bx, 0, sizeof bx);
+    if (!zsi_blocks_for_array(&b, o->out, (size_t)(budget * isz) + 1))
+        return zsi_err(c->ctx, ZS_ERR_OVERFLOW, "%s: too many boxes",
+                       o->e->name);
+    st = alloc_box(c, o, &bx, zsi_blocks_max_elems(&b));
+    for (uint64_t i = 0; st == ZS_OK && i < b.n; i++) {
+        st = run_box(c, o, &bx, &b, i);
+        if (st == ZS_OK)
+            st = zsi_progress(c->ctx, i + 1, b.n);
+    }
+    ahead_stop(c, o);
+    free_box(c, &bx);
+    return st;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *const not_kept[] = {
+    "scale_factor", "add_offset", "missing_value", "_Unsigned", "valid_min",
+    "valid_max", "valid_range", "actual_range", "_FillValue", NULL};
+
+static bool set_text(zs_attrs *a, const char *name, const char *text)
+{
+    return zsi_attrs_set(a, name, ZS_DT_STRING, text, strlen(text));
+}
+
+/* A result that is one quantity made from coordinates says what it is
+ * (CF's cell_area for gridarea); true if it was one. */
+static bool table_attrs(const zs_calc *c, const calc_out *o, zs_attrs *a)
+{
+    const calc_leaf *l;
+    if (o->ncode != 1 || o->code[0].op != CO_LEAF)
+        return false;
+    l = &c->leaves[o->code[0].leaf];
+    if (l->v)
+        return false;
+    if (!strcmp(l->what, "gridarea"))
+        return set_text(a, "standard_name", "cell_area") &&
+               set_text(a, "long_name", "area of the grid cell") &&
+               set_text(a, "units", "m2");
+    if (!strcmp(l->what, "coslat"))
+        return set_text(a, "long_name", "cosine of latitude") &&
+               set_text(a, "units", "1");
+    return set_text(a, "long_name", l->what);
+}
+
+static zs_status result_attrs(const zs_calc *c, const calc_out *o,
+                              zs_attrs **out)
+{
+    const char *units;
+    zs_status st = o->pure ? zsi_attrs_copy(o->pure->attrs, out)
+                           : zsi_attrs_new(out);
+    if (st != ZS_OK)
+        return zsi_nomem(c->ctx);
+    for (int k = 0; not_kept[k]; k++)
+        zsi_attrs_remove(*out, not_kept[k]);
+    if (!o->pure && !table_attrs(c, o, *out) &&
+        !zsi_attrs_set(*out, "long_name", ZS_DT_STRING, o->e->rhs,
+                       strlen(o->e->rhs)))
+        return zsi_nomem(c->ctx);
+    units = o->units ? o->units
+            : o->pure ? c->leaves[o->pure_leaf].units : NULL;
+    if (units && !zsi_attrs_set(*out, "units", ZS_DT_STRING, units,
+                                strlen(units)))
+        return zsi_nomem(c->ctx);
+    return ZS_OK;
+}
+
+static zs_status define_result(zs_calc *c, zsi_writer *w, calc_out *o)
+{
+    zs_attrs *attrs = NULL;
+    int8_t fill8 = INT8_MIN;
+    uint64_t fill[1];
+    const void *f = fill;
+    zsi_array_def d;
+    zs_status st = result_attrs(c, o, &attrs);
+    if (o->dtype == ZS_DT_INT8)
+        f = &fill8;
+    else if (o->dtype == ZS_DT_BOOL)
+        f = NULL;
+    else
+        zsi_store_double(o->dtype, fill, 0, NAN);
+    d = (zsi_array_def){o->e->name, o->ndim, o->shape, o->chunks, o->dims,
+                        o->dtype, zsi_dtype_size(o->dtype), f, attrs,
+                        NULL, 0, false};
+    if (st == ZS_OK)
+        st = zsi_writer_add_array(w, &d, &o->out);
+    zsi_attrs_free(attrs);
+    return st;
+}
+
+/* Is a dimension of a written result? */
+static bool dim_written(const zs_calc *c, size_t dim)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        if (c->outs[i].write && out_pos(&c->outs[i], (int)dim) >= 0)
+            return true;
+    return false;
+}
+
+static zs_status define_coord(zs_calc *c, zsi_writer *w, const calc_dim *g,
+                              zs_array **out)
+{
+    zs_var *v = g->coord;
+    zsi_codec_spec *cs = NULL;
+    size_t nc = 0;
+    uint64_t shape[1] = {g->len}, chunks[1] = {g->len ? g->len : 1};
+    zsi_array_def d;
+    zs_status st = zsi_codecs_of_var(v, ZSI_CODECS_NO_FILTERS, &cs, &nc);
+    zsi_write_chunks(&c->w, 1, (const char *const *)v->dims, shape,
+                     v->itemsize, chunks);
+    d = (zsi_array_def){v->name, 1, shape, chunks,
+                        (const char *const *)v->dims, v->dtype, v->itemsize,
+                        v->has_fill ? v->fill : NULL, v->attrs, cs, nc,
+                        v->array != NULL};
+    if (st == ZS_OK)
+        st = zsi_writer_add_array(w, &d, out);
+    zsi_codecs_free(cs, nc);
+    return st;
+}
+
+/* The labels the join kept, in its order. */
+static zs_status write_coord(zs_calc *c, const calc_dim *g, zs_array *a)
+{
+    zs_var *v = g->coord;
+    const uint64_t *map = g->map[g->coord_input];
+    uint64_t start = 0, n = v->shape[0];
+    size_t w = v->itemsize;
+    uint8_t *raw = malloc((size_t)(n ? n : 1) * w);
+    uint8_t *kept = malloc((size_t)(g->len ? g->len : 1) * w);
+    zs_status st = raw && kept ? zs_var_read(v, &start, &n, raw)
+                               : zsi_nomem(c->ctx);
+    for (uint64_t i = 0; st == ZS_OK && i < g->len; i++)
+        memcpy(kept + i * w, raw + (map ? map[i] : i) * w, w);
+    n = g->len;
+    if (st == ZS_OK)
+        st = zs_array_write(a, &start, &n, kept);
+    free(raw);
+    free(kept);
+    return st;
+}
+
+static bool name_taken(const zs_calc *c, const char *name)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        if (c->outs[i].write && !strcmp(c->outs[i].e->name, name))
+            return true;
+    for (size_t i = 0; i < c->ndims; i++)
+        if (c->dims[i].coord && dim_written(c, i) &&
+            !strcmp(c->dims[i].name, name))
+            return true;
+    return false;
+}
+
+/* --keep: the inputs' variables (the first of a name), unless the join
+ * cut one of their dimensions. */
+static zs_status keep_vars(zs_calc *c, zsi_writer *w, zsi_varset *kept,
+                           zs_array ***arrays)
+{
+    zs_status st = ZS_OK;
+    for (size_t s = 0; st == ZS_OK && s < c->nin; s++) {
+        zs_group *g = c->in[s].ds->root;
+        for (size_t i = 0; st == ZS_OK && i < g->nvars; i++) {
+            zs_var *v = g->vars[i];
+            bool ok = !name_taken(c, v->name) && !v->broken;
+            for (size_t k = 0; ok && k < kept->n; k++)
+                ok = strcmp(kept->v[k]->name, v->name) != 0;
+            for (int d = 0; ok && d < v->ndim; d++)
+                for (size_t k = 0; ok && k < c->ndims; k++)
+                    ok = strcmp(c->dims[k].name, v->dims[d]) ||
+                         c->dims[k].len == v->shape[d];
+            if (!ok)
+                continue;
+            if (kept->n == kept->cap) {
+                size_t cap = kept->cap ? 2 * kept->cap : 8;
+                zs_var **gv = realloc(kept->v, cap * sizeof *gv);
+                zs_array **ga = realloc(*arrays, cap * sizeof *ga);
+                if (gv)
+                    kept->v = gv;
+                if (ga)
+                    *arrays = ga;
+                if (!gv || !ga)
+                    return zsi_nomem(c->ctx);
+                kept->cap = cap;
+            }
+            kept->v[kept->n] = v;
+            st = zsi_copy_define(w, &c->w, v, &(*arrays)[kept->n]);
+            kept->n++;
+        }
+    }
+    return st;
+}
+
+static zs_status check_names(const zs_calc *c)
+{
+    for (size_t i = 0; i < c->nouts; i++)
+        for (size_t k = 0; k < c->ndims; k++)
+            if (c->outs[i].write && c->dims[k].coord &&
+                dim_written(c, k) && !strcmp(c->dims[k].name,
+                                             c->outs[i].e->name))
+                return zsi_err(c->ctx, ZS_ERR_INVALID, "expression %zu: the "
+                               "result '%s' has the name of a coordinate",
+                               i + 1, c->outs[i].e->name);
+    return ZS_OK;
+}
+
+/* The arrays an input stream must keep: those read. */
+static zs_status skip_unused(zs_calc *c, const zsi_varset *kept)
+{
+    zs_status st = ZS_OK;
+    size_t cap = c->nleaves + c->ndims + kept->n + 1;
+    zs_var **used = malloc(cap * sizeof *used);
+    if (!used)
+        return zsi_nomem(c->ctx);
+    for (size_t s = 0; st == ZS_OK && s < c->nin; s++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nleaves; i++)
+            if (c->leaves[i].v && c->leaves[i].input == (int)s)
+                used[n++] = c->leaves[i].v;
+        for (size_t i = 0; i < c->ndims; i++)
+            if (c->dims[i].coord && c->dims[i].coord_input == (int)s)
+                used[n++] = c->dims[i].coord;
+        for (size_t i = 0; i < kept->n; i++)
+            if (kept->v[i]->g->ds == c->in[s].ds)
+                used[n++] = kept->v[i];
+        st = zsi_skip_unused(c->in[s].ds, used, n);
+    }
+    free(used);
+    return st;
+}
+
+zs_status zsi_calc_write(zs_calc *c, zsi_writer *w)
+{
+    zs_array **coords = calloc(c->ndims + 1, sizeof *coords);
+    zs_array **copies = NULL;
+    zsi_varset kept = {NULL, NULL, 0, 0};
+    zs_status st = coords ? check_names(c) : zsi_nomem(c->ctx);
+    if (st == ZS_OK)
+        st = zsi_writer_add_group(w, "", c->in[0].ds->root->attrs);
+    for (size_t i = 0; st == ZS_OK && i < c->ndims; i++)
+        if (c->dims[i].coord && dim_written(c, i))
+            st = define_coord(c, w, &c->dims[i], &coords[i]);
+    for (size_t i = 0; st == ZS_OK && i < c->nouts; i++)
+        if (c->outs[i].write)
+            st = define_result(c, w, &c->outs[i]);
+    if (st == ZS_OK && c->keep)
+        st = keep_vars(c, w, &kept, &copies);
+    if (st == ZS_OK)
+        st = skip_unused(c, &kept);
+    if (st == ZS_OK)
+        st = zsi_writer_begin(w);
+    for (size_t i = 0; st == ZS_OK && i < c->ndims; i++)
+        if (coords[i])
+            st = write_coord(c, &c->dims[i], coords[i]);
+    for (size_t i = 0; st == ZS_OK && i < kept.n; i++)
+        st = zsi_writer_copy(w, kept.v[i], copies[i]);
+    for (size_t i = 0; st == ZS_OK && i < c->nouts; i++)
+        if (c->outs[i].write)
+            st = compute(c, &c->outs[i]);
+    free(coords);
+    free(copies);
+    free(kept.v);
+    return st;
+}
