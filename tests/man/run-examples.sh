@@ -241,7 +241,7 @@ for page in $PAGES; do
 done
 
 # The tool pages: sections, and the options of --help both ways.
-for tool in nc2zarr zinfo zsel zmean zrechunk zbatch zskill zregrid zplot; do
+for tool in nc2zarr zinfo zsel zmean zrechunk zbatch zskill zregrid zplot zcalc; do
     page=$MAN/$tool.1
     [ -f "$page" ] || continue
     for s in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT "EXIT STATUS" \
