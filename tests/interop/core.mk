@@ -51,3 +51,10 @@ clean-plot-images:
 clean-local: clean-plot-images
 TESTS += tests/interop/zcalc.sh
 EXTRA_DIST += tests/interop/zcalc.sh tests/interop/compare_calc.py
+TESTS += tests/interop/ocean-pipeline.sh
+EXTRA_DIST += tests/interop/ocean-pipeline.sh tests/interop/ocean_xarray.py
+# the pictures tests/interop/ocean-pipeline.sh keeps for people to look at
+clean-ocean-images:
+	-rm -rf tests/interop/ocean-images
+.PHONY: clean-ocean-images
+clean-local: clean-ocean-images
