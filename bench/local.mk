@@ -12,5 +12,5 @@ EXTRA_DIST += bench/longer.sh bench/repeat_store.py bench/tools.sh
 EXTRA_DIST += bench/rechunk.sh bench/regrid.sh bench/regrid-curvi.sh
 EXTRA_DIST += bench/batch.sh bench/perturb_store.py bench/xskill_ops.py
 EXTRA_DIST += bench/parquet.sh
-EXTRA_DIST += bench/resume-kill.sh bench/manifest.sh
+EXTRA_DIST += bench/resume-kill.sh bench/manifest.sh bench/many-files.sh
 EXTRA_DIST += bench/calc.sh
