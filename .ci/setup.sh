@@ -22,7 +22,7 @@ pkgs="build-essential autoconf automake libtool pkg-config
 libnetcdf-dev libhdf5-dev libblosc-dev libzstd-dev liblz4-dev libcjson-dev
 libcurl4-openssl-dev libarchive-dev zlib1g-dev libssl-dev libdeflate-dev
 libbz2-dev netcdf-bin libcairo2-dev libpng-dev fonts-dejavu-core
-libudunits2-dev"
+libudunits2-dev libxxhash-dev"
 # independent programs the tests check against
 test_pkgs="python3 python3-numpy python3-xarray python3-zarr python3-netcdf4
 python3-dask python3-numcodecs python3-cftime python3-fsspec python3-aiohttp
@@ -30,7 +30,7 @@ python3-h5py
 nco cdo mandoc procps util-linux nginx-light tar zip unzip time openssl
 ca-certificates parallel openmpi-bin
 python3-scipy python3-torch python3-statsmodels python3-bottleneck
-python3-numba python3-matplotlib python3-pil udunits-bin"
+python3-numba python3-matplotlib python3-pil udunits-bin python3-xxhash"
 [ "$mode" = check ] && pkgs="$pkgs $test_pkgs"
 
 missing=""

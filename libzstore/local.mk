@@ -14,11 +14,11 @@ libzstore_libzstore_la_LIBADD = libzstore/libzscore.la $(ZS_DEP_LIBS)
 libzstore_libzscore_la_CPPFLAGS = $(AM_CPPFLAGS) $(NETCDF_CFLAGS) \
 	$(CJSON_CFLAGS) $(ZSTD_CFLAGS) $(LZ4_CFLAGS) $(BLOSC_CFLAGS) \
 	$(CURL_CFLAGS) $(ARCHIVE_CFLAGS) $(ZLIB_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(DEFLATE_CFLAGS) $(HDF5_CFLAGS) $(BZ2_CFLAGS)
+	$(DEFLATE_CFLAGS) $(HDF5_CFLAGS) $(BZ2_CFLAGS) $(XXHASH_CFLAGS)
 ZS_DEP_LIBS = $(NETCDF_LIBS) $(CJSON_LIBS) $(ZSTD_LIBS) \
 	$(LZ4_LIBS) $(BLOSC_LIBS) $(CURL_LIBS) $(ARCHIVE_LIBS) $(ZLIB_LIBS) \
 	$(CRYPTO_LIBS) $(DEFLATE_LIBS) $(HDF5_LIBS) $(BZ2_LIBS) \
-	$(UDUNITS_LIBS)
+	$(UDUNITS_LIBS) $(XXHASH_LIBS)
 
 # util: context, errors, buffers, attributes, thread pool, digests
 libzstore_libzscore_la_SOURCES = \
@@ -30,6 +30,7 @@ libzstore_libzscore_la_SOURCES = \
 	libzstore/util/attrs.c \
 	libzstore/util/pool.c \
 	libzstore/util/sha256.c \
+	libzstore/util/xxh.c \
 	libzstore/util/spec.c
 
 # store: function table and back-ends

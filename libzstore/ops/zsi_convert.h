@@ -127,7 +127,9 @@ bool zsi_convert_manifest_listed(const zsi_cvar *v);
  * worker can hash them from the slab (zsi_convert_unit_digests). */
 bool zsi_convert_unit_digestible(const zsi_cvar *v, const uint64_t *start,
                                  const uint64_t *count);
-/* out = SHA-256 (32 bytes) of each record of the slab of box count. */
+/* out = the hash (ZSI_RECORD_HASH bytes: XXH3-128) of each record of
+ * the slab of box count. */
+#define ZSI_RECORD_HASH 16
 zs_status zsi_convert_unit_digests(zs_ctx *ctx, const zsi_cvar *v,
                                    const uint64_t *count, const void *slab,
                                    zsi_buf *out);
@@ -196,8 +198,8 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
  * goes, each time after a sync, so that no record outlives its chunks in
  * a crash), "part.K-N" per part complete. */
 #define ZSI_REC_PREFIX ".zstore."
-/* With a manifest: per unit of whole records, the SHA-256 of each
- * (32 bytes a record), written before the unit is recorded done. */
+/* With a manifest: per unit of whole records, the XXH3-128 of each
+ * (16 bytes a record), written before the unit is recorded done. */
 #define ZSI_DIGEST_PREFIX ZSI_REC_PREFIX "digest."
 
 typedef struct zsi_cstate {

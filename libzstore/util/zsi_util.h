@@ -340,6 +340,9 @@ void zsi_sha256_update(zsi_sha256 *h, const void *p, size_t n);
 /* Finish and write 64 hex digits and a NUL; frees h. */
 void zsi_sha256_final(zsi_sha256 *h, char hex[65]);
 void zsi_sha256_free(zsi_sha256 *h);
+/* The 16 bytes of XXH3-128 of p[0..n), big-endian (xxhash's canonical
+ * form, as python-xxhash's digest()). */
+void zsi_xxh128(const void *p, size_t n, uint8_t out[16]);
 /* The 32 bytes of SHA-256 of p[0..n); false if OpenSSL fails. */
 bool zsi_sha256_raw(const void *p, size_t n, uint8_t out[32]);
 
