@@ -11,7 +11,8 @@
  * numeric chunks of at most DICT_MAX distinct values (decoded packed
  * int16 data, times, coordinates) when that is smaller, RLE_DICTIONARY:
  * a dictionary page (PLAIN) before the data page, whose values are the
- * indices, bit-packed after a byte giving their width.  Chunk
+ * indices after a byte giving their width, as the hybrid (runs of 8 or
+ * more equal indices as RLE runs, the rest bit-packed).  Chunk
  * statistics: null_count, min_value and max_value (strings only when at
  * most STAT_MAX bytes; floats without NaN, a zero minimum as -0 and a
  * zero maximum as +0, as the format asks), with a TypeDefinedOrder per
@@ -523,6 +524,39 @@ static void put_bitpacked(tc *t, const uint8_t *p, size_t w, size_t n,
     }
 }
 
+/* n values as the RLE / bit-packed hybrid: a run of 8 or more equal
+ * values that starts where the bit-packed values before it fill whole
+ * groups of 8 becomes an RLE run (the count, then the value in
+ * ceil(bw / 8) bytes), the rest bit-packed (rows of a table repeat their
+ * coordinates, and neighbouring cells their values). */
+static void put_hybrid(tc *t, const uint8_t *p, size_t w, size_t n, int bw)
+{
+    size_t lit = 0, i = 0;
+    while (i < n) {
+        uint32_t v = elem(p, w, i);
+        size_t r = 1;
+        if ((i - lit) % 8 != 0) {
+            i++;
+            continue;
+        }
+        while (i + r < n && elem(p, w, i + r) == v)
+            r++;
+        if (r < 8) {
+            i++;
+            continue;
+        }
+        if (i > lit)
+            put_bitpacked(t, p + lit * w, w, i - lit, bw);
+        tc_varint(t, (uint64_t)r << 1);
+        for (int b = 0; b < bw; b += 8)
+            tc_byte(t, (unsigned)(v >> b) & 0xff);
+        i += r;
+        lit = i;
+    }
+    if (lit < n)
+        put_bitpacked(t, p + lit * w, w, n - lit, bw);
+}
+
 /* Definition levels (bit width 1) in the hybrid, with the 4-byte length
  * in front: one RLE run when all rows have values, else bit-packed. */
 static void encode_defs(tc *t, const pq_column *c)
@@ -534,7 +568,7 @@ static void encode_defs(tc *t, const pq_column *c)
         tc_varint(t, (uint64_t)n << 1);
         tc_byte(t, 1);
     } else {
-        put_bitpacked(t, c->defs.data, 1, n, 1);
+        put_hybrid(t, c->defs.data, 1, n, 1);
     }
     if (!t->ok)
         return;
@@ -710,7 +744,7 @@ static zs_status write_chunk(zsi_pq *w, pq_column *c, pq_chunk *out)
     if (out->dict) {
         int bw = dict_width(&c->dict);
         tc_byte(&t, (unsigned)bw);
-        put_bitpacked(&t, c->dict.idx.data, 4, c->dict.idx.len / 4, bw);
+        put_hybrid(&t, c->dict.idx.data, 4, c->dict.idx.len / 4, bw);
     } else {
         tc_raw(&t, c->vals.data, c->vals.len);
     }
