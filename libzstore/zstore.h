@@ -753,7 +753,7 @@ zs_status zs_select_opts_set_partition_on(zs_select_opts *o,
 /** Parquet output: leave out rows whose data variables are all missing
  *  (on non-zero). */
 zs_status zs_select_opts_set_dropna(zs_select_opts *o, int on);
-/** Parquet output: rows per row group (0: the default, 131072).
+/** Parquet output: rows per row group (0: the default, 524288).
  *  @return ZS_ERR_INVALID above 2^31. */
 zs_status zs_select_opts_set_row_group(zs_select_opts *o, uint64_t rows);
 

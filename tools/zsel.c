@@ -41,7 +41,7 @@ static void usage(void)
 "      --dropna             leave out rows whose data variables are all\n"
 "                           missing\n"
 "      --row-group N        at most N rows per Parquet row group (default\n"
-"                           131072)\n"
+"                           524288)\n"
 "  -n, --plan               print the selection per dimension and stop\n"
 "\n"
 TOOL_WRITE_HELP

@@ -20,7 +20,11 @@
 #include "store/zsi_store.h"
 #include "table/zsi_parquet.h"
 
-#define PQ_GROUP_ROWS ((uint64_t)1 << 17)
+/* Rows of a group: a dictionary per column chunk pays off over many
+ * rows (on the bench box, 2^17 rows a group made files 3 % larger than
+ * DuckDB's, 2^19 15 % smaller), while the group is buffered (some 13
+ * bytes a row and column). */
+#define PQ_GROUP_ROWS ((uint64_t)1 << 19)
 #define PQ_FILE "part.0.parquet"
 
 typedef struct pq_out {
