@@ -228,9 +228,8 @@ static zs_status check_chunk_dims(zs_convert *c)
     bool ok = true;
     zs_status st;
     for (size_t i = 0; ok && i < c->nvars; i++)
-        for (int d = 0; ok && d < c->vars[i].ndim; d++)
-            ok = zsi_strv_contains(&dims, c->vars[i].dims[d]) ||
-                 zsi_strv_push(&dims, c->vars[i].dims[d]);
+        ok = zsi_strv_add(&dims, (const char *const *)c->vars[i].dims,
+                          c->vars[i].ndim);
     st = ok ? zsi_write_check_dims(&c->w, &dims) : zsi_nomem(c->ctx);
     zsi_strv_free(&dims);
     return st;

@@ -370,10 +370,9 @@ static zs_status choose(zs_rechunk *r)
         if (zs_var_problem(v))
             st = zsi_err(r->ctx, ZS_ERR_UNSUPPORTED, "%s",
                          zs_var_problem(v));
-        for (int d = 0; st == ZS_OK && d < v->ndim; d++)
-            if (!zsi_strv_contains(&dims, v->dims[d]) &&
-                !zsi_strv_push(&dims, v->dims[d]))
-                st = zsi_nomem(r->ctx);
+        if (st == ZS_OK &&
+            !zsi_strv_add(&dims, (const char *const *)v->dims, v->ndim))
+            st = zsi_nomem(r->ctx);
         if (st == ZS_OK)
             st = shape_var(r, &r->vars[r->nvars++], v);
     }

@@ -539,13 +539,10 @@ static zs_status check_output_dims(zsi_reduce *r)
     bool ok = true;
     zs_status st;
     for (size_t i = 0; ok && i < r->nvars; i++)
-        for (int j = 0; ok && j < r->vars[i].ond; j++)
-            ok = zsi_strv_contains(&dims, r->vars[i].odims[j]) ||
-                 zsi_strv_push(&dims, r->vars[i].odims[j]);
+        ok = zsi_strv_add(&dims, r->vars[i].odims, r->vars[i].ond);
     for (size_t i = 0; ok && i < r->ncopy; i++)
-        for (int d = 0; ok && d < r->copy[i]->ndim; d++)
-            ok = zsi_strv_contains(&dims, r->copy[i]->dims[d]) ||
-                 zsi_strv_push(&dims, r->copy[i]->dims[d]);
+        ok = zsi_strv_add(&dims, (const char *const *)r->copy[i]->dims,
+                          r->copy[i]->ndim);
     st = ok ? zsi_write_check_dims(&r->w, &dims) : zsi_nomem(r->ctx);
     zsi_strv_free(&dims);
     return st;

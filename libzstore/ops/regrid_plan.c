@@ -438,13 +438,10 @@ static zs_status check_output_dims(zs_regrid *r)
     bool ok = true;
     zs_status st;
     for (size_t i = 0; ok && i < r->nvars; i++)
-        for (int d = 0; ok && d < r->vars[i].v->ndim; d++)
-            ok = zsi_strv_contains(&dims, r->vars[i].odims[d]) ||
-                 zsi_strv_push(&dims, r->vars[i].odims[d]);
+        ok = zsi_strv_add(&dims, r->vars[i].odims, r->vars[i].v->ndim);
     for (size_t i = 0; ok && i < r->ncopy; i++)
-        for (int d = 0; ok && d < r->copy[i]->ndim; d++)
-            ok = zsi_strv_contains(&dims, r->copy[i]->dims[d]) ||
-                 zsi_strv_push(&dims, r->copy[i]->dims[d]);
+        ok = zsi_strv_add(&dims, (const char *const *)r->copy[i]->dims,
+                          r->copy[i]->ndim);
     st = ok ? zsi_write_check_dims(&r->w, &dims) : zsi_nomem(r->ctx);
     zsi_strv_free(&dims);
     return st;

@@ -634,8 +634,7 @@ static zs_status choose_outputs(zs_selection *s)
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
         for (int j = 0; j < s->vars[i].ndim; j++) {
             const char *name = s->vars[i].v->dims[s->vars[i].src_dim[j]];
-            if (!zsi_strv_contains(&dims, name) &&
-                !zsi_strv_push(&dims, name))
+            if (!zsi_strv_add(&dims, &name, 1))
                 st = zsi_nomem(s->ctx);
         }
     if (st == ZS_OK)

@@ -221,6 +221,14 @@ bool zsi_strv_contains(const zsi_strv *s, const char *str)
     return false;
 }
 
+bool zsi_strv_add(zsi_strv *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!zsi_strv_contains(s, names[i]) && !zsi_strv_push(s, names[i]))
+            return false;
+    return true;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -158,6 +158,10 @@ void zsi_strv_free(zsi_strv *s);
 bool zsi_strv_push(zsi_strv *s, const char *str);
 bool zsi_strv_push_take(zsi_strv *s, char *str);
 bool zsi_strv_contains(const zsi_strv *s, const char *str);
+/* Push those of the n names that s does not hold yet (a set of names,
+ * in first-seen order: the dimensions of an output); false on no
+ * memory. */
+bool zsi_strv_add(zsi_strv *s, const char *const *names, int n);
 void zsi_strv_sort(zsi_strv *s);
 /* Split "a,b,c" on sep into s (empty items skipped). */
 bool zsi_strv_split(zsi_strv *s, const char *text, char sep);
