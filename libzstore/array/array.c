@@ -426,6 +426,7 @@ const uint64_t *zsi_array_read_unit(const zs_array *a)
 }
 
 void zsi_array_set_read_once(zs_array *a, bool on) { a->streaming = on; }
+void zsi_array_set_read_part(zs_array *a, bool on) { a->read_part = on; }
 void zsi_array_set_skip_fill(zs_array *a, bool on)
 {
     a->skip_fill_chunks = on;
@@ -611,6 +612,50 @@ zs_status zsi_array_decode_raw_into(zs_array *a, const char *key,
     if (st != ZS_OK)
         zsi_err_prefix(a->ctx, st, "%s", key);
     zsi_buf_free(&dec);
+    return st;
+}
+
+bool zsi_array_can_read_part(const zs_array *a)
+{
+    return !a->fortran && a->meta.dtype != ZS_DT_STRING && a->chunk_bytes &&
+           zsi_chain_can_decode_part(&a->chain);
+}
+
+bool zsi_array_is_remote(const zs_array *a)
+{
+    return (zsi_store_caps(a->store) & ZSI_STORE_REMOTE) != 0;
+}
+
+zs_status zsi_array_load_part(zs_array *a, const uint64_t *cidx,
+                              const zsi_buf *raw, int raw_found, size_t off,
+                              size_t len, void *dst, int *found)
+{
+    zsi_buf key = ZSI_BUF_INIT, got = ZSI_BUF_INIT;
+    zs_status st = ZS_OK;
+    if (raw) {
+        *found = raw_found;
+        st = zsi_array_chunk_key(a, cidx, &key);
+    } else {
+        st = fetch_chunk(a, cidx, &key, &got, found);
+        raw = &got;
+    }
+    if (st == ZS_OK && *found &&
+        !zsi_chain_decode_part(&a->chain, a->ctx, raw->data, raw->len,
+                               a->chunk_bytes, off, len, dst, &st)) {
+        /* not this frame (blosc with another type size): decode whole */
+        zsi_buf dec = ZSI_BUF_INIT;
+        st = zsi_chain_decode(&a->chain, a->ctx, raw->data, raw->len, &dec,
+                              a->chunk_bytes);
+        if (st == ZS_OK)
+            memcpy(dst, dec.data + off, len);
+        zsi_buf_free(&dec);
+    }
+    if (st == ZS_OK && *found && a->swap)
+        zsi_byteswap(dst, len / swap_width(a), swap_width(a));
+    if (st != ZS_OK && key.data)
+        zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
+    zsi_buf_free(&got);
+    zsi_buf_free(&key);
     return st;
 }
 

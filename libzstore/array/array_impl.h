@@ -29,6 +29,8 @@ struct zs_array {
     bool skip_fill_chunks;           /* writer: drop all-fill chunks */
     bool streaming;                  /* reader: each chunk is wanted once,
                                         so partly read ones are not cached */
+    bool read_part;                  /* reader: decode only what a read
+                                        takes of a chunk (no caching) */
     uint64_t cache_id;
     struct zsi_shard *shard;         /* v3 sharding, or NULL */
     struct zsi_ahead *ahead;         /* read-ahead (remote), or NULL */
@@ -50,6 +52,14 @@ void zsi_ahead_drop(zs_array *a);
  * dimension) and those in the cache. */
 void zsi_ahead_start(zs_array *a, const uint64_t *lo, const uint64_t *n);
 void zsi_ahead_free(struct zsi_ahead *ah);
+
+/* Bytes off .. off + len of decoded chunk cidx (native order) into dst,
+ * decoding no more of it than the codecs need: from raw (stored bytes,
+ * raw_found 0 if absent) or fetched.  *found 0: the chunk is absent and
+ * dst untouched. */
+zs_status zsi_array_load_part(zs_array *a, const uint64_t *cidx,
+                              const zsi_buf *raw, int raw_found, size_t off,
+                              size_t len, void *dst, int *found);
 
 /* True if every element of a decoded chunk equals the fill value. */
 bool zsi_array_all_fill(const zs_array *a, const uint8_t *p);

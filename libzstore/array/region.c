@@ -213,6 +213,60 @@ static void fill_piece(zs_array *a, region *r, const piece *p,
     }
 }
 
+/* A read in part (read_part, read_once): the piece's rows decoded
+ * alone when they are at most half the chunk and the chunk is not in
+ * the cache.  The rows: single indices in the dimensions before the
+ * first one the piece spans more than one index of (d0), its range in
+ * d0, everything after: one contiguous range of the decoded chunk.
+ * False: read it the usual way. */
+static bool read_part(region *r, const piece *p, fetched *f, zs_status *st)
+{
+    zs_array *a = r->a;
+    struct zsi_cache *c = zsi_cache_of(a->ctx);
+    uint64_t off = 0, len, sshape[ZS_MAX_DIMS], soff[ZS_MAX_DIMS];
+    int nd = a->meta.ndim, d0 = 0, found = 0;
+    zsi_centry *e;
+    uint8_t *tmp;
+    if (p->whole || !(a->read_part || a->streaming) || nd == 0 ||
+        !zsi_array_can_read_part(a))
+        return false;
+    while (d0 < nd - 1 && p->cnt[d0] == 1)
+        d0++;
+    len = p->cnt[d0];
+    for (int d = 0; d < nd; d++) {
+        off = off * a->cshape[d] + (d <= d0 ? p->soff[d] : 0);
+        sshape[d] = d < d0 ? 1 : d == d0 ? p->cnt[d0] : a->cshape[d];
+        soff[d] = d <= d0 ? 0 : p->soff[d];
+        if (d > d0)
+            len *= a->cshape[d];
+    }
+    off *= a->itemsize;
+    len *= a->itemsize;
+    if (len > a->chunk_bytes / 2)
+        return false;
+    e = zsi_cache_get(c, a->cache_id, zsi_array_ravel(a, p->cidx));
+    if (e) {
+        zsi_cache_release(c, e);
+        return false;
+    }
+    if (!(tmp = malloc((size_t)len ? (size_t)len : 1))) {
+        *st = zsi_nomem(a->ctx);
+        return true;
+    }
+    *st = zsi_array_load_part(a, p->cidx, f && f->key ? &f->raw : NULL,
+                              f ? f->found : 0, (size_t)off, (size_t)len,
+                              tmp, &found);
+    if (*st == ZS_OK)
+        *st = zsi_array_note_read(a, found);
+    if (*st == ZS_OK && found)
+        zsi_nd_copy(nd, a->itemsize, tmp, sshape, soff, r->out, r->count,
+                    p->doff, p->cnt);
+    else if (*st == ZS_OK)
+        fill_piece(a, r, p, st);
+    free(tmp);
+    return true;
+}
+
 static zs_status read_task(void *arg, size_t i)
 {
     region *r = arg;
@@ -243,6 +297,8 @@ static zs_status read_task(void *arg, size_t i)
             fill_piece(a, r, &p, &st);
         return st;
     }
+    if (off < 0 && read_part(r, &p, f, &st))
+        return st;
     st = off >= 0 ? ZS_OK : chunk_entry(a, p.cidx, p.whole || a->streaming,
                                         f, &e);
     if (st != ZS_OK)

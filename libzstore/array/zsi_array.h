@@ -48,6 +48,17 @@ const char *zsi_array_codecs_desc(const zs_array *a);
 /* Access hints.  Read once: each chunk is wanted once, so chunks read in
  * part are not kept in the cache and a stream may drop them. */
 void zsi_array_set_read_once(zs_array *a, bool on);
+/* Read in part: a read that takes a small part of a chunk decodes only
+ * that part (where the codecs allow: no compressor, or blosc, whose
+ * blocks are decoded alone) and nothing is cached, for passes that read
+ * a band of every chunk and come back for the next band later.  Read
+ * once implies it. */
+void zsi_array_set_read_part(zs_array *a, bool on);
+/* Whether its chunks can be decoded in part (C order, fixed-size
+ * elements, no codec or one blosc compressor). */
+bool zsi_array_can_read_part(const zs_array *a);
+/* Whether its store is remote (each read of a chunk a transfer). */
+bool zsi_array_is_remote(const zs_array *a);
 /* Writing: chunks (inner chunks of shards) whose every element equals
  * the fill value are not written (erased if present). */
 void zsi_array_set_skip_fill(zs_array *a, bool on);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <blosc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,37 @@ static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
         return ZS_OK;
     r = blosc_decompress_ctx(in, out->data, nbytes, 1);
     if (r < 0 || (size_t)r != nbytes)
+        return zsi_err(ctx, ZS_ERR_CORRUPT,
+                       "blosc: corrupt frame (error %d)", r);
+    return ZS_OK;
+}
+
+/* Bytes off .. off + len of the decoded frame into dst, decoding only
+ * the blocks that hold them (blosc_getitem).  The frame is checked as
+ * decode() checks it first; the range is in whole items of the frame's
+ * type size, else ZS_ERR_UNSUPPORTED (the caller decodes whole). */
+zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
+                                size_t expect, size_t off, size_t len,
+                                void *dst)
+{
+    size_t nbytes = 0, vbytes = 0, ts;
+    zs_status st = check_header(ctx, in, n, expect, &nbytes);
+    int r;
+    if (st != ZS_OK)
+        return st;
+    if (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != nbytes)
+        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
+    if (off > nbytes || len > nbytes - off)
+        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: frame of %zu bytes, "
+                       "bytes %zu to %zu wanted", nbytes, off, off + len);
+    ts = in[3];
+    if (len == 0)
+        return ZS_OK;
+    if (ts == 0 || off % ts || len % ts || nbytes % ts ||
+        nbytes / ts > INT32_MAX)
+        return ZS_ERR_UNSUPPORTED;
+    r = blosc_getitem(in, (int)(off / ts), (int)(len / ts), dst);
+    if (r < 0 || (size_t)r != len)
         return zsi_err(ctx, ZS_ERR_CORRUPT,
                        "blosc: corrupt frame (error %d)", r);
     return ZS_OK;

@@ -338,6 +338,47 @@ bool zsi_chain_decode_into(const zsi_chain *ch, zs_ctx *ctx,
     return true;
 }
 
+/* The one codec a chain decodes with, NULL if none; *many when more. */
+static const zsi_codec *only_active(const zsi_chain *ch, bool *many)
+{
+    const zsi_codec *one = NULL;
+    *many = false;
+    for (size_t i = 0; i < ch->n; i++)
+        if (!skipped(ch->codecs[i], true)) {
+            *many = one != NULL;
+            one = ch->codecs[i];
+        }
+    return one;
+}
+
+bool zsi_chain_can_decode_part(const zsi_chain *ch)
+{
+    bool many;
+    const zsi_codec *c = only_active(ch, &many);
+    return !many && (!c || c->cls == &zsi_codec_blosc);
+}
+
+bool zsi_chain_decode_part(const zsi_chain *ch, zs_ctx *ctx,
+                           const uint8_t *in, size_t n, size_t expect,
+                           size_t off, size_t len, void *dst, zs_status *st)
+{
+    bool many;
+    const zsi_codec *c = only_active(ch, &many);
+    if (many || (c && c->cls != &zsi_codec_blosc) || off > expect ||
+        len > expect - off)
+        return false;
+    if (!c) {
+        *st = n == expect ? ZS_OK
+              : zsi_err(ctx, ZS_ERR_CORRUPT, "chunk has %zu bytes, "
+                        "expected %zu", n, expect);
+        if (*st == ZS_OK && len)
+            memcpy(dst, in + off, len);
+        return true;
+    }
+    *st = zsi_blosc_decode_part(ctx, in, n, expect, off, len, dst);
+    return *st != ZS_ERR_UNSUPPORTED;
+}
+
 /* ---- compressor specifications ---------------------------------------- */
 
 /* Split spec on ':' keeping empty fields; at most max fields. */

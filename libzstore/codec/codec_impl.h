@@ -122,6 +122,10 @@ zs_dtype zsi_min_int_type(int64_t v);
 /* blosc's parameters as Zarr v3 spells them: the shuffle by name, the
  * typesize given (blosc.c). */
 zs_status zsi_blosc_config_v3(const void *state, zsi_kv *out);
+/* Part of a blosc frame decoded (zsi_chain_decode_part). */
+zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
+                                size_t expect, size_t off, size_t len,
+                                void *dst);
 
 /* Product of the shape in info (1 for scalars); false on overflow. */
 bool zsi_info_count(const zsi_codec_info *info, uint64_t *count);

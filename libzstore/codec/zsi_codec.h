@@ -123,6 +123,17 @@ bool zsi_chain_decode_into(const zsi_chain *ch, zs_ctx *ctx,
                            const uint8_t *in, size_t n, void *dst,
                            size_t size, zs_status *st);
 
+/* Decode only bytes off .. off + len of a chunk whose decoded size is
+ * expect, into dst, when the chain allows it without decoding the rest
+ * (no codec, or one blosc compressor: only the blocks holding the range
+ * are decompressed): returns true and the outcome in *st.  False: use
+ * zsi_chain_decode.  The frame is checked as a whole decode checks it. */
+bool zsi_chain_decode_part(const zsi_chain *ch, zs_ctx *ctx,
+                           const uint8_t *in, size_t n, size_t expect,
+                           size_t off, size_t len, void *dst, zs_status *st);
+/* Whether zsi_chain_decode_part can apply to the chain's chunks. */
+bool zsi_chain_can_decode_part(const zsi_chain *ch);
+
 /* Parse a compressor specification as given on the command line:
  * "blosc:lz4:5:shuffle", "blosc:zstd:3:bitshuffle:blocksize=0", "zstd:3",
  * "lz4", "zlib:1", "gzip:5", "none".  Fills *id (static string, NULL for

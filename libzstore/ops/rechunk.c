@@ -62,6 +62,7 @@ typedef struct rcvar {
     int passes;
     bool aligned;                   /* pass 1 boxes hold whole src chunks */
     bool spread;                    /* one pass re-reading source chunks */
+    bool part;                      /* ... each read decoding its part */
     zsi_blocks p1, p2;              /* the boxes of each pass */
     uint64_t rd_obj, rd_bytes;      /* source chunks read, bytes decoded */
     uint64_t wr_obj;                /* output objects written (at most) */
@@ -261,11 +262,22 @@ static zs_status plan_var(zs_rechunk *r, rcvar *rc, bool temp_ok)
     if (st != ZS_OK)
         return st;
     read_figures(rc, &rc->p1, rc->src, &rc->rd_obj, &rc->rd_bytes);
+    /* (a remote source would transfer each chunk again per read) */
+    rc->part = !rc->aligned && rc->v->array &&
+               zsi_array_can_read_part(rc->v->array) &&
+               !zsi_array_is_remote(rc->v->array);
+    if (rc->part)   /* each read decodes only the box's share */
+        rc->rd_bytes = data;
     /* re-reading costs more than writing and reading intermediate
-     * chunks once (about three times the data) */
-    if (!rc->aligned && temp_ok && rc->rd_bytes > 3 * data)
+     * chunks once (about three times the data, or 2.5 when re-reads
+     * decode in part and cost about a twelfth of a chunk each) */
+    if (!rc->aligned && temp_ok &&
+        (rc->part ? data + rc->rd_obj * (bytes_of(rc, rc->src) / 12) >
+                        data / 2 * 5
+                  : rc->rd_bytes > 3 * data))
         st = plan_two(r, rc);
     rc->spread = rc->passes == 1 && !rc->aligned;
+    rc->part = rc->part && rc->spread;
     return st;
 }
 
@@ -477,7 +489,8 @@ static bool describe_var(zsi_buf *b, const rcvar *rc)
                             (unsigned long long)rc->tmp_obj, h2);
     } else if (ok) {
         ok = zsi_buf_printf(b, "; one pass%s; reads %llu source chunks (%s)",
-                            rc->spread ? ", re-reading source chunks" : "",
+                            rc->part     ? ", re-reading source chunks in part"
+                            : rc->spread ? ", re-reading source chunks" : "",
                             (unsigned long long)rc->rd_obj, h1);
     }
     return ok && zsi_buf_printf(b, ", writes %llu objects",
@@ -643,8 +656,10 @@ static zs_status rechunk_var(zs_rechunk *r, rcvar *rc, zs_store *tmp,
     zs_status st;
     /* boxes of whole source chunks read each once: a stream may drop
      * them, and the cache need not keep them */
-    if (rc->v->array)
+    if (rc->v->array) {
         zsi_array_set_read_once(rc->v->array, rc->aligned);
+        zsi_array_set_read_part(rc->v->array, rc->part);
+    }
     if (rc->passes == 1) {
         st = copy_pass(r, rc, &src, rc->dst, &rc->p1, done, total);
     } else {
@@ -660,8 +675,10 @@ static zs_status rechunk_var(zs_rechunk *r, rcvar *rc, zs_store *tmp,
             st = erase_prefix(tmp, prefix);
         free(prefix);
     }
-    if (rc->v->array)
+    if (rc->v->array) {
         zsi_array_set_read_once(rc->v->array, false);
+        zsi_array_set_read_part(rc->v->array, false);
+    }
     return st;
 }
 

@@ -56,6 +56,9 @@ static zs_status add_col(sel_rows *r, const osel *o, bool data)
     }
     if (!c->name)
         return zsi_nomem(r->s->ctx);
+    /* rows are read in boxes that take a band of each chunk */
+    if (o->v->array)
+        zsi_array_set_read_part(o->v->array, true);
     zsi_cfdecode_init(&c->dec, o->v);
     c->f32 = o->v->dtype == ZS_DT_FLOAT32 && !c->dec.packed;
     u = zsi_attrs_text(o->v->attrs, "units");
@@ -81,6 +84,8 @@ static void col_unload(sel_col *c)
 void zsi_rows_free(sel_rows *r)
 {
     for (size_t i = 0; i < r->ncols; i++) {
+        if (r->cols[i].o->v->array)
+            zsi_array_set_read_part(r->cols[i].o->v->array, false);
         col_unload(&r->cols[i]);
         free(r->cols[i].name);
         zs_time_units_free(r->cols[i].tu);
