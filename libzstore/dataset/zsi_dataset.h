@@ -73,6 +73,39 @@ struct zs_var {
     void *bk;
 };
 
+/* Accessors for the layers above, besides those of zstore.h. */
+
+/* The dataset's context. */
+zs_ctx *zsi_dataset_ctx(const zs_dataset *ds);
+/* The name the dataset was opened with. */
+const char *zsi_dataset_name(const zs_dataset *ds);
+/* The root group of a const dataset (zs_dataset_root). */
+zs_group *zsi_dataset_root(const zs_dataset *ds);
+
+/* The group's variables (zs_group_nvars of them), of a const group. */
+zs_var *const *zsi_group_vars(const zs_group *g);
+
+/* The group a variable belongs to. */
+zs_group *zsi_var_group(const zs_var *v);
+/* The dataset of a variable's group, and that dataset's context. */
+zs_dataset *zsi_var_dataset(const zs_var *v);
+zs_ctx *zsi_var_ctx(const zs_var *v);
+/* The names of the variable's dimensions (ndim of them). */
+const char *const *zsi_var_dims(const zs_var *v);
+/* Bytes per element as stored (and hashed); zs_var_itemsize is as read. */
+size_t zsi_var_stored_itemsize(const zs_var *v);
+/* Whether a fill value is set, and its itemsize bytes (text for
+ * ZS_DT_STRING), borrowed; NULL when none is set. */
+bool zsi_var_has_fill(const zs_var *v);
+const uint8_t *zsi_var_fill_bytes(const zs_var *v);
+/* The codec description as set, or NULL (zs_var_codecs says "none"). */
+const char *zsi_var_codec_desc(const zs_var *v);
+/* The Zarr back-end array (NULL for other back-ends), of a const var. */
+zs_array *zsi_var_array(const zs_var *v);
+/* Why the variable cannot be read as the back-end set it, or NULL
+ * (zs_var_problem also asks the array). */
+const char *zsi_var_broken(const zs_var *v);
+
 /* ---- construction (for back-ends) ---------------------------------- */
 
 zs_status zsi_ds_new(zs_ctx *ctx, const zsi_ds_ops *ops, const char *name,
