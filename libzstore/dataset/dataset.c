@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/dataset_impl.h"
 #include "dataset/zsi_dataset.h"
 
 static bool grow(void **v, size_t *cap, size_t n, size_t w)

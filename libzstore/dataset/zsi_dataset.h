@@ -26,54 +26,9 @@ typedef struct zsi_ds_ops {
     void (*io_stats)(zs_dataset *ds, uint64_t *requests, uint64_t *bytes);
 } zsi_ds_ops;
 
-struct zs_dataset {
-    zs_ctx *ctx;
-    const zsi_ds_ops *ops;
-    void *impl;            /* back-end state */
-    zs_group *root;
-    char *name;
-    char *format;
-    int source;            /* ZS_SRC_* */
-};
-
-struct zs_group {
-    zs_dataset *ds;
-    zs_group *parent;
-    char *name, *path;
-    zs_attrs *attrs;
-    size_t ndims, dcap;
-    char **dim_names;
-    uint64_t *dim_sizes;
-    bool *dim_unlim;
-    size_t nvars, vcap;
-    zs_var **vars;
-    size_t ngroups, gcap;
-    zs_group **groups;
-};
-
-struct zs_var {
-    zs_group *g;
-    char *name, *path;
-    int ndim;
-    char **dims;
-    uint64_t shape[ZS_MAX_DIMS];
-    uint64_t chunks[ZS_MAX_DIMS];
-    zs_dtype dtype;
-    size_t itemsize;       /* bytes per element as read (sizeof(char *)
-                              for ZS_DT_STRING) */
-    size_t stored_itemsize;/* bytes per element as stored/hashed */
-    zs_attrs *attrs;
-    bool has_fill;
-    uint8_t *fill;         /* itemsize bytes; text for ZS_DT_STRING */
-    char *codecs;
-    zs_array *array;       /* Zarr back-end */
-    char *broken;          /* why the variable cannot be read, or NULL */
-    int bk_id;             /* other back-ends: e.g. netCDF ids */
-    int bk_id2;
-    void *bk;
-};
-
-/* Accessors for the layers above, besides those of zstore.h. */
+/* The bodies of zs_dataset, zs_group and zs_var are private to the
+ * dataset layer and its back-ends (dataset_impl.h); the layers above use
+ * the functions of zstore.h and these. */
 
 /* The dataset's context. */
 zs_ctx *zsi_dataset_ctx(const zs_dataset *ds);
