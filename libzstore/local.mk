@@ -80,6 +80,7 @@ libzstore_libzscore_la_SOURCES += \
 # listed in dataset/local.mk)
 libzstore_libzscore_la_SOURCES += \
 	libzstore/dataset/zsi_dataset.h \
+	libzstore/dataset/dataset_impl.h \
 	libzstore/dataset/dataset.c \
 	libzstore/dataset/zarr_ds.c \
 	libzstore/dataset/checksum.c \

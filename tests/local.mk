@@ -25,6 +25,10 @@ EXTRA_DIST += tests/lib/tap.sh tests/unit/tap.h
 ZS_UNIT_CPPFLAGS = $(libzstore_libzscore_la_CPPFLAGS) -I$(top_srcdir)/tests/unit
 ZS_UNIT_LIBS = libzstore/libzscore.la $(ZS_DEP_LIBS)
 
+# the private headers of the layers stay private (libzstore(3))
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh
+
 include tests/unit/local.mk
 include tests/cli/local.mk
 include tests/interop/local.mk

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/dataset_impl.h"
 #include "dataset/zsi_dataset.h"
 
 /* Bytes per block: large enough for whole chunks and for the thread pool

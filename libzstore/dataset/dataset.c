@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/dataset_impl.h"
 #include "dataset/zsi_dataset.h"
 
 static bool grow(void **v, size_t *cap, size_t n, size_t w)
@@ -332,6 +333,31 @@ zs_dtype zs_var_dtype(const zs_var *v) { return v->dtype; }
 size_t zs_var_itemsize(const zs_var *v) { return v->itemsize; }
 const zs_attrs *zs_var_attrs(const zs_var *v) { return v->attrs; }
 zs_array *zs_var_array(zs_var *v) { return v->array; }
+
+/* Internal accessors for the layers above (zsi_dataset.h). */
+zs_ctx *zsi_dataset_ctx(const zs_dataset *ds) { return ds->ctx; }
+const char *zsi_dataset_name(const zs_dataset *ds) { return ds->name; }
+zs_group *zsi_dataset_root(const zs_dataset *ds) { return ds->root; }
+zs_var *const *zsi_group_vars(const zs_group *g) { return g->vars; }
+zs_group *zsi_var_group(const zs_var *v) { return v->g; }
+zs_dataset *zsi_var_dataset(const zs_var *v) { return v->g->ds; }
+zs_ctx *zsi_var_ctx(const zs_var *v) { return v->g->ds->ctx; }
+const char *const *zsi_var_dims(const zs_var *v)
+{
+    return (const char *const *)v->dims;
+}
+size_t zsi_var_stored_itemsize(const zs_var *v)
+{
+    return v->stored_itemsize;
+}
+bool zsi_var_has_fill(const zs_var *v) { return v->has_fill; }
+const uint8_t *zsi_var_fill_bytes(const zs_var *v)
+{
+    return v->fill;   /* NULL when has_fill is false */
+}
+const char *zsi_var_codec_desc(const zs_var *v) { return v->codecs; }
+zs_array *zsi_var_array(const zs_var *v) { return v->array; }
+const char *zsi_var_broken(const zs_var *v) { return v->broken; }
 
 const char *zs_var_dim_name(const zs_var *v, int i)
 {

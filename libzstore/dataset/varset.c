@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/dataset_impl.h"
 #include "dataset/zsi_dataset.h"
 
 static zs_status collect(void *user, zs_var *v)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dataset/dataset_impl.h"
 #include "dataset/zsi_writer.h"
 
 /* Memory for one box of a copy. */

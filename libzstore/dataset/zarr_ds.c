@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset/dataset_impl.h"
 #include "dataset/zsi_dataset.h"
 
 static zs_status zarr_read(zs_var *v, const uint64_t *start,

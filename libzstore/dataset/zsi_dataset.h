@@ -26,52 +26,40 @@ typedef struct zsi_ds_ops {
     void (*io_stats)(zs_dataset *ds, uint64_t *requests, uint64_t *bytes);
 } zsi_ds_ops;
 
-struct zs_dataset {
-    zs_ctx *ctx;
-    const zsi_ds_ops *ops;
-    void *impl;            /* back-end state */
-    zs_group *root;
-    char *name;
-    char *format;
-    int source;            /* ZS_SRC_* */
-};
+/* The bodies of zs_dataset, zs_group and zs_var are private to the
+ * dataset layer and its back-ends (dataset_impl.h); the layers above use
+ * the functions of zstore.h and these. */
 
-struct zs_group {
-    zs_dataset *ds;
-    zs_group *parent;
-    char *name, *path;
-    zs_attrs *attrs;
-    size_t ndims, dcap;
-    char **dim_names;
-    uint64_t *dim_sizes;
-    bool *dim_unlim;
-    size_t nvars, vcap;
-    zs_var **vars;
-    size_t ngroups, gcap;
-    zs_group **groups;
-};
+/* The dataset's context. */
+zs_ctx *zsi_dataset_ctx(const zs_dataset *ds);
+/* The name the dataset was opened with. */
+const char *zsi_dataset_name(const zs_dataset *ds);
+/* The root group of a const dataset (zs_dataset_root). */
+zs_group *zsi_dataset_root(const zs_dataset *ds);
 
-struct zs_var {
-    zs_group *g;
-    char *name, *path;
-    int ndim;
-    char **dims;
-    uint64_t shape[ZS_MAX_DIMS];
-    uint64_t chunks[ZS_MAX_DIMS];
-    zs_dtype dtype;
-    size_t itemsize;       /* bytes per element as read (sizeof(char *)
-                              for ZS_DT_STRING) */
-    size_t stored_itemsize;/* bytes per element as stored/hashed */
-    zs_attrs *attrs;
-    bool has_fill;
-    uint8_t *fill;         /* itemsize bytes; text for ZS_DT_STRING */
-    char *codecs;
-    zs_array *array;       /* Zarr back-end */
-    char *broken;          /* why the variable cannot be read, or NULL */
-    int bk_id;             /* other back-ends: e.g. netCDF ids */
-    int bk_id2;
-    void *bk;
-};
+/* The group's variables (zs_group_nvars of them), of a const group. */
+zs_var *const *zsi_group_vars(const zs_group *g);
+
+/* The group a variable belongs to. */
+zs_group *zsi_var_group(const zs_var *v);
+/* The dataset of a variable's group, and that dataset's context. */
+zs_dataset *zsi_var_dataset(const zs_var *v);
+zs_ctx *zsi_var_ctx(const zs_var *v);
+/* The names of the variable's dimensions (ndim of them). */
+const char *const *zsi_var_dims(const zs_var *v);
+/* Bytes per element as stored (and hashed); zs_var_itemsize is as read. */
+size_t zsi_var_stored_itemsize(const zs_var *v);
+/* Whether a fill value is set, and its itemsize bytes (text for
+ * ZS_DT_STRING), borrowed; NULL when none is set. */
+bool zsi_var_has_fill(const zs_var *v);
+const uint8_t *zsi_var_fill_bytes(const zs_var *v);
+/* The codec description as set, or NULL (zs_var_codecs says "none"). */
+const char *zsi_var_codec_desc(const zs_var *v);
+/* The Zarr back-end array (NULL for other back-ends), of a const var. */
+zs_array *zsi_var_array(const zs_var *v);
+/* Why the variable cannot be read as the back-end set it, or NULL
+ * (zs_var_problem also asks the array). */
+const char *zsi_var_broken(const zs_var *v);
 
 /* ---- construction (for back-ends) ---------------------------------- */
 

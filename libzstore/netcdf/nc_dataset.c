@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* a back-end of the dataset layer: it builds variables */
+#include "dataset/dataset_impl.h"
 #include "netcdf/zsi_nc.h"
 
 /* The one piece of process-wide state: netCDF-C (and HDF5 under it) is

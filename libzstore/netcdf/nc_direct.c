@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "codec/zsi_codec.h"
+/* a back-end of the dataset layer: it builds variables */
+#include "dataset/dataset_impl.h"
 #include "netcdf/zsi_nc.h"
 
 bool zsi_nc_remember(nc_file *f, zsi_nc_var *v)

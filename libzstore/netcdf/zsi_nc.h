@@ -1,7 +1,10 @@
 /*
  * zsi_nc.h - NetCDF import layer: NetCDF files opened as datasets through
  * netCDF-C.  The only code that includes <netcdf.h>.  Includes dataset
- * and the layers below.
+ * and the layers below.  The files of netcdf/ are a back-end of the
+ * dataset layer (as dataset/zarr_ds.c is): they build datasets, groups
+ * and variables, so they include the private dataset/dataset_impl.h;
+ * this header does not, as the operations include it.
  *
  * netCDF-C (and HDF5 under it) keeps process-wide state and is not
  * thread-safe, so every call into it is made under one process-wide lock.

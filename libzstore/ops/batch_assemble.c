@@ -280,13 +280,15 @@ static zs_status check_grid(zs_assemble *a)
         adim *ad = &a->dims[d];
         const zs_group *g;
         size_t i;
-        if (!zsi_group_find_dim(a->like->root, ad->name, &g, &i))
-            return zsi_err(a->ctx, ZS_ERR_NOTFOUND, "%s: no dimension '%s' "
-                           "(of the index)", a->like->name, ad->name);
-        ad->len = g->dim_sizes[i];
-        ad->coord = zs_group_find_var(a->like->root, ad->name);
-        if (ad->coord && (ad->coord->ndim != 1 ||
-                          ad->coord->shape[0] != ad->len))
+        if (!zsi_group_find_dim(zs_dataset_root(a->like), ad->name, &g, &i))
+            return zsi_err(a->ctx, ZS_ERR_NOTFOUND,
+                           "%s: no dimension '%s' "
+                           "(of the index)",
+                           zsi_dataset_name(a->like), ad->name);
+        ad->len = zs_group_dim_size(g, i);
+        ad->coord = zs_group_find_var(zs_dataset_root(a->like), ad->name);
+        if (ad->coord && (zs_var_ndim(ad->coord) != 1 ||
+                          zs_var_shape(ad->coord)[0] != ad->len))
             ad->coord = NULL;
         ad->chunk = ad->len ? ad->len : 1;
         a->oshape[d] = ad->len;
@@ -309,13 +311,13 @@ static zs_status check_grid(zs_assemble *a)
 static void plan_chunks(zs_assemble *a)
 {
     const char *dims[ZS_MAX_DIMS];
-    for (size_t i = 0; i < a->like->root->nvars; i++) {
-        zs_var *v = a->like->root->vars[i];
-        bool same = v->ndim == a->nd;
+    for (size_t i = 0; i < zs_group_nvars(zs_dataset_root(a->like)); i++) {
+        zs_var *v = zs_group_var(zs_dataset_root(a->like), i);
+        bool same = zs_var_ndim(v) == a->nd;
         for (int d = 0; same && d < a->nd; d++)
-            same = !strcmp(v->dims[d], a->dims[d].name);
+            same = !strcmp(zs_var_dim_name(v, d), a->dims[d].name);
         for (int d = 0; same && d < a->nd; d++)
-            a->dims[d].chunk = v->chunks[d] ? v->chunks[d] : 1;
+            a->dims[d].chunk = zs_var_chunks(v)[d] ? zs_var_chunks(v)[d] : 1;
         if (same)
             break;
     }
@@ -341,10 +343,13 @@ static zs_status plan_names(zs_assemble *a)
             return zsi_nomem(a->ctx);
     }
     for (size_t c = 0; c < a->nch; c++) {
-        zs_var *v = zs_group_find_var(a->like->root, a->o.names.v[c]);
+        zs_var *v =
+            zs_group_find_var(zs_dataset_root(a->like), a->o.names.v[c]);
         if (v && zs_var_is_coord(v))
-            return zsi_err(a->ctx, ZS_ERR_INVALID, "names: %s is a "
-                           "coordinate of %s", v->name, a->like->name);
+            return zsi_err(a->ctx, ZS_ERR_INVALID,
+                           "names: %s is a "
+                           "coordinate of %s",
+                           zs_var_name(v), zsi_dataset_name(a->like));
         a->like_vars[c] = v;
     }
     return ZS_OK;
@@ -356,10 +361,10 @@ zs_status zs_assemble_plan(zs_dataset *like, const zs_assemble_opts *o,
     zs_assemble *a = calloc(1, sizeof *a);
     zs_status st = ZS_OK;
     if (!a)
-        return zsi_nomem(like->ctx);
-    a->ctx = like->ctx;
+        return zsi_nomem(zsi_dataset_ctx(like));
+    a->ctx = zsi_dataset_ctx(like);
     a->like = like;
-    a->o.ctx = like->ctx;
+    a->o.ctx = zsi_dataset_ctx(like);
     a->memory = zs_ctx_memory(a->ctx) ? zs_ctx_memory(a->ctx)
                                       : ASSEMBLE_MEMORY;
     if (!o->pred || !o->index)
@@ -589,9 +594,9 @@ static zs_status var_attrs(zs_assemble *a, size_t ch, zs_attrs **out)
                                        "valid_range", NULL};
     const char *text = "mean of the predictions of the samples covering "
                        "each point (zbatch --assemble)";
-    zs_status st = a->like_vars[ch] ? zsi_attrs_copy(a->like_vars[ch]->attrs,
-                                                     out)
-                                    : zsi_attrs_new(out);
+    zs_status st = a->like_vars[ch]
+                       ? zsi_attrs_copy(zs_var_attrs(a->like_vars[ch]), out)
+                       : zsi_attrs_new(out);
     if (st != ZS_OK)
         return zsi_nomem(a->ctx);
     for (int k = 0; gone[k]; k++)
@@ -606,7 +611,7 @@ static zs_status define(zs_assemble *a, zsi_writer *w, zs_array **arr,
 {
     const char *dims[ZS_MAX_DIMS];
     uint8_t fill[8];
-    zs_status st = zsi_writer_add_groups(w, a->like->root);
+    zs_status st = zsi_writer_add_groups(w, zs_dataset_root(a->like));
     for (int d = 0; d < a->nd; d++)
         dims[d] = a->dims[d].name;
     zsi_store_double(a->dtype, fill, 0, NAN);
@@ -618,11 +623,11 @@ static zs_status define(zs_assemble *a, zsi_writer *w, zs_array **arr,
         if (!v)
             continue;
         st = zsi_codecs_of_var(v, 0, &c, &nc);
-        def = (zsi_array_def){v->path, 1, v->shape, v->shape,
-                              (const char *const *)v->dims, v->dtype,
-                              v->stored_itemsize, v->has_fill ? v->fill
-                                                              : NULL,
-                              v->attrs, c, nc, v->array != NULL};
+        def = (zsi_array_def){zs_var_path(v), 1, zs_var_shape(v),
+                              zs_var_shape(v), zsi_var_dims(v),
+                              zs_var_dtype(v), zsi_var_stored_itemsize(v),
+                              zsi_var_fill_bytes(v), zs_var_attrs(v), c, nc,
+                              zsi_var_array(v) != NULL};
         if (st == ZS_OK)
             st = zsi_writer_add_array(w, &def, &coords[d]);
         zsi_codecs_free(c, nc);

@@ -302,18 +302,19 @@ static bool is_aux(const zs_var *v)
 
 static bool has_dim(const zs_var *v, const char *dim)
 {
-    for (int d = 0; d < v->ndim; d++)
-        if (!strcmp(v->dims[d], dim))
+    for (int d = 0; d < zs_var_ndim(v); d++)
+        if (!strcmp(zs_var_dim_name(v, d), dim))
             return true;
     return false;
 }
 
 static bool same_dims(const zs_var *a, const zs_var *b)
 {
-    if (a->ndim != b->ndim)
+    if (zs_var_ndim(a) != zs_var_ndim(b))
         return false;
-    for (int d = 0; d < a->ndim; d++)
-        if (strcmp(a->dims[d], b->dims[d]) || a->shape[d] != b->shape[d])
+    for (int d = 0; d < zs_var_ndim(a); d++)
+        if (strcmp(zs_var_dim_name(a, d), zs_var_dim_name(b, d)) ||
+            zs_var_shape(a)[d] != zs_var_shape(b)[d])
             return false;
     return true;
 }
@@ -321,9 +322,9 @@ static bool same_dims(const zs_var *a, const zs_var *b)
 /* A data variable that names every sliced dimension. */
 static bool candidate(const zs_batch *b, const zs_var *v)
 {
-    if (zs_var_is_coord(v) || is_aux(v) || v->ndim == 0 ||
-        !zsi_dtype_is_numeric(v->dtype) ||
-        zsi_strv_contains(&b->o.target, v->name))
+    if (zs_var_is_coord(v) || is_aux(v) || zs_var_ndim(v) == 0 ||
+        !zsi_dtype_is_numeric(zs_var_dtype(v)) ||
+        zsi_strv_contains(&b->o.target, zs_var_name(v)))
         return false;
     for (size_t i = 0; i < b->o.input.names.n; i++)
         if (!has_dim(v, b->o.input.names.v[i]))
@@ -337,15 +338,15 @@ static bool candidate(const zs_batch *b, const zs_var *v)
 static zs_status find_var(zs_batch *b, zs_dataset *ds, const char *name,
                           zs_var **out)
 {
-    zs_var *v = zs_group_find_var(ds->root, name);
+    zs_var *v = zs_group_find_var(zs_dataset_root(ds), name);
     if (!v || zs_var_is_coord(v))
         return zsi_err(b->ctx, ZS_ERR_NOTFOUND, "%s: no data variable '%s'",
-                       ds->name, name);
+                       zsi_dataset_name(ds), name);
     if (zs_var_problem(v))
         return zsi_err(b->ctx, ZS_ERR_UNSUPPORTED, "%s", zs_var_problem(v));
-    if (!zsi_dtype_is_numeric(v->dtype) || v->ndim == 0)
+    if (!zsi_dtype_is_numeric(zs_var_dtype(v)) || zs_var_ndim(v) == 0)
         return zsi_err(b->ctx, ZS_ERR_UNSUPPORTED, "%s: variable '%s' is not "
-                       "a numeric array", ds->name, name);
+                       "a numeric array", zsi_dataset_name(ds), name);
     *out = v;
     return ZS_OK;
 }
@@ -354,12 +355,13 @@ static zs_status find_var(zs_batch *b, zs_dataset *ds, const char *name,
  * message lists those it has. */
 static zs_status unknown_dim(zs_batch *b, const char *what, const char *dim)
 {
-    const zs_group *g = b->ds->root;
+    const zs_group *g = zs_dataset_root(b->ds);
     zsi_buf t = ZSI_BUF_INIT;
     bool ok = true;
     zs_status st;
-    for (size_t d = 0; ok && d < g->ndims; d++)
-        ok = zsi_buf_printf(&t, "%s%s", d ? ", " : "", g->dim_names[d]);
+    for (size_t d = 0; ok && d < zs_group_ndims(g); d++)
+        ok =
+            zsi_buf_printf(&t, "%s%s", d ? ", " : "", zs_group_dim_name(g, d));
     st = ok && zsi_buf_cstr(&t)
              ? zsi_err(b->ctx, ZS_ERR_NOTFOUND, "%s: no dimension '%s' (the "
                        "store has %s)", what, dim, (char *)t.data)
@@ -378,7 +380,8 @@ static zs_status dims_exist(zs_batch *b)
         for (size_t i = 0; i < l[k]->names.n; i++) {
             const zs_group *g;
             size_t j;
-            if (!zsi_group_find_dim(b->ds->root, l[k]->names.v[i], &g, &j))
+            if (!zsi_group_find_dim(zs_dataset_root(b->ds), l[k]->names.v[i],
+                                    &g, &j))
                 return unknown_dim(b, what[k], l[k]->names.v[i]);
         }
     return ZS_OK;
@@ -386,29 +389,29 @@ static zs_status dims_exist(zs_batch *b)
 
 static zs_status choose_default(zs_batch *b)
 {
-    zs_group *g = b->ds->root;
-    for (size_t i = 0; i < g->nvars; i++) {
-        zs_var *v = g->vars[i];
+    zs_group *g = zs_dataset_root(b->ds);
+    for (size_t i = 0; i < zs_group_nvars(g); i++) {
+        zs_var *v = zs_group_var(g, i);
         if (!candidate(b, v) || zs_var_problem(v))
             continue;
         if (b->nx && !same_dims(b->x[0], v)) {
             zsi_log(b->ctx, ZS_LOG_WARN, "%s: dimensions unlike %s's, left "
-                    "out (name the variables to choose)", v->path,
-                    b->x[0]->path);
+                    "out (name the variables to choose)", zs_var_path(v),
+                    zs_var_path(b->x[0]));
             continue;
         }
         b->x[b->nx++] = v;
     }
     if (!b->nx)
         return zsi_err(b->ctx, ZS_ERR_NOTFOUND, "%s: no data variable has "
-                       "the dimensions to cut", b->ds->name);
+                       "the dimensions to cut", zsi_dataset_name(b->ds));
     return ZS_OK;
 }
 
 static zs_status choose_vars(zs_batch *b)
 {
     zs_status st = ZS_OK;
-    size_t n = b->ds->root->nvars + b->o.vars.n + 1;
+    size_t n = zs_group_nvars(zs_dataset_root(b->ds)) + b->o.vars.n + 1;
     b->x = calloc(n, sizeof *b->x);
     b->y = calloc(b->o.target.n + 1, sizeof *b->y);
     if (!b->x || !b->y)
@@ -419,10 +422,12 @@ static zs_status choose_vars(zs_batch *b)
     for (size_t i = 0; st == ZS_OK && i < b->o.vars.n; i++) {
         st = find_var(b, b->ds, b->o.vars.v[i], &b->x[b->nx]);
         if (st == ZS_OK && b->nx && !same_dims(b->x[0], b->x[b->nx]))
-            st = zsi_err(b->ctx, ZS_ERR_MISMATCH, "%s: variables %s and %s "
+            st = zsi_err(b->ctx, ZS_ERR_MISMATCH,
+                         "%s: variables %s and %s "
                          "have different dimensions or shapes: channels "
-                         "need the same", b->ds->name, b->x[0]->name,
-                         b->x[b->nx]->name);
+                         "need the same",
+                         zsi_dataset_name(b->ds), zs_var_name(b->x[0]),
+                         zs_var_name(b->x[b->nx]));
         b->nx++;
     }
     return st;
@@ -442,8 +447,10 @@ static zs_status choose_targets(zs_batch *b)
         zs_var *v;
         st = find_var(b, ds, b->o.target.v[i], &v);
         if (st == ZS_OK && !same_dims(b->x[0], v))
-            st = zsi_err(b->ctx, ZS_ERR_MISMATCH, "target %s: dimensions or "
-                         "shape unlike those of %s", v->path, b->x[0]->path);
+            st = zsi_err(b->ctx, ZS_ERR_MISMATCH,
+                         "target %s: dimensions or "
+                         "shape unlike those of %s",
+                         zs_var_path(v), zs_var_path(b->x[0]));
         if (st == ZS_OK)
             b->y[b->ny++] = v;
     }
@@ -473,7 +480,7 @@ static zs_status check_names(zs_batch *b)
             if (!has_dim(b->x[0], l[k]->names.v[i]))
                 return zsi_err(b->ctx, ZS_ERR_NOTFOUND, "%s: variable %s "
                                "has no dimension '%s'", what[k],
-                               b->x[0]->name, l[k]->names.v[i]);
+                               zs_var_name(b->x[0]), l[k]->names.v[i]);
     for (size_t i = 0; i < b->o.overlap.names.n; i++)
         if (!blens_get(&b->o.input, b->o.overlap.names.v[i]))
             return zsi_err(b->ctx, ZS_ERR_INVALID, "overlap: '%s' is not an "
@@ -517,12 +524,12 @@ static zs_status plan_dims(zs_batch *b)
 {
     const zs_var *v = b->x[0];
     zs_status st = check_names(b);
-    b->nd = v->ndim;
-    for (int k = 0; st == ZS_OK && k < v->ndim; k++) {
+    b->nd = zs_var_ndim(v);
+    for (int k = 0; st == ZS_OK && k < zs_var_ndim(v); k++) {
         bdim *d = &b->dims[k];
         uint64_t in, bat;
-        d->name = v->dims[k];
-        d->len = v->shape[k];
+        d->name = zs_var_dim_name(v, k);
+        d->len = zs_var_shape(v)[k];
         in = blens_get(&b->o.input, d->name);
         bat = blens_get(&b->o.batch, d->name);
         d->kind = in ? BD_INPUT : bat ? BD_BATCH : BD_WHOLE;
@@ -679,17 +686,18 @@ static zs_status plan_units(zs_batch *b)
 
 static const uint64_t *read_unit(const zs_var *v)
 {
-    return v->array ? zsi_array_read_unit(v->array) : v->chunks;
+    return zsi_var_array(v) ? zsi_array_read_unit(zsi_var_array(v))
+                            : zs_var_chunks(v);
 }
 
 /* Bytes of the decoded chunks a box of extent ext meets (at worst). */
 static uint64_t chunks_met(const zs_var *v, const uint64_t *ext)
 {
     const uint64_t *c = read_unit(v);
-    uint64_t n = v->itemsize;
-    for (int d = 0; d < v->ndim; d++) {
+    uint64_t n = zs_var_itemsize(v);
+    for (int d = 0; d < zs_var_ndim(v); d++) {
         uint64_t cd = c[d] ? c[d] : 1, span = (ext[d] + cd - 1) / cd + 1;
-        uint64_t all = (v->shape[d] + cd - 1) / cd;
+        uint64_t all = (zs_var_shape(v)[d] + cd - 1) / cd;
         if (span > all)
             span = all;
         if (!zsi_mul_ok(n, span * cd, &n))
@@ -794,11 +802,11 @@ zs_status zs_batch_plan(zs_dataset *ds, const zs_batch_opts *o,
     zs_batch *b = calloc(1, sizeof *b);
     zs_status st;
     if (!b)
-        return zsi_nomem(ds->ctx);
-    b->ctx = ds->ctx;
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    b->ctx = zsi_dataset_ctx(ds);
     b->ds = ds;
     b->overwrite = w && w->overwrite;
-    st = copy_opts(ds->ctx, o, &b->o);
+    st = copy_opts(zsi_dataset_ctx(ds), o, &b->o);
     if (st == ZS_OK)
         st = choose_vars(b);
     if (st == ZS_OK)
@@ -973,7 +981,7 @@ static bool names_text(zsi_buf *t, zs_var *const *v, size_t n)
 {
     bool ok = true;
     for (size_t i = 0; ok && i < n; i++)
-        ok = zsi_buf_printf(t, "%s%s", i ? ", " : "", v[i]->name);
+        ok = zsi_buf_printf(t, "%s%s", i ? ", " : "", zs_var_name(v[i]));
     return ok;
 }
 

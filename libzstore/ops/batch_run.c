@@ -476,8 +476,8 @@ static zs_status alloc_buffers(bwriter *wr)
     bool ok;
     for (size_t i = 0; i < nv; i++) {
         zs_var *v = i < b->nx ? b->x[i] : b->y[i - b->nx];
-        if (v->itemsize > maxw)
-            maxw = v->itemsize;
+        if (zs_var_itemsize(v) > maxw)
+            maxw = zs_var_itemsize(v);
     }
     wr->px = calloc(nv, sizeof *wr->px);
     wr->dec = calloc(nv, sizeof *wr->dec);

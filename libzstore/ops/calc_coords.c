@@ -29,16 +29,16 @@
 /* The horizontal coordinate of kind ('Y' or 'X') of an input. */
 static zs_status axis(zs_calc *c, int input, int kind, zs_var **out)
 {
-    zs_group *g = c->in[input].ds->root;
-    for (size_t i = 0; i < g->nvars; i++)
-        if (zs_var_is_coord(g->vars[i]) &&
-            zsi_rg_axis_kind(g->vars[i]) == kind) {
-            *out = g->vars[i];
+    zs_group *g = zs_dataset_root(c->in[input].ds);
+    for (size_t i = 0; i < zs_group_nvars(g); i++)
+        if (zs_var_is_coord(zs_group_var(g, i)) &&
+            zsi_rg_axis_kind(zs_group_var(g, i)) == kind) {
+            *out = zs_group_var(g, i);
             return ZS_OK;
         }
     return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "no %s coordinate in %s",
                    kind == 'Y' ? "latitude" : "longitude",
-                   c->in[input].ds->name);
+                   zsi_dataset_name(c->in[input].ds));
 }
 
 /* The leaf's dimensions: those of vars v[0..n). */
@@ -47,8 +47,9 @@ static zs_status leaf_dims(zs_calc *c, int input, calc_leaf *l,
 {
     l->ndim = n;
     for (int d = 0; d < n; d++) {
-        l->shape[d] = v[d]->shape[0];
-        l->dim[d] = dim_of(c, input, v[d]->dims[0], v[d]->shape[0]);
+        l->shape[d] = zs_var_shape(v[d])[0];
+        l->dim[d] =
+            dim_of(c, input, zs_var_dim_name(v[d], 0), zs_var_shape(v[d])[0]);
         if (l->dim[d] < 0)
             return zsi_nomem(c->ctx);
     }
@@ -65,7 +66,7 @@ zs_status zsi_calc_table_coslat(zs_calc *c, int input, calc_leaf *l,
         st = zsi_rg_coord_read(y, &lat);
     if (st != ZS_OK)
         return st;
-    for (uint64_t i = 0; i < y->shape[0]; i++)
+    for (uint64_t i = 0; i < zs_var_shape(y)[0]; i++)
         lat[i] = cos(lat[i] * DEG);
     l->table = lat;
     return leaf_dims(c, input, l, &y, 1, dim_of);
@@ -84,8 +85,8 @@ zs_status zsi_calc_table_gridarea(zs_calc *c, int input, calc_leaf *l,
         st = zsi_rg_coord_read(v[0], &lat);
     if (st == ZS_OK)
         st = zsi_rg_coord_read(v[1], &lon);
-    ny = st == ZS_OK ? v[0]->shape[0] : 0;
-    nx = st == ZS_OK ? v[1]->shape[0] : 0;
+    ny = st == ZS_OK ? zs_var_shape(v[0])[0] : 0;
+    nx = st == ZS_OK ? zs_var_shape(v[1])[0] : 0;
     if (st == ZS_OK && (ny < 2 || nx < 2))
         st = zsi_err(c->ctx, ZS_ERR_INVALID, "gridarea: the grid needs two "
                      "points along each axis for cell edges");
@@ -128,8 +129,8 @@ zs_status zsi_calc_table_time(zs_calc *c, int input, zs_var *t, int op,
         zs_datetime dt;
         st = zsi_datetime_from_usec(cal, when[i], &dt);
         if (st != ZS_OK)
-            st = zsi_err(c->ctx, st, "%s: time %llu out of range", t->path,
-                         (unsigned long long)i);
+            st = zsi_err(c->ctx, st, "%s: time %llu out of range",
+                         zs_var_path(t), (unsigned long long)i);
         else
             l->table[i] = op == CO_MONTH ? dt.month
                           : op == CO_HOUR ? dt.hour
@@ -204,6 +205,7 @@ zs_status zsi_calc_table_inside(zs_calc *c, int input, const char *path,
                                 calc_leaf *l, calc_dim_fn dim_of)
 {
     zs_var *v[2];
+    uint64_t ny, nx;
     double *lat = NULL, *lon = NULL;
     char *text = NULL;
     size_t len = 0;
@@ -219,14 +221,15 @@ zs_status zsi_calc_table_inside(zs_calc *c, int input, const char *path,
         st = zsi_rg_coord_read(v[0], &lat);
     if (st == ZS_OK)
         st = zsi_rg_coord_read(v[1], &lon);
-    if (st == ZS_OK && !(l->table = malloc((size_t)(v[0]->shape[0] *
-                                                    v[1]->shape[0]) *
-                                           sizeof *l->table)))
+    ny = st == ZS_OK ? zs_var_shape(v[0])[0] : 0;
+    nx = st == ZS_OK ? zs_var_shape(v[1])[0] : 0;
+    if (st == ZS_OK &&
+        !(l->table = malloc((size_t)(ny * nx) * sizeof *l->table)))
         st = zsi_nomem(c->ctx);
-    for (uint64_t j = 0; st == ZS_OK && j < v[0]->shape[0]; j++)
-        for (uint64_t i = 0; i < v[1]->shape[0]; i++) {
+    for (uint64_t j = 0; st == ZS_OK && j < ny; j++)
+        for (uint64_t i = 0; i < nx; i++) {
             double x = lon[i], y = lat[j];
-            l->table[j * v[1]->shape[0] + i] =
+            l->table[j * nx + i] =
                 contains(&p, x, y) || contains(&p, x - 360.0, y) ||
                 contains(&p, x + 360.0, y);
         }

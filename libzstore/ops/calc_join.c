@@ -30,9 +30,9 @@ typedef struct labels {
 
 static zs_var *coord_of(zs_dataset *ds, const char *dim)
 {
-    zs_var *v = zs_group_find_var(ds->root, dim);
-    if (!v || v->ndim != 1 || strcmp(v->dims[0], dim) ||
-        !zsi_dtype_is_numeric(v->dtype) || v->broken)
+    zs_var *v = zs_group_find_var(zs_dataset_root(ds), dim);
+    if (!v || zs_var_ndim(v) != 1 || strcmp(zs_var_dim_name(v, 0), dim) ||
+        !zsi_dtype_is_numeric(zs_var_dtype(v)) || zsi_var_broken(v))
         return NULL;
     return v;
 }
@@ -52,27 +52,28 @@ static zs_status read_time(zs_var *v, labels *l)
     zs_time_units_free(u);
     free(t);
     l->time = true;
-    return l->v ? ZS_OK : zsi_nomem(v->g->ds->ctx);
+    return l->v ? ZS_OK : zsi_nomem(zsi_var_ctx(v));
 }
 
 static zs_status read_labels(zs_var *v, labels *l)
 {
-    const char *u = zsi_attrs_text(v->attrs, "units");
-    uint64_t start = 0, n = v->shape[0];
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
+    uint64_t start = 0, n = zs_var_shape(v)[0];
     uint8_t *raw;
     zs_status st;
     l->n = n;
     if (u && strstr(u, " since "))
         return read_time(v, l);
-    raw = malloc((size_t)(n ? n : 1) * v->itemsize);
+    raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(v));
     l->v = malloc((size_t)(n ? n : 1) * sizeof *l->v);
     if (!raw || !l->v) {
         free(raw);
-        return zsi_nomem(v->g->ds->ctx);
+        return zsi_nomem(zsi_var_ctx(v));
     }
     st = zs_var_read(v, &start, &n, raw);
+    zs_dtype vt = zs_var_dtype(v);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-        l->v[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+        l->v[i] = zsi_load_double(vt, raw, (size_t)i);
     free(raw);
     return st;
 }
@@ -94,7 +95,7 @@ static void fmt_label(const labels *l, uint64_t i, char *buf, size_t size)
 
 static const char *input_name(const zs_calc *c, int i)
 {
-    return c->in[i].alias ? c->in[i].alias : c->in[i].ds->name;
+    return c->in[i].alias ? c->in[i].alias : zsi_dataset_name(c->in[i].ds);
 }
 
 /* exact: input b against input a. */

@@ -155,16 +155,17 @@ static zs_status var_leaf(zs_calc *c, int input, zs_var *v, int *out)
         }
     if (!(l = new_leaf(c, input, CO_REF, v)))
         return zsi_nomem(c->ctx);
-    l->ndim = v->ndim;
-    for (int d = 0; d < v->ndim; d++) {
-        l->shape[d] = v->shape[d];
-        if ((l->dim[d] = dim_of(c, input, v->dims[d], v->shape[d])) < 0)
+    l->ndim = zs_var_ndim(v);
+    for (int d = 0; d < zs_var_ndim(v); d++) {
+        l->shape[d] = zs_var_shape(v)[d];
+        if ((l->dim[d] = dim_of(c, input, zs_var_dim_name(v, d),
+                                zs_var_shape(v)[d])) < 0)
             return zsi_nomem(c->ctx);
     }
     zsi_cfdecode_init(&l->dec, v);
     l->what = c->in[input].alias
-                  ? zsi_asprintf("%s.%s", c->in[input].alias, v->name)
-                  : zsi_strdup(v->name);
+                  ? zsi_asprintf("%s.%s", c->in[input].alias, zs_var_name(v))
+                  : zsi_strdup(zs_var_name(v));
     *out = (int)(c->nleaves - 1);
     return l->what ? ZS_OK : zsi_nomem(c->ctx);
 }
@@ -236,8 +237,10 @@ static int input_named(const zs_calc *c, const char *alias)
 
 static zs_var *numeric_var(zs_dataset *ds, const char *name)
 {
-    zs_var *v = zs_group_find_var(ds->root, name);
-    return v && zsi_dtype_is_numeric(v->dtype) && !v->broken ? v : NULL;
+    zs_var *v = zs_group_find_var(zs_dataset_root(ds), name);
+    return v && zsi_dtype_is_numeric(zs_var_dtype(v)) && !zsi_var_broken(v)
+               ? v
+               : NULL;
 }
 
 /* lat and lon: a variable of that name, else the input's horizontal
@@ -245,11 +248,11 @@ static zs_var *numeric_var(zs_dataset *ds, const char *name)
 static zs_var *axis_var(zs_dataset *ds, const char *name)
 {
     int want = !strcmp(name, "lat") ? 'Y' : !strcmp(name, "lon") ? 'X' : 0;
-    zs_group *g = ds->root;
-    for (size_t i = 0; want && i < g->nvars; i++)
-        if (zs_var_is_coord(g->vars[i]) &&
-            zsi_rg_axis_kind(g->vars[i]) == want)
-            return g->vars[i];
+    zs_group *g = zs_dataset_root(ds);
+    for (size_t i = 0; want && i < zs_group_nvars(g); i++)
+        if (zs_var_is_coord(zs_group_var(g, i)) &&
+            zsi_rg_axis_kind(zs_group_var(g, i)) == want)
+            return zs_group_var(g, i);
     return NULL;
 }
 
@@ -341,7 +344,7 @@ static zs_status compile_time(compiler *k, const calc_node *n)
     if (st != ZS_OK)
         return st;
     l = &c->leaves[leaf];
-    if (!l->v || l->v->ndim != 1)
+    if (!l->v || zs_var_ndim(l->v) != 1)
         return zsi_err(c->ctx, ZS_ERR_INVALID, "expression %d, column %d: "
                        "'%s' is not a time coordinate", k->index, a->col,
                        a->name);
@@ -471,7 +474,7 @@ static zs_status plan_expr(zs_calc *c, const zs_calc_opts *op, size_t i)
 static zs_status var_units(zs_calc *c, const char *name, const zs_var *v,
                            const char *to, double *scale, double *offset)
 {
-    const char *from = zsi_attrs_text(v->attrs, "units");
+    const char *from = zsi_attrs_text(zs_var_attrs(v), "units");
     if (!from)
         return zsi_err(c->ctx, ZS_ERR_INVALID, "units: '%s' has no units "
                        "to convert from", name);
@@ -531,8 +534,9 @@ static void result_shape(zs_calc *c, calc_out *o)
             for (j = 0; l->v && j < l->ndim && l->dim[j] != o->dim[d]; j++)
                 ;
             if (l->v && j < l->ndim) {
-                o->chunks[d] = l->v->chunks[j] < g->len ? l->v->chunks[j]
-                                                         : o->chunks[d];
+                o->chunks[d] = zs_var_chunks(l->v)[j] < g->len
+                                   ? zs_var_chunks(l->v)[j]
+                                   : o->chunks[d];
                 break;
             }
         }

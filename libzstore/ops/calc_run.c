@@ -151,7 +151,7 @@ static zs_status decode_task(void *arg, size_t k)
     uint64_t a = (uint64_t)k * PIECE;
     size_t n = (size_t)(d->m - a < PIECE ? d->m - a : PIECE);
     double *o = d->out + a;
-    zsi_cfdecode_row(&l->dec, d->raw + a * l->v->itemsize, n, o);
+    zsi_cfdecode_row(&l->dec, d->raw + a * zs_var_itemsize(l->v), n, o);
     for (size_t i = 0; l->units && i < n; i++)
         o[i] = l->scale * o[i] + l->offset;
     return ZS_OK;
@@ -418,11 +418,11 @@ static void read_ahead(const zs_calc *c, const calc_out *o, box *bx,
         zsi_blocks_box(b, i, s, n);
     for (size_t k = 0; k < o->nleaves; k++) {
         const calc_leaf *l = &c->leaves[o->leaves[k]];
-        if (!l->v || !l->v->array)
+        if (!l->v || !zsi_var_array(l->v))
             continue;
         if (i < b->n)
             plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
-        zsi_array_will_read(l->v->array, i < b->n ? lo : NULL,
+        zsi_array_will_read(zsi_var_array(l->v), i < b->n ? lo : NULL,
                             i < b->n ? cnt : NULL);
     }
 }
@@ -431,8 +431,8 @@ static void ahead_stop(const zs_calc *c, const calc_out *o)
 {
     for (size_t k = 0; k < o->nleaves; k++) {
         const calc_leaf *l = &c->leaves[o->leaves[k]];
-        if (l->v && l->v->array)
-            zsi_array_ahead_stop(l->v->array);
+        if (l->v && zsi_var_array(l->v))
+            zsi_array_ahead_stop(zsi_var_array(l->v));
     }
 }
 
@@ -462,8 +462,8 @@ static uint64_t elem_bytes(const zs_calc *c, const calc_out *o)
     uint64_t raw = 0;
     for (size_t k = 0; k < o->nleaves; k++) {
         const calc_leaf *l = &c->leaves[o->leaves[k]];
-        if (l->v && l->v->itemsize > raw)
-            raw = l->v->itemsize;
+        if (l->v && zs_var_itemsize(l->v) > raw)
+            raw = zs_var_itemsize(l->v);
     }
     return 8 * o->nleaves + raw + 8 + zsi_dtype_size(o->dtype);
 }
@@ -554,7 +554,7 @@ static zs_status result_attrs(const zs_calc *c, const calc_out *o,
                               zs_attrs **out)
 {
     const char *units;
-    zs_status st = o->pure ? zsi_attrs_copy(o->pure->attrs, out)
+    zs_status st = o->pure ? zsi_attrs_copy(zs_var_attrs(o->pure), out)
                            : zsi_attrs_new(out);
     if (st != ZS_OK)
         return zsi_nomem(c->ctx);
@@ -613,12 +613,12 @@ static zs_status define_coord(zs_calc *c, zsi_writer *w, const calc_dim *g,
     uint64_t shape[1] = {g->len}, chunks[1] = {g->len ? g->len : 1};
     zsi_array_def d;
     zs_status st = zsi_codecs_of_var(v, ZSI_CODECS_NO_FILTERS, &cs, &nc);
-    zsi_write_chunks(&c->w, 1, (const char *const *)v->dims, shape,
-                     v->itemsize, chunks);
-    d = (zsi_array_def){v->name, 1, shape, chunks,
-                        (const char *const *)v->dims, v->dtype, v->itemsize,
-                        v->has_fill ? v->fill : NULL, v->attrs, cs, nc,
-                        v->array != NULL};
+    zsi_write_chunks(&c->w, 1, zsi_var_dims(v), shape,
+                     zs_var_itemsize(v), chunks);
+    d = (zsi_array_def){zs_var_name(v), 1, shape, chunks, zsi_var_dims(v),
+                        zs_var_dtype(v), zs_var_itemsize(v),
+                        zsi_var_fill_bytes(v), zs_var_attrs(v), cs, nc,
+                        zsi_var_array(v) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(cs, nc);
@@ -630,8 +630,8 @@ static zs_status write_coord(zs_calc *c, const calc_dim *g, zs_array *a)
 {
     zs_var *v = g->coord;
     const uint64_t *map = g->map[g->coord_input];
-    uint64_t start = 0, n = v->shape[0];
-    size_t w = v->itemsize;
+    uint64_t start = 0, n = zs_var_shape(v)[0];
+    size_t w = zs_var_itemsize(v);
     uint8_t *raw = malloc((size_t)(n ? n : 1) * w);
     uint8_t *kept = malloc((size_t)(g->len ? g->len : 1) * w);
     zs_status st = raw && kept ? zs_var_read(v, &start, &n, raw)
@@ -665,16 +665,16 @@ static zs_status keep_vars(zs_calc *c, zsi_writer *w, zsi_varset *kept,
 {
     zs_status st = ZS_OK;
     for (size_t s = 0; st == ZS_OK && s < c->nin; s++) {
-        zs_group *g = c->in[s].ds->root;
-        for (size_t i = 0; st == ZS_OK && i < g->nvars; i++) {
-            zs_var *v = g->vars[i];
-            bool ok = !name_taken(c, v->name) && !v->broken;
+        zs_group *g = zs_dataset_root(c->in[s].ds);
+        for (size_t i = 0; st == ZS_OK && i < zs_group_nvars(g); i++) {
+            zs_var *v = zs_group_var(g, i);
+            bool ok = !name_taken(c, zs_var_name(v)) && !zsi_var_broken(v);
             for (size_t k = 0; ok && k < kept->n; k++)
-                ok = strcmp(kept->v[k]->name, v->name) != 0;
-            for (int d = 0; ok && d < v->ndim; d++)
+                ok = strcmp(zs_var_name(kept->v[k]), zs_var_name(v)) != 0;
+            for (int d = 0; ok && d < zs_var_ndim(v); d++)
                 for (size_t k = 0; ok && k < c->ndims; k++)
-                    ok = strcmp(c->dims[k].name, v->dims[d]) ||
-                         c->dims[k].len == v->shape[d];
+                    ok = strcmp(c->dims[k].name, zs_var_dim_name(v, d)) ||
+                         c->dims[k].len == zs_var_shape(v)[d];
             if (!ok)
                 continue;
             if (kept->n == kept->cap) {
@@ -727,7 +727,7 @@ static zs_status skip_unused(zs_calc *c, const zsi_varset *kept)
             if (c->dims[i].coord && c->dims[i].coord_input == (int)s)
                 used[n++] = c->dims[i].coord;
         for (size_t i = 0; i < kept->n; i++)
-            if (kept->v[i]->g->ds == c->in[s].ds)
+            if (zsi_var_dataset(kept->v[i]) == c->in[s].ds)
                 used[n++] = kept->v[i];
         st = zsi_skip_unused(c->in[s].ds, used, n);
     }
@@ -742,7 +742,8 @@ zs_status zsi_calc_write(zs_calc *c, zsi_writer *w)
     zsi_varset kept = {NULL, NULL, 0, 0};
     zs_status st = coords ? check_names(c) : zsi_nomem(c->ctx);
     if (st == ZS_OK)
-        st = zsi_writer_add_group(w, "", c->in[0].ds->root->attrs);
+        st = zsi_writer_add_group(
+            w, "", zs_group_attrs(zs_dataset_root(c->in[0].ds)));
     for (size_t i = 0; st == ZS_OK && i < c->ndims; i++)
         if (c->dims[i].coord && dim_written(c, i))
             st = define_coord(c, w, &c->dims[i], &coords[i]);

@@ -35,7 +35,7 @@ static zs_status open_store(zs_convert *c, zs_dataset **ds)
 static zs_var *store_var(zs_dataset *ds, const char *path)
 {
     const char *slash = strrchr(path, '/');
-    zs_group *g = ds->root;
+    zs_group *g = zs_dataset_root(ds);
     if (slash) {
         char *gp = zsi_strndup(path, (size_t)(slash - path));
         if (!gp || zsi_group_at(ds, gp, false, &g) != ZS_OK)
@@ -54,22 +54,23 @@ static zs_status store_times(zs_convert *c, zs_dataset *ds, zsi_cfile *f)
     uint8_t *raw;
     const char *u, *cal;
     zs_status st;
-    if (!tv || tv->ndim != 1 || !zsi_dtype_is_numeric(tv->dtype))
+    if (!tv || zs_var_ndim(tv) != 1 || !zsi_dtype_is_numeric(zs_var_dtype(tv)))
         return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: no time coordinate "
                        "'%s' to append to", c->o.output, c->time_var);
-    n = tv->shape[0];
-    raw = malloc((size_t)(n ? n : 1) * tv->itemsize);
+    n = zs_var_shape(tv)[0];
+    raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(tv));
     f->times = malloc((size_t)(n ? n : 1) * sizeof *f->times);
     if (!raw || !f->times) {
         free(raw);
         return zsi_nomem(c->ctx);
     }
     st = zs_var_read(tv, &start, &n, raw);
+    zs_dtype vt = zs_var_dtype(tv);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-        f->times[i] = zsi_load_double(tv->dtype, raw, (size_t)i);
+        f->times[i] = zsi_load_double(vt, raw, (size_t)i);
     free(raw);
-    u = zsi_attrs_text(tv->attrs, "units");
-    cal = zsi_attrs_text(tv->attrs, "calendar");
+    u = zsi_attrs_text(zs_var_attrs(tv), "units");
+    cal = zsi_attrs_text(zs_var_attrs(tv), "calendar");
     f->nrec = n;
     if (st == ZS_OK && (!u || !(f->units = zsi_strdup(u)) ||
                         !(f->calendar = zsi_strdup(cal ? cal
@@ -172,9 +173,9 @@ static zs_status same_packing(zs_convert *c, const zsi_cvar *v,
     for (int k = 0; !v->unpack && !v->is_time && packing[k]; k++) {
         double x = 0, y = 0;
         const char *s = zsi_attrs_text(v->attrs, packing[k]);
-        const char *t = zsi_attrs_text(sv->attrs, packing[k]);
+        const char *t = zsi_attrs_text(zs_var_attrs(sv), packing[k]);
         int a = zsi_attrs_double(v->attrs, packing[k], &x);
-        int b = zsi_attrs_double(sv->attrs, packing[k], &y);
+        int b = zsi_attrs_double(zs_var_attrs(sv), packing[k], &y);
         if (a != b || x != y || !s != !t || (s && strcmp(s, t)))
             return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: %s: %s of the new "
                            "inputs differs from the store's", c->o.output,
@@ -190,7 +191,7 @@ static zs_status same_values(zs_convert *c, zs_dataset *nds,
     zs_var *nv = store_var(nds, v->path);
     char a[65], b[65];
     zs_status st;
-    if (v->rec >= 0 || !nv || sv->ndim != 1)
+    if (v->rec >= 0 || !nv || zs_var_ndim(sv) != 1)
         return ZS_OK;
     st = zs_var_checksum(nv, a);
     if (st == ZS_OK)
@@ -209,14 +210,15 @@ static zs_status same_vars(zs_convert *c, zs_dataset *ds)
             return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: the store has no "
                            "variable '%s' (the new inputs do)", c->o.output,
                            c->vars[i].path);
-    for (size_t i = 0; i < ds->root->nvars; i++) {
+    for (size_t i = 0; i < zs_group_nvars(zs_dataset_root(ds)); i++) {
         bool found = false;
         for (size_t k = 0; !found && k < c->nvars; k++)
-            found = !strcmp(c->vars[k].path, ds->root->vars[i]->path);
+            found = !strcmp(c->vars[k].path,
+                            zs_var_path(zs_group_var(zs_dataset_root(ds), i)));
         if (!found)
             return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: the new inputs "
                            "have no variable '%s'", c->o.output,
-                           ds->root->vars[i]->path);
+                           zs_var_path(zs_group_var(zs_dataset_root(ds), i)));
     }
     return ZS_OK;
 }
@@ -236,7 +238,7 @@ zs_status zsi_convert_append_attrs(zs_convert *c, zs_dataset *nds)
         st = same_packing(c, v, sv);
         if (st == ZS_OK)
             st = same_values(c, nds, v, sv);
-        if (st == ZS_OK && zsi_attrs_copy(sv->attrs, &a) != ZS_OK)
+        if (st == ZS_OK && zsi_attrs_copy(zs_var_attrs(sv), &a) != ZS_OK)
             st = zsi_nomem(c->ctx);
         if (st == ZS_OK) {
             zsi_attrs_free(v->attrs);
@@ -248,7 +250,7 @@ zs_status zsi_convert_append_attrs(zs_convert *c, zs_dataset *nds)
         zs_attrs *a = NULL;
         if (zsi_group_at(ds, c->groups[i].path, false, &g) != ZS_OK)
             continue;
-        if (zsi_attrs_copy(g->attrs, &a) != ZS_OK)
+        if (zsi_attrs_copy(zs_group_attrs(g), &a) != ZS_OK)
             st = zsi_nomem(c->ctx);
         else {
             zsi_attrs_free(c->groups[i].attrs);
@@ -327,13 +329,13 @@ static void first_diff(const char *x, const char *y, char *key, char *a,
 static zs_status store_meta(zs_convert *c, zs_var *sv, zs_array *a,
                             zsi_buf *out)
 {
-    zsi_array_meta *m = (zsi_array_meta *)zsi_array_meta_of(sv->array);
+    zsi_array_meta *m = (zsi_array_meta *)zsi_array_meta_of(zsi_var_array(sv));
     const zsi_array_meta *n = zsi_array_meta_of(a);
     uint64_t old[ZS_MAX_DIMS];
     zs_status st;
     if (!m || m->ndim != n->ndim)
         return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: %s: other dimensions "
-                       "than the store's", c->o.output, sv->path);
+                       "than the store's", c->o.output, zs_var_path(sv));
     /* formatted with the new shape, then put back as it was */
     memcpy(old, m->shape, sizeof old);
     memcpy(m->shape, n->shape, sizeof old);
@@ -353,7 +355,7 @@ zs_status zsi_convert_append_check(zs_convert *c, zsi_writer *w)
         zs_var *sv = store_var(ds, zsi_array_path(a));
         char p[256], q[256], k[64];
         x.len = y.len = 0;
-        st = sv && sv->array ? store_meta(c, sv, a, &x)
+        st = sv && zsi_var_array(sv) ? store_meta(c, sv, a, &x)
                              : zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: no "
                                        "array '%s'", c->o.output,
                                        zsi_array_path(a));

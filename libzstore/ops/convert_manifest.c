@@ -459,7 +459,7 @@ static zs_status store_vars(zs_ctx *ctx, zs_dataset *ds, side *sd,
     for (size_t k = 0; k < sd->mv.n; k++) {
         const zsi_cvar *v = sd->mv.v[k];
         const char *slash = strrchr(v->path, '/');
-        zs_group *g = ds->root;
+        zs_group *g = zs_dataset_root(ds);
         if (slash) {
             char *gp = zsi_strndup(v->path, (size_t)(slash - v->path));
             if (!gp || zsi_group_at(ds, gp, false, &g) != ZS_OK)
@@ -468,8 +468,8 @@ static zs_status store_vars(zs_ctx *ctx, zs_dataset *ds, side *sd,
         }
         sd->sv[k] = g ? zs_group_find_var(g, slash ? slash + 1 : v->path)
                       : NULL;
-        if (!sd->sv[k] || v->rec != 0 || sd->sv[k]->ndim != v->ndim ||
-            sd->sv[k]->dtype != v->out_dtype)
+        if (!sd->sv[k] || v->rec != 0 || zs_var_ndim(sd->sv[k]) != v->ndim ||
+            zs_var_dtype(sd->sv[k]) != v->out_dtype)
             return zsi_err(ctx, ZS_ERR_MISMATCH, "%s: %s: not as the store "
                            "holds it", name, v->path);
     }
@@ -543,7 +543,7 @@ zs_status zs_convert_verify(zs_ctx *ctx, const char *store,
     *bad = 0;
     memset(&m, 0, sizeof m);
     if (st == ZS_OK)
-        st = ds->source == ZS_SRC_ZARR
+        st = zs_dataset_source(ds) == ZS_SRC_ZARR
                  ? read_manifest(ctx, zsi_dataset_store(ds), store, &m)
                  : zsi_err(ctx, ZS_ERR_FORMAT, "%s: not a Zarr store",
                            store);

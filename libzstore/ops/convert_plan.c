@@ -13,9 +13,9 @@
 
 static bool is_packed(const zs_var *v)
 {
-    return zsi_dtype_is_numeric(v->dtype) &&
-           (zs_attrs_find(v->attrs, "scale_factor", NULL) ||
-            zs_attrs_find(v->attrs, "add_offset", NULL));
+    return zsi_dtype_is_numeric(zs_var_dtype(v)) &&
+           (zs_attrs_find(zs_var_attrs(v), "scale_factor", NULL) ||
+            zs_attrs_find(zs_var_attrs(v), "add_offset", NULL));
 }
 
 /* valid_min/valid_max/valid_range given in packed units: decode them. */
@@ -67,13 +67,13 @@ static bool drop_coord(zs_attrs *a, const char *name)
 static zs_status out_attrs(zs_convert *c, const zs_var *tv, zsi_cvar *v)
 {
     zs_ctx *ctx = c->ctx;
-    if (zsi_attrs_copy(tv->attrs, &v->attrs) != ZS_OK)
+    if (zsi_attrs_copy(zs_var_attrs(tv), &v->attrs) != ZS_OK)
         return zsi_nomem(ctx);
     if (v->unpack) {
         double scale = 1, offset = 0;
-        zsi_attrs_double(tv->attrs, "scale_factor", &scale);
-        zsi_attrs_double(tv->attrs, "add_offset", &offset);
-        if (!unpack_valid(v->attrs, tv->dtype, scale, offset))
+        zsi_attrs_double(zs_var_attrs(tv), "scale_factor", &scale);
+        zsi_attrs_double(zs_var_attrs(tv), "add_offset", &offset);
+        if (!unpack_valid(v->attrs, zs_var_dtype(tv), scale, offset))
             return zsi_nomem(ctx);
         zsi_attrs_remove(v->attrs, "scale_factor");
         zsi_attrs_remove(v->attrs, "add_offset");
@@ -96,13 +96,16 @@ static zs_status out_fill(zsi_cvar *v, const zs_var *tv, zs_ctx *ctx)
         memcpy(v->fill, &nan, sizeof nan);
         return ZS_OK;
     }
-    v->has_fill = tv->has_fill;
-    if (!tv->has_fill)
+    v->has_fill = zsi_var_has_fill(tv);
+    if (!zsi_var_has_fill(tv))
         return ZS_OK;
-    if (tv->dtype == ZS_DT_STRING)
-        return (v->fill_text = zsi_strdup((const char *)tv->fill))
-                   ? ZS_OK : zsi_nomem(ctx);
-    memcpy(v->fill, tv->fill, tv->itemsize <= 16 ? tv->itemsize : 16);
+    if (zs_var_dtype(tv) == ZS_DT_STRING)
+        return (v->fill_text =
+                    zsi_strdup((const char *)zsi_var_fill_bytes(tv)))
+                   ? ZS_OK
+                   : zsi_nomem(ctx);
+    memcpy(v->fill, zsi_var_fill_bytes(tv),
+           zs_var_itemsize(tv) <= 16 ? zs_var_itemsize(tv) : 16);
     return ZS_OK;
 }
 
@@ -110,13 +113,13 @@ static zs_status add_var(zs_convert *c, const zs_var *tv, uint64_t nrec,
                          zsi_cvar *v)
 {
     bool stack_dim = c->stack && !zs_var_is_coord(tv);
-    int nd = tv->ndim + (stack_dim ? 1 : 0), o = stack_dim ? 1 : 0;
+    int nd = zs_var_ndim(tv) + (stack_dim ? 1 : 0), o = stack_dim ? 1 : 0;
     if (nd > ZS_MAX_DIMS)
         return zsi_err(c->ctx, ZS_ERR_UNSUPPORTED, "%s: too many dimensions",
-                       tv->path);
-    v->path = zsi_strdup(tv->path);
-    v->name = zsi_strdup(tv->name);
-    v->group = zsi_strdup(tv->g->path);
+                       zs_var_path(tv));
+    v->path = zsi_strdup(zs_var_path(tv));
+    v->name = zsi_strdup(zs_var_name(tv));
+    v->group = zsi_strdup(zs_group_path(zsi_var_group(tv)));
     v->dims = calloc((size_t)(nd ? nd : 1), sizeof *v->dims);
     if (!v->path || !v->name || !v->group || !v->dims)
         return zsi_nomem(c->ctx);
@@ -128,10 +131,11 @@ static zs_status add_var(zs_convert *c, const zs_var *tv, uint64_t nrec,
         v->shape[0] = nrec;
         v->rec = 0;
     }
-    for (int d = 0; d < tv->ndim; d++) {
-        v->dims[d + o] = zsi_strdup(tv->dims[d]);
-        v->shape[d + o] = tv->shape[d];
-        if (!c->stack && c->rec_dim && !strcmp(tv->dims[d], c->rec_dim)) {
+    for (int d = 0; d < zs_var_ndim(tv); d++) {
+        v->dims[d + o] = zsi_strdup(zs_var_dim_name(tv, d));
+        v->shape[d + o] = zs_var_shape(tv)[d];
+        if (!c->stack && c->rec_dim &&
+            !strcmp(zs_var_dim_name(tv, d), c->rec_dim)) {
             v->rec = d + o;
             v->shape[d + o] = nrec;
         }
@@ -139,12 +143,14 @@ static zs_status add_var(zs_convert *c, const zs_var *tv, uint64_t nrec,
     for (int d = 0; d < nd; d++)
         if (!v->dims[d])
             return zsi_nomem(c->ctx);
-    v->in_dtype = tv->dtype;
-    v->in_size = tv->dtype == ZS_DT_STRING ? sizeof(char *) : tv->itemsize;
+    v->in_dtype = zs_var_dtype(tv);
+    v->in_size = zs_var_dtype(tv) == ZS_DT_STRING ? sizeof(char *)
+                                                  : zs_var_itemsize(tv);
     v->unpack = c->o.unpack && is_packed(tv);
-    v->out_dtype = v->unpack ? ZS_DT_FLOAT32 : tv->dtype;
+    v->out_dtype = v->unpack ? ZS_DT_FLOAT32 : zs_var_dtype(tv);
     v->out_size = v->unpack ? 4 : v->in_size;
-    v->is_time = c->time_var && c->units && !strcmp(tv->path, c->time_var);
+    v->is_time =
+        c->time_var && c->units && !strcmp(zs_var_path(tv), c->time_var);
     zs_status st = out_attrs(c, tv, v);
     if (st == ZS_OK)
         st = out_fill(v, tv, c->ctx);
@@ -278,11 +284,11 @@ static zs_status copy_groups(zs_convert *c, zs_group *g)
     c->groups = ng;
     ng = &c->groups[c->ngroups++];
     memset(ng, 0, sizeof *ng);
-    if (!(ng->path = zsi_strdup(g->path)) ||
-        zsi_attrs_copy(g->attrs, &ng->attrs) != ZS_OK)
+    if (!(ng->path = zsi_strdup(zs_group_path(g))) ||
+        zsi_attrs_copy(zs_group_attrs(g), &ng->attrs) != ZS_OK)
         return zsi_nomem(c->ctx);
-    for (size_t i = 0; i < g->ngroups; i++) {
-        zs_status st = copy_groups(c, g->groups[i]);
+    for (size_t i = 0; i < zs_group_ngroups(g); i++) {
+        zs_status st = copy_groups(c, zs_group_child(g, i));
         if (st != ZS_OK)
             return st;
     }
@@ -380,7 +386,7 @@ zs_status zsi_convert_schema(zs_convert *c)
     if (st == ZS_OK && c->o.append)
         st = zsi_convert_append_plan(c);
     if (st == ZS_OK)
-        st = copy_groups(c, ds->root);
+        st = copy_groups(c, zs_dataset_root(ds));
     if (st == ZS_OK)
         st = build_vars(c, ds);
     if (st == ZS_OK && c->o.append)

@@ -130,7 +130,7 @@ static zs_status src_var(zs_convert *c, zs_ctx *ctx,
         sc->file[slot] = file;
     }
     sc->used[slot] = ++sc->clock;
-    g = sc->ds[slot]->root;
+    g = zs_dataset_root(sc->ds[slot]);
     if (slash) {
         char *gp = zsi_strndup(path, (size_t)(slash - path));
         zs_status st = gp ? zsi_group_at(sc->ds[slot], gp, false, &g)
@@ -166,14 +166,14 @@ static zs_status read_piece(zs_convert *c, zs_ctx *ctx,
         return st;
     if (c->files[f].is_store)   /* values as they are stored */
         return zs_var_read(iv, start, count, dst);
-    if (iv->dtype != v->in_dtype)
+    if (zs_var_dtype(iv) != v->in_dtype)
         return zsi_err(ctx, ZS_ERR_MISMATCH, "%s: %s changed type",
                        c->files[f].path, v->path);
     if (!v->unpack)
         return zs_var_read(iv, start, count, dst);
-    for (int d = 0; d < iv->ndim; d++)
+    for (int d = 0; d < zs_var_ndim(iv); d++)
         n *= count[d];
-    tmp = malloc((size_t)(n ? n : 1) * iv->itemsize);
+    tmp = malloc((size_t)(n ? n : 1) * zs_var_itemsize(iv));
     if (!tmp)
         return zsi_nomem(ctx);
     st = zs_var_read(iv, start, count, tmp);

@@ -15,47 +15,50 @@
 
 static bool is_time_units(const zs_var *v)
 {
-    const char *u = zsi_attrs_text(v->attrs, "units");
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
     return u && strstr(u, " since ");
 }
 
 zs_status zsi_convert_find_time(zs_dataset *ds, char **rec_dim,
                                 char **time_var, bool *stack)
 {
-    zs_group *g = ds->root;
+    zs_group *g = zs_dataset_root(ds);
     const char *rec = NULL, *tv = NULL;
     *rec_dim = *time_var = NULL;
     *stack = false;
-    for (size_t i = 0; i < g->ndims && !rec; i++)
-        if (g->dim_unlim[i])
-            rec = g->dim_names[i];
-    for (size_t i = 0; i < g->ndims && !rec; i++)
-        if (!strcmp(g->dim_names[i], "time") ||
-            !strcmp(g->dim_names[i], "valid_time"))
-            rec = g->dim_names[i];
-    for (size_t i = 0; i < g->nvars && !rec; i++)
-        if (g->vars[i]->ndim == 1 && is_time_units(g->vars[i]))
-            rec = g->vars[i]->dims[0];
+    for (size_t i = 0; i < zs_group_ndims(g) && !rec; i++)
+        if (zs_group_dim_unlimited(g, i))
+            rec = zs_group_dim_name(g, i);
+    for (size_t i = 0; i < zs_group_ndims(g) && !rec; i++)
+        if (!strcmp(zs_group_dim_name(g, i), "time") ||
+            !strcmp(zs_group_dim_name(g, i), "valid_time"))
+            rec = zs_group_dim_name(g, i);
+    for (size_t i = 0; i < zs_group_nvars(g) && !rec; i++)
+        if (zs_var_ndim(zs_group_var(g, i)) == 1 &&
+            is_time_units(zs_group_var(g, i)))
+            rec = zs_var_dim_name(zs_group_var(g, i), 0);
     if (rec) {
         zs_var *v = zs_group_find_var(g, rec);
-        if (v && v->ndim == 1 && !strcmp(v->dims[0], rec))
+        if (v && zs_var_ndim(v) == 1 && !strcmp(zs_var_dim_name(v, 0), rec))
             tv = rec;
-        for (size_t i = 0; i < g->nvars && !tv; i++)
-            if (g->vars[i]->ndim == 1 && !strcmp(g->vars[i]->dims[0], rec)
-                && is_time_units(g->vars[i]))
-                tv = g->vars[i]->name;
+        for (size_t i = 0; i < zs_group_nvars(g) && !tv; i++)
+            if (zs_var_ndim(zs_group_var(g, i)) == 1 &&
+                !strcmp(zs_var_dim_name(zs_group_var(g, i), 0), rec) &&
+                is_time_units(zs_group_var(g, i)))
+                tv = zs_var_name(zs_group_var(g, i));
     } else {
         /* a scalar time (one snapshot per file): stack along it */
-        for (size_t i = 0; i < g->nvars && !tv; i++)
-            if (g->vars[i]->ndim == 0 && is_time_units(g->vars[i]))
-                tv = rec = g->vars[i]->name;
+        for (size_t i = 0; i < zs_group_nvars(g) && !tv; i++)
+            if (zs_var_ndim(zs_group_var(g, i)) == 0 &&
+                is_time_units(zs_group_var(g, i)))
+                tv = rec = zs_var_name(zs_group_var(g, i));
         *stack = tv != NULL;
     }
     if ((rec && !(*rec_dim = zsi_strdup(rec))) ||
         (tv && !(*time_var = zsi_strdup(tv)))) {
         free(*rec_dim);
         *rec_dim = NULL;
-        return zsi_nomem(ds->ctx);
+        return zsi_nomem(zsi_dataset_ctx(ds));
     }
     return ZS_OK;
 }
@@ -84,11 +87,12 @@ static const char *const fp_attrs[] = {
 static char *fill_text(const zs_var *v)
 {
     char num[40];
-    if (v->dtype == ZS_DT_STRING)
-        return zsi_strdup((const char *)v->fill);
-    if (v->dtype == ZS_DT_BYTES || v->dtype == ZS_DT_UNICODE)
-        return zsi_asprintf("byte %u", v->fill[0]);
-    zsi_fmt_double(zsi_load_double(v->dtype, v->fill, 0), num, sizeof num);
+    if (zs_var_dtype(v) == ZS_DT_STRING)
+        return zsi_strdup((const char *)zsi_var_fill_bytes(v));
+    if (zs_var_dtype(v) == ZS_DT_BYTES || zs_var_dtype(v) == ZS_DT_UNICODE)
+        return zsi_asprintf("byte %u", zsi_var_fill_bytes(v)[0]);
+    zsi_fmt_double(zsi_load_double(zs_var_dtype(v), zsi_var_fill_bytes(v), 0),
+                   num, sizeof num);
     return zsi_strdup(num);
 }
 
@@ -96,53 +100,60 @@ static zs_status fp_var(void *user, zs_var *v)
 {
     fp_ctx *f = user;
     zsi_buf b = ZSI_BUF_INIT;
-    bool is_tv = f->tv && !strcmp(v->path, f->tv);
-    bool ok = zsi_buf_printf(&b, "var %s: %s (", v->path,
-                             v->g->ds->source == ZS_SRC_NETCDF
-                                 ? zsi_nc_type_name(v)
-                                 : zs_dtype_name(v->dtype));
-    for (int i = 0; ok && i < v->ndim; i++) {
-        bool r = f->rec && !strcmp(v->dims[i], f->rec);
+    bool is_tv = f->tv && !strcmp(zs_var_path(v), f->tv);
+    bool ok =
+        zsi_buf_printf(&b, "var %s: %s (", zs_var_path(v),
+                       zs_dataset_source(zsi_var_dataset(v)) == ZS_SRC_NETCDF
+                           ? zsi_nc_type_name(v)
+                           : zs_dtype_name(zs_var_dtype(v)));
+    for (int i = 0; ok && i < zs_var_ndim(v); i++) {
+        bool r = f->rec && !strcmp(zs_var_dim_name(v, i), f->rec);
         if (r)
-            ok = zsi_buf_printf(&b, "%s%s=*", i ? ", " : "", v->dims[i]);
+            ok = zsi_buf_printf(&b, "%s%s=*", i ? ", " : "",
+                                zs_var_dim_name(v, i));
         else
-            ok = zsi_buf_printf(&b, "%s%s=%llu", i ? ", " : "", v->dims[i],
-                                (unsigned long long)v->shape[i]);
+            ok = zsi_buf_printf(&b, "%s%s=%llu", i ? ", " : "",
+                                zs_var_dim_name(v, i),
+                                (unsigned long long)zs_var_shape(v)[i]);
     }
     ok = ok && zsi_buf_append(&b, ")", 1) && zsi_buf_cstr(&b);
     fp_add(f, ok ? (char *)zsi_buf_take(&b) : NULL);
     zsi_buf_free(&b);
-    if (v->has_fill && !(f->unpack && zs_attrs_find(v->attrs,
+    if (zsi_var_has_fill(v) && !(f->unpack && zs_attrs_find(zs_var_attrs(v),
                                                     "scale_factor", NULL))) {
         char *t = fill_text(v);
-        fp_add(f, t ? zsi_asprintf("var %s: _FillValue = %s", v->path, t)
-                    : NULL);
+        fp_add(f,
+               t ? zsi_asprintf("var %s: _FillValue = %s", zs_var_path(v), t)
+                 : NULL);
         free(t);
     }
     for (int k = 0; fp_attrs[k]; k++) {
         size_t i;
         char *j = NULL;
-        if ((is_tv && k >= 4) || !zs_attrs_find(v->attrs, fp_attrs[k], &i))
+        if ((is_tv && k >= 4) ||
+            !zs_attrs_find(zs_var_attrs(v), fp_attrs[k], &i))
             continue;
         if (f->unpack && (k <= 2))
             continue;   /* each file is decoded with its own packing */
-        if (zs_attrs_to_json(v->attrs, i, &j) != ZS_OK) {
+        if (zs_attrs_to_json(zs_var_attrs(v), i, &j) != ZS_OK) {
             f->nomem = true;
             continue;
         }
-        fp_add(f, zsi_asprintf("var %s: %s = %s", v->path, fp_attrs[k], j));
+        fp_add(f, zsi_asprintf("var %s: %s = %s", zs_var_path(v), fp_attrs[k],
+                               j));
         free(j);
     }
     /* the grid itself: values of dimension coordinates */
-    if (zs_var_is_coord(v) && !is_tv && !(f->rec && !strcmp(v->dims[0],
-                                                           f->rec))) {
+    if (zs_var_is_coord(v) && !is_tv &&
+        !(f->rec && !strcmp(zs_var_dim_name(v, 0), f->rec))) {
         char hex[65];
         zs_status st = zs_var_checksum(v, hex);
         if (st != ZS_OK)
             return st;
-        fp_add(f, zsi_asprintf("var %s: values sha256 %s", v->path, hex));
+        fp_add(f,
+               zsi_asprintf("var %s: values sha256 %s", zs_var_path(v), hex));
     }
-    return f->nomem ? zsi_nomem(v->g->ds->ctx) : ZS_OK;
+    return f->nomem ? zsi_nomem(zsi_var_ctx(v)) : ZS_OK;
 }
 
 static zs_status fingerprint(zs_dataset *ds, const char *rec, const char *tv,
@@ -153,7 +164,7 @@ static zs_status fingerprint(zs_dataset *ds, const char *rec, const char *tv,
     fp_add(&f, zsi_asprintf("time variable: %s%s", tv ? tv : "(none)",
                             stack ? " (scalar)" : ""));
     if (f.nomem)
-        return zsi_nomem(ds->ctx);
+        return zsi_nomem(zsi_dataset_ctx(ds));
     return zsi_dataset_each_var(ds, fp_var, &f);
 }
 
@@ -162,29 +173,31 @@ static zs_status fingerprint(zs_dataset *ds, const char *rec, const char *tv,
 static zs_status read_times(zs_dataset *ds, const char *tv, uint64_t n,
                             double **out, char **units, char **cal)
 {
-    zs_var *v = zs_group_find_var(ds->root, tv);
+    zs_var *v = zs_group_find_var(zs_dataset_root(ds), tv);
     uint64_t start = 0, count = n;
     uint8_t *raw;
     const char *u, *c;
-    if (!v || !zsi_dtype_is_numeric(v->dtype))
-        return zsi_err(ds->ctx, ZS_ERR_FORMAT,
-                       "%s: time variable '%s' is not numeric", ds->name, tv);
-    raw = malloc((size_t)(n ? n : 1) * v->itemsize);
+    if (!v || !zsi_dtype_is_numeric(zs_var_dtype(v)))
+        return zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                       "%s: time variable '%s' is not numeric",
+                       zsi_dataset_name(ds), tv);
+    raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(v));
     *out = malloc((size_t)(n ? n : 1) * sizeof **out);
     if (!raw || !*out) {
         free(raw);
-        return zsi_nomem(ds->ctx);
+        return zsi_nomem(zsi_dataset_ctx(ds));
     }
     zs_status st = zs_var_read(v, &start, &count, raw);
+    zs_dtype vt = zs_var_dtype(v);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-        (*out)[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+        (*out)[i] = zsi_load_double(vt, raw, (size_t)i);
     free(raw);
-    u = zsi_attrs_text(v->attrs, "units");
-    c = zsi_attrs_text(v->attrs, "calendar");
+    u = zsi_attrs_text(zs_var_attrs(v), "units");
+    c = zsi_attrs_text(zs_var_attrs(v), "calendar");
     *units = zsi_strdup(u ? u : "");
     *cal = zsi_strdup(c ? c : "standard");
     if (st == ZS_OK && (!*units || !*cal))
-        st = zsi_nomem(ds->ctx);
+        st = zsi_nomem(zsi_dataset_ctx(ds));
     return st;
 }
 
@@ -200,8 +213,8 @@ static void scan_file(zs_ctx *ctx, zsi_cfile *f, bool unpack)
     if (st == ZS_OK && rec && !stack) {
         size_t k;
         const zs_group *o;
-        if (zsi_group_find_dim(ds->root, rec, &o, &k))
-            f->nrec = o->dim_sizes[k];
+        if (zsi_group_find_dim(zs_dataset_root(ds), rec, &o, &k))
+            f->nrec = zs_group_dim_size(o, k);
     } else if (st == ZS_OK && stack) {
         f->nrec = 1;
     }

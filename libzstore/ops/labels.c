@@ -15,19 +15,19 @@ static zs_status load_values(zs_var *c, zsi_labels *l)
 {
     zsi_cfdecode dec;
     uint64_t start = 0, n = l->n;
-    void *raw = malloc((size_t)(n ? n : 1) * c->itemsize);
+    void *raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(c));
     zs_status st;
     l->v = malloc((size_t)(n ? n : 1) * sizeof *l->v);
     if (!raw || !l->v) {
         free(raw);
-        return zsi_nomem(c->g->ds->ctx);
+        return zsi_nomem(zsi_var_ctx(c));
     }
     st = zs_var_read(c, &start, &n, raw);
     zsi_cfdecode_init(&dec, c);
     if (st == ZS_OK)
         zsi_cfdecode_row(&dec, raw, (size_t)n, l->v);
-    l->f32 = c->dtype == ZS_DT_FLOAT32 && !dec.packed;
-    l->integer = zsi_dtype_is_int(c->dtype) && !dec.packed;
+    l->f32 = zs_var_dtype(c) == ZS_DT_FLOAT32 && !dec.packed;
+    l->integer = zsi_dtype_is_int(zs_var_dtype(c)) && !dec.packed;
     free(raw);
     return st;
 }
@@ -35,17 +35,17 @@ static zs_status load_values(zs_var *c, zsi_labels *l)
 zs_status zsi_labels_load(zs_dataset *ds, const char *dim, uint64_t n,
                           zsi_labels *out)
 {
-    zs_var *c = zs_group_find_var(ds->root, dim);
+    zs_var *c = zs_group_find_var(zs_dataset_root(ds), dim);
     const char *u;
     zs_status st = ZS_OK;
     memset(out, 0, sizeof *out);
     out->n = n;
     if (!(out->dim = zsi_strdup(dim)))
-        return zsi_nomem(ds->ctx);
-    if (!c || c->ndim != 1 || c->shape[0] != n ||
-        !zsi_dtype_is_numeric(c->dtype))
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    if (!c || zs_var_ndim(c) != 1 || zs_var_shape(c)[0] != n ||
+        !zsi_dtype_is_numeric(zs_var_dtype(c)))
         return ZS_OK;   /* positions */
-    u = zsi_attrs_text(c->attrs, "units");
+    u = zsi_attrs_text(zs_var_attrs(c), "units");
     if (u && strstr(u, " since ")) {
         uint64_t m;
         st = zsi_time_coord(c, &out->tu, &out->t, &m);

@@ -11,24 +11,26 @@
 
 void zsi_cfdecode_init(zsi_cfdecode *d, const zs_var *v)
 {
-    const char *u = zsi_attrs_text(v->attrs, "_Unsigned");
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "_Unsigned");
     size_t i;
     memset(d, 0, sizeof *d);
-    d->dtype = v->dtype;
+    d->dtype = zs_var_dtype(v);
     d->scale = 1;
-    d->packed = zsi_attrs_double(v->attrs, "scale_factor", &d->scale) |
-                zsi_attrs_double(v->attrs, "add_offset", &d->offset);
-    d->is_unsigned = u && !strcmp(u, "true") && zsi_dtype_is_int(v->dtype) &&
-                     zsi_dtype_is_signed(v->dtype);
-    if (v->has_fill && zsi_dtype_is_numeric(v->dtype)) {
+    d->packed = zsi_attrs_double(zs_var_attrs(v), "scale_factor", &d->scale) |
+                zsi_attrs_double(zs_var_attrs(v), "add_offset", &d->offset);
+    d->is_unsigned = u && !strcmp(u, "true") &&
+                     zsi_dtype_is_int(zs_var_dtype(v)) &&
+                     zsi_dtype_is_signed(zs_var_dtype(v));
+    if (zsi_var_has_fill(v) && zsi_dtype_is_numeric(zs_var_dtype(v))) {
         d->has_fill = true;
-        d->fill = zsi_load_double(v->dtype, v->fill, 0);
+        d->fill = zsi_load_double(zs_var_dtype(v), zsi_var_fill_bytes(v), 0);
     }
-    if (zs_attrs_find(v->attrs, "missing_value", &i) &&
-        zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i)))
-        for (size_t k = 0; k < zs_attrs_length(v->attrs, i) && k < 8; k++) {
+    if (zs_attrs_find(zs_var_attrs(v), "missing_value", &i) &&
+        zsi_dtype_is_numeric(zs_attrs_type(zs_var_attrs(v), i)))
+        for (size_t k = 0; k < zs_attrs_length(zs_var_attrs(v), i) && k < 8;
+             k++) {
             double m;
-            zs_attrs_get_double(v->attrs, i, k, &m);
+            zs_attrs_get_double(zs_var_attrs(v), i, k, &m);
             if (!(d->has_fill && m == d->fill))   /* ERA5: both -32767 */
                 d->missing[d->nmissing++] = m;
         }
@@ -99,19 +101,19 @@ double zsi_cfdecode_value(const zsi_cfdecode *d, const void *raw, size_t i)
 zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
                          uint64_t *n)
 {
-    zs_ctx *ctx = v->g->ds->ctx;
-    const char *u = zsi_attrs_text(v->attrs, "units");
-    const char *cal = zsi_attrs_text(v->attrs, "calendar");
-    uint64_t start = 0, count = v->ndim ? v->shape[0] : 1;
+    zs_ctx *ctx = zsi_var_ctx(v);
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
+    const char *cal = zsi_attrs_text(zs_var_attrs(v), "calendar");
+    uint64_t start = 0, count = zs_var_ndim(v) ? zs_var_shape(v)[0] : 1;
     uint8_t *raw;
     zs_status st;
-    if (v->ndim > 1 || !zsi_dtype_is_numeric(v->dtype) || !u)
+    if (zs_var_ndim(v) > 1 || !zsi_dtype_is_numeric(zs_var_dtype(v)) || !u)
         return zsi_err(ctx, ZS_ERR_FORMAT, "%s: not a time coordinate",
-                       v->path);
+                       zs_var_path(v));
     st = zs_time_units_parse(ctx, u, cal, units);
     if (st != ZS_OK)
         return st;
-    raw = malloc((size_t)(count ? count : 1) * v->itemsize);
+    raw = malloc((size_t)(count ? count : 1) * zs_var_itemsize(v));
     *t = malloc((size_t)(count ? count : 1) * sizeof **t);
     if (!raw || !*t) {
         free(raw);
@@ -120,16 +122,17 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
         return zsi_nomem(ctx);
     }
     st = zs_var_read(v, &start, &count, raw);
+    zs_dtype vt = zs_var_dtype(v);
     for (uint64_t i = 0; st == ZS_OK && i < count; i++) {
         int64_t iv;
-        if (zsi_dtype_is_int(v->dtype) && zsi_load_i64(v->dtype, raw, i, &iv))
+        if (zsi_dtype_is_int(vt) && zsi_load_i64(vt, raw, i, &iv))
             st = zsi_time_i64_to_usec(*units, iv, &(*t)[i]);
         else
-            st = zsi_time_to_usec(*units, zsi_load_double(v->dtype, raw, i),
+            st = zsi_time_to_usec(*units, zsi_load_double(vt, raw, i),
                                   &(*t)[i]);
         if (st != ZS_OK)
             st = zsi_err(ctx, ZS_ERR_FORMAT, "%s: time value %llu cannot be "
-                         "decoded", v->path, (unsigned long long)i);
+                         "decoded", zs_var_path(v), (unsigned long long)i);
     }
     free(raw);
     if (st != ZS_OK) {
@@ -148,13 +151,16 @@ zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,
  * storage reads any box without waste. */
 void zsi_source_unit(const zs_var *v, uint64_t *src)
 {
-    const uint64_t *u = v->array ? zsi_array_read_unit(v->array) : v->chunks;
-    bool contiguous = !v->array && v->codecs && !strcmp(v->codecs, "none");
-    for (int d = 0; d < v->ndim; d++) {
-        contiguous = contiguous && v->chunks[d] == v->shape[d];
+    const uint64_t *u = zsi_var_array(v)
+                            ? zsi_array_read_unit(zsi_var_array(v))
+                            : zs_var_chunks(v);
+    bool contiguous = !zsi_var_array(v) && zsi_var_codec_desc(v) &&
+                      !strcmp(zsi_var_codec_desc(v), "none");
+    for (int d = 0; d < zs_var_ndim(v); d++) {
+        contiguous = contiguous && zs_var_chunks(v)[d] == zs_var_shape(v)[d];
         src[d] = u[d] ? u[d] : 1;
     }
-    for (int d = 0; contiguous && d < v->ndim; d++)
+    for (int d = 0; contiguous && d < zs_var_ndim(v); d++)
         src[d] = 1;
 }
 
@@ -186,13 +192,13 @@ zs_status zsi_copy_define(zsi_writer *w, const zs_write_opts *o, zs_var *v,
     uint64_t chunks[ZS_MAX_DIMS];
     zsi_array_def d;
     zs_status st = zsi_codecs_of_var(v, 0, &c, &nc);
-    memcpy(chunks, v->chunks, sizeof chunks);
-    zsi_write_chunks(o, v->ndim, (const char *const *)v->dims, v->shape,
-                     v->stored_itemsize, chunks);
-    d = (zsi_array_def){v->path, v->ndim, v->shape, chunks,
-                        (const char *const *)v->dims, v->dtype,
-                        v->stored_itemsize, v->has_fill ? v->fill : NULL,
-                        v->attrs, c, nc, v->array != NULL};
+    memcpy(chunks, zs_var_chunks(v), sizeof chunks);
+    zsi_write_chunks(o, zs_var_ndim(v), zsi_var_dims(v),
+                     zs_var_shape(v), zsi_var_stored_itemsize(v), chunks);
+    d = (zsi_array_def){zs_var_path(v), zs_var_ndim(v), zs_var_shape(v),
+                        chunks, zsi_var_dims(v), zs_var_dtype(v),
+                        zsi_var_stored_itemsize(v), zsi_var_fill_bytes(v),
+                        zs_var_attrs(v), c, nc, zsi_var_array(v) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(c, nc);
@@ -210,11 +216,11 @@ static zs_status skip_var(void *user, zs_var *v)
     for (size_t i = 0; i < u->n; i++)
         if (u->used[i] == v)
             return ZS_OK;
-    if (!v->array || v->ndim <= 1)   /* coordinates stay */
+    if (!zsi_var_array(v) || zs_var_ndim(v) <= 1)   /* coordinates stay */
         return ZS_OK;
-    if (!(prefix = zsi_asprintf("%s/", v->path)))
-        return zsi_nomem(v->g->ds->ctx);
-    st = zsi_store_skip(zsi_array_store(v->array), prefix);
+    if (!(prefix = zsi_asprintf("%s/", zs_var_path(v))))
+        return zsi_nomem(zsi_var_ctx(v));
+    st = zsi_store_skip(zsi_array_store(zsi_var_array(v)), prefix);
     free(prefix);
     return st;
 }
@@ -244,22 +250,26 @@ zs_dtype zsi_decoded_dtype(const zs_var *v)
     size_t si = 0, oi = 0;
     bool hs, ho;
     zs_dtype ts, to;
-    hs = zs_attrs_find(v->attrs, "scale_factor", &si);
-    ho = zs_attrs_find(v->attrs, "add_offset", &oi);
-    ts = hs ? zs_attrs_type(v->attrs, si) : ZS_DT_NONE;
-    to = ho ? zs_attrs_type(v->attrs, oi) : ZS_DT_NONE;
+    hs = zs_attrs_find(zs_var_attrs(v), "scale_factor", &si);
+    ho = zs_attrs_find(zs_var_attrs(v), "add_offset", &oi);
+    ts = hs ? zs_attrs_type(zs_var_attrs(v), si) : ZS_DT_NONE;
+    to = ho ? zs_attrs_type(zs_var_attrs(v), oi) : ZS_DT_NONE;
     if (hs && ho && ts == to &&
         (ts == ZS_DT_FLOAT32 || ts == ZS_DT_FLOAT64))
-        return zsi_dtype_is_int(v->dtype) && zsi_dtype_size(v->dtype) == 4
-                   ? ZS_DT_FLOAT64 : ts;
+        return zsi_dtype_is_int(zs_var_dtype(v)) &&
+                       zsi_dtype_size(zs_var_dtype(v)) == 4
+                   ? ZS_DT_FLOAT64
+                   : ts;
     if (ho)
         return ZS_DT_FLOAT64;
     if (hs)
         return ts == ZS_DT_FLOAT32 ? ZS_DT_FLOAT32 : ZS_DT_FLOAT64;
-    if (zsi_dtype_is_float(v->dtype))
-        return v->dtype == ZS_DT_FLOAT64 ? ZS_DT_FLOAT64 : ZS_DT_FLOAT32;
-    if ((v->has_fill || zs_attrs_find(v->attrs, "missing_value", NULL)) &&
-        zsi_dtype_size(v->dtype) <= 2)
+    if (zsi_dtype_is_float(zs_var_dtype(v)))
+        return zs_var_dtype(v) == ZS_DT_FLOAT64 ? ZS_DT_FLOAT64
+                                                : ZS_DT_FLOAT32;
+    if ((zsi_var_has_fill(v) ||
+         zs_attrs_find(zs_var_attrs(v), "missing_value", NULL)) &&
+        zsi_dtype_size(zs_var_dtype(v)) <= 2)
         return ZS_DT_FLOAT32;
     return ZS_DT_FLOAT64;
 }

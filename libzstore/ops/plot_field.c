@@ -25,8 +25,9 @@
 static bool has_dim(const zs_var *v, const char *spec)
 {
     size_t n = strcspn(spec, "=");
-    for (int d = 0; d < v->ndim; d++)
-        if (strlen(v->dims[d]) == n && !strncmp(v->dims[d], spec, n))
+    for (int d = 0; d < zs_var_ndim(v); d++)
+        if (strlen(zs_var_dim_name(v, d)) == n &&
+            !strncmp(zs_var_dim_name(v, d), spec, n))
             return true;
     return false;
 }
@@ -35,12 +36,15 @@ static zs_var *find_var(zs_dataset *ds, const char *name, const char *what)
 {
     zs_var *v = zs_group_find_var(zs_dataset_root(ds), name);
     if (!v) {
-        zsi_err(ds->ctx, ZS_ERR_NOTFOUND, "no variable '%s'%s", name, what);
+        zsi_err(zsi_dataset_ctx(ds), ZS_ERR_NOTFOUND, "no variable '%s'%s",
+                name, what);
         return NULL;
     }
-    if (!zsi_dtype_is_numeric(v->dtype)) {
-        zsi_err(ds->ctx, ZS_ERR_UNSUPPORTED, "%s: %s values cannot be "
-                "drawn", name, zs_dtype_name(v->dtype));
+    if (!zsi_dtype_is_numeric(zs_var_dtype(v))) {
+        zsi_err(zsi_dataset_ctx(ds), ZS_ERR_UNSUPPORTED,
+                "%s: %s values cannot be "
+                "drawn",
+                name, zs_dtype_name(zs_var_dtype(v)));
         return NULL;
     }
     return v;
@@ -54,7 +58,7 @@ static zs_status plot_select(zs_dataset *ds, const zs_var *v,
                              zs_selection **out)
 {
     zs_select_opts *so;
-    zs_status st = zs_select_opts_new(ds->ctx, &so);
+    zs_status st = zs_select_opts_new(zsi_dataset_ctx(ds), &so);
     if (st == ZS_OK)
         st = zs_select_opts_set_vars(so, vars);
     for (size_t i = 0; st == ZS_OK && i < o->sels.n; i++)
@@ -89,8 +93,8 @@ static zs_status read_decoded(zs_selection *s, const osel *o, double **out,
     if (!zsi_prod_ok(o->shape, o->ndim, &total) || total > FIELD_MAX)
         return zsi_err(s->ctx, ZS_ERR_RANGE, "%s: more than 2^26 values "
                        "selected: too many for a quick look (select a box "
-                       "with -s DIM=A:B)", o->v->name);
-    raw = malloc((size_t)(total ? total : 1) * o->v->itemsize);
+                       "with -s DIM=A:B)", zs_var_name(o->v));
+    raw = malloc((size_t)(total ? total : 1) * zs_var_itemsize(o->v));
     v = malloc((size_t)(total ? total : 1) * sizeof *v);
     if (!raw || !v) {
         free(raw);
@@ -119,7 +123,7 @@ static const osel *coord_of(const zs_selection *s, const char *dim)
 {
     for (size_t i = 0; i < s->nvars; i++)
         if (zs_var_is_coord(s->vars[i].v) &&
-            !strcmp(s->vars[i].v->name, dim) && s->vars[i].ndim == 1)
+            !strcmp(zs_var_name(s->vars[i].v), dim) && s->vars[i].ndim == 1)
             return &s->vars[i];
     return NULL;
 }
@@ -143,10 +147,10 @@ static zs_status axis_labels(zs_selection *s, const char *dim, uint64_t n,
 /* "long_name [units]" of a variable (its name without a long_name). */
 static char *name_units(const zs_var *v, const char *fallback)
 {
-    const char *ln = v ? zsi_attrs_text(v->attrs, "long_name") : NULL;
-    const char *u = v ? zsi_attrs_text(v->attrs, "units") : NULL;
+    const char *ln = v ? zsi_attrs_text(zs_var_attrs(v), "long_name") : NULL;
+    const char *u = v ? zsi_attrs_text(zs_var_attrs(v), "units") : NULL;
     if (!ln)
-        ln = v ? v->name : fallback;
+        ln = v ? zs_var_name(v) : fallback;
     return u && *u ? zsi_asprintf("%s [%s]", ln, u) : zsi_strdup(ln);
 }
 
@@ -154,24 +158,25 @@ static char *name_units(const zs_var *v, const char *fallback)
  * label: dropped by a selection, or of length 1. */
 static zs_status slice_labels(zs_selection *s, const zs_var *v, zsi_buf *b)
 {
-    for (int d = 0; d < v->ndim; d++) {
-        const dsel *ds = zsi_select_dim(s, v->dims[d]);
-        uint64_t len = ds ? ds->out_len : v->shape[d], at;
+    for (int d = 0; d < zs_var_ndim(v); d++) {
+        const dsel *ds = zsi_select_dim(s, zs_var_dim_name(v, d));
+        uint64_t len = ds ? ds->out_len : zs_var_shape(v)[d], at;
         zsi_labels l;
         char text[64];
         zs_status st;
         if (len != 1)
             continue;
         at = ds ? ds->run[0].start : 0;
-        st = zsi_labels_load(s->ds, v->dims[d], v->shape[d], &l);
+        st = zsi_labels_load(s->ds, zs_var_dim_name(v, d), zs_var_shape(v)[d],
+                             &l);
         if (st != ZS_OK)
             return st;
         zsi_labels_format(&l, at, text, sizeof text);
         if (!*text)
             snprintf(text, sizeof text, "%llu", (unsigned long long)at);
         zsi_labels_free(&l);
-        if (!zsi_buf_printf(b, "%s%s=%s", b->len ? ", " : "", v->dims[d],
-                            text))
+        if (!zsi_buf_printf(b, "%s%s=%s", b->len ? ", " : "",
+                            zs_var_dim_name(v, d), text))
             return zsi_nomem(s->ctx);
     }
     return ZS_OK;
@@ -185,8 +190,8 @@ static zs_status make_title(zs_selection *s, const zs_var *v, plot_field *f)
     if (st == ZS_OK) {
         f->title = b.len ? zsi_asprintf("%s  %s", nu, zsi_buf_cstr(&b))
                          : zsi_strdup(nu);
-        f->units = zsi_strdup(zsi_attrs_text(v->attrs, "units")
-                              ? zsi_attrs_text(v->attrs, "units") : "");
+        f->units = zsi_strdup(zsi_attrs_text(zs_var_attrs(v), "units")
+                              ? zsi_attrs_text(zs_var_attrs(v), "units") : "");
         if (!f->title || !f->units)
             st = zsi_nomem(s->ctx);
     }
@@ -215,11 +220,11 @@ static zs_status two_dims(const zs_selection *s, const osel *o, int *a,
     }
     for (int j = 0; j < k; j++)
         zsi_buf_printf(&list, "%s%s (%llu)", j ? ", " : "",
-                       o->v->dims[o->src_dim[idx[j]]],
+                       zs_var_dim_name(o->v, o->src_dim[idx[j]]),
                        (unsigned long long)o->shape[idx[j]]);
     st = zsi_err(s->ctx, ZS_ERR_INVALID, "%s: the slice is not 2-D: %d "
                  "dimension%s left%s%s; a map needs two (pick one label of "
-                 "the others with -s DIM=LABEL)", o->v->name, k,
+                 "the others with -s DIM=LABEL)", zs_var_name(o->v), k,
                  k == 1 ? "" : "s", k ? ": " : "",
                  k ? zsi_buf_cstr(&list) : "");
     zsi_buf_free(&list);
@@ -294,12 +299,12 @@ static zs_status mask_invalid(zs_ctx *ctx, const zs_var *v, double *x,
 {
     rg_mask m;
     size_t i;
-    int k = land_flag(zsi_attrs_text(v->attrs, "flag_meanings"));
+    int k = land_flag(zsi_attrs_text(zs_var_attrs(v), "flag_meanings"));
     zsi_rg_mask_init(&m, v);
     *land = NULL;
     if (k >= 0 && (size_t)k < m.nflag &&
-        zs_attrs_find(v->attrs, "flag_values", &i) &&
-        zs_attrs_length(v->attrs, i) == m.nflag) {
+        zs_attrs_find(zs_var_attrs(v), "flag_values", &i) &&
+        zs_attrs_length(zs_var_attrs(v), i) == m.nflag) {
         if (!(*land = malloc((size_t)(n ? n : 1) * sizeof **land)))
             return zsi_nomem(ctx);
         for (uint64_t j = 0; j < n; j++)
@@ -339,12 +344,12 @@ static zs_status slice(zs_selection *s, const osel *o, bool invalid,
     zs_status st = two_dims(s, o, &a, &b);
     if (st != ZS_OK)
         return st;
-    da = o->v->dims[o->src_dim[a]];
-    db = o->v->dims[o->src_dim[b]];
+    da = zs_var_dim_name(o->v, o->src_dim[a]);
+    db = zs_var_dim_name(o->v, o->src_dim[b]);
     if (o->shape[a] > SIDE_MAX || o->shape[b] > SIDE_MAX)
         return zsi_err(s->ctx, ZS_ERR_RANGE, "%s: more than %d points "
                        "along a side: select a box with -s DIM=A:B",
-                       o->v->name, SIDE_MAX);
+                       zs_var_name(o->v), SIDE_MAX);
     ca = coord_of(s, da);
     cb = coord_of(s, db);
     swap = (ca && zsi_rg_axis_kind(ca->v) == 'X') ||
@@ -419,8 +424,8 @@ static const char *mask_var(zs_dataset *m, const char *name)
             return usual[i];
     for (size_t i = 0; i < zs_group_nvars(g); i++) {
         zs_var *v = zs_group_var(g, i);
-        if (!zs_var_is_coord(v) && v->ndim >= 2) {
-            only = v->name;
+        if (!zs_var_is_coord(v) && zs_var_ndim(v) >= 2) {
+            only = zs_var_name(v);
             n++;
         }
     }
@@ -559,7 +564,7 @@ static zs_status hist_read(zs_dataset *main, const plot_src *src,
     zs_status st = ZS_OK;
     memset(h, 0, sizeof *h);
     h->ds = main;
-    if (src->store && (st = zs_dataset_open(main->ctx, src->store,
+    if (src->store && (st = zs_dataset_open(zsi_dataset_ctx(main), src->store,
                                             &h->ds)) != ZS_OK)
         return st;
     h->own = src->store != NULL;
@@ -571,7 +576,7 @@ static zs_status hist_read(zs_dataset *main, const plot_src *src,
         st = read_decoded(h->s, h->o = out_of(h->s, v), &h->v, &h->n);
     if (st == ZS_OK && o->mask_invalid) {
         double *land;
-        st = mask_invalid(main->ctx, v, h->v, h->n, &land);
+        st = mask_invalid(zsi_dataset_ctx(main), v, h->v, h->n, &land);
         free(land);
     }
     return st;
@@ -598,10 +603,10 @@ static void label_text(zs_time_units *tu, double v, char *buf, size_t n)
 static zs_time_units *units_of(zs_selection *s, const char *dim)
 {
     const osel *c = coord_of(s, dim);
-    const char *u = c ? zsi_attrs_text(c->v->attrs, "units") : NULL;
+    const char *u = c ? zsi_attrs_text(zs_var_attrs(c->v), "units") : NULL;
     zs_time_units *tu = NULL;
     if (u && strstr(u, " since "))
-        zs_time_units_parse(s->ctx, u, zsi_attrs_text(c->v->attrs,
+        zs_time_units_parse(s->ctx, u, zsi_attrs_text(zs_var_attrs(c->v),
                                                       "calendar"), &tu);
     return tu;
 }
@@ -635,7 +640,7 @@ static void dims_text(const osel *o, zsi_buf *b)
     for (int j = 0; j < o->ndim; j++)
         if (o->shape[j] > 1)
             zsi_buf_printf(b, "%s%s %llu", b->len ? ", " : "",
-                           o->v->dims[o->src_dim[j]],
+                           zs_var_dim_name(o->v, o->src_dim[j]),
                            (unsigned long long)o->shape[j]);
 }
 
@@ -652,19 +657,21 @@ static zs_status hist_match(zs_ctx *ctx, hist_in *x, hist_in *y)
         st = zsi_nomem(ctx);
     else if (strcmp((char *)bx.data, (char *)by.data))
         st = zsi_err(ctx, ZS_ERR_MISMATCH, "%s (%s) and %s (%s) are not on "
-                     "the same points", x->o->v->name, (char *)bx.data,
-                     y->o->v->name, (char *)by.data);
+                     "the same points", zs_var_name(x->o->v), (char *)bx.data,
+                     zs_var_name(y->o->v), (char *)by.data);
     for (int j = 0; st == ZS_OK && j < x->o->ndim; j++) {
-        const char *dim = x->o->v->dims[x->o->src_dim[j]];
+        const char *dim = zs_var_dim_name(x->o->v, x->o->src_dim[j]);
         bool same;
         if (x->o->shape[j] < 2)
             continue;
         st = same_labels(x, y, dim, x->o->shape[j], ta, tb, &same);
         if (st == ZS_OK && !same)
-            st = zsi_err(ctx, ZS_ERR_MISMATCH, "%s and %s are not on the "
+            st = zsi_err(ctx, ZS_ERR_MISMATCH,
+                         "%s and %s are not on the "
                          "same points: %s %s and %s (put one on the other's "
                          "grid and times first, with zregrid --like)",
-                         x->o->v->name, y->o->v->name, dim, ta, tb);
+                         zs_var_name(x->o->v), zs_var_name(y->o->v), dim, ta,
+                         tb);
     }
     zsi_buf_free(&bx);
     zsi_buf_free(&by);
@@ -698,13 +705,13 @@ zs_status zsi_plot_hist2d(zs_dataset *ds, const struct zs_plot_opts *o,
     if (st == ZS_OK)
         st = hist_read(ds, &o->hy, o, &y);
     if (st == ZS_OK)
-        st = hist_match(ds->ctx, &x, &y);
+        st = hist_match(zsi_dataset_ctx(ds), &x, &y);
     if (st == ZS_OK && o->hist_logx)
         to_log10(x.v, x.n);
     if (st == ZS_OK && o->hist_logy)
         to_log10(y.v, y.n);
     if (st == ZS_OK)
-        st = count(x.v, y.v, x.n, o->bins, ds->ctx, f);
+        st = count(x.v, y.v, x.n, o->bins, zsi_dataset_ctx(ds), f);
     if (st == ZS_OK) {
         f->xlog = o->hist_logx;
         f->ylog = o->hist_logy;
@@ -714,7 +721,7 @@ zs_status zsi_plot_hist2d(zs_dataset *ds, const struct zs_plot_opts *o,
                                 o->hy.var, o->hx.var);
         f->units = zsi_strdup("count");
         if (!f->xlabel || !f->ylabel || !f->title || !f->units)
-            st = zsi_nomem(ds->ctx);
+            st = zsi_nomem(zsi_dataset_ctx(ds));
     }
     hist_free(&x);
     hist_free(&y);

@@ -81,9 +81,9 @@ zs_status zs_plot_plan(zs_dataset *ds, const zs_plot_opts *o,
     zs_plot *p = calloc(1, sizeof *p);
     zs_status st;
     if (!p)
-        return zsi_nomem(ds->ctx);
-    p->ctx = ds->ctx;
-    st = zsi_plot_opts_copy(ds->ctx, o, &p->o);
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    p->ctx = zsi_dataset_ctx(ds);
+    st = zsi_plot_opts_copy(zsi_dataset_ctx(ds), o, &p->o);
     if (st == ZS_OK)
         st = load(p, ds);
     if (st == ZS_OK)

@@ -143,7 +143,8 @@ static uint64_t bytes_of(const rcvar *rc, const uint64_t *u)
 {
     uint64_t n = rc->w;
     for (int d = 0; d < rc->nd; d++) {
-        uint64_t e = u[d] < rc->v->shape[d] ? u[d] : rc->v->shape[d];
+        uint64_t e =
+            u[d] < zs_var_shape(rc->v)[d] ? u[d] : zs_var_shape(rc->v)[d];
         if (!zsi_mul_ok(n, e ? e : 1, &n))
             return UINT64_MAX;
     }
@@ -155,7 +156,8 @@ static uint64_t objects_of(const rcvar *rc, const uint64_t *u)
 {
     uint64_t n = 1;
     for (int d = 0; d < rc->nd; d++)
-        n *= rc->v->shape[d] ? (rc->v->shape[d] - 1) / u[d] + 1 : 0;
+        n *= zs_var_shape(rc->v)[d] ? (zs_var_shape(rc->v)[d] - 1) / u[d] + 1
+                                    : 0;
     return n;
 }
 
@@ -168,7 +170,7 @@ static void read_figures(const rcvar *rc, const zsi_blocks *b,
 {
     uint64_t nobj = 1, nel = rc->w;
     for (int d = 0; d < rc->nd && b->n; d++) {
-        uint64_t len = rc->v->shape[d], step, so = 0, se = 0;
+        uint64_t len = zs_var_shape(rc->v)[d], step, so = 0, se = 0;
         step = d > b->k ? len : d == b->k ? b->step
                : b->c_order ? 1 : b->unit[d];
         for (uint64_t a = 0; a < len; a += step) {
@@ -200,10 +202,10 @@ static void box_shape(const rcvar *rc, const zsi_blocks *b, uint64_t *shape)
 static zs_status plan_boxes(zs_rechunk *r, const rcvar *rc, zsi_blocks *b,
                             const uint64_t *unit)
 {
-    if (!zsi_blocks_plan(b, rc->nd, rc->v->shape, unit, rc->w,
+    if (!zsi_blocks_plan(b, rc->nd, zs_var_shape(rc->v), unit, rc->w,
                          (size_t)r->budget, 0))
         return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: too many boxes",
-                       rc->v->path);
+                       zs_var_path(rc->v));
     return ZS_OK;
 }
 
@@ -232,8 +234,8 @@ static zs_status plan_two(zs_rechunk *r, rcvar *rc)
         rc->inter[big] = (rc->inter[big] + 1) / 2;
     }
     for (int d = 0; d < rc->nd; d++) {
-        u1[d] = zsi_lcm_cap(rc->src[d], rc->inter[d], rc->v->shape[d]);
-        u2[d] = zsi_lcm_cap(rc->inter[d], rc->unit[d], rc->v->shape[d]);
+        u1[d] = zsi_lcm_cap(rc->src[d], rc->inter[d], zs_var_shape(rc->v)[d]);
+        u2[d] = zsi_lcm_cap(rc->inter[d], rc->unit[d], zs_var_shape(rc->v)[d]);
     }
     rc->aligned = bytes_of(rc, u1) <= r->budget;
     st = plan_boxes(r, rc, &rc->p1, rc->aligned ? u1 : rc->inter);
@@ -254,8 +256,8 @@ static zs_status plan_var(zs_rechunk *r, rcvar *rc, bool temp_ok)
     uint64_t x[ZS_MAX_DIMS], data;
     zs_status st;
     for (int d = 0; d < rc->nd; d++)
-        x[d] = zsi_lcm_cap(rc->src[d], rc->unit[d], rc->v->shape[d]);
-    data = bytes_of(rc, rc->v->shape);
+        x[d] = zsi_lcm_cap(rc->src[d], rc->unit[d], zs_var_shape(rc->v)[d]);
+    data = bytes_of(rc, zs_var_shape(rc->v));
     rc->passes = 1;
     rc->aligned = bytes_of(rc, x) <= r->budget;
     st = plan_boxes(r, rc, &rc->p1, rc->aligned ? x : rc->unit);
@@ -263,9 +265,9 @@ static zs_status plan_var(zs_rechunk *r, rcvar *rc, bool temp_ok)
         return st;
     read_figures(rc, &rc->p1, rc->src, &rc->rd_obj, &rc->rd_bytes);
     /* (a remote source would transfer each chunk again per read) */
-    rc->part = !rc->aligned && rc->v->array &&
-               zsi_array_can_read_part(rc->v->array) &&
-               !zsi_array_is_remote(rc->v->array);
+    rc->part = !rc->aligned && zsi_var_array(rc->v) &&
+               zsi_array_can_read_part(zsi_var_array(rc->v)) &&
+               !zsi_array_is_remote(zsi_var_array(rc->v));
     if (rc->part)   /* each read decodes only the box's share */
         rc->rd_bytes = data;
     /* re-reading costs more than writing and reading intermediate
@@ -284,27 +286,32 @@ static zs_status plan_var(zs_rechunk *r, rcvar *rc, bool temp_ok)
 /* Output chunks and units of one variable; the memory one unit needs. */
 static zs_status shape_var(zs_rechunk *r, rcvar *rc, zs_var *v)
 {
-    const zsi_array_meta *m = v->array ? zsi_array_meta_of(v->array) : NULL;
+    const zsi_array_meta *m =
+        zsi_var_array(v) ? zsi_array_meta_of(zsi_var_array(v)) : NULL;
     uint64_t cb;
     zs_status st;
     rc->v = v;
-    rc->nd = v->ndim;
-    rc->w = v->itemsize;
+    rc->nd = zs_var_ndim(v);
+    rc->w = zs_var_itemsize(v);
     zsi_source_unit(v, rc->src);
-    for (int d = 0; d < v->ndim; d++)
-        rc->out[d] = m && m->zarr_format == 3 && zsi_array_sharded(v->array)
-                         ? rc->src[d] : v->chunks[d];
-    zsi_write_chunks(&r->w, v->ndim, (const char *const *)v->dims, v->shape,
-                     v->stored_itemsize, rc->out);
+    for (int d = 0; d < zs_var_ndim(v); d++)
+        rc->out[d] =
+            m && m->zarr_format == 3 && zsi_array_sharded(zsi_var_array(v))
+                ? rc->src[d]
+                : zs_var_chunks(v)[d];
+    zsi_write_chunks(&r->w, zs_var_ndim(v),
+                     zsi_var_dims(v), zs_var_shape(v),
+                     zsi_var_stored_itemsize(v), rc->out);
     cb = bytes_of(rc, rc->out);
     if (cb > ZSI_MAX_CHUNK_BYTES)
         return zsi_err(r->ctx, ZS_ERR_INVALID, "%s: chunks of %llu bytes "
-                       "are too large (limit %llu)", v->path,
+                       "are too large (limit %llu)", zs_var_path(v),
                        (unsigned long long)cb,
                        (unsigned long long)ZSI_MAX_CHUNK_BYTES);
-    st = zsi_write_shards(&r->w, v->path, v->ndim,
-                          (const char *const *)v->dims, v->shape, rc->out,
-                          v->dtype, rc->unit, &rc->sharded);
+    st =
+        zsi_write_shards(&r->w, zs_var_path(v), zs_var_ndim(v),
+                         zsi_var_dims(v), zs_var_shape(v),
+                         rc->out, zs_var_dtype(v), rc->unit, &rc->sharded);
     rc->wr_obj = objects_of(rc, rc->unit);
     return st;
 }
@@ -364,7 +371,7 @@ static zs_status check_memory(zs_rechunk *r)
     return zsi_err(r->ctx, ZS_ERR_RANGE, "%s: copying needs about %s of "
                    "memory (%s pieces: one box of at least one, and one "
                    "per thread (%d) being decoded or encoded), more than "
-                   "the bound of %s", which ? which->v->path : "",
+                   "the bound of %s", which ? zs_var_path(which->v) : "",
                    need, one, zs_ctx_threads(r->ctx), have);
 }
 
@@ -383,7 +390,8 @@ static zs_status choose(zs_rechunk *r)
             st = zsi_err(r->ctx, ZS_ERR_UNSUPPORTED, "%s",
                          zs_var_problem(v));
         if (st == ZS_OK &&
-            !zsi_strv_add(&dims, (const char *const *)v->dims, v->ndim))
+            !zsi_strv_add(&dims, zsi_var_dims(v),
+                          zs_var_ndim(v)))
             st = zsi_nomem(r->ctx);
         if (st == ZS_OK)
             st = shape_var(r, &r->vars[r->nvars++], v);
@@ -404,22 +412,23 @@ zs_status zs_rechunk_plan(zs_dataset *ds, const zs_rechunk_opts *o,
     zs_rechunk *r = calloc(1, sizeof *r);
     zs_status st;
     if (!r)
-        return zsi_nomem(ds->ctx);
-    r->ctx = ds->ctx;
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    r->ctx = zsi_dataset_ctx(ds);
     r->ds = ds;
-    r->o.ctx = ds->ctx;
-    r->memory = zs_ctx_memory(ds->ctx) ? zs_ctx_memory(ds->ctx)
-                                       : RECHUNK_MEMORY;
+    r->o.ctx = zsi_dataset_ctx(ds);
+    r->memory = zs_ctx_memory(zsi_dataset_ctx(ds))
+                    ? zs_ctx_memory(zsi_dataset_ctx(ds))
+                    : RECHUNK_MEMORY;
     r->cache = r->memory / 16 < CACHE_MAX ? r->memory / 16 : CACHE_MAX;
-    st = zsi_write_opts_copy(ds->ctx, w, &r->w);
+    st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &r->w);
     for (size_t i = 0; st == ZS_OK && i < o->vars.n; i++)
         if (!zsi_strv_push(&r->o.vars, o->vars.v[i]))
-            st = zsi_nomem(ds->ctx);
+            st = zsi_nomem(zsi_dataset_ctx(ds));
     for (size_t i = 0; st == ZS_OK && i < o->exclude.n; i++)
         if (!zsi_strv_push(&r->o.exclude, o->exclude.v[i]))
-            st = zsi_nomem(ds->ctx);
+            st = zsi_nomem(zsi_dataset_ctx(ds));
     if (st == ZS_OK && o->temp && !(r->o.temp = zsi_strdup(o->temp)))
-        st = zsi_nomem(ds->ctx);
+        st = zsi_nomem(zsi_dataset_ctx(ds));
     if (st == ZS_OK)
         st = choose(r);
     if (st == ZS_OK) {
@@ -458,22 +467,23 @@ static bool dims_text(zsi_buf *b, const rcvar *rc, const uint64_t *x)
 {
     bool ok = zsi_buf_append(b, "(", 1);
     for (int d = 0; ok && d < rc->nd; d++)
-        ok = zsi_buf_printf(b, "%s%llu", d ? ", " : "",
-                            (unsigned long long)(x[d] < rc->v->shape[d] ||
-                                                 !rc->v->shape[d]
-                                                     ? x[d]
-                                                     : rc->v->shape[d]));
+        ok = zsi_buf_printf(
+            b, "%s%llu", d ? ", " : "",
+            (unsigned long long)(x[d] < zs_var_shape(rc->v)[d] ||
+                                         !zs_var_shape(rc->v)[d]
+                                     ? x[d]
+                                     : zs_var_shape(rc->v)[d]));
     return ok && zsi_buf_append(b, ")", 1);
 }
 
 static bool describe_var(zsi_buf *b, const rcvar *rc)
 {
     char h1[32], h2[32];
-    bool ok = zsi_buf_printf(b, "%s: %s ", rc->v->path,
-                             zs_dtype_name(rc->v->dtype)) &&
-              dims_text(b, rc, rc->v->shape) &&
+    bool ok = zsi_buf_printf(b, "%s: %s ", zs_var_path(rc->v),
+                             zs_dtype_name(zs_var_dtype(rc->v))) &&
+              dims_text(b, rc, zs_var_shape(rc->v)) &&
               zsi_buf_append_str(b, " chunks ") &&
-              dims_text(b, rc, rc->v->chunks) &&
+              dims_text(b, rc, zs_var_chunks(rc->v)) &&
               zsi_buf_append_str(b, " -> ") && dims_text(b, rc, rc->out);
     if (ok && rc->sharded)
         ok = zsi_buf_append_str(b, " shards ") && dims_text(b, rc, rc->unit);
@@ -576,7 +586,7 @@ static zs_status copy_pass(zs_rechunk *r, const rcvar *rc, const reader *rd,
 {
     uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS], ns[ZS_MAX_DIMS];
     uint64_t nc[ZS_MAX_DIMS];
-    zs_array *src = rd->v ? rd->v->array : rd->a;
+    zs_array *src = rd->v ? zsi_var_array(rd->v) : rd->a;
     uint8_t *buf = NULL;
     zs_status st = ZS_OK;
     if (b->n && !(buf = calloc((size_t)zsi_blocks_max_elems(b), rc->w)))
@@ -592,7 +602,7 @@ static zs_status copy_pass(zs_rechunk *r, const rcvar *rc, const reader *rd,
         st = read_box(rd, s, c, buf);
         if (st == ZS_OK)
             st = zs_array_write(dst, s, c, buf);
-        if (rc->v->dtype == ZS_DT_STRING)
+        if (zs_var_dtype(rc->v) == ZS_DT_STRING)
             for (uint64_t k = 0; k < n; k++) {
                 free(((char **)(void *)buf)[k]);
                 ((char **)(void *)buf)[k] = NULL;
@@ -618,21 +628,23 @@ static zs_status temp_array(zs_rechunk *r, zs_store *tmp, const rcvar *rc,
     zs_status st;
     zsi_array_meta_init(&m);
     m.ndim = rc->nd;
-    memcpy(m.shape, rc->v->shape, sizeof m.shape);
+    memcpy(m.shape, zs_var_shape(rc->v), sizeof m.shape);
     memcpy(m.chunks, rc->inter, sizeof m.chunks);
-    m.dtype = rc->v->dtype;
-    m.itemsize = rc->v->dtype == ZS_DT_STRING ? 8 : rc->v->stored_itemsize;
+    m.dtype = zs_var_dtype(rc->v);
+    m.itemsize = zs_var_dtype(rc->v) == ZS_DT_STRING
+                     ? 8
+                     : zsi_var_stored_itemsize(rc->v);
     st = zsi_compressor_parse(r->ctx, "blosc:lz4:1:shuffle", &id, &kv);
     if (st == ZS_OK &&
         (!(m.compressor = calloc(1, sizeof *m.compressor)) ||
          !zsi_codec_spec_set(m.compressor, id, &kv) ||
-         (rc->v->dtype == ZS_DT_STRING &&
+         (zs_var_dtype(rc->v) == ZS_DT_STRING &&
           (!(m.filters = calloc(1, sizeof *m.filters)) ||
            !zsi_codec_spec_set(m.filters, "vlen-utf8", NULL) ||
            !(m.nfilters = 1)))))
         st = zsi_nomem(r->ctx);
     if (st == ZS_OK)
-        st = zsi_array_create(tmp, rc->v->path, &m, NULL, out);
+        st = zsi_array_create(tmp, zs_var_path(rc->v), &m, NULL, out);
     zsi_kv_free(&kv);
     zsi_array_meta_free(&m);
     return st;
@@ -656,14 +668,14 @@ static zs_status rechunk_var(zs_rechunk *r, rcvar *rc, zs_store *tmp,
     zs_status st;
     /* boxes of whole source chunks read each once: a stream may drop
      * them, and the cache need not keep them */
-    if (rc->v->array) {
-        zsi_array_set_read_once(rc->v->array, rc->aligned);
-        zsi_array_set_read_part(rc->v->array, rc->part);
+    if (zsi_var_array(rc->v)) {
+        zsi_array_set_read_once(zsi_var_array(rc->v), rc->aligned);
+        zsi_array_set_read_part(zsi_var_array(rc->v), rc->part);
     }
     if (rc->passes == 1) {
         st = copy_pass(r, rc, &src, rc->dst, &rc->p1, done, total);
     } else {
-        char *prefix = zsi_asprintf("%s/", rc->v->path);
+        char *prefix = zsi_asprintf("%s/", zs_var_path(rc->v));
         st = prefix ? temp_array(r, tmp, rc, &mid.a) : zsi_nomem(r->ctx);
         if (st == ZS_OK)
             st = copy_pass(r, rc, &src, mid.a, &rc->p1, done, total);
@@ -675,9 +687,9 @@ static zs_status rechunk_var(zs_rechunk *r, rcvar *rc, zs_store *tmp,
             st = erase_prefix(tmp, prefix);
         free(prefix);
     }
-    if (rc->v->array) {
-        zsi_array_set_read_once(rc->v->array, false);
-        zsi_array_set_read_part(rc->v->array, false);
+    if (zsi_var_array(rc->v)) {
+        zsi_array_set_read_once(zsi_var_array(rc->v), false);
+        zsi_array_set_read_part(zsi_var_array(rc->v), false);
     }
     return st;
 }
@@ -685,7 +697,7 @@ static zs_status rechunk_var(zs_rechunk *r, rcvar *rc, zs_store *tmp,
 static zs_status define_outputs(zs_rechunk *r, zsi_writer *w)
 {
     zs_var **used = calloc(r->nvars + 1, sizeof *used);
-    zs_status st = used ? zsi_writer_add_groups(w, r->ds->root)
+    zs_status st = used ? zsi_writer_add_groups(w, zs_dataset_root(r->ds))
                         : zsi_nomem(r->ctx);
     for (size_t i = 0; st == ZS_OK && i < r->nvars; i++) {
         rcvar *rc = &r->vars[i];
@@ -693,11 +705,11 @@ static zs_status define_outputs(zs_rechunk *r, zsi_writer *w)
         size_t nc = 0;
         zsi_array_def d;
         st = zsi_codecs_of_var(rc->v, 0, &c, &nc);
-        d = (zsi_array_def){rc->v->path, rc->nd, rc->v->shape, rc->out,
-                            (const char *const *)rc->v->dims, rc->v->dtype,
-                            rc->v->stored_itemsize,
-                            rc->v->has_fill ? rc->v->fill : NULL,
-                            rc->v->attrs, c, nc, rc->v->array != NULL};
+        d = (zsi_array_def){zs_var_path(rc->v), rc->nd, zs_var_shape(rc->v),
+                            rc->out, zsi_var_dims(rc->v), zs_var_dtype(rc->v),
+                            zsi_var_stored_itemsize(rc->v),
+                            zsi_var_fill_bytes(rc->v), zs_var_attrs(rc->v), c,
+                            nc, zsi_var_array(rc->v) != NULL};
         if (st == ZS_OK)
             st = zsi_writer_add_array(w, &d, &rc->dst);
         zsi_codecs_free(c, nc);
@@ -740,7 +752,7 @@ static zs_status run(zs_rechunk *r, zsi_writer *w, const char *out,
     }
     free(tname);
     for (size_t i = 0; i < r->nvars; i++)
-        total += bytes_of(&r->vars[i], r->vars[i].v->shape) *
+        total += bytes_of(&r->vars[i], zs_var_shape(r->vars[i].v)) *
                  (uint64_t)r->vars[i].passes;
     if (st == ZS_OK)
         st = define_outputs(r, w);

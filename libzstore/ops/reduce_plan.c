@@ -325,10 +325,10 @@ static zs_status time_groups(zsi_reduce *r)
     uint64_t n;
     const char *name = time_dim(r);
     zs_status st;
-    r->time = zs_group_find_var(r->ds->root, name);
-    if (!r->time || r->time->ndim != 1)
+    r->time = zs_group_find_var(zs_dataset_root(r->ds), name);
+    if (!r->time || zs_var_ndim(r->time) != 1)
         return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no time coordinate "
-                       "'%s' to group by", r->ds->name, name);
+                       "'%s' to group by", zsi_dataset_name(r->ds), name);
     st = zsi_time_coord(r->time, &u, &t, &n);
     if (st != ZS_OK)
         return st;
@@ -349,8 +349,9 @@ static bool reduced(const zsi_reduce *r, const char *dim)
 
 static bool is_latitude(const zs_var *v)
 {
-    const char *u = zsi_attrs_text(v->attrs, "units");
-    return !strcmp(v->name, "latitude") || !strcmp(v->name, "lat") ||
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
+    return !strcmp(zs_var_name(v), "latitude") ||
+           !strcmp(zs_var_name(v), "lat") ||
            (u && (!strcmp(u, "degrees_north") || !strcmp(u, "degree_north")));
 }
 
@@ -359,24 +360,26 @@ static zs_status weights(zsi_reduce *r)
     uint64_t start = 0, n;
     double *raw;
     zs_status st;
-    for (size_t i = 0; i < r->ds->root->nvars && !r->lat; i++)
-        if (zs_var_is_coord(r->ds->root->vars[i]) &&
-            is_latitude(r->ds->root->vars[i]) &&
-            reduced(r, r->ds->root->vars[i]->name))
-            r->lat = r->ds->root->vars[i];
+    for (size_t i = 0; i < zs_group_nvars(zs_dataset_root(r->ds)) && !r->lat;
+         i++)
+        if (zs_var_is_coord(zs_group_var(zs_dataset_root(r->ds), i)) &&
+            is_latitude(zs_group_var(zs_dataset_root(r->ds), i)) &&
+            reduced(r, zs_var_name(zs_group_var(zs_dataset_root(r->ds), i))))
+            r->lat = zs_group_var(zs_dataset_root(r->ds), i);
     if (!r->lat)
         return zsi_err(r->ctx, ZS_ERR_INVALID, "weights coslat: no "
                        "latitude among the reduced dimensions");
-    n = r->lat->shape[0];
-    raw = malloc((size_t)(n ? n : 1) * r->lat->itemsize);
+    n = zs_var_shape(r->lat)[0];
+    raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(r->lat));
     r->weights = malloc((size_t)(n ? n : 1) * sizeof *r->weights);
     if (!raw || !r->weights) {
         free(raw);
         return zsi_nomem(r->ctx);
     }
     st = zs_var_read(r->lat, &start, &n, raw);
+    zs_dtype vt = zs_var_dtype(r->lat);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-        r->weights[i] = cos(zsi_load_double(r->lat->dtype, raw, (size_t)i) *
+        r->weights[i] = cos(zsi_load_double(vt, raw, (size_t)i) *
                             M_PI / 180.0);
     free(raw);
     return st;
@@ -391,11 +394,11 @@ static bool goes_away(const zsi_reduce *r, const char *dim)
 /* Bounds of a coordinate that goes away (time_bnds of time). */
 static bool is_dropped_bounds(const zsi_reduce *r, const zs_var *v)
 {
-    for (size_t i = 0; i < v->g->nvars; i++) {
-        const zs_var *c = v->g->vars[i];
-        const char *b = zsi_attrs_text(c->attrs, "bounds");
-        if (b && !strcmp(b, v->name) && zs_var_is_coord(c) &&
-            goes_away(r, c->name))
+    for (size_t i = 0; i < zs_group_nvars(zsi_var_group(v)); i++) {
+        const zs_var *c = zs_group_var(zsi_var_group(v), i);
+        const char *b = zsi_attrs_text(zs_var_attrs(c), "bounds");
+        if (b && !strcmp(b, zs_var_name(v)) && zs_var_is_coord(c) &&
+            goes_away(r, zs_var_name(c)))
             return true;
     }
     return false;
@@ -418,38 +421,39 @@ static zs_status plan_var(zsi_reduce *r, zs_var *v)
     bool any = false;
     memset(rv, 0, sizeof *rv);
     rv->v = v;
-    rv->nd = v->ndim;
+    rv->nd = zs_var_ndim(v);
     rv->tdim = rv->latdim = -1;
-    for (int d = 0; d < v->ndim; d++) {
-        rv->red[d] = reduced(r, v->dims[d]);
+    for (int d = 0; d < zs_var_ndim(v); d++) {
+        rv->red[d] = reduced(r, zs_var_dim_name(v, d));
         any = any || rv->red[d];
         if (rv->red[d] && r->tg.n && r->time &&
-            !strcmp(v->dims[d], r->time->name))
+            !strcmp(zs_var_dim_name(v, d), zs_var_name(r->time)))
             rv->tdim = d;
-        if (rv->red[d] && r->lat && !strcmp(v->dims[d], r->lat->name))
+        if (rv->red[d] && r->lat &&
+            !strcmp(zs_var_dim_name(v, d), zs_var_name(r->lat)))
             rv->latdim = d;
     }
     if (!any)
         return ZS_OK;
-    for (int d = 0; d < v->ndim; d++) {
+    for (int d = 0; d < zs_var_ndim(v); d++) {
         if (r->o.anomaly) {
             rv->omap[rv->ond] = d;
-            rv->oshape[rv->ond] = v->shape[d];
-            rv->odims[rv->ond++] = v->dims[d];
+            rv->oshape[rv->ond] = zs_var_shape(v)[d];
+            rv->odims[rv->ond++] = zs_var_dim_name(v, d);
         } else if (d == rv->tdim) {
             rv->omap[rv->ond] = d;
             rv->oshape[rv->ond] = r->tg.n;
             rv->odims[rv->ond++] = r->gdim;
         } else if (!rv->red[d] || r->o.keepdims) {
             rv->omap[rv->ond] = d;
-            rv->oshape[rv->ond] = rv->red[d] ? 1 : v->shape[d];
-            rv->odims[rv->ond++] = v->dims[d];
+            rv->oshape[rv->ond] = rv->red[d] ? 1 : zs_var_shape(v)[d];
+            rv->odims[rv->ond++] = zs_var_dim_name(v, d);
         }
     }
     for (int j = 0; j < rv->ond; j++) {
         int d = rv->omap[j];
         uint64_t c = d == rv->tdim && !r->o.anomaly ? rv->oshape[j]
-                                                    : v->chunks[d];
+                                                    : zs_var_chunks(v)[d];
         rv->ochunks[j] = c < rv->oshape[j] ? c : rv->oshape[j];
         if (rv->ochunks[j] == 0)
             rv->ochunks[j] = 1;
@@ -463,8 +467,8 @@ static zs_status plan_var(zsi_reduce *r, zs_var *v)
 
 static bool wanted(const zsi_reduce *r, const zs_var *v)
 {
-    return !r->o.vars.n || zsi_strv_contains(&r->o.vars, v->name) ||
-           zsi_strv_contains(&r->o.vars, v->path);
+    return !r->o.vars.n || zsi_strv_contains(&r->o.vars, zs_var_name(v)) ||
+           zsi_strv_contains(&r->o.vars, zs_var_path(v));
 }
 
 /* Reduce, copy unchanged, or leave out. */
@@ -474,8 +478,8 @@ static zs_status classify(void *user, zs_var *v)
     bool has = false;
     bool coord = zs_var_is_coord(v) || zsi_var_named_in(v, "coordinates");
     zs_var **c;
-    for (int d = 0; d < v->ndim; d++)
-        has = has || reduced(r, v->dims[d]);
+    for (int d = 0; d < zs_var_ndim(v); d++)
+        has = has || reduced(r, zs_var_dim_name(v, d));
     if (is_dropped_bounds(r, v))
         return ZS_OK;
     if (has && coord && r->o.anomaly)
@@ -483,9 +487,9 @@ static zs_status classify(void *user, zs_var *v)
     if (has) {
         if (coord || !wanted(r, v))
             return ZS_OK;   /* goes with its dimension, or not asked for */
-        if (!zsi_dtype_is_numeric(v->dtype)) {
+        if (!zsi_dtype_is_numeric(zs_var_dtype(v))) {
             zsi_log(r->ctx, ZS_LOG_WARN, "%s: not numeric, left out",
-                    v->path);
+                    zs_var_path(v));
             return ZS_OK;
         }
         return plan_var(r, v);
@@ -505,16 +509,19 @@ static zs_status check(zsi_reduce *r)
     const zs_group *o;
     size_t i;
     for (size_t k = 0; k < r->o.dims.n; k++)
-        if (!zsi_group_find_dim(r->ds->root, r->o.dims.v[k], &o, &i))
+        if (!zsi_group_find_dim(zs_dataset_root(r->ds), r->o.dims.v[k], &o,
+                                &i))
             return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no dimension '%s'",
-                           r->ds->name, r->o.dims.v[k]);
+                           zsi_dataset_name(r->ds), r->o.dims.v[k]);
     for (size_t k = 0; k < r->o.vars.n; k++) {
         bool hit = false;
-        for (size_t g = 0; g < r->ds->root->nvars; g++)
-            hit = hit || !strcmp(r->ds->root->vars[g]->name, r->o.vars.v[k]);
+        for (size_t g = 0; g < zs_group_nvars(zs_dataset_root(r->ds)); g++)
+            hit = hit ||
+                  !strcmp(zs_var_name(zs_group_var(zs_dataset_root(r->ds), g)),
+                          r->o.vars.v[k]);
         if (!hit)
             return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable '%s'",
-                           r->ds->name, r->o.vars.v[k]);
+                           zsi_dataset_name(r->ds), r->o.vars.v[k]);
     }
     if ((r->o.groupby || r->o.resample) &&
         (r->o.dims.n != 1 || strcmp(r->o.dims.v[0], time_dim(r))))
@@ -541,8 +548,8 @@ static zs_status check_output_dims(zsi_reduce *r)
     for (size_t i = 0; ok && i < r->nvars; i++)
         ok = zsi_strv_add(&dims, r->vars[i].odims, r->vars[i].ond);
     for (size_t i = 0; ok && i < r->ncopy; i++)
-        ok = zsi_strv_add(&dims, (const char *const *)r->copy[i]->dims,
-                          r->copy[i]->ndim);
+        ok = zsi_strv_add(&dims, zsi_var_dims(r->copy[i]),
+                          zs_var_ndim(r->copy[i]));
     st = ok ? zsi_write_check_dims(&r->w, &dims) : zsi_nomem(r->ctx);
     zsi_strv_free(&dims);
     return st;
@@ -565,7 +572,7 @@ zs_status zsi_reduce_plan(zsi_reduce *r)
         st = zsi_dataset_each_var(r->ds, classify, r);
     if (st == ZS_OK && r->nvars == 0)
         st = zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable has the "
-                     "dimension%s to reduce", r->ds->name,
+                     "dimension%s to reduce", zsi_dataset_name(r->ds),
                      r->o.dims.n > 1 ? "s" : "");
     if (st == ZS_OK)
         st = check_output_dims(r);

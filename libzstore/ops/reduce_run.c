@@ -503,7 +503,7 @@ static void add_kept(int op, acc *a, uint64_t o, const double *x, size_t n,
 static void int_run_rows(const streamjob *j, const block *b, uint64_t o,
                          const uint8_t *p, uint64_t nt, uint64_t run)
 {
-    size_t w = j->rv->v->itemsize;
+    size_t w = zs_var_itemsize(j->rv->v);
     for (uint64_t t = 0; t < nt; t++)
         int_run(&j->dec, j->a, o, p + t * b->bst[0] * w, (size_t)run, true);
 }
@@ -519,7 +519,7 @@ static void process_block(const streamjob *j, const block *b, uint64_t plo,
     int nd = rv->nd, op = r->o.op;
     uint64_t lo[ZS_MAX_DIMS], hi[ZS_MAX_DIMS], idx[ZS_MAX_DIMS];
     uint64_t run = 1;
-    size_t w = rv->v->itemsize;
+    size_t w = zs_var_itemsize(rv->v);
     const uint8_t *raw = bt->raw + b->off * w;
     uint8_t *anom = j->anomaly ? bt->anom + b->off * zsi_dtype_size(j->anom_t)
                                : NULL;
@@ -621,7 +621,7 @@ static zs_status stream_task(void *arg, size_t task)
     if (task < nread) {
         block *b = &j->next->b[task];
         return zs_var_read(rv->v, b->bs, b->bc,
-                           j->next->raw + b->off * rv->v->itemsize);
+                           j->next->raw + b->off * zs_var_itemsize(rv->v));
     }
     for (size_t k = 0; k < j->cur->n; k++) {
         const block *b = &j->cur->b[k];
@@ -664,7 +664,7 @@ static void tile_boxes(const zsi_reduce *r, const rvar *rv, tile *t)
     t->n = s;
     for (int d = 0; d < rv->nd; d++) {
         t->is[d] = 0;
-        t->ic[d] = rv->v->shape[d];
+        t->ic[d] = zs_var_shape(rv->v)[d];
         t->coef[d] = 0;
     }
     for (int j = 0; j < rv->ond; j++) {
@@ -689,7 +689,7 @@ static void batch_free(batch *bt)
 static zs_status batch_fill(streamjob *j, const zsi_blocks *sl, uint64_t *u,
                             batch *bt)
 {
-    size_t w = j->rv->v->itemsize, elems = 0;
+    size_t w = zs_var_itemsize(j->rv->v), elems = 0;
     bt->n = 0;
     while (*u < sl->n) {
         uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS], n = 1;
@@ -750,11 +750,12 @@ static zs_status stream(zsi_reduce *r, rvar *rv, tile *t, acc *a,
     streamjob j;
     /* anomalies are written block by block: whole output chunks (or
      * shards) */
-    if (!zsi_blocks_plan(&sl, rv->nd, rv->v->shape,
-                         anomaly ? zsi_array_write_unit(out) : rv->v->chunks,
-                         rv->v->itemsize, BLOCK_BYTES, 0))
+    if (!zsi_blocks_plan(&sl, rv->nd, zs_var_shape(rv->v),
+                         anomaly ? zsi_array_write_unit(out)
+                                 : zs_var_chunks(rv->v),
+                         zs_var_itemsize(rv->v), BLOCK_BYTES, 0))
         return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: too many blocks",
-                       rv->v->path);
+                       zs_var_path(rv->v));
     memset(&j, 0, sizeof j);
     memset(bt, 0, sizeof bt);
     j.r = r;
@@ -830,11 +831,11 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
     if (!zsi_blocks_plan(&tiles, rv->ond, gshape, gunit, acc_bytes(r),
                          (size_t)r->memory, 0))
         return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: too many tiles",
-                       rv->v->path);
+                       zs_var_path(rv->v));
     /* one tile and no second pass: each input chunk is read once (a
      * stream may forget it) */
-    if (rv->v->array)
-        zsi_array_set_read_once(rv->v->array, tiles.n <= 1 && !anom);
+    if (zsi_var_array(rv->v))
+        zsi_array_set_read_once(zsi_var_array(rv->v), tiles.n <= 1 && !anom);
     for (uint64_t u = 0; st == ZS_OK && u < tiles.n; u++) {
         tile t;
         acc a;
@@ -854,8 +855,8 @@ static zs_status reduce_var(zsi_reduce *r, rvar *rv, zs_array *anom)
         if (st == ZS_OK)
             st = zsi_progress(r->ctx, u + 1, tiles.n);
     }
-    if (rv->v->array)
-        zsi_array_set_read_once(rv->v->array, false);
+    if (zsi_var_array(rv->v))
+        zsi_array_set_read_once(zsi_var_array(rv->v), false);
     return st;
 }
 
@@ -881,7 +882,7 @@ static bool reduced_names(const rvar *rv, zsi_buf *b)
     for (int d = 0; ok && d < rv->nd; d++)
         if (rv->red[d]) {
             ok = zsi_buf_printf(b, "%s%s", first ? "" : ", ",
-                                rv->v->dims[d]);
+                                zs_var_dim_name(rv->v, d));
             first = false;
         }
     return ok;
@@ -892,7 +893,7 @@ static bool reduced_names(const rvar *rv, zsi_buf *b)
  * input's cell_methods described its values, not their number. */
 static bool count_attrs(const rvar *rv, zs_attrs *a)
 {
-    const char *sn = zsi_attrs_text(rv->v->attrs, "standard_name");
+    const char *sn = zsi_attrs_text(zs_var_attrs(rv->v), "standard_name");
     zsi_buf b = ZSI_BUF_INIT;
     bool ok = set_text(a, "units", "1");
     zsi_attrs_remove(a, "cell_methods");
@@ -934,9 +935,9 @@ static zs_status result_attrs(zsi_reduce *r, const rvar *rv, zs_attrs **out)
                                        "valid_min", "valid_max",
                                        "valid_range", NULL};
     zsi_buf cm = ZSI_BUF_INIT;
-    const char *old = zsi_attrs_text(rv->v->attrs, "cell_methods");
+    const char *old = zsi_attrs_text(zs_var_attrs(rv->v), "cell_methods");
     bool ok;
-    if (zsi_attrs_copy(rv->v->attrs, out) != ZS_OK)
+    if (zsi_attrs_copy(zs_var_attrs(rv->v), out) != ZS_OK)
         return zsi_nomem(r->ctx);
     for (int k = 0; gone[k]; k++)
         zsi_attrs_remove(*out, gone[k]);
@@ -952,7 +953,7 @@ static zs_status result_attrs(zsi_reduce *r, const rvar *rv, zs_attrs **out)
     ok = !old || (zsi_buf_append_str(&cm, old) && zsi_buf_append(&cm, " ", 1));
     for (int d = 0; ok && d < rv->nd; d++)
         if (rv->red[d])
-            ok = zsi_buf_printf(&cm, "%s: ", rv->v->dims[d]);
+            ok = zsi_buf_printf(&cm, "%s: ", zs_var_dim_name(rv->v, d));
     ok = ok && zsi_buf_append_str(&cm, op_name(r->o.op)) &&
          group_note(r, &cm);
     if (ok && weighted_op(r))
@@ -982,10 +983,10 @@ static zs_status create_result(zsi_reduce *r, zsi_writer *w, rvar *rv)
     if (st == ZS_OK)
         st = result_codecs(rv->v, &c, &nc);
     zsi_store_double(rv->dtype, fill, 0, NAN);
-    d = (zsi_array_def){rv->v->path, rv->ond, rv->oshape, rv->ochunks,
+    d = (zsi_array_def){zs_var_path(rv->v), rv->ond, rv->oshape, rv->ochunks,
                         rv->odims, rv->dtype, zsi_dtype_size(rv->dtype),
                         rv->dtype == ZS_DT_INT64 ? NULL : fill, attrs, c,
-                        nc, rv->v->array != NULL};
+                        nc, zsi_var_array(rv->v) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, &rv->out);
     zsi_codecs_free(c, nc);
@@ -1007,9 +1008,9 @@ static zs_status group_coord_create(zsi_reduce *r, zsi_writer *w,
     zsi_array_def d;
     zs_status st;
     if (r->o.resample) {
-        dt = r->tg.tlabel_int && zsi_dtype_is_int(r->time->dtype)
-                 ? r->time->dtype : ZS_DT_FLOAT64;
-        st = zsi_attrs_copy(r->time->attrs, &attrs);
+        dt = r->tg.tlabel_int && zsi_dtype_is_int(zs_var_dtype(r->time))
+                 ? zs_var_dtype(r->time) : ZS_DT_FLOAT64;
+        st = zsi_attrs_copy(zs_var_attrs(r->time), &attrs);
     } else {
         st = zsi_attrs_new(&attrs);
     }
@@ -1018,7 +1019,7 @@ static zs_status group_coord_create(zsi_reduce *r, zsi_writer *w,
     st = result_codecs(r->time, &c, &nc);
     d = (zsi_array_def){r->gdim, 1, shape, chunks, dims, dt,
                         dt == ZS_DT_STRING ? 8 : zsi_dtype_size(dt), NULL,
-                        attrs, c, nc, r->time->array != NULL};
+                        attrs, c, nc, zsi_var_array(r->time) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(c, nc);
@@ -1056,7 +1057,7 @@ static zs_status run(void *user, zsi_writer *w)
     size_t nu = 0;
     zs_status st = copies && used ? ZS_OK : zsi_nomem(r->ctx);
     if (st == ZS_OK)
-        st = zsi_writer_add_groups(w, r->ds->root);
+        st = zsi_writer_add_groups(w, zs_dataset_root(r->ds));
     /* an input stream need not keep the others */
     for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++)
         used[nu++] = r->copy[i];
@@ -1129,14 +1130,15 @@ zs_status zs_reduce_plan(zs_dataset *ds, const zs_reduce_opts *o,
     zs_reduction *r = calloc(1, sizeof *r);
     zs_status st;
     if (!r)
-        return zsi_nomem(ds->ctx);
-    r->ctx = ds->ctx;
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    r->ctx = zsi_dataset_ctx(ds);
     r->ds = ds;
-    r->memory = zs_ctx_memory(ds->ctx) ? zs_ctx_memory(ds->ctx)
-                                       : REDUCE_MEMORY;
-    st = copy_opts(ds->ctx, o, &r->o);
+    r->memory = zs_ctx_memory(zsi_dataset_ctx(ds))
+                    ? zs_ctx_memory(zsi_dataset_ctx(ds))
+                    : REDUCE_MEMORY;
+    st = copy_opts(zsi_dataset_ctx(ds), o, &r->o);
     if (st == ZS_OK)
-        st = zsi_write_opts_copy(ds->ctx, w, &r->w);
+        st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &r->w);
     if (st == ZS_OK)
         st = zsi_reduce_plan(r);
     if (st != ZS_OK) {
@@ -1163,12 +1165,12 @@ zs_status zs_reduce_describe(const zs_reduction *r, zs_line_fn fn,
     for (size_t i = 0; ok && i < r->nvars; i++) {
         const rvar *rv = &r->vars[i];
         b.len = 0;
-        ok = zsi_buf_printf(&b, "%s: %s over", rv->v->path,
+        ok = zsi_buf_printf(&b, "%s: %s over", zs_var_path(rv->v),
                             r->o.op == RD_COUNT ? "count"
                                                 : op_name(r->o.op));
         for (int d = 0; ok && d < rv->nd; d++)
             if (rv->red[d])
-                ok = zsi_buf_printf(&b, " %s", rv->v->dims[d]);
+                ok = zsi_buf_printf(&b, " %s", zs_var_dim_name(rv->v, d));
         ok = ok && zsi_buf_printf(&b, " -> %s (", zs_dtype_name(rv->dtype));
         for (int j = 0; ok && j < rv->ond; j++)
             ok = zsi_buf_printf(&b, "%s%s %llu", j ? ", " : "", rv->odims[j],
@@ -1179,7 +1181,7 @@ zs_status zs_reduce_describe(const zs_reduction *r, zs_line_fn fn,
     }
     for (size_t i = 0; ok && i < r->ncopy; i++) {
         b.len = 0;
-        ok = zsi_buf_printf(&b, "%s: copied", r->copy[i]->path) &&
+        ok = zsi_buf_printf(&b, "%s: copied", zs_var_path(r->copy[i])) &&
              zsi_buf_cstr(&b);
         if (ok)
             fn(user, (char *)b.data);

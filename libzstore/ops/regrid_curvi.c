@@ -42,13 +42,14 @@ static zs_status read_2d(zs_regrid *r, zs_var *v, uint64_t n, double lim,
                          double **out)
 {
     uint64_t start[2] = {0, 0}, count[2] = {r->ny, r->nx};
-    uint8_t *raw = malloc((size_t)n * v->itemsize);
+    uint8_t *raw = malloc((size_t)n * zs_var_itemsize(v));
     double *c = malloc((size_t)n * sizeof *c);
     zs_status st = raw && c ? zs_var_read(v, start, count, raw)
                             : zsi_nomem(r->ctx);
     /* fill values (1e20 in CMIP files) and NaN: no centre there */
+    zs_dtype vt = zs_var_dtype(v);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++) {
-        c[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+        c[i] = zsi_load_double(vt, raw, (size_t)i);
         if (!(fabs(c[i]) <= lim))
             c[i] = NAN;
     }
@@ -65,14 +66,18 @@ zs_status zsi_rg_curvi_read(zs_regrid *r)
 {
     uint64_t n;
     zs_status st;
-    if (r->xsrc->shape[0] != r->ny || r->xsrc->shape[1] != r->nx)
-        return zsi_err(r->ctx, ZS_ERR_FORMAT, "%s: the 2-D latitude %s "
+    if (zs_var_shape(r->xsrc)[0] != r->ny || zs_var_shape(r->xsrc)[1] != r->nx)
+        return zsi_err(r->ctx, ZS_ERR_FORMAT,
+                       "%s: the 2-D latitude %s "
                        "and longitude %s have different shapes",
-                       r->ds->name, r->ysrc->name, r->xsrc->name);
+                       zsi_dataset_name(r->ds), zs_var_name(r->ysrc),
+                       zs_var_name(r->xsrc));
     if (!zsi_mul_ok(r->ny, r->nx, &n) || n >= CURVI_MAX || n == 0)
-        return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: a curvilinear grid "
+        return zsi_err(r->ctx, ZS_ERR_OVERFLOW,
+                       "%s: a curvilinear grid "
                        "of %llu x %llu points (at most 2^31, at least "
-                       "one)", r->ds->name, (unsigned long long)r->ny,
+                       "one)",
+                       zsi_dataset_name(r->ds), (unsigned long long)r->ny,
                        (unsigned long long)r->nx);
     st = read_2d(r, r->ysrc, n, 90, &r->yc);
     if (st == ZS_OK)

@@ -438,27 +438,31 @@ static bool cell_links(const target *t, cell *c, uint64_t k, grow *g)
 static zs_status corners(zs_regrid *r, const zs_var *v, int *nv,
                          double **out)
 {
-    const char *b = zsi_attrs_text(v->attrs, "bounds");
-    zs_var *c = b ? zs_group_find_var(r->ds->root, b) : NULL;
+    const char *b = zsi_attrs_text(zs_var_attrs(v), "bounds");
+    zs_var *c = b ? zs_group_find_var(zs_dataset_root(r->ds), b) : NULL;
     uint64_t start[3] = {0, 0, 0}, n;
     uint8_t *raw;
     zs_status st;
-    if (!c || c->ndim != 3 || c->shape[0] != r->ny || c->shape[1] != r->nx ||
-        c->shape[2] < 3 || c->shape[2] > MAXCORNERS ||
-        !zsi_dtype_is_numeric(c->dtype))
-        return zsi_err(r->ctx, ZS_ERR_UNSUPPORTED, "%s: conservative "
+    if (!c || zs_var_ndim(c) != 3 || zs_var_shape(c)[0] != r->ny ||
+        zs_var_shape(c)[1] != r->nx || zs_var_shape(c)[2] < 3 ||
+        zs_var_shape(c)[2] > MAXCORNERS ||
+        !zsi_dtype_is_numeric(zs_var_dtype(c)))
+        return zsi_err(r->ctx, ZS_ERR_UNSUPPORTED,
+                       "%s: conservative "
                        "regridding of a curvilinear source needs cell "
                        "corners: %s has no \"bounds\" naming a (%s, %s, "
-                       "3..8) variable", r->ds->name, v->name, r->ydim,
+                       "3..8) variable",
+                       zsi_dataset_name(r->ds), zs_var_name(v), r->ydim,
                        r->xdim);
-    *nv = (int)c->shape[2];
-    n = r->ny * r->nx * c->shape[2];
-    raw = malloc((size_t)n * c->itemsize);
+    *nv = (int)zs_var_shape(c)[2];
+    n = r->ny * r->nx * zs_var_shape(c)[2];
+    raw = malloc((size_t)n * zs_var_itemsize(c));
     *out = malloc((size_t)n * sizeof **out);
-    st = raw && *out ? zs_var_read(c, start, c->shape, raw)
+    st = raw && *out ? zs_var_read(c, start, zs_var_shape(c), raw)
                      : zsi_nomem(r->ctx);
+    zs_dtype vt = zs_var_dtype(c);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-        (*out)[i] = zsi_load_double(c->dtype, raw, (size_t)i);
+        (*out)[i] = zsi_load_double(vt, raw, (size_t)i);
     free(raw);
     return st;
 }
@@ -478,8 +482,10 @@ zs_status zsi_rg_curvi_con_links(zs_regrid *r)
     if (st == ZS_OK)
         st = corners(r, r->xsrc, &nx_c, &vx);
     if (st == ZS_OK && ny_c != nx_c)
-        st = zsi_err(r->ctx, ZS_ERR_FORMAT, "%s: the corners of latitude "
-                     "and longitude differ in number", r->ds->name);
+        st = zsi_err(r->ctx, ZS_ERR_FORMAT,
+                     "%s: the corners of latitude "
+                     "and longitude differ in number",
+                     zsi_dataset_name(r->ds));
     if (st == ZS_OK && (!target_edges(&r->o.lat, true, &t.ye) ||
                         !target_edges(&r->o.lon, false, &t.xe)))
         st = zsi_nomem(r->ctx);

@@ -56,9 +56,9 @@ static bool unit_is(const char *u, const char *dir)
 /* Latitude (Y) or longitude (X) by units or standard_name alone. */
 static int kind_of(const zs_var *v)
 {
-    const char *u = zsi_attrs_text(v->attrs, "units");
-    const char *sn = zsi_attrs_text(v->attrs, "standard_name");
-    if (!zsi_dtype_is_numeric(v->dtype))
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
+    const char *sn = zsi_attrs_text(zs_var_attrs(v), "standard_name");
+    if (!zsi_dtype_is_numeric(zs_var_dtype(v)))
         return 0;
     if (unit_is(u, "north") || unit_is(u, "N"))
         return 'Y';
@@ -73,11 +73,11 @@ static int kind_of(const zs_var *v)
 
 int zsi_rg_axis_kind(const zs_var *v)
 {
-    const char *u = zsi_attrs_text(v->attrs, "units");
-    const char *ax = zsi_attrs_text(v->attrs, "axis");
+    const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
+    const char *ax = zsi_attrs_text(zs_var_attrs(v), "axis");
     bool degrees = !u || zsi_str_starts(u, "degree");
-    int k = v->ndim == 1 ? kind_of(v) : 0;
-    if (k || v->ndim != 1 || !zsi_dtype_is_numeric(v->dtype))
+    int k = zs_var_ndim(v) == 1 ? kind_of(v) : 0;
+    if (k || zs_var_ndim(v) != 1 || !zsi_dtype_is_numeric(zs_var_dtype(v)))
         return k;
     if (degrees && ax && (!strcmp(ax, "Y") || !strcmp(ax, "X")))
         return ax[0];
@@ -86,29 +86,35 @@ int zsi_rg_axis_kind(const zs_var *v)
 
 static zs_status curvi_pair(zs_dataset *ds, zs_var *y, zs_var *x)
 {
-    if (strcmp(y->dims[0], x->dims[0]) || strcmp(y->dims[1], x->dims[1]))
-        return zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: the 2-D latitude %s "
+    if (strcmp(zs_var_dim_name(y, 0), zs_var_dim_name(x, 0)) ||
+        strcmp(zs_var_dim_name(y, 1), zs_var_dim_name(x, 1)))
+        return zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                       "%s: the 2-D latitude %s "
                        "(%s, %s) and longitude %s (%s, %s) are not on the "
-                       "same dimensions", ds->name, y->name, y->dims[0],
-                       y->dims[1], x->name, x->dims[0], x->dims[1]);
+                       "same dimensions",
+                       zsi_dataset_name(ds), zs_var_name(y),
+                       zs_var_dim_name(y, 0), zs_var_dim_name(y, 1),
+                       zs_var_name(x), zs_var_dim_name(x, 0),
+                       zs_var_dim_name(x, 1));
     return ZS_OK;
 }
 
 zs_status zsi_rg_find_curvi(zs_dataset *ds, const char *ydim,
                             const char *xdim, zs_var **lat, zs_var **lon)
 {
-    zs_group *g = ds->root;
+    zs_group *g = zs_dataset_root(ds);
     *lat = *lon = NULL;
     if (ydim || xdim) {
         *lat = ydim ? zs_group_find_var(g, ydim) : NULL;
         *lon = xdim ? zs_group_find_var(g, xdim) : NULL;
-        if (!*lat || !*lon || (*lat)->ndim != 2 || (*lon)->ndim != 2)
+        if (!*lat || !*lon || zs_var_ndim((*lat)) != 2 ||
+            zs_var_ndim((*lon)) != 2)
             return ZS_ERR_NOTFOUND;   /* 1-D ones, perhaps */
         return curvi_pair(ds, *lat, *lon);
     }
-    for (size_t i = 0; i < g->nvars; i++) {
-        zs_var *v = g->vars[i];
-        int k = v->ndim == 2 ? kind_of(v) : 0;
+    for (size_t i = 0; i < zs_group_nvars(g); i++) {
+        zs_var *v = zs_group_var(g, i);
+        int k = zs_var_ndim(v) == 2 ? kind_of(v) : 0;
         if (k == 'Y' && !*lat)
             *lat = v;
         else if (k == 'X' && !*lon)
@@ -128,19 +134,20 @@ static zs_var *named_coord(zs_group *g, const char *name)
 zs_status zsi_rg_find_axes(zs_dataset *ds, const char *ydim,
                            const char *xdim, zs_var **y, zs_var **x)
 {
-    zs_group *g = ds->root;
+    zs_group *g = zs_dataset_root(ds);
     *y = *x = NULL;
     if (ydim || xdim) {
         *y = ydim ? named_coord(g, ydim) : NULL;
         *x = xdim ? named_coord(g, xdim) : NULL;
         if (!*y || !*x)
-            return zsi_err(ds->ctx, ZS_ERR_NOTFOUND, "%s: no 1-D coordinate "
-                           "'%s' (horizontal dimensions)", ds->name,
-                           !*y ? ydim : xdim);
+            return zsi_err(zsi_dataset_ctx(ds), ZS_ERR_NOTFOUND,
+                           "%s: no 1-D coordinate "
+                           "'%s' (horizontal dimensions)",
+                           zsi_dataset_name(ds), !*y ? ydim : xdim);
         return ZS_OK;
     }
-    for (size_t i = 0; i < g->nvars; i++) {
-        zs_var *v = g->vars[i];
+    for (size_t i = 0; i < zs_group_nvars(g); i++) {
+        zs_var *v = zs_group_var(g, i);
         int k = zs_var_is_coord(v) ? zsi_rg_axis_kind(v) : 0;
         if (k == 'Y' && !*y)
             *y = v;
@@ -148,30 +155,32 @@ zs_status zsi_rg_find_axes(zs_dataset *ds, const char *ydim,
             *x = v;
     }
     if (!*y || !*x)
-        return zsi_err(ds->ctx, ZS_ERR_NOTFOUND, "%s: no %s coordinate "
+        return zsi_err(zsi_dataset_ctx(ds), ZS_ERR_NOTFOUND,
+                       "%s: no %s coordinate "
                        "(units degrees_%s, standard_name or axis); name the "
-                       "horizontal dimensions", ds->name,
-                       !*y ? "latitude" : "longitude",
+                       "horizontal dimensions",
+                       zsi_dataset_name(ds), !*y ? "latitude" : "longitude",
                        !*y ? "north" : "east");
     return ZS_OK;
 }
 
 zs_status zsi_rg_coord_read(zs_var *v, double **out)
 {
-    zs_ctx *ctx = v->g->ds->ctx;
-    uint64_t start = 0, n = v->shape[0];
-    uint8_t *raw = malloc((size_t)(n ? n : 1) * v->itemsize);
+    zs_ctx *ctx = zsi_var_ctx(v);
+    uint64_t start = 0, n = zs_var_shape(v)[0];
+    uint8_t *raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(v));
     double *c = malloc((size_t)(n ? n : 1) * sizeof *c);
     zs_status st = raw && c ? zs_var_read(v, &start, &n, raw)
                             : zsi_nomem(ctx);
+    zs_dtype vt = zs_var_dtype(v);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++) {
-        c[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+        c[i] = zsi_load_double(vt, raw, (size_t)i);
         if (!isfinite(c[i]) ||
             (i > 1 && (c[i] - c[i - 1]) * (c[1] - c[0]) <= 0) ||
             (i == 1 && c[1] == c[0]))
             st = zsi_err(ctx, ZS_ERR_FORMAT, "%s: the coordinate is not "
                          "finite and strictly monotonic (value %llu)",
-                         v->path, (unsigned long long)i);
+                         zs_var_path(v), (unsigned long long)i);
     }
     free(raw);
     if (st != ZS_OK) {
@@ -336,10 +345,11 @@ static zs_status like_coord(zs_var *v, rg_coord *c)
     zs_status st = zsi_rg_coord_read(v, &c->c);
     if (st != ZS_OK)
         return st;
-    c->n = v->shape[0];
-    c->dtype = zsi_dtype_is_float(v->dtype) ? v->dtype : ZS_DT_FLOAT64;
-    if (zsi_attrs_copy(v->attrs, &c->attrs) != ZS_OK)
-        return zsi_nomem(v->g->ds->ctx);
+    c->n = zs_var_shape(v)[0];
+    c->dtype =
+        zsi_dtype_is_float(zs_var_dtype(v)) ? zs_var_dtype(v) : ZS_DT_FLOAT64;
+    if (zsi_attrs_copy(zs_var_attrs(v), &c->attrs) != ZS_OK)
+        return zsi_nomem(zsi_var_ctx(v));
     return ZS_OK;
 }
 
@@ -353,7 +363,7 @@ zs_status zs_regrid_opts_set_like(zs_regrid_opts *o, zs_dataset *like)
         st = zsi_err(o->ctx, st, "%s: no latitude and longitude "
                      "coordinates to take the grid from (1-D, units "
                      "degrees_north and degrees_east, standard_name or "
-                     "axis)", like->name);
+                     "axis)", zsi_dataset_name(like));
     if (st == ZS_OK)
         st = like_coord(y, &o->lat);
     if (st == ZS_OK)
@@ -362,14 +372,14 @@ zs_status zs_regrid_opts_set_like(zs_regrid_opts *o, zs_dataset *like)
     if (st == ZS_OK && (t = zsi_rg_time_find(like)) &&
         zsi_rg_time_read(t, &o->ttime) == ZS_ERR_NOMEM)
         st = ZS_ERR_NOMEM;
-    return grid_done(o, st, like->name);
+    return grid_done(o, st, zsi_dataset_name(like));
 }
 
 zs_status zs_regrid_opts_set_weights(zs_regrid_opts *o, zs_dataset *weights)
 {
     grid_clear(o);
     return grid_done(o, zsi_rg_scrip_read(weights, &o->links, &o->lat,
-                                          &o->lon), weights->name);
+                                          &o->lon), zsi_dataset_name(weights));
 }
 
 zs_status zs_regrid_opts_set_method(zs_regrid_opts *o, const char *method)

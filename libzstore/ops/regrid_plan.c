@@ -62,10 +62,10 @@ static void clear_opts(struct zs_regrid_opts *c)
 static zs_status curvi_axes(zs_regrid *r)
 {
     r->curvi = true;
-    r->ydim = r->ysrc->dims[0];
-    r->xdim = r->ysrc->dims[1];
-    r->ny = r->ysrc->shape[0];
-    r->nx = r->ysrc->shape[1];
+    r->ydim = zs_var_dim_name(r->ysrc, 0);
+    r->xdim = zs_var_dim_name(r->ysrc, 1);
+    r->ny = zs_var_shape(r->ysrc)[0];
+    r->nx = zs_var_shape(r->ysrc)[1];
     return zsi_rg_curvi_read(r);
 }
 
@@ -90,10 +90,10 @@ static zs_status axes(zs_regrid *r)
         st = zsi_rg_coord_read(r->xsrc, &r->xc);
     if (st != ZS_OK)
         return st;
-    r->ydim = r->ysrc->name;
-    r->xdim = r->xsrc->name;
-    r->ny = r->ysrc->shape[0];
-    r->nx = r->xsrc->shape[0];
+    r->ydim = zs_var_name(r->ysrc);
+    r->xdim = zs_var_name(r->xsrc);
+    r->ny = zs_var_shape(r->ysrc)[0];
+    r->nx = zs_var_shape(r->xsrc)[0];
     r->periodic = r->o.periodic == ZS_PERIODIC_YES ||
                   (r->o.periodic == ZS_PERIODIC_AUTO &&
                    zsi_rg_closes_circle(r->xc, r->nx));
@@ -176,11 +176,13 @@ static zs_status file_weights(zs_regrid *r)
     const rg_links *l = &r->o.links;
     uint64_t ny = r->ny, nx = r->nx;
     if (l->src_ny != ny || l->src_nx != nx)
-        return zsi_err(r->ctx, ZS_ERR_MISMATCH, "%s: the weights are for "
+        return zsi_err(r->ctx, ZS_ERR_MISMATCH,
+                       "%s: the weights are for "
                        "a source grid of %llu x %llu points, not %llu x "
-                       "%llu", r->ds->name, (unsigned long long)l->src_nx,
-                       (unsigned long long)l->src_ny,
-                       (unsigned long long)nx, (unsigned long long)ny);
+                       "%llu",
+                       zsi_dataset_name(r->ds), (unsigned long long)l->src_nx,
+                       (unsigned long long)l->src_ny, (unsigned long long)nx,
+                       (unsigned long long)ny);
     r->need_row = calloc((size_t)ny + 1, sizeof *r->need_row);
     r->lcover = calloc((size_t)(r->o.lat.n * r->o.lon.n + 1),
                        sizeof *r->lcover);
@@ -227,13 +229,15 @@ static bool raw_attr(const zs_var *v, const zsi_cfdecode *d,
 {
     size_t i;
     double x;
-    if (!zs_attrs_find(v->attrs, name, &i) ||
-        k >= zs_attrs_length(v->attrs, i) ||
-        !zsi_dtype_is_numeric(zs_attrs_type(v->attrs, i)) ||
-        zs_attrs_get_double(v->attrs, i, k, &x) != ZS_OK)
+    if (!zs_attrs_find(zs_var_attrs(v), name, &i) ||
+        k >= zs_attrs_length(zs_var_attrs(v), i) ||
+        !zsi_dtype_is_numeric(zs_attrs_type(zs_var_attrs(v), i)) ||
+        zs_attrs_get_double(zs_var_attrs(v), i, k, &x) != ZS_OK)
         return false;
     if (d->is_unsigned && x < 0)
-        x += (double)((uint64_t)1 << (8 * zsi_dtype_size(v->dtype) - 1)) * 2;
+        x += (double)((uint64_t)1
+                      << (8 * zsi_dtype_size(zs_var_dtype(v)) - 1)) *
+             2;
     *out = d->packed ? x * d->scale + d->offset : x;
     return true;
 }
@@ -257,8 +261,8 @@ void zsi_rg_mask_init(rg_mask *m, const zs_var *v)
         *(d.scale < 0 ? &m->hi : &m->lo) = a;
     if (raw_attr(v, &d, "valid_max", 0, &b))
         *(d.scale < 0 ? &m->lo : &m->hi) = b;
-    if (zs_attrs_find(v->attrs, "flag_values", &i))
-        for (size_t k = 0; k < zs_attrs_length(v->attrs, i) &&
+    if (zs_attrs_find(zs_var_attrs(v), "flag_values", &i))
+        for (size_t k = 0; k < zs_attrs_length(zs_var_attrs(v), i) &&
                            m->nflag < RG_MAX_FLAGS; k++)
             if (raw_attr(v, &d, "flag_values", k, &a))
                 m->flag[m->nflag++] = a;
@@ -280,8 +284,8 @@ void zsi_rg_mask_apply(const rg_mask *m, double *x, size_t n)
 
 static bool wanted(const zs_regrid *r, const zs_var *v)
 {
-    return !r->o.vars.n || zsi_strv_contains(&r->o.vars, v->name) ||
-           zsi_strv_contains(&r->o.vars, v->path);
+    return !r->o.vars.n || zsi_strv_contains(&r->o.vars, zs_var_name(v)) ||
+           zsi_strv_contains(&r->o.vars, zs_var_path(v));
 }
 
 /* Named by the "bounds" or "edges" attribute of a source coordinate:
@@ -292,20 +296,22 @@ static bool old_cells(const zs_regrid *r, const zs_var *v)
 {
     static const char *const keys[] = {"bounds", "edges"};
     for (int i = 0; i < 2; i++) {
-        const char *a = zsi_attrs_text(r->ysrc->attrs, keys[i]);
-        const char *b = zsi_attrs_text(r->xsrc->attrs, keys[i]);
-        if ((a && !strcmp(a, v->name)) || (b && !strcmp(b, v->name)))
+        const char *a = zsi_attrs_text(zs_var_attrs(r->ysrc), keys[i]);
+        const char *b = zsi_attrs_text(zs_var_attrs(r->xsrc), keys[i]);
+        if ((a && !strcmp(a, zs_var_name(v))) ||
+            (b && !strcmp(b, zs_var_name(v))))
             return true;
     }
     if (!r->curvi)
         return false;
-    if (v->ndim == 1 && (!strcmp(v->dims[0], r->ydim) ||
-                         !strcmp(v->dims[0], r->xdim)))
+    if (zs_var_ndim(v) == 1 && (!strcmp(zs_var_dim_name(v, 0), r->ydim) ||
+                         !strcmp(zs_var_dim_name(v, 0), r->xdim)))
         return true;
-    for (size_t i = 0; i < r->ds->root->nvars; i++) {
-        const char *gm = zsi_attrs_text(r->ds->root->vars[i]->attrs,
-                                        "grid_mapping");
-        if (gm && !strcmp(gm, v->name))
+    for (size_t i = 0; i < zs_group_nvars(zs_dataset_root(r->ds)); i++) {
+        const char *gm = zsi_attrs_text(
+            zs_var_attrs(zs_group_var(zs_dataset_root(r->ds), i)),
+            "grid_mapping");
+        if (gm && !strcmp(gm, zs_var_name(v)))
             return true;
     }
     return false;
@@ -315,7 +321,7 @@ static zs_dtype result_dtype(const zs_regrid *r, const zs_var *v)
 {
     if (r->o.dtype != ZS_DT_NONE)
         return r->o.dtype;
-    return v->dtype == ZS_DT_FLOAT64 ? ZS_DT_FLOAT64 : ZS_DT_FLOAT32;
+    return zs_var_dtype(v) == ZS_DT_FLOAT64 ? ZS_DT_FLOAT64 : ZS_DT_FLOAT32;
 }
 
 /* Output chunks by default: whole target slices, the source's chunks
@@ -341,26 +347,29 @@ static void default_chunks(rg_var *rv, int nd)
 static zs_status plan_var(zs_regrid *r, zs_var *v)
 {
     rg_var *rv = &r->vars[r->nvars];
-    int nd = v->ndim;
+    int nd = zs_var_ndim(v);
     bool sharded;
     memset(rv, 0, sizeof *rv);
     rv->v = v;
     rv->dtype = result_dtype(r, v);
     rv->tdim = -1;
     for (int d = 0; d < nd; d++)
-        rv->odims[d] = d == nd - 2 ? r->ysrc->name
-                       : d == nd - 1 ? r->xsrc->name : v->dims[d];
+        rv->odims[d] = d == nd - 2   ? zs_var_name(r->ysrc)
+                       : d == nd - 1 ? zs_var_name(r->xsrc)
+                                     : zs_var_dim_name(v, d);
     if (r->o.mask_invalid)
         zsi_rg_mask_init(&rv->mask, v);
     for (int d = 0; d < nd; d++) {
-        if (r->tsrc && d < nd - 2 && !strcmp(v->dims[d], r->tsrc->name))
+        if (r->tsrc && d < nd - 2 &&
+            !strcmp(zs_var_dim_name(v, d), zs_var_name(r->tsrc)))
             rv->tdim = d;
         rv->oshape[d] = d == nd - 2 ? r->o.lat.n
                         : d == nd - 1 ? r->o.lon.n
-                        : d == rv->tdim ? r->o.ttime.c.n : v->shape[d];
+                        : d == rv->tdim ? r->o.ttime.c.n : zs_var_shape(v)[d];
         rv->ochunks[d] = d >= nd - 2 ? rv->oshape[d]
-                         : v->chunks[d] < rv->oshape[d] ? v->chunks[d]
-                                                        : rv->oshape[d];
+                         : zs_var_chunks(v)[d] < rv->oshape[d]
+                             ? zs_var_chunks(v)[d]
+                             : rv->oshape[d];
         if (rv->ochunks[d] == 0)
             rv->ochunks[d] = 1;
     }
@@ -368,7 +377,7 @@ static zs_status plan_var(zs_regrid *r, zs_var *v)
     zsi_write_chunks(&r->w, nd, rv->odims, rv->oshape,
                      zsi_dtype_size(rv->dtype), rv->ochunks);
     r->nvars++;
-    return zsi_write_shards(&r->w, v->path, nd, rv->odims,
+    return zsi_write_shards(&r->w, zs_var_path(v), nd, rv->odims,
                             rv->oshape, rv->ochunks, rv->dtype, rv->unit,
                             &sharded);
 }
@@ -391,13 +400,13 @@ static bool old_time(const zs_regrid *r, const zs_var *v, bool regridded)
     const char *b;
     if (!r->tsrc)
         return false;
-    b = zsi_attrs_text(r->tsrc->attrs, "bounds");
-    if (v == r->tsrc || (b && !strcmp(b, v->name)))
+    b = zsi_attrs_text(zs_var_attrs(r->tsrc), "bounds");
+    if (v == r->tsrc || (b && !strcmp(b, zs_var_name(v))))
         return true;
-    for (int d = 0; !regridded && d < v->ndim; d++)
-        if (!strcmp(v->dims[d], r->tsrc->name)) {
+    for (int d = 0; !regridded && d < zs_var_ndim(v); d++)
+        if (!strcmp(zs_var_dim_name(v, d), zs_var_name(r->tsrc))) {
             zsi_log(r->ctx, ZS_LOG_WARN, "%s: left out (it is on the "
-                    "source's time axis)", v->path);
+                    "source's time axis)", zs_var_path(v));
             return true;
         }
     return false;
@@ -408,10 +417,10 @@ static zs_status classify(void *user, zs_var *v)
 {
     zs_regrid *r = user;
     const char *yd = r->ydim, *xd = r->xdim;
-    int ny = 0, nx = 0, nd = v->ndim;
+    int ny = 0, nx = 0, nd = zs_var_ndim(v);
     for (int d = 0; d < nd; d++) {
-        ny += !strcmp(v->dims[d], yd);
-        nx += !strcmp(v->dims[d], xd);
+        ny += !strcmp(zs_var_dim_name(v, d), yd);
+        nx += !strcmp(zs_var_dim_name(v, d), xd);
     }
     if (v == r->ysrc || v == r->xsrc || old_cells(r, v) ||
         old_time(r, v, ny && nx))
@@ -420,11 +429,13 @@ static zs_status classify(void *user, zs_var *v)
         return zs_var_is_coord(v) || wanted(r, v) ? add_copy(r, v) : ZS_OK;
     if (!wanted(r, v))
         return ZS_OK;
-    if (ny != 1 || nx != 1 || strcmp(v->dims[nd - 2], yd) ||
-        strcmp(v->dims[nd - 1], xd) || !zsi_dtype_is_numeric(v->dtype)) {
-        zsi_log(r->ctx, ZS_LOG_WARN, "%s: left out (regridded variables "
-                "are numeric, with the dimensions %s, %s last)", v->path,
-                yd, xd);
+    if (ny != 1 || nx != 1 || strcmp(zs_var_dim_name(v, nd - 2), yd) ||
+        strcmp(zs_var_dim_name(v, nd - 1), xd) ||
+        !zsi_dtype_is_numeric(zs_var_dtype(v))) {
+        zsi_log(r->ctx, ZS_LOG_WARN,
+                "%s: left out (regridded variables "
+                "are numeric, with the dimensions %s, %s last)",
+                zs_var_path(v), yd, xd);
         return ZS_OK;
     }
     if (zs_var_problem(v))
@@ -438,10 +449,10 @@ static zs_status check_output_dims(zs_regrid *r)
     bool ok = true;
     zs_status st;
     for (size_t i = 0; ok && i < r->nvars; i++)
-        ok = zsi_strv_add(&dims, r->vars[i].odims, r->vars[i].v->ndim);
+        ok = zsi_strv_add(&dims, r->vars[i].odims, zs_var_ndim(r->vars[i].v));
     for (size_t i = 0; ok && i < r->ncopy; i++)
-        ok = zsi_strv_add(&dims, (const char *const *)r->copy[i]->dims,
-                          r->copy[i]->ndim);
+        ok = zsi_strv_add(&dims, zsi_var_dims(r->copy[i]),
+                          zs_var_ndim(r->copy[i]));
     st = ok ? zsi_write_check_dims(&r->w, &dims) : zsi_nomem(r->ctx);
     zsi_strv_free(&dims);
     return st;
@@ -450,9 +461,9 @@ static zs_status check_output_dims(zs_regrid *r)
 static zs_status check_vars(zs_regrid *r)
 {
     for (size_t k = 0; k < r->o.vars.n; k++)
-        if (!zs_group_find_var(r->ds->root, r->o.vars.v[k]))
+        if (!zs_group_find_var(zs_dataset_root(r->ds), r->o.vars.v[k]))
             return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable '%s'",
-                           r->ds->name, r->o.vars.v[k]);
+                           zsi_dataset_name(r->ds), r->o.vars.v[k]);
     return ZS_OK;
 }
 
@@ -473,7 +484,7 @@ zs_status zsi_regrid_plan(zs_regrid *r)
         st = zsi_dataset_each_var(r->ds, classify, r);
     if (st == ZS_OK && r->nvars == 0)
         st = zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no variable has the "
-                     "horizontal dimensions %s, %s", r->ds->name,
+                     "horizontal dimensions %s, %s", zsi_dataset_name(r->ds),
                      r->ydim, r->xdim);
     if (st == ZS_OK)
         st = check_output_dims(r);
@@ -486,14 +497,15 @@ zs_status zs_regrid_plan(zs_dataset *ds, const zs_regrid_opts *o,
     zs_regrid *r = calloc(1, sizeof *r);
     zs_status st;
     if (!r)
-        return zsi_nomem(ds->ctx);
-    r->ctx = ds->ctx;
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    r->ctx = zsi_dataset_ctx(ds);
     r->ds = ds;
-    r->memory = zs_ctx_memory(ds->ctx) ? zs_ctx_memory(ds->ctx)
-                                       : REGRID_MEMORY;
-    st = copy_opts(ds->ctx, o, &r->o);
+    r->memory = zs_ctx_memory(zsi_dataset_ctx(ds))
+                    ? zs_ctx_memory(zsi_dataset_ctx(ds))
+                    : REGRID_MEMORY;
+    st = copy_opts(zsi_dataset_ctx(ds), o, &r->o);
     if (st == ZS_OK)
-        st = zsi_write_opts_copy(ds->ctx, w, &r->w);
+        st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &r->w);
     if (st == ZS_OK)
         st = zsi_regrid_plan(r);
     if (st != ZS_OK) {
@@ -537,18 +549,18 @@ static bool source_text(const zs_regrid *r, zsi_buf *b)
 {
     if (r->curvi)
         return zsi_buf_printf(b, "curvilinear %s, %s (%s %llu x %s %llu)",
-                              r->ysrc->name, r->xsrc->name, r->ydim,
-                              (unsigned long long)r->ny, r->xdim,
+                              zs_var_name(r->ysrc), zs_var_name(r->xsrc),
+                              r->ydim, (unsigned long long)r->ny, r->xdim,
                               (unsigned long long)r->nx);
-    return axis_text(b, r->ysrc->name, r->yc, r->ny) &&
+    return axis_text(b, zs_var_name(r->ysrc), r->yc, r->ny) &&
            zsi_buf_append_str(b, " x ") &&
-           axis_text(b, r->xsrc->name, r->xc, r->nx);
+           axis_text(b, zs_var_name(r->xsrc), r->xc, r->nx);
 }
 
 static bool grid_line(const zs_regrid *r, zsi_buf *b)
 {
     bool file = r->o.links.n && !r->curvi_links;
-    return zsi_buf_printf(b, "grid: %s ", r->ds->name) &&
+    return zsi_buf_printf(b, "grid: %s ", zsi_dataset_name(r->ds)) &&
            source_text(r, b) &&
            zsi_buf_printf(b, "%s -> %s ", r->periodic ? " (periodic)" : "",
                           r->o.grid_name) &&
@@ -570,8 +582,8 @@ static bool time_line(const zs_regrid *r, zsi_buf *b)
         none += r->tmap[i] < 0;
     return zsi_buf_printf(b, "time: %s %s (%llu steps) onto %llu target "
                           "times, %llu of them without a step",
-                          names[r->o.time_method], r->tsrc->path,
-                          (unsigned long long)r->tsrc->shape[0],
+                          names[r->o.time_method], zs_var_path(r->tsrc),
+                          (unsigned long long)zs_var_shape(r->tsrc)[0],
                           (unsigned long long)r->o.ttime.c.n,
                           (unsigned long long)none);
 }
@@ -579,12 +591,14 @@ static bool time_line(const zs_regrid *r, zsi_buf *b)
 static bool var_line(const rg_var *rv, zsi_buf *b)
 {
     const zs_var *v = rv->v;
-    bool ok = zsi_buf_printf(b, "%s: %s (", v->path, zs_dtype_name(v->dtype));
-    for (int d = 0; ok && d < v->ndim; d++)
-        ok = zsi_buf_printf(b, "%s%s %llu", d ? ", " : "", v->dims[d],
-                            (unsigned long long)v->shape[d]);
+    bool ok = zsi_buf_printf(b, "%s: %s (", zs_var_path(v),
+                             zs_dtype_name(zs_var_dtype(v)));
+    for (int d = 0; ok && d < zs_var_ndim(v); d++)
+        ok = zsi_buf_printf(b, "%s%s %llu", d ? ", " : "",
+                            zs_var_dim_name(v, d),
+                            (unsigned long long)zs_var_shape(v)[d]);
     ok = ok && zsi_buf_printf(b, ") -> %s (", zs_dtype_name(rv->dtype));
-    for (int d = 0; ok && d < v->ndim; d++)
+    for (int d = 0; ok && d < zs_var_ndim(v); d++)
         ok = zsi_buf_printf(b, "%s%llu", d ? ", " : "",
                             (unsigned long long)rv->oshape[d]);
     return ok && zsi_buf_append_str(b, ")");
@@ -612,7 +626,7 @@ zs_status zs_regrid_describe(const zs_regrid *r, zs_line_fn fn, void *user)
         emit(&b, &ok, fn, user);
     }
     for (size_t i = 0; ok && i < r->ncopy; i++) {
-        ok = zsi_buf_printf(&b, "%s: copied", r->copy[i]->path);
+        ok = zsi_buf_printf(&b, "%s: copied", zs_var_path(r->copy[i]));
         emit(&b, &ok, fn, user);
     }
     zsi_buf_free(&b);

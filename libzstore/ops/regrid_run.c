@@ -239,11 +239,11 @@ static bool plan_boxes(zs_regrid *r, const rg_var *rv, zsi_blocks *b,
                        bool *aligned)
 {
     const zs_var *v = rv->v;
-    int no = v->ndim - 2;
+    int no = zs_var_ndim(v) - 2;
     uint64_t src[ZS_MAX_DIMS], unit[ZS_MAX_DIMS], slice, budget, one;
     uint64_t fixed = (uint64_t)zs_ctx_threads(r->ctx) * scratch_bytes(r);
-    slice = v->shape[no] * v->shape[no + 1] * v->itemsize *
-                (r->tfrac && rv->tdim >= 0 ? 2 : 1) +
+    slice = zs_var_shape(v)[no] * zs_var_shape(v)[no + 1] *
+                zs_var_itemsize(v) * (r->tfrac && rv->tdim >= 0 ? 2 : 1) +
             rv->oshape[no] * rv->oshape[no + 1] * zsi_dtype_size(rv->dtype);
     budget = r->memory > fixed ? (r->memory - fixed) / 2 : 1;
     if (budget > BOX_MAX)
@@ -268,7 +268,7 @@ static zs_status read_mapped(job *j, const uint64_t *s, const uint64_t *c,
                              uint64_t n)
 {
     const rg_var *rv = j->rv;
-    int no = rv->v->ndim - 2;
+    int no = zs_var_ndim(rv->v) - 2;
     uint64_t st[ZS_MAX_DIMS], one[ZS_MAX_DIMS];
     zs_status e = ZS_OK;
     for (uint64_t k = 0; e == ZS_OK && k < n; k++) {
@@ -300,15 +300,15 @@ static zs_status read_mapped(job *j, const uint64_t *s, const uint64_t *c,
 static zs_status run_box(job *j, const zsi_blocks *b, uint64_t i)
 {
     const rg_var *rv = j->rv;
-    int no = rv->v->ndim - 2;
+    int no = zs_var_ndim(rv->v) - 2;
     uint64_t s[ZS_MAX_DIMS], c[ZS_MAX_DIMS], n = 1;
     zs_status st;
     zsi_blocks_box(b, i, s, c);
     for (int d = 0; d < no; d++)
         n *= c[d];
     s[no] = s[no + 1] = 0;
-    c[no] = rv->v->shape[no];
-    c[no + 1] = rv->v->shape[no + 1];
+    c[no] = zs_var_shape(rv->v)[no];
+    c[no + 1] = zs_var_shape(rv->v)[no + 1];
     st = rv->tdim >= 0 ? read_mapped(j, s, c, n)
                        : zs_var_read(rv->v, s, c, (void *)j->raw);
     if (st == ZS_OK)
@@ -321,7 +321,7 @@ static zs_status run_box(job *j, const zsi_blocks *b, uint64_t i)
 zs_status zsi_regrid_var(zs_regrid *r, rg_var *rv)
 {
     zs_var *v = rv->v;
-    int no = v->ndim - 2;
+    int no = zs_var_ndim(v) - 2;
     zsi_blocks b;
     bool aligned;
     uint64_t most;
@@ -332,9 +332,10 @@ zs_status zsi_regrid_var(zs_regrid *r, rg_var *rv)
     j.rv = rv;
     if (!plan_boxes(r, rv, &b, &aligned))
         return zsi_err(r->ctx, ZS_ERR_OVERFLOW, "%s: too many boxes",
-                       v->path);
+                       zs_var_path(v));
     zsi_cfdecode_init(&j.dec, v);
-    j.raw_slice = (size_t)(v->shape[no] * v->shape[no + 1] * v->itemsize);
+    j.raw_slice = (size_t)(zs_var_shape(v)[no] * zs_var_shape(v)[no + 1] *
+                           zs_var_itemsize(v));
     j.out_slice = rv->oshape[no] * rv->oshape[no + 1];
     most = zsi_blocks_max_elems(&b);
     j.raw = malloc((size_t)(most ? most : 1) * j.raw_slice);
@@ -350,15 +351,15 @@ zs_status zsi_regrid_var(zs_regrid *r, rg_var *rv)
         (rv->tdim >= 0 && r->tfrac && (!j.alpha || !j.raw2)))
         st = zsi_nomem(r->ctx);
     /* a source step taken by several target times is read again */
-    if (v->array)
-        zsi_array_set_read_once(v->array, aligned && rv->tdim < 0);
+    if (zsi_var_array(v))
+        zsi_array_set_read_once(zsi_var_array(v), aligned && rv->tdim < 0);
     for (uint64_t i = 0; st == ZS_OK && i < b.n; i++) {
         st = run_box(&j, &b, i);
         if (st == ZS_OK)
             st = zsi_progress(r->ctx, i + 1, b.n);
     }
-    if (v->array)
-        zsi_array_set_read_once(v->array, false);
+    if (zsi_var_array(v))
+        zsi_array_set_read_once(zsi_var_array(v), false);
     free((void *)j.raw);
     free(j.out);
     free(j.none);
@@ -392,8 +393,8 @@ static bool curvi_attrs(zs_regrid *r, zs_attrs *a)
         return true;
     ok = zsi_strv_split(&names, c, ' ');
     for (size_t i = 0; ok && i < names.n; i++)
-        if (*names.v[i] && strcmp(names.v[i], r->ysrc->name) &&
-            strcmp(names.v[i], r->xsrc->name))
+        if (*names.v[i] && strcmp(names.v[i], zs_var_name(r->ysrc)) &&
+            strcmp(names.v[i], zs_var_name(r->xsrc)))
             ok = zsi_buf_printf(&b, "%s%s", b.len ? " " : "", names.v[i]);
     ok = ok && zsi_buf_cstr(&b);
     if (ok && b.len)
@@ -412,9 +413,9 @@ static zs_status result_attrs(zs_regrid *r, const rg_var *rv,
 {
     static const char *const flags[] = {"flag_values", "flag_meanings",
                                         "flag_masks", NULL};
-    const char *old = zsi_attrs_text(rv->v->attrs, "cell_methods");
+    const char *old = zsi_attrs_text(zs_var_attrs(rv->v), "cell_methods");
     bool ok = true;
-    if (zsi_attrs_copy(rv->v->attrs, out) != ZS_OK)
+    if (zsi_attrs_copy(zs_var_attrs(rv->v), out) != ZS_OK)
         return zsi_nomem(r->ctx);
     for (int k = 0; not_kept[k]; k++)
         zsi_attrs_remove(*out, not_kept[k]);
@@ -444,10 +445,10 @@ static zs_status create_result(zs_regrid *r, zsi_writer *w, rg_var *rv)
     if (st == ZS_OK)
         st = zsi_codecs_of_var(rv->v, ZSI_CODECS_NO_FILTERS, &c, &nc);
     zsi_store_double(rv->dtype, fill, 0, NAN);
-    d = (zsi_array_def){rv->v->path, rv->v->ndim, rv->oshape, rv->ochunks,
-                        rv->odims, rv->dtype,
+    d = (zsi_array_def){zs_var_path(rv->v), zs_var_ndim(rv->v), rv->oshape,
+                        rv->ochunks, rv->odims, rv->dtype,
                         zsi_dtype_size(rv->dtype), fill, attrs, c, nc,
-                        rv->v->array != NULL};
+                        zsi_var_array(rv->v) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, &rv->out);
     zsi_codecs_free(c, nc);
@@ -461,7 +462,7 @@ static zs_status coord_attrs(zs_regrid *r, const zs_var *src,
                              const rg_coord *t, bool lat, zs_attrs **out)
 {
     bool ok;
-    if (zsi_attrs_copy(t->attrs ? t->attrs : src->attrs, out) != ZS_OK)
+    if (zsi_attrs_copy(t->attrs ? t->attrs : zs_var_attrs(src), out) != ZS_OK)
         return zsi_nomem(r->ctx);
     for (int k = 0; not_kept[k]; k++)
         zsi_attrs_remove(*out, not_kept[k]);
@@ -483,14 +484,15 @@ static zs_status create_coord(zs_regrid *r, zsi_writer *w, const zs_var *src,
     size_t nc = 0;
     uint64_t shape[1] = {t->n};
     /* a curvilinear source's 2-D coordinate becomes a 1-D one */
-    const char *dim[1] = {src->ndim == 1 ? src->dims[0] : src->name};
+    const char *dim[1] = { zs_var_ndim(src) == 1 ? zs_var_dim_name(src, 0)
+                                                 : zs_var_name(src) };
     zsi_array_def d;
     zs_status st = coord_attrs(r, src, t, lat, &attrs);
     if (st == ZS_OK)
         st = zsi_codecs_of_var(src, ZSI_CODECS_NO_FILTERS, &c, &nc);
-    d = (zsi_array_def){src->path, 1, shape, shape, dim, t->dtype,
+    d = (zsi_array_def){zs_var_path(src), 1, shape, shape, dim, t->dtype,
                         zsi_dtype_size(t->dtype), NULL, attrs, c, nc,
-                        src->array != NULL};
+                        zsi_var_array(src) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(c, nc);
@@ -518,7 +520,7 @@ static zs_status define(zs_regrid *r, zsi_writer *w, zs_array **copies,
 {
     size_t nu = 0;
     zs_var **used = calloc(r->ncopy + r->nvars + 3, sizeof *used);
-    zs_status st = used ? zsi_writer_add_groups(w, r->ds->root)
+    zs_status st = used ? zsi_writer_add_groups(w, zs_dataset_root(r->ds))
                         : zsi_nomem(r->ctx);
     for (size_t i = 0; st == ZS_OK && i < r->ncopy; i++) {
         used[nu++] = r->copy[i];

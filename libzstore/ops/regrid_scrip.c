@@ -51,22 +51,27 @@ bool zsi_rg_links_copy(rg_links *dst, const rg_links *src)
 static zs_status read_all(zs_dataset *ds, const char *name, uint64_t max,
                           double **out, uint64_t *n)
 {
-    zs_var *v = zs_group_find_var(ds->root, name);
+    zs_var *v = zs_group_find_var(zs_dataset_root(ds), name);
     uint64_t start[ZS_MAX_DIMS] = {0}, total = 1;
     uint8_t *raw;
     zs_status st;
-    if (!v || !zsi_dtype_is_numeric(v->dtype) || v->ndim < 1)
-        return zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: no numeric variable "
-                       "%s (SCRIP weights)", ds->name, name);
-    if (!zsi_prod_ok(v->shape, v->ndim, &total) || total > max)
-        return zsi_err(ds->ctx, ZS_ERR_RANGE, "%s: %s: more than %llu "
-                       "values", ds->name, name, (unsigned long long)max);
-    raw = malloc((size_t)(total ? total : 1) * v->itemsize);
+    if (!v || !zsi_dtype_is_numeric(zs_var_dtype(v)) || zs_var_ndim(v) < 1)
+        return zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                       "%s: no numeric variable "
+                       "%s (SCRIP weights)",
+                       zsi_dataset_name(ds), name);
+    if (!zsi_prod_ok(zs_var_shape(v), zs_var_ndim(v), &total) || total > max)
+        return zsi_err(zsi_dataset_ctx(ds), ZS_ERR_RANGE,
+                       "%s: %s: more than %llu "
+                       "values",
+                       zsi_dataset_name(ds), name, (unsigned long long)max);
+    raw = malloc((size_t)(total ? total : 1) * zs_var_itemsize(v));
     *out = malloc((size_t)(total ? total : 1) * sizeof **out);
-    st = raw && *out ? zs_var_read(v, start, v->shape, raw)
-                     : zsi_nomem(ds->ctx);
+    st = raw && *out ? zs_var_read(v, start, zs_var_shape(v), raw)
+                     : zsi_nomem(zsi_dataset_ctx(ds));
+    zs_dtype vt = zs_var_dtype(v);
     for (uint64_t i = 0; st == ZS_OK && i < total; i++)
-        (*out)[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+        (*out)[i] = zsi_load_double(vt, raw, (size_t)i);
     free(raw);
     if (st != ZS_OK) {
         free(*out);
@@ -86,8 +91,10 @@ static zs_status grid_dims(zs_dataset *ds, const char *name, uint64_t *nx,
     zs_status st = read_all(ds, name, 2, &d, &n);
     if (st == ZS_OK && (n != 2 || !(d[0] >= 1 && d[1] >= 1 &&
                                     d[0] * d[1] <= (double)LINKS_MAX)))
-        st = zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: %s: not the sizes of a "
-                     "two-dimensional grid", ds->name, name);
+        st = zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                     "%s: %s: not the sizes of a "
+                     "two-dimensional grid",
+                     zsi_dataset_name(ds), name);
     if (st == ZS_OK) {
         *nx = (uint64_t)d[0];
         *ny = (uint64_t)d[1];
@@ -109,26 +116,29 @@ static zs_status target_axes(zs_dataset *ds, uint64_t nx, uint64_t ny,
 {
     double *y = NULL, *x = NULL;
     uint64_t n1 = 0, n2 = 0;
-    zs_var *v = zs_group_find_var(ds->root, "dst_grid_center_lat");
-    const char *u = v ? zsi_attrs_text(v->attrs, "units") : NULL;
+    zs_var *v = zs_group_find_var(zs_dataset_root(ds), "dst_grid_center_lat");
+    const char *u = v ? zsi_attrs_text(zs_var_attrs(v), "units") : NULL;
     bool rad = u && !strncmp(u, "rad", 3);
     zs_status st = read_all(ds, "dst_grid_center_lat", LINKS_MAX, &y, &n1);
     if (st == ZS_OK)
         st = read_all(ds, "dst_grid_center_lon", LINKS_MAX, &x, &n2);
     if (st == ZS_OK && (n1 != nx * ny || n2 != nx * ny))
-        st = zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: the target's centres "
-                     "are not %llu x %llu", ds->name,
-                     (unsigned long long)nx, (unsigned long long)ny);
+        st = zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                     "%s: the target's centres "
+                     "are not %llu x %llu",
+                     zsi_dataset_name(ds), (unsigned long long)nx,
+                     (unsigned long long)ny);
     for (uint64_t k = 0; st == ZS_OK && k < nx * ny; k++)
         if (fabs(y[k] - y[k - k % nx]) > 1e-9 || fabs(x[k] - x[k % nx]) >
                                                      1e-9)
-            st = zsi_err(ds->ctx, ZS_ERR_UNSUPPORTED, "%s: the target is "
+            st = zsi_err(zsi_dataset_ctx(ds), ZS_ERR_UNSUPPORTED,
+                         "%s: the target is "
                          "not a rectilinear latitude-longitude grid",
-                         ds->name);
+                         zsi_dataset_name(ds));
     lat->c = st == ZS_OK ? malloc((size_t)ny * sizeof *lat->c) : NULL;
     lon->c = st == ZS_OK ? malloc((size_t)nx * sizeof *lon->c) : NULL;
     if (st == ZS_OK && (!lat->c || !lon->c))
-        st = zsi_nomem(ds->ctx);
+        st = zsi_nomem(zsi_dataset_ctx(ds));
     for (uint64_t j = 0; st == ZS_OK && j < ny; j++)
         lat->c[j] = degrees(y[j * nx], rad);
     for (uint64_t i = 0; st == ZS_OK && i < nx; i++)
@@ -154,20 +164,23 @@ static zs_status links(zs_dataset *ds, uint64_t nsrc, uint64_t ndst,
         st = read_all(ds, "remap_matrix", LINKS_MAX, &w, &nw);
     nwgts = na ? nw / na : 0;
     if (st == ZS_OK && (na != nb || !nwgts || nw != na * nwgts))
-        st = zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: src_address, "
-                     "dst_address and remap_matrix do not agree", ds->name);
+        st = zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                     "%s: src_address, "
+                     "dst_address and remap_matrix do not agree",
+                     zsi_dataset_name(ds));
     l->n = st == ZS_OK ? na : 0;
     l->src = malloc((size_t)(na + 1) * sizeof *l->src);
     l->dst = malloc((size_t)(na + 1) * sizeof *l->dst);
     l->w = malloc((size_t)(na + 1) * sizeof *l->w);
     if (st == ZS_OK && (!l->src || !l->dst || !l->w))
-        st = zsi_nomem(ds->ctx);
+        st = zsi_nomem(zsi_dataset_ctx(ds));
     for (uint64_t e = 0; st == ZS_OK && e < na; e++) {
         if (!(a[e] >= 1 && a[e] <= (double)nsrc && b[e] >= 1 &&
               b[e] <= (double)ndst && isfinite(w[e * nwgts]))) {
-            st = zsi_err(ds->ctx, ZS_ERR_FORMAT, "%s: link %llu points "
-                         "outside the grids", ds->name,
-                         (unsigned long long)e + 1);
+            st = zsi_err(zsi_dataset_ctx(ds), ZS_ERR_FORMAT,
+                         "%s: link %llu points "
+                         "outside the grids",
+                         zsi_dataset_name(ds), (unsigned long long)e + 1);
             break;
         }
         l->src[e] = (uint32_t)a[e] - 1;

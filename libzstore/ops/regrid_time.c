@@ -36,11 +36,11 @@ bool zsi_rg_time_copy(rg_time *dst, const rg_time *src)
 
 zs_var *zsi_rg_time_find(zs_dataset *ds)
 {
-    zs_group *g = ds->root;
-    for (size_t i = 0; i < g->nvars; i++) {
-        zs_var *v = g->vars[i];
-        const char *u = zsi_attrs_text(v->attrs, "units");
-        if (zs_var_is_coord(v) && zsi_dtype_is_numeric(v->dtype) && u &&
+    zs_group *g = zs_dataset_root(ds);
+    for (size_t i = 0; i < zs_group_nvars(g); i++) {
+        zs_var *v = zs_group_var(g, i);
+        const char *u = zsi_attrs_text(zs_var_attrs(v), "units");
+        if (zs_var_is_coord(v) && zsi_dtype_is_numeric(zs_var_dtype(v)) && u &&
             strstr(u, " since "))
             return v;
     }
@@ -59,20 +59,21 @@ zs_status zsi_rg_time_read(zs_var *v, rg_time *out)
     out->cal = zs_time_units_calendar(u);
     zs_time_units_free(u);
     out->c.n = n;
-    out->c.dtype = zsi_dtype_is_numeric(v->dtype) ? v->dtype
+    out->c.dtype = zsi_dtype_is_numeric(zs_var_dtype(v)) ? zs_var_dtype(v)
                                                   : ZS_DT_FLOAT64;
     if (!(out->c.c = malloc((size_t)(n ? n : 1) * sizeof *out->c.c)) ||
-        zsi_attrs_copy(v->attrs, &out->c.attrs) != ZS_OK) {
+        zsi_attrs_copy(zs_var_attrs(v), &out->c.attrs) != ZS_OK) {
         zsi_rg_time_clear(out);
-        return zsi_nomem(v->g->ds->ctx);
+        return zsi_nomem(zsi_var_ctx(v));
     }
     if (n) {
         uint64_t start = 0;
-        uint8_t *raw = malloc((size_t)n * v->itemsize);
+        uint8_t *raw = malloc((size_t)n * zs_var_itemsize(v));
         st = raw ? zs_var_read(v, &start, &n, raw)
-                 : zsi_nomem(v->g->ds->ctx);
+                 : zsi_nomem(zsi_var_ctx(v));
+        zs_dtype vt = zs_var_dtype(v);
         for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-            out->c.c[i] = zsi_load_double(v->dtype, raw, (size_t)i);
+            out->c.c[i] = zsi_load_double(vt, raw, (size_t)i);
         free(raw);
     }
     if (st != ZS_OK)
@@ -138,28 +139,30 @@ static int64_t pick_within(const zsi_usec *s, const zsi_usec *b, uint64_t n,
 /* The source's time bounds as instants (2 per step), or NULL. */
 static zs_status bounds_of(zs_regrid *r, const rg_time *src, zsi_usec **out)
 {
-    const char *name = zsi_attrs_text(r->tsrc->attrs, "bounds");
-    zs_var *b = name ? zs_group_find_var(r->tsrc->g, name) : NULL;
+    const char *name = zsi_attrs_text(zs_var_attrs(r->tsrc), "bounds");
+    zs_var *b = name ? zs_group_find_var(zsi_var_group(r->tsrc), name) : NULL;
     zs_time_units *u = NULL;
     uint64_t start[2] = {0, 0}, count[2];
     double *raw;
     zs_status st;
     *out = NULL;
-    if (!b || b->ndim != 2 || b->shape[0] != src->c.n || b->shape[1] != 2 ||
-        !zsi_dtype_is_numeric(b->dtype))
+    if (!b || zs_var_ndim(b) != 2 || zs_var_shape(b)[0] != src->c.n ||
+        zs_var_shape(b)[1] != 2 || !zsi_dtype_is_numeric(zs_var_dtype(b)))
         return ZS_OK;
     count[0] = src->c.n;
     count[1] = 2;
-    st = zs_time_units_parse(r->ctx, zsi_attrs_text(r->tsrc->attrs, "units"),
-                             zsi_attrs_text(r->tsrc->attrs, "calendar"), &u);
-    raw = malloc((size_t)(2 * src->c.n + 1) * b->itemsize);
+    st = zs_time_units_parse(
+        r->ctx, zsi_attrs_text(zs_var_attrs(r->tsrc), "units"),
+        zsi_attrs_text(zs_var_attrs(r->tsrc), "calendar"), &u);
+    raw = malloc((size_t)(2 * src->c.n + 1) * zs_var_itemsize(b));
     *out = malloc((size_t)(2 * src->c.n + 1) * sizeof **out);
     if (st == ZS_OK && (!raw || !*out))
         st = zsi_nomem(r->ctx);
     if (st == ZS_OK)
         st = zs_var_read(b, start, count, raw);
+    zs_dtype vt = zs_var_dtype(b);
     for (uint64_t i = 0; st == ZS_OK && i < 2 * src->c.n; i++)
-        st = zsi_time_to_usec(u, zsi_load_double(b->dtype, raw, (size_t)i),
+        st = zsi_time_to_usec(u, zsi_load_double(vt, raw, (size_t)i),
                               &(*out)[i]);
     free(raw);
     zs_time_units_free(u);
@@ -176,12 +179,13 @@ static zs_status check_axes(zs_regrid *r, const rg_time *src)
     for (uint64_t i = 1; i < src->c.n; i++)
         if (src->t[i] <= src->t[i - 1])
             return zsi_err(r->ctx, ZS_ERR_FORMAT, "%s: the time coordinate "
-                           "is not increasing", r->tsrc->path);
+                           "is not increasing", zs_var_path(r->tsrc));
     if (tt->cal != src->cal &&
         !(zsi_calendar_is_real(tt->cal) && zsi_calendar_is_real(src->cal)))
-        return zsi_err(r->ctx, ZS_ERR_MISMATCH, "%s: the calendars of the "
-                       "time axes differ (%s, target %s)", r->tsrc->path,
-                       zsi_calendar_name(src->cal),
+        return zsi_err(r->ctx, ZS_ERR_MISMATCH,
+                       "%s: the calendars of the "
+                       "time axes differ (%s, target %s)",
+                       zs_var_path(r->tsrc), zsi_calendar_name(src->cal),
                        zsi_calendar_name(tt->cal));
     return ZS_OK;
 }
@@ -227,14 +231,14 @@ static zs_status step_axis(zs_regrid *r, const rg_time *src)
     zs_time_units *u = NULL;
     zsi_usec t = src->t[0];
     uint64_t cap = 0;
-    zs_status st = zs_time_units_parse(r->ctx,
-                                       zsi_attrs_text(r->tsrc->attrs, "units"),
-                                       zsi_attrs_text(r->tsrc->attrs,
-                                                      "calendar"), &u);
+    zs_status st = zs_time_units_parse(
+        r->ctx, zsi_attrs_text(zs_var_attrs(r->tsrc), "units"),
+        zsi_attrs_text(zs_var_attrs(r->tsrc), "calendar"), &u);
     zsi_rg_time_clear(tt);
     tt->cal = src->cal;
     tt->c.dtype = ZS_DT_FLOAT64;
-    if (st == ZS_OK && zsi_attrs_copy(r->tsrc->attrs, &tt->c.attrs) != ZS_OK)
+    if (st == ZS_OK &&
+        zsi_attrs_copy(zs_var_attrs(r->tsrc), &tt->c.attrs) != ZS_OK)
         st = zsi_nomem(r->ctx);
     while (st == ZS_OK && t <= src->t[src->c.n - 1]) {
         if (tt->c.n == STEPS_MAX)
@@ -264,11 +268,11 @@ zs_status zsi_rg_time_map(zs_regrid *r)
                        "axis to put the source on");
     if (!(r->tsrc = zsi_rg_time_find(r->ds)))
         return zsi_err(r->ctx, ZS_ERR_NOTFOUND, "%s: no time coordinate "
-                       "(units \"... since ...\")", r->ds->name);
+                       "(units \"... since ...\")", zsi_dataset_name(r->ds));
     st = zsi_rg_time_read(r->tsrc, &src);
     if (st == ZS_OK && src.c.n == 0)
         st = zsi_err(r->ctx, ZS_ERR_INVALID, "%s: no time steps",
-                     r->tsrc->path);
+                     zs_var_path(r->tsrc));
     if (st == ZS_OK && r->o.has_step)
         st = step_axis(r, &src);
     if (st == ZS_OK)

@@ -49,7 +49,7 @@ static bool real_calendar(const zs_time_units *u)
 /* The Parquet type of a column: what --csv prints, typed. */
 static zsi_pq_type col_type(const sel_col *c)
 {
-    zs_dtype t = c->o->v->dtype;
+    zs_dtype t = zs_var_dtype(c->o->v);
     if (t == ZS_DT_STRING || t == ZS_DT_BYTES || t == ZS_DT_UNICODE)
         return ZSI_PQ_STRING;
     if (c->tu)
@@ -69,7 +69,7 @@ static void put_string(zsi_pq *w, size_t j, const sel_col *c, uint64_t k)
 {
     const zs_var *v = c->o->v;
     const char *p;
-    if (v->dtype == ZS_DT_STRING) {
+    if (zs_var_dtype(v) == ZS_DT_STRING) {
         p = ((char **)(void *)c->data)[k];
         if (p)
             zsi_pq_put_str(w, j, p, strlen(p));
@@ -77,8 +77,8 @@ static void put_string(zsi_pq *w, size_t j, const sel_col *c, uint64_t k)
             zsi_pq_put_null(w, j);
         return;
     }
-    p = (const char *)c->data + k * v->itemsize;
-    zsi_pq_put_str(w, j, p, strnlen(p, v->stored_itemsize));
+    p = (const char *)c->data + k * zs_var_itemsize(v);
+    zsi_pq_put_str(w, j, p, strnlen(p, zsi_var_stored_itemsize(v)));
 }
 
 /* Value of column c at row idx into file column j; false when out of
@@ -87,7 +87,7 @@ static bool put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
                      const uint64_t *idx, zsi_buf *text)
 {
     uint64_t k = zsi_rows_elem(c, idx);
-    zs_dtype dt = c->o->v->dtype;
+    zs_dtype dt = zs_var_dtype(c->o->v);
     int64_t iv;
     zsi_usec us;
     double x;
@@ -145,15 +145,16 @@ static bool row_has_data(const sel_rows *r, const uint64_t *idx)
     for (size_t i = 0; i < r->ncols; i++) {
         const sel_col *c = &r->cols[i];
         uint64_t k;
+        zs_dtype t;
         if (!c->is_data)
             continue;
         any_data = true;
         k = zsi_rows_elem(c, idx);
-        if (c->o->v->dtype == ZS_DT_STRING) {
+        t = zs_var_dtype(c->o->v);
+        if (t == ZS_DT_STRING) {
             if (((char **)(void *)c->data)[k])
                 return true;
-        } else if (c->o->v->dtype == ZS_DT_BYTES ||
-                   c->o->v->dtype == ZS_DT_UNICODE ||
+        } else if (t == ZS_DT_BYTES || t == ZS_DT_UNICODE ||
                    !isnan(zsi_cfdecode_value(&c->dec, c->data, (size_t)k))) {
             return true;
         }

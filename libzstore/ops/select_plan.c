@@ -15,14 +15,15 @@ static bool dim_length(zs_dataset *ds, const char *name, uint64_t *len)
 {
     const zs_group *o;
     size_t i;
-    if (zsi_group_find_dim(ds->root, name, &o, &i)) {
-        *len = o->dim_sizes[i];
+    if (zsi_group_find_dim(zs_dataset_root(ds), name, &o, &i)) {
+        *len = zs_group_dim_size(o, i);
         return true;
     }
     /* a dimension of a subgroup */
-    for (size_t g = 0; g < ds->root->ngroups; g++)
-        if (zsi_group_find_dim(ds->root->groups[g], name, &o, &i)) {
-            *len = o->dim_sizes[i];
+    for (size_t g = 0; g < zs_group_ngroups(zs_dataset_root(ds)); g++)
+        if (zsi_group_find_dim(zs_group_child(zs_dataset_root(ds), g), name,
+                               &o, &i)) {
+            *len = zs_group_dim_size(o, i);
             return true;
         }
     return false;
@@ -30,9 +31,10 @@ static bool dim_length(zs_dataset *ds, const char *name, uint64_t *len)
 
 static bool is_longitude(const zs_var *c)
 {
-    const char *u = zsi_attrs_text(c->attrs, "units");
-    const char *sn = zsi_attrs_text(c->attrs, "standard_name");
-    return !strcmp(c->name, "longitude") || !strcmp(c->name, "lon") ||
+    const char *u = zsi_attrs_text(zs_var_attrs(c), "units");
+    const char *sn = zsi_attrs_text(zs_var_attrs(c), "standard_name");
+    return !strcmp(zs_var_name(c), "longitude") ||
+           !strcmp(zs_var_name(c), "lon") ||
            (sn && !strcmp(sn, "longitude")) ||
            (u && (!strcmp(u, "degrees_east") || !strcmp(u, "degree_east") ||
                   !strcmp(u, "degrees_E") || !strcmp(u, "degreesE")));
@@ -40,25 +42,26 @@ static bool is_longitude(const zs_var *c)
 
 static bool is_time(const zs_var *c)
 {
-    const char *u = zsi_attrs_text(c->attrs, "units");
+    const char *u = zsi_attrs_text(zs_var_attrs(c), "units");
     return u && strstr(u, " since ");
 }
 
 /* Labels of a 1-D coordinate as doubles. */
 static zs_status labels(zs_var *c, double **out)
 {
-    uint64_t start = 0, n = c->shape[0];
-    uint8_t *raw = malloc((size_t)(n ? n : 1) * c->itemsize);
+    uint64_t start = 0, n = zs_var_shape(c)[0];
+    uint8_t *raw = malloc((size_t)(n ? n : 1) * zs_var_itemsize(c));
     double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
     zs_status st;
     if (!raw || !v) {
         free(raw);
         free(v);
-        return zsi_nomem(c->g->ds->ctx);
+        return zsi_nomem(zsi_var_ctx(c));
     }
     st = zs_var_read(c, &start, &n, raw);
+    zs_dtype vt = zs_var_dtype(c);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++)
-        v[i] = zsi_load_double(c->dtype, raw, (size_t)i);
+        v[i] = zsi_load_double(vt, raw, (size_t)i);
     free(raw);
     if (st != ZS_OK) {
         free(v);
@@ -488,9 +491,9 @@ static zs_status new_dim(zs_selection *s, const char *name, dsel **out)
     s->ndims++;
     if (!dim_length(s->ds, name, &d->in_len))
         return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: no dimension '%s'",
-                       s->ds->name, name);
-    d->coord = zs_group_find_var(s->ds->root, name);
-    if (d->coord && d->coord->ndim != 1)
+                       zsi_dataset_name(s->ds), name);
+    d->coord = zs_group_find_var(zs_dataset_root(s->ds), name);
+    if (d->coord && zs_var_ndim(d->coord) != 1)
         d->coord = NULL;
     *out = d;
     return ZS_OK;
@@ -507,7 +510,7 @@ static zs_status resolve(zs_selection *s, const sel_spec *sp)
     else if (!d->coord)
         st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: dimension '%s' has no "
                      "coordinate variable to select by label (select by index)",
-                     s->ds->name, sp->dim);
+                     zsi_dataset_name(s->ds), sp->dim);
     else if (is_time(d->coord))
         st = sel_time(s, d, sp);
     else
@@ -532,16 +535,16 @@ static zs_status relabel_lon(zs_selection *s)
     zs_status st;
     if (!s->o.lon)
         return ZS_OK;
-    for (size_t i = 0; i < s->ds->root->nvars && !lon; i++)
-        if (zs_var_is_coord(s->ds->root->vars[i]) &&
-            is_longitude(s->ds->root->vars[i]))
-            lon = s->ds->root->vars[i];
+    for (size_t i = 0; i < zs_group_nvars(zs_dataset_root(s->ds)) && !lon; i++)
+        if (zs_var_is_coord(zs_group_var(zs_dataset_root(s->ds), i)) &&
+            is_longitude(zs_group_var(zs_dataset_root(s->ds), i)))
+            lon = zs_group_var(zs_dataset_root(s->ds), i);
     if (!lon)
         return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: no longitude coordinate "
-                       "to relabel", s->ds->name);
-    if (zsi_select_dim(s, lon->name))
+                       "to relabel", zsi_dataset_name(s->ds));
+    if (zsi_select_dim(s, zs_var_name(lon)))
         return ZS_OK;
-    st = new_dim(s, lon->name, &d);
+    st = new_dim(s, zs_var_name(lon), &d);
     if (st == ZS_OK)
         st = labels(lon, &L);
     if (st != ZS_OK)
@@ -568,11 +571,11 @@ const dsel *zsi_select_dim(const zs_selection *s, const char *name)
 static char *dropped_coords(const zs_selection *s, const zs_var *v)
 {
     zsi_buf b = ZSI_BUF_INIT;
-    const char *co = zsi_attrs_text(v->attrs, "coordinates");
+    const char *co = zsi_attrs_text(zs_var_attrs(v), "coordinates");
     if (co)
         zsi_buf_append_str(&b, co);
-    for (int d = 0; d < v->ndim; d++) {
-        const dsel *ds = zsi_select_dim(s, v->dims[d]);
+    for (int d = 0; d < zs_var_ndim(v); d++) {
+        const dsel *ds = zsi_select_dim(s, zs_var_dim_name(v, d));
         if (!ds || !ds->drop || !ds->coord || ds->coord == v)
             continue;
         if (co && strstr(co, ds->name))
@@ -600,22 +603,22 @@ static zs_status add_out(zs_selection *s, zs_var *v)
     o = &s->vars[s->nvars++];
     memset(o, 0, sizeof *o);
     o->v = v;
-    for (int d = 0; d < v->ndim; d++) {
-        const dsel *ds = zsi_select_dim(s, v->dims[d]);
+    for (int d = 0; d < zs_var_ndim(v); d++) {
+        const dsel *ds = zsi_select_dim(s, zs_var_dim_name(v, d));
         o->ds[d] = ds;
         if (ds && ds->drop)
             continue;
         /* the input's chunks, clipped to the selection */
         o->src_dim[n] = d;
-        o->shape[n] = ds ? ds->out_len : v->shape[d];
-        o->chunks[n] = v->chunks[d] < o->shape[n] ? v->chunks[d]
+        o->shape[n] = ds ? ds->out_len : zs_var_shape(v)[d];
+        o->chunks[n] = zs_var_chunks(v)[d] < o->shape[n] ? zs_var_chunks(v)[d]
                                                   : o->shape[n];
         if (o->chunks[n] == 0)
             o->chunks[n] = 1;
-        dims[n++] = v->dims[d];
+        dims[n++] = zs_var_dim_name(v, d);
     }
     o->ndim = n;
-    zsi_write_chunks(&s->w, n, dims, o->shape, v->stored_itemsize,
+    zsi_write_chunks(&s->w, n, dims, o->shape, zsi_var_stored_itemsize(v),
                      o->chunks);
     o->scalar_coord = zs_var_is_coord(v) && n == 0;
     o->coords = dropped_coords(s, v);
@@ -633,7 +636,8 @@ static zs_status choose_outputs(zs_selection *s)
     zsi_varset_free(&vs);
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
         for (int j = 0; j < s->vars[i].ndim; j++) {
-            const char *name = s->vars[i].v->dims[s->vars[i].src_dim[j]];
+            const char *name =
+                zs_var_dim_name(s->vars[i].v, s->vars[i].src_dim[j]);
             if (!zsi_strv_add(&dims, &name, 1))
                 st = zsi_nomem(s->ctx);
         }
@@ -649,14 +653,14 @@ zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
     zs_selection *s = calloc(1, sizeof *s);
     zs_status st;
     if (!s)
-        return zsi_nomem(ds->ctx);
-    s->ctx = ds->ctx;
+        return zsi_nomem(zsi_dataset_ctx(ds));
+    s->ctx = zsi_dataset_ctx(ds);
     s->ds = ds;
-    zsi_write_opts_init(&s->w, ds->ctx);
-    st = zsi_select_opts_copy(ds->ctx, o, &s->o);
+    zsi_write_opts_init(&s->w, zsi_dataset_ctx(ds));
+    st = zsi_select_opts_copy(zsi_dataset_ctx(ds), o, &s->o);
     if (st == ZS_OK) {
         zsi_write_opts_clear(&s->w);
-        st = zsi_write_opts_copy(ds->ctx, w, &s->w);
+        st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &s->w);
     }
     for (size_t i = 0; st == ZS_OK && i < s->o.nspecs; i++)
         st = resolve(s, &s->o.specs[i]);

@@ -16,8 +16,8 @@ static bool referenced(const zs_selection *s, const zs_var *v,
                        const char *attr)
 {
     for (size_t i = 0; i < s->nvars; i++)
-        if (s->vars[i].v->g == v->g &&
-            zsi_attrs_lists(s->vars[i].v->attrs, attr, v->name))
+        if (zsi_var_group(s->vars[i].v) == zsi_var_group(v) &&
+            zsi_attrs_lists(zs_var_attrs(s->vars[i].v), attr, zs_var_name(v)))
             return true;
     return false;
 }
@@ -46,9 +46,9 @@ static zs_status add_col(sel_rows *r, const osel *o, bool data)
     memset(c, 0, sizeof *c);
     c->o = o;
     c->is_data = data;
-    c->name = zsi_strdup(o->v->path);
+    c->name = zsi_strdup(zs_var_path(o->v));
     for (int j = 0; j < o->ndim; j++) {
-        int d = row_dim(r, o->v->dims[o->src_dim[j]], o->shape[j]);
+        int d = row_dim(r, zs_var_dim_name(o->v, o->src_dim[j]), o->shape[j]);
         if (d < 0)
             return zsi_err(r->s->ctx, ZS_ERR_UNSUPPORTED, "too many "
                            "dimensions");
@@ -57,14 +57,14 @@ static zs_status add_col(sel_rows *r, const osel *o, bool data)
     if (!c->name)
         return zsi_nomem(r->s->ctx);
     /* rows are read in boxes that take a band of each chunk */
-    if (o->v->array)
-        zsi_array_set_read_part(o->v->array, true);
+    if (zsi_var_array(o->v))
+        zsi_array_set_read_part(zsi_var_array(o->v), true);
     zsi_cfdecode_init(&c->dec, o->v);
-    c->f32 = o->v->dtype == ZS_DT_FLOAT32 && !c->dec.packed;
-    u = zsi_attrs_text(o->v->attrs, "units");
+    c->f32 = zs_var_dtype(o->v) == ZS_DT_FLOAT32 && !c->dec.packed;
+    u = zsi_attrs_text(zs_var_attrs(o->v), "units");
     if (!data && u && strstr(u, " since ") &&
         zs_time_units_parse(r->s->ctx, u,
-                            zsi_attrs_text(o->v->attrs, "calendar"),
+                            zsi_attrs_text(zs_var_attrs(o->v), "calendar"),
                             &c->tu) != ZS_OK)
         c->tu = NULL;
     return ZS_OK;
@@ -72,7 +72,7 @@ static zs_status add_col(sel_rows *r, const osel *o, bool data)
 
 static void col_unload(sel_col *c)
 {
-    if (c->data && c->o->v->dtype == ZS_DT_STRING)
+    if (c->data && zs_var_dtype(c->o->v) == ZS_DT_STRING)
         for (uint64_t k = 0; k < c->n; k++)
             free(((char **)(void *)c->data)[k]);
     free(c->data);
@@ -84,8 +84,8 @@ static void col_unload(sel_col *c)
 void zsi_rows_free(sel_rows *r)
 {
     for (size_t i = 0; i < r->ncols; i++) {
-        if (r->cols[i].o->v->array)
-            zsi_array_set_read_part(r->cols[i].o->v->array, false);
+        if (zsi_var_array(r->cols[i].o->v))
+            zsi_array_set_read_part(zsi_var_array(r->cols[i].o->v), false);
         col_unload(&r->cols[i]);
         free(r->cols[i].name);
         zs_time_units_free(r->cols[i].tu);
@@ -98,7 +98,7 @@ void zsi_rows_free(sel_rows *r)
 static bool on_rows(const sel_rows *r, const osel *o)
 {
     for (int j = 0; j < o->ndim; j++) {
-        const char *name = o->v->dims[o->src_dim[j]];
+        const char *name = zs_var_dim_name(o->v, o->src_dim[j]);
         int d = 0;
         while (d < r->nd && strcmp(r->dims[d], name))
             d++;
@@ -128,14 +128,14 @@ zs_status zsi_rows_build(zs_selection *s, sel_rows *r)
         if (is_coordinate(s, o))
             continue;
         for (int j = 0; j < o->ndim; j++)
-            row_dim(r, o->v->dims[o->src_dim[j]], o->shape[j]);
+            row_dim(r, zs_var_dim_name(o->v, o->src_dim[j]), o->shape[j]);
     }
     for (int d = 0; st == ZS_OK && d < r->nd; d++) {
         bool found = false;
         for (size_t i = 0; !found && i < s->nvars; i++)
             if (zs_var_is_coord(s->vars[i].v) &&
-                !strcmp(s->vars[i].v->name, r->dims[d]) &&
-                s->vars[i].v->g == s->ds->root) {
+                !strcmp(zs_var_name(s->vars[i].v), r->dims[d]) &&
+                zsi_var_group(s->vars[i].v) == zs_dataset_root(s->ds)) {
                 st = add_col(r, &s->vars[i], false);
                 found = true;
             }
@@ -177,8 +177,8 @@ zs_status zsi_rows_load_col(sel_rows *r, sel_col *c,
     if (same)
         return ZS_OK;
     col_unload(c);
-    if (n > SIZE_MAX / c->o->v->itemsize ||
-        !(c->data = calloc((size_t)(n ? n : 1), c->o->v->itemsize)))
+    if (n > SIZE_MAX / zs_var_itemsize(c->o->v) ||
+        !(c->data = calloc((size_t)(n ? n : 1), zs_var_itemsize(c->o->v))))
         return zsi_nomem(r->s->ctx);
     c->n = n;
     memcpy(c->bstart, bs, sizeof bs);
@@ -208,7 +208,7 @@ uint64_t zsi_rows_elem(const sel_col *c, const uint64_t *idx)
 bool zsi_rows_text(const sel_col *c, const uint64_t *idx, zsi_buf *out)
 {
     uint64_t k = zsi_rows_elem(c, idx);
-    zs_dtype t = c->o->v->dtype;
+    zs_dtype t = zs_var_dtype(c->o->v);
     char num[ZS_DATETIME_MAX + 64];
     double x;
     if (t == ZS_DT_STRING) {
@@ -217,9 +217,9 @@ bool zsi_rows_text(const sel_col *c, const uint64_t *idx, zsi_buf *out)
     }
     if (t == ZS_DT_BYTES || t == ZS_DT_UNICODE) {
         /* Fixed-width text ends at its first NUL or at the item size. */
-        const char *s = (const char *)c->data + k * c->o->v->itemsize;
-        size_t n = 0;
-        while (n < c->o->v->stored_itemsize && s[n])
+        const char *s = (const char *)c->data + k * zs_var_itemsize(c->o->v);
+        size_t n = 0, max = zsi_var_stored_itemsize(c->o->v);
+        while (n < max && s[n])
             n++;
         return zsi_buf_append(out, s, n);
     }

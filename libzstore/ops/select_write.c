@@ -108,12 +108,13 @@ static void free_unpicked(int nd, char **box, const uint64_t *sh,
 static void relabel(const osel *o, void *buf, uint64_t n)
 {
     const dsel *ds = o->ds[0];
+    zs_dtype vt = zs_var_dtype(o->v);
     for (uint64_t i = 0; i < n; i++) {
-        double x = zsi_load_double(o->v->dtype, buf, (size_t)i);
+        double x = zsi_load_double(vt, buf, (size_t)i);
         double m = fmod(x - ds->lo, 360.0);
         if (m < 0)
             m += 360.0;
-        zsi_store_double(o->v->dtype, buf, (size_t)i, ds->lo + m);
+        zsi_store_double(vt, buf, (size_t)i, ds->lo + m);
     }
 }
 
@@ -122,7 +123,7 @@ zs_status zsi_select_read(zs_selection *s, const osel *o,
                           void *out)
 {
     zs_var *v = o->v;
-    int nd = v->ndim, j = 0;
+    int nd = zs_var_ndim(v), j = 0;
     piece p[ZS_MAX_DIMS][2];
     size_t np[ZS_MAX_DIMS], idx[ZS_MAX_DIMS] = {0};
     uint64_t total = 1;
@@ -155,7 +156,7 @@ zs_status zsi_select_read(zs_selection *s, const osel *o,
             n *= bc[d];
         }
         free(tmp);
-        tmp = malloc((size_t)(n ? n : 1) * v->itemsize);
+        tmp = malloc((size_t)(n ? n : 1) * zs_var_itemsize(v));
         if (!tmp) {
             st = zsi_nomem(s->ctx);
             break;
@@ -164,12 +165,13 @@ zs_status zsi_select_read(zs_selection *s, const osel *o,
         if (st != ZS_OK)
             break;
         if (strided) {
-            gather(nd, v->itemsize, tmp, bc, step, out, dsh, doff, cnt);
-            if (v->dtype == ZS_DT_STRING)
+            gather(nd, zs_var_itemsize(v), tmp, bc, step, out, dsh, doff, cnt);
+            if (zs_var_dtype(v) == ZS_DT_STRING)
                 free_unpicked(nd, (char **)(void *)tmp, bc, step);
         } else {
             uint64_t zero[ZS_MAX_DIMS] = {0};
-            zsi_nd_copy(nd, v->itemsize, tmp, bc, zero, out, dsh, doff, cnt);
+            zsi_nd_copy(nd, zs_var_itemsize(v), tmp, bc, zero, out, dsh, doff,
+                        cnt);
         }
         int d = nd - 1;
         for (; d >= 0; d--) {
@@ -199,18 +201,18 @@ static zs_status make_array(zs_selection *s, zsi_writer *w, const osel *o,
     zsi_array_def d;
     zs_status st;
     for (int j = 0; j < o->ndim; j++)
-        dims[j] = o->v->dims[o->src_dim[j]];
-    if (zsi_attrs_copy(o->v->attrs, &attrs) != ZS_OK ||
+        dims[j] = zs_var_dim_name(o->v, o->src_dim[j]);
+    if (zsi_attrs_copy(zs_var_attrs(o->v), &attrs) != ZS_OK ||
         (o->coords && !zsi_attrs_set(attrs, "coordinates", ZS_DT_STRING,
                                      o->coords, strlen(o->coords)))) {
         zsi_attrs_free(attrs);
         return zsi_nomem(s->ctx);
     }
     st = zsi_codecs_of_var(o->v, 0, &codecs, &ncodecs);
-    d = (zsi_array_def){o->v->path, o->ndim, o->shape, o->chunks, dims,
-                        o->v->dtype, o->v->stored_itemsize,
-                        o->v->has_fill ? o->v->fill : NULL, attrs, codecs,
-                        ncodecs, o->v->array != NULL};
+    d = (zsi_array_def){zs_var_path(o->v), o->ndim, o->shape, o->chunks, dims,
+                        zs_var_dtype(o->v), zsi_var_stored_itemsize(o->v),
+                        zsi_var_fill_bytes(o->v), attrs, codecs, ncodecs,
+                        zsi_var_array(o->v) != NULL};
     if (st == ZS_OK)
         st = zsi_writer_add_array(w, &d, out);
     zsi_codecs_free(codecs, ncodecs);
@@ -221,7 +223,7 @@ static zs_status make_array(zs_selection *s, zsi_writer *w, const osel *o,
 static uint64_t step_product(const osel *o)
 {
     uint64_t p = 1;
-    for (int d = 0; d < o->v->ndim; d++)
+    for (int d = 0; d < zs_var_ndim(o->v); d++)
         for (size_t r = 0; o->ds[d] && r < o->ds[d]->nrun; r++)
             if (o->ds[d]->run[r].step > 1)
                 p *= o->ds[d]->run[r].step;
@@ -244,7 +246,7 @@ static bool single_touch(const osel *o, const zsi_blocks *b)
     }
     for (int j = 0; j < o->ndim && j <= b->k; j++) {
         int d = o->src_dim[j];
-        uint64_t in = o->v->chunks[d] ? o->v->chunks[d] : 1;
+        uint64_t in = zs_var_chunks(o->v)[d] ? zs_var_chunks(o->v)[d] : 1;
         const dsel *ds = o->ds[d];
         uint64_t start = ds ? ds->run[0].start : 0;
         uint64_t len = j == b->k ? b->step : b->unit[j];
@@ -262,7 +264,7 @@ static bool input_box(const osel *o, const uint64_t *start,
                       const uint64_t *count, uint64_t *bs, uint64_t *bc)
 {
     int j = 0;
-    for (int d = 0; d < o->v->ndim; d++) {
+    for (int d = 0; d < zs_var_ndim(o->v); d++) {
         bool kept = !(o->ds[d] && o->ds[d]->drop);
         piece p[2];
         if (pieces(o, d, kept ? start[j] : 0, kept ? count[j] : 1, p) != 1)
@@ -278,27 +280,27 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
 {
     zsi_blocks b;
     uint64_t start[ZS_MAX_DIMS], count[ZS_MAX_DIMS];
-    size_t w = o->v->itemsize;
+    size_t w = zs_var_itemsize(o->v);
     uint8_t *buf;
     zs_status st = ZS_OK;
     size_t budget = SEL_SLAB_BUDGET / (size_t)step_product(o);
     if (!zsi_blocks_plan(&b, o->ndim, o->shape, zsi_array_write_unit(a), w,
                          budget ? budget : 1, 0))
         return zsi_err(s->ctx, ZS_ERR_OVERFLOW, "%s: too many blocks",
-                       o->v->path);
+                       zs_var_path(o->v));
     buf = malloc((size_t)zsi_blocks_max_elems(&b) * w + 1);
     if (!buf)
         return zsi_nomem(s->ctx);
-    if (o->v->array)
-        zsi_array_set_read_once(o->v->array, single_touch(o, &b));
+    if (zsi_var_array(o->v))
+        zsi_array_set_read_once(zsi_var_array(o->v), single_touch(o, &b));
     for (uint64_t u = 0; st == ZS_OK && u < b.n; u++) {
         uint64_t n = 1;
         zsi_blocks_box(&b, u, start, count);
         for (int d = 0; d < o->ndim; d++)
             n *= count[d];
-        if (o->v->dtype == ZS_DT_STRING)
+        if (zs_var_dtype(o->v) == ZS_DT_STRING)
             memset(buf, 0, (size_t)n * w);
-        if (o->v->array && u + 1 < b.n) {
+        if (zsi_var_array(o->v) && u + 1 < b.n) {
             /* remote: the next box travels while this one is written
              * (where each is one read) */
             uint64_t ns[ZS_MAX_DIMS], nc[ZS_MAX_DIMS];
@@ -307,20 +309,20 @@ static zs_status copy_var(zs_selection *s, const osel *o, zs_array *a)
             zsi_blocks_box(&b, u + 1, ns, nc);
             one = input_box(o, start, count, bs, bc) &&
                   input_box(o, ns, nc, bs, bc);
-            zsi_array_will_read(o->v->array, one ? bs : NULL, bc);
+            zsi_array_will_read(zsi_var_array(o->v), one ? bs : NULL, bc);
         }
         st = zsi_select_read(s, o, start, count, buf);
         if (st == ZS_OK)
             st = zs_array_write(a, start, count, buf);
-        if (o->v->dtype == ZS_DT_STRING)
+        if (zs_var_dtype(o->v) == ZS_DT_STRING)
             for (uint64_t i = 0; i < n; i++)
                 free(((char **)(void *)buf)[i]);
         if (st == ZS_OK)
             st = zsi_progress(s->ctx, u + 1, b.n);
     }
-    if (o->v->array) {
-        zsi_array_set_read_once(o->v->array, false);
-        zsi_array_ahead_stop(o->v->array);
+    if (zsi_var_array(o->v)) {
+        zsi_array_set_read_once(zsi_var_array(o->v), false);
+        zsi_array_ahead_stop(zsi_var_array(o->v));
     }
     free(buf);
     return st;
@@ -335,7 +337,7 @@ zs_status zs_select_run(zs_selection *s, const char *out)
     if (st == ZS_OK)
         st = zsi_writer_open(s->ctx, out, &s->w, &w);
     if (st == ZS_OK)
-        st = zsi_writer_add_groups(w, s->ds->root);
+        st = zsi_writer_add_groups(w, zs_dataset_root(s->ds));
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++) {
         st = make_array(s, w, &s->vars[i], &arrays[i]);
         used[i] = s->vars[i].v;

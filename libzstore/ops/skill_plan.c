@@ -202,8 +202,8 @@ static bool is_aux(const zs_var *v)
 
 static bool data_var(const zs_var *v)
 {
-    return v && !zs_var_is_coord(v) && !is_aux(v) && v->ndim > 0 &&
-           zsi_dtype_is_numeric(v->dtype) && !zs_var_problem(v);
+    return v && !zs_var_is_coord(v) && !is_aux(v) && zs_var_ndim(v) > 0 &&
+           zsi_dtype_is_numeric(zs_var_dtype(v)) && !zs_var_problem(v);
 }
 
 static zs_status add_var(zs_skill *s, zs_var *f, zs_var *r)
@@ -217,9 +217,9 @@ static zs_status add_var(zs_skill *s, zs_var *f, zs_var *r)
 
 static zs_status choose_vars(zs_skill *s)
 {
-    zs_group *rg = s->rds->root, *fg = s->fds->root;
+    zs_group *rg = zs_dataset_root(s->rds), *fg = zs_dataset_root(s->fds);
     zs_status st = ZS_OK;
-    s->vars = calloc(rg->nvars + s->o.vars.n + 1, sizeof *s->vars);
+    s->vars = calloc(zs_group_nvars(rg) + s->o.vars.n + 1, sizeof *s->vars);
     if (!s->vars)
         return zsi_nomem(s->ctx);
     for (size_t i = 0; st == ZS_OK && i < s->o.vars.n; i++) {
@@ -227,27 +227,30 @@ static zs_status choose_vars(zs_skill *s)
         zs_var *r = zs_group_find_var(rg, s->o.vars.v[i]);
         if (!data_var(f) || !data_var(r))
             st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: no data variable '%s'",
-                         !data_var(f) ? s->fds->name : s->rds->name,
+                         !data_var(f) ? zsi_dataset_name(s->fds)
+                                      : zsi_dataset_name(s->rds),
                          s->o.vars.v[i]);
         else
             st = add_var(s, f, r);
     }
-    for (size_t i = 0; st == ZS_OK && !s->o.vars.n && i < rg->nvars; i++) {
-        zs_var *r = rg->vars[i], *f = zs_group_find_var(fg, r->name);
+    for (size_t i = 0; st == ZS_OK && !s->o.vars.n && i < zs_group_nvars(rg);
+         i++) {
+        zs_var *r = zs_group_var(rg, i),
+               *f = zs_group_find_var(fg, zs_var_name(r));
         if (data_var(r) && data_var(f))
             st = add_var(s, f, r);
     }
     if (st == ZS_OK && !s->nvars)
         st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "no data variable is in both "
                      "the forecast (%s) and the reference (%s)",
-                     s->fds->name, s->rds->name);
+                     zsi_dataset_name(s->fds), zsi_dataset_name(s->rds));
     return st;
 }
 
 static int find_dim(const zs_var *v, const char *name)
 {
-    for (int d = 0; d < v->ndim; d++)
-        if (!strcmp(v->dims[d], name))
+    for (int d = 0; d < zs_var_ndim(v); d++)
+        if (!strcmp(zs_var_dim_name(v, d), name))
             return d;
     return -1;
 }
@@ -258,41 +261,46 @@ static zs_status check_var_dims(zs_skill *s, skvar *k)
 {
     const zs_var *r = k->r.v, *f = k->f.v, *r0 = s->vars[0].r.v;
     bool crps = wants(s, SK_CRPS);
-    if (r->ndim != r0->ndim)
+    if (zs_var_ndim(r) != zs_var_ndim(r0))
         return zsi_err(s->ctx, ZS_ERR_MISMATCH, "%s and %s have different "
                        "dimensions: score them apart (choose the variables)",
-                       r0->name, r->name);
-    for (int d = 0; d < r->ndim; d++)
-        if (strcmp(r->dims[d], r0->dims[d]) || r->shape[d] != r0->shape[d])
+                       zs_var_name(r0), zs_var_name(r));
+    for (int d = 0; d < zs_var_ndim(r); d++)
+        if (strcmp(zs_var_dim_name(r, d), zs_var_dim_name(r0, d)) ||
+            zs_var_shape(r)[d] != zs_var_shape(r0)[d])
             return zsi_err(s->ctx, ZS_ERR_MISMATCH, "%s and %s have "
                            "different dimensions: score them apart (choose "
-                           "the variables)", r0->name, r->name);
+                           "the variables)", zs_var_name(r0), zs_var_name(r));
     if (find_dim(r, s->o.member_dim) >= 0 && crps)
         return zsi_err(s->ctx, ZS_ERR_MISMATCH, "crps: the reference %s has "
-                       "the member dimension '%s'", r->name,
+                       "the member dimension '%s'", zs_var_name(r),
                        s->o.member_dim);
     k->f.member = crps ? find_dim(f, s->o.member_dim) : -1;
     if (crps && k->f.member < 0)
-        return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "crps: the forecast %s has "
-                       "no member dimension '%s'", f->name, s->o.member_dim);
+        return zsi_err(s->ctx, ZS_ERR_NOTFOUND,
+                       "crps: the forecast %s has "
+                       "no member dimension '%s'",
+                       zs_var_name(f), s->o.member_dim);
     if (crps && s->o.nmetric > 1)
         return zsi_err(s->ctx, ZS_ERR_INVALID, "metrics: crps scores an "
                        "ensemble; score it apart from the others");
-    for (int d = 0; d < f->ndim; d++)
-        if (d != k->f.member && find_dim(r, f->dims[d]) < 0)
+    for (int d = 0; d < zs_var_ndim(f); d++)
+        if (d != k->f.member && find_dim(r, zs_var_dim_name(f, d)) < 0)
             return zsi_err(s->ctx, ZS_ERR_MISMATCH, "the forecast %s has the "
                            "dimension '%s' that the reference lacks%s",
-                           f->name, f->dims[d], crps ? ""
+                           zs_var_name(f), zs_var_dim_name(f, d), crps ? ""
                            : " (an ensemble? crps scores members)");
-    for (int d = 0; d < r->ndim; d++) {
-        k->f.sdim[d] = find_dim(f, r->dims[d]);
+    for (int d = 0; d < zs_var_ndim(r); d++) {
+        k->f.sdim[d] = find_dim(f, zs_var_dim_name(r, d));
         k->r.sdim[d] = d;
         if (k->f.sdim[d] < 0)
-            return zsi_err(s->ctx, ZS_ERR_MISMATCH, "the forecast %s has no "
-                           "dimension '%s'", f->name, r->dims[d]);
+            return zsi_err(s->ctx, ZS_ERR_MISMATCH,
+                           "the forecast %s has no "
+                           "dimension '%s'",
+                           zs_var_name(f), zs_var_dim_name(r, d));
     }
     k->r.member = -1;
-    if (k->f.member >= 0 && (s->members = f->shape[k->f.member]) == 0)
+    if (k->f.member >= 0 && (s->members = zs_var_shape(f)[k->f.member]) == 0)
         return zsi_err(s->ctx, ZS_ERR_RANGE, "crps: no members");
     return ZS_OK;
 }
@@ -316,19 +324,20 @@ static zs_status plan_dims(zs_skill *s)
 {
     const zs_var *r = s->vars[0].r.v, *f = s->vars[0].f.v;
     zs_status st = ZS_OK;
-    s->nd = r->ndim;
+    s->nd = zs_var_ndim(r);
     for (size_t i = 0; i < s->o.dims.n; i++)
         if (find_dim(r, s->o.dims.v[i]) < 0)
             return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "dimensions to reduce: "
                            "no dimension '%s' (%s has it not)",
-                           s->o.dims.v[i], r->name);
+                           s->o.dims.v[i], zs_var_name(r));
     for (int d = 0; st == ZS_OK && d < s->nd; d++) {
         skdim *k = &s->dims[d];
-        uint64_t nf = f->shape[s->vars[0].f.sdim[d]];
-        k->name = r->dims[d];
+        uint64_t nf = zs_var_shape(f)[s->vars[0].f.sdim[d]];
+        k->name = zs_var_dim_name(r, d);
         k->red = !s->o.dims.n || zsi_strv_contains(&s->o.dims, k->name);
-        k->chunk = r->array ? zsi_array_read_unit(r->array)[d] : r->chunks[d];
-        st = zsi_labels_load(s->rds, k->name, r->shape[d], &k->lab);
+        k->chunk = zsi_var_array(r) ? zsi_array_read_unit(zsi_var_array(r))[d]
+                                    : zs_var_chunks(r)[d];
+        st = zsi_labels_load(s->rds, k->name, zs_var_shape(r)[d], &k->lab);
         if (st == ZS_OK)
             st = zsi_labels_load(s->fds, k->name, nf, &k->flab);
         if (st == ZS_OK && k->red) {
@@ -339,15 +348,15 @@ static zs_status plan_dims(zs_skill *s)
             st = zsi_labels_align(s->ctx, &k->flab, "forecast", &k->lab,
                                   "reference", &k->fi, &k->ri, &k->n);
             /* an inner join, never a silent one */
-            if (st == ZS_OK && (k->n < nf || k->n < r->shape[d]))
+            if (st == ZS_OK && (k->n < nf || k->n < zs_var_shape(r)[d]))
                 zsi_log(s->ctx, ZS_LOG_WARN,
                         "%s: scored where both stores have a label: %llu "
                         "of the forecast's %llu, of the reference's %llu",
                         k->name, (unsigned long long)k->n,
                         (unsigned long long)nf,
-                        (unsigned long long)r->shape[d]);
+                        (unsigned long long)zs_var_shape(r)[d]);
             if (st == ZS_OK)
-                drop_identity(k, nf, r->shape[d]);
+                drop_identity(k, nf, zs_var_shape(r)[d]);
         }
     }
     s->nk = 0;
@@ -373,11 +382,11 @@ static zs_status plan_sources(zs_skill *s)
         st = check_var_dims(s, k);
         for (int d = 0; st == ZS_OK && d < s->nd; d++) {
             const zs_var *f = k->f.v;
-            if (f->shape[k->f.sdim[d]] != s->vars[0].f.v->shape[
+            if (zs_var_shape(f)[k->f.sdim[d]] != zs_var_shape(s->vars[0].f.v)[
                     s->vars[0].f.sdim[d]])
                 st = zsi_err(s->ctx, ZS_ERR_MISMATCH, "the forecasts %s and "
-                             "%s differ in '%s'", s->vars[0].f.v->name,
-                             f->name, s->dims[d].name);
+                             "%s differ in '%s'", zs_var_name(s->vars[0].f.v),
+                             zs_var_name(f), s->dims[d].name);
             k->f.map[d] = s->dims[d].fi;
             k->r.map[d] = s->dims[d].ri;
         }
@@ -440,8 +449,8 @@ static int logical_dim(const zs_skill *s, const char *name)
 
 static bool is_latitude(const zs_dataset *ds, const char *dim)
 {
-    zs_var *c = zs_group_find_var(ds->root, dim);
-    const char *u = c ? zsi_attrs_text(c->attrs, "units") : NULL;
+    zs_var *c = zs_group_find_var(zsi_dataset_root(ds), dim);
+    const char *u = c ? zsi_attrs_text(zs_var_attrs(c), "units") : NULL;
     return !strcmp(dim, "latitude") || !strcmp(dim, "lat") ||
            (u && (!strcmp(u, "degrees_north") || !strcmp(u, "degree_north")));
 }
@@ -476,9 +485,9 @@ static zs_status weights_dense(zs_skill *s, const zs_var *v,
         s->wstride[j] = n;
         n *= s->dims[s->wdims[j]].n;
     }
-    vst[v->ndim - 1] = 1;
-    for (int j = v->ndim - 1; j > 0; j--)
-        vst[j - 1] = vst[j] * v->shape[j];
+    vst[zs_var_ndim(v) - 1] = 1;
+    for (int j = zs_var_ndim(v) - 1; j > 0; j--)
+        vst[j - 1] = vst[j] * zs_var_shape(v)[j];
     if (!(s->wt = malloc((size_t)n * sizeof *s->wt)))
         return zsi_nomem(s->ctx);
     for (uint64_t i = 0; i < n; i++) {
@@ -508,33 +517,38 @@ static zs_status weights_var(zs_skill *s)
     zs_var *v = NULL;
     zs_status st = store ? zs_dataset_open(s->ctx, store, &s->wds)
                          : zsi_nomem(s->ctx);
-    if (st == ZS_OK && !(v = zs_group_find_var(s->wds->root, colon + 1)))
+    if (st == ZS_OK &&
+        !(v = zs_group_find_var(zs_dataset_root(s->wds), colon + 1)))
         st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "weights: %s has no variable "
                      "'%s'", store, colon + 1);
-    if (st == ZS_OK && (!zsi_dtype_is_numeric(v->dtype) || !v->ndim ||
-                        !zsi_prod_ok(v->shape, v->ndim, &n) ||
-                        n > s->memory / 32))
+    if (st == ZS_OK &&
+        (!zsi_dtype_is_numeric(zs_var_dtype(v)) || !zs_var_ndim(v) ||
+         !zsi_prod_ok(zs_var_shape(v), zs_var_ndim(v), &n) ||
+         n > s->memory / 32))
         st = zsi_err(s->ctx, ZS_ERR_INVALID, "weights %s: want a numeric "
                      "array that fits the memory bound", s->o.weights);
-    for (int j = 0; st == ZS_OK && j < v->ndim; j++) {
-        int d = logical_dim(s, v->dims[j]);
+    for (int j = 0; st == ZS_OK && j < zs_var_ndim(v); j++) {
+        int d = logical_dim(s, zs_var_dim_name(v, j));
         zsi_labels l;
         if (d < 0 || !s->dims[d].red) {
-            st = zsi_err(s->ctx, ZS_ERR_INVALID, "weights %s: dimension "
-                         "'%s' is not one reduced", s->o.weights, v->dims[j]);
+            st = zsi_err(s->ctx, ZS_ERR_INVALID,
+                         "weights %s: dimension "
+                         "'%s' is not one reduced",
+                         s->o.weights, zs_var_dim_name(v, j));
             break;
         }
         s->wdims[s->nwd++] = d;
-        st = zsi_labels_load(s->wds, v->dims[j], v->shape[j], &l);
+        st = zsi_labels_load(s->wds, zs_var_dim_name(v, j), zs_var_shape(v)[j],
+                             &l);
         if (st == ZS_OK)
             st = map_by_label(s, d, &l, "weights", &maps[j]);
         zsi_labels_free(&l);
     }
-    if (st == ZS_OK && (!(raw = malloc((size_t)n * v->itemsize)) ||
+    if (st == ZS_OK && (!(raw = malloc((size_t)n * zs_var_itemsize(v))) ||
                         !(val = malloc((size_t)n * sizeof *val))))
         st = zsi_nomem(s->ctx);
     if (st == ZS_OK)
-        st = zs_var_read(v, start, v->shape, raw);
+        st = zs_var_read(v, start, zs_var_shape(v), raw);
     if (st == ZS_OK) {
         zsi_cfdecode dec;
         zsi_cfdecode_init(&dec, v);
@@ -589,21 +603,22 @@ static int64_t group_key(const char *key, zs_calendar cal, zsi_usec t)
 /* The keys of the climatology's groups (numbers, or season names). */
 static zs_status clim_keys(zs_skill *s, zs_var *g, int64_t *keys)
 {
-    uint64_t start = 0, n = g->shape[0];
-    void *raw = calloc((size_t)(n ? n : 1), g->itemsize);
+    uint64_t start = 0, n = zs_var_shape(g)[0];
+    void *raw = calloc((size_t)(n ? n : 1), zs_var_itemsize(g));
     zs_status st = raw ? zs_var_read(g, &start, &n, raw) : zsi_nomem(s->ctx);
+    zs_dtype vt = zs_var_dtype(g);
     for (uint64_t i = 0; st == ZS_OK && i < n; i++) {
         keys[i] = -2;
-        if (g->dtype == ZS_DT_STRING) {
+        if (vt == ZS_DT_STRING) {
             const char *t = ((char **)raw)[i];
             for (int k = 0; t && k < 4; k++)
                 if (!strcmp(t, zsi_season_name(k)))
                     keys[i] = k;
-        } else if (zsi_dtype_is_numeric(g->dtype)) {
-            keys[i] = (int64_t)zsi_load_double(g->dtype, raw, (size_t)i);
+        } else if (zsi_dtype_is_numeric(vt)) {
+            keys[i] = (int64_t)zsi_load_double(vt, raw, (size_t)i);
         }
     }
-    if (raw && g->dtype == ZS_DT_STRING)
+    if (raw && zs_var_dtype(g) == ZS_DT_STRING)
         for (uint64_t i = 0; i < n; i++)
             free(((char **)raw)[i]);
     free(raw);
@@ -614,7 +629,7 @@ static zs_status clim_keys(zs_skill *s, zs_var *g, int64_t *keys)
 static zs_status clim_groups(zs_skill *s, zs_var *g, const char *key)
 {
     const skdim *t = &s->dims[s->tdim];
-    int64_t *keys = malloc((size_t)(g->shape[0] + 1) * sizeof *keys);
+    int64_t *keys = malloc((size_t)(zs_var_shape(g)[0] + 1) * sizeof *keys);
     zs_calendar cal = zs_time_units_calendar(t->lab.tu);
     char lab[64];
     zs_status st = keys ? clim_keys(s, g, keys) : zsi_nomem(s->ctx);
@@ -625,10 +640,10 @@ static zs_status clim_groups(zs_skill *s, zs_var *g, const char *key)
         uint64_t ri = t->ri ? t->ri[i] : i;
         int64_t k = group_key(key, cal, t->lab.t[ri]);
         uint64_t j = 0;
-        while (j < g->shape[0] && keys[j] != k)
+        while (j < zs_var_shape(g)[0] && keys[j] != k)
             j++;
         s->cgroup[i] = j;
-        if (j == g->shape[0]) {
+        if (j == zs_var_shape(g)[0]) {
             zsi_labels_format(&t->lab, ri, lab, sizeof lab);
             st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "climatology: no %s %lld "
                          "(for %s %s)", key, (long long)k, t->name, lab);
@@ -642,19 +657,20 @@ static zs_status clim_groups(zs_skill *s, zs_var *g, const char *key)
  * dimension through cgroup, its others by label. */
 static zs_status clim_var(zs_skill *s, skvar *k, const char *gdim)
 {
-    zs_var *c = zs_group_find_var(s->cds->root, k->r.v->name);
+    zs_var *c =
+        zs_group_find_var(zs_dataset_root(s->cds), zs_var_name(k->r.v));
     zs_status st = ZS_OK;
     if (!c)
         return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "climatology %s: no variable "
-                       "'%s'", s->cds->name, k->r.v->name);
+                       "'%s'", zsi_dataset_name(s->cds), zs_var_name(k->r.v));
     k->c.v = c;
     k->c.member = -1;
     for (int d = 0; d < s->nd; d++)
         k->c.sdim[d] = -1;
-    for (int j = 0; st == ZS_OK && j < c->ndim; j++) {
-        int d = logical_dim(s, c->dims[j]);
+    for (int j = 0; st == ZS_OK && j < zs_var_ndim(c); j++) {
+        int d = logical_dim(s, zs_var_dim_name(c, j));
         zsi_labels l;
-        if (!strcmp(c->dims[j], gdim)) {
+        if (!strcmp(zs_var_dim_name(c, j), gdim)) {
             k->c.sdim[s->tdim] = j;
             k->c.map[s->tdim] = s->cgroup;
             continue;
@@ -662,9 +678,10 @@ static zs_status clim_var(zs_skill *s, skvar *k, const char *gdim)
         if (d < 0 || d == s->tdim)
             return zsi_err(s->ctx, ZS_ERR_MISMATCH, "climatology %s: "
                            "dimension '%s' is not the reference's",
-                           c->name, c->dims[j]);
+                           zs_var_name(c), zs_var_dim_name(c, j));
         k->c.sdim[d] = j;
-        st = zsi_labels_load(s->cds, c->dims[j], c->shape[j], &l);
+        st = zsi_labels_load(s->cds, zs_var_dim_name(c, j), zs_var_shape(c)[j],
+                             &l);
         if (st == ZS_OK)
             st = map_by_label(s, d, &l, "climatology", &k->c.map[d]);
         k->c.own[d] = true;
@@ -672,7 +689,7 @@ static zs_status clim_var(zs_skill *s, skvar *k, const char *gdim)
     }
     if (st == ZS_OK && k->c.sdim[s->tdim] < 0)
         st = zsi_err(s->ctx, ZS_ERR_MISMATCH, "climatology %s: no dimension "
-                     "'%s'", c->name, gdim);
+                     "'%s'", zs_var_name(c), gdim);
     zsi_cfdecode_init(&k->c.dec, c);
     return st;
 }
@@ -699,13 +716,14 @@ static zs_status plan_clim(zs_skill *s)
         return zsi_err(s->ctx, ZS_ERR_NOTFOUND, "climatology groups %s: no "
                        "such time dimension in the reference", s->o.groupby);
     st = zs_dataset_open(s->ctx, s->o.clim, &s->cds);
-    if (st == ZS_OK && !(g = zs_group_find_var(s->cds->root, key)))
-        st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "climatology %s: no coordinate "
-                     "'%s' (write it with zmean -g %s)", s->cds->name, key,
-                     s->o.groupby);
-    if (st == ZS_OK && g->ndim != 1)
+    if (st == ZS_OK && !(g = zs_group_find_var(zs_dataset_root(s->cds), key)))
+        st = zsi_err(s->ctx, ZS_ERR_NOTFOUND,
+                     "climatology %s: no coordinate "
+                     "'%s' (write it with zmean -g %s)",
+                     zsi_dataset_name(s->cds), key, s->o.groupby);
+    if (st == ZS_OK && zs_var_ndim(g) != 1)
         st = zsi_err(s->ctx, ZS_ERR_FORMAT, "climatology %s: '%s' is not a "
-                     "coordinate", s->cds->name, key);
+                     "coordinate", zsi_dataset_name(s->cds), key);
     if (st == ZS_OK)
         st = clim_groups(s, g, key);
     for (size_t i = 0; st == ZS_OK && i < s->nvars; i++)
@@ -804,8 +822,8 @@ zs_status zs_skill_plan(zs_dataset *forecast, zs_dataset *reference,
     zs_skill *s = calloc(1, sizeof *s);
     zs_status st;
     if (!s)
-        return zsi_nomem(reference->ctx);
-    s->ctx = reference->ctx;
+        return zsi_nomem(zsi_dataset_ctx(reference));
+    s->ctx = zsi_dataset_ctx(reference);
     s->fds = forecast;
     s->rds = reference;
     s->tdim = -1;
@@ -849,9 +867,9 @@ static bool describe_var(const zs_skill *s, const skvar *k, zsi_buf *t)
     for (int i = 0; ok && i < s->o.nmetric; i++) {
         int m = s->o.metric[i];
         ok = (s->o.nmetric > 1
-                  ? zsi_buf_printf(t, "%s_%s: ", k->r.v->name,
+                  ? zsi_buf_printf(t, "%s_%s: ", zs_var_name(k->r.v),
                                    metric_names[m])
-                  : zsi_buf_printf(t, "%s: ", k->r.v->name)) &&
+                  : zsi_buf_printf(t, "%s: ", zs_var_name(k->r.v))) &&
              zsi_buf_printf(t, "%s over", metric_names[m]);
         for (int d = 0; ok && d < s->nd; d++)
             if (s->dims[d].red)

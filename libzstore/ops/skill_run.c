@@ -113,9 +113,9 @@ static zs_status read_box(zs_skill *s, const sblock *b, sksrc *src,
     zs_var *v = src->v;
     uint64_t n = 1;
     zs_status st = ZS_OK;
-    for (int j = 0; j < v->ndim; j++) {
+    for (int j = 0; j < zs_var_ndim(v); j++) {
         x->s[j] = 0;
-        x->c[j] = v->shape[j];
+        x->c[j] = zs_var_shape(v)[j];
     }
     for (int d = 0; d < s->nd; d++) {
         int j = src->sdim[d];
@@ -130,14 +130,15 @@ static zs_status read_box(zs_skill *s, const sblock *b, sksrc *src,
         x->s[j] = lo;
         x->c[j] = hi - lo + 1;
     }
-    for (int j = v->ndim - 1; j >= 0; j--) {
+    for (int j = zs_var_ndim(v) - 1; j >= 0; j--) {
         x->st[j] = n;
         n *= x->c[j];
     }
     x->mstride = src->member >= 0 ? x->st[src->member] : 0;
     x->dec = &src->dec;
-    x->w = v->itemsize;
-    st = grow(s->ctx, (void **)&x->raw, &x->rcap, (size_t)n * v->itemsize);
+    x->w = zs_var_itemsize(v);
+    st = grow(s->ctx, (void **)&x->raw, &x->rcap,
+              (size_t)n * zs_var_itemsize(v));
     for (int d = 0; st == ZS_OK && d < s->nd; d++) {
         int j = src->sdim[d];
         if (j < 0)
@@ -708,8 +709,9 @@ static zs_status plan_blocks(srun *r)
         unit[d] = s->dims[d].chunk ? s->dims[d].chunk : 1;
     }
     for (size_t v = 0; v < s->nvars; v++)
-        per += s->vars[v].f.v->itemsize * (s->members ? s->members : 1) +
-               s->vars[v].r.v->itemsize * (nsrc(s) == 3 ? 2 : 1);
+        per +=
+            zs_var_itemsize(s->vars[v].f.v) * (s->members ? s->members : 1) +
+            zs_var_itemsize(s->vars[v].r.v) * (nsrc(s) == 3 ? 2 : 1);
     r->elem_bytes = per;
     if (!zsi_blocks_plan(&r->blocks, s->nd, shape, unit, (size_t)per,
                          (size_t)(s->block_budget /
@@ -862,7 +864,7 @@ static zs_status score(zs_skill *s, sink_fn sink)
 
 static char *result_name(const zs_skill *s, size_t v, int mi)
 {
-    const char *n = s->vars[v].r.v->name;
+    const char *n = zs_var_name(s->vars[v].r.v);
     return s->o.nmetric > 1
                ? zsi_asprintf("%s_%s", n, zsi_skill_name(s->o.metric[mi]))
                : zsi_strdup(n);
@@ -897,10 +899,10 @@ static const char *long_name(int m)
 static zs_status result_attrs(zs_skill *s, size_t v, int m, zs_attrs **out)
 {
     const zs_var *r = s->vars[v].r.v;
-    const char *u = zsi_attrs_text(r->attrs, "units");
+    const char *u = zsi_attrs_text(zs_var_attrs(r), "units");
     zsi_buf t = ZSI_BUF_INIT;
     bool ok = zsi_attrs_new(out) == ZS_OK &&
-              zsi_buf_printf(&t, "%s of %s", long_name(m), r->name) &&
+              zsi_buf_printf(&t, "%s of %s", long_name(m), zs_var_name(r)) &&
               zsi_attrs_set(*out, "long_name", ZS_DT_STRING, t.data, t.len);
     t.len = 0;
     if (ok && (m == SK_PEARSON || m == SK_SPEARMAN || m == SK_ACC))
@@ -969,31 +971,31 @@ static zs_status coord_create(zs_skill *s, zsi_writer *w, int d,
                               zs_array **out)
 {
     const skdim *k = &s->dims[d];
-    zs_var *c = zs_group_find_var(s->rds->root, k->name);
+    zs_var *c = zs_group_find_var(zs_dataset_root(s->rds), k->name);
     uint64_t shape[1] = {k->n}, ch[1] = {k->n ? k->n : 1};
     zsi_array_def def;
     *out = NULL;
-    if (!c || c->ndim != 1 || !zsi_dtype_is_numeric(c->dtype))
+    if (!c || zs_var_ndim(c) != 1 || !zsi_dtype_is_numeric(zs_var_dtype(c)))
         return ZS_OK;
-    def = (zsi_array_def){c->path, 1, shape, ch,
-                          (const char *const *)c->dims, c->dtype,
-                          c->stored_itemsize, c->has_fill ? c->fill : NULL,
-                          c->attrs, NULL, 0, false};
+    def = (zsi_array_def){zs_var_path(c), 1, shape, ch, zsi_var_dims(c),
+                          zs_var_dtype(c), zsi_var_stored_itemsize(c),
+                          zsi_var_fill_bytes(c), zs_var_attrs(c), NULL, 0,
+                          false};
     return zsi_writer_add_array(w, &def, out);
 }
 
 static zs_status coord_write(zs_skill *s, int d, zs_array *a)
 {
     const skdim *k = &s->dims[d];
-    zs_var *c = zs_group_find_var(s->rds->root, k->name);
-    uint64_t start = 0, n = c->shape[0], zero = 0;
-    uint8_t *raw = malloc((size_t)(n + 1) * c->itemsize);
-    uint8_t *out = malloc((size_t)(k->n + 1) * c->itemsize);
+    zs_var *c = zs_group_find_var(zs_dataset_root(s->rds), k->name);
+    uint64_t start = 0, n = zs_var_shape(c)[0], zero = 0;
+    size_t w = zs_var_itemsize(c);
+    uint8_t *raw = malloc((size_t)(n + 1) * w);
+    uint8_t *out = malloc((size_t)(k->n + 1) * w);
     zs_status st = raw && out ? zs_var_read(c, &start, &n, raw)
                               : zsi_nomem(s->ctx);
     for (uint64_t i = 0; st == ZS_OK && i < k->n; i++)
-        memcpy(out + i * c->itemsize,
-               raw + (k->ri ? k->ri[i] : i) * c->itemsize, c->itemsize);
+        memcpy(out + i * w, raw + (k->ri ? k->ri[i] : i) * w, w);
     n = k->n;
     if (st == ZS_OK)
         st = zs_array_write(a, &zero, &n, out);
@@ -1005,7 +1007,8 @@ static zs_status coord_write(zs_skill *s, int d, zs_array *a)
 static zs_status run_store(zs_skill *s, zsi_writer *w)
 {
     zs_array *coords[ZS_MAX_DIMS] = {NULL};
-    zs_status st = zsi_writer_add_group(w, "", s->rds->root->attrs);
+    zs_status st =
+        zsi_writer_add_group(w, "", zs_group_attrs(zs_dataset_root(s->rds)));
     for (int j = 0; st == ZS_OK && j < s->nk; j++)
         st = coord_create(s, w, s->kept[j], &coords[j]);
     if (st == ZS_OK)
