@@ -410,17 +410,41 @@ zs_status zsi_store_sync(zs_store *s)
     return s->ops->sync ? s->ops->sync(s) : ZS_OK;
 }
 
-bool zsi_store_name_resumable(const char *name)
+const char *zsi_store_why_not_again(const char *name)
 {
     const char *p = name;
     if (!strcmp(name, "-") || !*name)
-        return false;
+        return "a stream is written once, in order";
+    if (zsi_str_starts(name, "s3://")) {
+        size_t n = strcspn(name, "?#");
+        bool folder = n && name[n - 1] == '/';
+        while (n && name[n - 1] == '/')
+            n--;
+        return n >= 4 && !strncasecmp(name + n - 4, ".zip", 4) && !folder
+                   ? "a zip file on S3 is read-only (write the zip "
+                     "locally, or the store under an S3 prefix)"
+                   : NULL;
+    }
+    if (zsi_str_starts(name, "mem://"))
+        return "a memory store ends with its process";
     if (zsi_str_starts(name, "file://"))
         p = name + 7;
+    else if (zsi_str_starts(name, "zip://"))
+        p = name + 6;
     else if (strstr(name, "://"))
-        return false;
-    return !((zsi_str_ends_ci(p, ".zip") || zsi_str_ends_ci(p, ".tar")) &&
-             !is_dir(p));
+        return "a remote store of this kind is read-only";
+    if (zsi_str_ends_ci(p, ".tar") && !is_dir(p))
+        return "a tar file is written once, in order";
+    if ((zsi_str_starts(name, "zip://") || zsi_str_ends_ci(p, ".zip")) &&
+        !is_dir(p))
+        return "a zip file is written whole by one process";
+    return NULL;
+}
+
+char *zsi_store_partial_name(const char *name)
+{
+    return zsi_str_starts(name, "s3://") ? zsi_strdup(name)
+                                         : zsi_asprintf("%s.partial", name);
 }
 
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v)

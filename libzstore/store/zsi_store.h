@@ -47,7 +47,11 @@ enum {
     ZSI_STORE_STREAM = 16,
     /* Written object by object, each whole or absent, kept when the
      * writer dies: a later run can continue it (ZSI_STORE_CONTINUE). */
-    ZSI_STORE_RESUMABLE = 32
+    ZSI_STORE_RESUMABLE = 32,
+    /* Written where readers read it (S3): no NAME.partial, and a commit
+     * renames nothing; the records of a continued write lie among the
+     * objects of the store. */
+    ZSI_STORE_IN_PLACE = 64
 };
 
 typedef struct zsi_store_ops {
@@ -154,8 +158,14 @@ zs_status zsi_store_forget(zs_store *s, const char *key);
 zs_status zsi_store_skip(zs_store *s, const char *prefix);
 /* What was written is durable (see ops.sync). */
 zs_status zsi_store_sync(zs_store *s);
-/* Would name open as a store that can be continued (a directory)? */
-bool zsi_store_name_resumable(const char *name);
+/* Would name open as a store that a later run can write again: continue
+ * it, or append to it (a folder, a local zip file, an S3 prefix)?  NULL
+ * if so, else why not (static text, to follow "NAME: ...: "). */
+const char *zsi_store_why_not_again(const char *name);
+/* Where a continued store keeps its unfinished state, for messages and
+ * for reading it: NAME.partial, or NAME itself for an S3 prefix (the
+ * caller frees it; NULL on no memory). */
+char *zsi_store_partial_name(const char *name);
 /* Collect keys under prefix into v (sorted). */
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 

@@ -95,7 +95,7 @@ check_eq "... and the store is as it was" "$before" "$(tree_sum p.zarr)"
 nc2zarr -q -c time=24 "$m1" -o p.zip
 cp p.zip p0.zip
 check_fail "appending to a zip: refused" 1 \
-    "p.zip: only a directory store can be appended to" \
+    "p.zip: cannot be appended to" \
     nc2zarr -q -c time=24 --append "$m2" -o p.zip
 check "... and the zip is as it was" cmp p.zip p0.zip
 check_fail "appending to no store" 1 "nothing.zarr" \

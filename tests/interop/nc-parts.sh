@@ -135,7 +135,7 @@ check_fail "a part of nothing prepared" 1 \
     nc2zarr --part 1/3 f*.nc -o bad.zarr
 check_fail "a finish of nothing prepared" 1 "no prepared conversion to finish" \
     nc2zarr --finish f*.nc -o bad.zarr
-check_fail "parts of a zip: refused" 1 "only a directory store can be continued" \
+check_fail "parts of a zip: refused" 1 "bad.zip: cannot be continued by a later run" \
     nc2zarr --prepare f*.nc -o bad.zip
 check "nothing written by the refusals" sh -c \
     '! ls -d bad.* 2>/dev/null | grep -q .'
