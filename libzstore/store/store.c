@@ -44,6 +44,15 @@ static bool url_chars_ok(const char *u)
     return true;
 }
 
+/* A zip file; continued work goes through a folder (store_zipdir.c). */
+static zs_status open_zip(zs_ctx *ctx, const char *name, const char *path,
+                          unsigned flags, zs_store **out)
+{
+    if ((flags & ZS_STORE_CREATE) && (flags & ZSI_STORE_CONTINUE))
+        return zsi_store_zipdir_open(ctx, name, path, flags, out);
+    return zsi_store_zip_open(ctx, name, path, flags, out);
+}
+
 /* A path (after file:// or bare): zip and tar files by their suffix,
  * else a directory. */
 static zs_status open_path(zs_ctx *ctx, const char *name, const char *path,
@@ -52,7 +61,7 @@ static zs_status open_path(zs_ctx *ctx, const char *name, const char *path,
     if (!*path)
         return zsi_err(ctx, ZS_ERR_INVALID, "%s: empty path", name);
     if (zsi_str_ends_ci(path, ".zip") && !is_dir(path))
-        return zsi_store_zip_open(ctx, name, path, flags, out);
+        return open_zip(ctx, name, path, flags, out);
     if (zsi_str_ends_ci(path, ".tar") && !is_dir(path))
         return zsi_store_tar_open(ctx, name, path, flags, out);
     return zsi_store_dir_open(ctx, path, flags, out);
@@ -176,7 +185,7 @@ zs_status zs_store_open(zs_ctx *ctx, const char *name, unsigned flags,
     if (zsi_str_starts(name, "zip://")) {
         if (!name[6])
             return zsi_err(ctx, ZS_ERR_INVALID, "%s: empty path", name);
-        return zsi_store_zip_open(ctx, name, name + 6, flags, out);
+        return open_zip(ctx, name, name + 6, flags, out);
     }
     if (zsi_str_starts(name, "http://") || zsi_str_starts(name, "https://")) {
         const char *host = strstr(name, "://") + 3;
@@ -435,9 +444,6 @@ const char *zsi_store_why_not_again(const char *name)
         return "a remote store of this kind is read-only";
     if (zsi_str_ends_ci(p, ".tar") && !is_dir(p))
         return "a tar file is written once, in order";
-    if ((zsi_str_starts(name, "zip://") || zsi_str_ends_ci(p, ".zip")) &&
-        !is_dir(p))
-        return "a zip file is written whole by one process";
     return NULL;
 }
 

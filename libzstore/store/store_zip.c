@@ -30,6 +30,15 @@
  * zip written in place without PARTIAL has no directory then and is
  * removed.  Only the process that opened the store may write it.
  *
+ * Updating (ZSI_STORE_UPDATE, an append): a zip cannot be changed in
+ * place without a moment where it is no zip, so a new one is written at
+ * NAME.partial, the old one open beside it (locked with flock, so that
+ * two updates do not share NAME.partial) and read where the new one has
+ * no such key; the commit copies every entry of the old one that was
+ * not replaced or erased as it is stored (no decompression), then
+ * writes the directory and renames the new zip over the old.  Until
+ * then, and after a failure, the old zip is as it was.
+ *
  * Every offset and size read from the file is checked against the file
  * size before use, and entry names that could escape a folder when
  * unzipped ("..", "/abs", "C:", "\") are refused at open, as are two
@@ -44,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -124,6 +134,7 @@ typedef struct zip_store {
     bool has_cd;      /* the central directory is on disk (committed) */
     bool discarded;
     bool broken;      /* a failed commit left the file unusable */
+    zs_store *base;   /* updating: the zip being replaced */
 } zip_store;
 
 /* ------------------------------------------------------------------ */
@@ -1007,12 +1018,28 @@ static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
     return st;
 }
 
+/* Updating: the old zip, when the new one has no entry for key (live,
+ * or erased); else NULL. */
+static zs_store *base_for(zip_store *z, const char *key)
+{
+    bool own;
+    if (!z->base)
+        return NULL;
+    pthread_rwlock_rdlock(&z->lock);
+    own = z->nslot && z->slot[find_slot(z, key)];
+    pthread_rwlock_unlock(&z->lock);
+    return own ? NULL : z->base;
+}
+
 static zs_status zip_get_range(zs_store *s, const char *key, uint64_t off,
                                uint64_t len, zsi_buf *out, int *found)
 {
     zip_store *z = s->impl;
+    zs_store *b = base_for(z, key);
     zs_status st = ZS_OK;
     size_t i;
+    if (b)
+        return b->ops->get_range(b, key, off, len, out, found);
     *found = 0;
     pthread_rwlock_rdlock(&z->lock);
     i = z->broken ? SIZE_MAX : lookup(z, key);
@@ -1039,7 +1066,10 @@ static zs_status zip_size(zs_store *s, const char *key, uint64_t *size,
                           int *found)
 {
     zip_store *z = s->impl;
+    zs_store *b = base_for(z, key);
     size_t i;
+    if (b)
+        return b->ops->size(b, key, size, found);
     pthread_rwlock_rdlock(&z->lock);
     i = lookup(z, key);
     if (i != SIZE_MAX) {
@@ -1062,6 +1092,18 @@ static zs_status zip_list(zs_store *s, const char *prefix, zs_key_fn fn,
         if (z->e[i].live && zsi_str_starts(z->e[i].key, prefix))
             nomem = !zsi_strv_push(&keys, z->e[i].key);
     pthread_rwlock_unlock(&z->lock);
+    if (!nomem && z->base) {    /* and the old zip's not replaced */
+        zsi_strv old = {0};
+        zs_status st = zsi_store_list_all(z->base, prefix, &old);
+        for (size_t i = 0; st == ZS_OK && !nomem && i < old.n; i++)
+            if (base_for(z, old.v[i]))
+                nomem = !zsi_strv_push(&keys, old.v[i]);
+        zsi_strv_free(&old);
+        if (st != ZS_OK) {
+            zsi_strv_free(&keys);
+            return st;
+        }
+    }
     for (size_t i = 0; !nomem && i < keys.n; i++)
         if (fn(user, keys.v[i]))
             break;
@@ -1248,11 +1290,30 @@ static zs_status zip_set(zs_store *s, const char *key, const void *data,
     return st;
 }
 
+/* Updating: erase key from the old zip's index (the file is not
+ * touched; the commit does not copy the entry). */
+static zs_status erase_base(zs_store *s, zip_store *z, const char *key)
+{
+    zip_store *b = z->base->impl;
+    zs_status st = check_writer(s, z);
+    size_t i;
+    if (st != ZS_OK)
+        return st;
+    pthread_rwlock_wrlock(&b->lock);
+    i = lookup(b, key);
+    if (i != SIZE_MAX)
+        b->e[i].live = false;
+    pthread_rwlock_unlock(&b->lock);
+    return ZS_OK;
+}
+
 static zs_status zip_erase(zs_store *s, const char *key)
 {
     zip_store *z = s->impl;
     zs_status st;
     size_t i;
+    if (base_for(z, key))
+        return erase_base(s, z, key);
     pthread_rwlock_rdlock(&z->lock);
     i = lookup(z, key);
     pthread_rwlock_unlock(&z->lock);
@@ -1445,6 +1506,49 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
+/* Updating: copy entry e of the old zip b, as it is stored. */
+static zs_status copy_entry(zs_store *s, zip_store *z, zip_store *b,
+                            zip_entry *e)
+{
+    zip_entry n = *e;
+    uint8_t *data;
+    uint64_t off;
+    zs_status st = data_offset(z->base, b, e, &off);
+    if (st != ZS_OK)
+        return st;
+    if (e->csize > SIZE_MAX - 1 || !(data = malloc((size_t)e->csize + 1)))
+        return zsi_nomem(s->ctx);
+    st = pread_full(z->base, b->fd, data, (size_t)e->csize, off);
+    n.key = zsi_strdup(e->key);
+    n.flags = (uint16_t)((e->flags & ~0x0008u) | FLAG_UTF8); /* sizes in
+                                                            the header */
+    n.skip = 0;
+    n.raw_len = (uint16_t)(n.key ? strlen(n.key) : 0);
+    n.cxl = 0;
+    n.data = 0;
+    n.live = n.owned = true;
+    if (st == ZS_OK && !n.key)
+        st = zsi_nomem(s->ctx);
+    if (st == ZS_OK)
+        st = append_entry(s, z, &n, data);
+    if (st != ZS_OK)
+        free(n.key);
+    free(data);
+    return st;
+}
+
+/* Updating: every live entry of the old zip that the new one has not
+ * replaced or erased, in the old zip's order. */
+static zs_status copy_base(zs_store *s, zip_store *z)
+{
+    zip_store *b = z->base->impl;
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < b->n; i++)
+        if (b->e[i].live && base_for(z, b->e[i].key))
+            st = copy_entry(s, z, b, &b->e[i]);
+    return st;
+}
+
 static zs_status zip_commit(zs_store *s)
 {
     zip_store *z = s->impl;
@@ -1453,6 +1557,8 @@ static zs_status zip_commit(zs_store *s)
     if (!z->writing || z->has_cd)
         return ZS_OK;
     if ((st = check_writer(s, z)) != ZS_OK)
+        return st;
+    if (z->base && (st = copy_base(s, z)) != ZS_OK)
         return st;
     if (strcmp(z->path, z->final) != 0 && lstat(z->final, &stt) == 0 &&
         !(s->flags & ZS_STORE_OVERWRITE))
@@ -1478,6 +1584,10 @@ static zs_status zip_commit(zs_store *s)
         sync_parent(z->final);
     }
     pthread_rwlock_unlock(&z->lock);
+    if (st == ZS_OK && z->base) {   /* replaced: the new one has it all */
+        zs_store_close(z->base);
+        z->base = NULL;
+    }
     return st;
 }
 
@@ -1501,6 +1611,7 @@ static zs_status zip_discard(zs_store *s)
 
 static void zip_free(zip_store *z)
 {
+    zs_store_close(z->base);
     if (z->fd >= 0)
         close(z->fd);
     zs_store_close(z->remote);
@@ -1522,8 +1633,8 @@ static void zip_close(zs_store *s)
      * replaces it); a zip written in place has no directory yet: it is
      * no zip, and goes. */
     if (z->writing && !z->has_cd && !z->discarded && z->pid == getpid() &&
-        strcmp(z->path, z->final) == 0)
-        unlink(z->path);
+        (strcmp(z->path, z->final) == 0 || z->base))
+        unlink(z->path);    /* (an update's is never continued) */
     zip_free(z);
 }
 
@@ -1680,8 +1791,9 @@ zs_status zsi_store_zip_open_remote(zs_ctx *ctx, const char *name,
     return ZS_OK;
 }
 
-zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
-                             unsigned flags, zs_store **out)
+/* Open path (written at tmp when creating, if not NULL). */
+static zs_status open_zip(zs_ctx *ctx, const char *name, const char *path,
+                          const char *tmp, unsigned flags, zs_store **out)
 {
     zip_store *z = calloc(1, sizeof *z);
     zs_store *s = NULL;
@@ -1698,7 +1810,8 @@ zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
         return zsi_nomem(ctx);
     }
     z->final = zsi_strdup(path);
-    z->path = create && (flags & ZS_STORE_PARTIAL)
+    z->path = create && tmp ? zsi_strdup(tmp)
+              : create && (flags & ZS_STORE_PARTIAL)
                   ? zsi_asprintf("%s.partial", path) : zsi_strdup(path);
     if (!z->final || !z->path)
         st = zsi_nomem(ctx);
@@ -1726,4 +1839,43 @@ zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
     }
     *out = s;
     return ZS_OK;
+}
+
+zs_status zsi_store_zip_create_at(zs_ctx *ctx, const char *name,
+                                  const char *path, const char *tmp,
+                                  unsigned flags, zs_store **out)
+{
+    return open_zip(ctx, name, path, tmp, flags | ZS_STORE_CREATE, out);
+}
+
+/* Updating path: the old zip, locked, under a new one at path.partial. */
+static zs_status open_update(zs_ctx *ctx, const char *name, const char *path,
+                             zs_store **out)
+{
+    zs_store *base = NULL, *s = NULL;
+    zs_status st = open_zip(ctx, name, path, NULL, ZS_STORE_READ, &base);
+    if (st == ZS_OK &&
+        flock(((zip_store *)base->impl)->fd, LOCK_EX | LOCK_NB) != 0)
+        st = errno == EWOULDBLOCK
+                 ? zsi_err(ctx, ZS_ERR_EXISTS, "%s: another run is "
+                           "appending to it", name)
+                 : zsi_errno(ctx, errno, "%s: cannot lock", name);
+    if (st == ZS_OK)
+        st = open_zip(ctx, name, path, NULL, ZS_STORE_CREATE |
+                      ZS_STORE_PARTIAL | ZS_STORE_OVERWRITE, &s);
+    if (st != ZS_OK) {
+        zs_store_close(base);
+        return st;
+    }
+    ((zip_store *)s->impl)->base = base;
+    *out = s;
+    return ZS_OK;
+}
+
+zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
+                             unsigned flags, zs_store **out)
+{
+    if (flags & ZSI_STORE_UPDATE)
+        return open_update(ctx, name, path, out);
+    return open_zip(ctx, name, path, NULL, flags, out);
 }

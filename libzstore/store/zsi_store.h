@@ -32,8 +32,13 @@
  * is made). */
 #define ZSI_STORE_EXISTING 0x80000u
 /* Write into an existing store in place (a folder: under its lock, held
- * alone; commit renames nothing): what an append changes. */
+ * alone; commit renames nothing): what an append changes.  A zip file
+ * is rewritten whole instead: the new one replaces it at commit. */
 #define ZSI_STORE_UPDATE 0x100000u
+/* A folder NAME.partial continued for a store of another kind at NAME (a
+ * zip file that a commit packs it into): NAME is neither checked nor
+ * renamed to; commit only tidies. */
+#define ZSI_STORE_SIDECAR 0x200000u
 
 /* Capabilities. */
 enum {
@@ -101,6 +106,17 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
                              zs_store **out);
 zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
                              zs_store **out);
+/* A zip file written through the folder NAME.partial, which later runs
+ * continue and the commit packs into NAME (store_zipdir.c; opened with
+ * ZS_STORE_CREATE, ZS_STORE_PARTIAL and ZSI_STORE_CONTINUE). */
+zs_status zsi_store_zipdir_open(zs_ctx *ctx, const char *name,
+                                const char *path, unsigned flags,
+                                zs_store **out);
+/* A new zip file at path, written at tmp and renamed to path by the
+ * commit (store_zip.c). */
+zs_status zsi_store_zip_create_at(zs_ctx *ctx, const char *name,
+                                  const char *path, const char *tmp,
+                                  unsigned flags, zs_store **out);
 /* A zip file (store_zip.c). */
 zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
                              unsigned flags, zs_store **out);

@@ -12,37 +12,20 @@
 
 ep=$(zs_s3rver_start zstest) || {
     skip "s3rver: $(zs_why)"; done_testing; exit; }
-HOME=$TMP
-AWS_ENDPOINT_URL_S3=$ep AWS_REGION=us-east-1
-AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
-export HOME AWS_ENDPOINT_URL_S3 AWS_REGION AWS_ACCESS_KEY_ID \
-    AWS_SECRET_ACCESS_KEY
-unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
-    AWS_SHARED_CREDENTIALS_FILE
+zs_s3rver_env "$ep"
 DATA=$(ls -d "$ZS_SRV"/s3rver.*/data/zstest)
 cd "$TMP" || exit 1
 
-# objects STORE: "KEY SHA256" per object; s3://zstest/P is read from
-# s3rver's disk
+# objects STORE [OTHER]: objects.py, s3://zstest/P read from s3rver's disk
 objects() {
-    case $1 in
-    s3://zstest/*) $PY "$srcdir/tests/interop/objects.py" \
-                       "s3rver:$DATA/${1#s3://zstest/}" ;;
-    *) $PY "$srcdir/tests/interop/objects.py" "$1" ;;
-    esac
+    for a in "$@"; do
+        case $a in
+        s3://zstest/*) echo "s3rver:$DATA/${a#s3://zstest/}" ;;
+        *) echo "$a" ;;
+        esac
+    done | xargs $PY "$srcdir/tests/interop/objects.py"
 }
-# same_objects NAME A B
-same_objects() {
-    objects "$2" > .oa
-    objects "$3" > .ob
-    if [ ! -s .oa ]; then
-        not_ok "$1" "$2 holds no object"
-    elif cmp -s .oa .ob; then
-        ok "$1"
-    else
-        not_ok "$1" "$(diff .oa .ob | head)"
-    fi
-}
+same_objects() { check "$1" objects "$2" "$3"; }
 has() { [ -e "$DATA/${1#s3://zstest/}._S3rver_object" ]; }
 
 $PY "$srcdir/tests/interop/mk_nc_series.py" 24 4 24 36 13 ||

@@ -1,5 +1,6 @@
-"""objects.py STORE: one line "KEY SHA256" per object of a store, sorted by
-key, for comparing stores of different kinds object for object.
+"""objects.py STORE [OTHER]: one line "KEY SHA256" per object of a store,
+sorted by key; with OTHER, whether both hold the same objects byte for
+byte (exit 0), else the first keys that differ (exit 1).
 
 STORE is a folder (every file but the lock of a partial store, whose
 name holds a control character), a zip file (its entries, read by
@@ -40,18 +41,29 @@ def zipped(path):
     return out
 
 
-def main():
-    s = sys.argv[1]
+def read(s):
     if s.startswith("s3rver:"):
-        got = folder(s[len("s3rver:"):], SUFFIX)
-    elif os.path.isdir(s):
-        got = folder(s)
-    elif os.path.isfile(s):
-        got = zipped(s)
-    else:
-        got = {}
-    for k in sorted(got):
-        print(k, got[k])
+        return folder(s[len("s3rver:"):], SUFFIX)
+    if os.path.isdir(s):
+        return folder(s)
+    if os.path.isfile(s):
+        return zipped(s)
+    return {}
+
+
+def main():
+    a = read(sys.argv[1])
+    if len(sys.argv) == 2:
+        for k in sorted(a):
+            print(k, a[k])
+        return
+    b = read(sys.argv[2])
+    if not a:
+        sys.exit("%s holds no object" % sys.argv[1])
+    bad = [k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    for k in bad[:10]:
+        print("%s: %s / %s" % (k, a.get(k, "absent"), b.get(k, "absent")))
+    sys.exit(1 if bad else 0)
 
 
 main()
