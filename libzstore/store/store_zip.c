@@ -1709,6 +1709,18 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
     if (exists && !S_ISREG(stt.st_mode))
         return zsi_err(ctx, ZS_ERR_EXISTS, "%s: exists and is not a file",
                        name);
+    /* the folder of a resumable run (store_zipdir.c): replaced as a
+     * stale folder output is, unless a run holds it */
+    if (lstat(z->path, &stt) == 0 && S_ISDIR(stt.st_mode)) {
+        zs_store *d = NULL;
+        st = zsi_store_dir_open(ctx, z->final, ZS_STORE_CREATE |
+                                ZS_STORE_PARTIAL | ZSI_STORE_SIDECAR, &d);
+        if (st == ZS_OK)
+            st = zs_store_discard(d);
+        zs_store_close(d);
+        if (st != ZS_OK)
+            return st;
+    }
     /* a stale partial of ours, or the file being replaced (a reader
      * that has it open keeps its copy) */
     if (unlink(z->path) != 0 && errno != ENOENT)

@@ -132,6 +132,11 @@ fi
 same_objects "... the entries of one run" ref.zip plain.zip
 check_fail "--resume of a finished zip: it exists" 1 "timed.zip: output exists" \
     nc2zarr $OPTS --resume f*.nc -o timed.zip
+nc2zarr $OPTS --prepare f*.nc -o stale.zip
+check "a run without --resume replaces the folder of a prepared one" \
+    nc2zarr $OPTS f*.nc -o stale.zip
+check "... leaving the zip alone" sh -c '! ls -d stale.zip.* 2>/dev/null | grep -q .'
+same_objects "... the entries of one run" ref.zip stale.zip
 
 # ---- append --------------------------------------------------------------
 S=$top_builddir/data-samples/out
