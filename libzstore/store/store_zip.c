@@ -1678,11 +1678,16 @@ static zs_status compression_level(zs_ctx *ctx, const char *name, int *level)
                    "deflate:1..9)", name, v);
 }
 
-static void dos_now(zip_store *z)
+/* The entries' time: now (local time, as zip tools write it), or the
+ * option zip.mtime (seconds since 1970, in UTC), so that a zip written
+ * twice can be the same bytes. */
+static void dos_now(zs_ctx *ctx, zip_store *z)
 {
-    time_t t = time(NULL);
+    int64_t fixed = zsi_ctx_opt_int(ctx, "zip.mtime", -1);
+    time_t t = fixed >= 0 ? (time_t)fixed : time(NULL);
     struct tm tm;
-    if (!localtime_r(&t, &tm) || tm.tm_year < 80) {
+    if (!(fixed >= 0 ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) ||
+        tm.tm_year < 80) {
         z->dos_date = 1 << 5 | 1;   /* 1980-01-01 00:00 */
         z->dos_time = 0;
         return;
@@ -1730,7 +1735,7 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
         return zsi_errno(ctx, errno, "%s: cannot create", z->path);
     z->writing = true;
     z->pid = getpid();
-    dos_now(z);
+    dos_now(ctx, z);
     return rehash(z, 0) ? ZS_OK : zsi_nomem(ctx);
 }
 

@@ -6,7 +6,9 @@
 # no zip; a refused append leaves the zip as it was (cmp).  Continued
 # work goes through the folder STORE.zip.partial/, packed into the zip at
 # the end; an append writes a new zip and renames it over the old.
-# Oracle: tests/interop/objects.py (python's zipfile and hashlib).
+# With SOURCE_DATE_EPOCH (the entries' time), the zips packed from the
+# folder are moreover the bytes of an uninterrupted resumable run (cmp).
+# Oracle: tests/interop/objects.py (python's zipfile and hashlib), cmp.
 . "$srcdir/tests/lib/tap.sh"
 cd "$TMP" || exit 1
 
@@ -23,10 +25,17 @@ $PY "$srcdir/tests/interop/mk_nc_series.py" 24 4 24 36 13 ||
 ZSTORE_CONVERT_UNIT=4K
 export ZSTORE_CONVERT_UNIT
 OPTS="-q -c time=3 --compressor zlib:1"
+SOURCE_DATE_EPOCH=1700000000
+export SOURCE_DATE_EPOCH
 
 nc2zarr $OPTS f*.nc -o ref.zarr || not_ok "the folder reference converts"
 check "a single run into a zip" nc2zarr $OPTS -j 2 f*.nc -o ref.zip
 same_objects "... holds the objects of the folder" ref.zarr ref.zip
+check "an uninterrupted resumable run into a zip (packed)" \
+    nc2zarr $OPTS -j 2 --resume f*.nc -o packed.zip
+same_objects "... holds the entries of the single run" ref.zip packed.zip
+check "... and packing again gives the same bytes" sh -c \
+    "nc2zarr $OPTS -j 1 --resume f*.nc -o packed2.zip && cmp packed.zip packed2.zip"
 
 # ---- parts ---------------------------------------------------------------
 for n in 1 2 7; do
@@ -44,6 +53,7 @@ for n in 1 2 7; do
     nc2zarr $OPTS --finish f*.nc -o p.zip || not_ok "N=$n: finish"
     same_objects "N=$n parts, shuffled, one rerun: the entries of one run" \
         ref.zip p.zip
+    check "N=$n: the bytes of the uninterrupted packed zip" cmp packed.zip p.zip
     check "N=$n: a valid zip, no folder or packing file left" sh -c \
         "$(command -v $PY) -c 'import zipfile; assert zipfile.ZipFile(\"p.zip\").testzip() is None' &&
          ! ls -d p.zip.* 2>/dev/null | grep -q ."
@@ -110,6 +120,8 @@ for i in 1 2 3 4 5 6 7 8; do
         not_ok "kill $i: resume" "$(cat err)"
     same_objects "kill -9 at $delay s ($i), then --resume: the entries of one run" \
         ref.zip $Z
+    check "... and the bytes of the uninterrupted packed zip ($i)" \
+        cmp packed.zip $Z
 done
 diag "killed runs with units recorded: $recorded"
 check "some killed runs had recorded units" test "$recorded" -gt 0
