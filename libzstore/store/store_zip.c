@@ -1205,9 +1205,28 @@ static zs_status check_writer(zs_store *s, zip_store *z)
     return ZS_OK;
 }
 
-/* Append entry e (key already set) and its data; index it. */
-static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
-                              const void *data)
+/* Copy n bytes at offset from of file src to offset to of z's file, a
+ * block at a time. */
+static zs_status copy_bytes(zs_store *s, zip_store *z, int src,
+                            uint64_t from, uint64_t n, uint64_t to)
+{
+    uint8_t *buf = malloc(n < COPY_BLOCK ? (size_t)n + 1 : COPY_BLOCK);
+    zs_status st = buf ? ZS_OK : zsi_nomem(s->ctx);
+    for (uint64_t done = 0; st == ZS_OK && done < n;) {
+        size_t k = n - done < COPY_BLOCK ? (size_t)(n - done) : COPY_BLOCK;
+        st = pread_full(s, src, buf, k, from + done);
+        if (st == ZS_OK)
+            st = pwrite_full(s, z->fd, buf, k, to + done);
+        done += k;
+    }
+    free(buf);
+    return st;
+}
+
+/* Append entry e (key already set) and its data (from memory, or when
+ * data is NULL copied from file src at offset from); index it. */
+static zs_status append_entry_from(zs_store *s, zip_store *z, zip_entry *e,
+                                   const void *data, int src, uint64_t from)
 {
     uint8_t small[LOCAL_LEN + 512 + 20], *hdr = small;
     uint64_t hl = local_len(e), end;
@@ -1223,7 +1242,9 @@ static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
     if (hdr != small)
         free(hdr);
     if (st == ZS_OK)
-        st = pwrite_full(s, z->fd, data, (size_t)e->csize, z->limit + hl);
+        st = data ? pwrite_full(s, z->fd, data, (size_t)e->csize,
+                                z->limit + hl)
+                  : copy_bytes(s, z, src, from, e->csize, z->limit + hl);
     if (st != ZS_OK)
         return st;
     e->lho = z->limit;
@@ -1250,6 +1271,12 @@ static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
     z->limit = end;
     pthread_rwlock_unlock(&z->lock);
     return ZS_OK;
+}
+
+static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
+                              const void *data)
+{
+    return append_entry_from(s, z, e, data, -1, 0);
 }
 
 static zs_status zip_set(zs_store *s, const char *key, const void *data,
@@ -1511,14 +1538,10 @@ static zs_status copy_entry(zs_store *s, zip_store *z, zip_store *b,
                             zip_entry *e)
 {
     zip_entry n = *e;
-    uint8_t *data;
     uint64_t off;
     zs_status st = data_offset(z->base, b, e, &off);
     if (st != ZS_OK)
         return st;
-    if (e->csize > SIZE_MAX - 1 || !(data = malloc((size_t)e->csize + 1)))
-        return zsi_nomem(s->ctx);
-    st = pread_full(z->base, b->fd, data, (size_t)e->csize, off);
     n.key = zsi_strdup(e->key);
     n.flags = (uint16_t)((e->flags & ~0x0008u) | FLAG_UTF8); /* sizes in
                                                             the header */
@@ -1529,11 +1552,10 @@ static zs_status copy_entry(zs_store *s, zip_store *z, zip_store *b,
     n.live = n.owned = true;
     if (st == ZS_OK && !n.key)
         st = zsi_nomem(s->ctx);
-    if (st == ZS_OK)
-        st = append_entry(s, z, &n, data);
+    if (st == ZS_OK)     /* block by block: a shard may be large */
+        st = append_entry_from(s, z, &n, NULL, b->fd, off);
     if (st != ZS_OK)
         free(n.key);
-    free(data);
     return st;
 }
 
