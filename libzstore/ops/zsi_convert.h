@@ -192,8 +192,9 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
 
 /* convert_resume.c: records of completed work in an output a later run
  * can continue (a folder; a zip through its folder; S3 in place: see
- * ZSI_STORE_RESUMABLE), keys at its root starting ZSI_REC_PREFIX (which readers ignore, and
- * the end of the run erases, leaving no folder behind): "plan" the
+ * ZSI_STORE_RESUMABLE), keys at its root starting ZSI_REC_PREFIX (which
+ * readers ignore, and the end of the run erases, leaving no folder
+ * behind; in S3 after the consolidated metadata): "plan" the
  * digest of the plan (what the output holds is this plan's work),
  * "done.NAME" per worker process the units it wrote (rewritten as it
  * goes, each time after a sync, so that no record outlives its chunks in

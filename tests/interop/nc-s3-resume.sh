@@ -5,8 +5,10 @@
 # give the objects of an uninterrupted single run (every object, byte
 # for byte); a finish with a part missing names it; a refused append
 # changes no object; a store never looks complete (.zmetadata) before
-# it is.  Oracle: tests/interop/objects.py, hashlib over the files
-# s3rver keeps on its disk, against the same conversion into a folder.
+# it is, and one killed between its consolidated metadata and the
+# deletion of its records (made with curl) is finished by --resume.
+# Oracle: tests/interop/objects.py, hashlib over the files s3rver keeps
+# on its disk, against the same conversion into a folder.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/servers.sh"
 
@@ -109,7 +111,18 @@ for i in 1 2 3 4 5 6; do
     # the workers die with their parent
     sleep 0.3
     if has $B/.zmetadata; then
-        same_objects "killed after the end ($i): complete" ref.zarr $B
+        # killed after the consolidated metadata: complete, though its
+        # records may still be there, which --resume then deletes
+        objects ref.zarr > want
+        objects $B | grep -v '^\.zstore\.' > got
+        check "killed after .zmetadata ($i): the store is complete" \
+            cmp want got
+        if ls "$DATA/kill$i"/.zstore.* >/dev/null 2>&1; then
+            t nc2zarr $OPTS --resume f*.nc -o $B 2>err ||
+                not_ok "kill $i: resume" "$(cat err)"
+        fi
+        same_objects "... and then holds the objects of one run ($i)" \
+            ref.zarr $B
         continue
     fi
     early=$((early + 1))
@@ -123,6 +136,30 @@ for i in 1 2 3 4 5 6; do
         ref.zarr $B
 done
 diag "runs killed before their end: $early, with units recorded: $recorded"
+
+# the window between the consolidated metadata and the deletion of the
+# records, made with curl (an independent S3 client): every part
+# written, then the metadata of the folder reference put by hand
+B=s3://zstest/window
+t nc2zarr $OPTS --prepare f*.nc -o $B
+t nc2zarr $OPTS --part 1/1 f*.nc -o $B
+put_ok=true
+for k in $(cd ref.zarr && find . -name '.z*' -type f | sed 's|^\./||'); do
+    sum=$(sha256sum < "ref.zarr/$k" | cut -d' ' -f1)
+    curl -sf -H "x-amz-content-sha256: $sum" \
+        --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER \
+        -T "ref.zarr/$k" "$ep/zstest/window/$k" >/dev/null || put_ok=false
+done
+if $put_ok && has $B/.zmetadata && has $B/.zstore.plan; then
+    check_fail "complete, records left: a run without --resume refuses it" \
+        1 "$B: output exists" t nc2zarr $OPTS f*.nc -o $B
+    check "... --resume finishes it again" \
+        t nc2zarr $OPTS --resume f*.nc -o $B
+    same_objects "... deleting the records: the objects of one run" \
+        ref.zarr $B
+else
+    not_ok "curl puts the metadata into $B"
+fi
 check "some killed runs had recorded units" test "$recorded" -gt 0
 check_fail "--resume of a finished store: it exists" 1 \
     "s3://zstest/one: output exists" \
