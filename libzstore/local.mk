@@ -41,6 +41,7 @@ libzstore_libzscore_la_SOURCES += \
 	libzstore/store/store_dir.c \
 	libzstore/store/store_mem.c \
 	libzstore/store/store_zip.c \
+	libzstore/store/store_zipdir.c \
 	libzstore/store/store_tar.c \
 	libzstore/store/store_http.c \
 	libzstore/store/store_s3.c

@@ -38,7 +38,7 @@ static void usage(void)
 "                           (- for standard input)\n"
 "  -n, --dry-run            print the plan and write nothing\n"
 "\n"
-"Resuming, and converting in parts (directory stores):\n"
+"Resuming, and converting in parts (folders, zip files, s3:// prefixes):\n"
 "      --resume             continue the STORE.partial an interrupted run\n"
 "                           left (same inputs and options), and keep it\n"
 "                           if this run fails too\n"
@@ -63,7 +63,10 @@ TOOL_HELP
 "\n"
 "A directory store is written to STORE.partial and renamed to STORE when\n"
 "complete; the consolidated metadata is written last; completed work is\n"
-"recorded in STORE.partial as it goes (for --resume).  -j sets the worker\n"
+"recorded in STORE.partial as it goes (for --resume); an s3:// store is\n"
+"written in place, its records among its objects; a zip file is written\n"
+"through the folder STORE.partial/ when resuming or in parts, packed at\n"
+"the end, and appended to by writing a new zip.  -j sets the worker\n"
 "processes (at most 64).  Exit status: 0 on success, 1 on failure, 2 on\n"
 "usage errors.");
 }

@@ -103,6 +103,7 @@ static void env_options(const char *prog, zs_ctx *ctx)
         {"ZSTORE_CONVERT_UNIT", "convert.unit"},
         {"ZSTORE_CONVERT_RECORD_MS", "convert.record_ms"},
         {"ZSTORE_ZIP_COMPRESSION", "zip.compression"},
+        {"SOURCE_DATE_EPOCH", "zip.mtime"},
     };
     char *f;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)

@@ -288,9 +288,10 @@ zs_status zsi_writer_open_continue(zs_ctx *ctx, const char *name,
                                    const zs_write_opts *wo, unsigned how,
                                    zsi_writer **out)
 {
-    if (!zsi_store_name_resumable(name))
-        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: only a directory "
-                       "store can be continued by a later run", name);
+    const char *why = zsi_store_why_not_again(name);
+    if (why)
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: cannot be continued "
+                       "by a later run: %s", name, why);
     return open_flags(ctx, name, wo, ZSI_STORE_CONTINUE |
                       (how & ZSI_CONTINUE_SHARED ? ZSI_STORE_SHARED : 0) |
                       (how & ZSI_CONTINUE_EXISTING ? ZSI_STORE_EXISTING : 0),
@@ -311,9 +312,10 @@ static zs_status erase_under(zsi_writer *w, const char *prefix)
 zs_status zsi_writer_open_update(zs_ctx *ctx, const char *name,
                                  const zs_write_opts *wo, zsi_writer **out)
 {
-    if (!zsi_store_name_resumable(name))
-        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: only a directory "
-                       "store can be appended to", name);
+    const char *why = zsi_store_why_not_again(name);
+    if (why)
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "%s: cannot be appended "
+                       "to: %s", name, why);
     return open_flags(ctx, name, wo, ZSI_STORE_UPDATE, out);
 }
 

@@ -1,6 +1,6 @@
 /* convert_resume.c - what makes a conversion resumable and splittable:
- * the units of each part, and the records of completed work in a
- * directory output (see zsi_convert.h).
+ * the units of each part, and the records of completed work in an
+ * output that a later run can continue (see zsi_convert.h).
  *
  * A unit is written whole (its chunks) before it is recorded, and its
  * record is written only after a sync of the store, so a record never
@@ -231,12 +231,28 @@ static zs_status read_parts(zsi_cstate *s)
     return st;
 }
 
+/* What a message names: where the unfinished output is. */
+static const char *where(zsi_buf *b, zs_store *store)
+{
+    char *p = zsi_store_partial_name(zs_store_name(store));
+    b->len = 0;
+    if (!p || !zsi_buf_append_str(b, p) || !zsi_buf_cstr(b)) {
+        free(p);
+        return zs_store_name(store);
+    }
+    free(p);
+    return (const char *)b->data;
+}
+
 static zs_status plan_differs(zs_convert *c, zs_store *store)
 {
-    return zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s.partial: holds a "
-                   "conversion of other inputs or options (its plan "
-                   "differs): give the same ones, or remove it",
-                   zs_store_name(store));
+    zsi_buf b = ZSI_BUF_INIT;
+    zs_status st = zsi_err(c->ctx, ZS_ERR_MISMATCH, "%s: holds a "
+                           "conversion of other inputs or options (its "
+                           "plan differs): give the same ones, or remove "
+                           "it", where(&b, store));
+    zsi_buf_free(&b);
+    return st;
 }
 
 zs_status zsi_cstate_load(zs_convert *c, zs_store *store, zsi_cstate *s,
@@ -491,7 +507,7 @@ static bool part_complete(const zs_convert *c, const zsi_cstate *s,
 
 zs_status zsi_cstate_check(zs_convert *c, const zsi_cstate *s)
 {
-    zsi_buf b = ZSI_BUF_INIT;
+    zsi_buf b = ZSI_BUF_INIT, w = ZSI_BUF_INIT;
     uint64_t missing = c->nunits - s->ndone, named = 0, more = 0;
     zs_status st;
     if (s->ndone >= c->nunits)
@@ -509,20 +525,21 @@ zs_status zsi_cstate_check(zs_convert *c, const zsi_cstate *s)
     if (more)
         zsi_buf_printf(&b, " and %llu more", (unsigned long long)more);
     if (named)
-        st = zsi_err(c->ctx, ZS_ERR_INCOMPLETE, "%s.partial: part%s %s of "
+        st = zsi_err(c->ctx, ZS_ERR_INCOMPLETE, "%s: part%s %s of "
                      "%llu %s not completed (%llu of %llu units missing)",
-                     zs_store_name(s->store), named > 1 ? "s" : "",
+                     where(&w, s->store), named > 1 ? "s" : "",
                      zsi_buf_cstr(&b) ? (char *)b.data : "",
                      (unsigned long long)s->part_n,
                      named > 1 ? "have" : "has",
                      (unsigned long long)missing,
                      (unsigned long long)c->nunits);
     else
-        st = zsi_err(c->ctx, ZS_ERR_INCOMPLETE, "%s.partial: %llu of %llu "
+        st = zsi_err(c->ctx, ZS_ERR_INCOMPLETE, "%s: %llu of %llu "
                      "units missing, and no part has completed",
-                     zs_store_name(s->store), (unsigned long long)missing,
+                     where(&w, s->store), (unsigned long long)missing,
                      (unsigned long long)c->nunits);
     zsi_buf_free(&b);
+    zsi_buf_free(&w);
     return st;
 }
 

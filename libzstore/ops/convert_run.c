@@ -674,10 +674,36 @@ static zs_status write_data(zs_convert *c, zs_store *out, uint64_t u0,
 
 static zs_status not_prepared(zs_convert *c, const char *out)
 {
-    return zsi_err(c->ctx, ZS_ERR_NOTFOUND, "%s.partial: no prepared "
-                   "conversion to %s (prepare it first)", out,
-                   c->o.stage == ZS_CONVERT_PART ? "write a part of"
-                                                 : "finish");
+    char *p = zsi_store_partial_name(out);
+    zs_status st = zsi_err(c->ctx, ZS_ERR_NOTFOUND, "%s: no prepared "
+                           "conversion to %s (prepare it first)",
+                           p ? p : out, c->o.stage == ZS_CONVERT_PART
+                                        ? "write a part of" : "finish");
+    free(p);
+    return st;
+}
+
+static int note_key(void *user, const char *key)
+{
+    (void)key;
+    *(bool *)user = true;
+    return 1;
+}
+
+/* A store written in place (S3) that holds objects but no plan is not
+ * an unfinished conversion of ours: replaced only when overwriting. */
+static zs_status check_fresh(zs_convert *c, zsi_writer *w, const char *out)
+{
+    zs_store *s = zsi_writer_store(w);
+    bool any = false;
+    zs_status st;
+    if (!(zsi_store_caps(s) & ZSI_STORE_IN_PLACE))
+        return ZS_OK;
+    st = zs_store_list(s, "", note_key, &any);
+    if (st == ZS_OK && any && !c->w.overwrite)
+        st = zsi_err(c->ctx, ZS_ERR_EXISTS, "%s: output exists (and holds "
+                     "no unfinished conversion to continue)", out);
+    return st;
 }
 
 /* A whole run replaces a partial output, unless resuming; parts write
@@ -717,6 +743,8 @@ static zs_status start_records(zs_convert *c, zsi_writer *w, const char *out,
     if (part || c->o.stage == ZS_CONVERT_FINISH)
         return not_prepared(c, out);
     if (c->o.resume || c->o.stage == ZS_CONVERT_PREPARE)
+        st = check_fresh(c, w, out);
+    if (st == ZS_OK && (c->o.resume || c->o.stage == ZS_CONVERT_PREPARE))
         st = zsi_writer_restart(w);
     if (st == ZS_OK && c->scan_text.len)
         st = zs_store_set(zsi_writer_store(w), ZSI_REC_SCAN,

@@ -417,7 +417,7 @@ static zs_status scan_header(zs_convert *c, const char *text,
  * (*found): a part does not read every input's header again. */
 static zs_status load_scan(zs_convert *c, bool *found)
 {
-    char *where = zsi_asprintf("%s.partial", c->o.output);
+    char *where = zsi_store_partial_name(c->o.output);
     zs_store *s = NULL;
     zsi_buf b = ZSI_BUF_INIT;
     scan_job *j = calloc(1, sizeof *j);

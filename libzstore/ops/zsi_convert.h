@@ -190,9 +190,11 @@ zsi_cvar *zsi_convert_unit_var(const zs_convert *c, uint64_t u);
 zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
                                  struct zsi_src_cache *cache, zsi_buf *dig);
 
-/* convert_resume.c: records of completed work in a directory output,
- * keys at its root starting ZSI_REC_PREFIX (which readers ignore, and
- * the end of the run erases, leaving no folder behind): "plan" the
+/* convert_resume.c: records of completed work in an output a later run
+ * can continue (a folder; a zip through its folder; S3 in place: see
+ * ZSI_STORE_RESUMABLE), keys at its root starting ZSI_REC_PREFIX (which
+ * readers ignore, and the end of the run erases, leaving no folder
+ * behind; in S3 after the consolidated metadata): "plan" the
  * digest of the plan (what the output holds is this plan's work),
  * "done.NAME" per worker process the units it wrote (rewritten as it
  * goes, each time after a sync, so that no record outlives its chunks in
@@ -203,7 +205,7 @@ zs_status zsi_convert_write_unit(zs_convert *c, zs_ctx *ctx, uint64_t u,
 #define ZSI_DIGEST_PREFIX ZSI_REC_PREFIX "digest."
 
 typedef struct zsi_cstate {
-    zs_store *store;        /* NULL: no records (not a directory) */
+    zs_store *store;        /* NULL: no records (not resumable) */
     char digest[65];
     uint8_t *done;          /* a bit per unit: recorded done */
     uint64_t ndone;

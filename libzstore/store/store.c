@@ -44,6 +44,15 @@ static bool url_chars_ok(const char *u)
     return true;
 }
 
+/* A zip file; continued work goes through a folder (store_zipdir.c). */
+static zs_status open_zip(zs_ctx *ctx, const char *name, const char *path,
+                          unsigned flags, zs_store **out)
+{
+    if ((flags & ZS_STORE_CREATE) && (flags & ZSI_STORE_CONTINUE))
+        return zsi_store_zipdir_open(ctx, name, path, flags, out);
+    return zsi_store_zip_open(ctx, name, path, flags, out);
+}
+
 /* A path (after file:// or bare): zip and tar files by their suffix,
  * else a directory. */
 static zs_status open_path(zs_ctx *ctx, const char *name, const char *path,
@@ -52,7 +61,7 @@ static zs_status open_path(zs_ctx *ctx, const char *name, const char *path,
     if (!*path)
         return zsi_err(ctx, ZS_ERR_INVALID, "%s: empty path", name);
     if (zsi_str_ends_ci(path, ".zip") && !is_dir(path))
-        return zsi_store_zip_open(ctx, name, path, flags, out);
+        return open_zip(ctx, name, path, flags, out);
     if (zsi_str_ends_ci(path, ".tar") && !is_dir(path))
         return zsi_store_tar_open(ctx, name, path, flags, out);
     return zsi_store_dir_open(ctx, path, flags, out);
@@ -176,7 +185,7 @@ zs_status zs_store_open(zs_ctx *ctx, const char *name, unsigned flags,
     if (zsi_str_starts(name, "zip://")) {
         if (!name[6])
             return zsi_err(ctx, ZS_ERR_INVALID, "%s: empty path", name);
-        return zsi_store_zip_open(ctx, name, name + 6, flags, out);
+        return open_zip(ctx, name, name + 6, flags, out);
     }
     if (zsi_str_starts(name, "http://") || zsi_str_starts(name, "https://")) {
         const char *host = strstr(name, "://") + 3;
@@ -410,17 +419,38 @@ zs_status zsi_store_sync(zs_store *s)
     return s->ops->sync ? s->ops->sync(s) : ZS_OK;
 }
 
-bool zsi_store_name_resumable(const char *name)
+const char *zsi_store_why_not_again(const char *name)
 {
     const char *p = name;
     if (!strcmp(name, "-") || !*name)
-        return false;
+        return "a stream is written once, in order";
+    if (zsi_str_starts(name, "s3://")) {
+        size_t n = strcspn(name, "?#");
+        bool folder = n && name[n - 1] == '/';
+        while (n && name[n - 1] == '/')
+            n--;
+        return n >= 4 && !strncasecmp(name + n - 4, ".zip", 4) && !folder
+                   ? "a zip file on S3 is read-only (write the zip "
+                     "locally, or the store under an S3 prefix)"
+                   : NULL;
+    }
+    if (zsi_str_starts(name, "mem://"))
+        return "a memory store ends with its process";
     if (zsi_str_starts(name, "file://"))
         p = name + 7;
+    else if (zsi_str_starts(name, "zip://"))
+        p = name + 6;
     else if (strstr(name, "://"))
-        return false;
-    return !((zsi_str_ends_ci(p, ".zip") || zsi_str_ends_ci(p, ".tar")) &&
-             !is_dir(p));
+        return "a remote store of this kind is read-only";
+    if (zsi_str_ends_ci(p, ".tar") && !is_dir(p))
+        return "a tar file is written once, in order";
+    return NULL;
+}
+
+char *zsi_store_partial_name(const char *name)
+{
+    return zsi_str_starts(name, "s3://") ? zsi_strdup(name)
+                                         : zsi_asprintf("%s.partial", name);
 }
 
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v)

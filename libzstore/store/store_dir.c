@@ -641,6 +641,8 @@ static zs_status dir_commit(zs_store *s)
         if (fd < 0 || tidy_at(fd) != 0)
             return zsi_errno(s->ctx, errno, "%s: tidying", d->root);
     }
+    if (s->flags & ZSI_STORE_SIDECAR)
+        return ZS_OK;   /* the other store takes it from here */
     if (lstat(d->final, &stt) == 0) {
         if (!(s->flags & ZS_STORE_OVERWRITE))
             return zsi_err(s->ctx, ZS_ERR_EXISTS, "%s: exists", d->final);
@@ -837,7 +839,7 @@ static zs_status continue_root(zs_ctx *ctx, dir_store *d, unsigned flags)
 static zs_status prepare_create(zs_ctx *ctx, dir_store *d, unsigned flags)
 {
     struct stat stt;
-    bool exists = lstat(d->final, &stt) == 0;
+    bool exists = !(flags & ZSI_STORE_SIDECAR) && lstat(d->final, &stt) == 0;
     if (exists && !(flags & ZS_STORE_OVERWRITE))
         return zsi_err(ctx, ZS_ERR_EXISTS,
                        "%s: output exists",

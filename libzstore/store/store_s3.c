@@ -25,6 +25,15 @@
  * store, from any thread or worker process.  Every PUT is independent, so
  * writes are safe from several threads and processes at once.  Listing
  * (ListObjectsV2) happens only when a tool lists, creates or discards.
+ *
+ * Continuing (ZSI_STORE_CONTINUE, on several machines at once): the
+ * objects under the prefix are kept, whatever they are; the writer's
+ * records among them (ZSI_STORE_IN_PLACE: there is no NAME.partial)
+ * tell an unfinished store from another.  A PUT is whole or absent and
+ * durable once answered, so no sync is needed before a record.
+ * Updating (ZSI_STORE_UPDATE, an append): objects are replaced in
+ * place, the metadata last; nothing is deleted on failure, and nothing
+ * stops two writers at once (S3 has no lock).
  */
 #include "config.h"
 
@@ -596,6 +605,15 @@ static zs_status prepare(zs_store *s, unsigned flags)
     zs_status st;
     if (flags & ZSI_STORE_RAW)      /* objects read by a zip: no probe */
         return ZS_OK;
+    if ((flags & ZS_STORE_CREATE) && (flags & ZSI_STORE_CONTINUE)) {
+        /* what is there is judged by the records the writer left */
+        st = any_object(s, &any);
+        if (st == ZS_OK && !any && (flags & ZSI_STORE_EXISTING))
+            st = zsi_err(s->ctx, ZS_ERR_NOTFOUND, "%s: not found (no "
+                         "object under s3://%s/%s)", s->name, d->bucket,
+                         d->root);
+        return st;
+    }
     if (!(flags & ZS_STORE_CREATE)) {
         st = zsi_net_probe(d->net, &any);
         if (st == ZS_OK && !any)
@@ -642,6 +660,9 @@ zs_status zsi_store_s3_open(zs_ctx *ctx, const char *name, const char *bucket,
     s->impl = d;
     s->caps = ZSI_STORE_CAN_LIST | ZSI_STORE_REMOTE;
     if (flags & ZS_STORE_CREATE)
+        s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES |
+                   ZSI_STORE_RESUMABLE | ZSI_STORE_IN_PLACE;
+    if (flags & ZSI_STORE_UPDATE)
         s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES;
     st = connect_store(s);
     if (st == ZS_OK)

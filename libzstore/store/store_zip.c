@@ -30,6 +30,15 @@
  * zip written in place without PARTIAL has no directory then and is
  * removed.  Only the process that opened the store may write it.
  *
+ * Updating (ZSI_STORE_UPDATE, an append): a zip cannot be changed in
+ * place without a moment where it is no zip, so a new one is written at
+ * NAME.partial, the old one open beside it (locked with flock, so that
+ * two updates do not share NAME.partial) and read where the new one has
+ * no such key; the commit copies every entry of the old one that was
+ * not replaced or erased as it is stored (no decompression), then
+ * writes the directory and renames the new zip over the old.  Until
+ * then, and after a failure, the old zip is as it was.
+ *
  * Every offset and size read from the file is checked against the file
  * size before use, and entry names that could escape a folder when
  * unzipped ("..", "/abs", "C:", "\") are refused at open, as are two
@@ -44,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -124,6 +134,7 @@ typedef struct zip_store {
     bool has_cd;      /* the central directory is on disk (committed) */
     bool discarded;
     bool broken;      /* a failed commit left the file unusable */
+    zs_store *base;   /* updating: the zip being replaced */
 } zip_store;
 
 /* ------------------------------------------------------------------ */
@@ -1007,12 +1018,28 @@ static zs_status read_entry(zs_store *s, zip_store *z, zip_entry *e,
     return st;
 }
 
+/* Updating: the old zip, when the new one has no entry for key (live,
+ * or erased); else NULL. */
+static zs_store *base_for(zip_store *z, const char *key)
+{
+    bool own;
+    if (!z->base)
+        return NULL;
+    pthread_rwlock_rdlock(&z->lock);
+    own = z->nslot && z->slot[find_slot(z, key)];
+    pthread_rwlock_unlock(&z->lock);
+    return own ? NULL : z->base;
+}
+
 static zs_status zip_get_range(zs_store *s, const char *key, uint64_t off,
                                uint64_t len, zsi_buf *out, int *found)
 {
     zip_store *z = s->impl;
+    zs_store *b = base_for(z, key);
     zs_status st = ZS_OK;
     size_t i;
+    if (b)
+        return b->ops->get_range(b, key, off, len, out, found);
     *found = 0;
     pthread_rwlock_rdlock(&z->lock);
     i = z->broken ? SIZE_MAX : lookup(z, key);
@@ -1039,7 +1066,10 @@ static zs_status zip_size(zs_store *s, const char *key, uint64_t *size,
                           int *found)
 {
     zip_store *z = s->impl;
+    zs_store *b = base_for(z, key);
     size_t i;
+    if (b)
+        return b->ops->size(b, key, size, found);
     pthread_rwlock_rdlock(&z->lock);
     i = lookup(z, key);
     if (i != SIZE_MAX) {
@@ -1062,6 +1092,18 @@ static zs_status zip_list(zs_store *s, const char *prefix, zs_key_fn fn,
         if (z->e[i].live && zsi_str_starts(z->e[i].key, prefix))
             nomem = !zsi_strv_push(&keys, z->e[i].key);
     pthread_rwlock_unlock(&z->lock);
+    if (!nomem && z->base) {    /* and the old zip's not replaced */
+        zsi_strv old = {0};
+        zs_status st = zsi_store_list_all(z->base, prefix, &old);
+        for (size_t i = 0; st == ZS_OK && !nomem && i < old.n; i++)
+            if (base_for(z, old.v[i]))
+                nomem = !zsi_strv_push(&keys, old.v[i]);
+        zsi_strv_free(&old);
+        if (st != ZS_OK) {
+            zsi_strv_free(&keys);
+            return st;
+        }
+    }
     for (size_t i = 0; !nomem && i < keys.n; i++)
         if (fn(user, keys.v[i]))
             break;
@@ -1163,9 +1205,28 @@ static zs_status check_writer(zs_store *s, zip_store *z)
     return ZS_OK;
 }
 
-/* Append entry e (key already set) and its data; index it. */
-static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
-                              const void *data)
+/* Copy n bytes at offset from of file src to offset to of z's file, a
+ * block at a time. */
+static zs_status copy_bytes(zs_store *s, zip_store *z, int src,
+                            uint64_t from, uint64_t n, uint64_t to)
+{
+    uint8_t *buf = malloc(n < COPY_BLOCK ? (size_t)n + 1 : COPY_BLOCK);
+    zs_status st = buf ? ZS_OK : zsi_nomem(s->ctx);
+    for (uint64_t done = 0; st == ZS_OK && done < n;) {
+        size_t k = n - done < COPY_BLOCK ? (size_t)(n - done) : COPY_BLOCK;
+        st = pread_full(s, src, buf, k, from + done);
+        if (st == ZS_OK)
+            st = pwrite_full(s, z->fd, buf, k, to + done);
+        done += k;
+    }
+    free(buf);
+    return st;
+}
+
+/* Append entry e (key already set) and its data (from memory, or when
+ * data is NULL copied from file src at offset from); index it. */
+static zs_status append_entry_from(zs_store *s, zip_store *z, zip_entry *e,
+                                   const void *data, int src, uint64_t from)
 {
     uint8_t small[LOCAL_LEN + 512 + 20], *hdr = small;
     uint64_t hl = local_len(e), end;
@@ -1181,7 +1242,9 @@ static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
     if (hdr != small)
         free(hdr);
     if (st == ZS_OK)
-        st = pwrite_full(s, z->fd, data, (size_t)e->csize, z->limit + hl);
+        st = data ? pwrite_full(s, z->fd, data, (size_t)e->csize,
+                                z->limit + hl)
+                  : copy_bytes(s, z, src, from, e->csize, z->limit + hl);
     if (st != ZS_OK)
         return st;
     e->lho = z->limit;
@@ -1208,6 +1271,12 @@ static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
     z->limit = end;
     pthread_rwlock_unlock(&z->lock);
     return ZS_OK;
+}
+
+static zs_status append_entry(zs_store *s, zip_store *z, zip_entry *e,
+                              const void *data)
+{
+    return append_entry_from(s, z, e, data, -1, 0);
 }
 
 static zs_status zip_set(zs_store *s, const char *key, const void *data,
@@ -1248,11 +1317,30 @@ static zs_status zip_set(zs_store *s, const char *key, const void *data,
     return st;
 }
 
+/* Updating: erase key from the old zip's index (the file is not
+ * touched; the commit does not copy the entry). */
+static zs_status erase_base(zs_store *s, zip_store *z, const char *key)
+{
+    zip_store *b = z->base->impl;
+    zs_status st = check_writer(s, z);
+    size_t i;
+    if (st != ZS_OK)
+        return st;
+    pthread_rwlock_wrlock(&b->lock);
+    i = lookup(b, key);
+    if (i != SIZE_MAX)
+        b->e[i].live = false;
+    pthread_rwlock_unlock(&b->lock);
+    return ZS_OK;
+}
+
 static zs_status zip_erase(zs_store *s, const char *key)
 {
     zip_store *z = s->impl;
     zs_status st;
     size_t i;
+    if (base_for(z, key))
+        return erase_base(s, z, key);
     pthread_rwlock_rdlock(&z->lock);
     i = lookup(z, key);
     pthread_rwlock_unlock(&z->lock);
@@ -1445,6 +1533,44 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
+/* Updating: copy entry e of the old zip b, as it is stored. */
+static zs_status copy_entry(zs_store *s, zip_store *z, zip_store *b,
+                            zip_entry *e)
+{
+    zip_entry n = *e;
+    uint64_t off;
+    zs_status st = data_offset(z->base, b, e, &off);
+    if (st != ZS_OK)
+        return st;
+    n.key = zsi_strdup(e->key);
+    n.flags = (uint16_t)((e->flags & ~0x0008u) | FLAG_UTF8); /* sizes in
+                                                            the header */
+    n.skip = 0;
+    n.raw_len = (uint16_t)(n.key ? strlen(n.key) : 0);
+    n.cxl = 0;
+    n.data = 0;
+    n.live = n.owned = true;
+    if (st == ZS_OK && !n.key)
+        st = zsi_nomem(s->ctx);
+    if (st == ZS_OK)     /* block by block: a shard may be large */
+        st = append_entry_from(s, z, &n, NULL, b->fd, off);
+    if (st != ZS_OK)
+        free(n.key);
+    return st;
+}
+
+/* Updating: every live entry of the old zip that the new one has not
+ * replaced or erased, in the old zip's order. */
+static zs_status copy_base(zs_store *s, zip_store *z)
+{
+    zip_store *b = z->base->impl;
+    zs_status st = ZS_OK;
+    for (size_t i = 0; st == ZS_OK && i < b->n; i++)
+        if (b->e[i].live && base_for(z, b->e[i].key))
+            st = copy_entry(s, z, b, &b->e[i]);
+    return st;
+}
+
 static zs_status zip_commit(zs_store *s)
 {
     zip_store *z = s->impl;
@@ -1453,6 +1579,8 @@ static zs_status zip_commit(zs_store *s)
     if (!z->writing || z->has_cd)
         return ZS_OK;
     if ((st = check_writer(s, z)) != ZS_OK)
+        return st;
+    if (z->base && (st = copy_base(s, z)) != ZS_OK)
         return st;
     if (strcmp(z->path, z->final) != 0 && lstat(z->final, &stt) == 0 &&
         !(s->flags & ZS_STORE_OVERWRITE))
@@ -1478,6 +1606,10 @@ static zs_status zip_commit(zs_store *s)
         sync_parent(z->final);
     }
     pthread_rwlock_unlock(&z->lock);
+    if (st == ZS_OK && z->base) {   /* replaced: the new one has it all */
+        zs_store_close(z->base);
+        z->base = NULL;
+    }
     return st;
 }
 
@@ -1501,6 +1633,7 @@ static zs_status zip_discard(zs_store *s)
 
 static void zip_free(zip_store *z)
 {
+    zs_store_close(z->base);
     if (z->fd >= 0)
         close(z->fd);
     zs_store_close(z->remote);
@@ -1522,8 +1655,8 @@ static void zip_close(zs_store *s)
      * replaces it); a zip written in place has no directory yet: it is
      * no zip, and goes. */
     if (z->writing && !z->has_cd && !z->discarded && z->pid == getpid() &&
-        strcmp(z->path, z->final) == 0)
-        unlink(z->path);
+        (strcmp(z->path, z->final) == 0 || z->base))
+        unlink(z->path);    /* (an update's is never continued) */
     zip_free(z);
 }
 
@@ -1567,11 +1700,16 @@ static zs_status compression_level(zs_ctx *ctx, const char *name, int *level)
                    "deflate:1..9)", name, v);
 }
 
-static void dos_now(zip_store *z)
+/* The entries' time: now (local time, as zip tools write it), or the
+ * option zip.mtime (seconds since 1970, in UTC), so that a zip written
+ * twice can be the same bytes. */
+static void dos_now(zs_ctx *ctx, zip_store *z)
 {
-    time_t t = time(NULL);
+    int64_t fixed = zsi_ctx_opt_int(ctx, "zip.mtime", -1);
+    time_t t = fixed >= 0 ? (time_t)fixed : time(NULL);
     struct tm tm;
-    if (!localtime_r(&t, &tm) || tm.tm_year < 80) {
+    if (!(fixed >= 0 ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) ||
+        tm.tm_year < 80) {
         z->dos_date = 1 << 5 | 1;   /* 1980-01-01 00:00 */
         z->dos_time = 0;
         return;
@@ -1598,6 +1736,18 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
     if (exists && !S_ISREG(stt.st_mode))
         return zsi_err(ctx, ZS_ERR_EXISTS, "%s: exists and is not a file",
                        name);
+    /* the folder of a resumable run (store_zipdir.c): replaced as a
+     * stale folder output is, unless a run holds it */
+    if (lstat(z->path, &stt) == 0 && S_ISDIR(stt.st_mode)) {
+        zs_store *d = NULL;
+        st = zsi_store_dir_open(ctx, z->final, ZS_STORE_CREATE |
+                                ZS_STORE_PARTIAL | ZSI_STORE_SIDECAR, &d);
+        if (st == ZS_OK)
+            st = zs_store_discard(d);
+        zs_store_close(d);
+        if (st != ZS_OK)
+            return st;
+    }
     /* a stale partial of ours, or the file being replaced (a reader
      * that has it open keeps its copy) */
     if (unlink(z->path) != 0 && errno != ENOENT)
@@ -1607,7 +1757,7 @@ static zs_status open_create(zs_ctx *ctx, const char *name, zip_store *z,
         return zsi_errno(ctx, errno, "%s: cannot create", z->path);
     z->writing = true;
     z->pid = getpid();
-    dos_now(z);
+    dos_now(ctx, z);
     return rehash(z, 0) ? ZS_OK : zsi_nomem(ctx);
 }
 
@@ -1680,8 +1830,9 @@ zs_status zsi_store_zip_open_remote(zs_ctx *ctx, const char *name,
     return ZS_OK;
 }
 
-zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
-                             unsigned flags, zs_store **out)
+/* Open path (written at tmp when creating, if not NULL). */
+static zs_status open_zip(zs_ctx *ctx, const char *name, const char *path,
+                          const char *tmp, unsigned flags, zs_store **out)
 {
     zip_store *z = calloc(1, sizeof *z);
     zs_store *s = NULL;
@@ -1698,7 +1849,8 @@ zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
         return zsi_nomem(ctx);
     }
     z->final = zsi_strdup(path);
-    z->path = create && (flags & ZS_STORE_PARTIAL)
+    z->path = create && tmp ? zsi_strdup(tmp)
+              : create && (flags & ZS_STORE_PARTIAL)
                   ? zsi_asprintf("%s.partial", path) : zsi_strdup(path);
     if (!z->final || !z->path)
         st = zsi_nomem(ctx);
@@ -1726,4 +1878,43 @@ zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
     }
     *out = s;
     return ZS_OK;
+}
+
+zs_status zsi_store_zip_create_at(zs_ctx *ctx, const char *name,
+                                  const char *path, const char *tmp,
+                                  unsigned flags, zs_store **out)
+{
+    return open_zip(ctx, name, path, tmp, flags | ZS_STORE_CREATE, out);
+}
+
+/* Updating path: the old zip, locked, under a new one at path.partial. */
+static zs_status open_update(zs_ctx *ctx, const char *name, const char *path,
+                             zs_store **out)
+{
+    zs_store *base = NULL, *s = NULL;
+    zs_status st = open_zip(ctx, name, path, NULL, ZS_STORE_READ, &base);
+    if (st == ZS_OK &&
+        flock(((zip_store *)base->impl)->fd, LOCK_EX | LOCK_NB) != 0)
+        st = errno == EWOULDBLOCK
+                 ? zsi_err(ctx, ZS_ERR_EXISTS, "%s: another run is "
+                           "appending to it", name)
+                 : zsi_errno(ctx, errno, "%s: cannot lock", name);
+    if (st == ZS_OK)
+        st = open_zip(ctx, name, path, NULL, ZS_STORE_CREATE |
+                      ZS_STORE_PARTIAL | ZS_STORE_OVERWRITE, &s);
+    if (st != ZS_OK) {
+        zs_store_close(base);
+        return st;
+    }
+    ((zip_store *)s->impl)->base = base;
+    *out = s;
+    return ZS_OK;
+}
+
+zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
+                             unsigned flags, zs_store **out)
+{
+    if (flags & ZSI_STORE_UPDATE)
+        return open_update(ctx, name, path, out);
+    return open_zip(ctx, name, path, NULL, flags, out);
 }

@@ -32,8 +32,13 @@
  * is made). */
 #define ZSI_STORE_EXISTING 0x80000u
 /* Write into an existing store in place (a folder: under its lock, held
- * alone; commit renames nothing): what an append changes. */
+ * alone; commit renames nothing): what an append changes.  A zip file
+ * is rewritten whole instead: the new one replaces it at commit. */
 #define ZSI_STORE_UPDATE 0x100000u
+/* A folder NAME.partial continued for a store of another kind at NAME (a
+ * zip file that a commit packs it into): NAME is neither checked nor
+ * renamed to; commit only tidies. */
+#define ZSI_STORE_SIDECAR 0x200000u
 
 /* Capabilities. */
 enum {
@@ -47,7 +52,11 @@ enum {
     ZSI_STORE_STREAM = 16,
     /* Written object by object, each whole or absent, kept when the
      * writer dies: a later run can continue it (ZSI_STORE_CONTINUE). */
-    ZSI_STORE_RESUMABLE = 32
+    ZSI_STORE_RESUMABLE = 32,
+    /* Written where readers read it (S3): no NAME.partial, and a commit
+     * renames nothing; the records of a continued write lie among the
+     * objects of the store. */
+    ZSI_STORE_IN_PLACE = 64
 };
 
 typedef struct zsi_store_ops {
@@ -97,6 +106,17 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
                              zs_store **out);
 zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
                              zs_store **out);
+/* A zip file written through the folder NAME.partial, which later runs
+ * continue and the commit packs into NAME (store_zipdir.c; opened with
+ * ZS_STORE_CREATE, ZS_STORE_PARTIAL and ZSI_STORE_CONTINUE). */
+zs_status zsi_store_zipdir_open(zs_ctx *ctx, const char *name,
+                                const char *path, unsigned flags,
+                                zs_store **out);
+/* A new zip file at path, written at tmp and renamed to path by the
+ * commit (store_zip.c). */
+zs_status zsi_store_zip_create_at(zs_ctx *ctx, const char *name,
+                                  const char *path, const char *tmp,
+                                  unsigned flags, zs_store **out);
 /* A zip file (store_zip.c). */
 zs_status zsi_store_zip_open(zs_ctx *ctx, const char *name, const char *path,
                              unsigned flags, zs_store **out);
@@ -154,8 +174,14 @@ zs_status zsi_store_forget(zs_store *s, const char *key);
 zs_status zsi_store_skip(zs_store *s, const char *prefix);
 /* What was written is durable (see ops.sync). */
 zs_status zsi_store_sync(zs_store *s);
-/* Would name open as a store that can be continued (a directory)? */
-bool zsi_store_name_resumable(const char *name);
+/* Would name open as a store that a later run can write again: continue
+ * it, or append to it (a folder, a local zip file, an S3 prefix)?  NULL
+ * if so, else why not (static text, to follow "NAME: ...: "). */
+const char *zsi_store_why_not_again(const char *name);
+/* Where a continued store keeps its unfinished state, for messages and
+ * for reading it: NAME.partial, or NAME itself for an S3 prefix (the
+ * caller frees it; NULL on no memory). */
+char *zsi_store_partial_name(const char *name);
 /* Collect keys under prefix into v (sorted). */
 zs_status zsi_store_list_all(zs_store *s, const char *prefix, zsi_strv *v);
 

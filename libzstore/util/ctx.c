@@ -105,6 +105,7 @@ static const struct {
     {"s3.profile", OPT_TEXT},
     {"tmpdir", OPT_TEXT},
     {"zip.compression", OPT_TEXT},
+    {"zip.mtime", OPT_UINT},
     {"stream.memory", OPT_SIZE},
     {"convert.unit", OPT_SIZE},
     {"convert.record_ms", OPT_UINT},

@@ -92,12 +92,12 @@ check_fail "another grid: refused" 1 "p.zarr: " \
     nc2zarr -q -c time=24 --append \
         "$S"/era5-bad/bad-shape-area_era5_sfc_2019-07-04.nc -o p.zarr
 check_eq "... and the store is as it was" "$before" "$(tree_sum p.zarr)"
-nc2zarr -q -c time=24 "$m1" -o p.zip
-cp p.zip p0.zip
-check_fail "appending to a zip: refused" 1 \
-    "p.zip: only a directory store can be appended to" \
-    nc2zarr -q -c time=24 --append "$m2" -o p.zip
-check "... and the zip is as it was" cmp p.zip p0.zip
+nc2zarr -q -c time=24 "$m1" -o p.tar
+cp p.tar p0.tar
+check_fail "appending to a tar file: refused, saying why" 1 \
+    "p.tar: cannot be appended to: a tar file is written once, in order" \
+    nc2zarr -q -c time=24 --append "$m2" -o p.tar
+check "... and the tar file is as it was" cmp p.tar p0.tar
 check_fail "appending to no store" 1 "nothing.zarr" \
     nc2zarr -q --append "$m3" -o nothing.zarr
 check_fail "--append with --resume: usage error" 2 "exclude each other" \

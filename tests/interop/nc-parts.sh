@@ -135,8 +135,9 @@ check_fail "a part of nothing prepared" 1 \
     nc2zarr --part 1/3 f*.nc -o bad.zarr
 check_fail "a finish of nothing prepared" 1 "no prepared conversion to finish" \
     nc2zarr --finish f*.nc -o bad.zarr
-check_fail "parts of a zip: refused" 1 "only a directory store can be continued" \
-    nc2zarr --prepare f*.nc -o bad.zip
+check_fail "parts of a tar file: refused, saying why" 1 \
+    "bad.tar: cannot be continued by a later run: a tar file is written once, in order" \
+    nc2zarr --prepare f*.nc -o bad.tar
 check "nothing written by the refusals" sh -c \
     '! ls -d bad.* 2>/dev/null | grep -q .'
 

@@ -17,13 +17,7 @@
 ep=$(zs_s3rver_start zstest) || {
     skip "s3rver: $(zs_why)"; done_testing; exit; }
 # the environment the tools read, and nothing of the user's
-HOME=$TMP
-AWS_ENDPOINT_URL_S3=$ep AWS_REGION=us-east-1
-AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
-export HOME AWS_ENDPOINT_URL_S3 AWS_REGION AWS_ACCESS_KEY_ID \
-    AWS_SECRET_ACCESS_KEY
-unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
-    AWS_SHARED_CREDENTIALS_FILE
+zs_s3rver_env "$ep"
 
 zi() { timeout 60 zinfo "$@"; }
 S=$top_builddir/data-samples/out

@@ -18,6 +18,11 @@ EXTRA_DIST += tests/interop/http.sh tests/interop/s3.sh \
 	tests/lib/servers.sh tests/interop/faultserver.py \
 	tests/interop/blocks_store.py
 
+# nc2zarr --resume, --part and --append into S3 and zip files (issue 13)
+TESTS += tests/interop/nc-s3-resume.sh tests/interop/nc-zip-resume.sh
+EXTRA_DIST += tests/interop/nc-s3-resume.sh tests/interop/objects.py \
+	tests/interop/nc-zip-resume.sh
+
 # zips over http(s):// and s3://, read by range
 TESTS += tests/interop/http-zip.sh
 EXTRA_DIST += tests/interop/http-zip.sh

@@ -17,6 +17,9 @@
 #                              ${ZS_NPM_DIR:-$top_builddir/npm/node_modules})
 #                              with BUCKET; prints the endpoint URL
 #                              (credentials S3RVER / S3RVER)
+#   zs_s3rver_env URL          export the environment the tools read for
+#                              the s3rver at URL, and nothing of the
+#                              user's (HOME is the test's directory)
 #   zs_fault_start DIR         tests/interop/faultserver.py serving DIR;
 #                              prints its URL
 #   zs_dead_url                a URL of a port where nothing listens
@@ -150,6 +153,16 @@ EOF
 zs_nginx_log() {
     port=${1##*:}
     echo "$ZS_SRV/nginx-${port%%/*}/access.log"
+}
+
+zs_s3rver_env() {
+    HOME=$TMP
+    AWS_ENDPOINT_URL_S3=$1 AWS_REGION=us-east-1
+    AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+    export HOME AWS_ENDPOINT_URL_S3 AWS_REGION AWS_ACCESS_KEY_ID \
+        AWS_SECRET_ACCESS_KEY
+    unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
+        AWS_SHARED_CREDENTIALS_FILE
 }
 
 zs_s3rver_start() {

@@ -1497,17 +1497,137 @@ static void t_continue(const backend *b)
     free(name);
 }
 
+/* A zip continued by later runs goes through the folder NAME.partial/,
+ * packed into the zip by the commit (store_zipdir.c). */
+static void t_zip_continue(const backend *b)
+{
+    char *name = b->name("zcontinue"), *path = b->path(name);
+    char *part = zsi_asprintf("%s.partial", path);
+    char *packing = zsi_asprintf("%s.packing", path);
+    zs_store *s = NULL, *r = NULL;
+    struct stat stt;
+    zs_status st = zs_store_open(ctx, name, CONT | ZSI_STORE_EXISTING, &s);
+    TAP_OK(st == ZS_ERR_NOTFOUND && !exists(part) && !s,
+           "%s: continuing what is not there: not found", b->kind);
+    st = zs_store_open(ctx, name, CONT, &s);
+    TAP_OK(st == ZS_OK && zs_store_set(s, "x/a", "1", 1) == ZS_OK &&
+           zsi_store_sync(s) == ZS_OK &&
+           (zsi_store_caps(s) & ZSI_STORE_RESUMABLE),
+           "%s: continued work is written and synced", b->kind);
+    zs_store_close(s);
+    s = NULL;
+    TAP_OK(stat(part, &stt) == 0 && S_ISDIR(stt.st_mode) && !exists(path),
+           "%s: ... into the folder NAME.partial, no zip yet", b->kind);
+    st = zs_store_open(ctx, name, CONT, &s);
+    TAP_OK(st == ZS_OK && holds(s, "x/a", "1") &&
+           zs_store_set(s, "b", "2", 1) == ZS_OK &&
+           zs_store_commit(s) == ZS_OK && holds(s, "b", "2"),
+           "%s: a later run reads it, writes on and commits", b->kind);
+    zs_store_close(s);
+    s = NULL;
+    TAP_OK(!exists(part) && !exists(packing) &&
+           zs_store_open(ctx, name, ZS_STORE_READ, &r) == ZS_OK &&
+           list_is(r, "", "b x/a") && holds(r, "x/a", "1"),
+           "%s: the commit packed both runs' keys into the zip, and "
+           "removed the folder", b->kind);
+    zs_store_close(r);
+    TAP_OK(zs_store_open(ctx, name, CONT, &s) == ZS_ERR_EXISTS &&
+           strstr(zs_ctx_message(ctx), "output exists") && !exists(part),
+           "%s: continuing a finished zip: it exists", b->kind);
+    unlink(path);
+    free(packing);
+    free(part);
+    free(path);
+    free(name);
+}
+
+/* The bytes of a file, or NULL. */
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = f ? malloc(1 << 20) : NULL;
+    *n = p ? fread(p, 1, 1 << 20, f) : 0;
+    if (f)
+        fclose(f);
+    return p;
+}
+
+/* Updating a zip writes a new one, renamed over the old at commit. */
+static void t_zip_update(const backend *b)
+{
+    static const char *const kv[] = {"a", "1", "b", "2", "c", "3"};
+    char *name = NULL, *path, *part, *old, *now;
+    zs_store *r = seeded(b, "zupdate", kv, 3, &name), *u = NULL, *u2 = NULL;
+    size_t n0 = 0, n1 = 0;
+    path = b->path(name);
+    part = zsi_asprintf("%s.partial", path);
+    zs_store_close(r);
+    r = NULL;
+    old = slurp(path, &n0);
+    TAP_OK(zs_store_open(ctx, name, ZSI_STORE_UPDATE, &u) == ZS_OK &&
+           zs_store_set(u, "b", "22", 2) == ZS_OK &&
+           zs_store_erase(u, "c") == ZS_OK &&
+           zs_store_set(u, "d", "4", 1) == ZS_OK && holds(u, "a", "1") &&
+           holds(u, "b", "22") && absent(u, "c") &&
+           list_is(u, "", "a b d"),
+           "%s: updating reads the old entries, the new ones over them",
+           b->kind);
+    TAP_OK(zs_store_open(ctx, name, ZSI_STORE_UPDATE, &u2) == ZS_ERR_EXISTS
+           && strstr(zs_ctx_message(ctx), "another run is appending"),
+           "%s: ... and a second update at once is refused", b->kind);
+    zs_store_close(u);
+    u = NULL;
+    now = slurp(path, &n1);
+    TAP_OK(old && now && n0 == n1 && !memcmp(old, now, n0) && !exists(part),
+           "%s: an update closed without a commit leaves the zip as it "
+           "was, and no NAME.partial", b->kind);
+    free(now);
+    TAP_OK(zs_store_open(ctx, name, ZSI_STORE_UPDATE, &u) == ZS_OK &&
+           zs_store_set(u, "b", "22", 2) == ZS_OK &&
+           zs_store_erase(u, "c") == ZS_OK &&
+           zs_store_set(u, "d", "4", 1) == ZS_OK &&
+           zs_store_commit(u) == ZS_OK && holds(u, "a", "1"),
+           "%s: an update committed", b->kind);
+    zs_store_close(u);
+    TAP_OK(zs_store_open(ctx, name, ZS_STORE_READ, &r) == ZS_OK &&
+           list_is(r, "", "a b d") && holds(r, "a", "1") &&
+           holds(r, "b", "22") && holds(r, "d", "4") && !exists(part),
+           "%s: ... replaced the zip: old entries copied, new ones kept",
+           b->kind);
+    zs_store_close(r);
+    unlink(path);
+    free(old);
+    free(part);
+    free(path);
+    free(name);
+}
+
 static void t_resumable_names(void)
 {
-    TAP_OK(zsi_store_name_resumable("a.zarr") &&
-           zsi_store_name_resumable("file:///x/a.zarr") &&
-           !zsi_store_name_resumable("a.zip") &&
-           !zsi_store_name_resumable("a.tar") &&
-           !zsi_store_name_resumable("-") &&
-           !zsi_store_name_resumable("mem://a") &&
-           !zsi_store_name_resumable("s3://b/a.zarr") &&
-           !zsi_store_name_resumable("https://h/a.zarr"),
-           "only directory names can be continued");
+    const char *tar = zsi_store_why_not_again("a.tar");
+    const char *s3zip = zsi_store_why_not_again("s3://b/a.zip");
+    char *p1 = zsi_store_partial_name("a.zip");
+    char *p2 = zsi_store_partial_name("s3://b/a.zarr");
+    TAP_OK(!zsi_store_why_not_again("a.zarr") &&
+           !zsi_store_why_not_again("file:///x/a.zarr") &&
+           !zsi_store_why_not_again("a.zip") &&
+           !zsi_store_why_not_again("zip:///x/a.zip") &&
+           !zsi_store_why_not_again("s3://b/a.zarr") &&
+           !zsi_store_why_not_again("s3://b/a.zip/") &&
+           zsi_store_why_not_again("-") &&
+           zsi_store_why_not_again("mem://a") &&
+           zsi_store_why_not_again("https://h/a.zarr"),
+           "folders, zip files and S3 prefixes can be written again, "
+           "streams, memory and http not");
+    TAP_OK(tar && strstr(tar, "tar file") && s3zip &&
+           strstr(s3zip, "zip file on S3 is read-only"),
+           "why not: a tar file, a zip on S3 (%s; %s)", tar ? tar : "-",
+           s3zip ? s3zip : "-");
+    TAP_OK(p1 && p2 && !strcmp(p1, "a.zip.partial") &&
+           !strcmp(p2, "s3://b/a.zarr"),
+           "the unfinished state: NAME.partial, an S3 prefix itself");
+    free(p1);
+    free(p2);
 }
 
 /* A stream: each key written once, in order; readable after commit. */
@@ -1751,8 +1871,11 @@ int main(void)
         t_partial(b);
         t_discard_generic(b);
         t_threads(b);
-        if (!strcmp(b->kind, "zip"))
+        if (!strcmp(b->kind, "zip")) {
             t_zip_crc(b);
+            t_zip_continue(b);
+            t_zip_update(b);
+        }
         if (b->caps & CAP_FS)
             t_continue(b);
     }
