@@ -365,8 +365,7 @@ zs_status zs_assemble_plan(zs_dataset *like, const zs_assemble_opts *o,
     a->ctx = zsi_dataset_ctx(like);
     a->like = like;
     a->o.ctx = zsi_dataset_ctx(like);
-    a->memory = zs_ctx_memory(a->ctx) ? zs_ctx_memory(a->ctx)
-                                      : ASSEMBLE_MEMORY;
+    a->memory = zsi_ctx_memory_or(a->ctx, ASSEMBLE_MEMORY);
     if (!o->pred || !o->index)
         st = zsi_err(a->ctx, ZS_ERR_INVALID, "predictions and index: both "
                      "needed");

@@ -753,8 +753,7 @@ static zs_status plan_memory(zs_batch *b)
 {
     uint64_t ws = working_set(b), need;
     char h1[32], h2[32];
-    b->memory = zs_ctx_memory(b->ctx) ? zs_ctx_memory(b->ctx)
-                                      : BATCH_MEMORY;
+    b->memory = zsi_ctx_memory_or(b->ctx, BATCH_MEMORY);
     b->cache = ws < CACHE_MIN ? CACHE_MIN : ws;
     if (b->cache > b->memory / 2)
         b->cache = b->memory / 2;

@@ -409,26 +409,25 @@ static zs_status choose(zs_rechunk *r)
 zs_status zs_rechunk_plan(zs_dataset *ds, const zs_rechunk_opts *o,
                           const zs_write_opts *w, zs_rechunk **out)
 {
+    zs_ctx *ctx = zsi_dataset_ctx(ds);
     zs_rechunk *r = calloc(1, sizeof *r);
     zs_status st;
     if (!r)
-        return zsi_nomem(zsi_dataset_ctx(ds));
-    r->ctx = zsi_dataset_ctx(ds);
+        return zsi_nomem(ctx);
+    r->ctx = ctx;
     r->ds = ds;
-    r->o.ctx = zsi_dataset_ctx(ds);
-    r->memory = zs_ctx_memory(zsi_dataset_ctx(ds))
-                    ? zs_ctx_memory(zsi_dataset_ctx(ds))
-                    : RECHUNK_MEMORY;
+    r->o.ctx = ctx;
+    r->memory = zsi_ctx_memory_or(ctx, RECHUNK_MEMORY);
     r->cache = r->memory / 16 < CACHE_MAX ? r->memory / 16 : CACHE_MAX;
-    st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &r->w);
+    st = zsi_write_opts_copy(ctx, w, &r->w);
     for (size_t i = 0; st == ZS_OK && i < o->vars.n; i++)
         if (!zsi_strv_push(&r->o.vars, o->vars.v[i]))
-            st = zsi_nomem(zsi_dataset_ctx(ds));
+            st = zsi_nomem(ctx);
     for (size_t i = 0; st == ZS_OK && i < o->exclude.n; i++)
         if (!zsi_strv_push(&r->o.exclude, o->exclude.v[i]))
-            st = zsi_nomem(zsi_dataset_ctx(ds));
+            st = zsi_nomem(ctx);
     if (st == ZS_OK && o->temp && !(r->o.temp = zsi_strdup(o->temp)))
-        st = zsi_nomem(zsi_dataset_ctx(ds));
+        st = zsi_nomem(ctx);
     if (st == ZS_OK)
         st = choose(r);
     if (st == ZS_OK) {

@@ -1127,18 +1127,17 @@ static zs_status copy_opts(zs_ctx *ctx, const zs_reduce_opts *o,
 zs_status zs_reduce_plan(zs_dataset *ds, const zs_reduce_opts *o,
                          const zs_write_opts *w, zs_reduction **out)
 {
+    zs_ctx *ctx = zsi_dataset_ctx(ds);
     zs_reduction *r = calloc(1, sizeof *r);
     zs_status st;
     if (!r)
-        return zsi_nomem(zsi_dataset_ctx(ds));
-    r->ctx = zsi_dataset_ctx(ds);
+        return zsi_nomem(ctx);
+    r->ctx = ctx;
     r->ds = ds;
-    r->memory = zs_ctx_memory(zsi_dataset_ctx(ds))
-                    ? zs_ctx_memory(zsi_dataset_ctx(ds))
-                    : REDUCE_MEMORY;
-    st = copy_opts(zsi_dataset_ctx(ds), o, &r->o);
+    r->memory = zsi_ctx_memory_or(ctx, REDUCE_MEMORY);
+    st = copy_opts(ctx, o, &r->o);
     if (st == ZS_OK)
-        st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &r->w);
+        st = zsi_write_opts_copy(ctx, w, &r->w);
     if (st == ZS_OK)
         st = zsi_reduce_plan(r);
     if (st != ZS_OK) {

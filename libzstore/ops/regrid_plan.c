@@ -494,18 +494,17 @@ zs_status zsi_regrid_plan(zs_regrid *r)
 zs_status zs_regrid_plan(zs_dataset *ds, const zs_regrid_opts *o,
                          const zs_write_opts *w, zs_regrid **out)
 {
+    zs_ctx *ctx = zsi_dataset_ctx(ds);
     zs_regrid *r = calloc(1, sizeof *r);
     zs_status st;
     if (!r)
-        return zsi_nomem(zsi_dataset_ctx(ds));
-    r->ctx = zsi_dataset_ctx(ds);
+        return zsi_nomem(ctx);
+    r->ctx = ctx;
     r->ds = ds;
-    r->memory = zs_ctx_memory(zsi_dataset_ctx(ds))
-                    ? zs_ctx_memory(zsi_dataset_ctx(ds))
-                    : REGRID_MEMORY;
-    st = copy_opts(zsi_dataset_ctx(ds), o, &r->o);
+    r->memory = zsi_ctx_memory_or(ctx, REGRID_MEMORY);
+    st = copy_opts(ctx, o, &r->o);
     if (st == ZS_OK)
-        st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &r->w);
+        st = zsi_write_opts_copy(ctx, w, &r->w);
     if (st == ZS_OK)
         st = zsi_regrid_plan(r);
     if (st != ZS_OK) {

@@ -650,17 +650,18 @@ static zs_status choose_outputs(zs_selection *s)
 zs_status zs_select_plan(zs_dataset *ds, const zs_select_opts *o,
                          const zs_write_opts *w, zs_selection **out)
 {
+    zs_ctx *ctx = zsi_dataset_ctx(ds);
     zs_selection *s = calloc(1, sizeof *s);
     zs_status st;
     if (!s)
-        return zsi_nomem(zsi_dataset_ctx(ds));
-    s->ctx = zsi_dataset_ctx(ds);
+        return zsi_nomem(ctx);
+    s->ctx = ctx;
     s->ds = ds;
-    zsi_write_opts_init(&s->w, zsi_dataset_ctx(ds));
-    st = zsi_select_opts_copy(zsi_dataset_ctx(ds), o, &s->o);
+    zsi_write_opts_init(&s->w, ctx);
+    st = zsi_select_opts_copy(ctx, o, &s->o);
     if (st == ZS_OK) {
         zsi_write_opts_clear(&s->w);
-        st = zsi_write_opts_copy(zsi_dataset_ctx(ds), w, &s->w);
+        st = zsi_write_opts_copy(ctx, w, &s->w);
     }
     for (size_t i = 0; st == ZS_OK && i < s->o.nspecs; i++)
         st = resolve(s, &s->o.specs[i]);

@@ -827,8 +827,7 @@ zs_status zs_skill_plan(zs_dataset *forecast, zs_dataset *reference,
     s->fds = forecast;
     s->rds = reference;
     s->tdim = -1;
-    s->memory = zs_ctx_memory(s->ctx) ? zs_ctx_memory(s->ctx)
-                                      : SKILL_MEMORY;
+    s->memory = zsi_ctx_memory_or(s->ctx, SKILL_MEMORY);
     st = copy_opts(s->ctx, o, &s->o);
     if (st == ZS_OK)
         st = zsi_write_opts_copy(s->ctx, w, &s->w);

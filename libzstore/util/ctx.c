@@ -211,6 +211,11 @@ uint64_t zs_ctx_memory(const zs_ctx *ctx)
     return ctx->memory;
 }
 
+uint64_t zsi_ctx_memory_or(const zs_ctx *ctx, uint64_t def)
+{
+    return ctx->memory ? ctx->memory : def;
+}
+
 zs_status zs_ctx_set_cache_bytes(zs_ctx *ctx, size_t bytes)
 {
     ctx->cache_bytes = bytes;

@@ -52,6 +52,9 @@ void *zsi_ctx_slot(zs_ctx *ctx, zsi_slot k, void *(*make)(void *user),
 void *zsi_ctx_slot_peek(zs_ctx *ctx, zsi_slot k);
 /* The decoded-chunk cache budget (zs_ctx_set_cache_bytes, memory). */
 size_t zsi_ctx_cache_bytes(zs_ctx *ctx);
+/* The memory bound set on the context, or def (an operation's default)
+ * when none is. */
+uint64_t zsi_ctx_memory_or(const zs_ctx *ctx, uint64_t def);
 /* The log callback and its argument. */
 void zsi_ctx_get_log(zs_ctx *ctx, zs_log_fn *fn, void **user);
 /* Copy the context's message (size bytes at most) under its lock. */
