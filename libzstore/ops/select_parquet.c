@@ -38,6 +38,7 @@ typedef struct pq_out {
     uint8_t *keep;            /* --dropna: rows of the box kept */
     uint64_t written;         /* rows written to the current file */
     zsi_buf text;             /* a cell's text, reused */
+    zsi_buf *texts;           /* the same per file column */
 } pq_out;
 
 static bool real_calendar(const zs_time_units *u)
@@ -180,26 +181,44 @@ static zs_status mark_rows(pq_out *p, const uint64_t *start,
     return ZS_OK;
 }
 
+/* One box's rows going into a row group, a column per task: each task
+ * touches its own file column and cell text only. */
+typedef struct box_job {
+    pq_out *p;
+    zsi_pq *w;
+    const uint64_t *start, *count;
+    uint64_t n;
+    zsi_buf *text;            /* per file column */
+} box_job;
+
+static zs_status put_column(void *arg, size_t j)
+{
+    box_job *b = arg;
+    const pq_out *p = b->p;
+    const sel_col *c = &p->r.cols[p->src[j]];
+    uint64_t idx[ZS_MAX_DIMS];
+    memcpy(idx, b->start, sizeof idx);
+    for (uint64_t e = 0; e < b->n; e++) {
+        if (p->keep[e] &&
+            !put_cell(b->w, j, c, p->cols[j].type, idx, &b->text[j]))
+            return zsi_nomem(p->s->ctx);
+        next_row(p->r.nd, idx, b->start, b->count);
+    }
+    return ZS_OK;
+}
+
 /* Write the rows of one box as one row group. */
 static zs_status write_box(pq_out *p, zsi_pq *w, const uint64_t *start,
                            const uint64_t *count)
 {
-    uint64_t idx[ZS_MAX_DIMS], n = 1;
+    box_job b = {p, w, start, count, 1, p->texts};
     zs_status st = zsi_rows_load(&p->r, start, count);
     for (int d = 0; d < p->r.nd; d++)
-        n *= count[d];
+        b.n *= count[d];
     if (st == ZS_OK)
-        st = mark_rows(p, start, count, n);
-    for (size_t j = 0; st == ZS_OK && j < p->ncols; j++) {
-        const sel_col *c = &p->r.cols[p->src[j]];
-        memcpy(idx, start, sizeof idx);
-        for (uint64_t e = 0; st == ZS_OK && e < n; e++) {
-            if (p->keep[e] &&
-                !put_cell(w, j, c, p->cols[j].type, idx, &p->text))
-                st = zsi_nomem(p->s->ctx);
-            next_row(p->r.nd, idx, start, count);
-        }
-    }
+        st = mark_rows(p, start, count, b.n);
+    if (st == ZS_OK)
+        st = zsi_parallel_for(p->s->ctx, p->ncols, put_column, &b);
     return st == ZS_OK ? zsi_pq_end_group(w) : st;
 }
 
@@ -334,7 +353,8 @@ static zs_status file_columns(pq_out *p)
 {
     p->src = calloc(p->r.ncols + 1, sizeof *p->src);
     p->cols = calloc(p->r.ncols + 1, sizeof *p->cols);
-    if (!p->src || !p->cols)
+    p->texts = calloc(p->r.ncols + 1, sizeof *p->texts);
+    if (!p->src || !p->cols || !p->texts)
         return zsi_nomem(p->s->ctx);
     for (size_t k = 0; k < p->r.ncols; k++) {
         const sel_col *c = &p->r.cols[k];
@@ -392,6 +412,9 @@ static void out_free(pq_out *p)
     free(p->cols);
     free(p->keep);
     zsi_buf_free(&p->text);
+    for (size_t j = 0; p->texts && j < p->ncols; j++)
+        zsi_buf_free(&p->texts[j]);
+    free(p->texts);
     free(p->tmp);
 }
 

@@ -218,6 +218,11 @@ typedef struct pq_column {
     zsi_buf slo, shi;         /* string min and max so far */
     pq_stats st;
     pq_dict dict;
+    bool nomem;               /* a put ran out of memory */
+    /* the group's chunk, encoded on a thread of its own: its pages
+     * (offsets from the chunk's start in chunk) */
+    zsi_buf page, zpage, hdr, out;
+    pq_chunk chunk;
 } pq_column;
 
 typedef struct pq_group {
@@ -235,8 +240,6 @@ struct zsi_pq {
     pq_group *groups;
     size_t ngroups;
     uint64_t rows;
-    bool nomem;
-    zsi_buf page, zpage, hdr;
 };
 
 static int phys_type(zsi_pq_type t)
@@ -311,25 +314,25 @@ static void le_double(double v, uint8_t *out)
     le_bits(u, 8, out);
 }
 
-static void put_def(zsi_pq *w, pq_column *c, bool defined)
+static void put_def(pq_column *c, bool defined)
 {
     uint8_t d = defined;
     if (!zsi_buf_append(&c->defs, &d, 1))
-        w->nomem = true;
+        c->nomem = true;
     if (!defined)
         c->st.nulls++;
 }
 
 void zsi_pq_put_null(zsi_pq *w, size_t c)
 {
-    put_def(w, &w->cols[c], false);
+    put_def(&w->cols[c], false);
 }
 
-static void put_val(zsi_pq *w, pq_column *c, const void *p, size_t n)
+static void put_val(pq_column *c, const void *p, size_t n)
 {
-    put_def(w, c, true);
+    put_def(c, true);
     if (!zsi_buf_append(&c->vals, p, n))
-        w->nomem = true;
+        c->nomem = true;
 }
 
 static uint64_t mix(uint64_t x)
@@ -374,13 +377,14 @@ static bool dict_grow(pq_dict *d)
 }
 
 /* Record value bits in the dictionary of c (unless it gave up). */
-static void dict_put(zsi_pq *w, pq_dict *d, uint64_t bits)
+static void dict_put(pq_column *c, uint64_t bits)
 {
+    pq_dict *d = &c->dict;
     uint32_t h, i;
     if (d->off)
         return;
     if (2 * (d->n + 1) > d->nslot && !dict_grow(d)) {
-        w->nomem = true;
+        c->nomem = true;
         return;
     }
     h = (uint32_t)mix(bits) & (d->nslot - 1);
@@ -397,7 +401,7 @@ static void dict_put(zsi_pq *w, pq_dict *d, uint64_t bits)
     }
     i = d->slot[h] - 1;
     if (!zsi_buf_append(&d->idx, &i, sizeof i))
-        w->nomem = true;
+        c->nomem = true;
 }
 
 /* a < b for values of type t (no NaN here). */
@@ -418,10 +422,10 @@ static void put_num(zsi_pq *w, size_t c, const uint8_t *le, size_t n,
 {
     pq_column *col = &w->cols[c];
     uint64_t bits = 0;
-    put_val(w, col, le, n);
+    put_val(col, le, n);
     for (size_t i = 0; i < n; i++)
         bits |= (uint64_t)le[i] << (8 * i);
-    dict_put(w, &col->dict, bits);
+    dict_put(col, bits);
     if (nan)
         return;
     if (!col->st.has || val_less(col->type, &v, &col->lo))
@@ -466,11 +470,11 @@ static int str_cmp(const zsi_buf *a, const char *s, size_t n)
     return r ? r : (a->len > n) - (a->len < n);
 }
 
-static void set_str(zsi_pq *w, zsi_buf *b, const char *s, size_t n)
+static void set_str(pq_column *c, zsi_buf *b, const char *s, size_t n)
 {
     b->len = 0;
     if (!zsi_buf_append(b, s, n) && n)
-        w->nomem = true;
+        c->nomem = true;
 }
 
 void zsi_pq_put_str(zsi_pq *w, size_t c, const char *s, size_t n)
@@ -478,17 +482,17 @@ void zsi_pq_put_str(zsi_pq *w, size_t c, const char *s, size_t n)
     pq_column *col = &w->cols[c];
     uint8_t le[4];
     if (n > INT32_MAX) {
-        w->nomem = true;
+        col->nomem = true;
         return;
     }
     le_bits(n, 4, le);
-    put_val(w, col, le, 4);
+    put_val(col, le, 4);
     if (!zsi_buf_append(&col->vals, s, n) && n)
-        w->nomem = true;
+        col->nomem = true;
     if (!col->st.has || str_cmp(&col->slo, s, n) > 0)
-        set_str(w, &col->slo, s, n);
+        set_str(col, &col->slo, s, n);
     if (!col->st.has || str_cmp(&col->shi, s, n) < 0)
-        set_str(w, &col->shi, s, n);
+        set_str(col, &col->shi, s, n);
     col->st.has = true;
 }
 
@@ -669,32 +673,30 @@ static zs_status page_too_big(zsi_pq *w, const pq_column *c)
                    c->name);
 }
 
-/* Write column c of the current group as one chunk of one page. */
-/* Compress w->page and write it after its header: a data page of
- * nvals values (levels included) in encoding enc, or (type PAGE_DICT) a
- * dictionary page of nvals entries. */
-static zs_status write_page(zsi_pq *w, const pq_column *c, int type,
+/* Compress c->page and append it to c->out after its header: a data
+ * page of nvals values (levels included) in encoding enc, or (type
+ * PAGE_DICT) a dictionary page of nvals entries. */
+static zs_status write_page(zsi_pq *w, pq_column *c, int type,
                             uint64_t nvals, int enc, pq_chunk *out)
 {
     tc t;
     size_t bound, z;
-    zs_status st;
-    if (w->page.len > INT32_MAX || nvals > INT32_MAX)
+    if (c->page.len > INT32_MAX || nvals > INT32_MAX)
         return page_too_big(w, c);
-    bound = ZSTD_compressBound(w->page.len);
-    if (!zsi_buf_resize(&w->zpage, bound))
+    bound = ZSTD_compressBound(c->page.len);
+    if (!zsi_buf_resize(&c->zpage, bound))
         return zsi_nomem(w->ctx);
-    z = ZSTD_compress(w->zpage.data, bound, w->page.data, w->page.len,
+    z = ZSTD_compress(c->zpage.data, bound, c->page.data, c->page.len,
                       ZSTD_LEVEL);
     if (ZSTD_isError(z))
         return zsi_err(w->ctx, ZS_ERR_CORRUPT, "%s: zstd: %s", w->path,
                        ZSTD_getErrorName(z));
     if (z > INT32_MAX)
         return page_too_big(w, c);
-    w->hdr.len = 0;
-    tc_init(&t, &w->hdr);
+    c->hdr.len = 0;
+    tc_init(&t, &c->hdr);
     tc_i32(&t, 1, type);
-    tc_i32(&t, 2, (int64_t)w->page.len);
+    tc_i32(&t, 2, (int64_t)c->page.len);
     tc_i32(&t, 3, (int64_t)z);
     tc_begin(&t, type == PAGE_DATA ? 5 : 7);
     tc_i32(&t, 1, (int64_t)nvals);
@@ -707,39 +709,43 @@ static zs_status write_page(zsi_pq *w, const pq_column *c, int type,
     tc_byte(&t, 0);
     if (!t.ok)
         return zsi_nomem(w->ctx);
-    out->ucsize += w->hdr.len + w->page.len;
-    out->csize += w->hdr.len + z;
-    st = put_bytes(w, w->hdr.data, w->hdr.len);
-    return st == ZS_OK ? put_bytes(w, w->zpage.data, z) : st;
+    out->ucsize += c->hdr.len + c->page.len;
+    out->csize += c->hdr.len + z;
+    if (!zsi_buf_append(&c->out, c->hdr.data, c->hdr.len) ||
+        !zsi_buf_append(&c->out, c->zpage.data, z))
+        return zsi_nomem(w->ctx);
+    return ZS_OK;
 }
 
 /* The dictionary page: its entries, PLAIN. */
-static zs_status write_dict(zsi_pq *w, const pq_column *c, pq_chunk *out)
+static zs_status write_dict(zsi_pq *w, pq_column *c, pq_chunk *out)
 {
     size_t vs = value_size(c);
-    w->page.len = 0;
-    if (!zsi_buf_resize(&w->page, (size_t)c->dict.n * vs))
+    c->page.len = 0;
+    if (!zsi_buf_resize(&c->page, (size_t)c->dict.n * vs))
         return zsi_nomem(w->ctx);
     for (uint32_t i = 0; i < c->dict.n; i++)
-        le_bits(c->dict.bits[i], (int)vs, w->page.data + i * vs);
+        le_bits(c->dict.bits[i], (int)vs, c->page.data + i * vs);
     return write_page(w, c, PAGE_DICT, c->dict.n, ENC_PLAIN, out);
 }
 
-/* Write column c of the current group as one chunk: a dictionary page
- * if it pays, and one data page. */
-static zs_status write_chunk(zsi_pq *w, pq_column *c, pq_chunk *out)
+/* Encode column c of the current group as one chunk into c->out: a
+ * dictionary page if it pays, and one data page; offsets in c->chunk
+ * count from the chunk's start. */
+static zs_status encode_chunk(zsi_pq *w, pq_column *c)
 {
+    pq_chunk *out = &c->chunk;
     tc t;
     zs_status st = ZS_OK;
     memset(out, 0, sizeof *out);
-    out->offset = w->pos;
+    c->out.len = 0;
     out->dict = use_dict(c);
     if (out->dict)
         st = write_dict(w, c, out);
     if (st != ZS_OK)
         return st;
-    w->page.len = 0;
-    tc_init(&t, &w->page);
+    c->page.len = 0;
+    tc_init(&t, &c->page);
     encode_defs(&t, c);
     if (out->dict) {
         int bw = dict_width(&c->dict);
@@ -750,11 +756,17 @@ static zs_status write_chunk(zsi_pq *w, pq_column *c, pq_chunk *out)
     }
     if (!t.ok)
         return zsi_nomem(w->ctx);
-    out->data_offset = w->pos;
+    out->data_offset = c->out.len;
     out->nvals = c->defs.len;
     out->st = group_stats(c);
     return write_page(w, c, PAGE_DATA, c->defs.len,
                       out->dict ? ENC_RLE_DICTIONARY : ENC_PLAIN, out);
+}
+
+static zs_status encode_task(void *arg, size_t i)
+{
+    zsi_pq *w = arg;
+    return encode_chunk(w, &w->cols[i]);
 }
 
 static void column_reset(pq_column *c)
@@ -769,8 +781,9 @@ zs_status zsi_pq_end_group(zsi_pq *w)
     pq_group *g;
     uint64_t rows = w->ncols ? w->cols[0].defs.len : 0;
     zs_status st = ZS_OK;
-    if (w->nomem)
-        return zsi_nomem(w->ctx);
+    for (size_t i = 0; i < w->ncols; i++)
+        if (w->cols[i].nomem)
+            return zsi_nomem(w->ctx);
     for (size_t i = 0; i < w->ncols; i++)
         if (w->cols[i].defs.len != rows)
             return zsi_err(w->ctx, ZS_ERR_INVALID, "%s: column %s has %zu "
@@ -789,12 +802,20 @@ zs_status zsi_pq_end_group(zsi_pq *w)
     w->ngroups++;
     g->rows = rows;
     g->offset = w->pos;
+    /* the columns are encoded and compressed at once, then written in
+     * order */
+    st = zsi_parallel_for(w->ctx, w->ncols, encode_task, w);
     for (size_t i = 0; st == ZS_OK && i < w->ncols; i++) {
-        st = write_chunk(w, &w->cols[i], &g->chunks[i]);
-        g->ucsize += g->chunks[i].ucsize;
-        g->csize += g->chunks[i].csize;
-        column_reset(&w->cols[i]);
+        pq_column *c = &w->cols[i];
+        g->chunks[i] = c->chunk;
+        g->chunks[i].offset = w->pos;
+        g->chunks[i].data_offset += w->pos;
+        g->ucsize += c->chunk.ucsize;
+        g->csize += c->chunk.csize;
+        st = put_bytes(w, c->out.data, c->out.len);
     }
+    for (size_t i = 0; i < w->ncols; i++)
+        column_reset(&w->cols[i]);
     w->rows += rows;
     return st;
 }
@@ -900,15 +921,16 @@ static void pq_free(zsi_pq *w)
         zsi_buf_free(&w->cols[i].defs);
         zsi_buf_free(&w->cols[i].slo);
         zsi_buf_free(&w->cols[i].shi);
+        zsi_buf_free(&w->cols[i].page);
+        zsi_buf_free(&w->cols[i].zpage);
+        zsi_buf_free(&w->cols[i].hdr);
+        zsi_buf_free(&w->cols[i].out);
         dict_drop(&w->cols[i].dict);
     }
     for (size_t g = 0; g < w->ngroups; g++)
         free(w->groups[g].chunks);
     free(w->groups);
     free(w->cols);
-    zsi_buf_free(&w->page);
-    zsi_buf_free(&w->zpage);
-    zsi_buf_free(&w->hdr);
     free(w->path);
     free(w);
 }
