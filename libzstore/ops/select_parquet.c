@@ -82,10 +82,18 @@ static void put_string(zsi_pq *w, size_t j, const sel_col *c, uint64_t k)
     zsi_pq_put_str(w, j, p, strnlen(p, zsi_var_stored_itemsize(v)));
 }
 
+/* The last time value of a column converted, and what it gave (a time
+ * coordinate repeats each value over the rows of a map). */
+typedef struct time_memo {
+    bool valid, ok;
+    double value;
+    zsi_usec us;
+} time_memo;
+
 /* Value of column c at row idx into file column j; false when out of
  * memory. */
 static bool put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
-                     const uint64_t *idx, zsi_buf *text)
+                     const uint64_t *idx, zsi_buf *text, time_memo *m)
 {
     uint64_t k = zsi_rows_elem(c, idx);
     zs_dtype dt = zs_var_dtype(c->o->v);
@@ -105,10 +113,17 @@ static bool put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
             return false;
         zsi_pq_put_str(w, j, (const char *)text->data, text->len);
     } else if (t == ZSI_PQ_TIMESTAMP) {
-        if (zsi_time_to_usec(c->tu, zsi_load_double(dt, c->data, (size_t)k),
-                             &us) == ZS_OK && us >= INT64_MIN &&
-            us <= INT64_MAX)
-            zsi_pq_put_i64(w, j, (int64_t)us);
+        double tv = zsi_load_double(dt, c->data, (size_t)k);
+        if (!m->valid || memcmp(&tv, &m->value, sizeof tv) != 0) {
+            us = 0;
+            m->ok = zsi_time_to_usec(c->tu, tv, &us) == ZS_OK &&
+                    us >= INT64_MIN && us <= INT64_MAX;
+            m->us = us;
+            m->value = tv;
+            m->valid = true;
+        }
+        if (m->ok)
+            zsi_pq_put_i64(w, j, (int64_t)m->us);
         else
             zsi_pq_put_null(w, j);
     } else if (t == ZSI_PQ_INT32 || t == ZSI_PQ_INT64) {
@@ -197,10 +212,11 @@ static zs_status put_column(void *arg, size_t j)
     const pq_out *p = b->p;
     const sel_col *c = &p->r.cols[p->src[j]];
     uint64_t idx[ZS_MAX_DIMS];
+    time_memo m = {false, false, 0, 0};
     memcpy(idx, b->start, sizeof idx);
     for (uint64_t e = 0; e < b->n; e++) {
         if (p->keep[e] &&
-            !put_cell(b->w, j, c, p->cols[j].type, idx, &b->text[j]))
+            !put_cell(b->w, j, c, p->cols[j].type, idx, &b->text[j], &m))
             return zsi_nomem(p->s->ctx);
         next_row(p->r.nd, idx, b->start, b->count);
     }
