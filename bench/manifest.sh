@@ -15,8 +15,7 @@ PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tools.sh"
 cores=$(nproc)
-[ -f "$W/data/.done" ] || { echo "no $W/data: run bench/nc2zarr.sh first" >&2
-                            exit 1; }
+need_bench_data
 files=$(ls "$W"/data/*.nc | head -n "$FILES")
 mkdir -p "$W/out"
 cat $files > /dev/null

@@ -20,8 +20,7 @@ MANY=${MANY:-2000}
 PY=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tools.sh"
-[ -f "$W/data/.done" ] || { echo "no $W/data: run bench/nc2zarr.sh first" >&2
-                            exit 1; }
+need_bench_data
 K=$W/kill
 rm -rf "$K"
 mkdir -p "$K/many"

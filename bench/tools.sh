@@ -10,6 +10,14 @@ else
     T=$B/tools
 fi
 
+# need_bench_data: stop unless bench/nc2zarr.sh has made $W/data
+need_bench_data() {
+    [ -f "$W/data/.done" ] || {
+        echo "$(basename "$0"): no $W/data: run bench/nc2zarr.sh first" >&2
+        exit 1
+    }
+}
+
 # best NAME COMMAND...: "NAME WALL RSS", the best wall time of REPEAT
 # runs and that run's peak RSS (MB)
 best() {

@@ -632,15 +632,16 @@ zs_status zsi_array_load_part(zs_array *a, const uint64_t *cidx,
 {
     zsi_buf key = ZSI_BUF_INIT, got = ZSI_BUF_INIT;
     zs_status st = ZS_OK;
-    if (raw) {
-        *found = raw_found;
-        st = zsi_array_chunk_key(a, cidx, &key);
-    } else {
+    *found = raw_found;
+    if (!raw) {
         st = fetch_chunk(a, cidx, &key, &got, found);
         raw = &got;
     }
-    if (st == ZS_OK && *found &&
-        !zsi_chain_decode_part(&a->chain, a->ctx, raw->data, raw->len,
+    if (st != ZS_OK || !*found) {
+        zsi_buf_free(&key);
+        return st;   /* a fetch's message names the chunk already */
+    }
+    if (!zsi_chain_decode_part(&a->chain, a->ctx, raw->data, raw->len,
                                a->chunk_bytes, off, len, dst, &st)) {
         /* not this frame (blosc with another type size): decode whole */
         zsi_buf dec = ZSI_BUF_INIT;
@@ -650,9 +651,11 @@ zs_status zsi_array_load_part(zs_array *a, const uint64_t *cidx,
             memcpy(dst, dec.data + off, len);
         zsi_buf_free(&dec);
     }
-    if (st == ZS_OK && *found && a->swap)
+    if (st == ZS_OK && a->swap)
         zsi_byteswap(dst, len / swap_width(a), swap_width(a));
-    if (st != ZS_OK && key.data)
+    /* the chunk named in the message, as a whole decode names it */
+    if (st != ZS_OK && (key.data || zsi_array_chunk_key(a, cidx, &key) ==
+                                         ZS_OK))
         zsi_err_prefix(a->ctx, st, "%s", (char *)key.data);
     zsi_buf_free(&got);
     zsi_buf_free(&key);

@@ -206,17 +206,28 @@ static zs_status check_header(zs_ctx *ctx, const uint8_t *in, size_t n,
     return ZS_OK;
 }
 
+/* The header checked, then c-blosc's own validation: what a frame
+ * passes before any of it is decoded, whole or in part. */
+static zs_status check_frame(zs_ctx *ctx, const uint8_t *in, size_t n,
+                             size_t expect, size_t *nbytes)
+{
+    size_t vbytes = 0;
+    zs_status st = check_header(ctx, in, n, expect, nbytes);
+    if (st == ZS_OK &&
+        (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != *nbytes))
+        st = zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
+    return st;
+}
+
 static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
                         size_t n, zsi_buf *out, size_t expect)
 {
-    size_t nbytes = 0, vbytes = 0;
-    zs_status st = check_header(ctx, in, n, expect, &nbytes);
+    size_t nbytes = 0;
+    zs_status st = check_frame(ctx, in, n, expect, &nbytes);
     int r;
     (void)state;
     if (st != ZS_OK)
         return st;
-    if (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != nbytes)
-        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
     if (!zsi_buf_resize(out, nbytes))
         return zsi_nomem(ctx);
     if (nbytes == 0)
@@ -236,13 +247,11 @@ zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
                                 size_t expect, size_t off, size_t len,
                                 void *dst)
 {
-    size_t nbytes = 0, vbytes = 0, ts;
-    zs_status st = check_header(ctx, in, n, expect, &nbytes);
+    size_t nbytes = 0, ts;
+    zs_status st = check_frame(ctx, in, n, expect, &nbytes);
     int r;
     if (st != ZS_OK)
         return st;
-    if (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != nbytes)
-        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
     if (off > nbytes || len > nbytes - off)
         return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: frame of %zu bytes, "
                        "bytes %zu to %zu wanted", nbytes, off, off + len);

@@ -65,7 +65,7 @@ bool zsi_buf_resize(zsi_buf *b, size_t n)
     return true;
 }
 
-bool zsi_buf_append(zsi_buf *b, const void *p, size_t n)
+bool zsi_buf_append_grow(zsi_buf *b, const void *p, size_t n)
 {
     if (n == 0)
         return true;

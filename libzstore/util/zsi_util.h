@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "zstore.h"
 
@@ -130,7 +131,18 @@ void zsi_buf_free(zsi_buf *b);
 bool zsi_buf_reserve(zsi_buf *b, size_t n);
 /* Set length to n (growing as needed; new bytes are not initialised). */
 bool zsi_buf_resize(zsi_buf *b, size_t n);
-bool zsi_buf_append(zsi_buf *b, const void *p, size_t n);
+/* Append n bytes; false on no memory.  Inline where the room is there
+ * (encoders append a few bytes per value), else zsi_buf_append_grow. */
+bool zsi_buf_append_grow(zsi_buf *b, const void *p, size_t n);
+static inline bool zsi_buf_append(zsi_buf *b, const void *p, size_t n)
+{
+    if (n && b->cap - b->len >= n) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return true;
+    }
+    return zsi_buf_append_grow(b, p, n);
+}
 bool zsi_buf_append_str(zsi_buf *b, const char *s);
 bool zsi_buf_printf(zsi_buf *b, const char *fmt, ...) ZSI_PRINTF(2, 3);
 /* NUL-terminate (not counted in len); returns data as char *. */

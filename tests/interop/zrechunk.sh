@@ -172,6 +172,15 @@ else
                 grep -q "^t2m: .*one pass, re-reading source chunks in part" \
                 plan.txt
             same "-m 80M: the copy read in part" big.zarr p.zarr
+            check "-m 80M: python3-zarr reads the same arrays in both" \
+                $PY -c '
+import sys, numpy as np, zarr
+a, b = zarr.open_group(sys.argv[1], "r"), zarr.open_group(sys.argv[2], "r")
+assert sorted(a.array_keys()) == sorted(b.array_keys())
+for k in a.array_keys():
+    assert b[k].chunks[0] == a[k].shape[0] or a[k].ndim < 3, k
+    np.testing.assert_array_equal(a[k][:], b[k][:])
+' big.zarr p.zarr
         fi
     done
     check "-m ${bound}M plans two passes" grep -q "^passes: 2;" plan.txt
