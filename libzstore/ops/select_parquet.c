@@ -26,6 +26,7 @@
  * bytes a row and column). */
 #define PQ_GROUP_ROWS ((uint64_t)1 << 19)
 #define PQ_FILE "part.0.parquet"
+#define PQ_REALS 4096         /* values decoded at once (put_reals) */
 
 typedef struct pq_out {
     zs_selection *s;
@@ -39,6 +40,8 @@ typedef struct pq_out {
     uint64_t written;         /* rows written to the current file */
     zsi_buf text;             /* a cell's text, reused */
     zsi_buf *texts;           /* the same per file column */
+    double **reals;           /* per FLOAT or DOUBLE file column: room
+                               * for PQ_REALS decoded values, else NULL */
 } pq_out;
 
 static bool real_calendar(const zs_time_units *u)
@@ -90,12 +93,12 @@ typedef struct time_memo {
     zsi_usec us;
 } time_memo;
 
-/* Value of column c at row idx into file column j; false when out of
- * memory. */
+/* Value of column c at row idx, its element k, into file column j;
+ * false when out of memory. */
 static bool put_cell(zsi_pq *w, size_t j, const sel_col *c, zsi_pq_type t,
-                     const uint64_t *idx, zsi_buf *text, time_memo *m)
+                     const uint64_t *idx, uint64_t k, zsi_buf *text,
+                     time_memo *m)
 {
-    uint64_t k = zsi_rows_elem(c, idx);
     zs_dtype dt = zs_var_dtype(c->o->v);
     int64_t iv;
     zsi_usec us;
@@ -204,21 +207,94 @@ typedef struct box_job {
     const uint64_t *start, *count;
     uint64_t n;
     zsi_buf *text;            /* per file column */
+    double **reals;           /* per file column */
 } box_job;
 
+/* How far apart the elements of column c lie along row dimension d (0:
+ * c does not depend on it). */
+static uint64_t elem_step(const sel_col *c, int d)
+{
+    uint64_t step = 1;
+    for (int j = c->nd - 1; j >= 0; j--) {
+        if (c->dim[j] == d)
+            return step;
+        step *= c->bcount[j];
+    }
+    return 0;
+}
+
+/* The line of n elements from k of a FLOAT or DOUBLE column c, all rows
+ * kept: decoded a piece at a time into buf (PQ_REALS values). */
+static void put_reals(zsi_pq *w, size_t j, const sel_col *c, uint64_t k,
+                      uint64_t n, double *buf)
+{
+    size_t is = zs_var_itemsize(c->o->v);
+    for (uint64_t i = 0; i < n; i += PQ_REALS) {
+        size_t m = n - i < PQ_REALS ? (size_t)(n - i) : PQ_REALS;
+        zsi_cfdecode_row(&c->dec, c->data + (size_t)(k + i) * is, m, buf);
+        zsi_pq_put_reals(w, j, buf, m);
+    }
+}
+
+/* Whether column c depends on row dimension d alone. */
+static bool on_dim_alone(const sel_col *c, int d)
+{
+    return c->nd == 1 && c->dim[0] == d;
+}
+
+/* All rows of a line kept. */
+static bool line_kept(const uint8_t *keep, uint64_t line)
+{
+    for (uint64_t i = 0; i < line; i++)
+        if (!keep[i])
+            return false;
+    return true;
+}
+
+/* The rows go line by line along the last dimension: a column that does
+ * not depend on it (a time or latitude) puts one value a line, then
+ * repeats it; one that depends on it alone (a longitude) copies the line
+ * before when both lines are whole; other columns step through their
+ * elements. */
 static zs_status put_column(void *arg, size_t j)
 {
     box_job *b = arg;
     const pq_out *p = b->p;
     const sel_col *c = &p->r.cols[p->src[j]];
-    uint64_t idx[ZS_MAX_DIMS];
+    zsi_pq_type t = p->cols[j].type;
+    int nd = p->r.nd, last = nd - 1;
+    uint64_t idx[ZS_MAX_DIMS], line = nd ? b->count[last] : 1;
+    uint64_t step = nd ? elem_step(c, last) : 0;
+    bool alone = nd && on_dim_alone(c, last), prev_whole = false;
     time_memo m = {false, false, 0, 0};
     memcpy(idx, b->start, sizeof idx);
-    for (uint64_t e = 0; e < b->n; e++) {
-        if (p->keep[e] &&
-            !put_cell(b->w, j, c, p->cols[j].type, idx, &b->text[j], &m))
-            return zsi_nomem(p->s->ctx);
-        next_row(p->r.nd, idx, b->start, b->count);
+    for (uint64_t e = 0; e < b->n; e += line) {
+        const uint8_t *keep = p->keep + e;
+        uint64_t k = zsi_rows_elem(c, idx), kept = 0;
+        bool whole = line_kept(keep, line);
+        if (step == 0) {
+            for (uint64_t i = 0; i < line; i++)
+                kept += keep[i];
+            if (kept && !put_cell(b->w, j, c, t, idx, k, &b->text[j], &m))
+                return zsi_nomem(p->s->ctx);
+            zsi_pq_put_again(b->w, j, 1, (size_t)(kept ? kept - 1 : 0));
+        } else if (alone && whole && prev_whole) {
+            zsi_pq_put_again(b->w, j, (size_t)line, 1);
+        } else if (whole && step == 1 && b->reals[j]) {
+            put_reals(b->w, j, c, k, line, b->reals[j]);
+        } else {
+            for (uint64_t i = 0; i < line; i++, k += step) {
+                idx[last] = b->start[last] + i;
+                if (keep[i] && !put_cell(b->w, j, c, t, idx, k,
+                                         &b->text[j], &m))
+                    return zsi_nomem(p->s->ctx);
+            }
+        }
+        prev_whole = whole;
+        if (nd) {   /* the next line */
+            idx[last] = b->start[last] + line - 1;
+            next_row(nd, idx, b->start, b->count);
+        }
     }
     return ZS_OK;
 }
@@ -227,7 +303,7 @@ static zs_status put_column(void *arg, size_t j)
 static zs_status write_box(pq_out *p, zsi_pq *w, const uint64_t *start,
                            const uint64_t *count)
 {
-    box_job b = {p, w, start, count, 1, p->texts};
+    box_job b = {p, w, start, count, 1, p->texts, p->reals};
     zs_status st = zsi_rows_load(&p->r, start, count);
     for (int d = 0; d < p->r.nd; d++)
         b.n *= count[d];
@@ -370,7 +446,8 @@ static zs_status file_columns(pq_out *p)
     p->src = calloc(p->r.ncols + 1, sizeof *p->src);
     p->cols = calloc(p->r.ncols + 1, sizeof *p->cols);
     p->texts = calloc(p->r.ncols + 1, sizeof *p->texts);
-    if (!p->src || !p->cols || !p->texts)
+    p->reals = calloc(p->r.ncols + 1, sizeof *p->reals);
+    if (!p->src || !p->cols || !p->texts || !p->reals)
         return zsi_nomem(p->s->ctx);
     for (size_t k = 0; k < p->r.ncols; k++) {
         const sel_col *c = &p->r.cols[k];
@@ -379,6 +456,10 @@ static zs_status file_columns(pq_out *p)
         p->src[p->ncols] = k;
         p->cols[p->ncols].name = c->name;
         p->cols[p->ncols].type = col_type(c);
+        if ((p->cols[p->ncols].type == ZSI_PQ_FLOAT ||
+             p->cols[p->ncols].type == ZSI_PQ_DOUBLE) &&
+            !(p->reals[p->ncols] = malloc(PQ_REALS * sizeof(double))))
+            return zsi_nomem(p->s->ctx);
         p->ncols++;
     }
     return ZS_OK;
@@ -431,6 +512,9 @@ static void out_free(pq_out *p)
     for (size_t j = 0; p->texts && j < p->ncols; j++)
         zsi_buf_free(&p->texts[j]);
     free(p->texts);
+    for (size_t j = 0; p->reals && j < p->ncols; j++)
+        free(p->reals[j]);
+    free(p->reals);
     free(p->tmp);
 }
 

@@ -198,14 +198,19 @@ typedef struct pq_chunk {
 } pq_chunk;
 
 /* The dictionary of a numeric column chunk: distinct values (their bit
- * patterns) in order of arrival, an open-addressing table of their
- * indices plus one, and the index of every value put. */
+ * patterns) in order of arrival, an open-addressing table of them, the
+ * index of every value put, and the last value put (coordinates and
+ * times repeat each value over many rows in a row). */
 typedef struct pq_dict {
     bool off;                 /* over DICT_MAX entries: PLAIN */
     uint64_t *bits;
     uint32_t n;
-    uint32_t *slot;
+    uint32_t *slot;           /* 3 words a slot: the low and high words
+                               * of a value's bits, its index plus one
+                               * (0: empty), read as one in a look-up */
     uint32_t nslot;           /* a power of two, or 0 */
+    uint64_t last_bits;       /* the last value put, when n > 0 */
+    uint32_t last;            /* and its index */
     zsi_buf idx;              /* uint32 per value */
 } pq_dict;
 
@@ -218,7 +223,9 @@ typedef struct pq_column {
     zsi_buf slo, shi;         /* string min and max so far */
     pq_stats st;
     pq_dict dict;
+    zsi_buf soffs;            /* text: where each value starts in vals */
     bool nomem;               /* a put ran out of memory */
+    bool misuse;              /* a repeat of more values than were put */
     /* the group's chunk, encoded on a thread of its own: its pages
      * (offsets from the chunk's start in chunk) */
     zsi_buf page, zpage, hdr, out;
@@ -314,6 +321,11 @@ static void le_double(double v, uint8_t *out)
     le_bits(u, 8, out);
 }
 
+static size_t value_size(const pq_column *c)
+{
+    return c->type == ZSI_PQ_INT32 || c->type == ZSI_PQ_FLOAT ? 4 : 8;
+}
+
 static void put_def(pq_column *c, bool defined)
 {
     uint8_t d = defined;
@@ -355,7 +367,7 @@ static void dict_drop(pq_dict *d)
 static bool dict_grow(pq_dict *d)
 {
     uint32_t n = d->nslot ? d->nslot * 2 : 1024;
-    uint32_t *slot = calloc(n, sizeof *slot);
+    uint32_t *slot = calloc((size_t)n * 3, sizeof *slot);
     uint64_t *bits = realloc(d->bits, (size_t)(n / 2) * sizeof *bits);
     if (!slot || !bits) {
         free(slot);
@@ -366,9 +378,11 @@ static bool dict_grow(pq_dict *d)
     d->bits = bits;
     for (uint32_t i = 0; i < d->n; i++) {
         uint32_t h = (uint32_t)mix(bits[i]) & (n - 1);
-        while (slot[h])
+        while (slot[3 * h + 2])
             h = (h + 1) & (n - 1);
-        slot[h] = i + 1;
+        slot[3 * h] = (uint32_t)bits[i];
+        slot[3 * h + 1] = (uint32_t)(bits[i] >> 32);
+        slot[3 * h + 2] = i + 1;
     }
     free(d->slot);
     d->slot = slot;
@@ -380,26 +394,35 @@ static bool dict_grow(pq_dict *d)
 static void dict_put(pq_column *c, uint64_t bits)
 {
     pq_dict *d = &c->dict;
-    uint32_t h, i;
+    uint32_t lo = (uint32_t)bits, hi = (uint32_t)(bits >> 32), h, i;
+    uint32_t *e;
     if (d->off)
         return;
-    if (2 * (d->n + 1) > d->nslot && !dict_grow(d)) {
-        c->nomem = true;
-        return;
-    }
-    h = (uint32_t)mix(bits) & (d->nslot - 1);
-    while (d->slot[h] && d->bits[d->slot[h] - 1] != bits)
-        h = (h + 1) & (d->nslot - 1);
-    if (!d->slot[h]) {
-        if (d->n == DICT_MAX) {
-            dict_drop(d);
-            d->off = true;
+    if (d->n && bits == d->last_bits) {
+        i = d->last;
+    } else {
+        if (2 * (d->n + 1) > d->nslot && !dict_grow(d)) {
+            c->nomem = true;
             return;
         }
-        d->bits[d->n] = bits;
-        d->slot[h] = ++d->n;
+        h = (uint32_t)mix(bits) & (d->nslot - 1);
+        while ((e = d->slot + 3 * (size_t)h)[2] && (e[0] != lo || e[1] != hi))
+            h = (h + 1) & (d->nslot - 1);
+        if (!e[2]) {
+            if (d->n == DICT_MAX) {
+                dict_drop(d);
+                d->off = true;
+                return;
+            }
+            d->bits[d->n] = bits;
+            e[0] = lo;
+            e[1] = hi;
+            e[2] = ++d->n;
+        }
+        i = e[2] - 1;
+        d->last_bits = bits;
+        d->last = i;
     }
-    i = d->slot[h] - 1;
     if (!zsi_buf_append(&d->idx, &i, sizeof i))
         c->nomem = true;
 }
@@ -415,16 +438,19 @@ static bool val_less(zsi_pq_type t, const pq_val *a, const pq_val *b)
     }
 }
 
-/* Append the n little-endian bytes le of value v and widen the column's
- * min and max (NaN takes no part in them). */
-static void put_num(zsi_pq *w, size_t c, const uint8_t *le, size_t n,
-                    pq_val v, bool nan)
+/* Append value v, whose bit pattern is bits (n bytes, little-endian
+ * in the file), and widen the column's min and max (NaN takes no part
+ * in them). */
+static void put_num(zsi_pq *w, size_t c, uint64_t bits, size_t n, pq_val v,
+                    bool nan)
 {
     pq_column *col = &w->cols[c];
-    uint64_t bits = 0;
+    uint8_t le[8];
+    if (n == 4)   /* constant widths: the bytes stored as one word */
+        le_bits(bits, 4, le);
+    else
+        le_bits(bits, 8, le);
     put_val(col, le, n);
-    for (size_t i = 0; i < n; i++)
-        bits |= (uint64_t)le[i] << (8 * i);
     dict_put(col, bits);
     if (nan)
         return;
@@ -437,30 +463,67 @@ static void put_num(zsi_pq *w, size_t c, const uint8_t *le, size_t n,
 
 void zsi_pq_put_i32(zsi_pq *w, size_t c, int32_t v)
 {
-    uint8_t le[4];
-    le_bits((uint32_t)v, 4, le);
-    put_num(w, c, le, 4, (pq_val){.i32 = v}, false);
+    put_num(w, c, (uint32_t)v, 4, (pq_val){.i32 = v}, false);
 }
 
 void zsi_pq_put_i64(zsi_pq *w, size_t c, int64_t v)
 {
-    uint8_t le[8];
-    le_bits((uint64_t)v, 8, le);
-    put_num(w, c, le, 8, (pq_val){.i64 = v}, false);
+    put_num(w, c, (uint64_t)v, 8, (pq_val){.i64 = v}, false);
 }
 
 void zsi_pq_put_float(zsi_pq *w, size_t c, float v)
 {
-    uint8_t le[4];
-    le_float(v, le);
-    put_num(w, c, le, 4, (pq_val){.f = v}, isnan(v));
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    put_num(w, c, u, 4, (pq_val){.f = v}, isnan(v));
 }
 
 void zsi_pq_put_double(zsi_pq *w, size_t c, double v)
 {
-    uint8_t le[8];
-    le_double(v, le);
-    put_num(w, c, le, 8, (pq_val){.d = v}, isnan(v));
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    put_num(w, c, u, 8, (pq_val){.d = v}, isnan(v));
+}
+
+/* Where value v of a real column will be looked up in its dictionary
+ * (a table that has grown large lies outside the nearer caches: the
+ * slot is fetched ahead). */
+static void dict_prefetch(const pq_column *c, double v)
+{
+#if defined(__GNUC__)
+    const pq_dict *d = &c->dict;
+    uint64_t bits;
+    if (d->nslot < 4096 || d->off)
+        return;
+    if (c->type == ZSI_PQ_FLOAT) {
+        float f = (float)v;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        bits = u;
+    } else {
+        memcpy(&bits, &v, 8);
+    }
+    __builtin_prefetch(d->slot + 3 * (size_t)((uint32_t)mix(bits) &
+                                              (d->nslot - 1)));
+#else
+    (void)c;
+    (void)v;
+#endif
+}
+
+void zsi_pq_put_reals(zsi_pq *w, size_t c, const double *v, size_t n)
+{
+    bool f32 = w->cols[c].type == ZSI_PQ_FLOAT;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 8 < n)
+            dict_prefetch(&w->cols[c], v[i + 8]);
+        if (isnan(v[i]))
+            put_def(&w->cols[c], false);
+        else if (f32)
+            zsi_pq_put_float(w, c, (float)v[i]);
+        else
+            zsi_pq_put_double(w, c, v[i]);
+    }
 }
 
 static int str_cmp(const zsi_buf *a, const char *s, size_t n)
@@ -486,6 +549,8 @@ void zsi_pq_put_str(zsi_pq *w, size_t c, const char *s, size_t n)
         return;
     }
     le_bits(n, 4, le);
+    if (!zsi_buf_append(&col->soffs, &col->vals.len, sizeof col->vals.len))
+        col->nomem = true;
     put_val(col, le, 4);
     if (!zsi_buf_append(&col->vals, s, n) && n)
         col->nomem = true;
@@ -494,6 +559,64 @@ void zsi_pq_put_str(zsi_pq *w, size_t c, const char *s, size_t n)
     if (!col->st.has || str_cmp(&col->shi, s, n) < 0)
         set_str(col, &col->shi, s, n);
     col->st.has = true;
+}
+
+/* Append n copies of the last len bytes of b. */
+static bool repeat_tail(zsi_buf *b, size_t len, size_t n)
+{
+    size_t at = b->len, done = 1;
+    if (len == 0 || n == 0)
+        return true;
+    if (len > at || n > (SIZE_MAX - at) / len ||
+        !zsi_buf_resize(b, at + len * n))
+        return false;
+    memcpy(b->data + at, b->data + at - len, len);
+    while (done < n) {        /* doubling the copies made so far */
+        size_t k = done < n - done ? done : n - done;
+        memcpy(b->data + at + done * len, b->data + at, k * len);
+        done += k;
+    }
+    return true;
+}
+
+void zsi_pq_put_again(zsi_pq *w, size_t c, size_t span, size_t n)
+{
+    pq_column *col = &w->cols[c];
+    pq_dict *d = &col->dict;
+    size_t nd = 0, len, nstr = col->soffs.len / sizeof(size_t);
+    if (n == 0 || span == 0)
+        return;
+    if (span > col->defs.len) {
+        col->misuse = true;
+        return;
+    }
+    for (size_t i = col->defs.len - span; i < col->defs.len; i++)
+        nd += col->defs.data[i];
+    if (col->type == ZSI_PQ_STRING) {
+        size_t first;
+        memcpy(&first, col->soffs.data + (nstr - nd) * sizeof first,
+               sizeof first);
+        len = nd ? col->vals.len - first : 0;
+    } else {
+        len = nd * value_size(col);
+    }
+    if (!repeat_tail(&col->defs, span, n) ||
+        !repeat_tail(&col->vals, len, n))
+        col->nomem = true;
+    col->st.nulls += (span - nd) * n;
+    if (col->type == ZSI_PQ_STRING) {
+        /* the copies' starts, for a later span */
+        for (size_t r = 1; r <= n && !col->nomem; r++)
+            for (size_t i = nstr - nd; i < nstr; i++) {
+                size_t o;
+                memcpy(&o, col->soffs.data + i * sizeof o, sizeof o);
+                o += r * len;
+                if (!zsi_buf_append(&col->soffs, &o, sizeof o))
+                    col->nomem = true;
+            }
+    } else if (!d->off && !repeat_tail(&d->idx, nd * sizeof(uint32_t), n)) {
+        col->nomem = true;
+    }
 }
 
 /* ---- pages ---------------------------------------------------------- */
@@ -518,12 +641,17 @@ static void put_bitpacked(tc *t, const uint8_t *p, size_t w, size_t n,
         uint64_t acc = 0;
         int nb = 0;
         tc_varint(t, (uint64_t)groups << 1 | 1);
-        for (size_t k = 0; k < groups * 8; k++) {
-            acc |= (uint64_t)(k < m ? elem(p, w, i + k) : 0) << nb;
-            for (nb += bw; nb >= 8; nb -= 8) {
-                tc_byte(t, (unsigned)(acc & 0xff));
-                acc >>= 8;
+        for (size_t g = 0; g < groups; g++) {
+            uint8_t out[24];  /* a group of 8 values is bw bytes */
+            size_t o = 0;
+            for (size_t k = g * 8; k < g * 8 + 8; k++) {
+                acc |= (uint64_t)(k < m ? elem(p, w, i + k) : 0) << nb;
+                for (nb += bw; nb >= 8; nb -= 8) {
+                    out[o++] = (uint8_t)(acc & 0xff);
+                    acc >>= 8;
+                }
             }
+            tc_raw(t, out, o);
         }
     }
 }
@@ -578,11 +706,6 @@ static void encode_defs(tc *t, const pq_column *c)
         return;
     le_bits(t->b->len - start - 4, 4, len);
     memcpy(t->b->data + start, len, 4);
-}
-
-static size_t value_size(const pq_column *c)
-{
-    return c->type == ZSI_PQ_INT32 || c->type == ZSI_PQ_FLOAT ? 4 : 8;
 }
 
 /* Bits of the dictionary's indices (at least 1). */
@@ -771,7 +894,7 @@ static zs_status encode_task(void *arg, size_t i)
 
 static void column_reset(pq_column *c)
 {
-    c->vals.len = c->defs.len = 0;
+    c->vals.len = c->defs.len = c->soffs.len = 0;
     memset(&c->st, 0, sizeof c->st);
     dict_drop(&c->dict);
 }
@@ -784,6 +907,11 @@ zs_status zsi_pq_end_group(zsi_pq *w)
     for (size_t i = 0; i < w->ncols; i++)
         if (w->cols[i].nomem)
             return zsi_nomem(w->ctx);
+    for (size_t i = 0; i < w->ncols; i++)
+        if (w->cols[i].misuse)
+            return zsi_err(w->ctx, ZS_ERR_INVALID, "%s: column %s: more "
+                           "values repeated than were put", w->path,
+                           w->cols[i].name);
     for (size_t i = 0; i < w->ncols; i++)
         if (w->cols[i].defs.len != rows)
             return zsi_err(w->ctx, ZS_ERR_INVALID, "%s: column %s has %zu "
@@ -918,6 +1046,7 @@ static void pq_free(zsi_pq *w)
     for (size_t i = 0; i < w->ncols; i++) {
         free(w->cols[i].name);
         zsi_buf_free(&w->cols[i].vals);
+        zsi_buf_free(&w->cols[i].soffs);
         zsi_buf_free(&w->cols[i].defs);
         zsi_buf_free(&w->cols[i].slo);
         zsi_buf_free(&w->cols[i].shi);

@@ -44,6 +44,13 @@ void zsi_pq_put_i64(zsi_pq *w, size_t c, int64_t v);
 void zsi_pq_put_float(zsi_pq *w, size_t c, float v);
 void zsi_pq_put_double(zsi_pq *w, size_t c, double v);
 void zsi_pq_put_str(zsi_pq *w, size_t c, const char *s, size_t n);
+/* n values into a FLOAT or DOUBLE column, each NaN as a null. */
+void zsi_pq_put_reals(zsi_pq *w, size_t c, const double *v, size_t n);
+/* Append n more copies of the last span values (and nulls) put to
+ * column c in the current row group: a coordinate repeated over the
+ * rows of a line costs one put, a line that repeats the one before a
+ * copy.  More than were put is an error of the next end or close. */
+void zsi_pq_put_again(zsi_pq *w, size_t c, size_t span, size_t n);
 /* Write the current row group (every column must have the same number
  * of values; an empty group writes nothing). */
 zs_status zsi_pq_end_group(zsi_pq *w);

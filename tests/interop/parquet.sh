@@ -157,6 +157,49 @@ else
     not_ok "wide: ncgen and nc2zarr"
 fi
 
+# long lines: rows go line by line along the last dimension, a column
+# that depends on it alone copied from the line before, real values
+# decoded 4096 at a time (a line of 5000 is two pieces); a text
+# coordinate on that dimension, float32 and float64 values with missing
+# ones in the first, the last and the second piece, and --dropna
+{
+    echo 'netcdf lines { dimensions: time = 3 ; x = 5000 ;'
+    echo 'variables: int time(time) ; time:units = "days since 2000-01-01" ;'
+    echo 'int x(x) ; string tag(x) ;'
+    echo 'float f(time, x) ; f:_FillValue = -1.f ; f:coordinates = "tag" ;'
+    echo 'double d(time, x) ; d:_FillValue = -1. ;'
+    echo 'data: time = 0, 1, 2 ;'
+    awk 'BEGIN { printf "x ="; for (i = 0; i < 5000; i++)
+                     printf "%s %d", i ? "," : "", i; print " ;"
+                 printf "tag ="; for (i = 0; i < 5000; i++)
+                     printf "%s \"t%d\"", i ? "," : "", i % 7; print " ;"
+                 for (v = 0; v < 2; v++) {
+                     printf "%s =", v ? "d" : "f"
+                     for (t = 0; t < 3; t++) for (i = 0; i < 5000; i++) {
+                         miss = i == 0 || i == 4999 || i == 4500 + t ||
+                                (t == 1 && v == 1 && i < 4096)
+                         printf "%s %s", t || i ? "," : "",
+                             miss ? "-1" : sprintf("%.3f", t * 0.5 + i / 7)
+                     }
+                     print " ;"
+                 } }'
+    echo '}'
+} > lines.cdl
+if ncgen -4 -o lines.nc lines.cdl && nc2zarr -q lines.nc -o lines.zarr; then
+    case_ lines lines.zarr
+    check "lines: the text coordinate is a column" \
+        grep -q '^time,x,tag,d,f$' lines.csv
+    zsel lines.zarr --csv | awk -F, 'NR == 1 || $4 != "" || $5 != ""' \
+        > lines-dropna.csv
+    if zsel lines.zarr --parquet lines-dropna.pq --dropna 2> lines.err; then
+        same lines-dropna lines-dropna.pq
+    else
+        not_ok "lines: zsel --dropna runs" "$(cat lines.err)"
+    fi
+else
+    not_ok "lines: ncgen and nc2zarr"
+fi
+
 # partitioned as dask's partition_on: DIR/time=2019-07-01 00:00:00/...
 zsel era5.zarr -s latitude=40:50 -s longitude=0:20 -i time=0:5 --csv \
     > part.csv
