@@ -626,22 +626,94 @@ bool zsi_array_is_remote(const zs_array *a)
     return (zsi_store_caps(a->store) & ZSI_STORE_REMOTE) != 0;
 }
 
+/* Chunks read in part by range: a local store (where a range costs what
+ * it reads), blosc chunks outside shards, not a stream. */
+static bool by_range(const zs_array *a)
+{
+    return !a->broken && !a->shard && !a->streaming &&
+           (zsi_store_caps(a->store) & ZSI_STORE_LOCAL_RANGE);
+}
+
+/* Read bytes off .. off + len of chunk key by range: its head (as many
+ * bytes as the last chunk's needed), then the stored bytes of the blocks
+ * that hold them, into dst.  True: done, *st and *found say how (a
+ * missing chunk, or an error reading the head).  False: read the chunk
+ * whole instead (it has no such frame, the span cannot be read or does
+ * not decode: the whole read gives any error its message), and *have
+ * when got holds the whole object already (one shorter than the head
+ * read).  The two reads are two opens of the chunk: one replaced in
+ * between gives a span that does not decode, read whole again. */
+static bool load_span(zs_array *a, const char *key, size_t off, size_t len,
+                      void *dst, zsi_buf *got, int *found, bool *have,
+                      zs_status *st)
+{
+    zsi_buf frame = ZSI_BUF_INIT, span;
+    zsi_span sp = {0, 0, 0};
+    size_t want = __atomic_load_n(&a->span_head, __ATOMIC_RELAXED);
+    bool done = false;
+    *have = false;
+    if (!want)
+        want = 4096;
+    for (int i = 0; i < 2; i++) {
+        *st = zsi_store_get_range(a->store, key, 0, want, got, found);
+        if (*st != ZS_OK || !*found)
+            return true;
+        if (got->len < want) {
+            *have = true;
+            return false;
+        }
+        if (!zsi_chain_part_span(&a->chain, got->data, got->len,
+                                 a->chunk_bytes, off, len, &sp))
+            return false;
+        if (sp.head <= got->len)
+            break;
+        want = sp.head;
+    }
+    if (sp.head > got->len || sp.len > SIZE_MAX - sp.head ||
+        !zsi_buf_resize(&frame, sp.head + (size_t)sp.len))
+        return false;
+    /* the span read in place after the head: a frame without a copy */
+    memcpy(frame.data, got->data, sp.head);
+    zsi_buf_borrow(&span, frame.data + sp.head, (size_t)sp.len);
+    if (zsi_store_get_range(a->store, key, sp.off, sp.len, &span, found) ==
+            ZS_OK &&
+        *found && span.len == sp.len && span.data == frame.data + sp.head &&
+        zsi_chain_decode_span(&a->chain, a->ctx, frame.data, &sp,
+                              a->chunk_bytes, off, len, dst) == ZS_OK) {
+        __atomic_store_n(&a->span_head, sp.head, __ATOMIC_RELAXED);
+        done = true;
+    }
+    zsi_buf_free(&frame);
+    *st = ZS_OK;
+    return done;
+}
+
 zs_status zsi_array_load_part(zs_array *a, const uint64_t *cidx,
                               const zsi_buf *raw, int raw_found, size_t off,
                               size_t len, void *dst, int *found)
 {
     zsi_buf key = ZSI_BUF_INIT, got = ZSI_BUF_INIT;
     zs_status st = ZS_OK;
+    bool have = false, done = false;
     *found = raw_found;
-    if (!raw) {
+    if (!raw && by_range(a) && zsi_chain_can_decode_part(&a->chain) &&
+        (st = zsi_array_chunk_key(a, cidx, &key)) == ZS_OK) {
+        done = load_span(a, (char *)key.data, off, len, dst, &got, found,
+                         &have, &st);
+        if (have)
+            raw = &got;
+    }
+    if (!done && !raw && st == ZS_OK) {
         st = fetch_chunk(a, cidx, &key, &got, found);
         raw = &got;
     }
     if (st != ZS_OK || !*found) {
+        zsi_buf_free(&got);
         zsi_buf_free(&key);
         return st;   /* a fetch's message names the chunk already */
     }
-    if (!zsi_chain_decode_part(&a->chain, a->ctx, raw->data, raw->len,
+    if (!done &&
+        !zsi_chain_decode_part(&a->chain, a->ctx, raw->data, raw->len,
                                a->chunk_bytes, off, len, dst, &st)) {
         /* not this frame (blosc with another type size): decode whole */
         zsi_buf dec = ZSI_BUF_INIT;

@@ -31,6 +31,9 @@ struct zs_array {
                                         so partly read ones are not cached */
     bool read_part;                  /* reader: decode only what a read
                                         takes of a chunk (no caching) */
+    size_t span_head;                /* bytes of a chunk's head that the
+                                        last read by range needed, or 0
+                                        (atomic) */
     uint64_t cache_id;
     struct zsi_shard *shard;         /* v3 sharding, or NULL */
     struct zsi_ahead *ahead;         /* read-ahead (remote), or NULL */

@@ -206,17 +206,24 @@ static zs_status check_header(zs_ctx *ctx, const uint8_t *in, size_t n,
     return ZS_OK;
 }
 
+/* c-blosc's own validation of a frame of n bytes that decodes to
+ * nbytes. */
+static zs_status validate(zs_ctx *ctx, const uint8_t *in, size_t n,
+                          size_t nbytes)
+{
+    size_t vbytes = 0;
+    if (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != nbytes)
+        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
+    return ZS_OK;
+}
+
 /* The header checked, then c-blosc's own validation: what a frame
  * passes before any of it is decoded, whole or in part. */
 static zs_status check_frame(zs_ctx *ctx, const uint8_t *in, size_t n,
                              size_t expect, size_t *nbytes)
 {
-    size_t vbytes = 0;
     zs_status st = check_header(ctx, in, n, expect, nbytes);
-    if (st == ZS_OK &&
-        (blosc_cbuffer_validate(in, n, &vbytes) < 0 || vbytes != *nbytes))
-        st = zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: invalid header");
-    return st;
+    return st == ZS_OK ? validate(ctx, in, n, *nbytes) : st;
 }
 
 static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
@@ -239,23 +246,17 @@ static zs_status decode(const void *state, zs_ctx *ctx, const uint8_t *in,
     return ZS_OK;
 }
 
-/* Bytes off .. off + len of the decoded frame into dst, decoding only
- * the blocks that hold them (blosc_getitem).  The frame is checked as
- * decode() checks it first; the range is in whole items of the frame's
- * type size, else ZS_ERR_UNSUPPORTED (the caller decodes whole). */
-zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
-                                size_t expect, size_t off, size_t len,
-                                void *dst)
+/* Items of the checked frame in (nbytes decoded) at bytes off .. off +
+ * len into dst (blosc_getitem decodes only the blocks that hold them);
+ * ZS_ERR_UNSUPPORTED when the range is not in whole items. */
+static zs_status get_items(zs_ctx *ctx, const uint8_t *in, size_t nbytes,
+                           size_t off, size_t len, void *dst)
 {
-    size_t nbytes = 0, ts;
-    zs_status st = check_frame(ctx, in, n, expect, &nbytes);
+    size_t ts = in[3];
     int r;
-    if (st != ZS_OK)
-        return st;
     if (off > nbytes || len > nbytes - off)
         return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: frame of %zu bytes, "
                        "bytes %zu to %zu wanted", nbytes, off, off + len);
-    ts = in[3];
     if (len == 0)
         return ZS_OK;
     if (ts == 0 || off % ts || len % ts || nbytes % ts ||
@@ -266,6 +267,117 @@ zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
         return zsi_err(ctx, ZS_ERR_CORRUPT,
                        "blosc: corrupt frame (error %d)", r);
     return ZS_OK;
+}
+
+/* Bytes off .. off + len of the decoded frame into dst, decoding only
+ * the blocks that hold them.  The frame is checked as decode() checks it
+ * first; the range is in whole items of the frame's type size, else
+ * ZS_ERR_UNSUPPORTED (the caller decodes whole). */
+zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
+                                size_t expect, size_t off, size_t len,
+                                void *dst)
+{
+    size_t nbytes = 0;
+    zs_status st = check_frame(ctx, in, n, expect, &nbytes);
+    return st == ZS_OK ? get_items(ctx, in, nbytes, off, len, dst) : st;
+}
+
+/* The stored bytes of a frame that bytes off .. off + len lie in, from
+ * its first hn bytes (zsi_chain_part_span): the blocks from the one
+ * holding off to the one holding the last byte, up to where the next
+ * block starts (or the frame ends).  Anything odd (another size, a
+ * range not in whole items, block starts out of order or outside the
+ * frame) reads the frame whole. */
+bool zsi_blosc_part_span(const uint8_t *head, size_t hn, size_t expect,
+                         size_t off, size_t len, zsi_span *sp)
+{
+    uint32_t nbytes, blocksize, cbytes, ts;
+    uint64_t nblocks, need, first, last, end;
+    if (hn < BLOSC_MIN_HEADER_LENGTH) {
+        sp->head = BLOSC_MIN_HEADER_LENGTH;
+        return true;
+    }
+    nbytes = zsi_le32(head + 4);
+    blocksize = zsi_le32(head + 8);
+    cbytes = zsi_le32(head + 12);
+    ts = head[3];
+    if (nbytes != expect || ts == 0 || off % ts || len % ts ||
+        nbytes / ts > INT32_MAX || cbytes < BLOSC_MIN_HEADER_LENGTH)
+        return false;
+    if (head[2] & BLOSC_MEMCPYED) {
+        if ((uint64_t)nbytes + BLOSC_MAX_OVERHEAD > cbytes)
+            return false;
+        sp->head = BLOSC_MIN_HEADER_LENGTH;
+        sp->off = BLOSC_MAX_OVERHEAD + (uint64_t)off;
+        sp->len = len;
+        return true;
+    }
+    if (blocksize == 0 || blocksize > nbytes)
+        return false;
+    nblocks = nbytes / blocksize + (nbytes % blocksize != 0);
+    need = BLOSC_MIN_HEADER_LENGTH + 4 * nblocks;
+    if (need > cbytes)
+        return false;
+    sp->head = (size_t)need;
+    if (hn < need)
+        return true;
+    first = off / blocksize;
+    last = (off + len - 1) / blocksize;
+    sp->off = end = zsi_le32(head + BLOSC_MIN_HEADER_LENGTH + 4 * first);
+    if (sp->off < need)
+        return false;
+    for (uint64_t j = first + 1; j <= last + 1; j++) {
+        uint64_t b = j < nblocks
+                         ? zsi_le32(head + BLOSC_MIN_HEADER_LENGTH + 4 * j)
+                         : cbytes;
+        if (b <= end || b > cbytes)
+            return false;
+        end = b;
+    }
+    sp->len = end - sp->off;
+    return true;
+}
+
+/* Bytes off .. off + len from a frame read by range: its header and
+ * block starts (sp->head bytes), checked as a whole decode checks them,
+ * then the span after them, made a frame of its own (its size, and the
+ * block starts moved to where the span lies in it, the others to its
+ * start; c-blosc checks every block it decodes against the frame's size,
+ * so a block that runs past the span is an error, never a read beyond
+ * it). */
+zs_status zsi_blosc_decode_span(zs_ctx *ctx, uint8_t *frame,
+                                const zsi_span *sp, size_t expect,
+                                size_t off, size_t len, void *dst)
+{
+    size_t nbytes = 0, n, nblocks;
+    zs_status st = check_header(ctx, frame, zsi_le32(frame + 12), expect,
+                                &nbytes);
+    if (st != ZS_OK)
+        return st;
+    if (sp->head < BLOSC_MIN_HEADER_LENGTH || sp->len > UINT32_MAX ||
+        sp->head > UINT32_MAX - sp->len)
+        return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: a span beyond the "
+                       "frame");
+    if (frame[2] & BLOSC_MEMCPYED) {
+        if (off > nbytes || len != sp->len ||
+            sp->off != BLOSC_MAX_OVERHEAD + (uint64_t)off)
+            return zsi_err(ctx, ZS_ERR_CORRUPT, "blosc: a span that is not "
+                           "the bytes wanted");
+        memcpy(dst, frame + sp->head, len);
+        return ZS_OK;
+    }
+    n = sp->head + (size_t)sp->len;
+    nblocks = (sp->head - BLOSC_MIN_HEADER_LENGTH) / 4;
+    zsi_put_le32(frame + 12, (uint32_t)n);
+    for (size_t j = 0; j < nblocks; j++) {
+        uint8_t *b = frame + BLOSC_MIN_HEADER_LENGTH + 4 * j;
+        uint64_t at = zsi_le32(b);
+        zsi_put_le32(b, (uint32_t)(at >= sp->off && at - sp->off < sp->len
+                                        ? at - sp->off + sp->head
+                                        : sp->head));
+    }
+    st = validate(ctx, frame, n, nbytes);
+    return st == ZS_OK ? get_items(ctx, frame, nbytes, off, len, dst) : st;
 }
 
 /* numcodecs' spelling (Zarr v2): the shuffle as a number, no typesize

@@ -379,6 +379,34 @@ bool zsi_chain_decode_part(const zsi_chain *ch, zs_ctx *ctx,
     return *st != ZS_ERR_UNSUPPORTED;
 }
 
+/* The one codec of a chain that decodes in part by range: blosc. */
+static bool blosc_only(const zsi_chain *ch)
+{
+    bool many;
+    const zsi_codec *c = only_active(ch, &many);
+    return !many && c && c->cls == &zsi_codec_blosc;
+}
+
+bool zsi_chain_part_span(const zsi_chain *ch, const uint8_t *head,
+                         size_t hn, size_t expect, size_t off, size_t len,
+                         zsi_span *sp)
+{
+    if (!blosc_only(ch) || off > expect || len > expect - off || len == 0)
+        return false;
+    return zsi_blosc_part_span(head, hn, expect, off, len, sp);
+}
+
+zs_status zsi_chain_decode_span(const zsi_chain *ch, zs_ctx *ctx,
+                                uint8_t *frame, const zsi_span *sp,
+                                size_t expect, size_t off, size_t len,
+                                void *dst)
+{
+    if (!blosc_only(ch))
+        return zsi_err(ctx, ZS_ERR_UNSUPPORTED, "a chunk read by range "
+                       "decodes through blosc only");
+    return zsi_blosc_decode_span(ctx, frame, sp, expect, off, len, dst);
+}
+
 /* ---- compressor specifications ---------------------------------------- */
 
 /* Split spec on ':' keeping empty fields; at most max fields. */

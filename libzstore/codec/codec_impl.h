@@ -126,6 +126,12 @@ zs_status zsi_blosc_config_v3(const void *state, zsi_kv *out);
 zs_status zsi_blosc_decode_part(zs_ctx *ctx, const uint8_t *in, size_t n,
                                 size_t expect, size_t off, size_t len,
                                 void *dst);
+/* A blosc frame read by range (zsi_chain_part_span, _decode_span). */
+bool zsi_blosc_part_span(const uint8_t *head, size_t hn, size_t expect,
+                         size_t off, size_t len, zsi_span *sp);
+zs_status zsi_blosc_decode_span(zs_ctx *ctx, uint8_t *frame,
+                                const zsi_span *sp, size_t expect,
+                                size_t off, size_t len, void *dst);
 
 /* Product of the shape in info (1 for scalars); false on overflow. */
 bool zsi_info_count(const zsi_codec_info *info, uint64_t *count);

@@ -134,6 +134,32 @@ bool zsi_chain_decode_part(const zsi_chain *ch, zs_ctx *ctx,
 /* Whether zsi_chain_decode_part can apply to the chain's chunks. */
 bool zsi_chain_can_decode_part(const zsi_chain *ch);
 
+/* A decode in part from a chunk read by range: the first head stored
+ * bytes of the chunk (a blosc frame's header and block starts), and its
+ * stored bytes off .. off + len (the blocks that hold the range). */
+typedef struct zsi_span {
+    size_t head;
+    uint64_t off, len;
+} zsi_span;
+
+/* The span that bytes off .. off + len of a chunk decoded to expect
+ * bytes need, from its first hn stored bytes: true and *sp (when
+ * sp->head > hn, ask again with that many), or false: read the chunk
+ * whole (not a blosc frame, not this frame's items, an odd block
+ * table). */
+bool zsi_chain_part_span(const zsi_chain *ch, const uint8_t *head,
+                         size_t hn, size_t expect, size_t off, size_t len,
+                         zsi_span *sp);
+/* Decode bytes off .. off + len into dst from frame: the chunk's first
+ * sp->head bytes, then its stored bytes of sp (sp->len of them), which
+ * this rewrites into a frame of its own.  An error means the span does
+ * not hold what the frame says: the chunk read whole tells what is
+ * wrong. */
+zs_status zsi_chain_decode_span(const zsi_chain *ch, zs_ctx *ctx,
+                                uint8_t *frame, const zsi_span *sp,
+                                size_t expect, size_t off, size_t len,
+                                void *dst);
+
 /* Parse a compressor specification as given on the command line:
  * "blosc:lz4:5:shuffle", "blosc:zstd:3:bitshuffle:blocksize=0", "zstd:3",
  * "lz4", "zlib:1", "gzip:5", "none".  Fills *id (static string, NULL for

@@ -274,28 +274,35 @@ zs_status zs_store_get(zs_store *s, const char *key, void **data,
     return ZS_OK;
 }
 
+zs_status zsi_store_get_range(zs_store *s, const char *key, uint64_t off,
+                              uint64_t len, zsi_buf *out, int *found)
+{
+    zs_status st;
+    *found = 0;
+    out->len = 0;
+    if (!zsi_key_ok(key))
+        return bad_key(s, key);
+    if (s->ops->get_range)
+        return s->ops->get_range(s, key, off, len, out, found);
+    st = s->ops->get(s, key, out, found);
+    if (st == ZS_OK && *found) {
+        uint64_t start = off > out->len ? out->len : off;
+        uint64_t n = out->len - start < len ? out->len - start : len;
+        memmove(out->data, out->data + start, (size_t)n);
+        out->len = (size_t)n;
+    }
+    return st;
+}
+
 zs_status zs_store_get_range(zs_store *s, const char *key, uint64_t offset,
                              uint64_t len, void **data, size_t *out_len,
                              int *found)
 {
     zsi_buf b = ZSI_BUF_INIT;
     zs_status st;
-    *found = 0;
     *data = NULL;
     *out_len = 0;
-    if (!zsi_key_ok(key))
-        return bad_key(s, key);
-    if (s->ops->get_range) {
-        st = s->ops->get_range(s, key, offset, len, &b, found);
-    } else {
-        st = s->ops->get(s, key, &b, found);
-        if (st == ZS_OK && *found) {
-            uint64_t end = offset > b.len ? b.len : offset;
-            uint64_t n = b.len - end < len ? b.len - end : len;
-            memmove(b.data, b.data + end, (size_t)n);
-            b.len = (size_t)n;
-        }
-    }
+    st = zsi_store_get_range(s, key, offset, len, &b, found);
     if (st != ZS_OK || !*found) {
         zsi_buf_free(&b);
         return st;

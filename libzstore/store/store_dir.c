@@ -916,7 +916,7 @@ zs_status zsi_store_dir_open(zs_ctx *ctx, const char *path, unsigned flags,
     if (st != ZS_OK)
         goto fail;
     s->impl = d;
-    s->caps = ZSI_STORE_CAN_LIST;
+    s->caps = ZSI_STORE_CAN_LIST | ZSI_STORE_LOCAL_RANGE;
     if (flags & ZS_STORE_CREATE)
         s->caps |= ZSI_STORE_CAN_WRITE | ZSI_STORE_CONCURRENT_WRITES |
                    ZSI_STORE_RESUMABLE;

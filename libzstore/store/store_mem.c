@@ -285,7 +285,7 @@ zs_status zsi_store_mem_open(zs_ctx *ctx, const char *name, unsigned flags,
     if (st != ZS_OK)
         return st;
     s->impl = t;
-    s->caps = ZSI_STORE_CAN_LIST |
+    s->caps = ZSI_STORE_CAN_LIST | ZSI_STORE_LOCAL_RANGE |
               ((flags & ZS_STORE_CREATE) ? ZSI_STORE_CAN_WRITE : 0);
     *out = s;
     return ZS_OK;

@@ -56,7 +56,11 @@ enum {
     /* Written where readers read it (S3): no NAME.partial, and a commit
      * renames nothing; the records of a continued write lie among the
      * objects of the store. */
-    ZSI_STORE_IN_PLACE = 64
+    ZSI_STORE_IN_PLACE = 64,
+    /* A range costs what it reads, locally (a folder's files, memory):
+     * reading a chunk's header, then a part of it, beats reading it
+     * whole. */
+    ZSI_STORE_LOCAL_RANGE = 128
 };
 
 typedef struct zsi_store_ops {
@@ -161,6 +165,9 @@ void zsi_frames_free(zsi_frames *f);
 /* Internal conveniences over the public calls, using zsi_buf. */
 zs_status zsi_store_get(zs_store *s, const char *key, zsi_buf *out,
                         int *found);
+/* Bytes off .. off + len of a value (fewer at its end). */
+zs_status zsi_store_get_range(zs_store *s, const char *key, uint64_t off,
+                              uint64_t len, zsi_buf *out, int *found);
 zs_status zsi_store_size(zs_store *s, const char *key, uint64_t *size,
                          int *found);
 /* Several whole values (see zsi_store_ops.get_many). */

@@ -1007,6 +1007,124 @@ static void test_decode_part(void)
     }
 }
 
+/* The blocks of a range read by range: the span a frame's head names,
+ * copied into a buffer of exactly its size (so that a sanitizer build
+ * sees any read beyond it), decoded; the data must come back, a span
+ * cut short must be an error, and odd frames must be read whole. */
+static void test_decode_span(void)
+{
+    /* (c-blosc makes lz4 and blosclz blocks at least 64 KiB) */
+    static const struct { zs_dtype t; size_t n; const char *spec; } cases[] = {
+        {ZS_DT_INT16, 300001, "blosc cname=lz4 clevel=5 shuffle=1"},
+        {ZS_DT_FLOAT32, 30001,
+         "blosc cname=zstd clevel=3 shuffle=2 blocksize=4096"},
+        {ZS_DT_FLOAT64, 100001, "blosc cname=blosclz clevel=9 shuffle=0"},
+        {ZS_DT_INT16, 30001, "blosc cname=lz4 clevel=0 shuffle=1"},
+    };
+    uint64_t seed = 777;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = cases[i].n, w = zsi_dtype_size(cases[i].t), bad = 0;
+        size_t smaller = 0, cut_bad = 0, cuts = 0;
+        uint8_t *p = malloc(n * w), *got = malloc(n * w);
+        zsi_codec_info info = ct_info(cases[i].t, n);
+        zsi_buf enc = ZSI_BUF_INIT;
+        zsi_chain ch;
+        zs_status st = ct_chain(ctx, &ch, cases[i].spec, &info);
+        bool stored;
+        ct_fill(cases[i].t, p, n);
+        if (st == ZS_OK)
+            st = zsi_chain_encode(&ch, ctx, p, n * w, &enc);
+        stored = st == ZS_OK && (enc.data[2] & 0x2);
+        for (int k = 0; st == ZS_OK && k < 200; k++) {
+            size_t a, b, hn;
+            zsi_span sp;
+            uint8_t *f;
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            a = (size_t)(seed >> 33) % n;
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            b = a + 1 + (size_t)(seed >> 33) % (k % 2 ? 300 : n - a);
+            if (b > n)
+                b = n;
+            /* the header first, then as much head as it asks for */
+            if (!zsi_chain_part_span(&ch, enc.data, 16, n * w, a * w,
+                                     (b - a) * w, &sp) ||
+                (hn = sp.head) > enc.len ||
+                !zsi_chain_part_span(&ch, enc.data, hn, n * w, a * w,
+                                     (b - a) * w, &sp) ||
+                sp.head != hn || sp.off > enc.len ||
+                sp.len > enc.len - sp.off) {
+                bad++;
+                continue;
+            }
+            smaller += sp.head + sp.len < enc.len;
+            f = malloc(sp.head + (size_t)sp.len);
+            memcpy(f, enc.data, sp.head);
+            memcpy(f + sp.head, enc.data + sp.off, (size_t)sp.len);
+            memset(got, 0xA5, n * w);
+            if (zsi_chain_decode_span(&ch, ctx, f, &sp, n * w, a * w,
+                                      (b - a) * w, got) != ZS_OK ||
+                memcmp(got, p + a * w, (b - a) * w) != 0)
+                bad++;
+            free(f);
+            if (sp.len > 1 && k % 10 == 0) {   /* the span cut short */
+                zsi_span cut = sp;
+                cut.len--;
+                f = malloc(sp.head + (size_t)cut.len);
+                memcpy(f, enc.data, sp.head);
+                memcpy(f + sp.head, enc.data + sp.off, (size_t)cut.len);
+                cuts++;
+                cut_bad += zsi_chain_decode_span(&ch, ctx, f, &cut, n * w,
+                                                 a * w, (b - a) * w,
+                                                 got) != ZS_OK;
+                free(f);
+            }
+        }
+        TAP_OK(st == ZS_OK && bad == 0, "%s: 200 ranges read by range "
+               "decode to the data", cases[i].spec);
+        TAP_OK(smaller > 100, "%s: %zu of them read less than the frame",
+               cases[i].spec, smaller);
+        TAP_OK(cuts > 0 && cut_bad == cuts, "%s: %zu spans cut short by a "
+               "byte are errors", cases[i].spec, cuts);
+        if (st == ZS_OK && !stored) {
+            /* block starts out of order: the frame is read whole */
+            zsi_span sp;
+            uint8_t *dam = malloc(enc.len);
+            size_t bs = zsi_le32(enc.data + 8);
+            memcpy(dam, enc.data, enc.len);
+            memcpy(dam + 20, enc.data + 16, 4);   /* block 1 starts as 0 */
+            TAP_OK(!zsi_chain_part_span(&ch, dam, enc.len, n * w, 0,
+                                        bs + w, &sp),
+                   "%s: block starts out of order: read whole",
+                   cases[i].spec);
+            free(dam);
+        }
+        zsi_buf_free(&enc);
+        zsi_chain_free(&ch);
+        free(p);
+        free(got);
+    }
+    {
+        /* other chains are read whole */
+        zsi_codec_info info = ct_info(ZS_DT_INT16, 100);
+        zsi_chain ch;
+        zsi_span sp;
+        uint8_t head[64] = {0};
+        bool any = false;
+        const char *specs[] = {"bytes endian=little", "zstd",
+                               "shuffle elementsize=2 | blosc"};
+        for (size_t i = 0; i < 3; i++) {
+            if (ct_chain(ctx, &ch, specs[i], &info) != ZS_OK) {
+                any = true;
+                continue;
+            }
+            any |= zsi_chain_part_span(&ch, head, sizeof head, 200, 0, 2,
+                                       &sp);
+            zsi_chain_free(&ch);
+        }
+        TAP_OK(!any, "no codec, zstd, and a filter before blosc: read whole");
+    }
+}
+
 int main(void)
 {
     if (zs_ctx_new(&ctx) != ZS_OK)
@@ -1029,6 +1147,7 @@ int main(void)
     test_filter_roundtrips();
     test_compressors();
     test_decode_part();
+    test_decode_span();
     zs_ctx_free(ctx);
     return TAP_DONE();
 }
