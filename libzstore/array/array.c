@@ -696,7 +696,7 @@ zs_status zsi_array_load_part(zs_array *a, const uint64_t *cidx,
     zs_status st = ZS_OK;
     bool have = false, done = false;
     *found = raw_found;
-    if (!raw && by_range(a) && zsi_chain_can_decode_part(&a->chain) &&
+    if (!raw && by_range(a) && zsi_chain_can_part_span(&a->chain) &&
         (st = zsi_array_chunk_key(a, cidx, &key)) == ZS_OK) {
         done = load_span(a, (char *)key.data, off, len, dst, &got, found,
                          &have, &st);

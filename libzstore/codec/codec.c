@@ -387,6 +387,11 @@ static bool blosc_only(const zsi_chain *ch)
     return !many && c && c->cls == &zsi_codec_blosc;
 }
 
+bool zsi_chain_can_part_span(const zsi_chain *ch)
+{
+    return blosc_only(ch);
+}
+
 bool zsi_chain_part_span(const zsi_chain *ch, const uint8_t *head,
                          size_t hn, size_t expect, size_t off, size_t len,
                          zsi_span *sp)

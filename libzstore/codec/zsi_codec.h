@@ -142,6 +142,9 @@ typedef struct zsi_span {
     uint64_t off, len;
 } zsi_span;
 
+/* Whether the chain's chunks may be read by range (one blosc codec):
+ * others are read whole, without a read of their head first. */
+bool zsi_chain_can_part_span(const zsi_chain *ch);
 /* The span that bytes off .. off + len of a chunk decoded to expect
  * bytes need, from its first hn stored bytes: true and *sp (when
  * sp->head > hn, ask again with that many), or false: read the chunk

@@ -242,15 +242,6 @@ static bool on_dim_alone(const sel_col *c, int d)
     return c->nd == 1 && c->dim[0] == d;
 }
 
-/* All rows of a line kept. */
-static bool line_kept(const uint8_t *keep, uint64_t line)
-{
-    for (uint64_t i = 0; i < line; i++)
-        if (!keep[i])
-            return false;
-    return true;
-}
-
 /* The rows go line by line along the last dimension: a column that does
  * not depend on it (a time or latitude) puts one value a line, then
  * repeats it; one that depends on it alone (a longitude) copies the line
@@ -271,10 +262,11 @@ static zs_status put_column(void *arg, size_t j)
     for (uint64_t e = 0; e < b->n; e += line) {
         const uint8_t *keep = p->keep + e;
         uint64_t k = zsi_rows_elem(c, idx), kept = 0;
-        bool whole = line_kept(keep, line);
+        bool whole;
+        for (uint64_t i = 0; i < line; i++)
+            kept += keep[i];
+        whole = kept == line;
         if (step == 0) {
-            for (uint64_t i = 0; i < line; i++)
-                kept += keep[i];
             if (kept && !put_cell(b->w, j, c, t, idx, k, &b->text[j], &m))
                 return zsi_nomem(p->s->ctx);
             zsi_pq_put_again(b->w, j, 1, (size_t)(kept ? kept - 1 : 0));
