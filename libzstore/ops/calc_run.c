@@ -109,6 +109,8 @@ static void plan_spread(const zs_calc *c, const calc_out *o,
 /* Buffers of a box: the operands broadcast, and what reading needs. */
 typedef struct box {
     double **val;                /* per plan leaf; NULL: not read */
+    bool *raw_kept;              /* per plan leaf: val holds the raw
+                                    values (decoded in the tiles) */
     uint8_t *raw;
     double *dec;
     uint64_t cap;                /* elements raw and dec hold */
@@ -182,7 +184,6 @@ static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
     spread sp;
     decode_job d;
     zs_status st;
-    bool direct;
     plan_spread(c, o, l, s, n, bx->idx, lo, cnt, &sp);
     if (!l->v) {
         gather(l->table, o->ndim, n, &sp, bx->val[leaf]);
@@ -190,17 +191,20 @@ static zs_status load_leaf(const zs_calc *c, const calc_out *o, box *bx,
     }
     for (int j = 0; j < l->ndim; j++)
         m *= cnt[j];
+    /* a variable with the result's dimensions is read into place and
+     * decoded tile by tile (its raw values take at most 8 bytes) */
+    bx->raw_kept[leaf] = same_box(o, l, cnt, n, &sp);
+    if (bx->raw_kept[leaf])
+        return zs_var_read(l->v, lo, cnt, bx->val[leaf]);
     if (!box_reserve(bx, m))
         return zsi_nomem(c->ctx);
     st = zs_var_read(l->v, lo, cnt, bx->raw);
     if (st != ZS_OK)
         return st;
-    /* a variable with the result's dimensions decodes into place */
-    direct = same_box(o, l, cnt, n, &sp);
-    d = (decode_job){l, bx->raw, direct ? bx->val[leaf] : bx->dec, m};
+    d = (decode_job){l, bx->raw, bx->dec, m};
     st = zsi_parallel_for(c->ctx, (size_t)((m + PIECE - 1) / PIECE),
                           decode_task, &d);
-    if (st == ZS_OK && !direct)
+    if (st == ZS_OK)
         gather(bx->dec, o->ndim, n, &sp, bx->val[leaf]);
     return st;
 }
@@ -213,104 +217,112 @@ typedef struct job {
     box *bx;
 } job;
 
-#define MISS(x) isnan(x)
-#define CMP(expr) (MISS(x) || MISS(y) ? NAN : (double)(expr))
+/* Every operation gives missing (NaN) when an operand is missing, but
+ * isnan and the conditions of ?: and where.  The tests are written with
+ * | and & (no branches), the loops with ZSI_FOR_V: they vectorise. */
+#define MISS(x) (isnan(x) != 0)
 
-/* A constant is one value with stride 0, not a tile filled with it: the
- * loops below come in the forms the compiler vectorises, x and y either
- * read from arrays or held in registers. */
-#define LOOP1(f)                                                        \
-    for (size_t i = 0; i < m; i++) {                                    \
-        double x = a[i];                                                \
-        r[i] = (f);                                                     \
-    }                                                                   \
-    break
+/* Binary operations: nx and ny say whether x and y are missing; the
+ * forms with a constant declare its flag as 0 (a missing constant was
+ * handled before), so the test drops out of the loop. */
+#define CMP(expr) ((nx | ny) ? NAN : (double)(expr))
 #define LOOP2(f)                                                        \
     if (sb == 0) {                                                      \
-        double y = b[0];                                                \
-        for (size_t i = 0; i < m; i++) {                                \
-            double x = a[i];                                            \
-            r[i] = (f);                                                 \
-        }                                                               \
+        const double y = b[0];                                          \
+        const int ny = 0;                                               \
+        ZSI_FOR_V(i, m, double x = a[i]; int nx = MISS(x);              \
+                  (void)nx; (void)ny; r[i] = (f));                      \
     } else if (sa == 0) {                                               \
-        double x = a[0];                                                \
-        for (size_t i = 0; i < m; i++) {                                \
-            double y = b[i];                                            \
-            r[i] = (f);                                                 \
-        }                                                               \
+        const double x = a[0];                                          \
+        const int nx = 0;                                               \
+        ZSI_FOR_V(i, m, double y = b[i]; int ny = MISS(y);              \
+                  (void)nx; (void)ny; r[i] = (f));                      \
     } else {                                                            \
-        for (size_t i = 0; i < m; i++) {                                \
-            double x = a[i], y = b[i];                                  \
-            r[i] = (f);                                                 \
-        }                                                               \
+        ZSI_FOR_V(i, m, double x = a[i]; double y = b[i];               \
+                  int nx = MISS(x); int ny = MISS(y);                   \
+                  (void)nx; (void)ny; r[i] = (f));                      \
     }                                                                   \
     break
+/* Arithmetic: NaN propagates by itself. */
+#define ARITH2(f)                                                       \
+    if (sb == 0) {                                                      \
+        const double y = b[0];                                          \
+        ZSI_FOR_V(i, m, double x = a[i]; r[i] = (f));                   \
+    } else if (sa == 0) {                                               \
+        const double x = a[0];                                          \
+        ZSI_FOR_V(i, m, double y = b[i]; r[i] = (f));                   \
+    } else {                                                            \
+        ZSI_FOR_V(i, m, double x = a[i]; double y = b[i]; r[i] = (f));  \
+    }                                                                   \
+    break
+#define LOOP1(f)                                                        \
+    ZSI_FOR_V(i, m, double x = a[i]; r[i] = (f));                       \
+    break
 
-static void unary(int op, const double *a, double *r, size_t m)
+static void unary(int op, const double *restrict a, double *restrict r,
+                  size_t m)
 {
     switch (op) {
     case CO_NEG: LOOP1(-x);
-    case CO_NOT: LOOP1(MISS(x) ? NAN : x == 0);
+    case CO_NOT: LOOP1(MISS(x) ? NAN : (double)(x == 0));
     case CO_ABS: LOOP1(fabs(x));
     case CO_SQRT: LOOP1(sqrt(x));
     case CO_EXP: LOOP1(exp(x));
     case CO_LOG: LOOP1(log(x));
     case CO_LOG10: LOOP1(log10(x));
-    case CO_ISNAN: LOOP1(MISS(x));
+    case CO_ISNAN: LOOP1((double)MISS(x));
     default: break;
     }
 }
 
 /* sa, sb: 1 for arrays, 0 for a constant (not both). */
-static void binary(int op, const double *a, size_t sa, const double *b,
-                   size_t sb, double *r, size_t m)
+static void binary(int op, const double *restrict a, size_t sa,
+                   const double *restrict b, size_t sb, double *restrict r,
+                   size_t m)
 {
+    if ((sa == 0 && MISS(a[0])) || (sb == 0 && MISS(b[0]))) {
+        ZSI_FOR_V(i, m, r[i] = NAN);
+        return;
+    }
     switch (op) {
-    case CO_ADD: LOOP2(x + y);
-    case CO_SUB: LOOP2(x - y);
-    case CO_MUL: LOOP2(x * y);
-    case CO_DIV: LOOP2(x / y);
+    case CO_ADD: ARITH2(x + y);
+    case CO_SUB: ARITH2(x - y);
+    case CO_MUL: ARITH2(x * y);
+    case CO_DIV: ARITH2(x / y);
     /* pow(1, NaN) and pow(NaN, 0) are 1 in C: missing stays missing */
-    case CO_POW: LOOP2(MISS(x) || MISS(y) ? NAN : pow(x, y));
+    case CO_POW: LOOP2((nx | ny) ? NAN : pow(x, y));
     case CO_LT: LOOP2(CMP(x < y));
     case CO_LE: LOOP2(CMP(x <= y));
     case CO_GT: LOOP2(CMP(x > y));
     case CO_GE: LOOP2(CMP(x >= y));
     case CO_EQ: LOOP2(CMP(x == y));
     case CO_NE: LOOP2(CMP(x != y));
-    case CO_AND: LOOP2(CMP(x != 0 && y != 0));
-    case CO_OR: LOOP2(CMP(x != 0 || y != 0));
+    case CO_AND: LOOP2(CMP((x != 0) & (y != 0)));
+    case CO_OR: LOOP2(CMP((x != 0) | (y != 0)));
     case CO_MIN: LOOP2(CMP(x < y ? x : y));
     case CO_MAX: LOOP2(CMP(x > y ? x : y));
     default: break;
     }
 }
 
-/* Strides sa, sb, sd: 1 or 0. */
-static void ternary(int op, const double *a, size_t sa, const double *b,
-                    size_t sb, const double *d, size_t sd, double *r,
-                    size_t m)
+/* Operands of a ternary are arrays (a constant is spread first). */
+static void ternary(int op, const double *restrict a,
+                    const double *restrict b, const double *restrict d,
+                    double *restrict r, size_t m)
 {
-    size_t i;
     switch (op) {
     case CO_COND:
-        for (i = 0; i < m; i++) {
-            double c = a[i * sa];
-            r[i] = MISS(c) ? NAN : c != 0 ? b[i * sb] : d[i * sd];
-        }
+        ZSI_FOR_V(i, m, double c = a[i]; double y = b[i]; double z = d[i];
+                  r[i] = MISS(c) ? NAN : c != 0 ? y : z);
         break;
     case CO_WHERE:   /* a missing condition is false */
-        for (i = 0; i < m; i++) {
-            double c = a[i * sa];
-            r[i] = c != 0 && !MISS(c) ? b[i * sb] : d[i * sd];
-        }
+        ZSI_FOR_V(i, m, double c = a[i]; double y = b[i]; double z = d[i];
+                  r[i] = (c != 0) & !MISS(c) ? y : z);
         break;
     case CO_CLIP:
-        for (i = 0; i < m; i++) {
-            double x = a[i * sa], lo = b[i * sb], hi = d[i * sd];
-            r[i] = MISS(x) || MISS(lo) || MISS(hi) ? NAN
-                   : x < lo ? lo : x > hi ? hi : x;
-        }
+        ZSI_FOR_V(i, m, double x = a[i]; double lo = b[i]; double hi = d[i];
+                  r[i] = MISS(x) | MISS(lo) | MISS(hi) ? NAN
+                         : x < lo ? lo : x > hi ? hi : x);
         break;
     default: break;
     }
@@ -328,79 +340,152 @@ static int nargs_of(int op)
 }
 
 /* Store m results in the output's type. */
-static void store(zs_dtype t, const double *v, void *out, size_t off,
-                  size_t m)
+static void store(zs_dtype t, const double *restrict v, void *out,
+                  size_t off, size_t m)
 {
-    size_t i;
     if (t == ZS_DT_FLOAT32) {
-        float *f = (float *)out + off;
-        for (i = 0; i < m; i++)
-            f[i] = (float)v[i];
+        float *restrict f = (float *)out + off;
+        ZSI_FOR_V(i, m, f[i] = (float)v[i]);
     } else if (t == ZS_DT_FLOAT64) {
         memcpy((double *)out + off, v, m * sizeof *v);
     } else if (t == ZS_DT_INT8) {   /* missing and out of range: -128 */
         int8_t *p = (int8_t *)out + off;
-        for (i = 0; i < m; i++)
+        for (size_t i = 0; i < m; i++)
             p[i] = v[i] >= -127.5 && v[i] < 127.5 ? (int8_t)lrint(v[i])
                                                   : INT8_MIN;
     } else {                        /* bool: missing is false */
-        uint8_t *p = (uint8_t *)out + off;
-        for (i = 0; i < m; i++)
-            p[i] = v[i] != 0 && !MISS(v[i]);
+        uint8_t *restrict p = (uint8_t *)out + off;
+        ZSI_FOR_V(i, m, double x = v[i]; p[i] = (x != 0) & !MISS(x));
     }
 }
 
-static zs_status tile_task(void *arg, size_t t)
+/* A tile's stack: each entry is an array of the tile's values (stride 1)
+ * or one constant (stride 0).  Entries computed here own one of the
+ * tile's buffers; a result goes to a free buffer, so an operation never
+ * writes over its operands. */
+typedef struct tentry {
+    const double *p;
+    size_t s;
+    double *own;
+} tentry;
+
+typedef struct tstack {
+    tentry *e;
+    double **free;      /* depth + 2 buffers: at most depth owned, one
+                           result, one for the final conversion */
+    int nfree;
+} tstack;
+
+static double *take(tstack *t)
+{
+    return t->free[--t->nfree];
+}
+
+static void give(tstack *t, int k)
+{
+    if (t->e[k].own)
+        t->free[t->nfree++] = t->e[k].own;
+    t->e[k].own = NULL;
+}
+
+/* Operand k of a ternary as an array: a constant is spread over a
+ * buffer, owned by the entry from then on. */
+static const double *spread_const(tstack *t, int k, size_t m)
+{
+    tentry *e = &t->e[k];
+    if (e->s == 0) {
+        double *r = take(t), v = e->p[0];
+        ZSI_FOR_V(i, m, r[i] = v);
+        give(t, k);
+        *e = (tentry){r, 1, r};
+    }
+    return e->p;
+}
+
+/* The values of leaf in the tile: a read variable was kept raw in its
+ * box (same dimensions as the result) and is decoded here. */
+static const double *leaf_values(const job *j, int leaf, size_t off,
+                                 size_t m, tstack *t, int b)
+{
+    const calc_leaf *l = &j->c->leaves[leaf];
+    double *r;
+    if (!j->bx->raw_kept[leaf])
+        return j->bx->val[leaf] + off;
+    r = take(t);
+    t->e[b].own = r;
+    zsi_cfdecode_row(&l->dec, (const uint8_t *)j->bx->val[leaf] +
+                     off * zs_var_itemsize(l->v), m, r);
+    if (l->units) {
+        double sc = l->scale, of = l->offset;
+        ZSI_FOR_V(i, m, r[i] = sc * r[i] + of);
+    }
+    return r;
+}
+
+static zs_status tile_task(void *arg, size_t tn)
 {
     const job *j = arg;
     const calc_out *o = j->o;
-    size_t off = t * TILE, m = j->bx->n - off < TILE ? j->bx->n - off : TILE;
-    double *buf = malloc((size_t)o->depth * TILE * sizeof *buf);
-    const double **sp = malloc((size_t)o->depth * sizeof *sp);
-    size_t *st = malloc((size_t)o->depth * sizeof *st);   /* strides */
-    int top = 0;
-    if (!buf || !sp || !st) {
+    size_t off = tn * TILE, m = j->bx->n - off < TILE ? j->bx->n - off : TILE;
+    int nbuf = o->depth + 2, top = 0;
+    double *buf = malloc((size_t)nbuf * TILE * sizeof *buf);
+    tstack t = {calloc((size_t)o->depth + 1, sizeof *t.e),
+                malloc((size_t)nbuf * sizeof *t.free), 0};
+    if (!buf || !t.e || !t.free) {
         free(buf);
-        free(sp);
-        free(st);
+        free(t.e);
+        free(t.free);
         return zsi_nomem(j->c->ctx);
     }
+    for (int k = 0; k < nbuf; k++)
+        t.free[t.nfree++] = buf + (size_t)k * TILE;
     for (size_t k = 0; k < o->ncode; k++) {
         const calc_instr *in = &o->code[k];
-        int na = nargs_of(in->op), b = na ? top - na : top;
-        double *r = buf + (size_t)b * TILE;
-        size_t rs = 1;
+        int na = nargs_of(in->op), b = top - na;
+        tentry *e = &t.e[b];
         if (in->op == CO_LEAF) {
-            r = (double *)(j->bx->val[in->leaf] + off);
+            e->own = NULL;
+            e->p = leaf_values(j, in->leaf, off, m, &t, b);
+            e->s = 1;
         } else if (in->op == CO_CONST) {
-            r[0] = in->c;
-            rs = 0;
-        } else if (na == 1) {
-            unary(in->op, sp[b], r, st[b] ? m : 1);
-            rs = st[b];
-        } else if (na == 2 && !st[b] && !st[b + 1]) {
-            binary(in->op, sp[b], 1, sp[b + 1], 1, r, 1);
-            rs = 0;
-        } else if (na == 2) {
-            binary(in->op, sp[b], st[b], sp[b + 1], st[b + 1], r, m);
+            *e = (tentry){&in->c, 0, NULL};
         } else {
-            ternary(in->op, sp[b], st[b], sp[b + 1], st[b + 1], sp[b + 2],
-                    st[b + 2], r, m);
+            double *r = take(&t);
+            size_t rs;
+            if (na == 1) {
+                rs = e[0].s;
+                unary(in->op, e[0].p, r, rs ? m : 1);
+            } else if (na == 2) {
+                rs = e[0].s | e[1].s;
+                binary(in->op, e[0].p, e[0].s, e[1].p, e[1].s, r,
+                       rs ? m : 1);
+            } else {
+                rs = 1;
+                ternary(in->op, spread_const(&t, b, m),
+                        spread_const(&t, b + 1, m),
+                        spread_const(&t, b + 2, m), r, m);
+            }
+            for (int q = b; q < top; q++)
+                give(&t, q);
+            *e = (tentry){r, rs, r};
         }
-        sp[b] = r;
-        st[b] = rs;
         top = b + 1;
     }
-    if (o->units || !st[0]) {
-        for (size_t i = 0; i < m; i++)
-            buf[i] = o->units ? o->scale * sp[0][i * st[0]] + o->offset
-                              : sp[0][0];
-        sp[0] = buf;
+    if (o->units || !t.e[0].s) {
+        double *r = take(&t), sc = o->scale, of = o->offset;
+        const double *restrict v = t.e[0].p;
+        if (!t.e[0].s) {
+            double x = o->units ? sc * v[0] + of : v[0];
+            ZSI_FOR_V(i, m, r[i] = x);
+        } else {
+            ZSI_FOR_V(i, m, r[i] = sc * v[i] + of);
+        }
+        t.e[0].p = r;
     }
-    store(o->dtype, sp[0], j->bx->out, off, m);
+    store(o->dtype, t.e[0].p, j->bx->out, off, m);
     free(buf);
-    free(sp);
-    free(st);
+    free(t.e);
+    free(t.free);
     return ZS_OK;
 }
 
@@ -475,9 +560,11 @@ static zs_status alloc_box(const zs_calc *c, const calc_out *o, box *bx,
     for (int d = 0; d < o->ndim; d++)
         idx += (size_t)o->shape[d];
     bx->val = calloc(c->nleaves, sizeof *bx->val);
+    bx->raw_kept = calloc(c->nleaves, sizeof *bx->raw_kept);
     bx->idx = malloc((idx + 1) * sizeof *bx->idx);
     bx->out = malloc((size_t)most * zsi_dtype_size(o->dtype) + 1);
-    if (!bx->val || !box_reserve(bx, most + 1) || !bx->idx || !bx->out)
+    if (!bx->val || !bx->raw_kept || !box_reserve(bx, most + 1) ||
+        !bx->idx || !bx->out)
         return zsi_nomem(c->ctx);
     for (size_t k = 0; k < o->nleaves; k++)
         if (!(bx->val[o->leaves[k]] = malloc((size_t)most * sizeof(double))))
@@ -490,6 +577,7 @@ static void free_box(const zs_calc *c, box *bx)
     for (size_t k = 0; bx->val && k < c->nleaves; k++)
         free(bx->val[k]);
     free(bx->val);
+    free(bx->raw_kept);
     free(bx->raw);
     free(bx->dec);
     free(bx->idx);

@@ -36,35 +36,29 @@ void zsi_cfdecode_init(zsi_cfdecode *d, const zs_var *v)
         }
 }
 
-/* Rows of one raw type: the common cases in tight loops, the rest
- * through zsi_cfdecode_value. */
+/* Rows of one raw type: the common cases in loops that vectorise, the
+ * rest through zsi_cfdecode_value. */
 #define DECODE_ROW(T)                                                       \
     do {                                                                    \
-        const T *q = (const T *)raw;                                        \
+        const T *restrict q = (const T *)raw;                               \
         double f = d->fill, sc = d->scale, of = d->offset;                  \
         if (d->is_unsigned || d->nmissing)                                  \
             goto general;                                                   \
         if (d->packed && d->has_fill)                                       \
-            for (size_t i = 0; i < n; i++) {                                \
-                double x = (double)q[i];                                    \
-                out[i] = x == f ? NAN : x * sc + of;                        \
-            }                                                               \
+            ZSI_FOR_V(i, n, double x = (double)q[i];                        \
+                      out[i] = x == f ? NAN : x * sc + of);                 \
         else if (d->packed)                                                 \
-            for (size_t i = 0; i < n; i++)                                  \
-                out[i] = (double)q[i] * sc + of;                            \
+            ZSI_FOR_V(i, n, out[i] = (double)q[i] * sc + of);               \
         else if (d->has_fill)                                               \
-            for (size_t i = 0; i < n; i++) {                                \
-                double x = (double)q[i];                                    \
-                out[i] = x == f ? NAN : x;                                  \
-            }                                                               \
+            ZSI_FOR_V(i, n, double x = (double)q[i];                        \
+                      out[i] = x == f ? NAN : x);                           \
         else                                                                \
-            for (size_t i = 0; i < n; i++)                                  \
-                out[i] = (double)q[i];                                      \
+            ZSI_FOR_V(i, n, out[i] = (double)q[i]);                         \
         return;                                                             \
     } while (0)
 
-void zsi_cfdecode_row(const zsi_cfdecode *d, const void *raw, size_t n,
-                      double *out)
+void zsi_cfdecode_row(const zsi_cfdecode *d, const void *restrict raw,
+                      size_t n, double *restrict out)
 {
     /* a NaN fill needs no test: NaN stays NaN through x * sc + of */
     switch (d->dtype) {

@@ -24,9 +24,10 @@ typedef struct zsi_cfdecode {
 void zsi_cfdecode_init(zsi_cfdecode *d, const zs_var *v);
 /* Decoded value of raw element i (NaN when missing). */
 double zsi_cfdecode_value(const zsi_cfdecode *d, const void *raw, size_t i);
-/* Decoded values of raw elements 0..n-1 (the same, faster). */
-void zsi_cfdecode_row(const zsi_cfdecode *d, const void *raw, size_t n,
-                      double *out);
+/* Decoded values of raw elements 0..n-1 (the same, faster); raw and
+ * out do not overlap. */
+void zsi_cfdecode_row(const zsi_cfdecode *d, const void *restrict raw,
+                      size_t n, double *restrict out);
 
 /* Time coordinate helpers: the instants of a 1-D time variable. */
 zs_status zsi_time_coord(zs_var *v, zs_time_units **units, zsi_usec **t,

@@ -169,6 +169,14 @@ def ops(out, a):
                            np.where(s > 20, 2, np.where(s > 10, 1, 0))),
             "lo": cmpop(lambda x, y: (x > 25) | ((x > 5) & (y > 0.5)), s, i),
             "un": s + 1,
+            # a constant on the left, a missing constant, constants in ?:
+            "lc": cmpop(lambda x: 10 < x, s), "sl": 20 - s, "dl": 100 / s,
+            "ml": np.minimum(10, s), "al": cmpop(lambda x: (x > 10) & 1, s),
+            "nadd": s + np.nan, "ncmp": cmpop(np.less, s, np.nan),
+            "nmx": np.maximum(np.nan, s), "nc": np.where(np.isnan(i), np.nan,
+                                                         np.where(i > 0.5, 3, -1)),
+            "kc": s * 0 + 4, "kw": np.where(np.nan_to_num(s, nan=0) > 10, 1, i),
+            "neg": s * 0 + -3,
         }
     for k, v in want.items():
         check(o, k, v)

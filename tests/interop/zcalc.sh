@@ -48,7 +48,12 @@ set -- -e 'add = sst + ice' -e 'sub = sst - ice' -e 'mul = sst * ice' \
     -e 'prec = 2^3^2 + sst*0' -e 'ar = 1 + 2*3 - 4/2 + sst*0' \
     -e 'nt = sst > 20 ? 2 : sst > 10 ? 1 : 0' \
     -e 'lo = sst > 25 || sst > 5 && ice > 0.5' -e 'un = - -sst + +1' \
-    -e '_t = sst * 2' -e 'u = _t + 1'
+    -e '_t = sst * 2' -e 'u = _t + 1' \
+    -e 'lc = 10 < sst' -e 'sl = 20 - sst' -e 'dl = 100 / sst' \
+    -e 'ml = min(10, sst)' -e 'al = sst > 10 && 1' -e 'nadd = sst + nan' \
+    -e 'ncmp = sst < nan' -e 'nmx = max(nan, sst)' \
+    -e 'nc = ice > 0.5 ? 3 : -1' -e 'kc = 1 ? sst * 0 + 4 : sst' \
+    -e 'kw = where(sst > 10, 1, ice)' -e 'neg = -abs(-3) + sst * 0'
 # _r (round) is not a function of ours: numpy's round is the oracle's
 zc ops -e '_r = sst - (sst - 10) * (abs(sst - 10) < 0.5)' "$@" a.nc &&
     cmp "operators and functions equal numpy's" ops ops.zarr a.nc
