@@ -39,10 +39,7 @@ scase() {
         not_ok "$name: zskill runs" "$(cat "$name.err")"
         return
     fi
-    for w in "$name.cmp" "$name.zarr" "$fc" "$ref" "$@"; do
-        printf "'%s' " "$(printf '%s' "$w" | sed "s/'/'\\\\''/g")"
-    done >> scases.txt
-    echo >> scases.txt
+    shell_words "$name.cmp" "$name.zarr" "$fc" "$ref" "$@" >> scases.txt
     scases="$scases $name"
 }
 

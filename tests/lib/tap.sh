@@ -53,6 +53,16 @@ check() {
     if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
 }
 
+# shell_words WORD...: the words single-quoted for a shell (or Python's
+# shlex), on one line: a job list for an oracle that runs many
+# comparisons in one process.
+shell_words() {
+    for w in "$@"; do
+        printf "'%s' " "$(printf '%s' "$w" | sed "s/'/'\\\\''/g")"
+    done
+    echo
+}
+
 # check_diag DESCRIPTION COMMAND...: as check, and the command's output
 # (an oracle's summary) shown as a diagnostic when it passes.
 check_diag() {
