@@ -9,6 +9,7 @@
 # asked.  The pictures are copied to tests/interop/ocean-images in the
 # build tree for people to look at.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 S=$top_builddir/data-samples/out
 IMG=$top_builddir/tests/interop/ocean-images
 NPM=${ZS_NPM_DIR:-$top_builddir/npm/node_modules}

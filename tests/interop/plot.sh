@@ -8,6 +8,7 @@
 # message and no file.  The images are copied to tests/interop/plot-images
 # in the build tree for people to look at.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 S=$top_builddir/data-samples/out
 IMG=$top_builddir/tests/interop/plot-images
 CMP="$PY $srcdir/tests/interop/compare_plot.py"

@@ -3,6 +3,7 @@
 # compare_regrid.py, CDO without extrapolation (skipping the whole test
 # when CDO is absent), and helpers.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 S=$top_builddir/data-samples/out
 CMP="$PY $srcdir/tests/interop/compare_regrid.py"
 REMAP_EXTRAPOLATE=off

@@ -6,6 +6,7 @@
 # (tests/interop/zarrita_digest.mjs prints digests in zinfo's form).
 # The metadata is checked against what zarr-python 3 writes.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 
 NPM=${ZS_NPM_DIR:-$top_builddir/npm/node_modules}
 S=$top_builddir/data-samples/out

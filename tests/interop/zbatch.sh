@@ -10,6 +10,7 @@
 # npz and tar formats, missing values, padding, --assemble of the identity
 # prediction, every kind of input store, and bad input.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 S=$top_builddir/data-samples/out
 ORA=${ZS_ORACLES:-$srcdir/../shared/oracles/python}
 CMP=$srcdir/tests/interop/compare_batch.py

@@ -9,6 +9,7 @@
 # every kind of store in and out; a small memory bound; bad input refused
 # with a message and no output.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 . "$srcdir/tests/lib/servers.sh"
 CMP="$PY $srcdir/tests/interop/compare_calc.py"
 cd "$TMP" || exit 1

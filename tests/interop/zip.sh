@@ -6,6 +6,7 @@
 # (tests/interop/zip_oracle.py), zarrita (tests/interop/zip_zarrita.mjs),
 # Info-ZIP zip/unzip and jar when installed.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 . "$srcdir/tests/lib/fixtures.sh"
 ORACLE=$srcdir/tests/interop/zip_oracle.py
 S=$top_builddir/data-samples/out

@@ -7,6 +7,7 @@
 # four times larger; interrupted runs leave nothing that looks complete;
 # bad input is refused cleanly.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 . "$srcdir/tests/lib/fixtures.sh"
 
 S=$top_builddir/data-samples/out

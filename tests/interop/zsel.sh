@@ -3,6 +3,7 @@
 # across the seam), cftime calendars, CSV values, bad selections, and a
 # check that only the chunks intersecting the selection are read.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 command -v skip_env >/dev/null 2>&1 || skip_env() { skip "$@"; }
 S=$top_builddir/data-samples/out
 cd "$TMP" || exit 1

@@ -49,7 +49,7 @@ zs_servers_stop() {
         rm -f "$f"
     done
 }
-trap 'zs_servers_stop; rm -rf "$TMP"' EXIT
+trap 'zs_servers_stop; tap_cleanup' EXIT
 trap 'exit 130' INT TERM HUP
 
 zs_why() { cat "$ZS_SRV/why" 2>/dev/null; }

@@ -19,7 +19,28 @@ SHARED="${ZS_SHARED_DATA:-$srcdir/../shared/data}"
 
 # A private scratch directory, removed on exit.
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zstest.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+ZS_PY_PID=
+tap_cleanup() {
+    [ -z "$ZS_PY_PID" ] || kill "$ZS_PY_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap tap_cleanup EXIT
+
+. "$srcdir/tests/lib/shell_words.sh"
+
+# py_serve: from now on $PY runs its scripts in one Python process
+# (tests/lib/pyserve.py), so that numpy and xarray are imported once per
+# test, not once per call.  Call it before $PY is copied into other
+# variables.  The process ends with the test (tap_cleanup), or by
+# itself when the test is gone.
+py_serve() {
+    ZS_PY_DIR=$TMP/py
+    export ZS_PY_DIR
+    mkdir "$ZS_PY_DIR" && mkfifo "$ZS_PY_DIR/in" "$ZS_PY_DIR/out" || return 1
+    $PY "$srcdir/tests/lib/pyserve.py" "$ZS_PY_DIR" </dev/null >&2 &
+    ZS_PY_PID=$!
+    PY="sh $srcdir/tests/lib/pyclient.sh"
+}
 
 ok() {      # ok DESCRIPTION  (always passes)
     TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"
@@ -51,16 +72,6 @@ diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 check() {
     d=$1; shift
     if out=$("$@" 2>&1); then ok "$d"; else not_ok "$d" "$out"; fi
-}
-
-# shell_words WORD...: the words single-quoted for a shell (or Python's
-# shlex), on one line: a job list for an oracle that runs many
-# comparisons in one process.
-shell_words() {
-    for w in "$@"; do
-        printf "'%s' " "$(printf '%s' "$w" | sed "s/'/'\\\\''/g")"
-    done
-    echo
 }
 
 # check_diag DESCRIPTION COMMAND...: as check, and the command's output

@@ -1,0 +1,18 @@
+# pyclient.sh ARGS...: python3 ARGS... run by the test's Python process
+# (tests/lib/pyserve.py, started by tap.sh's py_serve; ZS_PY_DIR names
+# its FIFOs).  Standard input, output, error, the environment, the
+# working directory and the exit status are the caller's, as with
+# python3 itself.  A server that does not answer in 15 minutes is an
+# error (status 124), never a hang.
+d=$ZS_PY_DIR
+[ -p "$d/in" ] || { echo "pyclient.sh: no Python process (ZS_PY_DIR)" >&2; exit 2; }
+env -0 > "$d/env"
+if [ "$1" = - ]; then cat > "$d/stdin"; else : > "$d/stdin"; fi
+. "$srcdir/tests/lib/shell_words.sh"
+shell_words "$PWD" "$d/env" "$d/stdin" "$@" > "$d/job"
+timeout 900 sh -c 'echo go > "$1/in" && read -r rc < "$1/out" && exit "$rc"' \
+    _ "$d"
+rc=$?
+cat "$d/out1"
+cat "$d/out2" >&2
+exit $rc
