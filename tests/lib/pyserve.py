@@ -59,8 +59,8 @@ def run(words):
     sys.path[:] = base_path
     warnings.resetwarnings()              # python3's own filters again
     warnings.filters.extend(base_filters)
-    with open(stdin) as fh:
-        sys.stdin = io.StringIO(fh.read())
+    with open(stdin, "rb") as fh:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(fh.read()))
     if args[0] == "-c":
         sys.argv = ["-c"] + args[2:]
         sys.path.insert(0, "")
