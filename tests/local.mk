@@ -18,8 +18,8 @@ AM_TESTS_ENVIRONMENT = srcdir='$(abs_top_srcdir)'; \
 	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/fuzz/lsan.supp:print_suppressions=0$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
 	export srcdir top_builddir ZS_SANITIZED ASAN_OPTIONS UBSAN_OPTIONS \
 	LSAN_OPTIONS;
-EXTRA_DIST += tests/lib/tap.sh tests/lib/shell_words.sh tests/lib/pyserve.py \
-	tests/lib/pyclient.sh tests/unit/tap.h
+EXTRA_DIST += tests/lib/tap.sh tests/lib/pyserve.py tests/lib/pyclient.sh \
+	tests/unit/tap.h
 
 # Unit tests link the library's objects statically, so that they can test
 # internal (zsi_) functions.

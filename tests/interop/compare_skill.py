@@ -5,11 +5,6 @@ Usage: compare_skill.py OURS FORECAST REFERENCE --metric M[,M...]
        [--dim D,...] [--weights coslat|STORE:VAR] [--skipna]
        [--member-dim DIM] [--fair] [--clim STORE --groupby time.KEY]
        [--uncentred] [--vars A,B] [--csv FILE]
-       compare_skill.py --batch FILE
-
---batch: each line of FILE is REPORT followed by the arguments of one
-comparison (shell words); each report (PASS or FAIL as above) is written
-to its REPORT, all in one process: importing xskillscore takes seconds.
 
 OURS is the store zskill wrote (or, with --csv, the CSV it printed).
 The stores are decoded in float64 (decode64.py); forecast and reference
@@ -21,10 +16,8 @@ published formulas in numpy), and must equal ours within 1e-6 relative,
 NaN where NaN.  Prints PASS or FAIL with the largest differences.
 """
 import argparse
-import contextlib
 import csv
 import os
-import shlex
 import sys
 import warnings
 
@@ -120,7 +113,7 @@ def read_csv(path, names):
                          for x in rows]) for n in names}, rows
 
 
-def main(argv=None):
+def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("ours")
     ap.add_argument("forecast")
@@ -136,7 +129,7 @@ def main(argv=None):
     ap.add_argument("--uncentred", action="store_true")
     ap.add_argument("--vars")
     ap.add_argument("--csv", action="store_true")
-    a = ap.parse_args(argv)
+    a = ap.parse_args()
     F, R = open64(a.forecast).load(), open64(a.reference).load()
     metrics = a.metric.split(",")
     names = a.vars.split(",") if a.vars else \
@@ -187,23 +180,5 @@ def main(argv=None):
     return 0
 
 
-def batch(path):
-    status = 0
-    with open(path) as fh:
-        jobs = [shlex.split(line) for line in fh if line.strip()]
-    for words in jobs:
-        with open(words[0], "w") as out, contextlib.redirect_stdout(out):
-            try:
-                rc = main(words[1:])
-            except (Exception, SystemExit) as e:   # argparse exits
-                print("FAIL")
-                print("%s: %r" % (type(e).__name__, e))
-                rc = 1
-        status |= 1 if rc else 0
-    return status
-
-
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--batch":
-        sys.exit(batch(sys.argv[2]))
     sys.exit(main())

@@ -5,13 +5,12 @@
 # keepdims, tiles; real CMIP and sea-ice files; bad input; and memory that
 # does not grow with the length of the reduced dimension.
 . "$srcdir/tests/lib/tap.sh"
+py_serve
 command -v skip_env >/dev/null 2>&1 || skip_env() { skip "$@"; }
 S=$top_builddir/data-samples/out
 cd "$TMP" || exit 1
 
-# red NAME INPUT ZMEAN-ARGS... -- EXPRESSION [--exact]: zmean -o, and a
-# line of reds.txt for xarray (red_report runs them in one process)
-reds=""
+# red NAME INPUT ZMEAN-ARGS... -- EXPRESSION [--exact]
 red() {
     name=$1 in=$2; shift 2
     args=""
@@ -22,24 +21,10 @@ red() {
         not_ok "$name: zmean runs" "$(cat "$name.err")"
         return
     fi
-    shell_words "$name.cmp" "$name.zarr" "$in" "$@" >> reds.txt
-    printf '%s\n' "$1" > "$name.expr"
-    reds="$reds $name"
-}
-
-# red_report: the reds' comparisons, an ok or not ok each
-red_report() {
-    $PY "$srcdir/tests/interop/compare_reduce.py" --batch reds.txt \
-        > reds.out 2>&1
-    for name in $reds; do
-        e=$(cat "$name.expr")
-        if grep -q '^PASS' "$name.cmp" 2>/dev/null; then
-            ok "$name: as xarray $e"
-        else
-            not_ok "$name: as xarray $e" \
-                "$(cat "$name.cmp" 2>/dev/null || cat reds.out)"
-        fi
-    done
+    $PY "$srcdir/tests/interop/compare_reduce.py" "$name.zarr" "$in" "$@" \
+        > "$name.cmp" 2>&1
+    if grep -q '^PASS' "$name.cmp"; then ok "$name: as xarray $1"
+    else not_ok "$name: as xarray $1" "$(cat "$name.cmp")"; fi
 }
 
 nc2zarr -q -c time=24,latitude=16,longitude=-1 "$S"/era5/*.nc -o era5.zarr
@@ -423,5 +408,4 @@ else
     fi
 fi
 rm -rf short short.zarr* long long.zarr*
-red_report
 done_testing

@@ -8,8 +8,10 @@ d=$ZS_PY_DIR
 [ -p "$d/in" ] || { echo "pyclient.sh: no Python process (ZS_PY_DIR)" >&2; exit 2; }
 env -0 > "$d/env"
 if [ "$1" = - ]; then cat > "$d/stdin"; else : > "$d/stdin"; fi
-. "$srcdir/tests/lib/shell_words.sh"
-shell_words "$PWD" "$d/env" "$d/stdin" "$@" > "$d/job"
+# the job: the words single-quoted, as Python's shlex reads them
+for w in "$PWD" "$d/env" "$d/stdin" "$@"; do
+    printf "'%s' " "$(printf '%s' "$w" | sed "s/'/'\\\\''/g")"
+done > "$d/job"
 timeout 900 sh -c 'echo go > "$1/in" && read -r rc < "$1/out" && exit "$rc"' \
     _ "$d"
 rc=$?

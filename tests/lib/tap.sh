@@ -26,8 +26,6 @@ tap_cleanup() {
 }
 trap tap_cleanup EXIT
 
-. "$srcdir/tests/lib/shell_words.sh"
-
 # py_serve: from now on $PY runs its scripts in one Python process
 # (tests/lib/pyserve.py), so that numpy and xarray are imported once per
 # test, not once per call.  Call it before $PY is copied into other
