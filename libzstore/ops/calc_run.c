@@ -137,6 +137,18 @@ static bool box_reserve(box *bx, uint64_t m)
     return true;
 }
 
+/* n values of a variable leaf from its raw ones: CF decoding, then the
+ * units conversion if any. */
+static void decode_values(const calc_leaf *l, const uint8_t *raw, size_t n,
+                          double *restrict out)
+{
+    zsi_cfdecode_row(&l->dec, raw, n, out);
+    if (l->units) {
+        double sc = l->scale, of = l->offset;
+        ZSI_FOR_V(i, n, out[i] = sc * out[i] + of);
+    }
+}
+
 /* Decoding a box, in pieces on the thread pool. */
 #define PIECE 65536
 typedef struct decode_job {
@@ -149,13 +161,10 @@ typedef struct decode_job {
 static zs_status decode_task(void *arg, size_t k)
 {
     const decode_job *d = arg;
-    const calc_leaf *l = d->l;
     uint64_t a = (uint64_t)k * PIECE;
     size_t n = (size_t)(d->m - a < PIECE ? d->m - a : PIECE);
-    double *o = d->out + a;
-    zsi_cfdecode_row(&l->dec, d->raw + a * zs_var_itemsize(l->v), n, o);
-    for (size_t i = 0; l->units && i < n; i++)
-        o[i] = l->scale * o[i] + l->offset;
+    decode_values(d->l, d->raw + a * zs_var_itemsize(d->l->v), n,
+                  d->out + a);
     return ZS_OK;
 }
 
@@ -413,12 +422,8 @@ static const double *leaf_values(const job *j, int leaf, size_t off,
         return j->bx->val[leaf] + off;
     r = take(t);
     t->e[b].own = r;
-    zsi_cfdecode_row(&l->dec, (const uint8_t *)j->bx->val[leaf] +
-                     off * zs_var_itemsize(l->v), m, r);
-    if (l->units) {
-        double sc = l->scale, of = l->offset;
-        ZSI_FOR_V(i, m, r[i] = sc * r[i] + of);
-    }
+    decode_values(l, (const uint8_t *)j->bx->val[leaf] +
+                  off * zs_var_itemsize(l->v), m, r);
     return r;
 }
 
@@ -563,8 +568,7 @@ static zs_status alloc_box(const zs_calc *c, const calc_out *o, box *bx,
     bx->raw_kept = calloc(c->nleaves, sizeof *bx->raw_kept);
     bx->idx = malloc((idx + 1) * sizeof *bx->idx);
     bx->out = malloc((size_t)most * zsi_dtype_size(o->dtype) + 1);
-    if (!bx->val || !bx->raw_kept || !box_reserve(bx, most + 1) ||
-        !bx->idx || !bx->out)
+    if (!bx->val || !bx->raw_kept || !bx->idx || !bx->out)
         return zsi_nomem(c->ctx);
     for (size_t k = 0; k < o->nleaves; k++)
         if (!(bx->val[o->leaves[k]] = malloc((size_t)most * sizeof(double))))

@@ -29,8 +29,11 @@ trap tap_cleanup EXIT
 # py_serve: from now on $PY runs its scripts in one Python process
 # (tests/lib/pyserve.py), so that numpy and xarray are imported once per
 # test, not once per call.  Call it before $PY is copied into other
-# variables.  The process ends with the test (tap_cleanup), or by
-# itself when the test is gone.
+# variables.  Not for a test that pipes data into $PY other than as the
+# program ("$PY -"), quotes "$PY" or hands it to another program: the
+# client forwards standard input only for "-" (waiting on an input that
+# never closes would hang) and is "sh pyclient.sh".  The process ends
+# with the test (tap_cleanup), or by itself when the test is gone.
 py_serve() {
     ZS_PY_DIR=$TMP/py
     export ZS_PY_DIR
